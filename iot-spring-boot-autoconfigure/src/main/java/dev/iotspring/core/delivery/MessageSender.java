@@ -1,0 +1,17 @@
+package dev.iotspring.core.delivery;
+
+import java.util.concurrent.CompletableFuture;
+
+import dev.iotspring.core.queue.OutboundMessage;
+
+/**
+ * The wire side of a {@link Dispatcher}: an MQTT connection, an HTTP client. The returned future completes
+ * when the broker or server acknowledged the message (PUBACK, 2xx), never on hand-off to a client library.
+ */
+public interface MessageSender {
+
+    CompletableFuture<Void> send(OutboundMessage message);
+
+    /** Whether sending can succeed now (connected, authenticated); the dispatcher waits while it is not. */
+    boolean isReady();
+}
