@@ -5,7 +5,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 /**
  * Uses every bean of the starter. By default it runs against the emulators of {@code iot-spring-boot-test},
- * started by the sample's emulator configuration; a profile per platform points it at the real cloud.
+ * started by {@link dev.iotspring.sample.emulator.SampleEmulatorsInitializer}; a profile per platform points it at the real cloud.
  */
 @SpringBootApplication
 public class SampleApplication {
