@@ -575,10 +575,9 @@ public final class StellMapEmulator implements AutoCloseable {
             initial.add(": ping\n\n");
         }
         Flux<String> keepalive = Flux.interval(this.keepaliveInterval).map((tick) -> ": " + this.keepaliveComment + "\n\n");
-        Flux<String> frames = Flux.concat(Flux.fromIterable(initial), Flux.merge(watcher.sink.asFlux(), keepalive)
-            .takeUntilOther(watcher.aborted.asMono()))
-            .concatWith(watcher.aborted.asMono().flatMap((ex) -> Mono.<String>error(ex)))
+        Flux<String> frames = Flux.concat(Flux.fromIterable(initial), Flux.merge(watcher.sink.asFlux(), keepalive))
             .doFinally((signal) -> this.watchers.remove(watcher));
+        response.withConnection((connection) -> watcher.connection = connection);
         Flux<String> chunks = frames.concatMap((frame) -> this.splitFrames ? split(frame) : Flux.just(frame));
         return response.status(HttpResponseStatus.OK)
             .header("Content-Type", "text/event-stream")
@@ -930,7 +929,7 @@ public final class StellMapEmulator implements AutoCloseable {
 
         final Sinks.Many<String> sink;
 
-        final Sinks.One<Throwable> aborted = Sinks.one();
+        volatile reactor.netty.@Nullable Connection connection;
 
         volatile long lastSent;
 
@@ -962,7 +961,12 @@ public final class StellMapEmulator implements AutoCloseable {
         }
 
         void abort() {
-            this.aborted.tryEmitValue(new java.io.IOException("stream cut by the emulator"));
+            // Closing the channel ends the chunked response without its last chunk, as a dying node would.
+            reactor.netty.Connection open = this.connection;
+            if (open != null) {
+                open.dispose();
+            }
+            this.sink.tryEmitComplete();
             logger.debug("Cut a watch stream");
         }
     }
