@@ -16,6 +16,7 @@ import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.stellmap.StellMapAutoRegistration;
 import dev.iotspring.stellmap.StellMapClientSettings;
 import dev.iotspring.stellmap.StellMapRegistry;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -30,6 +31,7 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
@@ -49,7 +51,7 @@ public final class StellMapAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    StellMapRegistry stellMapRegistry(StellMapProperties properties, ObjectProvider<WebClient.Builder> builders,
+    StellMapRegistry stellMapRegistry(StellMapProperties properties, ListableBeanFactory beanFactory,
             ObjectProvider<SslBundles> sslBundles) {
         List<URI> urls = properties.getServerUrl();
         if (urls.isEmpty()) {
@@ -75,9 +77,29 @@ public final class StellMapAutoConfiguration {
                 properties.getRequestTimeout(), properties.getHeaders(), bundle);
         StellMapClientSettings settings = new StellMapClientSettings(urls, http, properties.getWatchIdleTimeout(),
                 properties.getWatchReconnectMinBackoff(), properties.getWatchReconnectMaxBackoff());
-        WebClient.Builder builder = builders.getIfAvailable(WebClient::builder);
-        return new StellMapRegistry(builder, settings, namespace);
+        return new StellMapRegistry(webClientBuilder(beanFactory), settings, namespace);
     }
+
+    /**
+     * Boot's prototype builder, so the application's codecs and customizers apply. When the application replaced
+     * it (typically with a {@code @LoadBalanced} builder, which would send StellMap's own calls through StellMap
+     * discovery), a plain builder with the application's {@code WebClientCustomizer}s is used instead.
+     */
+    static WebClient.Builder webClientBuilder(ListableBeanFactory beanFactory) {
+        if (beanFactory.containsBean(BOOT_BUILDER) && beanFactory.isPrototype(BOOT_BUILDER)) {
+            return beanFactory.getBean(BOOT_BUILDER, WebClient.Builder.class);
+        }
+        WebClient.Builder builder = WebClient.builder();
+        if (ClassUtils.isPresent(CUSTOMIZER, StellMapAutoConfiguration.class.getClassLoader())) {
+            beanFactory.getBeanProvider(org.springframework.boot.webclient.WebClientCustomizer.class).orderedStream()
+                .forEach((customizer) -> customizer.customize(builder));
+        }
+        return builder;
+    }
+
+    private static final String BOOT_BUILDER = "webClientBuilder";
+
+    private static final String CUSTOMIZER = "org.springframework.boot.webclient.WebClientCustomizer";
 
     private static org.springframework.boot.ssl.SslBundle sslBundle(ObjectProvider<SslBundles> bundles, String name) {
         SslBundles available = bundles.getIfAvailable();

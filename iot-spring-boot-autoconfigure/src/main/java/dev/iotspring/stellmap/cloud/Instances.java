@@ -34,11 +34,31 @@ final class Instances {
             if (endpoint.path() != null) {
                 metadata.put("stellmap.path", endpoint.path());
             }
-            boolean secure = endpoint.protocol().equalsIgnoreCase("https") || endpoint.protocol().equalsIgnoreCase("wss");
-            DefaultServiceInstance result = new DefaultServiceInstance(instance.instanceId(), serviceId, endpoint.host(),
-                    endpoint.port(), secure, metadata);
-            return result;
+            String scheme = endpoint.protocol().toLowerCase(java.util.Locale.ROOT);
+            boolean secure = scheme.equals("https") || scheme.equals("wss");
+            return new StellMapServiceInstance(instance.instanceId(), serviceId, endpoint.host(), endpoint.port(),
+                    secure, metadata, scheme);
         });
+    }
+
+    /**
+     * Carries the endpoint's protocol as scheme, so a load-balanced {@code lb://service} URI becomes
+     * {@code http://host:port} (Spring Cloud LoadBalancer keeps the original scheme when an instance has none).
+     */
+    static final class StellMapServiceInstance extends DefaultServiceInstance {
+
+        private final String scheme;
+
+        StellMapServiceInstance(String instanceId, String serviceId, String host, int port, boolean secure,
+                Map<String, String> metadata, String scheme) {
+            super(instanceId, serviceId, host, port, secure, metadata);
+            this.scheme = scheme;
+        }
+
+        @Override
+        public String getScheme() {
+            return this.scheme;
+        }
     }
 
     static List<String> services(List<dev.iotspring.stellmap.ServiceInstance> instances) {

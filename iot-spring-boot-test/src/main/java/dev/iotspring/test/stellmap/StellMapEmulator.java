@@ -35,6 +35,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
 import reactor.util.concurrent.Queues;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -120,6 +121,8 @@ public final class StellMapEmulator implements AutoCloseable {
 
     private @Nullable Disposable purgeLoop;
 
+    private @Nullable LoopResources loops;
+
     private StellMapEmulator(Builder builder) {
         this.clock = builder.clock;
         this.cleanupInterval = builder.cleanupInterval;
@@ -141,7 +144,9 @@ public final class StellMapEmulator implements AutoCloseable {
     }
 
     private StellMapEmulator bind() {
-        this.server = HttpServer.create().host("127.0.0.1").port(0).handle(this::handle).bindNow();
+        // Own event loops: an application context under test disposes Reactor Netty's global ones when it closes.
+        this.loops = LoopResources.create("stellmap-emulator-" + this.nodeId, 1, 2, true);
+        this.server = HttpServer.create().host("127.0.0.1").port(0).runOn(this.loops).handle(this::handle).bindNow();
         if (!this.cleanupInterval.isZero()) {
             this.purgeLoop = Flux.interval(this.cleanupInterval, Schedulers.parallel())
                 .subscribe((tick) -> purgeExpired());
@@ -315,6 +320,9 @@ public final class StellMapEmulator implements AutoCloseable {
         }
         if (this.server != null) {
             this.server.disposeNow(Duration.ofSeconds(2));
+        }
+        if (this.loops != null) {
+            this.loops.disposeLater(Duration.ZERO, Duration.ofSeconds(1)).block(Duration.ofSeconds(3));
         }
     }
 
