@@ -166,8 +166,8 @@ public final class StellMapAutoConfiguration {
     static class HealthConfiguration {
 
         @Bean
-        @ConditionalOnMissingBean(name = "stellMapHealthIndicator")
-        StellMapHealthIndicator stellMapHealthIndicator(StellMapRegistry registry,
+        @ConditionalOnMissingBean(name = "stellmapHealthIndicator")
+        StellMapHealthIndicator stellmapHealthIndicator(StellMapRegistry registry,
                 ObjectProvider<StellMapAutoRegistration> registration) {
             return new StellMapHealthIndicator(registry, registration.getIfAvailable());
         }
