@@ -142,6 +142,22 @@ class StellMapWatchTests {
     }
 
     @Test
+    void anInstanceThatStopsMatchingTheFiltersIsDeletedFromAFilteredWatch() {
+        StellMapEmulator stellmap = track(StellMapEmulator.start());
+        StellMapRegistry registry = track(TestRegistries.registry(stellmap.url()));
+        watch(registry, WatchOptions.of(InstanceQuery.namespace(NAMESPACE).service(SERVICE)
+            .selector(Selector.equal("lane", "blue")).build()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> this.events.size() == 1);
+        registry.register(instance("cart-1", 8080));
+        // Re-registered with another lane: the server turns the upsert into a delete for this watch.
+        registry.register(new RegisterRequest(NAMESPACE, SERVICE, "cart-1", null, Map.of("lane", "green"), Map.of(),
+                List.of(Endpoint.of("http", "10.1.2.3", 8080)), null));
+        await().atMost(Duration.ofSeconds(5)).until(() -> this.events.size() == 3);
+        assertThat(types()).containsExactly(WatchEvent.Type.SNAPSHOT, WatchEvent.Type.UPSERT, WatchEvent.Type.DELETE);
+        assertThat(this.events.get(2).instanceId()).isEqualTo("cart-1");
+    }
+
+    @Test
     void idlePeriodsWithOnlyKeepalivesDoNotReconnect() {
         StellMapEmulator stellmap = track(StellMapEmulator.builder().keepaliveInterval(Duration.ofMillis(100))
             .keepaliveComment("keepalive").start());

@@ -196,6 +196,25 @@ class StellMapAutoRegistrationIntegrationTests {
             .isThrownBy(() -> http.send(HttpRequest.newBuilder(hello).build(), HttpResponse.BodyHandlers.ofString()));
     }
 
+    @Test
+    void anApplicationWithoutWebServerRegistersWhenReadyAndRetriesWhileTheRegistryFails() {
+        stellmap.failNextWrites(1);
+        List<String> properties = List.of("spring.application.name=batch", "iot.stellmap.enabled=true",
+                "iot.stellmap.server-url=" + stellmap.url(), "iot.stellmap.namespace=staging",
+                "iot.stellmap.host=10.9.8.7", "iot.stellmap.port=9000", "iot.stellmap.lease-ttl=3s",
+                "spring.main.banner-mode=off");
+        // The start does not wait for StellMap: the first registration fails and is retried a heartbeat later.
+        this.context = new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+            .properties(properties.toArray(String[]::new)).run();
+        await().atMost(Duration.ofSeconds(5))
+            .until(() -> stellmap.instance("staging", "batch", "batch-10.9.8.7-9000").isPresent());
+        assertThat(stellmap.requests(REGISTER)).hasSize(2);
+        assertThat(stellmap.instance("staging", "batch", "batch-10.9.8.7-9000").get().endpoints().get(0).port())
+            .isEqualTo(9000);
+        Health health = this.context.getBean(StellMapHealthIndicator.class).health();
+        assertThat(health.getDetails()).containsEntry("registered", true).doesNotContainKey("lastError");
+    }
+
     @SpringBootConfiguration
     @EnableAutoConfiguration
     static class App {
