@@ -33,6 +33,8 @@ final class InstanceCache implements AutoCloseable {
 
     private volatile boolean closed;
 
+    private final Sinks.Many<Long> changes = Sinks.many().multicast().directBestEffort();
+
     InstanceCache(StellMapRegistry registry, String namespace, Duration firstSnapshotTimeout) {
         this.registry = registry;
         this.namespace = namespace;
@@ -78,8 +80,13 @@ final class InstanceCache implements AutoCloseable {
         return this.views.computeIfAbsent(service, this::startView);
     }
 
+    /** Revisions of changes that altered the cache; heartbeats that change nothing are left out. */
+    reactor.core.publisher.Flux<Long> changes() {
+        return this.changes.asFlux();
+    }
+
     private ServiceView startView(String service) {
-        ServiceView view = new ServiceView();
+        ServiceView view = new ServiceView(this.changes);
         view.subscription = this.registry.watch(WatchOptions.of(InstanceQuery.of(this.namespace, service)))
             .subscribe(view::apply, (ex) -> logger.warn("Watch of {} ended: {}", service, ex.toString()));
         return view;
@@ -106,6 +113,12 @@ final class InstanceCache implements AutoCloseable {
 
         volatile Disposable subscription;
 
+        private final Sinks.Many<Long> changes;
+
+        ServiceView(Sinks.Many<Long> changes) {
+            this.changes = changes;
+        }
+
         boolean isReady() {
             return this.snapshotSeen;
         }
@@ -115,23 +128,28 @@ final class InstanceCache implements AutoCloseable {
         }
 
         synchronized void apply(WatchEvent event) {
+            boolean changed = false;
             switch (event.type()) {
                 case SNAPSHOT -> {
                     this.instances.clear();
                     event.instances().forEach((i) -> this.instances.put(i.instanceId(), i));
                     this.snapshotSeen = true;
                     this.ready.tryEmitValue(true);
+                    changed = true;
                 }
                 case UPSERT -> {
-                    if (event.instance() != null) {
-                        this.instances.put(event.instance().instanceId(), event.instance());
+                    ServiceInstance instance = event.instance();
+                    if (instance != null) {
+                        ServiceInstance previous = this.instances.put(instance.instanceId(), instance);
+                        changed = previous == null || !previous.sameRegistration(instance);
                     }
                 }
                 case DELETE -> {
-                    if (event.instanceId() != null) {
-                        this.instances.remove(event.instanceId());
-                    }
+                    changed = event.instanceId() != null && this.instances.remove(event.instanceId()) != null;
                 }
+            }
+            if (changed) {
+                this.changes.tryEmitNext(event.revision());
             }
         }
     }

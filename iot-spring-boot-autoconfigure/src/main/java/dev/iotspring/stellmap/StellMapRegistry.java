@@ -139,6 +139,14 @@ public class StellMapRegistry implements AutoCloseable {
         return this.cache.services();
     }
 
+    /**
+     * Emits the revision of every change of the cache (a snapshot, a new or changed instance, a removal);
+     * heartbeats that change nothing are not emitted. Hot: only changes after subscribing are seen.
+     */
+    public Flux<Long> cacheChanges() {
+        return this.cache.changes();
+    }
+
     /** Instances held by the cache, over all services. */
     public int cacheSize() {
         return this.cache.size();

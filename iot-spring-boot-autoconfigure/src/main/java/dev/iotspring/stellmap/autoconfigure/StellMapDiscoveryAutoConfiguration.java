@@ -1,7 +1,10 @@
 package dev.iotspring.stellmap.autoconfigure;
 
+import java.time.Duration;
+
 import dev.iotspring.stellmap.StellMapRegistry;
 import dev.iotspring.stellmap.cloud.StellMapDiscoveryClient;
+import dev.iotspring.stellmap.cloud.StellMapHeartbeatPublisher;
 import dev.iotspring.stellmap.cloud.StellMapReactiveDiscoveryClient;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -12,6 +15,7 @@ import org.springframework.cloud.client.ConditionalOnBlockingDiscoveryEnabled;
 import org.springframework.cloud.client.ConditionalOnDiscoveryEnabled;
 import org.springframework.cloud.client.ConditionalOnReactiveDiscoveryEnabled;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -19,7 +23,8 @@ import org.springframework.context.annotation.Configuration;
  * Spring Cloud {@code DiscoveryClient} and {@code ReactiveDiscoveryClient} backed by the StellMap cache, when
  * spring-cloud-commons is on the classpath; with Spring Cloud LoadBalancer, {@code lb://<service>} URIs resolve
  * through StellMap. Switches: {@code iot.stellmap.discovery.enabled}, {@code spring.cloud.discovery.enabled},
- * {@code spring.cloud.discovery.blocking.enabled}, {@code spring.cloud.discovery.reactive.enabled}.
+ * {@code spring.cloud.discovery.blocking.enabled}, {@code spring.cloud.discovery.reactive.enabled}. Cache changes
+ * are announced as Spring Cloud {@code HeartbeatEvent}s.
  */
 @AutoConfiguration(after = StellMapAutoConfiguration.class,
         beforeName = { "org.springframework.cloud.client.discovery.simple.SimpleDiscoveryClientAutoConfiguration",
@@ -36,6 +41,13 @@ import org.springframework.context.annotation.Configuration;
 public final class StellMapDiscoveryAutoConfiguration {
 
     StellMapDiscoveryAutoConfiguration() {
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StellMapHeartbeatPublisher stellMapHeartbeatPublisher(StellMapRegistry registry,
+            ApplicationEventPublisher publisher) {
+        return new StellMapHeartbeatPublisher(registry, publisher, Duration.ofMillis(500));
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -14,6 +14,7 @@ import dev.iotspring.stellmap.StellMapAutoRegistration;
 import dev.iotspring.stellmap.StellMapClientSettings;
 import dev.iotspring.stellmap.StellMapRegistry;
 import dev.iotspring.stellmap.cloud.StellMapDiscoveryClient;
+import dev.iotspring.stellmap.cloud.StellMapHeartbeatPublisher;
 import dev.iotspring.stellmap.cloud.StellMapReactiveDiscoveryClient;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -54,7 +55,8 @@ class StellMapAutoConfigurationTests {
             .hasSingleBean(StellMapHealthIndicator.class)
             .hasSingleBean(StellMapMeterBinder.class)
             .hasSingleBean(StellMapDiscoveryClient.class)
-            .hasSingleBean(StellMapReactiveDiscoveryClient.class));
+            .hasSingleBean(StellMapReactiveDiscoveryClient.class)
+            .hasSingleBean(StellMapHeartbeatPublisher.class));
     }
 
     @Test

@@ -32,6 +32,8 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
+import org.springframework.cloud.client.discovery.event.HeartbeatEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -148,6 +150,8 @@ class StellMapAutoRegistrationIntegrationTests {
             assertThat(instance.getPort()).isEqualTo(port());
             assertThat(instance.getMetadata()).containsEntry("zone", "eu-1a").containsEntry("lane", "blue");
         });
+        // The cache change was announced to Spring Cloud listeners (e.g. Gateway's route locator).
+        await().atMost(Duration.ofSeconds(3)).until(() -> !this.context.getBean(HeartbeatRecorder.class).revisions.isEmpty());
     }
 
     @Test
@@ -234,6 +238,21 @@ class StellMapAutoRegistrationIntegrationTests {
         @Bean
         DrainProbe drainProbe() {
             return new DrainProbe();
+        }
+
+        @Bean
+        HeartbeatRecorder heartbeatRecorder() {
+            return new HeartbeatRecorder();
+        }
+    }
+
+    static class HeartbeatRecorder implements ApplicationListener<HeartbeatEvent> {
+
+        final List<Object> revisions = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onApplicationEvent(HeartbeatEvent event) {
+            this.revisions.add(event.getValue());
         }
     }
 
