@@ -92,15 +92,20 @@ final class InstanceCache implements AutoCloseable {
         return view;
     }
 
+    /** Ends every watch and forgets the views; a later call for a service starts its watch again. */
+    void reset() {
+        for (String service : List.copyOf(this.views.keySet())) {
+            ServiceView view = this.views.remove(service);
+            if (view != null && view.subscription != null) {
+                view.subscription.dispose();
+            }
+        }
+    }
+
     @Override
     public void close() {
         this.closed = true;
-        this.views.values().forEach((v) -> {
-            Disposable subscription = v.subscription;
-            if (subscription != null) {
-                subscription.dispose();
-            }
-        });
+        reset();
     }
 
     private static final class ServiceView {

@@ -244,6 +244,14 @@ public class StellMapRegistry implements AutoCloseable {
         return this.namespace;
     }
 
+    /**
+     * Closes the cache's watch streams (the cache then starts them again on demand). The auto-configuration calls
+     * it in the connection phase of shutdown, after deregistration and the drains.
+     */
+    public void stopCacheWatches() {
+        this.cache.reset();
+    }
+
     @Override
     public void close() {
         this.cache.close();

@@ -140,9 +140,14 @@ final class StellMapWire {
         String service = node.path("service").asString("");
         List<Endpoint> endpoints = new ArrayList<>();
         for (JsonNode e : node.path("endpoints")) {
-            endpoints.add(new Endpoint(e.path("name").asString(""), e.path("protocol").asString(""),
-                    e.path("host").asString(""), e.path("port").asInt(0), emptyToNull(e.path("path").asString("")),
-                    e.path("weight").asInt(0)));
+            try {
+                endpoints.add(new Endpoint(e.path("name").asString(""), e.path("protocol").asString(""),
+                        e.path("host").asString(""), e.path("port").asInt(0), emptyToNull(e.path("path").asString("")),
+                        e.path("weight").asInt(0)));
+            }
+            catch (IllegalArgumentException ex) {
+                // A malformed endpoint (never written by the server's validation) is skipped, not fatal.
+            }
         }
         return new ServiceInstance(node.path("namespace").asString(""), service,
                 ServiceName.tryParse(service).orElse(null), node.path("instanceId").asString(""),

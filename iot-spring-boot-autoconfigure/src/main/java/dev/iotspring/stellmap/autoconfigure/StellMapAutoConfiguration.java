@@ -80,6 +80,11 @@ public final class StellMapAutoConfiguration {
         return new StellMapRegistry(webClientBuilder(beanFactory), settings, namespace);
     }
 
+    @Bean
+    StellMapWatchLifecycle stellMapWatchLifecycle(StellMapRegistry registry) {
+        return new StellMapWatchLifecycle(registry);
+    }
+
     /**
      * Boot's prototype builder, so the application's codecs and customizers apply. When the application replaced
      * it (typically with a {@code @LoadBalanced} builder, which would send StellMap's own calls through StellMap
