@@ -106,6 +106,24 @@ class StellMapWatchTests {
     }
 
     @Test
+    void aStreamEndedByTheServerIsResumedToo() {
+        StellMapEmulator stellmap = track(StellMapEmulator.start());
+        StellMapRegistry registry = track(TestRegistries.registry(stellmap.url()));
+        registry.register(instance("cart-0", 8080));
+        watch(registry, WatchOptions.of(InstanceQuery.of(NAMESPACE, SERVICE)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> this.events.size() == 1);
+        // What the server does to a slow consumer: a clean end of the stream.
+        stellmap.dropWatchers();
+        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.requests(WATCH).size() == 2);
+        registry.register(instance("cart-1", 8081));
+        await().atMost(Duration.ofSeconds(5)).until(() -> this.events.size() >= 2);
+        // Resumed from history: no second snapshot, just the change.
+        assertThat(types()).containsExactly(WatchEvent.Type.SNAPSHOT, WatchEvent.Type.UPSERT);
+        assertThat(stellmap.requests(WATCH).get(1).queryParam("sinceRevision"))
+            .isEqualTo(Long.toString(this.events.get(0).revision()));
+    }
+
+    @Test
     void rebuildsFromASnapshotAfterRevisionExpired() {
         StellMapEmulator stellmap = track(StellMapEmulator.builder().historySize(2).start());
         StellMapRegistry registry = track(TestRegistries.registry(stellmap.url()));

@@ -141,6 +141,9 @@ public final class StellMapAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnBooleanProperty(name = "iot.stellmap.auto-registration", matchIfMissing = true)
+    // Spring Cloud's own switch, so applications moving from Consul or Eureka keep working.
+    @ConditionalOnBooleanProperty(name = "spring.cloud.service-registry.auto-registration.enabled",
+            matchIfMissing = true)
     static class AutoRegistrationConfiguration {
 
         @Bean

@@ -75,6 +75,8 @@ class StellMapAutoConfigurationTests {
                 .doesNotHaveBean(StellMapAutoRegistration.class)
                 .doesNotHaveBean(StellMapHealthIndicator.class)
                 .doesNotHaveBean(StellMapDiscoveryClient.class));
+        this.enabled.withPropertyValues("spring.cloud.service-registry.auto-registration.enabled=false")
+            .run((context) -> assertThat(context).doesNotHaveBean(StellMapAutoRegistration.class));
         this.enabled.withPropertyValues("spring.cloud.discovery.reactive.enabled=false")
             .run((context) -> assertThat(context).hasSingleBean(StellMapDiscoveryClient.class)
                 .doesNotHaveBean(StellMapReactiveDiscoveryClient.class));

@@ -218,7 +218,7 @@ public final class StellMapEmulator implements AutoCloseable {
     /** Ends every watch stream cleanly, as the server does for a slow consumer whose buffer filled up. */
     public void dropWatchers() {
         for (Watcher watcher : this.watchers) {
-            watcher.sink.tryEmitComplete();
+            watcher.end();
         }
     }
 
@@ -316,7 +316,7 @@ public final class StellMapEmulator implements AutoCloseable {
             this.purgeLoop.dispose();
         }
         for (Watcher watcher : this.watchers) {
-            watcher.sink.tryEmitComplete();
+            watcher.end();
         }
         if (this.server != null) {
             this.server.disposeNow(Duration.ofSeconds(2));
@@ -583,7 +583,8 @@ public final class StellMapEmulator implements AutoCloseable {
             initial.add(": ping\n\n");
         }
         Flux<String> keepalive = Flux.interval(this.keepaliveInterval).map((tick) -> ": " + this.keepaliveComment + "\n\n");
-        Flux<String> frames = Flux.concat(Flux.fromIterable(initial), Flux.merge(watcher.sink.asFlux(), keepalive))
+        Flux<String> frames = Flux.concat(Flux.fromIterable(initial), Flux.merge(watcher.sink.asFlux(), keepalive)
+            .takeUntilOther(watcher.ended.asMono()))
             .doFinally((signal) -> this.watchers.remove(watcher));
         response.withConnection((connection) -> watcher.connection = connection);
         Flux<String> chunks = frames.concatMap((frame) -> this.splitFrames ? split(frame) : Flux.just(frame));
@@ -632,7 +633,7 @@ public final class StellMapEmulator implements AutoCloseable {
                 watcher.lastSent = event.revision;
                 if (!watcher.emit(frame)) {
                     // Slow consumer: the real server ends the stream and the client must resume.
-                    watcher.sink.tryEmitComplete();
+                    watcher.end();
                 }
             }
         }
@@ -939,6 +940,8 @@ public final class StellMapEmulator implements AutoCloseable {
 
         volatile reactor.netty.@Nullable Connection connection;
 
+        final Sinks.Empty<Void> ended = Sinks.empty();
+
         volatile long lastSent;
 
         Watcher(EmulatorFilter filter, Sinks.Many<String> sink) {
@@ -964,6 +967,12 @@ public final class StellMapEmulator implements AutoCloseable {
             return frame(event.revision, upsert ? "upsert" : "delete", data);
         }
 
+        /** A clean end of the stream (the chunked response is terminated properly). */
+        void end() {
+            this.ended.tryEmitEmpty();
+            this.sink.tryEmitComplete();
+        }
+
         boolean emit(String frame) {
             return this.sink.tryEmitNext(frame).isSuccess();
         }
@@ -974,7 +983,7 @@ public final class StellMapEmulator implements AutoCloseable {
             if (open != null) {
                 open.dispose();
             }
-            this.sink.tryEmitComplete();
+            end();
             logger.debug("Cut a watch stream");
         }
     }
