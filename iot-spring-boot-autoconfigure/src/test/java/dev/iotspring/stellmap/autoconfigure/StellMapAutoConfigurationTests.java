@@ -90,6 +90,15 @@ class StellMapAutoConfigurationTests {
     }
 
     @Test
+    void worksWithoutHealthMicrometerOrWebServerClasses() {
+        this.enabled.withClassLoader(new FilteredClassLoader(org.springframework.boot.health.contributor.HealthIndicator.class,
+                io.micrometer.core.instrument.MeterRegistry.class,
+                org.springframework.boot.web.server.context.WebServerInitializedEvent.class))
+            .run((context) -> assertThat(context).hasNotFailed().hasSingleBean(StellMapAutoRegistration.class)
+                .doesNotHaveBean(StellMapHealthIndicator.class).doesNotHaveBean(StellMapMeterBinder.class));
+    }
+
+    @Test
     void missingOrInvalidPropertiesFailTheStartNamingTheProperty() {
         assertFailure(this.runner.withPropertyValues("iot.stellmap.enabled=true", "iot.stellmap.namespace=staging"),
                 "iot.stellmap.server-url");
