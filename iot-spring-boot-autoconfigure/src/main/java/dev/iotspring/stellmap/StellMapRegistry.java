@@ -168,11 +168,16 @@ public class StellMapRegistry implements AutoCloseable {
                     logger.info("Watch revision {} is no longer retained; rebuilding from a snapshot", cursor.revision);
                     cursor.revision = 0;
                     cursor.includeSnapshot = true;
+                    cursor.rebuild = true;
                     return Mono.empty();
                 })
                 .repeatWhen((ends) -> ends.concatMap((n) -> {
                     this.watchReconnects.incrementAndGet();
-                    return Mono.delay(cursor.revision == 0 ? Duration.ZERO : this.settings.reconnectMinBackoff());
+                    // A rebuild after 410 goes at once; a stream the server ended waits a little, so a node or
+                    // proxy that keeps closing streams is not hammered.
+                    boolean now = cursor.rebuild;
+                    cursor.rebuild = false;
+                    return Mono.delay(now ? Duration.ZERO : this.settings.reconnectMinBackoff());
                 }))
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, this.settings.reconnectMinBackoff())
                     .maxBackoff(this.settings.reconnectMaxBackoff())
@@ -180,7 +185,8 @@ public class StellMapRegistry implements AutoCloseable {
                     .filter((ex) -> !(ex instanceof StellMapBadRequestException))
                     .doBeforeRetry((signal) -> {
                         this.watchReconnects.incrementAndGet();
-                        if (signal.failure() instanceof WebClientRequestException) {
+                        if (signal.failure() instanceof StellMapUnreachableException) {
+                            // Another node may serve the watch.
                             this.readServer.incrementAndGet();
                         }
                         logger.debug("Watch interrupted ({}); reconnecting after revision {}",
@@ -364,6 +370,8 @@ public class StellMapRegistry implements AutoCloseable {
         volatile long revision;
 
         volatile boolean includeSnapshot;
+
+        volatile boolean rebuild;
 
         WatchCursor(long revision, boolean includeSnapshot) {
             this.revision = revision;

@@ -106,6 +106,18 @@ class StellMapWatchTests {
     }
 
     @Test
+    void aWatchMovesToTheNextNodeWhenOneIsUnreachable() {
+        StellMapEmulator gone = StellMapEmulator.start();
+        String deadUrl = gone.url();
+        gone.close();
+        StellMapEmulator stellmap = track(StellMapEmulator.start());
+        StellMapRegistry registry = track(TestRegistries.registry(deadUrl, stellmap.url()));
+        watch(registry, WatchOptions.of(InstanceQuery.of(NAMESPACE, SERVICE)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> this.events.size() == 1);
+        assertThat(this.events.get(0).type()).isEqualTo(WatchEvent.Type.SNAPSHOT);
+    }
+
+    @Test
     void aStreamEndedByTheServerIsResumedToo() {
         StellMapEmulator stellmap = track(StellMapEmulator.start());
         StellMapRegistry registry = track(TestRegistries.registry(stellmap.url()));
