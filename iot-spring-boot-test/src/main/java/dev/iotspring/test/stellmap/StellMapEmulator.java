@@ -91,6 +91,8 @@ public final class StellMapEmulator implements AutoCloseable {
 
     private final int nodeId;
 
+    private final boolean initialPing;
+
     private final Object lock = new Object();
 
     private final TreeMap<String, Instance> store = new TreeMap<>();
@@ -131,6 +133,7 @@ public final class StellMapEmulator implements AutoCloseable {
         this.historySize = builder.historySize;
         this.watcherBuffer = builder.watcherBuffer;
         this.nodeId = builder.nodeId;
+        this.initialPing = builder.initialPing;
         this.revision = builder.initialRevision;
     }
 
@@ -579,7 +582,7 @@ public final class StellMapEmulator implements AutoCloseable {
             }
             this.watchers.add(watcher);
         }
-        if (initial.isEmpty()) {
+        if (initial.isEmpty() && this.initialPing) {
             initial.add(": ping\n\n");
         }
         Flux<String> keepalive = Flux.interval(this.keepaliveInterval).map((tick) -> ": " + this.keepaliveComment + "\n\n");
@@ -1007,7 +1010,18 @@ public final class StellMapEmulator implements AutoCloseable {
 
         private long initialRevision = 100;
 
+        private boolean initialPing = true;
+
         private Builder() {
+        }
+
+        /**
+         * Whether a stream with nothing to send starts with {@code : ping} (stellmap-service). The older
+         * stellmap server writes nothing, not even the response headers, until the first keepalive.
+         */
+        public Builder initialPing(boolean initialPing) {
+            this.initialPing = initialPing;
+            return this;
         }
 
         /** Clock for lease times (Unix seconds). */
