@@ -306,6 +306,8 @@ public class StreamSeaConnection implements SmartLifecycle {
             }
             Mono<Void> receiving = frames.doOnNext(this::onFrame)
                 .doOnError((ex) -> fail(ex))
+                // Reported through the signals (once), not twice through the merge.
+                .onErrorResume((ex) -> Mono.empty())
                 .doOnComplete(() -> {
                     this.signals.tryEmitComplete();
                     close();

@@ -45,6 +45,12 @@ final class Templates implements AutoCloseable {
         return template;
     }
 
+    /** Destroys the template after the test. */
+    StreamSeaTemplate track(StreamSeaTemplate template) {
+        this.created.add(template);
+        return template;
+    }
+
     @Override
     public void close() {
         this.created.forEach(StreamSeaTemplate::destroy);

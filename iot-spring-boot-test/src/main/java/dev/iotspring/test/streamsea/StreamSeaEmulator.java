@@ -23,7 +23,9 @@ import java.util.zip.GZIPInputStream;
 
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -785,9 +787,20 @@ public final class StreamSeaEmulator implements AutoCloseable {
         void close(boolean abrupt) {
             this.closingByServer = true;
             Connection c = this.connection;
-            if (c != null) {
-                c.dispose();
+            if (c == null) {
+                return;
             }
+            if (abrupt) {
+                // No close frame: like a lost network or a crashed server.
+                c.channel().close();
+                return;
+            }
+            synchronized (this) {
+                this.outbound.tryEmitNext(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE));
+                this.outbound.tryEmitComplete();
+            }
+            // A client that does not answer the close frame is cut off.
+            Mono.delay(Duration.ofMillis(500), Schedulers.parallel()).subscribe((tick) -> c.channel().close());
         }
 
         void onFrame(WebSocketFrame frame) {
