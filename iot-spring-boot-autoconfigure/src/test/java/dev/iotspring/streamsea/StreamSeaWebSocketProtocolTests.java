@@ -264,12 +264,7 @@ class StreamSeaWebSocketProtocolTests {
     }
 
     static ConnectionRecord awaitAuthenticated(StreamSeaTemplate template) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> template.connectionState().connected());
-        return emulator.connections()
-            .stream()
-            .filter((c) -> c.authenticatedAt() != null && c.isOpen())
-            .reduce((a, b) -> b)
-            .orElseThrow();
+        return new Templates(emulator).awaitAuthenticated(template);
     }
 
     static List<JsonNode> awaitFrames(int connectionId, int count) {

@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
+import dev.iotspring.test.streamsea.ConnectionRecord;
 import dev.iotspring.test.streamsea.StreamSeaEmulator;
+
+import static org.awaitility.Awaitility.await;
 
 /** Builds templates pointed at an emulator and closes them after each test. */
 final class Templates implements AutoCloseable {
@@ -43,6 +46,16 @@ final class Templates implements AutoCloseable {
         this.created.add(template);
         template.start();
         return template;
+    }
+
+    /** Waits until the template is authenticated; returns the emulator's newest open authenticated socket. */
+    ConnectionRecord awaitAuthenticated(StreamSeaTemplate template) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> template.connectionState().connected());
+        return this.emulator.connections()
+            .stream()
+            .filter((c) -> c.authenticatedAt() != null && c.isOpen())
+            .reduce((a, b) -> b)
+            .orElseThrow();
     }
 
     /** Destroys the template after the test. */

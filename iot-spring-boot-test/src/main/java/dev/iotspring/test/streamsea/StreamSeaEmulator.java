@@ -331,6 +331,24 @@ public final class StreamSeaEmulator implements AutoCloseable {
         return List.copyOf(this.violations);
     }
 
+    /**
+     * The consumer groups subscribed to a stream and their member counts, keyed {@code group:<uuid>},
+     * {@code default:<clientId>}, {@code default-jail} or {@code private:<connection>:<subscription>}.
+     */
+    public synchronized Map<String, Integer> groups(String jailId, String stream) {
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        Map<String, Group> byKey = this.groups.get(jailId + "/" + stream);
+        if (byKey != null) {
+            byKey.forEach((key, group) -> sizes.put(key, group.members.size()));
+        }
+        return sizes;
+    }
+
+    /** Subscribers of a stream across all groups. */
+    public int subscriberCount(String jailId, String stream) {
+        return groups(jailId, stream).values().stream().mapToInt(Integer::intValue).sum();
+    }
+
     public void clearRecordings() {
         this.frames.clear();
         this.requests.clear();
