@@ -112,6 +112,18 @@ class StreamSeaWebSocketProtocolTests {
     }
 
     @Test
+    void anArrayPayloadIsDeliveredAsOneMessagePerElement() {
+        StreamSeaTemplate template = this.templates.start("svc", "secret");
+        List<Reading> readings = new CopyOnWriteArrayList<>();
+        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        awaitFrames(awaitAuthenticated(template).id(), 2);
+        awaitAcked();
+        template.publish("readings", List.of(new Reading(1, "a", "x"), new Reading(2, "a", "y"))).join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> readings.size() == 2);
+        assertThat(readings).extracting(Reading::seq).containsExactly(1, 2);
+    }
+
+    @Test
     void refusedAuthenticationClosesTheSocketReportsATypedErrorAndBacksOff() {
         emulator.authFailureCloseDelay(Duration.ofSeconds(10));
         int before = emulator.connections().size();
