@@ -125,7 +125,8 @@ public class StreamSeaConnection implements SmartLifecycle {
 
     public StreamSeaConnectionState state() {
         Session current = this.session;
-        return new StreamSeaConnectionState(isRunning(), current != null && current.authenticated,
+        // A dropped socket stays the current session until the next attempt: it is closed, not connected.
+        return new StreamSeaConnectionState(isRunning(), current != null && current.authenticated && !current.closed,
                 this.subscriptions.size(), this.lastFrameAt, this.connects.get(), this.reconnects.get(),
                 this.received.get(), this.malformed.get(), this.lastError);
     }

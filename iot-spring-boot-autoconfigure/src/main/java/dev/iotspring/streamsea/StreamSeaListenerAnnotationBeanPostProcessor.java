@@ -33,6 +33,8 @@ public class StreamSeaListenerAnnotationBeanPostProcessor
 
     private @Nullable ConfigurableBeanFactory beanFactory;
 
+    private volatile @Nullable StreamSeaListenerEndpointRegistry registry;
+
     @Override
     public void setBeanFactory(BeanFactory beanFactory) {
         if (beanFactory instanceof ConfigurableBeanFactory configurable) {
@@ -66,9 +68,16 @@ public class StreamSeaListenerAnnotationBeanPostProcessor
                             + StreamSeaListenerEndpoint.describe(method) + " has a group that is not a UUID: " + group);
                 }
             }
+            StreamSeaListenerEndpoint endpoint = new StreamSeaListenerEndpoint(bean, invocable,
+                    resolve(annotation.stream()), groupId, annotation.fanout());
+            StreamSeaListenerEndpointRegistry ready = this.registry;
+            if (ready != null) {
+                // A lazy bean created after startup: its listeners join right away.
+                ready.register(endpoint);
+                return;
+            }
             synchronized (this.endpoints) {
-                this.endpoints.add(new StreamSeaListenerEndpoint(bean, invocable, resolve(annotation.stream()),
-                        groupId, annotation.fanout()));
+                this.endpoints.add(endpoint);
             }
         });
         return bean;
@@ -86,10 +95,11 @@ public class StreamSeaListenerAnnotationBeanPostProcessor
             found = List.copyOf(this.endpoints);
             this.endpoints.clear();
         }
-        if (found.isEmpty() || this.beanFactory == null) {
+        if (this.beanFactory == null) {
             return;
         }
         StreamSeaListenerEndpointRegistry registry = this.beanFactory.getBean(StreamSeaListenerEndpointRegistry.class);
         found.forEach(registry::register);
+        this.registry = registry;
     }
 }

@@ -177,7 +177,8 @@ class StreamSeaWebSocketProtocolTests {
 
     @Test
     void reconnectsWithFreshIdsAndResubscribesEverything() {
-        StreamSeaTemplate template = this.templates.start("svc", "secret");
+        StreamSeaTemplate template = this.templates.start("svc", "secret",
+                (s) -> s.reconnect(Duration.ofMillis(500), Duration.ofSeconds(1)));
         UUID group = UUID.randomUUID();
         List<Reading> byDefault = new CopyOnWriteArrayList<>();
         List<Reading> byGroup = new CopyOnWriteArrayList<>();
@@ -193,6 +194,10 @@ class StreamSeaWebSocketProtocolTests {
             .until(() -> byDefault.size() == 5 && byGroup.size() == 5 && byFanout.size() == 5);
 
         emulator.dropAllConnections();
+        // While waiting to reconnect the state says so.
+        await().pollInterval(Duration.ofMillis(20))
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> !template.connectionState().connected());
         await().atMost(Duration.ofSeconds(5)).until(() -> emulator.connections().stream()
             .anyMatch((c) -> c.id() > first.id() && c.authenticatedAt() != null));
         ConnectionRecord second = emulator.connections().stream().filter((c) -> c.id() > first.id()).findFirst().get();
