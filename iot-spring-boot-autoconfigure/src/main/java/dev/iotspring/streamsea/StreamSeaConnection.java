@@ -359,8 +359,11 @@ public class StreamSeaConnection implements SmartLifecycle {
             if (!route.acked && message.has("success")) {
                 route.acked = true;
                 if (!message.path("success").asBoolean(false)) {
-                    logger.warn("stream-sea refused the subscription to '{}': {}", route.subscription.stream,
-                            errorMessage(message));
+                    String reason = errorMessage(message);
+                    logger.warn("stream-sea refused the subscription to '{}': {}", route.subscription.stream, reason);
+                    // The subscription stays registered: it is sent again on the next connection.
+                    errors.tryEmitNext(new StreamSeaException("stream-sea refused the subscription to '"
+                            + route.subscription.stream + "'" + (reason != null ? ": " + reason : "")));
                 }
                 return;
             }

@@ -2,6 +2,7 @@ package dev.iotspring.streamsea;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Type;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
@@ -35,8 +36,9 @@ public record StreamSeaListenerEndpoint(Object bean, Method method, String strea
         ReflectionUtils.makeAccessible(method);
     }
 
-    public Class<?> payloadType() {
-        return this.method.getParameterTypes()[0];
+    /** The parameter's type, generics included ({@code List<Reading>} stays a list of readings). */
+    public Type payloadType() {
+        return this.method.getGenericParameterTypes()[0];
     }
 
     void invoke(Object payload) throws Throwable {

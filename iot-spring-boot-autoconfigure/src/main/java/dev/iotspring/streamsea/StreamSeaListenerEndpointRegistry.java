@@ -93,8 +93,8 @@ public class StreamSeaListenerEndpointRegistry implements SmartLifecycle {
 
     private void invoke(StreamSeaListenerEndpoint endpoint, JsonNode payload) {
         try {
-            Object argument = JsonNode.class.isAssignableFrom(endpoint.payloadType()) ? payload
-                    : this.template.convert(payload, endpoint.payloadType());
+            Object argument = (endpoint.payloadType() instanceof Class<?> type && JsonNode.class.isAssignableFrom(type))
+                    ? payload : this.template.convert(payload, endpoint.payloadType());
             endpoint.invoke(argument);
             this.invocations.incrementAndGet();
         }

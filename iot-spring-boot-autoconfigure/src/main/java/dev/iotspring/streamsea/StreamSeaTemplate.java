@@ -212,6 +212,10 @@ public class StreamSeaTemplate implements DisposableBean {
         return this.json.treeToValue(payload, type);
     }
 
+    Object convert(JsonNode payload, java.lang.reflect.Type type) {
+        return this.json.treeToValue(payload, this.json.constructType(type));
+    }
+
     private <T> Flux<T> decode(Flux<JsonNode> deliveries, String stream, Class<T> type) {
         return deliveries.handle((payload, sink) -> {
             try {

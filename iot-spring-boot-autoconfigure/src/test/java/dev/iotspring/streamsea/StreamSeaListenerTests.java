@@ -83,6 +83,8 @@ class StreamSeaListenerTests {
                 assertThat(listeners.typed).extracting(Reading::seq).containsExactly(1, 3);
                 assertThat(listeners.grouped).extracting((n) -> n.get("seq").asInt()).containsExactly(1, 2, 3);
                 assertThat(listeners.fanout).extracting((m) -> m.get("text")).containsOnly("t");
+                // Generic parameter types are honoured: the number arrives as the declared String.
+                assertThat(listeners.fanout).extracting((m) -> m.get("seq")).containsExactly("1", "2", "3");
                 assertThat(registry.getErrorCount()).isEqualTo(1);
                 MeterRegistry meters = new SimpleMeterRegistry();
                 context.getBean(StreamSeaMetrics.class).bindTo(meters);
@@ -123,7 +125,7 @@ class StreamSeaListenerTests {
 
         final List<JsonNode> grouped = new CopyOnWriteArrayList<>();
 
-        final List<Map<String, Object>> fanout = new CopyOnWriteArrayList<>();
+        final List<Map<String, String>> fanout = new CopyOnWriteArrayList<>();
 
         @StreamSeaListener(stream = "readings")
         void onReading(Reading reading) {
@@ -139,7 +141,7 @@ class StreamSeaListenerTests {
         }
 
         @StreamSeaListener(stream = "readings", fanout = true)
-        void onFanout(Map<String, Object> payload) {
+        void onFanout(Map<String, String> payload) {
             this.fanout.add(payload);
         }
     }

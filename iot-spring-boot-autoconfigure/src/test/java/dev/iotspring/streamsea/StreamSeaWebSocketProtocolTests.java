@@ -112,6 +112,28 @@ class StreamSeaWebSocketProtocolTests {
     }
 
     @Test
+    void aRefusedSubscriptionIsReportedAndTheOthersKeepFlowing() {
+        emulator.forbidSubscriptions("alarms");
+        try {
+            StreamSeaTemplate template = this.templates.start("svc", "secret");
+            List<StreamSeaException> errors = new CopyOnWriteArrayList<>();
+            this.subscriptions.add(template.connectionErrors().subscribe(errors::add));
+            List<Reading> readings = new CopyOnWriteArrayList<>();
+            this.subscriptions.add(template.subscribe("alarms", JsonNode.class).subscribe());
+            this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !errors.isEmpty());
+            assertThat(errors.get(0)).hasMessageContaining("'alarms'").hasMessageContaining("forbidden");
+            awaitAcked();
+            template.publish("readings", new Reading(1, "a", "b")).join();
+            await().atMost(Duration.ofSeconds(5)).until(() -> readings.size() == 1);
+            assertThat(template.connectionState().connected()).isTrue();
+        }
+        finally {
+            emulator.allowSubscriptions("alarms");
+        }
+    }
+
+    @Test
     void anArrayPayloadIsDeliveredAsOneMessagePerElement() {
         StreamSeaTemplate template = this.templates.start("svc", "secret");
         List<Reading> readings = new CopyOnWriteArrayList<>();

@@ -115,6 +115,8 @@ public final class StreamSeaEmulator implements AutoCloseable {
 
     private final AtomicInteger refuseAuthentications = new AtomicInteger();
 
+    private final java.util.Set<String> forbiddenStreams = ConcurrentHashMap.newKeySet();
+
     private volatile Duration pingInterval = Duration.ofSeconds(30);
 
     private volatile Duration ackDelay = Duration.ZERO;
@@ -265,6 +267,15 @@ public final class StreamSeaEmulator implements AutoCloseable {
     /** Delays every answer to {@code authenticate}. */
     public void delayAuthenticationAnswers(Duration delay) {
         this.authAckDelay = delay;
+    }
+
+    /** Answers every subscribe to {@code stream} with {@code success:false} (the real reasons are UNCONFIRMED). */
+    public void forbidSubscriptions(String stream) {
+        this.forbiddenStreams.add(stream);
+    }
+
+    public void allowSubscriptions(String stream) {
+        this.forbiddenStreams.remove(stream);
     }
 
     /** Sends raw text as one frame on every authenticated socket. */
@@ -962,6 +973,10 @@ public final class StreamSeaEmulator implements AutoCloseable {
                     return;
                 }
                 groupId = group.asString();
+            }
+            if (forbiddenStreams.contains(stream.asString())) {
+                answerFailure(frameId, "subscribe", "Access to stream [" + stream.asString() + "] is forbidden");
+                return;
             }
             String key = groupKey(this, frameId, groupId);
             String jail = Objects.requireNonNull(this.jailId);
