@@ -4,7 +4,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.cert.X509Certificate;
 import java.security.Signature;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +45,7 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -137,6 +140,10 @@ public final class StreamSeaEmulator implements AutoCloseable {
 
     private volatile @Nullable DisposableServer server;
 
+    private volatile @Nullable PrivateKey tlsKey;
+
+    private volatile X509Certificate[] tlsChain = new X509Certificate[0];
+
     // ---- setup ---------------------------------------------------------------------------------------------
 
     /** Adds a client (and its jail, if new) that authenticates with {@code clientId:secret}. */
@@ -152,9 +159,25 @@ public final class StreamSeaEmulator implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Serves https and wss with this key and certificate chain (call before {@link #start()}). The
+     * certificate should name 127.0.0.1 (IP SAN), as clients verify the host name.
+     */
+    public StreamSeaEmulator tls(PrivateKey key, X509Certificate... chain) {
+        this.tlsKey = key;
+        this.tlsChain = chain.clone();
+        return this;
+    }
+
     public synchronized StreamSeaEmulator start() {
         if (this.server == null) {
-            this.server = HttpServer.create()
+            HttpServer http = HttpServer.create();
+            PrivateKey key = this.tlsKey;
+            if (key != null) {
+                X509Certificate[] chain = this.tlsChain;
+                http = http.secure((spec) -> spec.sslContext(Http11SslContextSpec.forServer(key, chain)));
+            }
+            this.server = http
                 .host("127.0.0.1")
                 .port(0)
                 .compress(true)
@@ -194,14 +217,19 @@ public final class StreamSeaEmulator implements AutoCloseable {
         return current.port();
     }
 
-    /** {@code http://127.0.0.1:<port>/api/v1}. */
+    /** {@code http://127.0.0.1:<port>/api/v1} ({@code https} with {@link #tls}). */
     public String httpBaseUrl() {
-        return "http://" + host() + ":" + port() + "/api/v1";
+        return (isSecure() ? "https" : "http") + "://" + host() + ":" + port() + "/api/v1";
     }
 
-    /** {@code ws://127.0.0.1:<port>/api/v1/streams}. */
+    /** {@code ws://127.0.0.1:<port>/api/v1/streams} ({@code wss} with {@link #tls}). */
     public String webSocketUrl() {
-        return "ws://" + host() + ":" + port() + "/api/v1/streams";
+        return (isSecure() ? "wss" : "ws") + "://" + host() + ":" + port() + "/api/v1/streams";
+    }
+
+    /** Whether the emulator serves TLS. */
+    public boolean isSecure() {
+        return this.tlsKey != null;
     }
 
     // ---- switches --------------------------------------------------------------------------------------------
