@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 
 import org.jspecify.annotations.Nullable;
@@ -66,6 +67,9 @@ public class StreamSeaTemplate implements DisposableBean {
 
     private final AtomicLong undecodable = new AtomicLong();
 
+    private volatile Consumer<Duration> publishLatency = (latency) -> {
+    };
+
     public StreamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection, JsonMapper json,
             WebClient.Builder webClientBuilder) {
         this.settings = settings;
@@ -117,8 +121,12 @@ public class StreamSeaTemplate implements DisposableBean {
         Objects.requireNonNull(stream, "stream");
         ObjectNode body = this.json.createObjectNode();
         body.set("payload", this.json.valueToTree(payload));
+        long started = System.nanoTime();
         return exchange(HttpMethod.POST, stream, body, "streams", stream, "publish")
-            .doOnSuccess((ignored) -> this.published.incrementAndGet())
+            .doOnSuccess((ignored) -> {
+                this.published.incrementAndGet();
+                this.publishLatency.accept(Duration.ofNanos(System.nanoTime() - started));
+            })
             .doOnError((ex) -> this.publishFailures.incrementAndGet())
             .then()
             .toFuture();
@@ -191,6 +199,11 @@ public class StreamSeaTemplate implements DisposableBean {
 
     public StreamSeaConnectionState connectionState() {
         return this.connection.state();
+    }
+
+    /** Called with the time from {@link #publish} to the server's 200, for each successful publish. */
+    public void setPublishLatencyListener(Consumer<Duration> listener) {
+        this.publishLatency = Objects.requireNonNull(listener, "listener");
     }
 
     /** Publish calls answered 200. */

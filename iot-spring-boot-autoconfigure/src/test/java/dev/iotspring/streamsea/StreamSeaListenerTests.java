@@ -90,6 +90,8 @@ class StreamSeaListenerTests {
                 context.getBean(StreamSeaMetrics.class).bindTo(meters);
                 assertThat(meters.get("iot.stream-sea.listener.errors").functionCounter().count()).isOne();
                 assertThat(meters.get("iot.messages.sent").functionCounter().count()).isEqualTo(3);
+                template.publish("readings", new Reading(4, "s", "t")).join();
+                assertThat(meters.get("iot.publish.latency").tag("platform", "stream-sea").timer().count()).isOne();
             });
     }
 

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.jspecify.annotations.Nullable;
 
@@ -15,7 +16,7 @@ import dev.iotspring.streamsea.StreamSeaTemplate;
 
 /**
  * Meters of the stream-sea template, tagged {@code platform=stream-sea}: the shared {@code iot.messages.sent},
- * {@code iot.messages.failed} and {@code iot.connection.state}, plus received deliveries, reconnects,
+ * {@code iot.messages.failed}, {@code iot.publish.latency} and {@code iot.connection.state}, plus received deliveries, reconnects,
  * subscriptions, malformed frames and listener errors.
  */
 public class StreamSeaMetrics implements MeterBinder {
@@ -53,6 +54,11 @@ public class StreamSeaMetrics implements MeterBinder {
         counter(registry, RECONNECTS, "WebSocket reconnect attempts", tags, (t) -> t.connectionState().reconnects());
         counter(registry, MALFORMED, "Frames skipped: not JSON, no id or an unknown id", tags,
                 (t) -> t.connectionState().malformedFrames());
+        Timer latency = Timer.builder(IotMetrics.PUBLISH_LATENCY)
+            .description("Time from publish to the server's 200")
+            .tags(tags)
+            .register(registry);
+        this.template.setPublishLatencyListener(latency::record);
         Gauge.builder(IotMetrics.CONNECTION_STATE, this.template, (t) -> t.connectionState().connected() ? 1 : 0)
             .description("1 when the WebSocket is open and authenticated")
             .tags(tags)
