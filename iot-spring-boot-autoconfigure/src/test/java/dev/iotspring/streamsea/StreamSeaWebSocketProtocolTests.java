@@ -250,9 +250,10 @@ class StreamSeaWebSocketProtocolTests {
         // Idle for more than three idle timeouts: the pings keep the watchdog quiet, the pongs the server.
         await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
         assertThat(record(connection.id()).isOpen()).isTrue();
-        assertThat(record(connection.id()).pongs()).isGreaterThanOrEqualTo(10);
+        assertThat(record(connection.id()).pongs()).isGreaterThanOrEqualTo(5);
         assertThat(template.connectionState().reconnects()).isZero();
-        assertThat(template.connectionState().lastFrameAt()).isAfter(java.time.Instant.now().minusMillis(500));
+        // Only pings arrived after the authentication answer, and they count as signs of life.
+        assertThat(template.connectionState().lastFrameAt()).isAfter(connection.authenticatedAt().plusSeconds(1));
     }
 
     @Test
