@@ -3,10 +3,12 @@ package dev.iotspring.streamsea;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -46,6 +48,8 @@ import org.springframework.web.util.UriComponentsBuilder;
  * sent when the connection is authenticated and again after every reconnect; cancelling the Flux forgets it
  * (stream-sea has no unsubscribe frame, so the server stops sending only when the socket is next replaced).
  * Deliveries are emitted on the connection's event loop: move slow work elsewhere with {@code publishOn}.
+ * stream-sea has no flow control, so deliveries a subscriber has not requested yet are buffered (without
+ * bound) rather than slowing down the shared socket.
  */
 public class StreamSeaTemplate implements DisposableBean {
 
@@ -76,7 +80,7 @@ public class StreamSeaTemplate implements DisposableBean {
         this.connection = connection;
         this.json = json;
         HttpClientSettings http = new HttpClientSettings(settings.httpBaseUri(), settings.connectTimeout(),
-                settings.responseTimeout(), java.util.Map.of(), settings.sslBundle());
+                settings.responseTimeout(), Map.of(), settings.sslBundle());
         // Asks for gzip responses like the JS client and inflates them.
         HttpClient httpClient = IotWebClients.httpClient(http).compress(true);
         this.webClient = webClientBuilder.clone()
@@ -225,7 +229,7 @@ public class StreamSeaTemplate implements DisposableBean {
         return this.json.treeToValue(payload, type);
     }
 
-    Object convert(JsonNode payload, java.lang.reflect.Type type) {
+    Object convert(JsonNode payload, Type type) {
         return this.json.treeToValue(payload, this.json.constructType(type));
     }
 

@@ -2,6 +2,7 @@ package dev.iotspring.sample.streamsea;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,7 +64,7 @@ public class StreamSeaSample implements DisposableBean {
     private void publishOne() {
         int n = this.sequence.incrementAndGet();
         BoilerReading reading = new BoilerReading("boiler-1", 60.0 + (n % 10),
-                Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                 (n % 2 == 0) ? "idle" : "heating");
         this.template.publish(STREAM, reading)
             .whenComplete((ok, ex) -> {

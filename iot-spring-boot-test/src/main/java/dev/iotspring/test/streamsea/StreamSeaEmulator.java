@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -118,7 +119,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
 
     private final AtomicInteger refuseAuthentications = new AtomicInteger();
 
-    private final java.util.Set<String> forbiddenStreams = ConcurrentHashMap.newKeySet();
+    private final Set<String> forbiddenStreams = ConcurrentHashMap.newKeySet();
 
     private volatile Duration pingInterval = Duration.ofSeconds(30);
 
