@@ -2,17 +2,14 @@ package dev.iotspring.test.streamsea;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
-import java.security.Signature;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +25,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -83,8 +77,6 @@ public final class StreamSeaEmulator implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(StreamSeaEmulator.class);
 
     static final String INVALID_CREDENTIALS = "The credentials are present and well formed but invalid.";
-
-    private static final Pattern DATE = Pattern.compile("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$");
 
     private static final Pattern UUID = Pattern.compile(
             "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
@@ -475,7 +467,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
         List<String> errors = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             String prefix = (messages.size() > 1 || payload.isArray()) ? "payload[" + i + "]" : "payload";
-            validateObject(schema.get("fields"), messages.get(i), prefix, errors);
+            SchemaRules.validateObject(schema.get("fields"), messages.get(i), prefix, errors);
         }
         if (!errors.isEmpty()) {
             ObjectNode answer = this.json.createObjectNode();
@@ -498,7 +490,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
                     + "]");
         }
         List<String> errors = new ArrayList<>();
-        validateFieldDefinitions(body.get("fields"), "fields", errors);
+        SchemaRules.validateFieldDefinitions(body.get("fields"), "fields", errors);
         if (!errors.isEmpty()) {
             ObjectNode answer = (ObjectNode) error(400, "The schema is invalid").body();
             ArrayNode list = answer.putArray("errors");
@@ -520,7 +512,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
                             + "] but there is already an older version defined [" + currentVersion + "]");
                 }
                 if (version == currentVersion) {
-                    if (canonical(current.get("fields")).equals(canonical(body.get("fields")))) {
+                    if (SchemaRules.sameFields(current.get("fields"), body.get("fields"))) {
                         return new Answer(200, current);
                     }
                     return error(400, "The schema [" + stream + "] version [" + version
@@ -585,117 +577,6 @@ public final class StreamSeaEmulator implements AutoCloseable {
         ObjectNode body = this.json.createObjectNode();
         body.put("message", message);
         return new Answer(status, body);
-    }
-
-    // ---- schemas -----------------------------------------------------------------------------------------------
-
-    private void validateFieldDefinitions(JsonNode fields, String path, List<String> errors) {
-        for (JsonNode field : fields) {
-            String name = field.path("name").asString("");
-            String type = field.path("type").asString("");
-            String where = path + "." + name;
-            if (name.isEmpty()) {
-                errors.add(path + ": a field needs a name");
-            }
-            switch (type) {
-                case "string", "float", "integer", "date", "array<string>", "array<float>", "array<integer>",
-                        "array<date>" -> {
-                }
-                case "enum" -> {
-                    if (!field.path("enum").isArray() || field.path("enum").isEmpty()) {
-                        errors.add(where + ": an enum needs values");
-                    }
-                }
-                case "object", "array<object>" -> {
-                    if (!field.path("fields").isArray()) {
-                        errors.add(where + ": " + type + " needs fields");
-                    }
-                    else {
-                        validateFieldDefinitions(field.get("fields"), where, errors);
-                    }
-                }
-                default -> errors.add(where + ": unknown type [" + type + "]");
-            }
-        }
-    }
-
-    private void validateObject(JsonNode fields, JsonNode value, String path, List<String> errors) {
-        if (!value.isObject()) {
-            errors.add(path + ": expected an object");
-            return;
-        }
-        Map<String, JsonNode> byName = new LinkedHashMap<>();
-        fields.forEach((field) -> byName.put(field.path("name").asString(), field));
-        for (String property : value.propertyNames()) {
-            if (!byName.containsKey(property)) {
-                errors.add(path + "." + property + ": not in the schema");
-            }
-        }
-        byName.forEach((name, field) -> {
-            JsonNode item = value.get(name);
-            if (item != null && !item.isNull()) {
-                validateValue(field, item, path + "." + name, errors);
-            }
-        });
-    }
-
-    private void validateValue(JsonNode field, JsonNode value, String path, List<String> errors) {
-        String type = field.path("type").asString();
-        if (type.startsWith("array<")) {
-            if (!value.isArray()) {
-                errors.add(path + ": expected an array");
-                return;
-            }
-            String element = type.substring(6, type.length() - 1);
-            int i = 0;
-            for (JsonNode item : value) {
-                String at = path + "[" + i++ + "]";
-                if (element.equals("object")) {
-                    validateObject(field.path("fields"), item, at, errors);
-                }
-                else {
-                    validateScalar(element, field, item, at, errors);
-                }
-            }
-            return;
-        }
-        if (type.equals("object")) {
-            validateObject(field.path("fields"), value, path, errors);
-            return;
-        }
-        validateScalar(type, field, value, path, errors);
-    }
-
-    private void validateScalar(String type, JsonNode field, JsonNode value, String path, List<String> errors) {
-        boolean valid = switch (type) {
-            case "string" -> value.isString();
-            case "float" -> value.isNumber();
-            case "integer" -> value.isIntegralNumber();
-            case "date" -> value.isString() && DATE.matcher(value.asString()).matches();
-            case "enum" -> value.isString() && field.path("enum").valueStream()
-                .anyMatch((allowed) -> allowed.asString().equals(value.asString()));
-            default -> false;
-        };
-        if (!valid) {
-            errors.add(path + ": expected " + type + (type.equals("enum") ? " " + field.path("enum") : "") + " but got "
-                    + value);
-        }
-    }
-
-    /** Fields are an unordered set: compare with every level sorted by name. */
-    private JsonNode canonical(JsonNode fields) {
-        List<JsonNode> sorted = new ArrayList<>();
-        for (JsonNode field : fields) {
-            ObjectNode copy = ((ObjectNode) field).deepCopy();
-            if (copy.has("fields")) {
-                copy.set("fields", canonical(copy.get("fields")));
-            }
-            sorted.add(copy);
-        }
-        sorted.sort(Comparator.comparing((JsonNode f) -> f.path("name").asString()));
-        ArrayNode array = this.json.createArrayNode();
-        sorted.forEach(array::add);
-        return array;
     }
 
     // ---- routing -----------------------------------------------------------------------------------------------
@@ -960,7 +841,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
                 if (key == null) {
                     return "No JWT public key is registered for the client";
                 }
-                JsonNode claims = verifyJwt(payload.path("jwt").asString(""), key);
+                JsonNode claims = Jwts.verify(json, payload.path("jwt").asString(""), key);
                 if (claims == null) {
                     return "Invalid JWT";
                 }
@@ -1051,42 +932,9 @@ public final class StreamSeaEmulator implements AutoCloseable {
         }
     }
 
-    private @Nullable JsonNode verifyJwt(String token, PublicKey key) {
-        String[] parts = token.split("\\.");
-        if (parts.length != 3) {
-            return null;
-        }
-        try {
-            Base64.Decoder decoder = Base64.getUrlDecoder();
-            JsonNode header = this.json.readTree(decoder.decode(parts[0]));
-            if (!"RS512".equals(header.path("alg").asString(null))) {
-                return null;
-            }
-            Signature signature = Signature.getInstance("SHA512withRSA");
-            signature.initVerify(key);
-            signature.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-            if (!signature.verify(decoder.decode(parts[2]))) {
-                return null;
-            }
-            return this.json.readTree(decoder.decode(parts[1]));
-        }
-        catch (Exception ex) {
-            return null;
-        }
-    }
-
     /** Reads a PEM RSA public key: X.509 ({@code BEGIN PUBLIC KEY}) or PKCS#1 ({@code BEGIN RSA PUBLIC KEY}). */
     public static PublicKey readPublicKey(String pem) {
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            Object object = parser.readObject();
-            if (object instanceof SubjectPublicKeyInfo info) {
-                return new JcaPEMKeyConverter().getPublicKey(info);
-            }
-            throw new IllegalArgumentException("Not a PEM public key");
-        }
-        catch (IOException ex) {
-            throw new IllegalArgumentException("Not a PEM public key", ex);
-        }
+        return Jwts.readPublicKey(pem);
     }
 
     private static byte[] gunzip(byte[] bytes) throws IOException {
