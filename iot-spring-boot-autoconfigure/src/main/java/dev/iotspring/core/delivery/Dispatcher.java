@@ -211,6 +211,21 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 this.lost.get(), this.retries.get(), this.lastAck);
     }
 
+    /** Messages acknowledged since the dispatcher was created. */
+    public long sentCount() {
+        return this.sent.get();
+    }
+
+    /** Messages the server rejected (not retried). */
+    public long failedCount() {
+        return this.failed.get();
+    }
+
+    /** Messages the queue's overflow rule discarded, plus those an in-memory queue lost at shutdown. */
+    public long droppedCount() {
+        return this.queue.droppedCount() + this.lost.get();
+    }
+
     public String getPlatform() {
         return this.platform;
     }
