@@ -138,6 +138,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.permanentFailure = builder.permanentFailure;
         this.phase = builder.phase;
         this.listeners.addAll(builder.listeners);
+        this.queue.addArrivalListener(this::wakeUp);
         this.queue.addDropListener(message -> {
             for (DeliveryListener listener : this.listeners) {
                 safely(() -> listener.onDropped(message), message);

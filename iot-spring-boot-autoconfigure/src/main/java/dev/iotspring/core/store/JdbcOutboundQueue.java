@@ -18,10 +18,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
+import javax.sql.DataSource;
+
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.iotspring.core.queue.DropListener;
@@ -46,6 +50,9 @@ import dev.iotspring.core.queue.QueuedMessage;
  * (at least once; duplicates bounded by the dispatcher's window).</li>
  * <li><b>Bound.</b> Optional, with the overflow rules of {@link InMemoryQueue}, applied to queued (not in
  * flight) rows.</li>
+ * <li><b>Transactional outbox.</b> On an application's DataSource ({@link IotStore#of}), an offer made inside a
+ * Spring transaction on that DataSource joins it: the message is sent only if the business data it belongs to
+ * commits.</li>
  * </ul>
  */
 public class JdbcOutboundQueue implements OutboundQueue {
@@ -108,6 +115,11 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /** Transactions that committed offers (group commit makes this lower than the number of offers). */
     private long offerTransactions;
 
+    /** Sequences inserted in callers' transactions that are not committed (or not seen by poll) yet. */
+    private final java.util.Set<Long> uncommitted = new java.util.HashSet<>();
+
+    private final List<Runnable> arrivalListeners = new CopyOnWriteArrayList<>();
+
     private volatile boolean closed;
 
     JdbcOutboundQueue(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix,
@@ -148,8 +160,14 @@ public class JdbcOutboundQueue implements OutboundQueue {
             return;
         }
         messages.forEach(m -> Objects.requireNonNull(m, "message"));
-        OfferRequest request = new OfferRequest(List.copyOf(messages));
         checkOpen();
+        DataSource dataSource = this.jdbc.getDataSource();
+        if (dataSource != null && TransactionSynchronizationManager.isSynchronizationActive()
+                && TransactionSynchronizationManager.hasResource(dataSource)) {
+            offerInCallerTransaction(List.copyOf(messages));
+            return;
+        }
+        OfferRequest request = new OfferRequest(List.copyOf(messages));
         this.waiting.add(request);
         // Whoever gets the lock first commits everything waiting, this request included or not.
         this.lock.lock();
@@ -230,20 +248,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
         try {
             this.tx.executeWithoutResult(status -> {
-                if (!inserts.isEmpty()) {
-                    this.jdbc.batchUpdate(this.insertSql, inserts, inserts.size(), (ps, q) -> {
-                        OutboundMessage m = q.message();
-                        ps.setString(1, this.queueName);
-                        ps.setLong(2, q.sequence());
-                        ps.setString(3, m.id());
-                        ps.setString(4, m.destination());
-                        ps.setBytes(5, m.payload());
-                        ps.setInt(6, m.qos());
-                        ps.setInt(7, m.retain() ? 1 : 0);
-                        ps.setLong(8, toNanos(m.createdAt()));
-                        ps.setString(9, encodeHeaders(m.headers()));
-                    });
-                }
+                insertRows(inserts);
                 List<Long> victims = new ArrayList<>(requeuedVictims);
                 persistedVictims.forEach(v -> victims.add(v.sequence()));
                 deleteRows(victims);
@@ -268,6 +273,102 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
     }
 
+    private void insertRows(List<QueuedMessage> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        this.jdbc.batchUpdate(this.insertSql, rows, rows.size(), (ps, q) -> {
+            OutboundMessage m = q.message();
+            ps.setString(1, this.queueName);
+            ps.setLong(2, q.sequence());
+            ps.setString(3, m.id());
+            ps.setString(4, m.destination());
+            ps.setBytes(5, m.payload());
+            ps.setInt(6, m.qos());
+            ps.setInt(7, m.retain() ? 1 : 0);
+            ps.setLong(8, toNanos(m.createdAt()));
+            ps.setString(9, encodeHeaders(m.headers()));
+        });
+    }
+
+    /**
+     * Transactional outbox: the caller runs a Spring transaction on this queue's DataSource (its own business
+     * data in the same database), so the rows are written in that transaction and become deliverable only when
+     * it commits; a rollback leaves no message behind. Outside the group commit, since one caller's transaction
+     * must not carry other callers' messages.
+     *
+     * <p>The bound is checked with the caller's rows counted as soon as they are written. Inside a caller's
+     * transaction {@link OverflowStrategy#DROP_OLDEST} drops the new message instead: removing an older row in a
+     * transaction that may still roll back would race the dispatcher that is sending it.
+     */
+    private void offerInCallerTransaction(List<OutboundMessage> messages) {
+        List<QueuedMessage> rows = new ArrayList<>(messages.size());
+        List<OutboundMessage> droppedNow = new ArrayList<>(0);
+        this.lock.lock();
+        try {
+            checkOpen();
+            int queued = this.count - this.inFlight.size();
+            for (OutboundMessage message : messages) {
+                if (this.maxSize > 0 && queued >= this.maxSize) {
+                    if (this.overflow == OverflowStrategy.RAISE_EXCEPTION) {
+                        // Refuse the whole call: the caller's transaction decides what happens to its data.
+                        rows.forEach(r -> this.uncommitted.remove(r.sequence()));
+                        throw new QueueFullException(this.count, this.dropped, message.id());
+                    }
+                    this.dropped++;
+                    droppedNow.add(message);
+                    logger.warn("Queue {} full (max-size {}): dropped the new message {}", this.queueName,
+                            this.maxSize, message.id());
+                    continue;
+                }
+                QueuedMessage row = new QueuedMessage(this.nextSequence++, message);
+                rows.add(row);
+                this.uncommitted.add(row.sequence());
+                queued++;
+            }
+            this.count += rows.size();
+        }
+        finally {
+            this.lock.unlock();
+        }
+        try {
+            insertRows(rows);
+        }
+        catch (RuntimeException ex) {
+            forgetUncommitted(rows, false);
+            throw ex;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCompletion(int status) {
+                forgetUncommitted(rows, status == STATUS_COMMITTED);
+                if (status == STATUS_COMMITTED) {
+                    JdbcOutboundQueue.this.arrivalListeners.forEach(Runnable::run);
+                }
+            }
+        });
+        droppedNow.forEach(this::notifyDropped);
+    }
+
+    private void forgetUncommitted(List<QueuedMessage> rows, boolean committed) {
+        this.lock.lock();
+        try {
+            for (QueuedMessage row : rows) {
+                boolean unseen = this.uncommitted.remove(row.sequence());
+                if (committed && unseen && row.sequence() <= this.cursor) {
+                    // poll moved past this sequence while the row was invisible: hand it out at its place.
+                    this.requeued.put(row.sequence(), row);
+                }
+            }
+            if (!committed) {
+                this.count -= rows.size();
+            }
+        }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
     // ---- consumer side (the dispatcher thread) -------------------------------------------------------------
 
     @Override
@@ -289,6 +390,9 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 if (!rows.isEmpty()) {
                     this.cursor = rows.get(rows.size() - 1).sequence();
                     taken.addAll(rows);
+                    if (!this.uncommitted.isEmpty()) {
+                        rows.forEach(r -> this.uncommitted.remove(r.sequence()));
+                    }
                 }
             }
             taken.forEach(q -> this.inFlight.put(q.sequence(), q));
@@ -380,6 +484,11 @@ public class JdbcOutboundQueue implements OutboundQueue {
     @Override
     public void addDropListener(DropListener listener) {
         this.dropListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void addArrivalListener(Runnable listener) {
+        this.arrivalListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     /** How many transactions offers needed so far; below the number of offers when producers overlap. */
