@@ -17,6 +17,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.DeliveryListener;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageSender;
@@ -24,6 +25,7 @@ import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.core.queue.OutboundMessage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The dispatcher on a durable SQLite queue: what the drain cannot send stays for the next start, in order. */
@@ -40,10 +42,14 @@ class DurableDeliveryTests {
             Dispatcher dispatcher = Dispatcher.builder("spotflow", stores.open("spotflow").outboundQueue("messages"),
                     held).window(3).drainTimeout(Duration.ofMillis(300)).build();
             dispatcher.start();
-            dispatcher.sendAll(IntStream.range(0, 10).mapToObj(DurableDeliveryTests::message).toList());
+            List<CompletableFuture<Void>> futures = IntStream.range(0, 10)
+                    .mapToObj(i -> dispatcher.sendAsync(message(i))).toList();
             held.take().complete(null); // 0 acknowledged; 1, 2, 3 in flight and never acknowledged
             await().until(() -> dispatcher.getQueue().size() == 9);
             dispatcher.stop();
+            assertThat(futures.get(0)).isCompleted();
+            assertThatThrownBy(futures.get(9)::join).hasCauseInstanceOf(DeliveryClosedException.class)
+                    .hasMessageContaining("stays in the durable queue");
             assertThat(output).contains("9 messages for spotflow were not sent before shutdown; they stay in the store")
                     .doesNotContain("Lost");
         }
