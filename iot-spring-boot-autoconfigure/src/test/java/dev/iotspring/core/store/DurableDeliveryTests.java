@@ -82,6 +82,75 @@ class DurableDeliveryTests {
         }
     }
 
+    @Test
+    void concurrentProducersAndTheDispatcherShareTheDurableQueue() throws Exception {
+        java.util.concurrent.ScheduledExecutorService broker = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor();
+        List<String> acked = Collections.synchronizedList(new ArrayList<>());
+        // Acknowledges asynchronously, like a broker, and refuses now and then to force requeues.
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        MessageSender sender = new MessageSender() {
+            @Override
+            public CompletableFuture<Void> send(OutboundMessage message) {
+                CompletableFuture<Void> future = new CompletableFuture<>();
+                boolean fail = calls.incrementAndGet() % 97 == 0;
+                broker.execute(() -> {
+                    if (fail) {
+                        future.completeExceptionally(new java.io.IOException("connection reset"));
+                    }
+                    else {
+                        future.complete(null);
+                    }
+                });
+                return future;
+            }
+
+            @Override
+            public boolean isReady() {
+                return true;
+            }
+        };
+        int producers = 4;
+        int perProducer = 250;
+        try (IotStores stores = new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5))) {
+            Dispatcher dispatcher = Dispatcher.builder("load", stores.open("load").outboundQueue("messages"), sender)
+                    .window(16).backoff(new RetryBackoff(Duration.ofMillis(1), Duration.ofMillis(5), 2, 0))
+                    .listener(new DeliveryListener() {
+                        @Override
+                        public void onAcked(OutboundMessage message) {
+                            acked.add(message.id());
+                        }
+                    }).build();
+            dispatcher.start();
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                int producer = p;
+                Thread t = new Thread(() -> {
+                    for (int i = 0; i < perProducer; i++) {
+                        dispatcher.send(OutboundMessage.of(producer + "-" + i, "t", new byte[16]));
+                    }
+                });
+                threads.add(t);
+                t.start();
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(dispatcher.awaitDrained(Duration.ofSeconds(60))).isTrue();
+            dispatcher.stop();
+            assertThat(dispatcher.stats().retries()).isPositive();
+        }
+        finally {
+            broker.shutdownNow();
+        }
+        assertThat(acked).hasSize(producers * perProducer).doesNotHaveDuplicates();
+        for (int p = 0; p < producers; p++) {
+            String prefix = p + "-";
+            assertThat(acked.stream().filter(id -> id.startsWith(prefix)).toList()).as("order of producer " + p)
+                    .containsExactlyElementsOf(IntStream.range(0, perProducer).mapToObj(i -> prefix + i).toList());
+        }
+    }
+
     static OutboundMessage message(int i) {
         return OutboundMessage.of(Integer.toString(i), "topic", new byte[] { (byte) i });
     }
