@@ -25,6 +25,7 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -264,12 +265,18 @@ public class JdbcOutboundQueue implements OutboundQueue {
             }
         }
         catch (RuntimeException ex) {
+            RuntimeException failure = ex;
+            if (ex instanceof DataIntegrityViolationException) {
+                failure = new IllegalStateException("Outbound queue " + this.queueName + " found its next sequence "
+                        + "already used: another process writes the same queue name (give each instance its own)",
+                        ex);
+            }
             for (OfferRequest request : batch) {
                 request.dropped.clear();
-                request.failure = ex;
+                request.failure = failure;
                 request.done = true;
             }
-            throw ex;
+            throw failure;
         }
         this.nextSequence = sequence;
         this.offerTransactions++;
