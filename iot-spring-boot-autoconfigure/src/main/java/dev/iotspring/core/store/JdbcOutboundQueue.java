@@ -25,7 +25,7 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -266,7 +266,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
         catch (RuntimeException ex) {
             RuntimeException failure = ex;
-            if (ex instanceof DataIntegrityViolationException) {
+            if (ex instanceof DuplicateKeyException) {
                 failure = new IllegalStateException("Outbound queue " + this.queueName + " found its next sequence "
                         + "already used: another process writes the same queue name (give each instance its own)",
                         ex);
