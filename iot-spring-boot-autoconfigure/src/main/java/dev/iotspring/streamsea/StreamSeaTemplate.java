@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.zip.GZIPOutputStream;
 
 import org.jspecify.annotations.Nullable;
@@ -29,8 +30,17 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
+import dev.iotspring.core.delivery.DeliveryClosedException;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.MessageDroppedException;
+import dev.iotspring.core.delivery.MessageRejectedException;
+import dev.iotspring.core.delivery.MessageSender;
 import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
+import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.QueueFullException;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpHeaders;
@@ -43,6 +53,12 @@ import org.springframework.web.util.UriComponentsBuilder;
 /**
  * Publishes to stream-sea and manages stream schemas over its HTTP API ({@code /api/v1}, Basic auth), and
  * subscribes to streams over the one shared WebSocket of its {@link StreamSeaConnection}.
+ *
+ * <p>Publishing goes through an outbound queue and a core {@link Dispatcher}: {@link #publish} queues the
+ * message and returns at once; the dispatcher POSTs it and removes it from the queue only when the server
+ * answered 2xx. Connection failures, timeouts and 5xx answers are retried with backoff, in order; 4xx answers
+ * (validation, authentication, unknown stream) fail that message only. The dispatcher is a lifecycle bean of its
+ * own in the delivery phase ({@link #getDispatcher()}): it drains the queue on shutdown.
  *
  * <p>Subscriptions are cold: each subscriber of a returned {@link Flux} is one subscription on the server,
  * sent when the connection is authenticated and again after every reconnect; cancelling the Flux forgets it
@@ -65,17 +81,30 @@ public class StreamSeaTemplate implements DisposableBean {
 
     private final Duration blockTimeout;
 
-    private final AtomicLong published = new AtomicLong();
-
-    private final AtomicLong publishFailures = new AtomicLong();
-
     private final AtomicLong undecodable = new AtomicLong();
 
-    private volatile Consumer<Duration> publishLatency = (latency) -> {
-    };
+    private final OutboundQueue queue;
 
+    private final Dispatcher dispatcher;
+
+    /**
+     * A template whose publishes wait in an unbounded in-memory FIFO queue, one POST in flight at a time.
+     */
     public StreamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection, JsonMapper json,
             WebClient.Builder webClientBuilder) {
+        this(settings, connection, json, webClientBuilder, InMemoryQueue.fifo(), (delivery) -> {
+        });
+    }
+
+    /**
+     * @param queue where publishes wait until the server acknowledged them (in memory or durable); the template
+     *     closes it in {@link #destroy()}
+     * @param delivery adjusts the dispatcher (in-flight window, backoff, drain timeout); it starts with a window
+     *     of 1, the only one that keeps the queue's order on the server, as concurrent POSTs may be applied in
+     *     any order
+     */
+    public StreamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection, JsonMapper json,
+            WebClient.Builder webClientBuilder, OutboundQueue queue, Consumer<Dispatcher.Builder> delivery) {
         this.settings = settings;
         this.connection = connection;
         this.json = json;
@@ -87,22 +116,77 @@ public class StreamSeaTemplate implements DisposableBean {
             .clientConnector(new ReactorClientHttpConnector(httpClient))
             .build();
         this.blockTimeout = settings.connectTimeout().plus(settings.responseTimeout()).plusSeconds(1);
+        this.queue = queue;
+        Dispatcher.Builder builder = Dispatcher.builder(PLATFORM, queue, new PublishSender())
+            .window(1)
+            .permanentFailure(PERMANENT);
+        delivery.accept(builder);
+        this.dispatcher = builder.build();
     }
 
-    /** A template with its own connection and a plain WebClient; call {@link #start()} to subscribe. */
+    /** Platform name in meters, health and the dispatcher's thread name. */
+    public static final String PLATFORM = "stream-sea";
+
+    /**
+     * Failures retrying cannot fix: the server refused this very request (4xx other than 408 Request Timeout and
+     * 429 Too Many Requests). Everything else (no connection, timeouts, 5xx) is retried.
+     */
+    static final Predicate<Throwable> PERMANENT = (ex) -> {
+        if (ex instanceof MessageRejectedException) {
+            return true;
+        }
+        if (ex instanceof StreamSeaException failure) {
+            int status = failure.getStatus();
+            return status >= 400 && status < 500 && status != 408 && status != 429;
+        }
+        return false;
+    };
+
+    /**
+     * A template outside Spring: its own connection, a plain WebClient and an in-memory publish queue whose
+     * dispatcher already runs (publishing works at once); call {@link #start()} to subscribe and
+     * {@link #destroy()} to drain and close.
+     */
     public static StreamSeaTemplate create(StreamSeaClientSettings settings) {
         JsonMapper json = JsonMapper.builder().build();
-        return new StreamSeaTemplate(settings, new StreamSeaConnection(settings, json), json, WebClient.builder());
+        StreamSeaTemplate template = new StreamSeaTemplate(settings, new StreamSeaConnection(settings, json), json,
+                WebClient.builder());
+        template.dispatcher.start();
+        return template;
     }
 
-    /** Opens the WebSocket (the auto-configuration leaves this to the application's lifecycle). */
+    /**
+     * Opens the WebSocket and starts delivering publishes (the auto-configuration leaves both to the
+     * application's lifecycle).
+     */
     public void start() {
         this.connection.start();
+        this.dispatcher.start();
     }
 
+    /**
+     * Drains the publish queue (within the dispatcher's drain timeout; in a Spring context the dispatcher bean
+     * drained already), closes the WebSocket, then the queue.
+     */
     @Override
     public void destroy() {
-        this.connection.close();
+        try {
+            this.dispatcher.stop();
+            this.connection.close();
+        }
+        finally {
+            try {
+                this.queue.close();
+            }
+            catch (RuntimeException ex) {
+                logger.warn("Could not close the stream-sea publish queue: {}", ex.toString());
+            }
+        }
+    }
+
+    /** Delivers publishes; a {@code SmartLifecycle} in the delivery phase, registered as a bean by the auto-configuration. */
+    public Dispatcher getDispatcher() {
+        return this.dispatcher;
     }
 
     public StreamSeaConnection getConnection() {
@@ -116,29 +200,37 @@ public class StreamSeaTemplate implements DisposableBean {
     // ---- HTTP API ----------------------------------------------------------------------------------------
 
     /**
-     * {@code POST /streams/{stream}/publish} with {@code {"payload": payload}}. The payload is any object
-     * Jackson can write (or a {@link JsonNode}). The future completes when the server answered 200, or fails
-     * with a {@link StreamSeaValidationException} (payload does not match the schema),
-     * {@link StreamSeaAuthenticationException} or {@link StreamSeaException}.
+     * Queues {@code POST /streams/{stream}/publish} with {@code {"payload": payload}} and returns at once. The
+     * payload is any object Jackson can write (or a {@link JsonNode}); it is serialized now, so later changes to
+     * it are not sent. Messages reach the server in the order they were published, also across outages.
+     *
+     * <p>The future completes when the server answered 2xx. It fails with
+     * <ul>
+     * <li>{@link StreamSeaValidationException} (400: the payload does not match the schema),
+     * {@link StreamSeaAuthenticationException} (401), {@link StreamSeaNotFoundException} (404: no such stream) or a
+     * {@link StreamSeaException} for another 4xx: that message is not retried, the ones after it go on;</li>
+     * <li>{@link DeliveryClosedException} when the application stopped before the server acknowledged it (a
+     * durable queue sends it after the next start), or when the shutdown drain had already started;</li>
+     * <li>{@link QueueFullException} or {@link MessageDroppedException} when the bounded queue was full.</li>
+     * </ul>
+     * Connection failures, timeouts and 5xx answers never fail the future: the message is retried with backoff.
+     * The future completes on the dispatcher's thread: chain blocking work with the {@code *Async} methods.
+     *
+     * @throws NullPointerException when {@code stream} is null
+     * @throws JacksonException when the payload cannot be written as JSON (nothing is queued)
      */
     public CompletableFuture<Void> publish(String stream, Object payload) {
         Objects.requireNonNull(stream, "stream");
         ObjectNode body = this.json.createObjectNode();
         body.set("payload", this.json.valueToTree(payload));
-        long started = System.nanoTime();
-        return exchange(HttpMethod.POST, stream, body, "streams", stream, "publish")
-            .doOnSuccess((ignored) -> {
-                this.published.incrementAndGet();
-                this.publishLatency.accept(Duration.ofNanos(System.nanoTime() - started));
-            })
-            .doOnError((ex) -> this.publishFailures.incrementAndGet())
-            .then()
-            .toFuture();
+        OutboundMessage message = OutboundMessage.of(UUID.randomUUID().toString(), stream,
+                this.json.writeValueAsBytes(body));
+        return this.dispatcher.sendAsync(message);
     }
 
     /** {@code GET /streams/{stream}/schema}: the stream's current schema. */
     public SchemaDefinition describeStream(String stream) {
-        JsonNode body = block(exchange(HttpMethod.GET, stream, null, "streams", stream, "schema"));
+        JsonNode body = block(exchange(HttpMethod.GET, stream, (JsonNode) null, "streams", stream, "schema"));
         return readSchema(body);
     }
 
@@ -205,19 +297,14 @@ public class StreamSeaTemplate implements DisposableBean {
         return this.connection.state();
     }
 
-    /** Called with the time from {@link #publish} to the server's 200, for each successful publish. */
-    public void setPublishLatencyListener(Consumer<Duration> listener) {
-        this.publishLatency = Objects.requireNonNull(listener, "listener");
-    }
-
-    /** Publish calls answered 200. */
+    /** Publishes the server acknowledged (2xx). */
     public long getPublishedCount() {
-        return this.published.get();
+        return this.dispatcher.sentCount();
     }
 
-    /** Publish calls that failed. */
+    /** Publishes the server refused (4xx); they are not retried. */
     public long getPublishFailedCount() {
-        return this.publishFailures.get();
+        return this.dispatcher.failedCount();
     }
 
     /** Deliveries skipped because they could not be read as the subscriber's payload type. */
@@ -250,6 +337,11 @@ public class StreamSeaTemplate implements DisposableBean {
 
     private Mono<JsonNode> exchange(HttpMethod method, @Nullable String stream, @Nullable JsonNode body,
             String... path) {
+        return exchange(method, stream, (body != null) ? this.json.writeValueAsBytes(body) : null, path);
+    }
+
+    private Mono<JsonNode> exchange(HttpMethod method, @Nullable String stream, byte @Nullable [] body,
+            String... path) {
         String secret = this.settings.clientSecret();
         if (secret == null) {
             return Mono.error(new StreamSeaException("The stream-sea HTTP API needs a client secret "
@@ -265,7 +357,7 @@ public class StreamSeaTemplate implements DisposableBean {
                 headers.setAccept(List.of(MediaType.APPLICATION_JSON));
             });
         if (body != null) {
-            byte[] bytes = this.json.writeValueAsBytes(body);
+            byte[] bytes = body;
             if (this.settings.compressRequests()) {
                 bytes = gzip(bytes);
                 request.header(HttpHeaders.CONTENT_ENCODING, "gzip");
@@ -277,7 +369,7 @@ public class StreamSeaTemplate implements DisposableBean {
             .<JsonNode>handle((bytes, sink) -> {
                 int status = response.statusCode().value();
                 JsonNode answer = parse(bytes);
-                if (status == 200) {
+                if (status >= 200 && status < 300) {
                     sink.next(answer);
                 }
                 else {
@@ -287,6 +379,22 @@ public class StreamSeaTemplate implements DisposableBean {
             .onErrorMap((ex) -> !(ex instanceof StreamSeaException),
                     (ex) -> new StreamSeaException("stream-sea call " + method + " " + uri.getPath() + " failed: "
                             + ex.getMessage(), 0, ex));
+    }
+
+    /** POSTs queued publishes; a message is acknowledged by the server's 2xx. */
+    private final class PublishSender implements MessageSender {
+
+        @Override
+        public CompletableFuture<Void> send(OutboundMessage message) {
+            String stream = message.destination();
+            return exchange(HttpMethod.POST, stream, message.payload(), "streams", stream, "publish").then().toFuture();
+        }
+
+        /** HTTP has no connection to wait for: failures show per request and are retried with backoff. */
+        @Override
+        public boolean isReady() {
+            return true;
+        }
     }
 
     private JsonNode parse(byte[] bytes) {

@@ -13,6 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.http.HttpClientSettings;
+import dev.iotspring.core.http.IotWebClientBuilders;
 import dev.iotspring.stellmap.StellMapAutoRegistration;
 import dev.iotspring.stellmap.StellMapClientSettings;
 import dev.iotspring.stellmap.StellMapRegistry;
@@ -31,7 +32,6 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
-import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
@@ -77,7 +77,8 @@ public final class StellMapAutoConfiguration {
                 properties.getRequestTimeout(), properties.getHeaders(), bundle);
         StellMapClientSettings settings = new StellMapClientSettings(urls, http, properties.getWatchIdleTimeout(),
                 properties.getWatchReconnectMinBackoff(), properties.getWatchReconnectMaxBackoff());
-        return new StellMapRegistry(webClientBuilder(beanFactory), settings, namespace);
+        // Never the application's @LoadBalanced builder: StellMap's own calls would resolve through StellMap.
+        return new StellMapRegistry(IotWebClientBuilders.forPlatform(beanFactory), settings, namespace);
     }
 
     @Bean
@@ -85,26 +86,6 @@ public final class StellMapAutoConfiguration {
         return new StellMapWatchLifecycle(registry);
     }
 
-    /**
-     * Boot's prototype builder, so the application's codecs and customizers apply. When the application replaced
-     * it (typically with a {@code @LoadBalanced} builder, which would send StellMap's own calls through StellMap
-     * discovery), a plain builder with the application's {@code WebClientCustomizer}s is used instead.
-     */
-    static WebClient.Builder webClientBuilder(ListableBeanFactory beanFactory) {
-        if (beanFactory.containsBean(BOOT_BUILDER) && beanFactory.isPrototype(BOOT_BUILDER)) {
-            return beanFactory.getBean(BOOT_BUILDER, WebClient.Builder.class);
-        }
-        WebClient.Builder builder = WebClient.builder();
-        if (ClassUtils.isPresent(CUSTOMIZER, StellMapAutoConfiguration.class.getClassLoader())) {
-            beanFactory.getBeanProvider(org.springframework.boot.webclient.WebClientCustomizer.class).orderedStream()
-                .forEach((customizer) -> customizer.customize(builder));
-        }
-        return builder;
-    }
-
-    private static final String BOOT_BUILDER = "webClientBuilder";
-
-    private static final String CUSTOMIZER = "org.springframework.boot.webclient.WebClientCustomizer";
 
     private static org.springframework.boot.ssl.SslBundle sslBundle(ObjectProvider<SslBundles> bundles, String name) {
         SslBundles available = bundles.getIfAvailable();

@@ -5,12 +5,19 @@ import reactor.netty.http.client.HttpClient;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.core.autoconfigure.IotShutdownProperties;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.http.IotWebClientBuilders;
+import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.store.IotStores;
 import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaConnection;
 import dev.iotspring.streamsea.StreamSeaListenerAnnotationBeanPostProcessor;
 import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -26,8 +33,12 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * stream-sea: a {@link StreamSeaTemplate} for publishing, schemas and subscriptions, the shared WebSocket
- * connection (a SmartLifecycle in the connection phase), {@code @StreamSeaListener} support, health and meters.
- * Active with {@code iot.stream-sea.enabled=true}.
+ * connection (a SmartLifecycle in the connection phase), the publish {@link Dispatcher} (a SmartLifecycle in the
+ * delivery phase, draining on shutdown), {@code @StreamSeaListener} support, health and meters. Active with
+ * {@code iot.stream-sea.enabled=true}.
+ *
+ * <p>The publish queue is not a bean, so it never takes the place of another platform's queue; a durable one
+ * lives in the platform's SQLite file ({@link IotStores}) and is closed by the template.
  */
 @AutoConfiguration(after = IotCoreAutoConfiguration.class,
         afterName = { "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
@@ -57,9 +68,30 @@ public final class StreamSeaAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     StreamSeaTemplate streamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection,
-            ObjectProvider<JsonMapper> jsonMapper, ObjectProvider<WebClient.Builder> webClientBuilder) {
-        return new StreamSeaTemplate(settings, connection, jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
-                webClientBuilder.getIfAvailable(WebClient::builder));
+            StreamSeaProperties properties, IotShutdownProperties shutdown, ObjectProvider<JsonMapper> jsonMapper,
+            ListableBeanFactory beanFactory, ObjectProvider<IotStores> stores) {
+        StreamSeaProperties.Queue queue = properties.getQueue();
+        OutboundQueue outbound = StreamSeaSettingsFactory.queue(queue, stores.getIfAvailable(),
+                shutdown.getDrainTimeout());
+        try {
+            return new StreamSeaTemplate(settings, connection,
+                    jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
+                    IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> delivery
+                        .window(queue.getInFlight())
+                        .backoff(new RetryBackoff(queue.getRetry().getInitialDelay(), queue.getRetry().getMaxDelay(),
+                                2.0, 0.2))
+                        .drainTimeout(shutdown.getDrainTimeout()));
+        }
+        catch (RuntimeException ex) {
+            outbound.close();
+            throw ex;
+        }
+    }
+
+    /** The template's publish dispatcher as a lifecycle bean: it starts and drains in the delivery phase. */
+    @Bean
+    Dispatcher streamSeaDispatcher(StreamSeaTemplate template) {
+        return template.getDispatcher();
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package dev.iotspring.streamsea.autoconfigure;
 
+import dev.iotspring.core.observe.IotHealthDetails;
 import dev.iotspring.streamsea.StreamSeaConnectionState;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 
@@ -7,8 +8,9 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Health of the stream-sea WebSocket. Stays UP while reconnecting (publishing over HTTP still works and a
- * load balancer can do nothing about a remote outage); the details say whether it is connected.
+ * Health of the stream-sea WebSocket and the publish queue. Stays UP while reconnecting or while publishes wait
+ * for the server (they are queued, and a load balancer can do nothing about a remote outage); the details say
+ * whether it is connected and how the queue is doing (core's delivery details).
  */
 public class StreamSeaHealthIndicator implements HealthIndicator {
 
@@ -27,7 +29,7 @@ public class StreamSeaHealthIndicator implements HealthIndicator {
             .withDetail("lastFrameAt", (state.lastFrameAt() != null) ? state.lastFrameAt().toString() : "never")
             .withDetail("reconnects", state.reconnects())
             .withDetail("received", state.received())
-            .withDetail("published", this.template.getPublishedCount());
+            .withDetails(IotHealthDetails.delivery(this.template.getDispatcher().stats()));
         if (state.lastError() != null) {
             // Exception messages of this package never carry secrets.
             builder.withDetail("lastError", state.lastError().getMessage());

@@ -6,18 +6,19 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.jspecify.annotations.Nullable;
 
+import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.observe.IotMetrics;
 import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 
 /**
- * Meters of the stream-sea template, tagged {@code platform=stream-sea}: the shared {@code iot.messages.sent},
- * {@code iot.messages.failed}, {@code iot.publish.latency} and {@code iot.connection.state}, plus received deliveries, reconnects,
- * subscriptions, malformed frames and listener errors.
+ * Meters of the stream-sea template, tagged {@code platform=stream-sea}: the core delivery meters of the publish
+ * queue ({@link DeliveryMetrics}: {@code iot.messages.sent/failed/dropped}, {@code iot.queue.size},
+ * {@code iot.publish.latency}), {@code iot.connection.state}, plus received deliveries, reconnects, subscriptions,
+ * malformed frames and listener errors.
  */
 public class StreamSeaMetrics implements MeterBinder {
 
@@ -45,20 +46,13 @@ public class StreamSeaMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         Tags tags = Tags.of(IotMetrics.TAG_PLATFORM, PLATFORM);
-        counter(registry, IotMetrics.MESSAGES_SENT, "Messages published (HTTP 200)", tags,
-                (t) -> t.getPublishedCount());
-        counter(registry, IotMetrics.MESSAGES_FAILED, "Publish calls that failed", tags,
-                (t) -> t.getPublishFailedCount());
+        // Sent, failed, dropped, queue size and publish latency: the core meters of the publish dispatcher.
+        new DeliveryMetrics(this.template.getDispatcher()).bindTo(registry);
         counter(registry, RECEIVED, "Deliveries received over the WebSocket", tags,
                 (t) -> t.connectionState().received());
         counter(registry, RECONNECTS, "WebSocket reconnect attempts", tags, (t) -> t.connectionState().reconnects());
         counter(registry, MALFORMED, "Frames skipped: not JSON, no id or an unknown id", tags,
                 (t) -> t.connectionState().malformedFrames());
-        Timer latency = Timer.builder(IotMetrics.PUBLISH_LATENCY)
-            .description("Time from publish to the server's 200")
-            .tags(tags)
-            .register(registry);
-        this.template.setPublishLatencyListener(latency::record);
         Gauge.builder(IotMetrics.CONNECTION_STATE, this.template, (t) -> t.connectionState().connected() ? 1 : 0)
             .description("1 when the WebSocket is open and authenticated")
             .tags(tags)

@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.iotspring.core.queue.OverflowStrategy;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -90,6 +92,11 @@ public class StreamSeaProperties {
      * TLS settings.
      */
     private final Ssl ssl = new Ssl();
+
+    /**
+     * Where publishes wait until the server acknowledged them, and how they are retried.
+     */
+    private final Queue queue = new Queue();
 
     public boolean isEnabled() {
         return this.enabled;
@@ -199,12 +206,16 @@ public class StreamSeaProperties {
         return this.ssl;
     }
 
+    public Queue getQueue() {
+        return this.queue;
+    }
+
     @Override
     public String toString() {
         return "StreamSeaProperties[enabled=" + this.enabled + ", remoteHost=" + this.remoteHost + ", remotePort="
                 + this.remotePort + ", secure=" + this.secure + ", clientId=" + this.clientId + ", clientSecret="
                 + mask(this.clientSecret) + ", jwt=" + this.jwt + ", maxFrameSize=" + this.maxFrameSize
-                + ", ssl.bundle=" + this.ssl.bundle + "]";
+                + ", ssl.bundle=" + this.ssl.bundle + ", queue=" + this.queue + "]";
     }
 
     static String mask(@Nullable String secret) {
@@ -318,6 +329,122 @@ public class StreamSeaProperties {
 
         public void setBundle(@Nullable String bundle) {
             this.bundle = bundle;
+        }
+    }
+
+    /** Where a publish is kept until the server acknowledged it. */
+    public enum QueueType {
+
+        /** In the application's memory: lost when the application stops before they were sent. */
+        MEMORY,
+
+        /**
+         * In the platform's SQLite file under iot.storage.directory: survives restarts and crashes (at least
+         * once).
+         */
+        DURABLE
+    }
+
+    public static class Queue {
+
+        /**
+         * memory (lost on shutdown if the server cannot be reached within iot.shutdown.drain-timeout) or durable
+         * (SQLite file stream-sea.db under iot.storage.directory; what is left is sent after the next start).
+         */
+        private QueueType type = QueueType.MEMORY;
+
+        /**
+         * Most publishes waiting at once (not counting the ones being sent); 0 for no bound.
+         */
+        private int maxSize = 10_000;
+
+        /**
+         * What a full queue does with a new publish: raise-exception (its future fails with
+         * QueueFullException), drop-oldest or drop-newest (the dropped publish's future fails with
+         * MessageDroppedException).
+         */
+        private OverflowStrategy overflow = OverflowStrategy.RAISE_EXCEPTION;
+
+        /**
+         * Publish requests in flight at once. 1 keeps the queue's order on the server; more raise throughput,
+         * but concurrent requests may be applied in any order.
+         */
+        private int inFlight = 1;
+
+        /**
+         * Backoff of failed publishes (no connection, timeout, 5xx); 4xx answers are not retried.
+         */
+        private final Retry retry = new Retry();
+
+        public QueueType getType() {
+            return this.type;
+        }
+
+        public void setType(QueueType type) {
+            this.type = type;
+        }
+
+        public int getMaxSize() {
+            return this.maxSize;
+        }
+
+        public void setMaxSize(int maxSize) {
+            this.maxSize = maxSize;
+        }
+
+        public OverflowStrategy getOverflow() {
+            return this.overflow;
+        }
+
+        public void setOverflow(OverflowStrategy overflow) {
+            this.overflow = overflow;
+        }
+
+        public int getInFlight() {
+            return this.inFlight;
+        }
+
+        public void setInFlight(int inFlight) {
+            this.inFlight = inFlight;
+        }
+
+        public Retry getRetry() {
+            return this.retry;
+        }
+
+        @Override
+        public String toString() {
+            return "Queue[type=" + this.type + ", maxSize=" + this.maxSize + ", overflow=" + this.overflow
+                    + ", inFlight=" + this.inFlight + "]";
+        }
+    }
+
+    public static class Retry {
+
+        /**
+         * Pause after the first failed attempt; it doubles (with jitter) per further failure.
+         */
+        private Duration initialDelay = Duration.ofMillis(100);
+
+        /**
+         * Longest pause between attempts.
+         */
+        private Duration maxDelay = Duration.ofSeconds(30);
+
+        public Duration getInitialDelay() {
+            return this.initialDelay;
+        }
+
+        public void setInitialDelay(Duration initialDelay) {
+            this.initialDelay = initialDelay;
+        }
+
+        public Duration getMaxDelay() {
+            return this.maxDelay;
+        }
+
+        public void setMaxDelay(Duration maxDelay) {
+            this.maxDelay = maxDelay;
         }
     }
 }

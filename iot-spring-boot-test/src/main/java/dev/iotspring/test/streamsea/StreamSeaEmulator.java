@@ -133,6 +133,18 @@ public final class StreamSeaEmulator implements AutoCloseable {
 
     private volatile @Nullable DisposableServer server;
 
+    /** The port of the first start, bound again by later starts so clients find the server where it was. */
+    private volatile int boundPort;
+
+    private final AtomicInteger failPublishes = new AtomicInteger();
+
+    private volatile int failPublishStatus = 503;
+
+    private volatile Duration publishDelay = Duration.ZERO;
+
+    /** "stream" -> payloads accepted (answered 200), in order. */
+    private final Map<String, List<JsonNode>> accepted = new ConcurrentHashMap<>();
+
     private volatile @Nullable PrivateKey tlsKey;
 
     private volatile X509Certificate[] tlsChain = new X509Certificate[0];
@@ -162,6 +174,10 @@ public final class StreamSeaEmulator implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts serving. After a {@link #close()}, starting again binds the same port, like a server coming back
+     * after an outage; schemas, clients and recordings are kept.
+     */
     public synchronized StreamSeaEmulator start() {
         if (this.server == null) {
             HttpServer http = HttpServer.create();
@@ -172,7 +188,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
             }
             this.server = http
                 .host("127.0.0.1")
-                .port(0)
+                .port(this.boundPort)
                 .compress(true)
                 .route((routes) -> routes
                     .post("/api/v1/streams/{stream}/publish", (req, res) -> http(req, res, this::publish))
@@ -183,6 +199,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
                     .ws("/api/v1/streams", this::webSocket,
                             WebsocketServerSpec.builder().maxFramePayloadLength(16 * 1024 * 1024).build()))
                 .bindNow();
+            this.boundPort = this.server.port();
             logger.info("stream-sea emulator listening on {}", httpBaseUrl());
         }
         return this;
@@ -270,6 +287,20 @@ public final class StreamSeaEmulator implements AutoCloseable {
 
     // ---- fault hooks -----------------------------------------------------------------------------------------
 
+    /**
+     * Answers the next {@code count} publish requests with {@code status} (and a JSON {@code message}) without
+     * accepting them, e.g. 503 for an overloaded server or 500 for a crash. {@code 0} goes back to normal.
+     */
+    public void failPublishes(int status, int count) {
+        this.failPublishStatus = status;
+        this.failPublishes.set(count);
+    }
+
+    /** Delays every answer to a publish request (the message itself is accepted and routed at once). */
+    public void delayPublishAnswers(Duration delay) {
+        this.publishDelay = delay;
+    }
+
     /** Closes every open socket abruptly (no close frame), like a lost network. */
     public void dropAllConnections() {
         this.connections.forEach((c) -> c.close(true));
@@ -346,6 +377,12 @@ public final class StreamSeaEmulator implements AutoCloseable {
         return messages;
     }
 
+    /** Payloads of {@code stream} the server accepted (answered 200), in the order it accepted them. */
+    public List<JsonNode> acceptedPayloads(String stream) {
+        List<JsonNode> payloads = this.accepted.get(stream);
+        return (payloads != null) ? List.copyOf(payloads) : List.of();
+    }
+
     public List<RecordedRequest> httpRequests() {
         return List.copyOf(this.requests);
     }
@@ -385,6 +422,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
         this.frames.clear();
         this.requests.clear();
         this.violations.clear();
+        this.accepted.clear();
     }
 
     // ---- HTTP --------------------------------------------------------------------------------------------------
@@ -420,6 +458,14 @@ public final class StreamSeaEmulator implements AutoCloseable {
             catch (JacksonException | IOException ex) {
                 answer = error(400, "The request body is not valid JSON");
             }
+            Duration delay = request.fullPath().endsWith("/publish") ? this.publishDelay : Duration.ZERO;
+            if (!delay.isZero()) {
+                Answer delayed = answer;
+                return Mono.delay(delay).then(Mono.defer(() -> Mono.from(response
+                    .status(HttpResponseStatus.valueOf(delayed.status()))
+                    .header("Content-Type", "application/json")
+                    .sendString(Mono.just(delayed.body().toString())))));
+            }
             return response.status(HttpResponseStatus.valueOf(answer.status()))
                 .header("Content-Type", "application/json")
                 .sendString(Mono.just(answer.body().toString()))
@@ -447,6 +493,9 @@ public final class StreamSeaEmulator implements AutoCloseable {
     }
 
     private Answer publish(Client client, HttpServerRequest request, JsonNode body) {
+        if (this.failPublishes.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
+            return error(this.failPublishStatus, "The server cannot take the message now");
+        }
         String stream = request.param("stream");
         List<JsonNode> versions = this.schemas.get(client.jailId).get(stream);
         if (versions == null || versions.isEmpty()) {
@@ -477,6 +526,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
             return new Answer(400, answer);
         }
         messages.forEach((message) -> route(client.jailId, stream, message));
+        this.accepted.computeIfAbsent(stream, (s) -> new CopyOnWriteArrayList<>()).add(payload);
         return new Answer(200, this.json.createObjectNode());
     }
 
