@@ -1,7 +1,11 @@
 package dev.iotspring.streamsea.autoconfigure;
 
 import java.security.KeyPairGenerator;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.Base64;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,9 +13,16 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.lifecycle.IotLifecyclePhases;
+import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueueFullException;
+import dev.iotspring.core.store.JdbcOutboundQueue;
 import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaConnection;
 import dev.iotspring.streamsea.StreamSeaJwtSigner;
@@ -23,6 +34,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -75,7 +87,10 @@ class StreamSeaAutoConfigurationTests {
             assertThat(health.getStatus()).isEqualTo(Status.UP);
             assertThat(health.getDetails()).containsEntry("connected", true)
                 .containsEntry("subscriptions", 0)
-                .containsKeys("lastFrameAt", "reconnects");
+                .containsKeys("lastFrameAt", "reconnects")
+                .containsEntry("queueSize", 0)
+                .containsEntry("durableQueue", false)
+                .containsEntry("delivery", "running");
             assertThat(health.toString()).doesNotContain("top-secret");
 
             MeterRegistry registry = new SimpleMeterRegistry();
@@ -83,6 +98,10 @@ class StreamSeaAutoConfigurationTests {
             assertThat(registry.get("iot.connection.state").tag("platform", "stream-sea").gauge().value()).isOne();
             assertThat(registry.get("iot.messages.sent").tag("platform", "stream-sea").functionCounter().count())
                 .isZero();
+            assertThat(registry.get("iot.queue.size").tag("platform", "stream-sea").gauge().value()).isZero();
+            assertThat(registry.find("iot.publish.latency").tag("platform", "stream-sea").timer()).isNotNull();
+            assertThat(registry.find("iot.messages.dropped").tag("platform", "stream-sea").functionCounter())
+                .isNotNull();
             assertThat(registry.find("iot.stream-sea.messages.received").functionCounter()).isNotNull();
             assertThat(registry.find("iot.stream-sea.reconnects").functionCounter()).isNotNull();
             assertThat(registry.find("iot.stream-sea.listener.errors").functionCounter()).isNotNull();
@@ -187,6 +206,82 @@ class StreamSeaAutoConfigurationTests {
                 assertThat(emulator.connections()).last().satisfies((c) -> assertThat(c.jwt()).isTrue());
                 assertThat(context.getBean(StreamSeaProperties.class).toString()).doesNotContain("BEGIN");
             });
+    }
+
+    @Test
+    void publishQueueDefaultsToMemoryInOrderOneRequestAtATime() {
+        active().withPropertyValues("iot.shutdown.drain-timeout=7s").run((context) -> {
+            Dispatcher dispatcher = context.getBean("streamSeaDispatcher", Dispatcher.class);
+            assertThat(dispatcher).isSameAs(context.getBean(StreamSeaTemplate.class).getDispatcher());
+            assertThat(dispatcher.isRunning()).as("started by the context").isTrue();
+            assertThat(dispatcher.getPhase()).isEqualTo(IotLifecyclePhases.DELIVERY);
+            assertThat(dispatcher.getWindow()).isOne();
+            assertThat(dispatcher.getQueue()).isInstanceOf(InMemoryQueue.class);
+            assertThat(dispatcher.getQueue().isDurable()).isFalse();
+            StreamSeaProperties.Queue queue = context.getBean(StreamSeaProperties.class).getQueue();
+            assertThat(queue.getMaxSize()).isEqualTo(10_000);
+            assertThat(queue.getOverflow()).isEqualTo(OverflowStrategy.RAISE_EXCEPTION);
+        });
+    }
+
+    @Test
+    void bindsTheQueueProperties(@TempDir Path storage) {
+        active().withPropertyValues("iot.storage.directory=" + storage, "iot.stream-sea.queue.type=durable",
+                "iot.stream-sea.queue.max-size=2", "iot.stream-sea.queue.overflow=drop-oldest",
+                "iot.stream-sea.queue.in-flight=4", "iot.stream-sea.queue.retry.initial-delay=50ms",
+                "iot.stream-sea.queue.retry.max-delay=2s")
+            .run((context) -> {
+                Dispatcher dispatcher = context.getBean(StreamSeaTemplate.class).getDispatcher();
+                assertThat(dispatcher.getWindow()).isEqualTo(4);
+                assertThat(dispatcher.getQueue()).isInstanceOf(JdbcOutboundQueue.class);
+                assertThat(dispatcher.getQueue().isDurable()).isTrue();
+                assertThat(storage.resolve("stream-sea.db")).exists();
+                StreamSeaProperties.Queue queue = context.getBean(StreamSeaProperties.class).getQueue();
+                assertThat(queue.getOverflow()).isEqualTo(OverflowStrategy.DROP_OLDEST);
+                assertThat(queue.getRetry().getInitialDelay()).isEqualTo(Duration.ofMillis(50));
+                assertThat(queue.getRetry().getMaxDelay()).isEqualTo(Duration.ofSeconds(2));
+            });
+    }
+
+    @Test
+    void aBoundedQueueAppliesItsOverflowRule() {
+        // The bound counts waiting messages; the one being sent does not take a place.
+        active().withPropertyValues("iot.stream-sea.queue.max-size=1", "iot.stream-sea.queue.overflow=raise-exception")
+            .run((context) -> {
+                StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+                emulator.delayPublishAnswers(Duration.ofMillis(500));
+                try {
+                    CompletableFuture<Void> sending = template.publish("bounded", Map.of("n", 1));
+                    await().atMost(Duration.ofSeconds(5)).until(() -> template.getDispatcher().stats().inFlight() == 1);
+                    CompletableFuture<Void> waiting = template.publish("bounded", Map.of("n", 2));
+                    assertThat(template.publish("bounded", Map.of("n", 3))).isCompletedExceptionally()
+                        .failsWithin(Duration.ZERO)
+                        .withThrowableOfType(ExecutionException.class)
+                        .withCauseInstanceOf(QueueFullException.class);
+                    assertThat(sending).isNotDone();
+                    assertThat(waiting).isNotDone();
+                }
+                finally {
+                    emulator.delayPublishAnswers(Duration.ZERO);
+                }
+            });
+    }
+
+    @Test
+    void invalidQueuePropertiesFailTheStartNamingTheProperty() {
+        assertFailure(active().withPropertyValues("iot.stream-sea.queue.max-size=-1"), "iot.stream-sea.queue.max-size");
+        assertFailure(active().withPropertyValues("iot.stream-sea.queue.in-flight=0"), "iot.stream-sea.queue.in-flight");
+        assertFailure(active().withPropertyValues("iot.stream-sea.queue.retry.initial-delay=0"),
+                "iot.stream-sea.queue.retry.initial-delay");
+        assertFailure(active().withPropertyValues("iot.stream-sea.queue.retry.initial-delay=2s",
+                "iot.stream-sea.queue.retry.max-delay=1s"), "iot.stream-sea.queue.retry.max-delay");
+        assertFailure(active().withPropertyValues("iot.stream-sea.queue.type=durable")
+            .withClassLoader(new FilteredClassLoader("org.sqlite")), "iot.stream-sea.queue.type");
+        active().withPropertyValues("iot.stream-sea.queue.type=tape").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("tape");
+            assertThat(context.getStartupFailure()).hasStackTraceContaining("iot.stream-sea.queue.type");
+        });
     }
 
     private static void assertFailure(ApplicationContextRunner runner, String property) {

@@ -1,0 +1,275 @@
+package dev.iotspring.streamsea.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.core.delivery.DeliveryClosedException;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.streamsea.FieldType;
+import dev.iotspring.streamsea.SchemaDefinition;
+import dev.iotspring.streamsea.StreamSeaClientSettings;
+import dev.iotspring.streamsea.StreamSeaNotFoundException;
+import dev.iotspring.streamsea.StreamSeaTemplate;
+import dev.iotspring.streamsea.StreamSeaValidationException;
+import dev.iotspring.test.streamsea.StreamSeaEmulator;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Publishing through the queue and dispatcher of a real application context, over real HTTP against the
+ * emulator: outages, refused messages, durable restarts and the shutdown drain.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class StreamSeaPublishDeliveryTests {
+
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    static StreamSeaEmulator emulator;
+
+    static int port;
+
+    @TempDir
+    Path storage;
+
+    @BeforeAll
+    static void startEmulator() {
+        emulator = new StreamSeaEmulator().addClient("jail", "svc", "top-secret").start();
+        port = emulator.port();
+        StreamSeaTemplate setup = StreamSeaTemplate.create(StreamSeaClientSettings.builder("127.0.0.1", "svc")
+            .port(port)
+            .secure(false)
+            .clientSecret("top-secret")
+            .build());
+        setup.defineStream(SchemaDefinition.builder("readings", 1).field("seq", FieldType.INTEGER).build());
+        setup.destroy();
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        emulator.close();
+    }
+
+    @AfterEach
+    void restoreEmulator() {
+        emulator.start();
+        emulator.failPublishes(503, 0);
+        emulator.delayPublishAnswers(Duration.ZERO);
+        emulator.clearRecordings();
+    }
+
+    ApplicationContextRunner runner(String... extra) {
+        return new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(IotCoreAutoConfiguration.class, StreamSeaAutoConfiguration.class))
+            .withPropertyValues("iot.stream-sea.enabled=true", "iot.stream-sea.remote-host=127.0.0.1",
+                    "iot.stream-sea.remote-port=" + port, "iot.stream-sea.secure=false",
+                    "iot.stream-sea.client-id=svc", "iot.stream-sea.client-secret=top-secret",
+                    "iot.stream-sea.reconnect.initial-delay=100ms", "iot.stream-sea.reconnect.max-delay=200ms",
+                    "iot.stream-sea.queue.retry.initial-delay=20ms", "iot.stream-sea.queue.retry.max-delay=200ms",
+                    "iot.storage.directory=" + this.storage)
+            .withPropertyValues(extra);
+    }
+
+    @Test
+    void publishesWhileTheServerIsDownAreDeliveredInOrderOnceItIsBack() {
+        emulator.close();
+        runner().run((context) -> {
+            StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+            List<CompletableFuture<Void>> futures = publish(template, 0, 20);
+            // Attempts failed (connection refused) and were retried; nothing was lost or completed.
+            await().atMost(WAIT).until(() -> template.getDispatcher().stats().retries() >= 2);
+            assertThat(futures).noneMatch(CompletableFuture::isDone);
+            assertThat(template.getDispatcher().stats().queueSize()).isEqualTo(20);
+
+            emulator.start();
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(seqs(emulator.acceptedPayloads("readings"))).containsExactlyElementsOf(range(0, 20));
+            assertThat(template.getDispatcher().stats().queueSize()).isZero();
+            assertThat(template.getPublishedCount()).isEqualTo(20);
+        });
+    }
+
+    @Test
+    void serverErrorsAreRetriedInOrder() {
+        emulator.failPublishes(503, 3);
+        runner().run((context) -> {
+            StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+            List<CompletableFuture<Void>> futures = publish(template, 0, 10);
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(seqs(emulator.acceptedPayloads("readings"))).containsExactlyElementsOf(range(0, 10));
+            assertThat(publishRequests("readings")).isEqualTo(13);
+            assertThat(template.getDispatcher().stats().retries()).isEqualTo(3);
+            assertThat(template.getPublishFailedCount()).isZero();
+        });
+    }
+
+    @Test
+    void aRefusedMessageFailsOnlyItsOwnFutureAndIsNotRetried() {
+        runner().run((context) -> {
+            StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+            CompletableFuture<Void> first = template.publish("readings", Map.of("seq", 0));
+            CompletableFuture<Void> invalid = template.publish("readings", Map.of("seq", "not a number"));
+            CompletableFuture<Void> second = template.publish("readings", Map.of("seq", 2));
+            CompletableFuture<Void> unknown = template.publish("nope", Map.of("seq", 3));
+            CompletableFuture<Void> third = template.publish("readings", Map.of("seq", 4));
+
+            assertThat(invalid).failsWithin(WAIT)
+                .withThrowableOfType(ExecutionException.class)
+                .havingCause()
+                .isInstanceOfSatisfying(StreamSeaValidationException.class,
+                        (ex) -> assertThat(ex.getErrors()).anySatisfy((e) -> assertThat(e).contains("payload.seq")));
+            assertThat(unknown).failsWithin(WAIT)
+                .withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(StreamSeaNotFoundException.class);
+            assertThat(List.of(first, second, third)).allSatisfy((f) -> assertThat(f).succeedsWithin(WAIT));
+
+            assertThat(seqs(emulator.acceptedPayloads("readings"))).containsExactly(0, 2, 4);
+            assertThat(publishRequests("readings")).isEqualTo(4);
+            assertThat(publishRequests("nope")).as("a 404 is final").isEqualTo(1);
+            assertThat(template.getPublishFailedCount()).isEqualTo(2);
+            assertThat(context.getBean(StreamSeaHealthIndicator.class).health().getDetails())
+                .containsEntry("sent", 3L)
+                .containsEntry("failed", 2L)
+                .containsEntry("queueSize", 0);
+        });
+    }
+
+    @Test
+    void aDurableQueueKeepsWhatWasNotSentForTheNextStart() {
+        emulator.failPublishes(503, Integer.MAX_VALUE);
+        List<CompletableFuture<Void>> firstRun = new ArrayList<>();
+        runner("iot.stream-sea.queue.type=durable", "iot.shutdown.drain-timeout=200ms").run((context) -> {
+            StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+            firstRun.addAll(publish(template, 0, 5));
+            await().atMost(WAIT).until(() -> template.getDispatcher().stats().retries() >= 1);
+            assertThat(template.getDispatcher().stats().durable()).isTrue();
+        });
+        assertThat(firstRun).allSatisfy((f) -> assertThat(f).failsWithin(Duration.ZERO)
+            .withThrowableOfType(ExecutionException.class)
+            .havingCause()
+            .isInstanceOf(DeliveryClosedException.class)
+            .withMessageContaining("durable queue"));
+        assertThat(emulator.acceptedPayloads("readings")).isEmpty();
+
+        emulator.failPublishes(503, 0);
+        runner("iot.stream-sea.queue.type=durable").run((context) -> {
+            StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+            await().atMost(WAIT).until(() -> emulator.acceptedPayloads("readings").size() >= 5);
+            CompletableFuture<Void> next = template.publish("readings", Map.of("seq", 5));
+            assertThat(next).succeedsWithin(WAIT);
+            assertThat(seqs(emulator.acceptedPayloads("readings"))).containsExactlyElementsOf(range(0, 6));
+        });
+    }
+
+    @Test
+    void closingTheContextDrainsTheQueueWithinTheTimeout() {
+        emulator.delayPublishAnswers(Duration.ofMillis(10));
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        long[] closeStarted = new long[1];
+        int[] pendingAtClose = new int[1];
+        runner("iot.shutdown.drain-timeout=20s").run((context) -> {
+            StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+            futures.addAll(publish(template, 0, 40));
+            pendingAtClose[0] = template.getDispatcher().stats().queueSize();
+            closeStarted[0] = System.nanoTime();
+        });
+        Duration close = Duration.ofNanos(System.nanoTime() - closeStarted[0]);
+        assertThat(pendingAtClose[0]).as("messages were still queued when the context closed").isGreaterThan(10);
+        assertThat(futures).allSatisfy((f) -> assertThat(f).isCompleted().isNotCompletedExceptionally());
+        assertThat(seqs(emulator.acceptedPayloads("readings"))).containsExactlyElementsOf(range(0, 40));
+        assertThat(close).isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void anInMemoryQueueLogsWhatItLostWhenTheDrainTimesOut(CapturedOutput output) {
+        emulator.failPublishes(503, Integer.MAX_VALUE);
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        long[] closeStarted = new long[1];
+        runner("iot.shutdown.drain-timeout=300ms").run((context) -> {
+            StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+            futures.addAll(publish(template, 0, 3));
+            await().atMost(WAIT).until(() -> template.getDispatcher().stats().retries() >= 1);
+            closeStarted[0] = System.nanoTime();
+        });
+        Duration close = Duration.ofNanos(System.nanoTime() - closeStarted[0]);
+        assertThat(close).isGreaterThanOrEqualTo(Duration.ofMillis(300)).isLessThan(Duration.ofSeconds(5));
+        assertThat(futures).allSatisfy((f) -> assertThat(f).failsWithin(Duration.ZERO)
+            .withThrowableOfType(ExecutionException.class)
+            .havingCause()
+            .isInstanceOf(DeliveryClosedException.class));
+        assertThat(output).contains("Lost 3 messages for stream-sea");
+    }
+
+    @Test
+    void aPublishAfterTheDrainStartedFailsClearly() {
+        emulator.failPublishes(503, Integer.MAX_VALUE);
+        runner().run((context) -> {
+            StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+            Dispatcher dispatcher = context.getBean("streamSeaDispatcher", Dispatcher.class);
+            assertThat(dispatcher).isSameAs(template.getDispatcher());
+            CompletableFuture<Void> early = template.publish("readings", Map.of("seq", 1));
+            await().atMost(WAIT).until(() -> dispatcher.stats().retries() >= 1);
+
+            CountDownLatch drained = new CountDownLatch(1);
+            dispatcher.stop(drained::countDown);
+            assertThat(dispatcher.getState()).isEqualTo(Dispatcher.State.DRAINING);
+            CompletableFuture<Void> late = template.publish("readings", Map.of("seq", 2));
+            assertThat(late).failsWithin(Duration.ZERO)
+                .withThrowableOfType(ExecutionException.class)
+                .havingCause()
+                .isInstanceOf(DeliveryClosedException.class)
+                .withMessageContaining("stream-sea client is shutting down");
+
+            // The drain still delivers what was accepted before it started.
+            emulator.failPublishes(503, 0);
+            assertThat(drained.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(early).isCompleted().isNotCompletedExceptionally();
+            assertThat(seqs(emulator.acceptedPayloads("readings"))).containsExactly(1);
+        });
+    }
+
+    private static List<CompletableFuture<Void>> publish(StreamSeaTemplate template, int from, int to) {
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        for (int seq = from; seq < to; seq++) {
+            futures.add(template.publish("readings", Map.of("seq", seq)));
+        }
+        return futures;
+    }
+
+    private static List<Integer> seqs(List<JsonNode> payloads) {
+        return payloads.stream().map((p) -> p.path("seq").asInt()).toList();
+    }
+
+    private static List<Integer> range(int from, int to) {
+        return IntStream.range(from, to).boxed().toList();
+    }
+
+    private static long publishRequests(String stream) {
+        return emulator.httpRequests()
+            .stream()
+            .filter((r) -> r.path().equals("/api/v1/streams/" + stream + "/publish"))
+            .count();
+    }
+}
