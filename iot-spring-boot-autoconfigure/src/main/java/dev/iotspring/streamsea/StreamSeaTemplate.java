@@ -69,6 +69,24 @@ import org.springframework.web.util.UriComponentsBuilder;
  */
 public class StreamSeaTemplate implements DisposableBean {
 
+    /** Platform name in meters, health and the dispatcher's thread name. */
+    public static final String PLATFORM = "stream-sea";
+
+    /**
+     * Failures retrying cannot fix: the server refused this very request (4xx other than 408 Request Timeout and
+     * 429 Too Many Requests). Everything else (no connection, timeouts, 5xx) is retried.
+     */
+    static final Predicate<Throwable> PERMANENT = (ex) -> {
+        if (ex instanceof MessageRejectedException) {
+            return true;
+        }
+        if (ex instanceof StreamSeaException failure) {
+            int status = failure.getStatus();
+            return status >= 400 && status < 500 && status != 408 && status != 429;
+        }
+        return false;
+    };
+
     private static final Logger logger = LoggerFactory.getLogger(StreamSeaTemplate.class);
 
     private final StreamSeaClientSettings settings;
@@ -123,24 +141,6 @@ public class StreamSeaTemplate implements DisposableBean {
         delivery.accept(builder);
         this.dispatcher = builder.build();
     }
-
-    /** Platform name in meters, health and the dispatcher's thread name. */
-    public static final String PLATFORM = "stream-sea";
-
-    /**
-     * Failures retrying cannot fix: the server refused this very request (4xx other than 408 Request Timeout and
-     * 429 Too Many Requests). Everything else (no connection, timeouts, 5xx) is retried.
-     */
-    static final Predicate<Throwable> PERMANENT = (ex) -> {
-        if (ex instanceof MessageRejectedException) {
-            return true;
-        }
-        if (ex instanceof StreamSeaException failure) {
-            int status = failure.getStatus();
-            return status >= 400 && status < 500 && status != 408 && status != 429;
-        }
-        return false;
-    };
 
     /**
      * A template outside Spring: its own connection, a plain WebClient and an in-memory publish queue whose

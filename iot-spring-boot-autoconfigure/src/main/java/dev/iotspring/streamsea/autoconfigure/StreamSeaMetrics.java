@@ -22,8 +22,6 @@ import dev.iotspring.streamsea.StreamSeaTemplate;
  */
 public class StreamSeaMetrics implements MeterBinder {
 
-    static final String PLATFORM = "stream-sea";
-
     public static final String RECEIVED = "iot.stream-sea.messages.received";
 
     public static final String RECONNECTS = "iot.stream-sea.reconnects";
@@ -45,7 +43,7 @@ public class StreamSeaMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Tags tags = Tags.of(IotMetrics.TAG_PLATFORM, PLATFORM);
+        Tags tags = Tags.of(IotMetrics.TAG_PLATFORM, StreamSeaTemplate.PLATFORM);
         // Sent, failed, dropped, queue size and publish latency: the core meters of the publish dispatcher.
         new DeliveryMetrics(this.template.getDispatcher()).bindTo(registry);
         counter(registry, RECEIVED, "Deliveries received over the WebSocket", tags,
