@@ -14,8 +14,9 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Builds the Reactor Netty {@link HttpClient} and {@link WebClient} a platform uses, from
- * {@link HttpClientSettings}. Platforms start from Boot's prototype {@code WebClient.Builder} so the
- * application's codecs and customizers apply.
+ * {@link HttpClientSettings}. Platforms start from the builder {@link IotWebClientBuilders} picks (Boot's
+ * prototype {@code WebClient.Builder} when the application kept it), so the application's codecs and customizers
+ * apply.
  */
 public final class IotWebClients {
 

@@ -90,6 +90,7 @@ public final class StreamSeaAutoConfiguration {
 
     /** The template's publish dispatcher as a lifecycle bean: it starts and drains in the delivery phase. */
     @Bean
+    @ConditionalOnMissingBean(name = "streamSeaDispatcher")
     Dispatcher streamSeaDispatcher(StreamSeaTemplate template) {
         return template.getDispatcher();
     }
