@@ -95,6 +95,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
 
+    private final FutureCompleter futureCompleter = new FutureCompleter();
+
     private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
 
     // Owned by the dispatcher thread; insertion order is send order.
@@ -149,14 +151,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.readinessRecheck = builder.readinessRecheck;
         this.permanentFailure = builder.permanentFailure;
         this.phase = builder.phase;
-        this.listeners.add(new FutureCompleter());
         this.listeners.addAll(builder.listeners);
         this.queue.addArrivalListener(this::wakeUp);
-        this.queue.addDropListener(message -> {
-            for (DeliveryListener listener : this.listeners) {
-                safely(() -> listener.onDropped(message), message);
-            }
-        });
+        this.queue.addDropListener(this::notifyDropped);
     }
 
     public static Builder builder(String platform, OutboundQueue queue, MessageSender sender) {
@@ -520,9 +517,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         for (QueuedMessage q : dead) {
             MessageDroppedException cause = new MessageDroppedException(q.message().id(), "it expired before it "
                     + "could be sent");
-            for (DeliveryListener listener : this.listeners) {
-                safely(() -> listener.onFailed(q.message(), cause), q.message());
-            }
+            notifyFailed(q.message(), cause);
         }
         signalIfDrained();
         return live;
@@ -592,9 +587,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             this.consecutiveFailures = 0;
             this.pausedUntil = 0;
             for (InFlight a : acked) {
-                for (DeliveryListener listener : this.listeners) {
-                    safely(() -> listener.onAcked(a.queued.message()), a.queued.message());
-                }
+                notifyAcked(a.queued.message());
             }
         }
         for (Completion r : rejected) {
@@ -602,9 +595,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             OutboundMessage message = r.entry.queued.message();
             logger.warn("The {} server rejected message {}: {}", this.platform, message.id(),
                     r.error.getMessage());
-            for (DeliveryListener listener : this.listeners) {
-                safely(() -> listener.onFailed(message, r.error), message);
-            }
+            notifyFailed(message, r.error);
         }
         if (transientError != null) {
             onTransientFailure(requeue, transientError);
@@ -696,9 +687,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         DeliveryClosedException cause = new DeliveryClosedException(
                 "The application stopped before the message could be sent to " + this.platform);
         for (QueuedMessage q : remaining) {
-            for (DeliveryListener listener : this.listeners) {
-                safely(() -> listener.onFailed(q.message(), cause), q.message());
-            }
+            notifyFailed(q.message(), cause);
         }
     }
 
@@ -716,6 +705,29 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 future.completeExceptionally(cause);
             }
         }
+    }
+
+    // The caller's future completes after every other listener (metrics, templates) saw the outcome, so a
+    // caller that joins the future observes counters and timers already updated.
+    private void notifyAcked(OutboundMessage message) {
+        for (DeliveryListener listener : this.listeners) {
+            safely(() -> listener.onAcked(message), message);
+        }
+        safely(() -> this.futureCompleter.onAcked(message), message);
+    }
+
+    private void notifyFailed(OutboundMessage message, Throwable cause) {
+        for (DeliveryListener listener : this.listeners) {
+            safely(() -> listener.onFailed(message, cause), message);
+        }
+        safely(() -> this.futureCompleter.onFailed(message, cause), message);
+    }
+
+    private void notifyDropped(OutboundMessage message) {
+        for (DeliveryListener listener : this.listeners) {
+            safely(() -> listener.onDropped(message), message);
+        }
+        safely(() -> this.futureCompleter.onDropped(message), message);
     }
 
     /** Completes the futures of {@link #sendAsync}. */
