@@ -99,6 +99,9 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
 
     private int failedAttempts;
 
+    /** System.nanoTime() of the first failure since the last successful connect, 0 while up. */
+    private long downSince;
+
     private boolean connectInProgress;
 
     private boolean reconnectRequested;
@@ -366,7 +369,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
                 }
             }
         }
-        logger.info("MQTT {}: disconnected from {}", this.settings.name(), this.serverUri);
+        logger.info("MQTT {}: stopped", this.settings.name());
         notifyDisconnected(new MqttConnectionLostException("stopped", null), false);
         return clean;
     }
@@ -562,18 +565,30 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
     }
 
     private void markConnected(long gen, boolean present) {
+        int failed;
+        long downMillis;
         synchronized (this.lock) {
             if (gen != this.generation || !isActive() || this.state == MqttConnectionState.CONNECTED) {
                 return;
             }
+            failed = this.failedAttempts;
+            long since = this.downSince;
+            this.downSince = 0;
+            downMillis = (since != 0) ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since) : 0;
             this.failedAttempts = 0;
             this.sessionPresent = present;
             synchronized (this.sendLock) {
                 setState(MqttConnectionState.CONNECTED);
             }
         }
-        logger.info("MQTT {}: connected to {} as {} (session present: {})", this.settings.name(), this.serverUri,
-                this.settings.clientId(), present);
+        if (failed > 0) {
+            logger.info("MQTT {}: connected to {} as {} after {} ms down (session present: {})",
+                    this.settings.name(), this.serverUri, this.settings.clientId(), downMillis, present);
+        }
+        else {
+            logger.info("MQTT {}: connected to {} as {} (session present: {})", this.settings.name(), this.serverUri,
+                    this.settings.clientId(), present);
+        }
         for (MqttConnectionListener listener : this.listeners) {
             try {
                 listener.connected(present);
@@ -588,11 +603,16 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
     private void attemptFailed(long gen, Throwable cause) {
         boolean permanent = cause instanceof MqttCredentialsException ce && ce.isPermanent();
         Duration delay = null;
+        int attemptNumber;
         synchronized (this.lock) {
             if (gen != this.generation || !isActive()) {
                 return;
             }
             this.connectInProgress = false;
+            attemptNumber = this.failedAttempts + 1;
+            if (this.downSince == 0) {
+                this.downSince = System.nanoTime();
+            }
             if (permanent) {
                 setState(MqttConnectionState.FAILED);
             }
@@ -609,9 +629,14 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             logger.error("MQTT {}: giving up connecting to {}: {}", this.settings.name(), this.serverUri,
                     describe(cause));
         }
+        else if (attemptNumber == 1) {
+            logger.warn("MQTT {}: connect to {} failed ({}); retrying with back-off, next attempt in {} ms",
+                    this.settings.name(), this.serverUri, describe(cause), delay.toMillis());
+        }
         else {
-            logger.warn("MQTT {}: connect to {} failed ({}); next attempt in {} ms", this.settings.name(),
-                    this.serverUri, describe(cause), delay.toMillis());
+            // One warning per outage is enough; the rest is visible at debug level and in health/metrics.
+            logger.debug("MQTT {}: connect attempt {} to {} failed ({}); next attempt in {} ms", this.settings.name(),
+                    attemptNumber, this.serverUri, describe(cause), delay.toMillis());
         }
         notifyDisconnected(cause, !permanent);
     }
@@ -624,6 +649,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             }
             delay = this.settings.backoff().delay(this.failedAttempts, this.settings.random());
             this.failedAttempts++;
+            this.downSince = System.nanoTime();
             markDown(MqttConnectionState.DISCONNECTED);
             scheduleAttempt(delay);
         }

@@ -11,13 +11,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
+import dev.iotspring.test.mqtt.EnableEmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.MqttAuthenticator;
 import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.mqtt.RecordedPublish;
@@ -26,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** {@link MqttConnection} against a real broker over TCP and WebSocket; one broker for the class. */
+/** {@link MqttConnection} against a real broker over TCP and WebSocket (the JVM's shared broker). */
+@EnableEmbeddedMqttBroker
 class MqttConnectionTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -39,18 +39,8 @@ class MqttConnectionTests {
     private final List<MqttConnection> connections = new ArrayList<>();
 
     @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedMqttBroker.startDefault();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        broker.reset();
+    static void broker(EmbeddedMqttBroker shared) {
+        broker = shared;
     }
 
     @AfterEach

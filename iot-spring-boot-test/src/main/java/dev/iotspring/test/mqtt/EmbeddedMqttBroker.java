@@ -102,8 +102,11 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     }
 
     /**
-     * One broker with default settings for the whole JVM, started on first use and closed when the JVM exits.
-     * Tests that use it must not stop it; call {@link #reset()} before each test (the JUnit extension does).
+     * One broker for the whole JVM, started on first use: TCP, WebSocket, and TLS + WSS with a server
+     * certificate for {@code localhost} (only: {@code 127.0.0.1} is a host name mismatch) issued by
+     * {@link #certificateAuthority()}, which also signs accepted client certificates (optional). Its folders
+     * are removed when the JVM exits. Tests that use it must not stop it and should {@link #reset()} it before
+     * each test (the JUnit extension does).
      */
     public static EmbeddedMqttBroker shared() {
         EmbeddedMqttBroker broker = shared;
@@ -111,9 +114,12 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
             synchronized (EmbeddedMqttBroker.class) {
                 broker = shared;
                 if (broker == null) {
-                    broker = startDefault();
-                    EmbeddedMqttBroker toClose = broker;
-                    Runtime.getRuntime().addShutdownHook(new Thread(toClose::close, "iot-mqtt-broker-shutdown"));
+                    TestCertificateAuthority ca = TestCertificateAuthority.create("iot-spring-boot shared test CA");
+                    broker = builder().tls(ca).clientCertificates(ca, ClientAuthentication.OPTIONAL).start();
+                    Path folder = broker.root;
+                    // No orderly broker stop at exit: it takes seconds and the process is ending anyway.
+                    Runtime.getRuntime()
+                        .addShutdownHook(new Thread(() -> deleteRecursively(folder), "iot-mqtt-broker-cleanup"));
                     shared = broker;
                 }
             }
@@ -195,6 +201,20 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
     public boolean isRunning() {
         return this.running;
+    }
+
+    /** The CA that issued the server certificate when built with {@code tls(ca)}, else null. */
+    public @Nullable TestCertificateAuthority certificateAuthority() {
+        return this.settings.certificateAuthority;
+    }
+
+    /**
+     * The PEM file of {@link #certificateAuthority()}, for a Spring Boot SSL bundle such as
+     * {@code spring.ssl.bundle.pem.mqtt.truststore.certificate=file:<path>}; null without it.
+     */
+    public @Nullable Path certificateAuthorityPem() {
+        TestCertificateAuthority ca = this.settings.certificateAuthority;
+        return (ca != null) ? ca.writeCertificatePem(this.root.resolve("conf").resolve("ca.crt")) : null;
     }
 
     // ------------------------------------------------------------------------------------------- addresses
@@ -547,6 +567,8 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
         private @Nullable IssuedCertificate serverCertificate;
 
+        private @Nullable TestCertificateAuthority certificateAuthority;
+
         private @Nullable TestCertificateAuthority clientCertificateAuthority;
 
         private ClientAuthentication clientAuthentication = ClientAuthentication.NONE;
@@ -573,6 +595,15 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         public Builder tls(IssuedCertificate serverCertificate) {
             this.serverCertificate = Objects.requireNonNull(serverCertificate, "serverCertificate");
             return this;
+        }
+
+        /**
+         * Opens TLS listeners with a server certificate for {@code localhost} issued by {@code ca}; clients
+         * trust {@code ca.trustStore()} and connect to {@link EmbeddedMqttBroker#tlsUrl()}.
+         */
+        public Builder tls(TestCertificateAuthority ca) {
+            this.certificateAuthority = Objects.requireNonNull(ca, "ca");
+            return tls(ca.issueServer("localhost", "localhost"));
         }
 
         /** Asks TLS clients for a certificate signed by {@code clientCa}. */

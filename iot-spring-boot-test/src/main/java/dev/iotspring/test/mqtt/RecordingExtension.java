@@ -89,7 +89,9 @@ final class RecordingExtension implements ExtensionMain {
             MqttConnectInfo info = new MqttConnectInfo(packet.getClientId(), packet.getUserName().orElse(null),
                     EmbeddedMqttBroker.bytes(packet.getPassword().orElse(null)), packet.getCleanStart(),
                     packet.getKeepAlive(), protocolLevel(packet.getMqttVersion()), certificate,
-                    input.getConnectionInformation().getTlsInformation().isPresent(), Instant.now());
+                    input.getConnectionInformation().getClientTlsInformation().isPresent()
+                            || input.getConnectionInformation().getTlsInformation().isPresent(),
+                    Instant.now());
             MqttAuthenticator.Decision decision;
             if (Instant.now().isBefore(state.refuseUntil)) {
                 decision = MqttAuthenticator.Decision.reject(MqttAuthenticator.Decision.Refusal.SERVER_UNAVAILABLE);

@@ -10,15 +10,14 @@ import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The broker's own contract, checked with a plain Paho client. */
+@EnableEmbeddedMqttBroker
 class EmbeddedMqttBrokerTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -26,18 +25,8 @@ class EmbeddedMqttBrokerTests {
     static EmbeddedMqttBroker broker;
 
     @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedMqttBroker.startDefault();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        broker.reset();
+    static void broker(EmbeddedMqttBroker shared) {
+        broker = shared;
     }
 
     @Test
