@@ -42,6 +42,20 @@ public interface OutboundQueue extends AutoCloseable {
     /** Whether the queue keeps its content across a restart of the application. */
     boolean isDurable();
 
+    /**
+     * Registers a listener told about every message the overflow rule discards (DROP_OLDEST, DROP_NEWEST), so
+     * a send future waiting for it can complete. Queues without an overflow rule ignore it.
+     */
+    default void addDropListener(DropListener listener) {
+    }
+
+    /**
+     * Registers a listener told when messages became available other than by an {@link #offer} returning, e.g.
+     * when an application's transaction that wrote to a durable queue committed. The dispatcher wakes up on it.
+     */
+    default void addArrivalListener(Runnable listener) {
+    }
+
     @Override
     default void close() {
     }
