@@ -195,8 +195,9 @@ public final class TestCertificateAuthority {
     }
 
     private static X500Name name(String commonName) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName)
-            .addRDN(BCStyle.O, "iot-spring-boot tests")
+        // Most significant first, so the RFC 2253 form reads "CN=...,O=...".
+        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "iot-spring-boot tests")
+            .addRDN(BCStyle.CN, commonName)
             .build();
     }
 
