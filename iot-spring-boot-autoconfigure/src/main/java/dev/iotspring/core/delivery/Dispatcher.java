@@ -39,8 +39,9 @@ import dev.iotspring.core.queue.QueuedMessage;
  * <li>A message leaves the queue only when the sender's future completes, i.e. on the broker's ack.</li>
  * <li>When an in-flight message fails, it and every message sent after it go back to their places in the queue
  * (so the queue order holds on the wire, at the price of duplicates bounded by the window), and sending pauses
- * with exponential backoff. A {@link MessageRejectedException} is final instead: that message is removed and
- * reported failed, the others go on.</li>
+ * with exponential backoff; the pause ends early when the sender reported not ready and is ready again (a
+ * reconnect, whose own backoff already spaced the attempts). A {@link MessageRejectedException} is final
+ * instead: that message is removed and reported failed, the others go on.</li>
  * <li>While the sender is not ready, the dispatcher sleeps until {@link #wakeUp()} (platforms call it from
  * their connection listeners) or a readiness re-check interval passes; {@link #send} wakes it too.</li>
  * <li>As a {@link SmartLifecycle} at phase {@link IotLifecyclePhases#DELIVERY}: {@link #send} is accepted
@@ -126,6 +127,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private long pausedUntil;
 
     private int consecutiveFailures;
+
+    private boolean waitedForReadiness;
 
     protected Dispatcher(Builder builder) {
         this.platform = builder.platform;
@@ -253,6 +256,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.state = State.RUNNING;
         this.pausedUntil = 0;
         this.consecutiveFailures = 0;
+        this.waitedForReadiness = false;
+        this.completions.clear(); // late outcomes of a previous run
         Thread t = new Thread(this::run, "iot-" + this.platform + "-dispatcher");
         t.setDaemon(true);
         this.thread = t;
@@ -319,16 +324,22 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private void run() {
         try {
             while (true) {
-                processCompletions();
-                if (this.state == State.DRAINING) {
-                    if (this.inFlight.isEmpty() && this.queue.size() == 0) {
+                long waitNanos;
+                try {
+                    processCompletions();
+                    if (this.state == State.DRAINING && (drained() || System.nanoTime() - this.drainDeadline >= 0)) {
                         break;
                     }
-                    if (System.nanoTime() - this.drainDeadline >= 0) {
-                        break;
-                    }
+                    waitNanos = dispatch();
                 }
-                long waitNanos = dispatch();
+                catch (RuntimeException ex) {
+                    // A failing store or sender must not end delivery: back off and try again.
+                    this.consecutiveFailures++;
+                    Duration delay = this.backoff.delay(this.consecutiveFailures);
+                    this.pausedUntil = System.nanoTime() + Math.max(1, delay.toNanos());
+                    logger.warn("The {} dispatcher failed; retrying in {} ms", this.platform, delay.toMillis(), ex);
+                    waitNanos = Math.max(1, delay.toNanos());
+                }
                 if (waitNanos > 0) {
                     await(waitNanos);
                 }
@@ -342,6 +353,20 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         }
     }
 
+    private boolean drained() {
+        return this.inFlight.isEmpty() && this.queue.size() == 0;
+    }
+
+    private boolean senderReady() {
+        try {
+            return this.sender.isReady();
+        }
+        catch (RuntimeException ex) {
+            logger.debug("The {} sender could not tell whether it is ready", this.platform, ex);
+            return false;
+        }
+    }
+
     /** Sends what it can; returns how long to wait for something to change (0 to loop again at once). */
     private long dispatch() {
         long now = System.nanoTime();
@@ -349,13 +374,20 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         if (this.state == State.DRAINING) {
             maxWait = Math.min(maxWait, Math.max(1, this.drainDeadline - now));
         }
+        if (!senderReady()) {
+            this.waitedForReadiness = true;
+            return maxWait;
+        }
+        if (this.waitedForReadiness) {
+            // The sender was down and is back (its own reconnect backoff spaced the attempts): resume at once.
+            this.waitedForReadiness = false;
+            this.pausedUntil = 0;
+            this.consecutiveFailures = 0;
+        }
         if (this.pausedUntil != 0 && this.pausedUntil - now > 0) {
             return Math.min(maxWait, this.pausedUntil - now);
         }
         if (this.inFlight.size() >= this.window) {
-            return maxWait;
-        }
-        if (!this.sender.isReady()) {
             return maxWait;
         }
         List<QueuedMessage> batch;

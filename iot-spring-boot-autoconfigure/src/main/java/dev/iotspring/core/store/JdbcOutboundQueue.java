@@ -3,8 +3,10 @@ package dev.iotspring.core.store;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -247,12 +249,18 @@ public class JdbcOutboundQueue implements OutboundQueue {
             }
         }
         try {
-            this.tx.executeWithoutResult(status -> {
-                insertRows(inserts);
-                List<Long> victims = new ArrayList<>(requeuedVictims);
-                persistedVictims.forEach(v -> victims.add(v.sequence()));
-                deleteRows(victims);
-            });
+            List<Long> victims = new ArrayList<>(requeuedVictims);
+            persistedVictims.forEach(v -> victims.add(v.sequence()));
+            if (inserts.size() == 1 && victims.isEmpty()) {
+                // One statement commits on its own: no transaction demarcation round trips.
+                insertRow(inserts.get(0));
+            }
+            else {
+                this.tx.executeWithoutResult(status -> {
+                    insertRows(inserts);
+                    deleteRows(victims);
+                });
+            }
         }
         catch (RuntimeException ex) {
             for (OfferRequest request : batch) {
@@ -273,22 +281,34 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
     }
 
+    private void insertRow(QueuedMessage row) {
+        this.jdbc.update(this.insertSql, ps -> setRow(ps, row));
+    }
+
     private void insertRows(List<QueuedMessage> rows) {
         if (rows.isEmpty()) {
             return;
         }
-        this.jdbc.batchUpdate(this.insertSql, rows, rows.size(), (ps, q) -> {
-            OutboundMessage m = q.message();
-            ps.setString(1, this.queueName);
-            ps.setLong(2, q.sequence());
-            ps.setString(3, m.id());
-            ps.setString(4, m.destination());
-            ps.setBytes(5, m.payload());
-            ps.setInt(6, m.qos());
-            ps.setInt(7, m.retain() ? 1 : 0);
-            ps.setLong(8, toNanos(m.createdAt()));
-            ps.setString(9, encodeHeaders(m.headers()));
-        });
+        this.jdbc.batchUpdate(this.insertSql, rows, rows.size(), this::setRow);
+    }
+
+    private void setRow(PreparedStatement ps, QueuedMessage row) throws SQLException {
+        OutboundMessage m = row.message();
+        ps.setString(1, this.queueName);
+        ps.setLong(2, row.sequence());
+        ps.setString(3, m.id());
+        ps.setString(4, m.destination());
+        ps.setBytes(5, m.payload());
+        ps.setInt(6, m.qos());
+        ps.setInt(7, m.retain() ? 1 : 0);
+        ps.setLong(8, toNanos(m.createdAt()));
+        String headers = encodeHeaders(m.headers());
+        if (headers != null) {
+            ps.setString(9, headers);
+        }
+        else {
+            ps.setNull(9, Types.VARCHAR);
+        }
     }
 
     /**
@@ -417,7 +437,12 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     sequences.add(message.sequence());
                 }
             }
-            this.tx.executeWithoutResult(status -> deleteRows(sequences));
+            if (sequences.size() == 1) {
+                this.jdbc.update(this.deleteSql, this.queueName, sequences.get(0));
+            }
+            else if (!sequences.isEmpty()) {
+                this.tx.executeWithoutResult(status -> deleteRows(sequences));
+            }
             sequences.forEach(this.inFlight::remove);
             this.count -= sequences.size();
         }

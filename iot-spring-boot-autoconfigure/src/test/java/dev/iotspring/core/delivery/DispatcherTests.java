@@ -159,6 +159,57 @@ class DispatcherTests {
     }
 
     @Test
+    void backoffAfterAFailureEndsWhenTheSenderIsReadyAgain() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        RetryBackoff slow = new RetryBackoff(Duration.ofMinutes(10), Duration.ofMinutes(10), 2, 0);
+        this.dispatcher = Dispatcher.builder("test", queue, this.sender).backoff(slow)
+                .readinessRecheck(Duration.ofMinutes(5)).listener(this.listener).build();
+        this.dispatcher.start();
+        this.dispatcher.send(message(0));
+        TestSender.Pending first = this.sender.next();
+        this.sender.ready = false; // the connection dropped...
+        first.fail(new IOException("connection lost")); // ...and took the in-flight message with it
+        await().until(() -> this.dispatcher.stats().retries() == 1);
+        this.dispatcher.send(message(1));
+        assertThat(this.sender.pending.poll(200, TimeUnit.MILLISECONDS)).as("nothing sent while down").isNull();
+        this.sender.ready = true; // reconnected: the platform's connection listener wakes the dispatcher
+        this.dispatcher.wakeUp();
+        TestSender.Pending retry = this.sender.next();
+        assertThat(retry.id()).isEqualTo("0");
+        retry.ack();
+        this.sender.next().ack();
+        await().untilAsserted(() -> assertThat(this.listener.acked()).containsExactly("0", "1"));
+    }
+
+    @Test
+    void aSenderThatThrowsFromIsReadyDoesNotEndDelivery() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        MessageSender flaky = new MessageSender() {
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> send(OutboundMessage message) {
+                return DispatcherTests.this.sender.send(message);
+            }
+
+            @Override
+            public boolean isReady() {
+                if (broken.get()) {
+                    throw new IllegalStateException("client not created yet");
+                }
+                return true;
+            }
+        };
+        this.dispatcher = Dispatcher.builder("test", queue, flaky).readinessRecheck(Duration.ofMillis(20))
+                .listener(this.listener).build();
+        this.dispatcher.start();
+        this.dispatcher.send(message(0));
+        broken.set(false);
+        this.dispatcher.wakeUp();
+        this.sender.next().ack();
+        await().untilAsserted(() -> assertThat(this.listener.acked()).containsExactly("0"));
+    }
+
+    @Test
     void rejectedMessageIsReportedFailedAndTheRestGoesOn() throws Exception {
         InMemoryQueue queue = InMemoryQueue.fifo();
         Dispatcher d = dispatcher(queue, 1, Duration.ofSeconds(1));
