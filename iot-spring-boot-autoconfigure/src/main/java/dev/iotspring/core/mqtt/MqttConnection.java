@@ -12,6 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,6 +79,11 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
 
     private final Semaphore window;
 
+    /** Sends publishes that waited for a window slot once acknowledgements free slots. */
+    private final ExecutorService sendExecutor;
+
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
     private final Queue<PendingPublish> waiting = new ConcurrentLinkedQueue<>();
 
     private final Set<PendingPublish> inflight = ConcurrentHashMap.newKeySet();
@@ -122,6 +129,12 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         this.client.setCallback(new Callback());
         this.window = new Semaphore(settings.maxInflight());
         this.scheduler = settings.schedulerFactory().get();
+        String sendThread = "mqtt-" + settings.name() + "-send";
+        this.sendExecutor = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, sendThread);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     public MqttConnectionSettings settings() {
@@ -399,6 +412,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             logger.debug("MQTT {}: closing the client: {}", this.settings.name(), describe(ex));
         }
         this.scheduler.shutdown();
+        this.sendExecutor.shutdown();
     }
 
     @Override
@@ -812,8 +826,13 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         else {
             p.future.completeExceptionally(error);
         }
-        if (!this.waiting.isEmpty()) {
-            drain();
+        if (!this.waiting.isEmpty() && this.drainScheduled.compareAndSet(false, true)) {
+            // Not on Paho's callback thread: it should go back to completing acknowledgements while another
+            // thread feeds the freed slots (one pass serves many acknowledgements).
+            this.sendExecutor.execute(() -> {
+                this.drainScheduled.set(false);
+                drain();
+            });
         }
     }
 

@@ -360,6 +360,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     public void reset() {
         this.state.authenticator = this.settings.authenticator;
         this.state.authorizer = this.settings.authorizer;
+        this.state.recordPublishes = true;
         refuseConnects(false);
         releaseAcks();
         clearRecordings();
@@ -384,6 +385,14 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
     public void clearRecordings() {
         this.state.clear();
+    }
+
+    /**
+     * Whether PUBLISH packets are recorded (default true). Switch off for load tests and benchmarks, where
+     * keeping every payload would measure memory rather than the client. CONNECT packets are always recorded.
+     */
+    public void recordPublishes(boolean record) {
+        this.state.recordPublishes = record;
     }
 
     /**

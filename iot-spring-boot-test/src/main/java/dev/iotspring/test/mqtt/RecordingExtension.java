@@ -161,6 +161,9 @@ final class RecordingExtension implements ExtensionMain {
 
         @Override
         public void onInboundPublish(PublishInboundInput input, PublishInboundOutput output) {
+            if (!state.recordPublishes) {
+                return;
+            }
             PublishPacket packet = input.getPublishPacket();
             byte[] payload = EmbeddedMqttBroker.bytes(packet.getPayload().orElse(null));
             state.recordPublish(new RecordedPublish(input.getClientInformation().getClientId(), packet.getTopic(),
