@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -120,6 +121,13 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private final AtomicLong retries = new AtomicLong();
 
+    private final AtomicLong expired = new AtomicLong();
+
+    /** Futures handed out by sendAsync, by message id. */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> futures = new ConcurrentHashMap<>();
+
+    private final Object drainedMonitor = new Object();
+
     private volatile int inFlightCount;
 
     private volatile @Nullable Instant lastAck;
@@ -140,6 +148,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.readinessRecheck = builder.readinessRecheck;
         this.permanentFailure = builder.permanentFailure;
         this.phase = builder.phase;
+        this.listeners.add(new FutureCompleter());
         this.listeners.addAll(builder.listeners);
         this.queue.addArrivalListener(this::wakeUp);
         this.queue.addDropListener(message -> {
@@ -164,6 +173,55 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         checkAccepting(message.id());
         this.queue.offer(message);
         wakeUp();
+    }
+
+    /**
+     * Queues a message and returns a future completed when the broker acknowledged it, or failed with
+     * {@link MessageRejectedException} (the server refused it), {@link MessageDroppedException} (overflow or
+     * expiry), {@link DeliveryClosedException} (shutdown came first; a durable queue still holds it for the next
+     * start) or the exception that kept it from being queued ({@link QueueFullException}). Never throws.
+     *
+     * <p>The future completes on the dispatcher's thread: chain blocking work with the {@code *Async} methods.
+     * Messages are matched by id; sending the same id again while it is pending shares the first future.
+     */
+    public CompletableFuture<Void> sendAsync(OutboundMessage message) {
+        CompletableFuture<Void> future = this.futures.computeIfAbsent(message.id(), id -> new CompletableFuture<>());
+        try {
+            send(message);
+        }
+        catch (RuntimeException ex) {
+            this.futures.remove(message.id(), future);
+            future.completeExceptionally(ex);
+        }
+        return future;
+    }
+
+    /**
+     * Waits until every accepted message was acknowledged (or dropped), e.g. before a batch job ends; messages
+     * queued meanwhile by other threads are waited for too.
+     * @return whether the queue became empty within the timeout
+     */
+    public boolean awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this.drainedMonitor) {
+            while (this.queue.size() > 0) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                // Woken on every acknowledgement; the slice also covers drops that empty the queue.
+                TimeUnit.NANOSECONDS.timedWait(this.drainedMonitor, Math.min(remaining, 100_000_000L));
+            }
+            return true;
+        }
+    }
+
+    private void signalIfDrained() {
+        if (this.queue.size() == 0) {
+            synchronized (this.drainedMonitor) {
+                this.drainedMonitor.notifyAll();
+            }
+        }
     }
 
     /** Queues several messages in order (one transaction for a durable queue) and wakes the dispatcher. */
@@ -212,7 +270,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     public DeliveryStats stats() {
         return new DeliveryStats(this.platform, this.state, this.sender.isReady(), this.queue.isDurable(),
                 this.queue.size(), this.inFlightCount, this.sent.get(), this.failed.get(), this.queue.droppedCount(),
-                this.lost.get(), this.retries.get(), this.lastAck);
+                this.expired.get(), this.lost.get(), this.retries.get(), this.lastAck);
     }
 
     /** Messages acknowledged since the dispatcher was created. */
@@ -225,9 +283,12 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         return this.failed.get();
     }
 
-    /** Messages the queue's overflow rule discarded, plus those an in-memory queue lost at shutdown. */
+    /**
+     * Messages discarded without delivery: by the queue's overflow rule, because they expired, or because an
+     * in-memory queue still held them at shutdown.
+     */
     public long droppedCount() {
-        return this.queue.droppedCount() + this.lost.get();
+        return this.queue.droppedCount() + this.expired.get() + this.lost.get();
     }
 
     public String getPlatform() {
@@ -273,6 +334,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                     // Never started: nothing was sent; account for what an in-memory queue loses.
                     this.state = State.STOPPED;
                     releaseAfterDrain();
+                    failPendingFutures();
                 }
                 callback.run();
                 return;
@@ -402,6 +464,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         if (batch.isEmpty()) {
             return maxWait;
         }
+        batch = discardExpired(batch);
         for (int i = 0; i < batch.size(); i++) {
             QueuedMessage queued = batch.get(i);
             InFlight entry = new InFlight(queued);
@@ -426,6 +489,37 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         }
         this.inFlightCount = this.inFlight.size();
         return 0;
+    }
+
+    private List<QueuedMessage> discardExpired(List<QueuedMessage> batch) {
+        Instant now = Instant.now();
+        List<QueuedMessage> live = new ArrayList<>(batch.size());
+        List<QueuedMessage> dead = new ArrayList<>(0);
+        for (QueuedMessage queued : batch) {
+            boolean isExpired;
+            try {
+                isExpired = queued.message().isExpired(now);
+            }
+            catch (RuntimeException ex) {
+                isExpired = false; // an unreadable expiry never loses a message
+            }
+            (isExpired ? dead : live).add(queued);
+        }
+        if (dead.isEmpty()) {
+            return batch;
+        }
+        this.queue.ack(dead);
+        this.expired.addAndGet(dead.size());
+        logger.info("Discarded {} expired messages for {}", dead.size(), this.platform);
+        for (QueuedMessage q : dead) {
+            MessageDroppedException cause = new MessageDroppedException(q.message().id(), "it expired before it "
+                    + "could be sent");
+            for (DeliveryListener listener : this.listeners) {
+                safely(() -> listener.onFailed(q.message(), cause), q.message());
+            }
+        }
+        signalIfDrained();
+        return live;
     }
 
     private void complete(InFlight entry, @Nullable Throwable error) {
@@ -509,6 +603,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         if (transientError != null) {
             onTransientFailure(requeue, transientError);
         }
+        if (!acked.isEmpty() || !rejected.isEmpty()) {
+            signalIfDrained();
+        }
     }
 
     private void onTransientFailure(List<QueuedMessage> requeue, Throwable error) {
@@ -561,6 +658,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             this.state = State.STOPPED;
             this.thread = null;
             releaseAfterDrain();
+            failPendingFutures();
             callback = this.drainCallback;
             this.drainCallback = null;
         }
@@ -598,6 +696,51 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         for (QueuedMessage q : remaining) {
             for (DeliveryListener listener : this.listeners) {
                 safely(() -> listener.onFailed(q.message(), cause), q.message());
+            }
+        }
+    }
+
+    /** What is still pending stays in a durable queue: its futures cannot complete in this run. */
+    private void failPendingFutures() {
+        if (this.futures.isEmpty()) {
+            return;
+        }
+        DeliveryClosedException cause = new DeliveryClosedException("The application stopped before the message "
+                + "was acknowledged; " + (this.queue.isDurable() ? "it stays in the durable queue and is sent after "
+                        + "the next start" : "it was lost"));
+        for (String id : List.copyOf(this.futures.keySet())) {
+            CompletableFuture<Void> future = this.futures.remove(id);
+            if (future != null) {
+                future.completeExceptionally(cause);
+            }
+        }
+    }
+
+    /** Completes the futures of {@link #sendAsync}. */
+    private final class FutureCompleter implements DeliveryListener {
+
+        @Override
+        public void onAcked(OutboundMessage message) {
+            CompletableFuture<Void> future = Dispatcher.this.futures.remove(message.id());
+            if (future != null) {
+                future.complete(null);
+            }
+        }
+
+        @Override
+        public void onFailed(OutboundMessage message, Throwable cause) {
+            CompletableFuture<Void> future = Dispatcher.this.futures.remove(message.id());
+            if (future != null) {
+                future.completeExceptionally(cause);
+            }
+        }
+
+        @Override
+        public void onDropped(OutboundMessage message) {
+            CompletableFuture<Void> future = Dispatcher.this.futures.remove(message.id());
+            if (future != null) {
+                future.completeExceptionally(new MessageDroppedException(message.id(),
+                        "the queue was full and its overflow rule discarded it"));
             }
         }
     }

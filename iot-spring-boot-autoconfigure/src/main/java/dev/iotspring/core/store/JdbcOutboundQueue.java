@@ -140,9 +140,10 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 + dialect.limitParameter();
         this.oldestSql = this.pollSql;
         Map<String, Object> stats = jdbc.queryForMap(
-                "SELECT COUNT(*) AS n, MAX(seq) AS last FROM " + table + " WHERE queue_name = ?", queueName);
-        this.count = ((Number) stats.get("n")).intValue();
-        Number last = (Number) stats.get("last");
+                "SELECT COUNT(*) AS row_count, MAX(seq) AS max_seq FROM " + table + " WHERE queue_name = ?",
+                queueName);
+        this.count = ((Number) stats.get("row_count")).intValue();
+        Number last = (Number) stats.get("max_seq");
         this.nextSequence = (last != null) ? last.longValue() + 1 : 0;
         if (this.count > 0) {
             logger.info("Outbound queue {} opened with {} messages from a previous run", queueName, this.count);

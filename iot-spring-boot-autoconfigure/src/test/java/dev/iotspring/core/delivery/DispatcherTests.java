@@ -21,6 +21,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.queue.QueueOrder;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -309,6 +310,67 @@ class DispatcherTests {
         d.send(message(1));
         assertThat(this.listener.dropped()).containsExactly("0");
         assertThat(d.stats().dropped()).isEqualTo(1);
+    }
+
+    @Test
+    void sendAsyncCompletesOnAckAndFailsWithTypedExceptions() throws Exception {
+        InMemoryQueue queue = new InMemoryQueue(QueueOrder.FIFO, 2, OverflowStrategy.DROP_OLDEST);
+        Dispatcher d = dispatcher(queue, 1, Duration.ofSeconds(1));
+        var first = d.sendAsync(message(0));
+        var second = d.sendAsync(message(1));
+        var third = d.sendAsync(message(2)); // full: 0 is dropped to make room
+        assertThat(first).isCompletedExceptionally();
+        assertThatThrownBy(first::join).hasCauseInstanceOf(MessageDroppedException.class)
+                .hasMessageContaining("overflow");
+        d.start();
+        TestSender.Pending p1 = this.sender.next();
+        assertThat(second).isNotDone();
+        p1.ack();
+        await().untilAsserted(() -> assertThat(second).isCompleted());
+        this.sender.next().fail(new MessageRejectedException("too large"));
+        await().untilAsserted(() -> assertThat(third).isCompletedExceptionally());
+        assertThatThrownBy(third::join).hasCauseInstanceOf(MessageRejectedException.class);
+    }
+
+    @Test
+    void sendAsyncNeverThrows() {
+        InMemoryQueue queue = new InMemoryQueue(QueueOrder.FIFO, 1, OverflowStrategy.RAISE_EXCEPTION);
+        Dispatcher d = dispatcher(queue, 1, Duration.ofMillis(100));
+        d.sendAsync(message(0));
+        assertThatThrownBy(d.sendAsync(message(1))::join).hasCauseInstanceOf(QueueFullException.class);
+        d.stop();
+        assertThatThrownBy(d.sendAsync(message(2))::join).hasCauseInstanceOf(DeliveryClosedException.class);
+    }
+
+    @Test
+    void expiredMessagesAreDiscardedInsteadOfSentLate() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 10, Duration.ofSeconds(1));
+        var stale = d.sendAsync(message(0).withExpiry(java.time.Instant.now().minusSeconds(1)));
+        var fresh = d.sendAsync(message(1).withExpiry(java.time.Instant.now().plusSeconds(3600)));
+        d.start();
+        TestSender.Pending sent = this.sender.next();
+        assertThat(sent.id()).isEqualTo("1");
+        sent.ack();
+        await().untilAsserted(() -> assertThat(fresh).isCompleted());
+        assertThatThrownBy(stale::join).hasCauseInstanceOf(MessageDroppedException.class)
+                .hasMessageContaining("expired");
+        assertThat(d.stats().expired()).isEqualTo(1);
+        assertThat(d.droppedCount()).isEqualTo(1);
+        assertThat(this.sender.attempts()).containsExactly("1");
+    }
+
+    @Test
+    void awaitDrainedReturnsOnceEverythingWasAcknowledged() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 10, Duration.ofSeconds(1));
+        d.start();
+        d.sendAll(List.of(message(0), message(1)));
+        assertThat(d.awaitDrained(Duration.ofMillis(50))).isFalse();
+        this.sender.next().ack();
+        this.sender.next().ack();
+        assertThat(d.awaitDrained(Duration.ofSeconds(5))).isTrue();
+        assertThat(queue.size()).isZero();
     }
 
     static OutboundMessage message(int i) {
