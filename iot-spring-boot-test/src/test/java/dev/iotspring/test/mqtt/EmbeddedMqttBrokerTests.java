@@ -135,6 +135,30 @@ class EmbeddedMqttBrokerTests {
     }
 
     @Test
+    void speaksMqtt5AndRefusesWithMqtt5ReasonCodes() throws Exception {
+        String uri = broker.tcpUrl().replace("mqtt://", "tcp://");
+        org.eclipse.paho.mqttv5.client.MqttAsyncClient v5 = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(uri,
+                "rec-v5", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        org.eclipse.paho.mqttv5.client.MqttConnectionOptions options = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        options.setUserName("v5-user");
+        options.setKeepAliveInterval(5);
+        v5.connect(options).waitForCompletion(10_000);
+        v5.publish("v5/in", "five".getBytes(StandardCharsets.UTF_8), 1, false).waitForCompletion(10_000);
+        assertThat(broker.awaitConnects(1, TIMEOUT).get(0).info().protocolVersion()).isEqualTo(5);
+        assertThat(broker.awaitPublishes(1, TIMEOUT).get(0).payloadAsString()).isEqualTo("five");
+        v5.disconnect().waitForCompletion(10_000);
+        v5.close();
+
+        broker.authenticator(c -> MqttAuthenticator.Decision.reject(MqttAuthenticator.Decision.Refusal.NOT_AUTHORIZED));
+        org.eclipse.paho.mqttv5.client.MqttAsyncClient refused = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(
+                uri, "rec-v5-refused", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        assertThatThrownBy(() -> refused.connect(new org.eclipse.paho.mqttv5.client.MqttConnectionOptions())
+            .waitForCompletion(10_000)).isInstanceOfSatisfying(org.eclipse.paho.mqttv5.common.MqttException.class,
+                    ex -> assertThat(ex.getReasonCode()).isEqualTo(0x87));
+        refused.close();
+    }
+
+    @Test
     void awaitFailsWithWhatArrived() {
         assertThatThrownBy(() -> broker.awaitPublishes(1, Duration.ofMillis(50))).isInstanceOf(AssertionError.class)
             .hasMessageContaining("recorded 0");
