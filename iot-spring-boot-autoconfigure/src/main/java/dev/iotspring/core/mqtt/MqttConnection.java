@@ -342,17 +342,16 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
      * @return true when nothing was left unacknowledged
      */
     public boolean stop(Duration timeout) {
-        long gen;
         synchronized (this.lock) {
             if (this.state == MqttConnectionState.NEW || this.state == MqttConnectionState.STOPPED) {
                 return true;
             }
-            gen = ++this.generation;
+            ++this.generation;
             cancelScheduled();
             this.connectInProgress = false;
             this.reconnectRequested = false;
             // New publishes are refused from here; those in flight keep their slot until acked or timed out.
-            setState(MqttConnectionState.STOPPED);
+            markDown(MqttConnectionState.STOPPED);
         }
         failWaiting(new MqttConnectionLostException("MQTT connection '" + this.settings.name()
                 + "' stopped before the message was sent", null));
@@ -375,13 +374,6 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         clean &= this.inflight.isEmpty();
         failPending(new MqttConnectionLostException("MQTT connection '" + this.settings.name()
                 + "' stopped before the broker acknowledged the message", null));
-        synchronized (this.lock) {
-            if (gen == this.generation) {
-                synchronized (this.sendLock) {
-                    this.epoch++;
-                }
-            }
-        }
         logger.info("MQTT {}: stopped", this.settings.name());
         notifyDisconnected(new MqttConnectionLostException("stopped", null), false);
         return clean;
