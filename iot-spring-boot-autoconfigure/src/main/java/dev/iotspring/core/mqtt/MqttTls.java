@@ -11,6 +11,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslOptions;
 
 /**
  * TLS material for {@code mqtts://} and {@code wss://} endpoints: a socket factory (trust, and a client
@@ -35,10 +36,18 @@ public final class MqttTls {
         return JVM_DEFAULT;
     }
 
-    /** Trust and optional key material of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*}). */
+    /**
+     * Trust and optional key material of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*}), with its
+     * enabled protocols and cipher suites when the bundle names them.
+     */
     public static MqttTls of(SslBundle bundle) {
         Objects.requireNonNull(bundle, "bundle");
-        return new MqttTls(bundle.createSslContext().getSocketFactory(), true);
+        SSLSocketFactory factory = bundle.createSslContext().getSocketFactory();
+        SslOptions options = bundle.getOptions();
+        if (options != null && options.isSpecified()) {
+            factory = new OptionsSslSocketFactory(factory, options.getEnabledProtocols(), options.getCiphers());
+        }
+        return new MqttTls(factory, true);
     }
 
     /** An explicit socket factory, e.g. from an {@link SSLContext} built elsewhere. */

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslOptions;
 import org.springframework.boot.ssl.SslStoreBundle;
 
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
@@ -68,6 +69,24 @@ class MqttConnectionTlsTests {
             awaitConnected(connection);
             connection.publish("wss/in", new byte[] { 2 }, 1, false).get(10, TimeUnit.SECONDS);
             assertThat(broker.awaitPublishes(1, TIMEOUT).get(0).clientId()).isEqualTo("tls-wss");
+        }
+    }
+
+    @Test
+    void sslBundleOptionsAreApplied() throws Exception {
+        // Only TLS 1.2 with one cipher suite: the broker agrees, and the connection works with it.
+        SslBundle tls12 = SslBundle.of(SslStoreBundle.of(null, null, ca.trustStore()), null,
+                SslOptions.of(new String[] { "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" }, new String[] { "TLSv1.2" }));
+        try (MqttConnection connection = start(broker.tlsUrl(), "tls-options", MqttTls.of(tls12))) {
+            awaitConnected(connection);
+        }
+        // A protocol the JVM does not offer fails the handshake instead of being ignored.
+        SslBundle impossible = SslBundle.of(SslStoreBundle.of(null, null, ca.trustStore()), null,
+                SslOptions.of(null, new String[] { "SSLv3" }));
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        try (MqttConnection connection = start(broker.tlsUrl(), "tls-options-bad", MqttTls.of(impossible), failures)) {
+            await().atMost(TIMEOUT).until(() -> !failures.isEmpty());
+            assertThat(connection.isConnected()).isFalse();
         }
     }
 
