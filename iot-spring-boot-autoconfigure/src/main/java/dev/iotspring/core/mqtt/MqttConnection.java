@@ -1,6 +1,7 @@
 package dev.iotspring.core.mqtt;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,6 +99,10 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
 
     private volatile boolean closed;
 
+    private volatile @Nullable Instant connectedSince;
+
+    private volatile @Nullable String lastFailure;
+
     /** Incremented whenever an attempt or its callbacks become stale (new attempt, reconnect, stop). */
     private long generation;
 
@@ -148,6 +153,19 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
     /** Connected and subscriptions restored: publishes are accepted. */
     public boolean isConnected() {
         return this.state == MqttConnectionState.CONNECTED;
+    }
+
+    /** When the current connection was established; null while not connected. For health details. */
+    public @Nullable Instant connectedSince() {
+        return isConnected() ? this.connectedSince : null;
+    }
+
+    /**
+     * One line describing the last failed connect or lost connection (reason code and cause, never
+     * credentials), or null if there was none. For health details and troubleshooting.
+     */
+    public @Nullable String lastFailure() {
+        return this.lastFailure;
     }
 
     /** The session-present flag of the last accepted CONNACK. */
@@ -583,6 +601,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             downMillis = (since != 0) ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since) : 0;
             this.failedAttempts = 0;
             this.sessionPresent = present;
+            this.connectedSince = Instant.now();
             synchronized (this.sendLock) {
                 setState(MqttConnectionState.CONNECTED);
             }
@@ -631,6 +650,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
                 scheduleAttempt(delay);
             }
         }
+        this.lastFailure = describe(cause);
         if (permanent) {
             logger.error("MQTT {}: giving up connecting to {}: {}", this.settings.name(), this.serverUri,
                     describe(cause));
@@ -659,6 +679,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             markDown(MqttConnectionState.DISCONNECTED);
             scheduleAttempt(delay);
         }
+        this.lastFailure = "connection lost: " + describe(cause);
         logger.warn("MQTT {}: connection to {} lost ({}); reconnecting in {} ms", this.settings.name(),
                 this.serverUri, describe(cause), delay.toMillis());
         failPending(new MqttConnectionLostException("MQTT connection '" + this.settings.name()

@@ -172,7 +172,7 @@ class MqttConnectionTests {
                 : MqttAuthenticator.Decision.reject(MqttAuthenticator.Decision.Refusal.BAD_USERNAME_OR_PASSWORD));
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         MqttConnection connection = new MqttConnection(settings(broker.tcpUrl(), "c-retry").backoff(FAST)
-            .credentials(() -> MqttCredentials.of("u", version.getAndIncrement() < 3 ? "bad" : "good"))
+            .credentials(() -> MqttCredentials.of("u", version.getAndIncrement() < 3 ? "s3cret-wrong" : "good"))
             .build());
         this.connections.add(connection);
         connection.addConnectionListener(new MqttConnectionListener() {
@@ -183,7 +183,9 @@ class MqttConnectionTests {
         });
         connection.start();
         awaitConnected(connection);
-        assertThat(broker.connects()).extracting(c -> c.info().passwordAsString()).containsExactly("bad", "bad", "good");
+        assertThat(broker.connects()).extracting(c -> c.info().passwordAsString()).containsExactly("s3cret-wrong", "s3cret-wrong", "good");
+        assertThat(connection.lastFailure()).contains("reason 4").doesNotContain("s3cret");
+        assertThat(connection.connectedSince()).isNotNull();
         assertThat(failures).hasSize(2).allSatisfy(f -> assertThat(f)
             .isInstanceOf(org.eclipse.paho.client.mqttv3.MqttException.class)
             .extracting(e -> ((org.eclipse.paho.client.mqttv3.MqttException) e).getReasonCode())
