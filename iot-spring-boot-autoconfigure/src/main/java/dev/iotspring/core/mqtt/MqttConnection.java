@@ -800,7 +800,8 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
     private MqttPublishException translate(Throwable ex) {
         if (ex instanceof MqttException me) {
             int code = me.getReasonCode();
-            if (code == MqttException.REASON_CODE_CONNECTION_LOST || code == MqttException.REASON_CODE_CLIENT_NOT_CONNECTED
+            if (code == MqttException.REASON_CODE_CONNECTION_LOST
+                    || code == MqttException.REASON_CODE_CLIENT_NOT_CONNECTED
                     || code == MqttException.REASON_CODE_CLIENT_DISCONNECTING
                     || code == MqttException.REASON_CODE_CLIENT_CLOSED) {
                 return new MqttConnectionLostException("MQTT connection '" + this.settings.name()

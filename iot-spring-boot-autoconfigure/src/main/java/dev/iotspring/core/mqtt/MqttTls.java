@@ -61,7 +61,8 @@ public final class MqttTls {
      * @param keyPassword password of the private key entries, or null
      * @param trustStore CA certificates to trust, or null for the JVM's trust store
      */
-    public static MqttTls of(@Nullable KeyStore keyStore, char @Nullable [] keyPassword, @Nullable KeyStore trustStore) {
+    public static MqttTls of(@Nullable KeyStore keyStore, char @Nullable [] keyPassword,
+            @Nullable KeyStore trustStore) {
         try {
             KeyManagerFactory kmf = null;
             if (keyStore != null) {
@@ -75,8 +76,8 @@ public final class MqttTls {
             return new MqttTls(context.getSocketFactory(), true);
         }
         catch (GeneralSecurityException ex) {
-            throw new IllegalArgumentException("Cannot build a TLS context from the given key stores: " + ex.getMessage(),
-                    ex);
+            throw new IllegalArgumentException(
+                    "Cannot build a TLS context from the given key stores: " + ex.getMessage(), ex);
         }
     }
 

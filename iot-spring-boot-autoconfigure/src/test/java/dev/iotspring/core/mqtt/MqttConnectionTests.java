@@ -183,7 +183,8 @@ class MqttConnectionTests {
         });
         connection.start();
         awaitConnected(connection);
-        assertThat(broker.connects()).extracting(c -> c.info().passwordAsString()).containsExactly("s3cret-wrong", "s3cret-wrong", "good");
+        assertThat(broker.connects()).extracting(c -> c.info().passwordAsString())
+            .containsExactly("s3cret-wrong", "s3cret-wrong", "good");
         assertThat(connection.lastFailure()).contains("reason 4").doesNotContain("s3cret");
         assertThat(connection.connectedSince()).isNotNull();
         assertThat(failures).hasSize(2).allSatisfy(f -> assertThat(f)

@@ -53,7 +53,8 @@ class MqttConnectionTlsTests {
 
     @Test
     void mqttsWithTheTestCaFromAKeyStore() throws Exception {
-        try (MqttConnection connection = start(broker.tlsUrl(), "tls-keystore", MqttTls.of(null, null, ca.trustStore()))) {
+        MqttTls tls = MqttTls.of(null, null, ca.trustStore());
+        try (MqttConnection connection = start(broker.tlsUrl(), "tls-keystore", tls)) {
             awaitConnected(connection);
             connection.publish("tls/in", new byte[] { 1 }, 1, false).get(10, TimeUnit.SECONDS);
             RecordedConnect connect = broker.awaitConnects(1, TIMEOUT).get(0);

@@ -54,6 +54,10 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
     private static final String HOST = "127.0.0.1";
 
+    /** WebSocket subprotocols: "mqtt" (3.1.1 and 5) and "mqttv3.1" (Paho v3 offers both). */
+    private static final String SUBPROTOCOLS = "<subprotocols><subprotocol>mqttv3.1</subprotocol>"
+            + "<subprotocol>mqtt</subprotocol></subprotocols>";
+
     private final Builder settings;
 
     private final Path root;
@@ -438,7 +442,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
             xml.append("    <websocket-listener><port>").append(this.wsPort).append("</port><bind-address>")
                 .append(HOST)
                 .append("</bind-address><name>ws</name><path>/mqtt</path>")
-                .append("<subprotocols><subprotocol>mqttv3.1</subprotocol><subprotocol>mqtt</subprotocol></subprotocols>")
+                .append(SUBPROTOCOLS)
                 .append("<allow-extensions>true</allow-extensions></websocket-listener>\n");
         }
         if (this.tlsPort > 0) {
@@ -452,7 +456,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                 xml.append("    <tls-websocket-listener><port>").append(this.wssPort).append("</port><bind-address>")
                     .append(HOST)
                     .append("</bind-address><name>wss</name><path>/mqtt</path>")
-                    .append("<subprotocols><subprotocol>mqttv3.1</subprotocol><subprotocol>mqtt</subprotocol></subprotocols>")
+                    .append(SUBPROTOCOLS)
                     .append("<allow-extensions>true</allow-extensions>")
                     .append(tls)
                     .append("</tls-websocket-listener>\n");

@@ -139,7 +139,7 @@ class EmbeddedMqttBrokerTests {
         String uri = broker.tcpUrl().replace("mqtt://", "tcp://");
         org.eclipse.paho.mqttv5.client.MqttAsyncClient v5 = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(uri,
                 "rec-v5", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
-        org.eclipse.paho.mqttv5.client.MqttConnectionOptions options = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        var options = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
         options.setUserName("v5-user");
         options.setKeepAliveInterval(5);
         v5.connect(options).waitForCompletion(10_000);
