@@ -85,6 +85,23 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
 
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
+    /** One listener for every publish; the publish travels as the token's user context. */
+    private final IMqttActionListener publishListener = new IMqttActionListener() {
+        @Override
+        public void onSuccess(IMqttToken token) {
+            if (token.getUserContext() instanceof PendingPublish p) {
+                finish(p, null);
+            }
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable ex) {
+            if (token.getUserContext() instanceof PendingPublish p) {
+                finish(p, translate(ex));
+            }
+        }
+    };
+
     private final Queue<PendingPublish> waiting = new ConcurrentLinkedQueue<>();
 
     private final Set<PendingPublish> inflight = ConcurrentHashMap.newKeySet();
@@ -777,17 +794,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             MqttMessage message = new MqttMessage(p.payload);
             message.setQos(p.qos);
             message.setRetained(p.retain);
-            p.token = this.client.publish(p.topic, message, null, new IMqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    finish(p, null);
-                }
-
-                @Override
-                public void onFailure(IMqttToken token, Throwable ex) {
-                    finish(p, translate(ex));
-                }
-            });
+            p.token = this.client.publish(p.topic, message, p, this.publishListener);
         }
         catch (MqttException ex) {
             finish(p, translate(ex));
