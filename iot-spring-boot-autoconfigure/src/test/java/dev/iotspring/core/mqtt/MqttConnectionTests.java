@@ -355,6 +355,18 @@ class MqttConnectionTests {
     }
 
     @Test
+    void retriesUntilTheBrokerAcceptsAgain() {
+        broker.refuseConnectsFor(Duration.ofMillis(500));
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-refused-for").backoff(FAST).build());
+        List<RecordedConnect> connects = broker.connects();
+        assertThat(connects.get(0).accepted()).isFalse();
+        assertThat(connects.get(0).decision().refusal())
+            .isEqualTo(MqttAuthenticator.Decision.Refusal.SERVER_UNAVAILABLE);
+        assertThat(connects.get(connects.size() - 1).accepted()).isTrue();
+        assertThat(connection.isConnected()).isTrue();
+    }
+
+    @Test
     void reconnectWhileDisconnectedSkipsTheBackoff() {
         broker.refuseConnects(true);
         MqttConnection connection = connection(settings(broker.tcpUrl(), "c-wake")

@@ -159,6 +159,18 @@ class EmbeddedMqttBrokerTests {
     }
 
     @Test
+    void aSecondConnectWithTheSameClientIdTakesTheSessionOver() throws Exception {
+        MqttAsyncClient first = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-dup");
+        first.connect(options()).waitForCompletion(10_000);
+        MqttAsyncClient second = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-dup");
+        second.connect(options()).waitForCompletion(10_000);
+        org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> !first.isConnected());
+        assertThat(second.isConnected()).isTrue();
+        first.close(true);
+        close(second);
+    }
+
+    @Test
     void awaitFailsWithWhatArrived() {
         assertThatThrownBy(() -> broker.awaitPublishes(1, Duration.ofMillis(50))).isInstanceOf(AssertionError.class)
             .hasMessageContaining("recorded 0");
