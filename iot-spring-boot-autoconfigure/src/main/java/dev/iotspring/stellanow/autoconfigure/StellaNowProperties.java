@@ -493,6 +493,12 @@ public class StellaNowProperties {
         /** Factor applied to the delay after each failed attempt. */
         private double multiplier = 2.0;
 
+        /**
+         * Share of each delay that is randomised (0 to 1), so many clients cut off by one outage do not all
+         * come back in the same instant.
+         */
+        private double jitter = 0.2;
+
         void validate() {
             PropertyChecks.requireState(this.initialDelay.toMillis() > 0, PREFIX + ".reconnect.initial-delay",
                     "expected a positive duration such as 1s", EXAMPLE_RECONNECT);
@@ -501,6 +507,8 @@ public class StellaNowProperties {
                     EXAMPLE_RECONNECT);
             PropertyChecks.requireState(this.multiplier >= 1.0, PREFIX + ".reconnect.multiplier",
                     "expected 1.0 or more", EXAMPLE_RECONNECT);
+            PropertyChecks.requireState(this.jitter >= 0.0 && this.jitter <= 1.0, PREFIX + ".reconnect.jitter",
+                    "expected 0.0 to 1.0", EXAMPLE_RECONNECT);
         }
 
         private static final String EXAMPLE_RECONNECT = """
@@ -534,6 +542,14 @@ public class StellaNowProperties {
 
         public void setMultiplier(double multiplier) {
             this.multiplier = multiplier;
+        }
+
+        public double getJitter() {
+            return this.jitter;
+        }
+
+        public void setJitter(double jitter) {
+            this.jitter = jitter;
         }
     }
 }
