@@ -1,6 +1,7 @@
 package dev.iotspring.core.autoconfigure;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -21,6 +22,11 @@ public class IotStorageProperties {
      */
     private SynchronousMode synchronous = SynchronousMode.FULL;
 
+    /**
+     * How long an SQLite connection waits for a lock held by another process on the same file before failing.
+     */
+    private Duration busyTimeout = Duration.ofSeconds(5);
+
     public Path getDirectory() {
         return this.directory;
     }
@@ -35,6 +41,14 @@ public class IotStorageProperties {
 
     public void setSynchronous(SynchronousMode synchronous) {
         this.synchronous = synchronous;
+    }
+
+    public Duration getBusyTimeout() {
+        return this.busyTimeout;
+    }
+
+    public void setBusyTimeout(Duration busyTimeout) {
+        this.busyTimeout = busyTimeout;
     }
 
     public enum SynchronousMode {

@@ -2,6 +2,7 @@ package dev.iotspring.core.queue;
 
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -14,9 +15,11 @@ import java.util.Objects;
  * @param qos MQTT quality of service (0, 1 or 2); platforms that are not MQTT use 1
  * @param retain whether the broker should retain the message
  * @param createdAt when the application handed the message over (start of the publish-latency timer)
+ * @param headers small string metadata a platform needs at send time and a durable queue keeps with the
+ * message (MQTT 5 user properties, content type, a retention expiry, a batch id); empty for most messages
  */
 public record OutboundMessage(String id, String destination, byte[] payload, int qos, boolean retain,
-        Instant createdAt) {
+        Instant createdAt, Map<String, String> headers) {
 
     public OutboundMessage {
         Objects.requireNonNull(id, "id");
@@ -26,6 +29,20 @@ public record OutboundMessage(String id, String destination, byte[] payload, int
         if (qos < 0 || qos > 2) {
             throw new IllegalArgumentException("qos must be 0, 1 or 2 but was " + qos);
         }
+        headers = (headers == null) ? Map.of() : Map.copyOf(headers);
+    }
+
+    public OutboundMessage(String id, String destination, byte[] payload, int qos, boolean retain,
+            Instant createdAt) {
+        this(id, destination, payload, qos, retain, createdAt, Map.of());
+    }
+
+    /** The same message with one more header. */
+    public OutboundMessage withHeader(String name, String value) {
+        Map<String, String> copy = new java.util.LinkedHashMap<>(this.headers);
+        copy.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        return new OutboundMessage(this.id, this.destination, this.payload, this.qos, this.retain, this.createdAt,
+                copy);
     }
 
     public static OutboundMessage of(String id, String destination, byte[] payload) {
@@ -36,18 +53,18 @@ public record OutboundMessage(String id, String destination, byte[] payload, int
     public boolean equals(Object o) {
         return o instanceof OutboundMessage m && id.equals(m.id) && destination.equals(m.destination)
                 && Arrays.equals(payload, m.payload) && qos == m.qos && retain == m.retain
-                && createdAt.equals(m.createdAt);
+                && createdAt.equals(m.createdAt) && headers.equals(m.headers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, destination, Arrays.hashCode(payload), qos, retain, createdAt);
+        return Objects.hash(id, destination, Arrays.hashCode(payload), qos, retain, createdAt, headers);
     }
 
     @Override
     public String toString() {
         // Payloads may carry personal data: never printed.
         return "OutboundMessage[id=" + id + ", destination=" + destination + ", bytes=" + payload.length + ", qos="
-                + qos + "]";
+                + qos + (headers.isEmpty() ? "" : ", headers=" + headers.keySet()) + "]";
     }
 }

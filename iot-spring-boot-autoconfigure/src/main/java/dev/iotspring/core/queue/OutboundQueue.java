@@ -42,6 +42,13 @@ public interface OutboundQueue extends AutoCloseable {
     /** Whether the queue keeps its content across a restart of the application. */
     boolean isDurable();
 
+    /**
+     * Registers a listener told about every message the overflow rule discards (DROP_OLDEST, DROP_NEWEST), so
+     * a send future waiting for it can complete. Queues without an overflow rule ignore it.
+     */
+    default void addDropListener(DropListener listener) {
+    }
+
     @Override
     default void close() {
     }

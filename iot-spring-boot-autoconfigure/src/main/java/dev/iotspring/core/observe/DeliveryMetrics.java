@@ -1,0 +1,63 @@
+package dev.iotspring.core.observe;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import dev.iotspring.core.delivery.DeliveryListener;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.queue.OutboundMessage;
+
+/**
+ * The delivery meters of one platform, tagged {@code platform=<name>}: {@value IotMetrics#MESSAGES_SENT},
+ * {@value IotMetrics#MESSAGES_FAILED}, {@value IotMetrics#MESSAGES_DROPPED} (overflow drops plus messages an
+ * in-memory queue lost at shutdown), the {@value IotMetrics#QUEUE_SIZE} gauge (accepted, not acknowledged) and
+ * the {@value IotMetrics#PUBLISH_LATENCY} timer from the message's creation to its acknowledgement. Platforms
+ * declare it as a bean ({@code MeterBinder}) when Micrometer is present; Boot binds it to every registry.
+ */
+public class DeliveryMetrics implements MeterBinder {
+
+    private final Dispatcher dispatcher;
+
+    private final Tags tags;
+
+    public DeliveryMetrics(Dispatcher dispatcher) {
+        this(dispatcher, Tags.empty());
+    }
+
+    /** @param extraTags added to the platform tag on every meter */
+    public DeliveryMetrics(Dispatcher dispatcher, Tags extraTags) {
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        this.tags = Tags.of(IotMetrics.TAG_PLATFORM, dispatcher.getPlatform()).and(extraTags);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder(IotMetrics.MESSAGES_SENT, this.dispatcher, Dispatcher::sentCount)
+                .description("Messages acknowledged by the broker or server").tags(this.tags).register(registry);
+        FunctionCounter.builder(IotMetrics.MESSAGES_FAILED, this.dispatcher, Dispatcher::failedCount)
+                .description("Messages rejected by the server").tags(this.tags).register(registry);
+        FunctionCounter.builder(IotMetrics.MESSAGES_DROPPED, this.dispatcher, Dispatcher::droppedCount)
+                .description("Messages discarded by the queue's overflow rule or lost at shutdown").tags(this.tags)
+                .register(registry);
+        Gauge.builder(IotMetrics.QUEUE_SIZE, this.dispatcher, d -> d.getQueue().size())
+                .description("Messages accepted and not acknowledged yet").tags(this.tags).register(registry);
+        Timer latency = Timer.builder(IotMetrics.PUBLISH_LATENCY)
+                .description("Time from handing a message over to its acknowledgement").tags(this.tags)
+                .register(registry);
+        this.dispatcher.addListener(new DeliveryListener() {
+            @Override
+            public void onAcked(OutboundMessage message) {
+                Duration elapsed = Duration.between(message.createdAt(), Instant.now());
+                latency.record(elapsed.isNegative() ? Duration.ZERO : elapsed);
+            }
+        });
+    }
+}

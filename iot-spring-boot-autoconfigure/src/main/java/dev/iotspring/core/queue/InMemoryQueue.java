@@ -1,0 +1,220 @@
+package dev.iotspring.core.queue;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A bounded or unbounded queue in memory, FIFO or LIFO, with the overflow rules of the StellaNow SDKs.
+ *
+ * <p>Queued messages are kept by sequence (the order they were accepted) in a sorted map, so FIFO takes the
+ * lowest sequence, LIFO the highest, {@link OverflowStrategy#DROP_OLDEST} removes the lowest (the
+ * first-inserted, for FIFO and LIFO alike), and {@link #requeue} puts a message back exactly where it was.
+ * Every operation is O(log n) under one lock.
+ *
+ * <p>The bound applies to <em>queued</em> messages, not to those in flight: a message handed out by
+ * {@link #poll} has left the queue as far as overflow is concerned (as in the SDKs, where a dequeued message is
+ * held by the send loop) and cannot be dropped any more; the dispatcher's in-flight window bounds those.
+ * {@link #size()} counts both, because both are still undelivered. A requeued message is never dropped to make
+ * room for itself: it was accepted already.
+ */
+public class InMemoryQueue implements OutboundQueue {
+
+    /** Largest accepted {@code maxSize}, as in the StellaNow Python SDK. */
+    public static final int MAX_SIZE_LIMIT = 10_000_000;
+
+    private static final Logger logger = LoggerFactory.getLogger(InMemoryQueue.class);
+
+    private final QueueOrder order;
+
+    private final int maxSize;
+
+    private final OverflowStrategy overflow;
+
+    private final TreeMap<Long, QueuedMessage> queued = new TreeMap<>();
+
+    private final Map<Long, QueuedMessage> inFlight = new HashMap<>();
+
+    private final List<DropListener> dropListeners = new CopyOnWriteArrayList<>();
+
+    private long nextSequence;
+
+    private long dropped;
+
+    /**
+     * @param order which message goes first
+     * @param maxSize most messages queued at once, 0 for no bound; 0 to {@value #MAX_SIZE_LIMIT}
+     * @param overflow what a full queue does with a new message
+     */
+    public InMemoryQueue(QueueOrder order, int maxSize, OverflowStrategy overflow) {
+        this.order = Objects.requireNonNull(order, "order");
+        this.overflow = Objects.requireNonNull(overflow, "overflow");
+        if (maxSize < 0 || maxSize > MAX_SIZE_LIMIT) {
+            throw new IllegalArgumentException(
+                    "maxSize must be between 0 (unbounded) and " + MAX_SIZE_LIMIT + " but was " + maxSize);
+        }
+        this.maxSize = maxSize;
+    }
+
+    /** An unbounded FIFO queue. */
+    public static InMemoryQueue fifo() {
+        return new InMemoryQueue(QueueOrder.FIFO, 0, OverflowStrategy.RAISE_EXCEPTION);
+    }
+
+    @Override
+    public void offer(OutboundMessage message) {
+        Objects.requireNonNull(message, "message");
+        OutboundMessage droppedMessage;
+        synchronized (this) {
+            droppedMessage = offerLocked(message);
+        }
+        notifyDropped(droppedMessage);
+    }
+
+    @Override
+    public void offerAll(List<OutboundMessage> messages) {
+        List<OutboundMessage> droppedMessages = new ArrayList<>(0);
+        RuntimeException failure = null;
+        synchronized (this) {
+            for (OutboundMessage message : messages) {
+                try {
+                    OutboundMessage d = offerLocked(Objects.requireNonNull(message, "message"));
+                    if (d != null) {
+                        droppedMessages.add(d);
+                    }
+                }
+                catch (QueueFullException ex) {
+                    // The messages before it stay accepted; the rest is refused like this one.
+                    failure = ex;
+                    break;
+                }
+            }
+        }
+        droppedMessages.forEach(this::notifyDropped);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Returns the message the overflow rule discarded, if any. */
+    private OutboundMessage offerLocked(OutboundMessage message) {
+        OutboundMessage droppedMessage = null;
+        if (this.maxSize > 0 && this.queued.size() >= this.maxSize) {
+            switch (this.overflow) {
+                case RAISE_EXCEPTION -> throw new QueueFullException(size(), this.dropped, message.id());
+                case DROP_NEWEST -> {
+                    this.dropped++;
+                    logger.warn("Queue full (max-size {}): dropped the new message {} ({} dropped so far)",
+                            this.maxSize, message.id(), this.dropped);
+                    return message;
+                }
+                case DROP_OLDEST -> {
+                    droppedMessage = this.queued.pollFirstEntry().getValue().message();
+                    this.dropped++;
+                    logger.warn("Queue full (max-size {}): dropped the oldest message {} ({} dropped so far)",
+                            this.maxSize, droppedMessage.id(), this.dropped);
+                }
+            }
+        }
+        long sequence = this.nextSequence++;
+        this.queued.put(sequence, new QueuedMessage(sequence, message));
+        return droppedMessage;
+    }
+
+    private void notifyDropped(OutboundMessage message) {
+        if (message == null) {
+            return;
+        }
+        for (DropListener listener : this.dropListeners) {
+            try {
+                listener.dropped(message);
+            }
+            catch (RuntimeException ex) {
+                logger.warn("Drop listener failed for message {}", message.id(), ex);
+            }
+        }
+    }
+
+    @Override
+    public synchronized List<QueuedMessage> poll(int max) {
+        if (max <= 0 || this.queued.isEmpty()) {
+            return List.of();
+        }
+        List<QueuedMessage> taken = new ArrayList<>(Math.min(max, this.queued.size()));
+        while (taken.size() < max && !this.queued.isEmpty()) {
+            Map.Entry<Long, QueuedMessage> entry = (this.order == QueueOrder.FIFO) ? this.queued.pollFirstEntry()
+                    : this.queued.pollLastEntry();
+            this.inFlight.put(entry.getKey(), entry.getValue());
+            taken.add(entry.getValue());
+        }
+        return taken;
+    }
+
+    @Override
+    public synchronized void ack(Collection<QueuedMessage> messages) {
+        for (QueuedMessage message : messages) {
+            this.inFlight.remove(message.sequence());
+        }
+    }
+
+    @Override
+    public synchronized void requeue(Collection<QueuedMessage> messages) {
+        for (QueuedMessage message : messages) {
+            // Only what is in flight goes back: a stale requeue of an acknowledged message is ignored.
+            QueuedMessage held = this.inFlight.remove(message.sequence());
+            if (held != null) {
+                this.queued.put(held.sequence(), held);
+            }
+        }
+    }
+
+    @Override
+    public synchronized int size() {
+        return this.queued.size() + this.inFlight.size();
+    }
+
+    /** Messages waiting to be polled (not in flight). */
+    public synchronized int queuedCount() {
+        return this.queued.size();
+    }
+
+    @Override
+    public synchronized long droppedCount() {
+        return this.dropped;
+    }
+
+    @Override
+    public boolean isDurable() {
+        return false;
+    }
+
+    @Override
+    public void addDropListener(DropListener listener) {
+        this.dropListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public QueueOrder getOrder() {
+        return this.order;
+    }
+
+    public int getMaxSize() {
+        return this.maxSize;
+    }
+
+    public OverflowStrategy getOverflow() {
+        return this.overflow;
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryQueue[" + this.order + ", maxSize=" + this.maxSize + ", overflow=" + this.overflow + "]";
+    }
+}

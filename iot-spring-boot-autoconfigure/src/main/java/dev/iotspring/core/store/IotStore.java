@@ -1,0 +1,207 @@
+package dev.iotspring.core.store;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.iotspring.core.queue.OverflowStrategy;
+
+/**
+ * One database a platform keeps its durable state in: usually the platform's own SQLite file opened by
+ * {@link IotStores}, or (for users who outgrow one machine) an application's DataSource with a table prefix,
+ * see {@link #of(DataSource, String)}. Gives out durable queues, key-value stores, and JDBC access with
+ * versioned migrations for a platform's own tables.
+ */
+public final class IotStore implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(IotStore.class);
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_]{0,40}");
+
+    private final String name;
+
+    private final DataSource dataSource;
+
+    private final boolean owned;
+
+    private final String prefix;
+
+    private final SqlDialect dialect;
+
+    private final JdbcTemplate jdbcTemplate;
+
+    private final JdbcClient jdbcClient;
+
+    private final TransactionTemplate transactionTemplate;
+
+    private final Set<String> openQueues = new HashSet<>();
+
+    private volatile boolean closed;
+
+    private IotStore(String name, DataSource dataSource, boolean owned, String prefix, SqlDialect dialect) {
+        this.name = name;
+        this.dataSource = dataSource;
+        this.owned = owned;
+        this.prefix = prefix;
+        this.dialect = dialect;
+        this.jdbcTemplate = new JdbcTemplate(dataSource);
+        this.jdbcClient = JdbcClient.create(this.jdbcTemplate);
+        this.transactionTemplate = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    }
+
+    /** A store on the starter's own DataSource, closed with the store. */
+    static IotStore owned(String name, HikariDataSource dataSource) {
+        return new IotStore(name, dataSource, true, "", SqlDialect.SQLITE);
+    }
+
+    /**
+     * A store in an application's DataSource (PostgreSQL, H2, ...): tables are named {@code <prefix>outbox},
+     * {@code <prefix>kv}, {@code <prefix>schema_version} and are created on first use. The DataSource is not
+     * closed by {@link #close()}.
+     * @param tablePrefix letters, digits and underscores, e.g. {@code iot_}
+     */
+    public static IotStore of(DataSource dataSource, String tablePrefix) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        if (tablePrefix == null || !PREFIX.matcher(tablePrefix).matches()) {
+            throw new IllegalArgumentException(
+                    "table prefix must be up to 40 letters, digits or underscores but was '" + tablePrefix + "'");
+        }
+        return new IotStore("application", dataSource, false, tablePrefix, SqlDialect.of(dataSource));
+    }
+
+    /**
+     * Brings a component's tables to their latest version (see {@link SchemaMigrations}); platforms call it
+     * once for their own tables before using them.
+     */
+    public void migrate(String component, List<Migration> migrations) {
+        checkOpen();
+        SchemaMigrations.migrate(this.jdbcTemplate, this.transactionTemplate, this.dialect, this.prefix, component,
+                migrations);
+    }
+
+    /** An unbounded durable FIFO queue. */
+    public JdbcOutboundQueue outboundQueue(String queueName) {
+        return outboundQueue(queueName, 0, OverflowStrategy.RAISE_EXCEPTION);
+    }
+
+    /**
+     * Opens a durable FIFO queue; what an earlier run left in it comes first, in order.
+     * @param queueName letters, digits, '.', '_' or '-'; one open queue per name
+     * @param maxSize most queued messages, 0 for no bound
+     * @param overflow what a full queue does with a new message
+     */
+    public synchronized JdbcOutboundQueue outboundQueue(String queueName, int maxSize, OverflowStrategy overflow) {
+        checkOpen();
+        checkName(queueName, "queue name");
+        if (maxSize < 0 || maxSize > 10_000_000) {
+            throw new IllegalArgumentException(
+                    "maxSize must be between 0 (unbounded) and 10000000 but was " + maxSize);
+        }
+        if (!this.openQueues.add(queueName)) {
+            throw new IllegalStateException("Outbound queue " + queueName + " is already open in store " + this.name);
+        }
+        try {
+            migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS);
+            return new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect, this.prefix,
+                    queueName, maxSize, overflow, () -> releaseQueue(queueName));
+        }
+        catch (RuntimeException ex) {
+            releaseQueue(queueName);
+            throw ex;
+        }
+    }
+
+    private synchronized void releaseQueue(String queueName) {
+        this.openQueues.remove(queueName);
+    }
+
+    /** A key-value store; {@code namespace} separates users of the same table. */
+    public JdbcKeyValueStore keyValueStore(String namespace) {
+        checkOpen();
+        checkName(namespace, "namespace");
+        migrate(JdbcKeyValueStore.COMPONENT, JdbcKeyValueStore.MIGRATIONS);
+        return new JdbcKeyValueStore(this.jdbcTemplate, this.transactionTemplate, this.prefix, namespace);
+    }
+
+    public String getName() {
+        return this.name;
+    }
+
+    /** For a platform's own tables. Not a bean: never injected where the application expects its DataSource. */
+    public DataSource getDataSource() {
+        return this.dataSource;
+    }
+
+    public JdbcClient jdbcClient() {
+        return this.jdbcClient;
+    }
+
+    public JdbcTemplate jdbcTemplate() {
+        return this.jdbcTemplate;
+    }
+
+    public TransactionTemplate transactionTemplate() {
+        return this.transactionTemplate;
+    }
+
+    public SqlDialect dialect() {
+        return this.dialect;
+    }
+
+    /** Table name with this store's prefix. */
+    public String table(String name) {
+        return this.prefix + name;
+    }
+
+    public boolean isClosed() {
+        return this.closed;
+    }
+
+    /** Closes the connection pool if the store owns it (the starter's SQLite file). */
+    @Override
+    public void close() {
+        if (this.closed) {
+            return;
+        }
+        this.closed = true;
+        if (this.owned && this.dataSource instanceof HikariDataSource hikari) {
+            logger.debug("Closing store {}", this.name);
+            hikari.close();
+        }
+    }
+
+    private void checkOpen() {
+        if (this.closed) {
+            throw new IllegalStateException("Store " + this.name + " is closed");
+        }
+    }
+
+    static String checkName(String value, String what) {
+        if (value == null || !NAME.matcher(value).matches()) {
+            throw new IllegalArgumentException(what + " must be 1 to 100 letters, digits, '.', '_' or '-' but was '"
+                    + value + "'");
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return "IotStore[" + this.name + ", " + this.dialect.product() + (this.prefix.isEmpty() ? "" : ", prefix="
+                + this.prefix) + "]";
+    }
+}

@@ -1,0 +1,136 @@
+package dev.iotspring.core.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+
+/**
+ * Opens one SQLite file per platform ({@code <directory>/<platform>.db}) on the starter's own connection pool
+ * and closes them all when the application context closes (after every bean using them, since those depend on
+ * this one). The DataSources it creates are never beans: an application's own DataSource stays the only
+ * injectable one.
+ *
+ * <p>Each file gets a HikariCP pool of exactly one connection (SQLite has one writer; the pool's wait is the
+ * back-pressure), WAL journal, the configured {@code synchronous} mode, a busy timeout for other processes
+ * touching the file, and IMMEDIATE transactions so a read never has to upgrade to a write lock.
+ */
+public class IotStores implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(IotStores.class);
+
+    private final Path directory;
+
+    private final SynchronousMode synchronous;
+
+    private final Duration busyTimeout;
+
+    private final Map<String, IotStore> stores = new LinkedHashMap<>();
+
+    private boolean closed;
+
+    public IotStores(Path directory, SynchronousMode synchronous, Duration busyTimeout) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.synchronous = Objects.requireNonNull(synchronous, "synchronous");
+        this.busyTimeout = Objects.requireNonNull(busyTimeout, "busyTimeout");
+    }
+
+    /**
+     * The store of a platform, opened on first use (creating the directory and file); later calls return the
+     * same store.
+     * @param platform letters, digits, '.', '_' or '-', e.g. {@code spotflow}
+     */
+    public synchronized IotStore open(String platform) {
+        IotStore.checkName(platform, "platform");
+        if (this.closed) {
+            throw new IllegalStateException("The IoT stores are closed (the application is stopping)");
+        }
+        IotStore existing = this.stores.get(platform);
+        if (existing != null && !existing.isClosed()) {
+            return existing;
+        }
+        Path file = file(platform);
+        try {
+            Files.createDirectories(file.getParent());
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("Cannot create the storage directory " + file.getParent()
+                    + " (iot.storage.directory)", ex);
+        }
+        HikariDataSource dataSource = createDataSource(file, platform);
+        IotStore store = IotStore.owned(platform, dataSource);
+        this.stores.put(platform, store);
+        logger.debug("Opened store {} at {}", platform, file);
+        return store;
+    }
+
+    /** Where the platform's SQLite file is. */
+    public Path file(String platform) {
+        return this.directory.resolve(IotStore.checkName(platform, "platform") + ".db").toAbsolutePath();
+    }
+
+    public Path getDirectory() {
+        return this.directory;
+    }
+
+    /** The JDBC URL used for a file: the pragmas every pooled connection applies. */
+    public String jdbcUrl(Path file) {
+        return "jdbc:sqlite:" + file.toAbsolutePath() + "?journal_mode=WAL&synchronous="
+                + this.synchronous.name().toLowerCase(Locale.ROOT) + "&busy_timeout=" + this.busyTimeout.toMillis()
+                + "&transaction_mode=IMMEDIATE&foreign_keys=true";
+    }
+
+    private HikariDataSource createDataSource(Path file, String platform) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("iot-store-" + platform);
+        config.setJdbcUrl(jdbcUrl(file));
+        config.setDriverClassName("org.sqlite.JDBC");
+        config.setMaximumPoolSize(1);
+        config.setMinimumIdle(1);
+        // A connection stays open for the life of the store: SQLite connections do not go stale.
+        config.setMaxLifetime(0);
+        config.setIdleTimeout(0);
+        config.setConnectionTimeout(Math.max(this.busyTimeout.toMillis() * 2, 30_000));
+        return new HikariDataSource(config);
+    }
+
+    /** Closes every store this factory opened, last opened first. */
+    @Override
+    public synchronized void close() {
+        if (this.closed) {
+            return;
+        }
+        this.closed = true;
+        List<IotStore> open = new ArrayList<>(this.stores.values());
+        java.util.Collections.reverse(open);
+        for (IotStore store : open) {
+            try {
+                store.close();
+            }
+            catch (RuntimeException ex) {
+                logger.warn("Could not close store {}", store.getName(), ex);
+            }
+        }
+        this.stores.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "IotStores[" + this.directory + ", synchronous=" + this.synchronous + "]";
+    }
+}

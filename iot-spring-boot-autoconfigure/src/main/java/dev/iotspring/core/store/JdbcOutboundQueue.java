@@ -1,0 +1,501 @@
+package dev.iotspring.core.store;
+
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import dev.iotspring.core.queue.DropListener;
+import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueueFullException;
+import dev.iotspring.core.queue.QueuedMessage;
+
+/**
+ * A durable FIFO {@link OutboundQueue} in a table ({@code <prefix>outbox}), one row per message, keyed by queue
+ * name and sequence. Several queues (one per platform stream, or one per application instance on a shared
+ * database) can live in the same table; each queue name must have a single writer process.
+ *
+ * <ul>
+ * <li><b>Group commit.</b> Concurrent {@link #offer} calls are gathered: the first caller to get the write lock
+ * inserts every message waiting at that moment in one transaction, the others find theirs committed. Each
+ * caller returns only once its message is committed (with {@code synchronous=FULL}, on disk).</li>
+ * <li><b>In flight in memory only.</b> {@link #poll} marks rows in flight without writing; {@link #ack} deletes
+ * them. After a crash every row that was in flight is still there and comes back at its place on the next open
+ * (at least once; duplicates bounded by the dispatcher's window).</li>
+ * <li><b>Bound.</b> Optional, with the overflow rules of {@link InMemoryQueue}, applied to queued (not in
+ * flight) rows.</li>
+ * </ul>
+ */
+public class JdbcOutboundQueue implements OutboundQueue {
+
+    private static final Logger logger = LoggerFactory.getLogger(JdbcOutboundQueue.class);
+
+    static final String COMPONENT = "outbox";
+
+    static final List<Migration> MIGRATIONS = List.of(Migration.of(1, "outbox table",
+            "CREATE TABLE ${prefix}outbox (queue_name VARCHAR(100) NOT NULL, seq BIGINT NOT NULL, "
+                    + "message_id VARCHAR(255) NOT NULL, destination VARCHAR(1024) NOT NULL, "
+                    + "payload ${binary} NOT NULL, qos SMALLINT NOT NULL, retain_flag SMALLINT NOT NULL, "
+                    + "created_at BIGINT NOT NULL, headers VARCHAR(4000), PRIMARY KEY (queue_name, seq))"));
+
+    private static final int DELETE_CHUNK = 500;
+
+    private final JdbcTemplate jdbc;
+
+    private final TransactionTemplate tx;
+
+    private final String queueName;
+
+    private final int maxSize;
+
+    private final OverflowStrategy overflow;
+
+    private final String insertSql;
+
+    private final String deleteSql;
+
+    private final String pollSql;
+
+    private final String oldestSql;
+
+    private final Runnable onClose;
+
+    /** Guards everything below and serialises writes; offers queue up behind it for group commit. */
+    private final ReentrantLock lock = new ReentrantLock();
+
+    /** Offers waiting for the next group commit; filled without the lock while a commit runs. */
+    private final ConcurrentLinkedQueue<OfferRequest> waiting = new ConcurrentLinkedQueue<>();
+
+    private final Map<Long, QueuedMessage> inFlight = new HashMap<>();
+
+    /** Messages returned by requeue: all below the cursor, handed out again before anything newer. */
+    private final TreeMap<Long, QueuedMessage> requeued = new TreeMap<>();
+
+    private final List<DropListener> dropListeners = new CopyOnWriteArrayList<>();
+
+    private long nextSequence;
+
+    /** Highest sequence read from the table; rows above it have never been handed out in this run. */
+    private long cursor = -1;
+
+    /** Rows of this queue in the table: queued plus in flight. */
+    private int count;
+
+    private long dropped;
+
+    /** Transactions that committed offers (group commit makes this lower than the number of offers). */
+    private long offerTransactions;
+
+    private volatile boolean closed;
+
+    JdbcOutboundQueue(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix,
+            String queueName, int maxSize, OverflowStrategy overflow, Runnable onClose) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.queueName = queueName;
+        this.maxSize = maxSize;
+        this.overflow = Objects.requireNonNull(overflow, "overflow");
+        this.onClose = onClose;
+        String table = prefix + "outbox";
+        String columns = "seq, message_id, destination, payload, qos, retain_flag, created_at, headers";
+        this.insertSql = "INSERT INTO " + table + " (queue_name, " + columns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.deleteSql = "DELETE FROM " + table + " WHERE queue_name = ? AND seq = ?";
+        this.pollSql = "SELECT " + columns + " FROM " + table + " WHERE queue_name = ? AND seq > ? ORDER BY seq"
+                + dialect.limitParameter();
+        this.oldestSql = this.pollSql;
+        Map<String, Object> stats = jdbc.queryForMap(
+                "SELECT COUNT(*) AS n, MAX(seq) AS last FROM " + table + " WHERE queue_name = ?", queueName);
+        this.count = ((Number) stats.get("n")).intValue();
+        Number last = (Number) stats.get("last");
+        this.nextSequence = (last != null) ? last.longValue() + 1 : 0;
+        if (this.count > 0) {
+            logger.info("Outbound queue {} opened with {} messages from a previous run", queueName, this.count);
+        }
+    }
+
+    // ---- offer: group commit -------------------------------------------------------------------------------
+
+    @Override
+    public void offer(OutboundMessage message) {
+        offerAll(List.of(message));
+    }
+
+    @Override
+    public void offerAll(List<OutboundMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        messages.forEach(m -> Objects.requireNonNull(m, "message"));
+        OfferRequest request = new OfferRequest(List.copyOf(messages));
+        checkOpen();
+        this.waiting.add(request);
+        // Whoever gets the lock first commits everything waiting, this request included or not.
+        this.lock.lock();
+        try {
+            if (!request.done) {
+                checkOpen();
+                commitWaiting();
+            }
+        }
+        finally {
+            this.lock.unlock();
+        }
+        request.dropped.forEach(this::notifyDropped);
+        if (request.failure != null) {
+            throw request.failure;
+        }
+    }
+
+    /** Runs under the lock: one transaction for every waiting request. */
+    private void commitWaiting() {
+        List<OfferRequest> batch = new ArrayList<>();
+        OfferRequest next;
+        while ((next = this.waiting.poll()) != null) {
+            batch.add(next);
+        }
+        // Plan in memory first; apply to the in-memory state only after the commit.
+        List<QueuedMessage> inserts = new ArrayList<>();
+        List<QueuedMessage> persistedVictims = new ArrayList<>();
+        List<Long> requeuedVictims = new ArrayList<>();
+        long sequence = this.nextSequence;
+        long victimCursor = this.cursor;
+        int queued = this.count - this.inFlight.size();
+        int requeuedLeft = this.requeued.size();
+        long droppedNow = 0;
+        for (OfferRequest request : batch) {
+            for (OutboundMessage message : request.messages) {
+                if (this.maxSize > 0 && queued >= this.maxSize) {
+                    if (this.overflow == OverflowStrategy.RAISE_EXCEPTION) {
+                        request.failure = new QueueFullException(queued + this.inFlight.size(),
+                                this.dropped + droppedNow, message.id());
+                        break;
+                    }
+                    droppedNow++;
+                    if (this.overflow == OverflowStrategy.DROP_NEWEST) {
+                        request.dropped.add(message);
+                        logger.warn("Queue {} full (max-size {}): dropped the new message {}", this.queueName,
+                                this.maxSize, message.id());
+                        continue;
+                    }
+                    // DROP_OLDEST: requeued rows are oldest, then unread rows, then this batch's own inserts.
+                    OutboundMessage victim;
+                    if (requeuedVictims.size() < requeuedLeft) {
+                        Long key = this.requeued.keySet().stream().skip(requeuedVictims.size()).findFirst()
+                                .orElseThrow();
+                        requeuedVictims.add(key);
+                        victim = this.requeued.get(key).message();
+                    }
+                    else {
+                        List<QueuedMessage> oldest = this.jdbc.query(this.oldestSql, this::mapRow, this.queueName,
+                                victimCursor, 1);
+                        if (!oldest.isEmpty()) {
+                            persistedVictims.add(oldest.get(0));
+                            victimCursor = oldest.get(0).sequence();
+                            victim = oldest.get(0).message();
+                        }
+                        else {
+                            victim = inserts.remove(0).message();
+                        }
+                    }
+                    request.dropped.add(victim);
+                    logger.warn("Queue {} full (max-size {}): dropped the oldest message {}", this.queueName,
+                            this.maxSize, victim.id());
+                    queued--;
+                }
+                inserts.add(new QueuedMessage(sequence++, message));
+                queued++;
+            }
+        }
+        try {
+            this.tx.executeWithoutResult(status -> {
+                if (!inserts.isEmpty()) {
+                    this.jdbc.batchUpdate(this.insertSql, inserts, inserts.size(), (ps, q) -> {
+                        OutboundMessage m = q.message();
+                        ps.setString(1, this.queueName);
+                        ps.setLong(2, q.sequence());
+                        ps.setString(3, m.id());
+                        ps.setString(4, m.destination());
+                        ps.setBytes(5, m.payload());
+                        ps.setInt(6, m.qos());
+                        ps.setInt(7, m.retain() ? 1 : 0);
+                        ps.setLong(8, toNanos(m.createdAt()));
+                        ps.setString(9, encodeHeaders(m.headers()));
+                    });
+                }
+                List<Long> victims = new ArrayList<>(requeuedVictims);
+                persistedVictims.forEach(v -> victims.add(v.sequence()));
+                deleteRows(victims);
+            });
+        }
+        catch (RuntimeException ex) {
+            for (OfferRequest request : batch) {
+                request.dropped.clear();
+                request.failure = ex;
+                request.done = true;
+            }
+            throw ex;
+        }
+        this.nextSequence = sequence;
+        this.offerTransactions++;
+        requeuedVictims.forEach(this.requeued::remove);
+        int deletedRows = requeuedVictims.size() + persistedVictims.size();
+        this.count += inserts.size() - deletedRows;
+        this.dropped += droppedNow;
+        for (OfferRequest request : batch) {
+            request.done = true;
+        }
+    }
+
+    // ---- consumer side (the dispatcher thread) -------------------------------------------------------------
+
+    @Override
+    public List<QueuedMessage> poll(int max) {
+        if (max <= 0) {
+            return List.of();
+        }
+        this.lock.lock();
+        try {
+            checkOpen();
+            List<QueuedMessage> taken = new ArrayList<>(Math.min(max, 256));
+            while (taken.size() < max && !this.requeued.isEmpty()) {
+                taken.add(this.requeued.pollFirstEntry().getValue());
+            }
+            int queuedUnread = this.count - this.inFlight.size() - this.requeued.size() - taken.size();
+            if (taken.size() < max && queuedUnread > 0) {
+                List<QueuedMessage> rows = this.jdbc.query(this.pollSql, this::mapRow, this.queueName, this.cursor,
+                        Math.min(max - taken.size(), queuedUnread));
+                if (!rows.isEmpty()) {
+                    this.cursor = rows.get(rows.size() - 1).sequence();
+                    taken.addAll(rows);
+                }
+            }
+            taken.forEach(q -> this.inFlight.put(q.sequence(), q));
+            return taken;
+        }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
+    @Override
+    public void ack(Collection<QueuedMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        this.lock.lock();
+        try {
+            checkOpen();
+            List<Long> sequences = new ArrayList<>(messages.size());
+            for (QueuedMessage message : messages) {
+                if (this.inFlight.containsKey(message.sequence())) {
+                    sequences.add(message.sequence());
+                }
+            }
+            this.tx.executeWithoutResult(status -> deleteRows(sequences));
+            sequences.forEach(this.inFlight::remove);
+            this.count -= sequences.size();
+        }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
+    @Override
+    public void requeue(Collection<QueuedMessage> messages) {
+        this.lock.lock();
+        try {
+            for (QueuedMessage message : messages) {
+                QueuedMessage held = this.inFlight.remove(message.sequence());
+                if (held != null) {
+                    this.requeued.put(held.sequence(), held);
+                }
+            }
+        }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
+    private void deleteRows(List<Long> sequences) {
+        for (int from = 0; from < sequences.size(); from += DELETE_CHUNK) {
+            List<Long> chunk = sequences.subList(from, Math.min(sequences.size(), from + DELETE_CHUNK));
+            this.jdbc.batchUpdate(this.deleteSql, chunk, chunk.size(), (ps, seq) -> {
+                ps.setString(1, this.queueName);
+                ps.setLong(2, seq);
+            });
+        }
+    }
+
+    // ---- state ---------------------------------------------------------------------------------------------
+
+    @Override
+    public int size() {
+        this.lock.lock();
+        try {
+            return this.count;
+        }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
+    @Override
+    public long droppedCount() {
+        this.lock.lock();
+        try {
+            return this.dropped;
+        }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isDurable() {
+        return true;
+    }
+
+    @Override
+    public void addDropListener(DropListener listener) {
+        this.dropListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** How many transactions offers needed so far; below the number of offers when producers overlap. */
+    public long offerTransactions() {
+        this.lock.lock();
+        try {
+            return this.offerTransactions;
+        }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
+    public String getQueueName() {
+        return this.queueName;
+    }
+
+    /**
+     * Forgets in-flight marks (rows stay) and releases the queue name; further use fails. The store's DataSource
+     * stays open.
+     */
+    @Override
+    public void close() {
+        this.lock.lock();
+        try {
+            if (this.closed) {
+                return;
+            }
+            this.closed = true;
+        }
+        finally {
+            this.lock.unlock();
+        }
+        this.onClose.run();
+    }
+
+    private void checkOpen() {
+        if (this.closed) {
+            throw new IllegalStateException("Outbound queue " + this.queueName + " is closed");
+        }
+    }
+
+    private void notifyDropped(OutboundMessage message) {
+        for (DropListener listener : this.dropListeners) {
+            try {
+                listener.dropped(message);
+            }
+            catch (RuntimeException ex) {
+                logger.warn("Drop listener failed for message {}", message.id(), ex);
+            }
+        }
+    }
+
+    // ---- mapping -------------------------------------------------------------------------------------------
+
+    private QueuedMessage mapRow(ResultSet rs, int row) throws SQLException {
+        OutboundMessage message = new OutboundMessage(rs.getString("message_id"), rs.getString("destination"),
+                rs.getBytes("payload"), rs.getInt("qos"), rs.getInt("retain_flag") != 0,
+                fromNanos(rs.getLong("created_at")), decodeHeaders(rs.getString("headers")));
+        return new QueuedMessage(rs.getLong("seq"), message);
+    }
+
+    static long toNanos(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+    }
+
+    static Instant fromNanos(long nanos) {
+        return Instant.ofEpochSecond(0, nanos);
+    }
+
+    static @Nullable String encodeHeaders(Map<String, String> headers) {
+        if (headers.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        headers.forEach((k, v) -> {
+            if (sb.length() > 0) {
+                sb.append('&');
+            }
+            sb.append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+        });
+        return sb.toString();
+    }
+
+    static Map<String, String> decodeHeaders(@Nullable String encoded) {
+        if (encoded == null || encoded.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String pair : encoded.split("&")) {
+            int eq = pair.indexOf('=');
+            headers.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                    URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return headers;
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcOutboundQueue[" + this.queueName + ", maxSize=" + this.maxSize + ", overflow=" + this.overflow
+                + "]";
+    }
+
+    private static final class OfferRequest {
+
+        final List<OutboundMessage> messages;
+
+        final List<OutboundMessage> dropped = new ArrayList<>(0);
+
+        volatile boolean done;
+
+        @Nullable RuntimeException failure;
+
+        OfferRequest(List<OutboundMessage> messages) {
+            this.messages = messages;
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package dev.iotspring.core.delivery;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueueOrder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+@ExtendWith(OutputCaptureExtension.class)
+class DispatcherTests {
+
+    private static final RetryBackoff FAST = new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(50), 2, 0);
+
+    private final TestSender sender = new TestSender();
+
+    private final RecordingListener listener = new RecordingListener();
+
+    private Dispatcher dispatcher;
+
+    @AfterEach
+    void stop() {
+        if (this.dispatcher != null) {
+            this.sender.pending.forEach(TestSender.Pending::ack);
+            this.dispatcher.stop(() -> {
+            });
+        }
+    }
+
+    private Dispatcher dispatcher(InMemoryQueue queue, int window, Duration drainTimeout) {
+        this.dispatcher = Dispatcher.builder("test", queue, this.sender).window(window).backoff(FAST)
+                .drainTimeout(drainTimeout).listener(this.listener).build();
+        return this.dispatcher;
+    }
+
+    @Test
+    void messageLeavesTheQueueOnlyOnAck() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 10, Duration.ofSeconds(1));
+        d.start();
+        d.send(message(0));
+        TestSender.Pending sent = this.sender.next();
+        assertThat(queue.size()).isEqualTo(1);
+        await().untilAsserted(() -> assertThat(d.stats().inFlight()).isEqualTo(1));
+        assertThat(this.listener.acked()).isEmpty();
+        sent.ack();
+        await().untilAsserted(() -> assertThat(this.listener.acked()).containsExactly("0"));
+        assertThat(queue.size()).isZero();
+        assertThat(d.stats().sent()).isEqualTo(1);
+        assertThat(d.stats().lastAck()).isNotNull();
+    }
+
+    @Test
+    void failedMessageAndEverythingSentAfterItGoBackSoOrderHolds() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 5, Duration.ofSeconds(1));
+        d.sendAll(IntStream.range(0, 20).mapToObj(DispatcherTests::message).toList());
+        d.start();
+        List<TestSender.Pending> firstWindow = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            firstWindow.add(this.sender.next());
+        }
+        assertThat(firstWindow).extracting(TestSender.Pending::id).containsExactly("0", "1", "2", "3", "4");
+        firstWindow.get(0).ack();
+        firstWindow.get(1).fail(new IOException("connection lost"));
+        // Late outcomes of messages already requeued must not change anything.
+        firstWindow.get(3).ack();
+        firstWindow.get(2).fail(new IOException("connection lost"));
+        for (int expected = 1; expected < 20;) {
+            TestSender.Pending p = this.sender.next();
+            if (p.id().equals("4") && firstWindow.get(4).future().isDone() == false) {
+                firstWindow.get(4).ack(); // stale, after the requeue
+            }
+            assertThat(p.id()).isEqualTo(Integer.toString(expected));
+            p.ack();
+            expected++;
+        }
+        await().untilAsserted(() -> assertThat(this.listener.acked()).hasSize(20));
+        assertThat(this.listener.acked()).containsExactlyElementsOf(
+                IntStream.range(0, 20).mapToObj(Integer::toString).toList());
+        assertThat(queue.size()).isZero();
+        assertThat(d.stats().retries()).isEqualTo(1);
+        assertThat(d.stats().sent()).isEqualTo(20);
+    }
+
+    @Test
+    void windowIsNeverExceededAndOrderIsKeptUnderConcurrentAcks() throws Exception {
+        ScheduledExecutorService acker = Executors.newScheduledThreadPool(3);
+        try {
+            MessageSender randomAcks = new MessageSender() {
+                @Override
+                public java.util.concurrent.CompletableFuture<Void> send(OutboundMessage message) {
+                    var future = DispatcherTests.this.sender.send(message);
+                    var pending = DispatcherTests.this.sender.pending.poll();
+                    acker.schedule(pending::ack, ThreadLocalRandom.current().nextInt(0, 3), TimeUnit.MILLISECONDS);
+                    return future;
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+            };
+            InMemoryQueue queue = InMemoryQueue.fifo();
+            this.dispatcher = Dispatcher.builder("test", queue, randomAcks).window(4).backoff(FAST)
+                    .listener(this.listener).build();
+            this.dispatcher.start();
+            for (int i = 0; i < 500; i++) {
+                this.dispatcher.send(message(i));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> this.listener.acked().size() == 500);
+            assertThat(this.sender.maxOutstanding.get()).isLessThanOrEqualTo(4).isGreaterThan(1);
+            assertThat(this.sender.attempts()).containsExactlyElementsOf(
+                    IntStream.range(0, 500).mapToObj(Integer::toString).toList());
+        }
+        finally {
+            acker.shutdownNow();
+        }
+    }
+
+    @Test
+    void waitsWhileTheSenderIsNotReadyAndSendsOnWakeUp() throws Exception {
+        this.sender.ready = false;
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        // A long re-check interval: only wakeUp() can make it send within the test's patience.
+        this.dispatcher = Dispatcher.builder("test", queue, this.sender).readinessRecheck(Duration.ofMinutes(5))
+                .listener(this.listener).build();
+        this.dispatcher.start();
+        this.dispatcher.send(message(0));
+        assertThat(this.sender.pending.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        this.sender.ready = true;
+        this.dispatcher.wakeUp();
+        this.sender.next().ack();
+        await().untilAsserted(() -> assertThat(this.listener.acked()).containsExactly("0"));
+    }
+
+    @Test
+    void rejectedMessageIsReportedFailedAndTheRestGoesOn() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 1, Duration.ofSeconds(1));
+        d.start();
+        d.sendAll(List.of(message(0), message(1)));
+        this.sender.next().fail(new MessageRejectedException("payload too large"));
+        this.sender.next().ack();
+        await().untilAsserted(() -> assertThat(this.listener.acked()).containsExactly("1"));
+        assertThat(this.listener.failed()).containsExactly("0:MessageRejectedException");
+        assertThat(d.stats().failed()).isEqualTo(1);
+        assertThat(queue.size()).isZero();
+    }
+
+    @Test
+    void senderThrowingSynchronouslyIsRetriedInOrder() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        int[] calls = { 0 };
+        MessageSender flaky = new MessageSender() {
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> send(OutboundMessage message) {
+                if (calls[0]++ == 0) {
+                    throw new IllegalStateException("not connected");
+                }
+                return DispatcherTests.this.sender.send(message);
+            }
+
+            @Override
+            public boolean isReady() {
+                return true;
+            }
+        };
+        this.dispatcher = Dispatcher.builder("test", queue, flaky).backoff(FAST).listener(this.listener).build();
+        this.dispatcher.sendAll(List.of(message(0), message(1), message(2)));
+        this.dispatcher.start();
+        for (int i = 0; i < 3; i++) {
+            this.sender.next().ack();
+        }
+        await().untilAsserted(() -> assertThat(this.listener.acked()).containsExactly("0", "1", "2"));
+        assertThat(this.sender.attempts()).containsExactly("0", "1", "2");
+    }
+
+    @Test
+    void drainDeliversWhatIsQueuedThenRejectsSends(CapturedOutput output) throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 10, Duration.ofSeconds(10));
+        d.start();
+        d.sendAll(List.of(message(0), message(1)));
+        TestSender.Pending first = this.sender.next();
+        CountDownLatch stopped = new CountDownLatch(1);
+        d.stop(stopped::countDown);
+        assertThat(d.getState()).isEqualTo(Dispatcher.State.DRAINING);
+        assertThat(d.isRunning()).isTrue();
+        assertThatThrownBy(() -> d.send(message(2))).isInstanceOf(DeliveryClosedException.class)
+                .hasMessageContaining("test").hasMessageContaining("message 2");
+        first.ack();
+        this.sender.next().ack();
+        assertThat(stopped.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(this.listener.acked()).containsExactly("0", "1");
+        assertThat(d.isRunning()).isFalse();
+        assertThatThrownBy(() -> d.send(message(3))).isInstanceOf(DeliveryClosedException.class);
+        assertThat(output).doesNotContain("Lost");
+    }
+
+    @Test
+    void drainEndsAtItsTimeoutAndAnInMemoryQueueLogsWhatItLost(CapturedOutput output) throws Exception {
+        InMemoryQueue queue = new InMemoryQueue(QueueOrder.FIFO, 0, OverflowStrategy.RAISE_EXCEPTION);
+        Dispatcher d = dispatcher(queue, 2, Duration.ofMillis(300));
+        d.start();
+        d.sendAll(IntStream.range(0, 5).mapToObj(DispatcherTests::message).toList());
+        this.sender.next().ack(); // 0 delivered; 1 and 2 never acknowledged, 3 and 4 never sent
+        this.sender.next();
+        long start = System.nanoTime();
+        d.stop();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        assertThat(output).contains("Lost 4 messages for test");
+        assertThat(this.listener.failed()).containsExactly("1:DeliveryClosedException", "2:DeliveryClosedException",
+                "3:DeliveryClosedException", "4:DeliveryClosedException");
+        assertThat(d.stats().lost()).isEqualTo(4);
+        assertThat(queue.size()).isZero();
+    }
+
+    @Test
+    void stopBeforeStartAccountsForAnUnsentInMemoryQueue(CapturedOutput output) {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 2, Duration.ofMillis(100));
+        d.send(message(0));
+        d.stop();
+        assertThat(output).contains("Lost 1 messages for test");
+        assertThatThrownBy(() -> d.send(message(1))).isInstanceOf(DeliveryClosedException.class);
+    }
+
+    @Test
+    void droppedMessagesAreReportedToListeners() {
+        InMemoryQueue queue = new InMemoryQueue(QueueOrder.FIFO, 1, OverflowStrategy.DROP_OLDEST);
+        Dispatcher d = dispatcher(queue, 2, Duration.ofMillis(100));
+        d.send(message(0));
+        d.send(message(1));
+        assertThat(this.listener.dropped()).containsExactly("0");
+        assertThat(d.stats().dropped()).isEqualTo(1);
+    }
+
+    static OutboundMessage message(int i) {
+        return OutboundMessage.of(Integer.toString(i), "topic", new byte[] { (byte) i });
+    }
+
+    static final class RecordingListener implements DeliveryListener {
+
+        private final List<String> acked = Collections.synchronizedList(new ArrayList<>());
+
+        private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
+
+        private final List<String> dropped = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void onAcked(OutboundMessage message) {
+            this.acked.add(message.id());
+        }
+
+        @Override
+        public void onFailed(OutboundMessage message, Throwable cause) {
+            this.failed.add(message.id() + ":" + cause.getClass().getSimpleName());
+        }
+
+        @Override
+        public void onDropped(OutboundMessage message) {
+            this.dropped.add(message.id());
+        }
+
+        List<String> acked() {
+            synchronized (this.acked) {
+                return new ArrayList<>(this.acked);
+            }
+        }
+
+        List<String> failed() {
+            synchronized (this.failed) {
+                return new ArrayList<>(this.failed);
+            }
+        }
+
+        List<String> dropped() {
+            synchronized (this.dropped) {
+                return new ArrayList<>(this.dropped);
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.iotspring.core.store;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.delivery.DeliveryListener;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.MessageSender;
+import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.queue.OutboundMessage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The dispatcher on a durable SQLite queue: what the drain cannot send stays for the next start, in order. */
+@ExtendWith(OutputCaptureExtension.class)
+class DurableDeliveryTests {
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void undeliveredMessagesStayInTheStoreAndAreSentInOrderAfterRestart(CapturedOutput output) throws Exception {
+        HeldSender held = new HeldSender();
+        try (IotStores stores = new IotStores(this.directory, SynchronousMode.FULL, Duration.ofSeconds(5))) {
+            Dispatcher dispatcher = Dispatcher.builder("spotflow", stores.open("spotflow").outboundQueue("messages"),
+                    held).window(3).drainTimeout(Duration.ofMillis(300)).build();
+            dispatcher.start();
+            dispatcher.sendAll(IntStream.range(0, 10).mapToObj(DurableDeliveryTests::message).toList());
+            held.take().complete(null); // 0 acknowledged; 1, 2, 3 in flight and never acknowledged
+            await().until(() -> dispatcher.getQueue().size() == 9);
+            dispatcher.stop();
+            assertThat(output).contains("9 messages for spotflow were not sent before shutdown; they stay in the store")
+                    .doesNotContain("Lost");
+        }
+
+        List<String> acked = Collections.synchronizedList(new ArrayList<>());
+        MessageSender acking = new MessageSender() {
+            @Override
+            public CompletableFuture<Void> send(OutboundMessage message) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public boolean isReady() {
+                return true;
+            }
+        };
+        try (IotStores stores = new IotStores(this.directory, SynchronousMode.FULL, Duration.ofSeconds(5))) {
+            Dispatcher dispatcher = Dispatcher.builder("spotflow", stores.open("spotflow").outboundQueue("messages"),
+                    acking).backoff(RetryBackoff.DEFAULT).listener(new DeliveryListener() {
+                        @Override
+                        public void onAcked(OutboundMessage message) {
+                            acked.add(message.id());
+                        }
+                    }).build();
+            dispatcher.start();
+            await().until(() -> acked.size() == 9);
+            dispatcher.stop();
+            assertThat(acked).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
+            assertThat(dispatcher.getQueue().size()).isZero();
+        }
+    }
+
+    static OutboundMessage message(int i) {
+        return OutboundMessage.of(Integer.toString(i), "topic", new byte[] { (byte) i });
+    }
+
+    /** Hands every send's future to the test. */
+    static final class HeldSender implements MessageSender {
+
+        final LinkedBlockingQueue<CompletableFuture<Void>> futures = new LinkedBlockingQueue<>();
+
+        @Override
+        public CompletableFuture<Void> send(OutboundMessage message) {
+            CompletableFuture<Void> future = new CompletableFuture<>();
+            this.futures.add(future);
+            return future;
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        CompletableFuture<Void> take() throws InterruptedException {
+            CompletableFuture<Void> next = this.futures.poll(5, TimeUnit.SECONDS);
+            assertThat(next).as("a send within 5 s").isNotNull();
+            return next;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.iotspring.core.store;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueueFullException;
+import dev.iotspring.core.queue.QueuedMessage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class JdbcOutboundQueueTests {
+
+    @TempDir
+    Path directory;
+
+    private IotStores stores;
+
+    @BeforeEach
+    void open() {
+        this.stores = stores();
+    }
+
+    @AfterEach
+    void close() {
+        this.stores.close();
+    }
+
+    private IotStores stores() {
+        // NORMAL keeps the test fast; FULL vs NORMAL changes only fsync, not semantics.
+        return new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void messagesComeOutInOrderAndLeaveOnlyOnAck() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        OutboundMessage withEverything = new OutboundMessage("m-0", "a/b", new byte[] { 0, 1, (byte) 255 }, 2, true,
+                Instant.parse("2026-11-22T00:00:00.123456789Z"), Map.of("content-type", "application/json",
+                        "odd key&=", "välue=&%"));
+        queue.offer(withEverything);
+        queue.offerAll(List.of(message(1), message(2)));
+        assertThat(queue.size()).isEqualTo(3);
+        List<QueuedMessage> taken = queue.poll(2);
+        assertThat(taken.get(0).message()).isEqualTo(withEverything);
+        assertThat(ids(taken)).isEqualTo("m-0,1");
+        assertThat(queue.size()).isEqualTo(3);
+        assertThat(ids(queue.poll(5))).isEqualTo("2");
+        assertThat(queue.poll(5)).isEmpty();
+        queue.ack(taken);
+        assertThat(queue.size()).isEqualTo(1);
+        assertThat(this.stores.open("test").jdbcClient().sql("SELECT COUNT(*) FROM outbox").query(Integer.class)
+                .single()).isEqualTo(1);
+    }
+
+    @Test
+    void requeuedMessagesGoBackToTheirPlaceBeforeNewerOnes() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.offerAll(IntStream.range(0, 6).mapToObj(JdbcOutboundQueueTests::message).toList());
+        List<QueuedMessage> taken = queue.poll(4); // 0..3
+        queue.ack(taken.subList(0, 1));
+        queue.offer(message(6));
+        queue.requeue(taken.subList(1, 4));
+        assertThat(queue.size()).isEqualTo(6);
+        assertThat(ids(queue.poll(2))).isEqualTo("1,2");
+        assertThat(ids(queue.poll(10))).isEqualTo("3,4,5,6");
+    }
+
+    @Test
+    void contentSurvivesCloseAndReopenAndInFlightRowsComeBackAtTheirPlace() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.offerAll(IntStream.range(0, 10).mapToObj(JdbcOutboundQueueTests::message).toList());
+        List<QueuedMessage> first = queue.poll(3); // 0,1,2
+        queue.ack(first.subList(0, 1)); // 0 acknowledged
+        queue.poll(3); // 3,4,5 in flight, never acknowledged: "crash"
+        this.stores.close();
+
+        this.stores = stores();
+        JdbcOutboundQueue reopened = this.stores.open("test").outboundQueue("events");
+        assertThat(reopened.size()).isEqualTo(9);
+        List<QueuedMessage> all = reopened.poll(100);
+        assertThat(ids(all)).isEqualTo("1,2,3,4,5,6,7,8,9");
+        reopened.offer(message(10));
+        assertThat(ids(reopened.poll(100))).isEqualTo("10");
+        assertThat(all).extracting(QueuedMessage::sequence).isSorted();
+    }
+
+    @Test
+    void queuesWithDifferentNamesShareTheFileButNotTheirMessages() {
+        IotStore store = this.stores.open("test");
+        JdbcOutboundQueue a = store.outboundQueue("a");
+        JdbcOutboundQueue b = store.outboundQueue("b");
+        a.offer(message(1));
+        b.offer(message(2));
+        assertThat(ids(a.poll(10))).isEqualTo("1");
+        assertThat(ids(b.poll(10))).isEqualTo("2");
+        assertThatIllegalStateException().isThrownBy(() -> store.outboundQueue("a"))
+                .withMessageContaining("already open");
+        a.close();
+        assertThat(store.outboundQueue("a").size()).isEqualTo(1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = { "DROP_OLDEST; 3,4; 7,8,9", "DROP_NEWEST; 0,1; 2,6,7" })
+    void fifoReferenceOverflowScenarios(OverflowStrategy overflow, String taken, String rest) {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events", 3, overflow);
+        List<String> dropped = Collections.synchronizedList(new ArrayList<>());
+        queue.addDropListener(m -> dropped.add(m.id()));
+        for (int i = 0; i <= 5; i++) {
+            queue.offer(message(i));
+        }
+        List<QueuedMessage> first = queue.poll(2);
+        for (int i = 6; i <= 9; i++) {
+            queue.offer(message(i));
+        }
+        assertThat(ids(first)).isEqualTo(taken);
+        assertThat(ids(queue.poll(100))).isEqualTo(rest);
+        assertThat(queue.droppedCount()).isEqualTo(5);
+        assertThat(dropped).hasSize(5);
+        assertThat(queue.size()).isEqualTo(5);
+    }
+
+    @Test
+    void dropOldestInOneBatchDropsFromTheBatchItself() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events", 2, OverflowStrategy.DROP_OLDEST);
+        queue.offerAll(IntStream.range(0, 5).mapToObj(JdbcOutboundQueueTests::message).toList());
+        assertThat(ids(queue.poll(10))).isEqualTo("3,4");
+        assertThat(queue.droppedCount()).isEqualTo(3);
+    }
+
+    @Test
+    void dropOldestPrefersARequeuedMessage() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events", 2, OverflowStrategy.DROP_OLDEST);
+        queue.offerAll(List.of(message(0), message(1)));
+        queue.requeue(queue.poll(1)); // 0 back at its place
+        queue.offer(message(2)); // drops 0, the oldest queued
+        assertThat(ids(queue.poll(10))).isEqualTo("1,2");
+    }
+
+    @Test
+    void raiseExceptionLeavesTheQueueAsItWas() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events", 2,
+                OverflowStrategy.RAISE_EXCEPTION);
+        queue.offer(message(0));
+        queue.offer(message(1));
+        assertThatThrownBy(() -> queue.offer(message(2))).isInstanceOfSatisfying(QueueFullException.class, ex -> {
+            assertThat(ex.getQueueSize()).isEqualTo(2);
+            assertThat(ex.getDroppedCount()).isZero();
+            assertThat(ex.getMessageId()).isEqualTo("2");
+        });
+        assertThat(queue.size()).isEqualTo(2);
+        assertThat(ids(queue.poll(10))).isEqualTo("0,1");
+    }
+
+    @Test
+    void concurrentProducersShareTransactionsAndKeepTheirOwnOrder() throws Exception {
+        IotStores durable = new IotStores(this.directory, SynchronousMode.FULL, Duration.ofSeconds(5));
+        try {
+            concurrentProducers(durable.open("full").outboundQueue("events"));
+        }
+        finally {
+            durable.close();
+        }
+    }
+
+    private void concurrentProducers(JdbcOutboundQueue queue) throws Exception {
+        int producers = 8;
+        int perProducer = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(producers);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> done = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            int producer = p;
+            done.add(pool.submit(() -> {
+                go.await();
+                for (int i = 0; i < perProducer; i++) {
+                    queue.offer(OutboundMessage.of(producer + "-" + i, "t", new byte[10]));
+                }
+                return null;
+            }));
+        }
+        go.countDown();
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        assertThat(queue.size()).isEqualTo(producers * perProducer);
+        assertThat(queue.offerTransactions()).as("group commit").isLessThan(producers * perProducer);
+        List<QueuedMessage> all = queue.poll(Integer.MAX_VALUE);
+        assertThat(all).hasSize(producers * perProducer);
+        for (int p = 0; p < producers; p++) {
+            String prefix = p + "-";
+            List<String> own = all.stream().map(q -> q.message().id()).filter(id -> id.startsWith(prefix)).toList();
+            assertThat(own).containsExactlyElementsOf(
+                    IntStream.range(0, perProducer).mapToObj(i -> prefix + i).toList());
+        }
+    }
+
+    @Test
+    void closedQueueRefusesWork() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.close();
+        assertThatIllegalStateException().isThrownBy(() -> queue.offer(message(0))).withMessageContaining("closed");
+    }
+
+    static OutboundMessage message(int i) {
+        return OutboundMessage.of(Integer.toString(i), "topic", new byte[] { (byte) i });
+    }
+
+    static String ids(List<QueuedMessage> messages) {
+        return String.join(",", messages.stream().map(m -> m.message().id()).toList());
+    }
+}

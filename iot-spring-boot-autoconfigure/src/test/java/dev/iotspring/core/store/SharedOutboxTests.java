@@ -1,0 +1,68 @@
+package dev.iotspring.core.store;
+
+import java.util.List;
+import java.util.stream.IntStream;
+
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueuedMessage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A durable queue in an application's own database (H2 here, PostgreSQL in production): tables carry a prefix,
+ * several instances share one outbox table under their own queue names, and the store leaves the DataSource
+ * open.
+ */
+class SharedOutboxTests {
+
+    private static JdbcDataSource h2(String name) {
+        JdbcDataSource dataSource = new JdbcDataSource();
+        dataSource.setURL("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1");
+        return dataSource;
+    }
+
+    @Test
+    void instancesShareOneOutboxTableUnderTheirOwnQueueNames() throws Exception {
+        JdbcDataSource dataSource = h2("shared");
+        IotStore instanceA = IotStore.of(dataSource, "iot_");
+        IotStore instanceB = IotStore.of(dataSource, "iot_");
+        assertThat(instanceA.dialect().binaryType()).isEqualTo("VARBINARY");
+        JdbcOutboundQueue a = instanceA.outboundQueue("instance-a");
+        JdbcOutboundQueue b = instanceB.outboundQueue("instance-b", 100, OverflowStrategy.DROP_OLDEST);
+        a.offerAll(IntStream.range(0, 5).mapToObj(i -> message("a" + i)).toList());
+        b.offerAll(IntStream.range(0, 3).mapToObj(i -> message("b" + i)).toList());
+        List<QueuedMessage> fromA = a.poll(10);
+        assertThat(fromA).extracting(q -> q.message().id()).containsExactly("a0", "a1", "a2", "a3", "a4");
+        a.ack(fromA.subList(0, 2));
+        a.close();
+        instanceA.close();
+        try (var c = dataSource.getConnection()) {
+            assertThat(c.isClosed()).as("the application's DataSource stays usable").isFalse();
+        }
+        assertThat(instanceB.jdbcClient().sql("SELECT COUNT(*) FROM iot_outbox").query(Integer.class).single())
+                .isEqualTo(6);
+
+        JdbcOutboundQueue reopened = IotStore.of(dataSource, "iot_").outboundQueue("instance-a");
+        assertThat(reopened.poll(10)).extracting(q -> q.message().id()).containsExactly("a2", "a3", "a4");
+        assertThat(b.poll(10)).extracting(q -> q.message().id()).containsExactly("b0", "b1", "b2");
+    }
+
+    @Test
+    void keyValueStoreWorksOnTheApplicationDatabase() {
+        IotStore store = IotStore.of(h2("kv"), "iot_");
+        JdbcKeyValueStore kv = store.keyValueStore("astarte");
+        kv.put("credentials/secret", new byte[] { 1, 2, 3 });
+        kv.putString("credentials/secret", "replaced");
+        assertThat(kv.listStrings("credentials/")).containsEntry("credentials/secret", "replaced").hasSize(1);
+        assertThat(store.jdbcClient().sql("SELECT version FROM iot_schema_version WHERE component = 'kv'")
+                .query(Integer.class).single()).isEqualTo(1);
+    }
+
+    private static OutboundMessage message(String id) {
+        return OutboundMessage.of(id, "t", id.getBytes());
+    }
+}
