@@ -76,7 +76,7 @@ class StellaNowTemplateIntegrationTests {
         emulator.identityProvider().setAccessTokenLifetime(Duration.ofSeconds(300));
     }
 
-    ApplicationContextRunner runner(String brokerUrl, String... extra) {
+    ApplicationContextRunner runnerAt(String brokerUrl, String... extra) {
         List<String> properties = new ArrayList<>();
         emulator.springProperties(brokerUrl).forEach((k, v) -> properties.add(k + "=" + v));
         properties.add("iot.stellanow.reconnect.initial-delay=100ms");
@@ -91,7 +91,7 @@ class StellaNowTemplateIntegrationTests {
     }
 
     ApplicationContextRunner runner(String... extra) {
-        return runner(emulator.tcpUrl(), extra);
+        return runnerAt(emulator.tcpUrl(), extra);
     }
 
     static String clientId(AssertableApplicationContext context) {
@@ -270,7 +270,7 @@ class StellaNowTemplateIntegrationTests {
             case "wss" -> emulator.secureWebSocketUrl();
             default -> emulator.tcpUrl().replace("mqtt://", "mqtt-tcp://");
         };
-        runner(url, "iot.stellanow.ssl.bundle=stellanow-test").run((context) -> {
+        runnerAt(url, "iot.stellanow.ssl.bundle=stellanow-test").run((context) -> {
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
             assertThat(template.send(numbered(7))).succeedsWithin(TIMEOUT);
             assertThat(numbersFrom(clientId(context))).containsExactly(7);

@@ -28,6 +28,7 @@ import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttMessageSender;
 import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.mqtt.MqttTls;
+import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.QueueOrder;
@@ -124,7 +125,7 @@ public final class StellaNowAutoConfiguration {
                 }
             });
         }
-        logger.info("StellaNow client id is \"{}\" (broker {}, topic in/{}, auth {})", clientId, endpoint,
+        logger.info("StellaNow client id is \"{}\" (broker {}, topic in/{}, auth {})", clientId, endpoint.url(),
                 p.getOrganizationId(), p.getAuth().getStrategy().name().toLowerCase(java.util.Locale.ROOT));
         return connection;
     }
@@ -262,9 +263,9 @@ public final class StellaNowAutoConfiguration {
     static final class MetricsConfiguration {
 
         @Bean
-        @ConditionalOnMissingBean(name = "stellaNowMetrics")
-        StellaNowMetrics stellaNowMetrics(StellaNowTemplate template) {
-            return new StellaNowMetrics(template);
+        @ConditionalOnMissingBean(name = "stellaNowDeliveryMetrics")
+        DeliveryMetrics stellaNowDeliveryMetrics(@Qualifier("stellaNowDispatcher") Dispatcher dispatcher) {
+            return new DeliveryMetrics(dispatcher);
         }
 
         @Bean

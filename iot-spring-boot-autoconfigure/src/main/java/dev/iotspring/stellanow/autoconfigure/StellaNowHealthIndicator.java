@@ -7,6 +7,7 @@ import org.jspecify.annotations.Nullable;
 import dev.iotspring.core.delivery.DeliveryStats;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionState;
+import dev.iotspring.core.observe.IotHealthDetails;
 import dev.iotspring.stellanow.OidcTokenSource;
 import dev.iotspring.stellanow.StellaNowAuthenticationException;
 import dev.iotspring.stellanow.StellaNowTemplate;
@@ -48,15 +49,7 @@ public class StellaNowHealthIndicator implements HealthIndicator {
             .withDetail("clientId", connection.settings().clientId())
             .withDetail("topic", this.template.topic())
             .withDetail("buffering", !connection.isConnected() && !down)
-            .withDetail("queue", stats.durable() ? "durable" : "in-memory")
-            .withDetail("pending", stats.queueSize())
-            .withDetail("inFlight", stats.inFlight())
-            .withDetail("sent", stats.sent())
-            .withDetail("failed", stats.failed())
-            .withDetail("dropped", stats.dropped());
-        if (stats.lastAck() != null) {
-            health.withDetail("lastAck", stats.lastAck().toString());
-        }
+            .withDetails(IotHealthDetails.delivery(stats));
         if (this.tokenSource != null) {
             if (authFailure != null) {
                 // The identity provider's own description: no token, no password.

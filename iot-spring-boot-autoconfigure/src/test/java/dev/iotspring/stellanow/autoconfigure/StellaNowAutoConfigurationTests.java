@@ -15,12 +15,12 @@ import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionSettings;
 import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.queue.InMemoryQueue;
-import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.stellanow.OidcTokenSource;
 import dev.iotspring.stellanow.StellaNowEnvelopeCodec;
 import dev.iotspring.stellanow.StellaNowEnvironment;
 import dev.iotspring.stellanow.StellaNowTemplate;
 
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
@@ -68,7 +68,7 @@ class StellaNowAutoConfigurationTests {
                 .hasSingleBean(StellaNowTemplate.class)
                 .hasSingleBean(StellaNowEnvelopeCodec.class)
                 .hasSingleBean(StellaNowHealthIndicator.class)
-                .hasBean("stellaNowMetrics")
+                .hasBean("stellaNowDeliveryMetrics")
                 .hasBean("stellaNowConnectionMetrics")
                 .doesNotHaveBean(OidcTokenSource.class);
             assertThat(context.getBeansOfType(MeterBinder.class)).hasSize(2);
@@ -76,8 +76,11 @@ class StellaNowAutoConfigurationTests {
             assertThat(context.getBean("stellaNowDispatcher", Dispatcher.class).isRunning()).isTrue();
             // Internal beans are no default candidates: an application's own MqttConnection or queue stays
             // the one injected by type.
-            assertThat(context.getBeanProvider(MqttConnection.class).getIfUnique()).isNull();
-            assertThat(context.getBeanProvider(OutboundQueue.class).getIfUnique()).isNull();
+            for (String name : new String[] { "stellaNowMqttConnection", "stellaNowOutboundQueue", "stellaNowDispatcher" }) {
+                assertThat(((AbstractBeanDefinition) context.getBeanFactory().getBeanDefinition(name)).isDefaultCandidate())
+                    .as(name)
+                    .isFalse();
+            }
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
             assertThat(template.topic()).isEqualTo("in/" + ORG);
             assertThat(template.isConnected()).isFalse();
