@@ -1,0 +1,24 @@
+package dev.iotspring.core.mqtt;
+
+/**
+ * Connection events, called on the connection's scheduler or Paho callback thread: do not block.
+ */
+public interface MqttConnectionListener {
+
+    /**
+     * CONNACK accepted and every subscription restored; publishing works.
+     * @param sessionPresent the broker's session-present flag: false means a fresh session (for clean-session
+     * clients always), true that the broker kept subscriptions and queued messages from before
+     */
+    default void connected(boolean sessionPresent) {
+    }
+
+    /**
+     * The connection went down, or a connect attempt failed.
+     * @param cause what happened (a Paho {@code MqttException} carries the CONNACK reason code, a
+     * {@link MqttCredentialsException} a credentials failure)
+     * @param willRetry false after a permanent failure or stop
+     */
+    default void disconnected(Throwable cause, boolean willRetry) {
+    }
+}

@@ -1,0 +1,371 @@
+package dev.iotspring.core.mqtt;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
+import dev.iotspring.test.mqtt.MqttAuthenticator;
+import dev.iotspring.test.mqtt.RecordedConnect;
+import dev.iotspring.test.mqtt.RecordedPublish;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** {@link MqttConnection} against a real broker over TCP and WebSocket; one broker for the class. */
+class MqttConnectionTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private static final MqttReconnectBackoff FAST = new MqttReconnectBackoff(Duration.ofMillis(50),
+            Duration.ofMillis(200), 2.0, 0.0);
+
+    static EmbeddedMqttBroker broker;
+
+    private final List<MqttConnection> connections = new ArrayList<>();
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedMqttBroker.startDefault();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        broker.reset();
+    }
+
+    @AfterEach
+    void closeConnections() {
+        broker.releaseAcks();
+        this.connections.forEach(MqttConnection::close);
+    }
+
+    @Test
+    void startDoesNotBlockAndConnects() {
+        MqttConnection connection = connection(settings(broker.tcpUrl(), "c-start").build());
+        assertThat(connection.state()).isIn(MqttConnectionState.CONNECTING, MqttConnectionState.CONNECTED);
+        awaitConnected(connection);
+        RecordedConnect connect = broker.awaitConnects(c -> c.clientId().equals("c-start"), 1, TIMEOUT).get(0);
+        assertThat(connect.info().protocolVersion()).isEqualTo(4);
+        assertThat(connect.info().cleanSession()).isTrue();
+        assertThat(connect.info().keepAliveSeconds()).isEqualTo(60);
+    }
+
+    @Test
+    void publishCompletesOnPubackWithWhatWasSent() throws Exception {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-pub").build());
+        connection.publish("in/org-1", "{\"a\":1}".getBytes(StandardCharsets.UTF_8), 1, false)
+            .get(10, TimeUnit.SECONDS);
+        RecordedPublish publish = broker.awaitPublishes(1, TIMEOUT).get(0);
+        assertThat(publish.topic()).isEqualTo("in/org-1");
+        assertThat(publish.qos()).isEqualTo(1);
+        assertThat(publish.retain()).isFalse();
+        assertThat(publish.payloadAsString()).isEqualTo("{\"a\":1}");
+    }
+
+    @Test
+    void qos2CompletesOnPubcomp() throws Exception {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-qos2").build());
+        connection.publish("realm/dev/iface/path", new byte[] { 1 }, 2, false).get(10, TimeUnit.SECONDS);
+        assertThat(broker.awaitPublishes(1, TIMEOUT).get(0).qos()).isEqualTo(2);
+    }
+
+    @Test
+    void publishFutureWaitsForTheWithheldAcknowledgement() throws Exception {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-held").build());
+        broker.withholdAcks();
+        CompletableFuture<Void> future = connection.publish("held/topic", new byte[] { 7 }, 1, false);
+        broker.awaitPublishes(1, TIMEOUT);
+        // The broker has the message but has not acknowledged it: the future must still be open.
+        broker.awaitHeldAcks(1, TIMEOUT);
+        assertThat(future).isNotDone();
+        assertThat(connection.pendingCount()).isEqualTo(1);
+        broker.releaseAcks();
+        future.get(10, TimeUnit.SECONDS);
+        assertThat(connection.pendingCount()).isZero();
+    }
+
+    @Test
+    void fullWindowMakesFurtherPublishesWaitInOrder() throws Exception {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-window").maxInflight(2).build());
+        broker.withholdAcks();
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            futures.add(connection.publish("window", new byte[] { (byte) i }, 1, false));
+        }
+        broker.awaitHeldAcks(1, TIMEOUT);
+        // Two went out, three wait for a slot: none dropped, none failed.
+        assertThat(connection.inflightCount()).isEqualTo(2);
+        assertThat(connection.waitingCount()).isEqualTo(3);
+        assertThat(futures).allSatisfy(f -> assertThat(f).isNotDone());
+        broker.releaseAcks();
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(broker.publishes()).extracting(p -> (int) p.payload()[0]).containsExactly(0, 1, 2, 3, 4);
+        assertThat(connection.pendingCount()).isZero();
+    }
+
+    @Test
+    void connectionLossFailsUnacknowledgedPublishesWithATypedException() {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-lost").backoff(FAST).build());
+        broker.withholdAcks();
+        CompletableFuture<Void> future = connection.publish("lost", new byte[] { 1 }, 1, false);
+        broker.awaitPublishes(1, TIMEOUT);
+        broker.disconnectClient("c-lost");
+        assertThat(future).failsWithin(TIMEOUT).withThrowableThat().havingCause()
+            .isInstanceOf(MqttConnectionLostException.class);
+        broker.releaseAcks();
+        awaitConnected(connection);
+    }
+
+    @Test
+    void publishWhileDisconnectedFailsAtOnce() {
+        broker.refuseConnects(true);
+        MqttConnection connection = connection(settings(broker.tcpUrl(), "c-down").backoff(FAST).build());
+        assertThat(connection.publish("t", new byte[0], 1, false)).failsWithin(TIMEOUT).withThrowableThat()
+            .havingCause().isInstanceOf(MqttNotConnectedException.class).withMessageContaining("not connected");
+    }
+
+    @Test
+    void invalidTopicIsRefusedBeforeSending() {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-topic").build());
+        assertThatThrownBy(() -> connection.publish("a/+/b", new byte[0], 1, false))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> connection.publish("a", new byte[0], 3, false))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("QoS");
+    }
+
+    @Test
+    void credentialsAreAskedAtEveryConnect() throws Exception {
+        AtomicInteger version = new AtomicInteger(1);
+        AtomicInteger asked = new AtomicInteger();
+        broker.authenticator(c -> ("token-" + version.get()).equals(c.username()) ? MqttAuthenticator.Decision.accept()
+                : MqttAuthenticator.Decision.reject(MqttAuthenticator.Decision.Refusal.BAD_USERNAME_OR_PASSWORD));
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-creds").backoff(FAST).credentials(() -> {
+            asked.incrementAndGet();
+            return MqttCredentials.of("token-" + version.get(), "pw-" + version.get());
+        }).build());
+        assertThat(asked.get()).isEqualTo(1);
+        version.set(2);
+        connection.reconnect();
+        await().atMost(TIMEOUT).until(() -> broker.connects().size() >= 2 && connection.isConnected());
+        List<RecordedConnect> connects = broker.connects();
+        assertThat(connects).extracting(c -> c.info().username()).containsExactly("token-1", "token-2");
+        assertThat(connects).extracting(c -> c.info().passwordAsString()).containsExactly("pw-1", "pw-2");
+        assertThat(connects).allSatisfy(c -> assertThat(c.accepted()).isTrue());
+        assertThat(asked.get()).isEqualTo(2);
+        connection.publish("after/refresh", new byte[] { 1 }, 1, false).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void refusedConnectIsRetriedWithFreshCredentials() {
+        AtomicInteger version = new AtomicInteger(1);
+        broker.authenticator(c -> "good".equals(c.passwordAsString()) ? MqttAuthenticator.Decision.accept()
+                : MqttAuthenticator.Decision.reject(MqttAuthenticator.Decision.Refusal.BAD_USERNAME_OR_PASSWORD));
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        MqttConnection connection = new MqttConnection(settings(broker.tcpUrl(), "c-retry").backoff(FAST)
+            .credentials(() -> MqttCredentials.of("u", version.getAndIncrement() < 3 ? "bad" : "good"))
+            .build());
+        this.connections.add(connection);
+        connection.addConnectionListener(new MqttConnectionListener() {
+            @Override
+            public void disconnected(Throwable cause, boolean willRetry) {
+                failures.add(cause);
+            }
+        });
+        connection.start();
+        awaitConnected(connection);
+        assertThat(broker.connects()).extracting(c -> c.info().passwordAsString()).containsExactly("bad", "bad", "good");
+        assertThat(failures).hasSize(2).allSatisfy(f -> assertThat(f)
+            .isInstanceOf(org.eclipse.paho.client.mqttv3.MqttException.class)
+            .extracting(e -> ((org.eclipse.paho.client.mqttv3.MqttException) e).getReasonCode())
+            .isEqualTo((int) org.eclipse.paho.client.mqttv3.MqttException.REASON_CODE_FAILED_AUTHENTICATION));
+    }
+
+    @Test
+    void permanentCredentialsFailureStopsTheLoop() {
+        AtomicInteger asked = new AtomicInteger();
+        List<Boolean> retries = new CopyOnWriteArrayList<>();
+        MqttConnection connection = new MqttConnection(settings(broker.tcpUrl(), "c-perm").backoff(FAST)
+            .credentials(() -> {
+                asked.incrementAndGet();
+                throw MqttCredentialsException.permanent("invalid user credentials", null);
+            })
+            .build());
+        this.connections.add(connection);
+        connection.addConnectionListener(new MqttConnectionListener() {
+            @Override
+            public void disconnected(Throwable cause, boolean willRetry) {
+                retries.add(willRetry);
+            }
+        });
+        connection.start();
+        await().atMost(TIMEOUT).until(() -> connection.state() == MqttConnectionState.FAILED);
+        assertThat(retries).containsExactly(false);
+        assertThat(asked.get()).isEqualTo(1);
+        assertThat(broker.connects()).noneMatch(c -> c.clientId().equals("c-perm"));
+    }
+
+    @Test
+    void transientCredentialsFailureIsRetried() {
+        AtomicInteger asked = new AtomicInteger();
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-transient").backoff(FAST).credentials(() -> {
+            if (asked.incrementAndGet() < 3) {
+                throw new java.io.IOException("identity provider unreachable");
+            }
+            return MqttCredentials.none();
+        }).build());
+        assertThat(asked.get()).isEqualTo(3);
+        assertThat(connection.isConnected()).isTrue();
+    }
+
+    @Test
+    void subscriptionReceivesAndIsRestoredAfterTheBrokerDroppedTheClient() throws Exception {
+        BlockingQueue<MqttInboundMessage> received = new LinkedBlockingQueue<>();
+        List<Boolean> sessionPresent = new CopyOnWriteArrayList<>();
+        MqttConnection subscriber = new MqttConnection(settings(broker.tcpUrl(), "c-sub").backoff(FAST).build());
+        this.connections.add(subscriber);
+        subscriber.addConnectionListener(new MqttConnectionListener() {
+            @Override
+            public void connected(boolean present) {
+                sessionPresent.add(present);
+            }
+        });
+        subscriber.subscribe("devices/+/cmd", 1, received::add);
+        subscriber.start();
+        awaitConnected(subscriber);
+        MqttConnection publisher = connected(settings(broker.tcpUrl(), "c-sub-pub").build());
+        publisher.publish("devices/d1/cmd", "one".getBytes(StandardCharsets.UTF_8), 1, false).get(10, TimeUnit.SECONDS);
+        MqttInboundMessage first = received.poll(10, TimeUnit.SECONDS);
+        assertThat(first).isNotNull();
+        assertThat(first.topic()).isEqualTo("devices/d1/cmd");
+        assertThat(new String(first.payload(), StandardCharsets.UTF_8)).isEqualTo("one");
+
+        broker.disconnectClient("c-sub");
+        await().atMost(TIMEOUT).until(() -> sessionPresent.size() == 2 && subscriber.isConnected());
+        publisher.publish("devices/d2/cmd", "two".getBytes(StandardCharsets.UTF_8), 1, false).get(10, TimeUnit.SECONDS);
+        MqttInboundMessage second = received.poll(10, TimeUnit.SECONDS);
+        assertThat(second).isNotNull();
+        assertThat(second.topic()).isEqualTo("devices/d2/cmd");
+        // Clean session: the broker forgot the subscription, the connection sent it again.
+        assertThat(sessionPresent).containsExactly(false, false);
+    }
+
+    @Test
+    void persistentSessionIsReportedAsPresentOnReconnect() {
+        List<Boolean> sessionPresent = new CopyOnWriteArrayList<>();
+        MqttConnection connection = new MqttConnection(settings(broker.tcpUrl(), "c-persistent").cleanSession(false)
+            .backoff(FAST)
+            .build());
+        this.connections.add(connection);
+        connection.addConnectionListener(new MqttConnectionListener() {
+            @Override
+            public void connected(boolean present) {
+                sessionPresent.add(present);
+            }
+        });
+        connection.subscribe("realm/dev/control/consumer/properties", 2, m -> {
+        });
+        connection.start();
+        awaitConnected(connection);
+        broker.disconnectClient("c-persistent");
+        await().atMost(TIMEOUT).until(() -> sessionPresent.size() == 2 && connection.isConnected());
+        assertThat(connection.isSessionPresent()).isTrue();
+        assertThat(broker.connects()).allSatisfy(c -> assertThat(c.info().cleanSession()).isFalse());
+        // A new session for the same id: drop it on the broker side by connecting with clean session.
+    }
+
+    @Test
+    void webSocketAtMqttPath() throws Exception {
+        MqttConnection connection = connected(settings(broker.webSocketUrl(), "c-ws").build());
+        connection.publish("ws/in", "x".getBytes(StandardCharsets.UTF_8), 1, false).get(10, TimeUnit.SECONDS);
+        assertThat(broker.awaitPublishes(1, TIMEOUT).get(0).clientId()).isEqualTo("c-ws");
+    }
+
+    @Test
+    void stopWaitsForInflightAcknowledgementsAndStartConnectsAgain() throws Exception {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-stop").build());
+        broker.withholdAcks();
+        CompletableFuture<Void> future = connection.publish("stop", new byte[] { 1 }, 1, false);
+        broker.awaitPublishes(1, TIMEOUT);
+        // Nothing acknowledges within the stop timeout: the future fails, stop reports it.
+        assertThat(connection.stop(Duration.ofMillis(200))).isFalse();
+        assertThat(future).failsWithin(TIMEOUT).withThrowableThat().havingCause()
+            .isInstanceOf(MqttConnectionLostException.class);
+        assertThat(connection.state()).isEqualTo(MqttConnectionState.STOPPED);
+        broker.releaseAcks();
+        connection.start();
+        awaitConnected(connection);
+        connection.publish("stop", new byte[] { 2 }, 1, false).get(10, TimeUnit.SECONDS);
+        assertThat(connection.stop(TIMEOUT)).isTrue();
+    }
+
+    @Test
+    void reconnectWhileDisconnectedSkipsTheBackoff() {
+        broker.refuseConnects(true);
+        MqttConnection connection = connection(settings(broker.tcpUrl(), "c-wake")
+            .backoff(new MqttReconnectBackoff(Duration.ofMinutes(5), Duration.ofMinutes(5), 1.0, 0.0))
+            .build());
+        broker.awaitConnects(1, TIMEOUT);
+        await().atMost(TIMEOUT).until(() -> connection.state() == MqttConnectionState.DISCONNECTED);
+        broker.refuseConnects(false);
+        // The next attempt would come in five minutes; a reconnect request runs it now.
+        connection.reconnect();
+        awaitConnected(connection);
+    }
+
+    @Test
+    void listenerFailureDoesNotBreakTheConnection() throws Exception {
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-listener").build());
+        connection.subscribe("boom/#", 1, m -> {
+            received.add(m.topic());
+            throw new IllegalStateException("listener bug");
+        }).get(10, TimeUnit.SECONDS);
+        MqttConnection publisher = connected(settings(broker.tcpUrl(), "c-listener-pub").build());
+        publisher.publish("boom/1", new byte[0], 1, false).get(10, TimeUnit.SECONDS);
+        publisher.publish("boom/2", new byte[0], 1, false).get(10, TimeUnit.SECONDS);
+        assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("boom/1");
+        assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("boom/2");
+        assertThat(connection.isConnected()).isTrue();
+    }
+
+    static MqttConnectionSettings.Builder settings(String url, String clientId) {
+        return MqttConnectionSettings.builder(MqttEndpoint.parse(url), clientId).connectTimeout(Duration.ofSeconds(5));
+    }
+
+    MqttConnection connection(MqttConnectionSettings settings) {
+        MqttConnection connection = new MqttConnection(settings);
+        this.connections.add(connection);
+        connection.start();
+        return connection;
+    }
+
+    MqttConnection connected(MqttConnectionSettings settings) {
+        MqttConnection connection = connection(settings);
+        awaitConnected(connection);
+        return connection;
+    }
+
+    static void awaitConnected(MqttConnection connection) {
+        await().atMost(TIMEOUT).until(connection::isConnected);
+    }
+}

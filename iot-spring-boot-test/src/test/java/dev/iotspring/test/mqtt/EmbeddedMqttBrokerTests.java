@@ -1,0 +1,170 @@
+package dev.iotspring.test.mqtt;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The broker's own contract, checked with a plain Paho client. */
+class EmbeddedMqttBrokerTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    static EmbeddedMqttBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedMqttBroker.startDefault();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        broker.reset();
+    }
+
+    @Test
+    void recordsConnectAndPublishOverTcp() throws Exception {
+        MqttAsyncClient client = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-tcp");
+        MqttConnectOptions options = options();
+        options.setUserName("alice");
+        options.setPassword("secret".toCharArray());
+        options.setKeepAliveInterval(17);
+        client.connect(options).waitForCompletion(10_000);
+        client.publish("in/org", "hello".getBytes(StandardCharsets.UTF_8), 1, false).waitForCompletion(10_000);
+
+        RecordedConnect connect = broker.awaitConnects(c -> c.clientId().equals("rec-tcp"), 1, TIMEOUT).get(0);
+        assertThat(connect.accepted()).isTrue();
+        assertThat(connect.info().username()).isEqualTo("alice");
+        assertThat(connect.info().passwordAsString()).isEqualTo("secret");
+        assertThat(connect.info().cleanSession()).isTrue();
+        assertThat(connect.info().keepAliveSeconds()).isEqualTo(17);
+        assertThat(connect.info().protocolVersion()).isEqualTo(4);
+        assertThat(connect.info().toString()).doesNotContain("secret");
+        RecordedPublish publish = broker.awaitPublishes(1, TIMEOUT).get(0);
+        assertThat(publish.clientId()).isEqualTo("rec-tcp");
+        assertThat(publish.topic()).isEqualTo("in/org");
+        assertThat(publish.qos()).isEqualTo(1);
+        assertThat(publish.retain()).isFalse();
+        assertThat(publish.payloadAsString()).isEqualTo("hello");
+        close(client);
+    }
+
+    @Test
+    void acceptsWebSocketAtMqttPath() throws Exception {
+        MqttAsyncClient client = client(broker.webSocketUrl(), "rec-ws");
+        client.connect(options()).waitForCompletion(10_000);
+        client.publish("ws/topic", new byte[] { 1, 2, 3 }, 1, true).waitForCompletion(10_000);
+        RecordedPublish publish = broker.awaitPublishes(1, TIMEOUT).get(0);
+        assertThat(publish.payload()).containsExactly(1, 2, 3);
+        assertThat(publish.retain()).isTrue();
+        close(client);
+    }
+
+    @Test
+    void authenticatorRejectsWithReasonCode() throws Exception {
+        broker.authenticator(MqttAuthenticator.usernamePassword("user", "right"));
+        MqttAsyncClient client = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-auth");
+        MqttConnectOptions options = options();
+        options.setUserName("user");
+        options.setPassword("wrong".toCharArray());
+        assertThatThrownBy(() -> client.connect(options).waitForCompletion(10_000))
+            .isInstanceOfSatisfying(MqttException.class,
+                    ex -> assertThat(ex.getReasonCode()).isEqualTo(MqttException.REASON_CODE_FAILED_AUTHENTICATION));
+        assertThat(broker.connects()).singleElement().satisfies(c -> assertThat(c.accepted()).isFalse());
+        client.close(true);
+    }
+
+    @Test
+    void refusedConnectsGetServerUnavailable() throws Exception {
+        broker.refuseConnects(true);
+        MqttAsyncClient client = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-refused");
+        assertThatThrownBy(() -> client.connect(options()).waitForCompletion(10_000))
+            .isInstanceOfSatisfying(MqttException.class,
+                    ex -> assertThat(ex.getReasonCode()).isEqualTo(MqttException.REASON_CODE_BROKER_UNAVAILABLE));
+        broker.refuseConnects(false);
+        client.connect(options()).waitForCompletion(10_000);
+        assertThat(client.isConnected()).isTrue();
+        close(client);
+    }
+
+    @Test
+    void withheldAcknowledgementIsDeliveredOnRelease() throws Exception {
+        MqttAsyncClient client = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-hold");
+        client.connect(options()).waitForCompletion(10_000);
+        broker.withholdAcks();
+        IMqttDeliveryToken token = client.publish("held", new byte[] { 9 }, 1, false);
+        broker.awaitPublishes(1, TIMEOUT);
+        broker.awaitHeldAcks(1, TIMEOUT);
+        assertThat(token.isComplete()).isFalse();
+        broker.releaseAcks();
+        token.waitForCompletion(10_000);
+        assertThat(token.isComplete()).isTrue();
+        assertThat(token.getException()).isNull();
+        close(client);
+    }
+
+    @Test
+    void topicAuthorizerRefusesSubscriptionsOutsideTheIdentity() throws Exception {
+        broker.topicAuthorizer(MqttTopicAuthorizer.identityPrefix());
+        MqttAsyncClient client = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-acl");
+        MqttConnectOptions options = options();
+        options.setUserName("realm/dev1");
+        client.connect(options).waitForCompletion(10_000);
+        IMqttToken subscribed = client.subscribe(new String[] { "realm/dev1/#", "realm/dev2/#" }, new int[] { 1, 1 });
+        subscribed.waitForCompletion(10_000);
+        int[] granted = subscribed.getGrantedQos();
+        assertThat(granted).containsExactly(1, 0x80);
+        close(client);
+    }
+
+    @Test
+    void disconnectClientDropsTheConnection() throws Exception {
+        MqttAsyncClient client = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-drop");
+        client.connect(options()).waitForCompletion(10_000);
+        assertThat(broker.isClientConnected("rec-drop")).isTrue();
+        assertThat(broker.disconnectClient("rec-drop")).isTrue();
+        org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> !client.isConnected());
+        client.close(true);
+    }
+
+    @Test
+    void awaitFailsWithWhatArrived() {
+        assertThatThrownBy(() -> broker.awaitPublishes(1, Duration.ofMillis(50))).isInstanceOf(AssertionError.class)
+            .hasMessageContaining("recorded 0");
+        assertThat(broker.publishes()).isEqualTo(List.of());
+    }
+
+    static MqttAsyncClient client(String uri, String clientId) throws MqttException {
+        return new MqttAsyncClient(uri, clientId, new MemoryPersistence());
+    }
+
+    static MqttConnectOptions options() {
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        options.setConnectionTimeout(10);
+        return options;
+    }
+
+    static void close(MqttAsyncClient client) throws MqttException {
+        client.disconnect().waitForCompletion(10_000);
+        client.close(true);
+    }
+}
