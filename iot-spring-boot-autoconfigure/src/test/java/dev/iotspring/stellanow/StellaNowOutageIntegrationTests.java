@@ -120,12 +120,12 @@ class StellaNowOutageIntegrationTests {
                 .stream()
                 .filter((e) -> e.publish().clientId().equals(clientId))
                 .toList();
-            // The first run was recorded by the broker before it stopped; the restart cleared nothing we need:
-            // every event after the restart arrived, in order, and the ones before in order too.
+            // Every event reached the broker (recordings survive its restart), first arrivals in send order;
+            // duplicates are the unacknowledged window sent again after the reconnect (at least once).
             List<Integer> order = firstArrivals(events);
-            assertThat(template.stats().sent()).isGreaterThanOrEqualTo(total);
-            assertThat(order).isSorted();
-            assertThat(order.get(order.size() - 1)).isEqualTo(total - 1);
+            assertThat(order).hasSize(total).isSorted();
+            assertThat(events.size() - total).as("duplicates").isLessThanOrEqualTo(100);
+            assertThat(template.stats().sent()).isEqualTo(total);
             assertThat(template.droppedMessages()).isZero();
             assertThat(futures).allSatisfy((f) -> assertThat(f).isCompleted());
         });

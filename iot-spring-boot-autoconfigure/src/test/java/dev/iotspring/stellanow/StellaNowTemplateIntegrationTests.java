@@ -242,7 +242,7 @@ class StellaNowTemplateIntegrationTests {
 
     @Test
     void wrongPasswordIsPermanentVisibleInHealthAndStopsTheRetries(CapturedOutput output) {
-        runner("iot.stellanow.auth.password=wrong").run((context) -> {
+        runner("iot.stellanow.auth.password=wrong", "iot.shutdown.drain-timeout=200ms").run((context) -> {
             StellaNowHealthIndicator health = context.getBean(StellaNowHealthIndicator.class);
             await().atMost(TIMEOUT).until(() -> health.health().getStatus().equals(Status.DOWN));
 
@@ -274,9 +274,20 @@ class StellaNowTemplateIntegrationTests {
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
             assertThat(template.send(numbered(7))).succeedsWithin(TIMEOUT);
             assertThat(numbersFrom(clientId(context))).containsExactly(7);
-            boolean tls = transport.equals("mqtts") || transport.equals("wss");
-            assertThat(emulator.connects()).filteredOn((c) -> c.clientId().equals(clientId(context)))
-                .allSatisfy((c) -> assertThat(c.info().tls()).isEqualTo(tls));
+            MqttConnection connection = template.connection();
+            assertThat(connection.settings().endpoint().isTls()).isEqualTo(transport.equals("mqtts") || transport.equals("wss"));
+            assertThat(connection.settings().endpoint().isWebSocket()).isEqualTo(transport.startsWith("w"));
+        });
+    }
+
+    @Test
+    void tlsNeedsTheBundleThatTrustsTheBrokersCa() {
+        // Without the bundle the JVM trust store is used, which does not know the test CA: no connection.
+        runnerAt(emulator.tlsUrl(), "iot.shutdown.drain-timeout=200ms").run((context) -> {
+            StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
+            template.send(numbered(1));
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !template.isConnected());
+            assertThat(template.pendingMessages()).isEqualTo(1);
         });
     }
 
@@ -324,7 +335,9 @@ class StellaNowTemplateIntegrationTests {
                 // Consume 2: the broker takes two and holds their PUBACKs.
                 emulator.broker().withholdAcks();
                 emulator.broker().refuseConnects(false);
-                await().atMost(TIMEOUT).until(() -> eventsFrom(clientId).size() == 2);
+                // (HiveMQ reads a client's next PUBLISH only after the held one, so count on the client side.)
+                await().atMost(TIMEOUT).until(() -> template.stats().inFlight() == 2);
+                assertThat(emulator.broker().heldAckCount()).isPositive();
                 // Produce 4 more.
                 for (int i = 6; i < 10; i++) {
                     futures.add(template.send(numbered(i)));
