@@ -249,9 +249,10 @@ public final class StellaNowAutoConfiguration {
     @ConditionalOnEnabledHealthIndicator("stellanow")
     static final class HealthConfiguration {
 
+        // Bean name gives the contributor name "stellanow", matching management.health.stellanow.enabled.
         @Bean
-        @ConditionalOnMissingBean(name = "stellaNowHealthIndicator")
-        StellaNowHealthIndicator stellaNowHealthIndicator(StellaNowTemplate template,
+        @ConditionalOnMissingBean(name = "stellanowHealthIndicator")
+        StellaNowHealthIndicator stellanowHealthIndicator(StellaNowTemplate template,
                 ObjectProvider<OidcTokenSource> tokenSource, StellaNowProperties properties) {
             return new StellaNowHealthIndicator(template, tokenSource.getIfAvailable(),
                     properties.effectiveBrokerUrl().toString());
