@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,21 +41,13 @@ class StellaNowOutageIntegrationTests {
     static StellaNowEmulator emulator;
 
     @BeforeAll
-    static void startEmulator() {
-        emulator = StellaNowEmulator.builder().start();
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        emulator.close();
+    static void emulator() {
+        emulator = SharedEmulator.get();
     }
 
     @BeforeEach
     void reset() {
-        if (!emulator.broker().isRunning()) {
-            emulator.broker().start();
-        }
-        emulator.broker().reset();
+        SharedEmulator.reset();
     }
 
     ApplicationContextRunner runner(String... extra) {

@@ -10,12 +10,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
@@ -29,6 +29,7 @@ import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
 import dev.iotspring.stellanow.autoconfigure.StellaNowHealthIndicator;
 import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.stellanow.StellaNowEmulator;
+import dev.iotspring.test.stellanow.StellaNowEmulator.AuthMode;
 import dev.iotspring.test.stellanow.StellaNowEmulator.ReceivedEvent;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.TokenRequest;
 
@@ -46,7 +47,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The auto-configured template against the StellaNow emulator over real sockets (spec §7, behaviours 1-5, 7, 9).
- * One emulator (broker with TLS, fake identity provider) for the class.
+ * One emulator (broker with TLS, fake identity provider) shared with the other integration tests.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class StellaNowTemplateIntegrationTests {
@@ -58,22 +59,14 @@ class StellaNowTemplateIntegrationTests {
     static Path caPem;
 
     @BeforeAll
-    static void startEmulator(@TempDir Path dir) {
-        emulator = StellaNowEmulator.builder().tls().start();
-        caPem = emulator.certificateAuthority().writeCertificatePem(dir.resolve("stellanow-ca.pem"));
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        emulator.close();
+    static void emulator() {
+        emulator = SharedEmulator.get();
+        caPem = SharedEmulator.caPem();
     }
 
     @BeforeEach
     void reset() {
-        emulator.broker().reset();
-        emulator.identityProvider().clearRequests();
-        emulator.identityProvider().setFault(null);
-        emulator.identityProvider().setAccessTokenLifetime(Duration.ofSeconds(300));
+        SharedEmulator.reset();
     }
 
     ApplicationContextRunner runnerAt(String brokerUrl, String... extra) {
@@ -158,8 +151,14 @@ class StellaNowTemplateIntegrationTests {
                     acknowledged.add(result);
                 }
             });
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            context.getBeansOfType(MeterBinder.class).values().forEach((binder) -> binder.bindTo(meters));
             CompletableFuture<SendResult> sent = template.send(new UserLogin("patron-1", "web", 3));
             assertThat(template.flush(TIMEOUT)).isTrue();
+            assertThat(meters.get("iot.messages.sent").tag("platform", "stellanow").functionCounter().count()).isEqualTo(1);
+            assertThat(meters.get("iot.publish.latency").tag("platform", "stellanow").timer().count()).isEqualTo(1);
+            assertThat(meters.get("iot.queue.size").tag("platform", "stellanow").gauge().value()).isZero();
+            assertThat(meters.get("iot.connection.state").tag("platform", "stellanow").gauge().value()).isEqualTo(1);
             assertThat(sent).isCompleted();
             assertThat(acknowledged).extracting(SendResult::messageId).containsExactly(sent.join().messageId());
             ReceivedEvent event = eventsFrom(clientId(context)).get(0);
@@ -308,6 +307,11 @@ class StellaNowTemplateIntegrationTests {
                 });
             assertThat(template.pendingMessages()).isEqualTo(2);
             assertThat(template.droppedMessages()).isZero();
+            // A broker outage is not the application's fault: UP, and the details say it buffers.
+            org.springframework.boot.health.contributor.Health health = context.getBean(StellaNowHealthIndicator.class).health();
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("buffering", true).containsEntry("queueSize", 2);
+            assertThat(health.getDetails().get("connection")).isNotEqualTo("connected");
             emulator.broker().refuseConnects(false);
             assertThat(template.flush(TIMEOUT)).isTrue();
             assertThat(numbersFrom(clientId(context))).containsExactly(0, 1);
@@ -337,7 +341,7 @@ class StellaNowTemplateIntegrationTests {
                 emulator.broker().refuseConnects(false);
                 // (HiveMQ reads a client's next PUBLISH only after the held one, so count on the client side.)
                 await().atMost(TIMEOUT).until(() -> template.stats().inFlight() == 2);
-                assertThat(emulator.broker().heldAckCount()).isPositive();
+                await().atMost(TIMEOUT).until(() -> emulator.broker().heldAckCount() > 0);
                 // Produce 4 more.
                 for (int i = 6; i < 10; i++) {
                     futures.add(template.send(numbered(i)));
@@ -400,6 +404,37 @@ class StellaNowTemplateIntegrationTests {
         assertThat(futures).allSatisfy((f) -> assertThat(f).failsWithin(Duration.ZERO)
             .withThrowableThat()
             .withCauseInstanceOf(DeliveryClosedException.class));
+    }
+
+    @Test
+    void basicAndNoAuthentication() {
+        try {
+            emulator.authMode(AuthMode.BASIC);
+            runner().run((context) -> {
+                assertThat(context.getBean(StellaNowTemplate.class).send(numbered(1))).succeedsWithin(TIMEOUT);
+                RecordedConnect connect = emulator.connects().get(0);
+                assertThat(connect.info().username()).isEqualTo(emulator.username());
+                assertThat(connect.info().passwordAsString()).isEqualTo(emulator.password());
+                assertThat(context).doesNotHaveBean(OidcTokenSource.class);
+            });
+            emulator.clearRecordings();
+            runner("iot.stellanow.auth.password=wrong", "iot.shutdown.drain-timeout=200ms").run((context) -> {
+                emulator.broker().awaitConnects((c) -> c.clientId().equals(clientId(context)), 2, TIMEOUT);
+                assertThat(emulator.connects()).noneMatch(RecordedConnect::accepted);
+                assertThat(context.getBean(StellaNowTemplate.class).isConnected()).isFalse();
+            });
+            emulator.clearRecordings();
+            emulator.authMode(AuthMode.NONE);
+            runner().run((context) -> {
+                assertThat(context.getBean(StellaNowTemplate.class).send(numbered(2))).succeedsWithin(TIMEOUT);
+                RecordedConnect connect = emulator.connects().get(0);
+                assertThat(connect.info().username()).isNull();
+                assertThat(connect.info().hasPassword()).isFalse();
+            });
+        }
+        finally {
+            emulator.authMode(AuthMode.OIDC);
+        }
     }
 
     @StellaNowEvent("user_login")

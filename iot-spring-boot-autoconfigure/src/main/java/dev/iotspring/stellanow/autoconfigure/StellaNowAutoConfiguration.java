@@ -137,7 +137,9 @@ public final class StellaNowAutoConfiguration {
             case BASIC -> MqttCredentialsProvider.of(MqttCredentials.of(auth.getUsername(), auth.getPassword()));
             case OIDC -> {
                 if (tokenSource == null) {
-                    throw new IllegalStateException("auth.strategy=oidc needs an OidcTokenSource bean");
+                    throw new IotConfigurationException(StellaNowProperties.PREFIX + ".auth.strategy",
+                            "oidc needs spring-webflux and reactor-netty-http on the classpath for the token requests",
+                            "iot:\n  stellanow:\n    auth:\n      strategy: basic\n");
                 }
                 yield () -> {
                     try {

@@ -55,7 +55,7 @@ public final class StellaNowEmulator implements AutoCloseable {
 
     private final UUID projectId;
 
-    private final AuthMode authMode;
+    private volatile AuthMode authMode;
 
     private final String username;
 
@@ -111,12 +111,12 @@ public final class StellaNowEmulator implements AutoCloseable {
     }
 
     private MqttAuthenticator authenticator() {
-        return switch (this.authMode) {
-            case NONE -> (connect) -> Decision.accept();
-            case BASIC -> (connect) -> (this.username.equals(connect.username())
-                    && this.password.equals(connect.passwordAsString())) ? Decision.accept()
-                            : Decision.reject(Refusal.BAD_USERNAME_OR_PASSWORD);
-            case OIDC -> this::checkToken;
+        // Decides by the mode at CONNECT time, so authMode(...) applies without replacing the authenticator.
+        return (connect) -> switch (this.authMode) {
+            case NONE -> Decision.accept();
+            case BASIC -> (this.username.equals(connect.username()) && this.password.equals(connect.passwordAsString()))
+                    ? Decision.accept() : Decision.reject(Refusal.BAD_USERNAME_OR_PASSWORD);
+            case OIDC -> checkToken(connect);
         };
     }
 
@@ -138,6 +138,15 @@ public final class StellaNowEmulator implements AutoCloseable {
 
     public AuthMode authMode() {
         return this.authMode;
+    }
+
+    /**
+     * Switches how the broker authenticates the next CONNECTs (connected clients stay). {@code broker().reset()}
+     * keeps the mode chosen here.
+     */
+    public StellaNowEmulator authMode(AuthMode mode) {
+        this.authMode = Objects.requireNonNull(mode, "mode");
+        return this;
     }
 
     /** The OIDC user (OIDC mode) or the MQTT user (basic mode). */
