@@ -53,6 +53,7 @@ final class SharedEmulator {
         }
         current.broker().reset();
         current.authMode(StellaNowEmulator.AuthMode.OIDC);
+        current.disconnectOnTokenExpiry(false);
         current.identityProvider().clearRequests();
         current.identityProvider().setFault(null);
         current.identityProvider().setAccessTokenLifetime(Duration.ofSeconds(300));

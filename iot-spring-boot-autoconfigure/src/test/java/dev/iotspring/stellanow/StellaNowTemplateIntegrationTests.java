@@ -211,6 +211,22 @@ class StellaNowTemplateIntegrationTests {
     }
 
     @Test
+    void withoutReconnectOnRefreshABrokerThatDropsExpiredSessionsGetsTheFreshTokenAtTheNextConnect() {
+        emulator.identityProvider().setAccessTokenLifetime(Duration.ofSeconds(2));
+        emulator.disconnectOnTokenExpiry(true);
+        runner("iot.stellanow.auth.reconnect-on-refresh=false").run((context) -> {
+            String clientId = clientId(context);
+            List<RecordedConnect> connects = emulator.broker()
+                .awaitConnects((c) -> c.clientId().equals(clientId) && c.accepted(), 2, TIMEOUT);
+            assertThat(connects.get(1).info().username()).isNotEqualTo(connects.get(0).info().username());
+            // Dropped at expiry (2 s after the first token was issued), not earlier on refresh.
+            TokenRequest login = emulator.identityProvider().requests("password").get(0);
+            assertThat(connects.get(1).info().receivedAt()).isAfterOrEqualTo(login.at().plusMillis(1900));
+            assertThat(context.getBean(StellaNowTemplate.class).send(numbered(1))).succeedsWithin(TIMEOUT);
+        });
+    }
+
+    @Test
     void deadRefreshTokenLeadsToOnePasswordLoginAndPublishingGoesOn() {
         emulator.identityProvider().setAccessTokenLifetime(Duration.ofSeconds(3));
         runner().run((context) -> {

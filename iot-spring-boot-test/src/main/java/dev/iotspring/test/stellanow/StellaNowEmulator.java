@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
@@ -67,6 +70,10 @@ public final class StellaNowEmulator implements AutoCloseable {
 
     private final @Nullable TestCertificateAuthority certificateAuthority;
 
+    private volatile boolean disconnectOnTokenExpiry;
+
+    private @Nullable ScheduledExecutorService expiryWatch;
+
     private StellaNowEmulator(Builder builder) {
         this.organizationId = builder.organizationId;
         this.projectId = builder.projectId;
@@ -102,6 +109,12 @@ public final class StellaNowEmulator implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (this.expiryWatch != null) {
+                this.expiryWatch.shutdownNow();
+                this.expiryWatch = null;
+            }
+        }
         try {
             this.broker.close();
         }
@@ -138,6 +151,47 @@ public final class StellaNowEmulator implements AutoCloseable {
 
     public AuthMode authMode() {
         return this.authMode;
+    }
+
+    /**
+     * Whether the broker drops a client once the access token it connected with expires (OIDC mode). Off by
+     * default: which policy the real ingestor follows is not documented, so tests can check a client copes with
+     * both. Checked every 100 ms.
+     */
+    public synchronized StellaNowEmulator disconnectOnTokenExpiry(boolean enabled) {
+        this.disconnectOnTokenExpiry = enabled;
+        if (enabled && this.expiryWatch == null) {
+            this.expiryWatch = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+                Thread thread = new Thread(runnable, "stellanow-emulator-token-expiry");
+                thread.setDaemon(true);
+                return thread;
+            });
+            this.expiryWatch.scheduleWithFixedDelay(this::kickExpired, 100, 100, TimeUnit.MILLISECONDS);
+        }
+        return this;
+    }
+
+    private void kickExpired() {
+        if (!this.disconnectOnTokenExpiry || this.authMode != AuthMode.OIDC || !this.broker.isRunning()) {
+            return;
+        }
+        try {
+            // The latest accepted CONNECT of each client tells which token its session runs on.
+            Map<String, String> tokens = new LinkedHashMap<>();
+            for (RecordedConnect connect : this.broker.connects()) {
+                if (connect.accepted()) {
+                    tokens.put(connect.clientId(), connect.info().username());
+                }
+            }
+            tokens.forEach((clientId, token) -> {
+                if (!this.identityProvider.isAccessTokenActive(token) && this.broker.isClientConnected(clientId)) {
+                    this.broker.disconnectClient(clientId);
+                }
+            });
+        }
+        catch (RuntimeException ex) {
+            // The broker is stopping or restarting; the next round looks again.
+        }
     }
 
     /**
