@@ -395,7 +395,10 @@ public class StellaNowProperties {
         /** Queue type: fifo, lifo (both in memory) or durable (SQLite, FIFO, survives restarts). */
         private QueueType type = QueueType.FIFO;
 
-        /** Most events waiting for acknowledgement (queued plus in flight); 0 means unbounded. */
+        /**
+         * Most events waiting in the queue, not counting the in-flight window (as in the SDKs, where a dequeued
+         * event is held by the send loop); 0 means unbounded.
+         */
         private int maxSize;
 
         /** What a full queue does with a new event: raise-exception, drop-oldest or drop-newest. */
