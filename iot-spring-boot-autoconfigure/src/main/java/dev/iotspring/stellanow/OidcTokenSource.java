@@ -295,9 +295,17 @@ public final class OidcTokenSource implements AutoCloseable {
     }
 
     private void scheduleRefresh(Tokens fresh) {
-        long lifetime = Duration.between(fresh.issuedAt, fresh.accessExpiresAt).toMillis();
-        long delay = Math.max(lifetime - this.refreshBeforeExpiry.toMillis(), lifetime / 3);
-        schedule(Duration.ofMillis(Math.max(delay, 50)));
+        schedule(refreshDelay(Duration.between(fresh.issuedAt, fresh.accessExpiresAt), this.refreshBeforeExpiry));
+    }
+
+    /**
+     * When to refresh after issue: {@code refreshBeforeExpiry} ahead of expiry (Python SDK: 40 s, so a 60 s token
+     * is refreshed 20 s after issue), but never before a third of the lifetime has passed, so short-lived tokens
+     * do not cause a refresh storm.
+     */
+    static Duration refreshDelay(Duration lifetime, Duration refreshBeforeExpiry) {
+        long millis = lifetime.toMillis();
+        return Duration.ofMillis(Math.max(50, Math.max(millis - refreshBeforeExpiry.toMillis(), millis / 3)));
     }
 
     private void schedule(Duration delay) {

@@ -160,6 +160,14 @@ class OidcTokenSourceTests {
     }
 
     @Test
+    void refreshIsPlannedAheadOfExpiryButNotTooEarly() {
+        Duration before = Duration.ofSeconds(40);
+        assertThat(OidcTokenSource.refreshDelay(Duration.ofSeconds(60), before)).isEqualTo(Duration.ofSeconds(20));
+        assertThat(OidcTokenSource.refreshDelay(Duration.ofSeconds(300), before)).isEqualTo(Duration.ofSeconds(260));
+        assertThat(OidcTokenSource.refreshDelay(Duration.ofSeconds(3), before)).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
     void classifiesAnswersLikeThePythonSdkButNeverHtmlAsPermanent() {
         assertThat(OidcTokenSource.classify(401, "application/json",
                 "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid user credentials\"}", true).isPermanent())
