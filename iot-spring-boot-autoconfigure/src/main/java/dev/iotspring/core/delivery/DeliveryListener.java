@@ -14,8 +14,9 @@ public interface DeliveryListener {
     }
 
     /**
-     * The message will not be delivered: the server rejected it ({@link MessageRejectedException}) or the
-     * application stopped before an in-memory queue could send it ({@link DeliveryClosedException}).
+     * The message will not be delivered: the server rejected it ({@link MessageRejectedException}), its expiry
+     * passed ({@link MessageDroppedException}) or the application stopped before an in-memory queue could send
+     * it ({@link DeliveryClosedException}).
      */
     default void onFailed(OutboundMessage message, Throwable cause) {
     }

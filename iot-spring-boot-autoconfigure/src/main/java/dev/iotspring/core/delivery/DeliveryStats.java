@@ -16,10 +16,12 @@ import org.jspecify.annotations.Nullable;
  * @param sent messages acknowledged since start
  * @param failed messages rejected by the server (not retried)
  * @param dropped messages discarded by the queue's overflow rule
+ * @param expired messages discarded because their expiry passed before they could be sent
  * @param lost messages an in-memory queue still held when the drain ended
  * @param retries transient send failures (each one requeued the failed message and those after it)
  * @param lastAck time of the last acknowledgement, null before the first
  */
 public record DeliveryStats(String platform, Dispatcher.State state, boolean ready, boolean durable, int queueSize,
-        int inFlight, long sent, long failed, long dropped, long lost, long retries, @Nullable Instant lastAck) {
+        int inFlight, long sent, long failed, long dropped, long expired, long lost, long retries,
+        @Nullable Instant lastAck) {
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -39,8 +40,9 @@ import dev.iotspring.core.queue.QueuedMessage;
  * <li>A message leaves the queue only when the sender's future completes, i.e. on the broker's ack.</li>
  * <li>When an in-flight message fails, it and every message sent after it go back to their places in the queue
  * (so the queue order holds on the wire, at the price of duplicates bounded by the window), and sending pauses
- * with exponential backoff. A {@link MessageRejectedException} is final instead: that message is removed and
- * reported failed, the others go on.</li>
+ * with exponential backoff; the pause ends early when the sender reported not ready and is ready again (a
+ * reconnect, whose own backoff already spaced the attempts). A {@link MessageRejectedException} is final
+ * instead: that message is removed and reported failed, the others go on.</li>
  * <li>While the sender is not ready, the dispatcher sleeps until {@link #wakeUp()} (platforms call it from
  * their connection listeners) or a readiness re-check interval passes; {@link #send} wakes it too.</li>
  * <li>As a {@link SmartLifecycle} at phase {@link IotLifecyclePhases#DELIVERY}: {@link #send} is accepted
@@ -119,6 +121,13 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private final AtomicLong retries = new AtomicLong();
 
+    private final AtomicLong expired = new AtomicLong();
+
+    /** Futures handed out by sendAsync, by message id. */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> futures = new ConcurrentHashMap<>();
+
+    private final Object drainedMonitor = new Object();
+
     private volatile int inFlightCount;
 
     private volatile @Nullable Instant lastAck;
@@ -126,6 +135,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private long pausedUntil;
 
     private int consecutiveFailures;
+
+    private boolean waitedForReadiness;
 
     protected Dispatcher(Builder builder) {
         this.platform = builder.platform;
@@ -137,7 +148,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.readinessRecheck = builder.readinessRecheck;
         this.permanentFailure = builder.permanentFailure;
         this.phase = builder.phase;
+        this.listeners.add(new FutureCompleter());
         this.listeners.addAll(builder.listeners);
+        this.queue.addArrivalListener(this::wakeUp);
         this.queue.addDropListener(message -> {
             for (DeliveryListener listener : this.listeners) {
                 safely(() -> listener.onDropped(message), message);
@@ -160,6 +173,55 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         checkAccepting(message.id());
         this.queue.offer(message);
         wakeUp();
+    }
+
+    /**
+     * Queues a message and returns a future completed when the broker acknowledged it, or failed with
+     * {@link MessageRejectedException} (the server refused it), {@link MessageDroppedException} (overflow or
+     * expiry), {@link DeliveryClosedException} (shutdown came first; a durable queue still holds it for the next
+     * start) or the exception that kept it from being queued ({@link QueueFullException}). Never throws.
+     *
+     * <p>The future completes on the dispatcher's thread: chain blocking work with the {@code *Async} methods.
+     * Messages are matched by id; sending the same id again while it is pending shares the first future.
+     */
+    public CompletableFuture<Void> sendAsync(OutboundMessage message) {
+        CompletableFuture<Void> future = this.futures.computeIfAbsent(message.id(), id -> new CompletableFuture<>());
+        try {
+            send(message);
+        }
+        catch (RuntimeException ex) {
+            this.futures.remove(message.id(), future);
+            future.completeExceptionally(ex);
+        }
+        return future;
+    }
+
+    /**
+     * Waits until every accepted message was acknowledged (or dropped), e.g. before a batch job ends; messages
+     * queued meanwhile by other threads are waited for too.
+     * @return whether the queue became empty within the timeout
+     */
+    public boolean awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this.drainedMonitor) {
+            while (this.queue.size() > 0) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                // Woken on every acknowledgement; the slice also covers drops that empty the queue.
+                TimeUnit.NANOSECONDS.timedWait(this.drainedMonitor, Math.min(remaining, 100_000_000L));
+            }
+            return true;
+        }
+    }
+
+    private void signalIfDrained() {
+        if (this.queue.size() == 0) {
+            synchronized (this.drainedMonitor) {
+                this.drainedMonitor.notifyAll();
+            }
+        }
     }
 
     /** Queues several messages in order (one transaction for a durable queue) and wakes the dispatcher. */
@@ -208,7 +270,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     public DeliveryStats stats() {
         return new DeliveryStats(this.platform, this.state, this.sender.isReady(), this.queue.isDurable(),
                 this.queue.size(), this.inFlightCount, this.sent.get(), this.failed.get(), this.queue.droppedCount(),
-                this.lost.get(), this.retries.get(), this.lastAck);
+                this.expired.get(), this.lost.get(), this.retries.get(), this.lastAck);
     }
 
     /** Messages acknowledged since the dispatcher was created. */
@@ -221,9 +283,12 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         return this.failed.get();
     }
 
-    /** Messages the queue's overflow rule discarded, plus those an in-memory queue lost at shutdown. */
+    /**
+     * Messages discarded without delivery: by the queue's overflow rule, because they expired, or because an
+     * in-memory queue still held them at shutdown.
+     */
     public long droppedCount() {
-        return this.queue.droppedCount() + this.lost.get();
+        return this.queue.droppedCount() + this.expired.get() + this.lost.get();
     }
 
     public String getPlatform() {
@@ -252,6 +317,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.state = State.RUNNING;
         this.pausedUntil = 0;
         this.consecutiveFailures = 0;
+        this.waitedForReadiness = false;
+        this.completions.clear(); // late outcomes of a previous run
         Thread t = new Thread(this::run, "iot-" + this.platform + "-dispatcher");
         t.setDaemon(true);
         this.thread = t;
@@ -267,6 +334,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                     // Never started: nothing was sent; account for what an in-memory queue loses.
                     this.state = State.STOPPED;
                     releaseAfterDrain();
+                    failPendingFutures();
                 }
                 callback.run();
                 return;
@@ -318,16 +386,22 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private void run() {
         try {
             while (true) {
-                processCompletions();
-                if (this.state == State.DRAINING) {
-                    if (this.inFlight.isEmpty() && this.queue.size() == 0) {
+                long waitNanos;
+                try {
+                    processCompletions();
+                    if (this.state == State.DRAINING && (drained() || System.nanoTime() - this.drainDeadline >= 0)) {
                         break;
                     }
-                    if (System.nanoTime() - this.drainDeadline >= 0) {
-                        break;
-                    }
+                    waitNanos = dispatch();
                 }
-                long waitNanos = dispatch();
+                catch (RuntimeException ex) {
+                    // A failing store or sender must not end delivery: back off and try again.
+                    this.consecutiveFailures++;
+                    Duration delay = this.backoff.delay(this.consecutiveFailures);
+                    this.pausedUntil = System.nanoTime() + Math.max(1, delay.toNanos());
+                    logger.warn("The {} dispatcher failed; retrying in {} ms", this.platform, delay.toMillis(), ex);
+                    waitNanos = Math.max(1, delay.toNanos());
+                }
                 if (waitNanos > 0) {
                     await(waitNanos);
                 }
@@ -341,6 +415,20 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         }
     }
 
+    private boolean drained() {
+        return this.inFlight.isEmpty() && this.queue.size() == 0;
+    }
+
+    private boolean senderReady() {
+        try {
+            return this.sender.isReady();
+        }
+        catch (RuntimeException ex) {
+            logger.debug("The {} sender could not tell whether it is ready", this.platform, ex);
+            return false;
+        }
+    }
+
     /** Sends what it can; returns how long to wait for something to change (0 to loop again at once). */
     private long dispatch() {
         long now = System.nanoTime();
@@ -348,13 +436,20 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         if (this.state == State.DRAINING) {
             maxWait = Math.min(maxWait, Math.max(1, this.drainDeadline - now));
         }
+        if (!senderReady()) {
+            this.waitedForReadiness = true;
+            return maxWait;
+        }
+        if (this.waitedForReadiness) {
+            // The sender was down and is back (its own reconnect backoff spaced the attempts): resume at once.
+            this.waitedForReadiness = false;
+            this.pausedUntil = 0;
+            this.consecutiveFailures = 0;
+        }
         if (this.pausedUntil != 0 && this.pausedUntil - now > 0) {
             return Math.min(maxWait, this.pausedUntil - now);
         }
         if (this.inFlight.size() >= this.window) {
-            return maxWait;
-        }
-        if (!this.sender.isReady()) {
             return maxWait;
         }
         List<QueuedMessage> batch;
@@ -369,6 +464,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         if (batch.isEmpty()) {
             return maxWait;
         }
+        batch = discardExpired(batch);
         for (int i = 0; i < batch.size(); i++) {
             QueuedMessage queued = batch.get(i);
             InFlight entry = new InFlight(queued);
@@ -393,6 +489,37 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         }
         this.inFlightCount = this.inFlight.size();
         return 0;
+    }
+
+    private List<QueuedMessage> discardExpired(List<QueuedMessage> batch) {
+        Instant now = Instant.now();
+        List<QueuedMessage> live = new ArrayList<>(batch.size());
+        List<QueuedMessage> dead = new ArrayList<>(0);
+        for (QueuedMessage queued : batch) {
+            boolean isExpired;
+            try {
+                isExpired = queued.message().isExpired(now);
+            }
+            catch (RuntimeException ex) {
+                isExpired = false; // an unreadable expiry never loses a message
+            }
+            (isExpired ? dead : live).add(queued);
+        }
+        if (dead.isEmpty()) {
+            return batch;
+        }
+        this.queue.ack(dead);
+        this.expired.addAndGet(dead.size());
+        logger.info("Discarded {} expired messages for {}", dead.size(), this.platform);
+        for (QueuedMessage q : dead) {
+            MessageDroppedException cause = new MessageDroppedException(q.message().id(), "it expired before it "
+                    + "could be sent");
+            for (DeliveryListener listener : this.listeners) {
+                safely(() -> listener.onFailed(q.message(), cause), q.message());
+            }
+        }
+        signalIfDrained();
+        return live;
     }
 
     private void complete(InFlight entry, @Nullable Throwable error) {
@@ -476,6 +603,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         if (transientError != null) {
             onTransientFailure(requeue, transientError);
         }
+        if (!acked.isEmpty() || !rejected.isEmpty()) {
+            signalIfDrained();
+        }
     }
 
     private void onTransientFailure(List<QueuedMessage> requeue, Throwable error) {
@@ -528,6 +658,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             this.state = State.STOPPED;
             this.thread = null;
             releaseAfterDrain();
+            failPendingFutures();
             callback = this.drainCallback;
             this.drainCallback = null;
         }
@@ -565,6 +696,51 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         for (QueuedMessage q : remaining) {
             for (DeliveryListener listener : this.listeners) {
                 safely(() -> listener.onFailed(q.message(), cause), q.message());
+            }
+        }
+    }
+
+    /** What is still pending stays in a durable queue: its futures cannot complete in this run. */
+    private void failPendingFutures() {
+        if (this.futures.isEmpty()) {
+            return;
+        }
+        DeliveryClosedException cause = new DeliveryClosedException("The application stopped before the message "
+                + "was acknowledged; " + (this.queue.isDurable() ? "it stays in the durable queue and is sent after "
+                        + "the next start" : "it was lost"));
+        for (String id : List.copyOf(this.futures.keySet())) {
+            CompletableFuture<Void> future = this.futures.remove(id);
+            if (future != null) {
+                future.completeExceptionally(cause);
+            }
+        }
+    }
+
+    /** Completes the futures of {@link #sendAsync}. */
+    private final class FutureCompleter implements DeliveryListener {
+
+        @Override
+        public void onAcked(OutboundMessage message) {
+            CompletableFuture<Void> future = Dispatcher.this.futures.remove(message.id());
+            if (future != null) {
+                future.complete(null);
+            }
+        }
+
+        @Override
+        public void onFailed(OutboundMessage message, Throwable cause) {
+            CompletableFuture<Void> future = Dispatcher.this.futures.remove(message.id());
+            if (future != null) {
+                future.completeExceptionally(cause);
+            }
+        }
+
+        @Override
+        public void onDropped(OutboundMessage message) {
+            CompletableFuture<Void> future = Dispatcher.this.futures.remove(message.id());
+            if (future != null) {
+                future.completeExceptionally(new MessageDroppedException(message.id(),
+                        "the queue was full and its overflow rule discarded it"));
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.iotspring.core.mqtt;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,6 +80,11 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
 
     private final Semaphore window;
 
+    /** Sends publishes that waited for a window slot once acknowledgements free slots. */
+    private final ExecutorService sendExecutor;
+
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
     private final Queue<PendingPublish> waiting = new ConcurrentLinkedQueue<>();
 
     private final Set<PendingPublish> inflight = ConcurrentHashMap.newKeySet();
@@ -91,6 +99,10 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
 
     private volatile boolean closed;
 
+    private volatile @Nullable Instant connectedSince;
+
+    private volatile @Nullable String lastFailure;
+
     /** Incremented whenever an attempt or its callbacks become stale (new attempt, reconnect, stop). */
     private long generation;
 
@@ -98,6 +110,9 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
     private long epoch;
 
     private int failedAttempts;
+
+    /** System.nanoTime() of the first failure since the last successful connect, 0 while up. */
+    private long downSince;
 
     private boolean connectInProgress;
 
@@ -119,6 +134,12 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         this.client.setCallback(new Callback());
         this.window = new Semaphore(settings.maxInflight());
         this.scheduler = settings.schedulerFactory().get();
+        String sendThread = "mqtt-" + settings.name() + "-send";
+        this.sendExecutor = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, sendThread);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     public MqttConnectionSettings settings() {
@@ -132,6 +153,19 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
     /** Connected and subscriptions restored: publishes are accepted. */
     public boolean isConnected() {
         return this.state == MqttConnectionState.CONNECTED;
+    }
+
+    /** When the current connection was established; null while not connected. For health details. */
+    public @Nullable Instant connectedSince() {
+        return isConnected() ? this.connectedSince : null;
+    }
+
+    /**
+     * One line describing the last failed connect or lost connection (reason code and cause, never
+     * credentials), or null if there was none. For health details and troubleshooting.
+     */
+    public @Nullable String lastFailure() {
+        return this.lastFailure;
     }
 
     /** The session-present flag of the last accepted CONNACK. */
@@ -326,17 +360,16 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
      * @return true when nothing was left unacknowledged
      */
     public boolean stop(Duration timeout) {
-        long gen;
         synchronized (this.lock) {
             if (this.state == MqttConnectionState.NEW || this.state == MqttConnectionState.STOPPED) {
                 return true;
             }
-            gen = ++this.generation;
+            ++this.generation;
             cancelScheduled();
             this.connectInProgress = false;
             this.reconnectRequested = false;
             // New publishes are refused from here; those in flight keep their slot until acked or timed out.
-            setState(MqttConnectionState.STOPPED);
+            markDown(MqttConnectionState.STOPPED);
         }
         failWaiting(new MqttConnectionLostException("MQTT connection '" + this.settings.name()
                 + "' stopped before the message was sent", null));
@@ -359,14 +392,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         clean &= this.inflight.isEmpty();
         failPending(new MqttConnectionLostException("MQTT connection '" + this.settings.name()
                 + "' stopped before the broker acknowledged the message", null));
-        synchronized (this.lock) {
-            if (gen == this.generation) {
-                synchronized (this.sendLock) {
-                    this.epoch++;
-                }
-            }
-        }
-        logger.info("MQTT {}: disconnected from {}", this.settings.name(), this.serverUri);
+        logger.info("MQTT {}: stopped", this.settings.name());
         notifyDisconnected(new MqttConnectionLostException("stopped", null), false);
         return clean;
     }
@@ -396,6 +422,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             logger.debug("MQTT {}: closing the client: {}", this.settings.name(), describe(ex));
         }
         this.scheduler.shutdown();
+        this.sendExecutor.shutdown();
     }
 
     @Override
@@ -562,18 +589,31 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
     }
 
     private void markConnected(long gen, boolean present) {
+        int failed;
+        long downMillis;
         synchronized (this.lock) {
             if (gen != this.generation || !isActive() || this.state == MqttConnectionState.CONNECTED) {
                 return;
             }
+            failed = this.failedAttempts;
+            long since = this.downSince;
+            this.downSince = 0;
+            downMillis = (since != 0) ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since) : 0;
             this.failedAttempts = 0;
             this.sessionPresent = present;
+            this.connectedSince = Instant.now();
             synchronized (this.sendLock) {
                 setState(MqttConnectionState.CONNECTED);
             }
         }
-        logger.info("MQTT {}: connected to {} as {} (session present: {})", this.settings.name(), this.serverUri,
-                this.settings.clientId(), present);
+        if (failed > 0) {
+            logger.info("MQTT {}: connected to {} as {} after {} ms down (session present: {})",
+                    this.settings.name(), this.serverUri, this.settings.clientId(), downMillis, present);
+        }
+        else {
+            logger.info("MQTT {}: connected to {} as {} (session present: {})", this.settings.name(), this.serverUri,
+                    this.settings.clientId(), present);
+        }
         for (MqttConnectionListener listener : this.listeners) {
             try {
                 listener.connected(present);
@@ -588,11 +628,16 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
     private void attemptFailed(long gen, Throwable cause) {
         boolean permanent = cause instanceof MqttCredentialsException ce && ce.isPermanent();
         Duration delay = null;
+        int attemptNumber;
         synchronized (this.lock) {
             if (gen != this.generation || !isActive()) {
                 return;
             }
             this.connectInProgress = false;
+            attemptNumber = this.failedAttempts + 1;
+            if (this.downSince == 0) {
+                this.downSince = System.nanoTime();
+            }
             if (permanent) {
                 setState(MqttConnectionState.FAILED);
             }
@@ -605,13 +650,19 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
                 scheduleAttempt(delay);
             }
         }
+        this.lastFailure = describe(cause);
         if (permanent) {
             logger.error("MQTT {}: giving up connecting to {}: {}", this.settings.name(), this.serverUri,
                     describe(cause));
         }
+        else if (attemptNumber == 1) {
+            logger.warn("MQTT {}: connect to {} failed ({}); retrying with back-off, next attempt in {} ms",
+                    this.settings.name(), this.serverUri, describe(cause), delay.toMillis());
+        }
         else {
-            logger.warn("MQTT {}: connect to {} failed ({}); next attempt in {} ms", this.settings.name(),
-                    this.serverUri, describe(cause), delay.toMillis());
+            // One warning per outage is enough; the rest is visible at debug level and in health/metrics.
+            logger.debug("MQTT {}: connect attempt {} to {} failed ({}); next attempt in {} ms", this.settings.name(),
+                    attemptNumber, this.serverUri, describe(cause), delay.toMillis());
         }
         notifyDisconnected(cause, !permanent);
     }
@@ -624,9 +675,11 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             }
             delay = this.settings.backoff().delay(this.failedAttempts, this.settings.random());
             this.failedAttempts++;
+            this.downSince = System.nanoTime();
             markDown(MqttConnectionState.DISCONNECTED);
             scheduleAttempt(delay);
         }
+        this.lastFailure = "connection lost: " + describe(cause);
         logger.warn("MQTT {}: connection to {} lost ({}); reconnecting in {} ms", this.settings.name(),
                 this.serverUri, describe(cause), delay.toMillis());
         failPending(new MqttConnectionLostException("MQTT connection '" + this.settings.name()
@@ -747,7 +800,8 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
     private MqttPublishException translate(Throwable ex) {
         if (ex instanceof MqttException me) {
             int code = me.getReasonCode();
-            if (code == MqttException.REASON_CODE_CONNECTION_LOST || code == MqttException.REASON_CODE_CLIENT_NOT_CONNECTED
+            if (code == MqttException.REASON_CODE_CONNECTION_LOST
+                    || code == MqttException.REASON_CODE_CLIENT_NOT_CONNECTED
                     || code == MqttException.REASON_CODE_CLIENT_DISCONNECTING
                     || code == MqttException.REASON_CODE_CLIENT_CLOSED) {
                 return new MqttConnectionLostException("MQTT connection '" + this.settings.name()
@@ -786,8 +840,13 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         else {
             p.future.completeExceptionally(error);
         }
-        if (!this.waiting.isEmpty()) {
-            drain();
+        if (!this.waiting.isEmpty() && this.drainScheduled.compareAndSet(false, true)) {
+            // Not on Paho's callback thread: it should go back to completing acknowledgements while another
+            // thread feeds the freed slots (one pass serves many acknowledgements).
+            this.sendExecutor.execute(() -> {
+                this.drainScheduled.set(false);
+                drain();
+            });
         }
     }
 

@@ -1,7 +1,8 @@
 package dev.iotspring.core.mqtt;
 
 /**
- * Connection events, called on the connection's scheduler or Paho callback thread: do not block.
+ * Connection events, called on the connection's own threads, Paho's callback thread or the thread that called
+ * {@code stop()}: do not block, hand longer work (an Astarte handshake, a token refresh) to another thread.
  */
 public interface MqttConnectionListener {
 

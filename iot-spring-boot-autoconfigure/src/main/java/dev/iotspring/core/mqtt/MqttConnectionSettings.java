@@ -201,7 +201,8 @@ public final class MqttConnectionSettings {
         public Builder keepAlive(Duration keepAlive) {
             Objects.requireNonNull(keepAlive, "keepAlive");
             if (keepAlive.isNegative() || keepAlive.getSeconds() > 65535) {
-                throw new IllegalArgumentException("MQTT keep-alive must be between 0 and 65535 s but was " + keepAlive);
+                throw new IllegalArgumentException(
+                        "MQTT keep-alive must be between 0 and 65535 s but was " + keepAlive);
             }
             this.keepAlive = keepAlive;
             return this;

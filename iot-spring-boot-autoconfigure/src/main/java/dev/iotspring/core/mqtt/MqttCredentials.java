@@ -59,7 +59,8 @@ public final class MqttCredentials {
 
     @Override
     public String toString() {
-        return "MqttCredentials[username=" + this.username + ", password=" + ((this.password != null) ? "******" : "none")
+        return "MqttCredentials[username=" + this.username + ", password="
+                + ((this.password != null) ? "******" : "none")
                 + "]";
     }
 }

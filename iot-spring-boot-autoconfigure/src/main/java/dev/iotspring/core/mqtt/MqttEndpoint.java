@@ -58,7 +58,8 @@ public final class MqttEndpoint {
      */
     public static MqttEndpoint parse(@Nullable String url) {
         if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException("MQTT broker URL is empty; expected e.g. mqtts://broker.example.com:8883");
+            throw new IllegalArgumentException(
+                    "MQTT broker URL is empty; expected e.g. mqtts://broker.example.com:8883");
         }
         String trimmed = url.trim();
         // Error messages show the URL without any user info (it may hold a password).

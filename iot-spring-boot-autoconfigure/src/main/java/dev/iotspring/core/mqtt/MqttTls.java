@@ -11,6 +11,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslOptions;
 
 /**
  * TLS material for {@code mqtts://} and {@code wss://} endpoints: a socket factory (trust, and a client
@@ -35,10 +36,18 @@ public final class MqttTls {
         return JVM_DEFAULT;
     }
 
-    /** Trust and optional key material of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*}). */
+    /**
+     * Trust and optional key material of a Spring Boot SSL bundle ({@code spring.ssl.bundle.*}), with its
+     * enabled protocols and cipher suites when the bundle names them.
+     */
     public static MqttTls of(SslBundle bundle) {
         Objects.requireNonNull(bundle, "bundle");
-        return new MqttTls(bundle.createSslContext().getSocketFactory(), true);
+        SSLSocketFactory factory = bundle.createSslContext().getSocketFactory();
+        SslOptions options = bundle.getOptions();
+        if (options != null && options.isSpecified()) {
+            factory = new OptionsSslSocketFactory(factory, options.getEnabledProtocols(), options.getCiphers());
+        }
+        return new MqttTls(factory, true);
     }
 
     /** An explicit socket factory, e.g. from an {@link SSLContext} built elsewhere. */
@@ -52,7 +61,8 @@ public final class MqttTls {
      * @param keyPassword password of the private key entries, or null
      * @param trustStore CA certificates to trust, or null for the JVM's trust store
      */
-    public static MqttTls of(@Nullable KeyStore keyStore, char @Nullable [] keyPassword, @Nullable KeyStore trustStore) {
+    public static MqttTls of(@Nullable KeyStore keyStore, char @Nullable [] keyPassword,
+            @Nullable KeyStore trustStore) {
         try {
             KeyManagerFactory kmf = null;
             if (keyStore != null) {
@@ -66,8 +76,8 @@ public final class MqttTls {
             return new MqttTls(context.getSocketFactory(), true);
         }
         catch (GeneralSecurityException ex) {
-            throw new IllegalArgumentException("Cannot build a TLS context from the given key stores: " + ex.getMessage(),
-                    ex);
+            throw new IllegalArgumentException(
+                    "Cannot build a TLS context from the given key stores: " + ex.getMessage(), ex);
         }
     }
 

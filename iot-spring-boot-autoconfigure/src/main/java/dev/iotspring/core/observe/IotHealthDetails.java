@@ -17,8 +17,8 @@ public final class IotHealthDetails {
 
     /**
      * Delivery details: {@code delivery} (lifecycle state), {@code ready}, {@code queueSize}, {@code inFlight},
-     * {@code durableQueue}, {@code sent}, {@code failed}, {@code dropped}, {@code retries}, {@code lost} (only
-     * when not zero) and {@code lastAck} (ISO-8601, only after the first acknowledgement).
+     * {@code durableQueue}, {@code sent}, {@code failed}, {@code dropped}, {@code retries}, {@code expired} and
+     * {@code lost} (only when not zero) and {@code lastAck} (ISO-8601, only after the first acknowledgement).
      */
     public static Map<String, Object> delivery(DeliveryStats stats) {
         Map<String, Object> details = new LinkedHashMap<>();
@@ -31,6 +31,9 @@ public final class IotHealthDetails {
         details.put("failed", stats.failed());
         details.put("dropped", stats.dropped());
         details.put("retries", stats.retries());
+        if (stats.expired() > 0) {
+            details.put("expired", stats.expired());
+        }
         if (stats.lost() > 0) {
             details.put("lost", stats.lost());
         }

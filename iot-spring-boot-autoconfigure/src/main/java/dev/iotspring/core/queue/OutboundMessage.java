@@ -21,6 +21,12 @@ import java.util.Objects;
 public record OutboundMessage(String id, String destination, byte[] payload, int qos, boolean retain,
         Instant createdAt, Map<String, String> headers) {
 
+    /**
+     * Header holding the instant (ISO-8601) after which the message is worthless: a dispatcher discards it
+     * instead of sending it late (Astarte's retention expiry). Set it with {@link #withExpiry(Instant)}.
+     */
+    public static final String HEADER_EXPIRES_AT = "iot-expires-at";
+
     public OutboundMessage {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(destination, "destination");
@@ -47,6 +53,17 @@ public record OutboundMessage(String id, String destination, byte[] payload, int
 
     public static OutboundMessage of(String id, String destination, byte[] payload) {
         return new OutboundMessage(id, destination, payload, 1, false, Instant.now());
+    }
+
+    /** The same message, discarded instead of sent once {@code expiresAt} has passed. */
+    public OutboundMessage withExpiry(Instant expiresAt) {
+        return withHeader(HEADER_EXPIRES_AT, expiresAt.toString());
+    }
+
+    /** Whether the message carries an expiry that is before {@code now}. */
+    public boolean isExpired(Instant now) {
+        String expiry = this.headers.get(HEADER_EXPIRES_AT);
+        return expiry != null && Instant.parse(expiry).isBefore(now);
     }
 
     @Override

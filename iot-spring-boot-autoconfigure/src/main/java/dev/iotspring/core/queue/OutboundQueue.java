@@ -49,6 +49,13 @@ public interface OutboundQueue extends AutoCloseable {
     default void addDropListener(DropListener listener) {
     }
 
+    /**
+     * Registers a listener told when messages became available other than by an {@link #offer} returning, e.g.
+     * when an application's transaction that wrote to a durable queue committed. The dispatcher wakes up on it.
+     */
+    default void addArrivalListener(Runnable listener) {
+    }
+
     @Override
     default void close() {
     }

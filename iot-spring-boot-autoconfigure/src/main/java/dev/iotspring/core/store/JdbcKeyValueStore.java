@@ -94,11 +94,12 @@ public class JdbcKeyValueStore {
     /** Every entry whose key starts with {@code prefix} (case-sensitive), ordered by key. */
     public Map<String, byte[]> list(String prefix) {
         Objects.requireNonNull(prefix, "prefix");
-        String pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        // '!' as escape character: a backslash would need escaping in MySQL string literals.
+        String pattern = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
         Map<String, byte[]> result = new LinkedHashMap<>();
         // LIKE narrows the scan; the exact prefix test below also covers databases whose LIKE ignores case.
         this.jdbc.query("SELECT item_key, item_value FROM " + this.table
-                + " WHERE namespace = ? AND item_key LIKE ? ESCAPE '\\' ORDER BY item_key", rs -> {
+                + " WHERE namespace = ? AND item_key LIKE ? ESCAPE '!' ORDER BY item_key", rs -> {
                     String key = rs.getString(1);
                     if (key.startsWith(prefix)) {
                         result.put(key, rs.getBytes(2));

@@ -3,8 +3,10 @@ package dev.iotspring.core.store;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,10 +20,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
+import javax.sql.DataSource;
+
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.iotspring.core.queue.DropListener;
@@ -46,6 +52,9 @@ import dev.iotspring.core.queue.QueuedMessage;
  * (at least once; duplicates bounded by the dispatcher's window).</li>
  * <li><b>Bound.</b> Optional, with the overflow rules of {@link InMemoryQueue}, applied to queued (not in
  * flight) rows.</li>
+ * <li><b>Transactional outbox.</b> On an application's DataSource ({@link IotStore#of}), an offer made inside a
+ * Spring transaction on that DataSource joins it: the message is sent only if the business data it belongs to
+ * commits.</li>
  * </ul>
  */
 public class JdbcOutboundQueue implements OutboundQueue {
@@ -108,6 +117,11 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /** Transactions that committed offers (group commit makes this lower than the number of offers). */
     private long offerTransactions;
 
+    /** Sequences inserted in callers' transactions that are not committed (or not seen by poll) yet. */
+    private final java.util.Set<Long> uncommitted = new java.util.HashSet<>();
+
+    private final List<Runnable> arrivalListeners = new CopyOnWriteArrayList<>();
+
     private volatile boolean closed;
 
     JdbcOutboundQueue(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix,
@@ -126,9 +140,10 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 + dialect.limitParameter();
         this.oldestSql = this.pollSql;
         Map<String, Object> stats = jdbc.queryForMap(
-                "SELECT COUNT(*) AS n, MAX(seq) AS last FROM " + table + " WHERE queue_name = ?", queueName);
-        this.count = ((Number) stats.get("n")).intValue();
-        Number last = (Number) stats.get("last");
+                "SELECT COUNT(*) AS row_count, MAX(seq) AS max_seq FROM " + table + " WHERE queue_name = ?",
+                queueName);
+        this.count = ((Number) stats.get("row_count")).intValue();
+        Number last = (Number) stats.get("max_seq");
         this.nextSequence = (last != null) ? last.longValue() + 1 : 0;
         if (this.count > 0) {
             logger.info("Outbound queue {} opened with {} messages from a previous run", queueName, this.count);
@@ -148,8 +163,14 @@ public class JdbcOutboundQueue implements OutboundQueue {
             return;
         }
         messages.forEach(m -> Objects.requireNonNull(m, "message"));
-        OfferRequest request = new OfferRequest(List.copyOf(messages));
         checkOpen();
+        DataSource dataSource = this.jdbc.getDataSource();
+        if (dataSource != null && TransactionSynchronizationManager.isSynchronizationActive()
+                && TransactionSynchronizationManager.hasResource(dataSource)) {
+            offerInCallerTransaction(List.copyOf(messages));
+            return;
+        }
+        OfferRequest request = new OfferRequest(List.copyOf(messages));
         this.waiting.add(request);
         // Whoever gets the lock first commits everything waiting, this request included or not.
         this.lock.lock();
@@ -229,25 +250,18 @@ public class JdbcOutboundQueue implements OutboundQueue {
             }
         }
         try {
-            this.tx.executeWithoutResult(status -> {
-                if (!inserts.isEmpty()) {
-                    this.jdbc.batchUpdate(this.insertSql, inserts, inserts.size(), (ps, q) -> {
-                        OutboundMessage m = q.message();
-                        ps.setString(1, this.queueName);
-                        ps.setLong(2, q.sequence());
-                        ps.setString(3, m.id());
-                        ps.setString(4, m.destination());
-                        ps.setBytes(5, m.payload());
-                        ps.setInt(6, m.qos());
-                        ps.setInt(7, m.retain() ? 1 : 0);
-                        ps.setLong(8, toNanos(m.createdAt()));
-                        ps.setString(9, encodeHeaders(m.headers()));
-                    });
-                }
-                List<Long> victims = new ArrayList<>(requeuedVictims);
-                persistedVictims.forEach(v -> victims.add(v.sequence()));
-                deleteRows(victims);
-            });
+            List<Long> victims = new ArrayList<>(requeuedVictims);
+            persistedVictims.forEach(v -> victims.add(v.sequence()));
+            if (inserts.size() == 1 && victims.isEmpty()) {
+                // One statement commits on its own: no transaction demarcation round trips.
+                insertRow(inserts.get(0));
+            }
+            else {
+                this.tx.executeWithoutResult(status -> {
+                    insertRows(inserts);
+                    deleteRows(victims);
+                });
+            }
         }
         catch (RuntimeException ex) {
             for (OfferRequest request : batch) {
@@ -265,6 +279,114 @@ public class JdbcOutboundQueue implements OutboundQueue {
         this.dropped += droppedNow;
         for (OfferRequest request : batch) {
             request.done = true;
+        }
+    }
+
+    private void insertRow(QueuedMessage row) {
+        this.jdbc.update(this.insertSql, ps -> setRow(ps, row));
+    }
+
+    private void insertRows(List<QueuedMessage> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        this.jdbc.batchUpdate(this.insertSql, rows, rows.size(), this::setRow);
+    }
+
+    private void setRow(PreparedStatement ps, QueuedMessage row) throws SQLException {
+        OutboundMessage m = row.message();
+        ps.setString(1, this.queueName);
+        ps.setLong(2, row.sequence());
+        ps.setString(3, m.id());
+        ps.setString(4, m.destination());
+        ps.setBytes(5, m.payload());
+        ps.setInt(6, m.qos());
+        ps.setInt(7, m.retain() ? 1 : 0);
+        ps.setLong(8, toNanos(m.createdAt()));
+        String headers = encodeHeaders(m.headers());
+        if (headers != null) {
+            ps.setString(9, headers);
+        }
+        else {
+            ps.setNull(9, Types.VARCHAR);
+        }
+    }
+
+    /**
+     * Transactional outbox: the caller runs a Spring transaction on this queue's DataSource (its own business
+     * data in the same database), so the rows are written in that transaction and become deliverable only when
+     * it commits; a rollback leaves no message behind. Outside the group commit, since one caller's transaction
+     * must not carry other callers' messages.
+     *
+     * <p>The bound is checked with the caller's rows counted as soon as they are written. Inside a caller's
+     * transaction {@link OverflowStrategy#DROP_OLDEST} drops the new message instead: removing an older row in a
+     * transaction that may still roll back would race the dispatcher that is sending it.
+     */
+    private void offerInCallerTransaction(List<OutboundMessage> messages) {
+        List<QueuedMessage> rows = new ArrayList<>(messages.size());
+        List<OutboundMessage> droppedNow = new ArrayList<>(0);
+        this.lock.lock();
+        try {
+            checkOpen();
+            int queued = this.count - this.inFlight.size();
+            for (OutboundMessage message : messages) {
+                if (this.maxSize > 0 && queued >= this.maxSize) {
+                    if (this.overflow == OverflowStrategy.RAISE_EXCEPTION) {
+                        // Refuse the whole call: the caller's transaction decides what happens to its data.
+                        rows.forEach(r -> this.uncommitted.remove(r.sequence()));
+                        throw new QueueFullException(this.count, this.dropped, message.id());
+                    }
+                    this.dropped++;
+                    droppedNow.add(message);
+                    logger.warn("Queue {} full (max-size {}): dropped the new message {}", this.queueName,
+                            this.maxSize, message.id());
+                    continue;
+                }
+                QueuedMessage row = new QueuedMessage(this.nextSequence++, message);
+                rows.add(row);
+                this.uncommitted.add(row.sequence());
+                queued++;
+            }
+            this.count += rows.size();
+        }
+        finally {
+            this.lock.unlock();
+        }
+        try {
+            insertRows(rows);
+        }
+        catch (RuntimeException ex) {
+            forgetUncommitted(rows, false);
+            throw ex;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCompletion(int status) {
+                forgetUncommitted(rows, status == STATUS_COMMITTED);
+                if (status == STATUS_COMMITTED) {
+                    JdbcOutboundQueue.this.arrivalListeners.forEach(Runnable::run);
+                }
+            }
+        });
+        droppedNow.forEach(this::notifyDropped);
+    }
+
+    private void forgetUncommitted(List<QueuedMessage> rows, boolean committed) {
+        this.lock.lock();
+        try {
+            for (QueuedMessage row : rows) {
+                boolean unseen = this.uncommitted.remove(row.sequence());
+                if (committed && unseen && row.sequence() <= this.cursor) {
+                    // poll moved past this sequence while the row was invisible: hand it out at its place.
+                    this.requeued.put(row.sequence(), row);
+                }
+            }
+            if (!committed) {
+                this.count -= rows.size();
+            }
+        }
+        finally {
+            this.lock.unlock();
         }
     }
 
@@ -289,6 +411,9 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 if (!rows.isEmpty()) {
                     this.cursor = rows.get(rows.size() - 1).sequence();
                     taken.addAll(rows);
+                    if (!this.uncommitted.isEmpty()) {
+                        rows.forEach(r -> this.uncommitted.remove(r.sequence()));
+                    }
                 }
             }
             taken.forEach(q -> this.inFlight.put(q.sequence(), q));
@@ -313,7 +438,12 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     sequences.add(message.sequence());
                 }
             }
-            this.tx.executeWithoutResult(status -> deleteRows(sequences));
+            if (sequences.size() == 1) {
+                this.jdbc.update(this.deleteSql, this.queueName, sequences.get(0));
+            }
+            else if (!sequences.isEmpty()) {
+                this.tx.executeWithoutResult(status -> deleteRows(sequences));
+            }
             sequences.forEach(this.inFlight::remove);
             this.count -= sequences.size();
         }
@@ -380,6 +510,11 @@ public class JdbcOutboundQueue implements OutboundQueue {
     @Override
     public void addDropListener(DropListener listener) {
         this.dropListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void addArrivalListener(Runnable listener) {
+        this.arrivalListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     /** How many transactions offers needed so far; below the number of offers when producers overlap. */

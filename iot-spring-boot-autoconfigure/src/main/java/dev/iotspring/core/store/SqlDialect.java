@@ -10,11 +10,13 @@ import org.springframework.jdbc.support.MetaDataAccessException;
 
 /**
  * The few SQL differences the stores meet: the type of a binary column and how to limit a result. Everything
- * else the stores write is plain SQL that SQLite, H2, PostgreSQL, MySQL/MariaDB, SQL Server and Oracle accept.
+ * else the stores write is plain SQL. Tested on SQLite and H2; written for PostgreSQL and MySQL/MariaDB too (the
+ * migrations use {@code CREATE TABLE IF NOT EXISTS}, which SQL Server lacks).
  *
  * @param product database product name as the driver reports it
  * @param binaryType column type for byte arrays
- * @param fetchFirst whether results are limited with {@code FETCH FIRST n ROWS ONLY} instead of {@code LIMIT n}
+ * @param fetchFirst whether results are limited with {@code OFFSET 0 ROWS FETCH NEXT n ROWS ONLY} (SQL Server,
+ * Oracle) instead of {@code LIMIT n}
  */
 public record SqlDialect(String product, String binaryType, boolean fetchFirst) {
 
@@ -57,7 +59,7 @@ public record SqlDialect(String product, String binaryType, boolean fetchFirst) 
 
     /** Appended to a query that has an ORDER BY: limits it to the number bound to a trailing {@code ?}. */
     public String limitParameter() {
-        return this.fetchFirst ? " FETCH FIRST ? ROWS ONLY" : " LIMIT ?";
+        return this.fetchFirst ? " OFFSET 0 ROWS FETCH NEXT ? ROWS ONLY" : " LIMIT ?";
     }
 
     public boolean isSqlite() {

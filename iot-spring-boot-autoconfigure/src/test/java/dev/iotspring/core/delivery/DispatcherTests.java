@@ -21,6 +21,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.queue.QueueOrder;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -86,15 +87,19 @@ class DispatcherTests {
         // Late outcomes of messages already requeued must not change anything.
         firstWindow.get(3).ack();
         firstWindow.get(2).fail(new IOException("connection lost"));
-        for (int expected = 1; expected < 20;) {
-            TestSender.Pending p = this.sender.next();
-            if (p.id().equals("4") && firstWindow.get(4).future().isDone() == false) {
-                firstWindow.get(4).ack(); // stale, after the requeue
+        firstWindow.get(4).ack(); // stale too: 4 was requeued with 2 and 3
+        // Everything sent from now on is acknowledged as it comes.
+        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).until(() -> {
+            TestSender.Pending p;
+            while ((p = this.sender.pending.poll()) != null) {
+                p.ack();
             }
-            assertThat(p.id()).isEqualTo(Integer.toString(expected));
-            p.ack();
-            expected++;
-        }
+            return this.listener.acked().size() == 20;
+        });
+        List<String> attempts = this.sender.attempts();
+        int retryStart = attempts.lastIndexOf("1");
+        assertThat(attempts.subList(retryStart, attempts.size())).as("resent from the failed message on, in order")
+                .containsExactlyElementsOf(IntStream.range(1, 20).mapToObj(Integer::toString).toList());
         await().untilAsserted(() -> assertThat(this.listener.acked()).hasSize(20));
         assertThat(this.listener.acked()).containsExactlyElementsOf(
                 IntStream.range(0, 20).mapToObj(Integer::toString).toList());
@@ -149,6 +154,57 @@ class DispatcherTests {
         this.dispatcher.send(message(0));
         assertThat(this.sender.pending.poll(200, TimeUnit.MILLISECONDS)).isNull();
         this.sender.ready = true;
+        this.dispatcher.wakeUp();
+        this.sender.next().ack();
+        await().untilAsserted(() -> assertThat(this.listener.acked()).containsExactly("0"));
+    }
+
+    @Test
+    void backoffAfterAFailureEndsWhenTheSenderIsReadyAgain() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        RetryBackoff slow = new RetryBackoff(Duration.ofMinutes(10), Duration.ofMinutes(10), 2, 0);
+        this.dispatcher = Dispatcher.builder("test", queue, this.sender).backoff(slow)
+                .readinessRecheck(Duration.ofMinutes(5)).listener(this.listener).build();
+        this.dispatcher.start();
+        this.dispatcher.send(message(0));
+        TestSender.Pending first = this.sender.next();
+        this.sender.ready = false; // the connection dropped...
+        first.fail(new IOException("connection lost")); // ...and took the in-flight message with it
+        await().until(() -> this.dispatcher.stats().retries() == 1);
+        this.dispatcher.send(message(1));
+        assertThat(this.sender.pending.poll(200, TimeUnit.MILLISECONDS)).as("nothing sent while down").isNull();
+        this.sender.ready = true; // reconnected: the platform's connection listener wakes the dispatcher
+        this.dispatcher.wakeUp();
+        TestSender.Pending retry = this.sender.next();
+        assertThat(retry.id()).isEqualTo("0");
+        retry.ack();
+        this.sender.next().ack();
+        await().untilAsserted(() -> assertThat(this.listener.acked()).containsExactly("0", "1"));
+    }
+
+    @Test
+    void aSenderThatThrowsFromIsReadyDoesNotEndDelivery() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        MessageSender flaky = new MessageSender() {
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> send(OutboundMessage message) {
+                return DispatcherTests.this.sender.send(message);
+            }
+
+            @Override
+            public boolean isReady() {
+                if (broken.get()) {
+                    throw new IllegalStateException("client not created yet");
+                }
+                return true;
+            }
+        };
+        this.dispatcher = Dispatcher.builder("test", queue, flaky).readinessRecheck(Duration.ofMillis(20))
+                .listener(this.listener).build();
+        this.dispatcher.start();
+        this.dispatcher.send(message(0));
+        broken.set(false);
         this.dispatcher.wakeUp();
         this.sender.next().ack();
         await().untilAsserted(() -> assertThat(this.listener.acked()).containsExactly("0"));
@@ -254,6 +310,67 @@ class DispatcherTests {
         d.send(message(1));
         assertThat(this.listener.dropped()).containsExactly("0");
         assertThat(d.stats().dropped()).isEqualTo(1);
+    }
+
+    @Test
+    void sendAsyncCompletesOnAckAndFailsWithTypedExceptions() throws Exception {
+        InMemoryQueue queue = new InMemoryQueue(QueueOrder.FIFO, 2, OverflowStrategy.DROP_OLDEST);
+        Dispatcher d = dispatcher(queue, 1, Duration.ofSeconds(1));
+        var first = d.sendAsync(message(0));
+        var second = d.sendAsync(message(1));
+        var third = d.sendAsync(message(2)); // full: 0 is dropped to make room
+        assertThat(first).isCompletedExceptionally();
+        assertThatThrownBy(first::join).hasCauseInstanceOf(MessageDroppedException.class)
+                .hasMessageContaining("overflow");
+        d.start();
+        TestSender.Pending p1 = this.sender.next();
+        assertThat(second).isNotDone();
+        p1.ack();
+        await().untilAsserted(() -> assertThat(second).isCompleted());
+        this.sender.next().fail(new MessageRejectedException("too large"));
+        await().untilAsserted(() -> assertThat(third).isCompletedExceptionally());
+        assertThatThrownBy(third::join).hasCauseInstanceOf(MessageRejectedException.class);
+    }
+
+    @Test
+    void sendAsyncNeverThrows() {
+        InMemoryQueue queue = new InMemoryQueue(QueueOrder.FIFO, 1, OverflowStrategy.RAISE_EXCEPTION);
+        Dispatcher d = dispatcher(queue, 1, Duration.ofMillis(100));
+        d.sendAsync(message(0));
+        assertThatThrownBy(d.sendAsync(message(1))::join).hasCauseInstanceOf(QueueFullException.class);
+        d.stop();
+        assertThatThrownBy(d.sendAsync(message(2))::join).hasCauseInstanceOf(DeliveryClosedException.class);
+    }
+
+    @Test
+    void expiredMessagesAreDiscardedInsteadOfSentLate() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 10, Duration.ofSeconds(1));
+        var stale = d.sendAsync(message(0).withExpiry(java.time.Instant.now().minusSeconds(1)));
+        var fresh = d.sendAsync(message(1).withExpiry(java.time.Instant.now().plusSeconds(3600)));
+        d.start();
+        TestSender.Pending sent = this.sender.next();
+        assertThat(sent.id()).isEqualTo("1");
+        sent.ack();
+        await().untilAsserted(() -> assertThat(fresh).isCompleted());
+        assertThatThrownBy(stale::join).hasCauseInstanceOf(MessageDroppedException.class)
+                .hasMessageContaining("expired");
+        assertThat(d.stats().expired()).isEqualTo(1);
+        assertThat(d.droppedCount()).isEqualTo(1);
+        assertThat(this.sender.attempts()).containsExactly("1");
+    }
+
+    @Test
+    void awaitDrainedReturnsOnceEverythingWasAcknowledged() throws Exception {
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 10, Duration.ofSeconds(1));
+        d.start();
+        d.sendAll(List.of(message(0), message(1)));
+        assertThat(d.awaitDrained(Duration.ofMillis(50))).isFalse();
+        this.sender.next().ack();
+        this.sender.next().ack();
+        assertThat(d.awaitDrained(Duration.ofSeconds(5))).isTrue();
+        assertThat(queue.size()).isZero();
     }
 
     static OutboundMessage message(int i) {

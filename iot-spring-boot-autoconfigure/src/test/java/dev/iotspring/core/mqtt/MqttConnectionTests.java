@@ -11,13 +11,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
+import dev.iotspring.test.mqtt.EnableEmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.MqttAuthenticator;
 import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.mqtt.RecordedPublish;
@@ -26,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** {@link MqttConnection} against a real broker over TCP and WebSocket; one broker for the class. */
+/** {@link MqttConnection} against a real broker over TCP and WebSocket (the JVM's shared broker). */
+@EnableEmbeddedMqttBroker
 class MqttConnectionTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -39,18 +39,8 @@ class MqttConnectionTests {
     private final List<MqttConnection> connections = new ArrayList<>();
 
     @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedMqttBroker.startDefault();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        broker.reset();
+    static void broker(EmbeddedMqttBroker shared) {
+        broker = shared;
     }
 
     @AfterEach
@@ -182,7 +172,7 @@ class MqttConnectionTests {
                 : MqttAuthenticator.Decision.reject(MqttAuthenticator.Decision.Refusal.BAD_USERNAME_OR_PASSWORD));
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         MqttConnection connection = new MqttConnection(settings(broker.tcpUrl(), "c-retry").backoff(FAST)
-            .credentials(() -> MqttCredentials.of("u", version.getAndIncrement() < 3 ? "bad" : "good"))
+            .credentials(() -> MqttCredentials.of("u", version.getAndIncrement() < 3 ? "s3cret-wrong" : "good"))
             .build());
         this.connections.add(connection);
         connection.addConnectionListener(new MqttConnectionListener() {
@@ -193,7 +183,10 @@ class MqttConnectionTests {
         });
         connection.start();
         awaitConnected(connection);
-        assertThat(broker.connects()).extracting(c -> c.info().passwordAsString()).containsExactly("bad", "bad", "good");
+        assertThat(broker.connects()).extracting(c -> c.info().passwordAsString())
+            .containsExactly("s3cret-wrong", "s3cret-wrong", "good");
+        assertThat(connection.lastFailure()).contains("reason 4").doesNotContain("s3cret");
+        assertThat(connection.connectedSince()).isNotNull();
         assertThat(failures).hasSize(2).allSatisfy(f -> assertThat(f)
             .isInstanceOf(org.eclipse.paho.client.mqttv3.MqttException.class)
             .extracting(e -> ((org.eclipse.paho.client.mqttv3.MqttException) e).getReasonCode())

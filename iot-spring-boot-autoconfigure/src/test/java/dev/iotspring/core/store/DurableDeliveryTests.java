@@ -17,6 +17,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.DeliveryListener;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageSender;
@@ -24,6 +25,7 @@ import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.core.queue.OutboundMessage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The dispatcher on a durable SQLite queue: what the drain cannot send stays for the next start, in order. */
@@ -40,10 +42,14 @@ class DurableDeliveryTests {
             Dispatcher dispatcher = Dispatcher.builder("spotflow", stores.open("spotflow").outboundQueue("messages"),
                     held).window(3).drainTimeout(Duration.ofMillis(300)).build();
             dispatcher.start();
-            dispatcher.sendAll(IntStream.range(0, 10).mapToObj(DurableDeliveryTests::message).toList());
+            List<CompletableFuture<Void>> futures = IntStream.range(0, 10)
+                    .mapToObj(i -> dispatcher.sendAsync(message(i))).toList();
             held.take().complete(null); // 0 acknowledged; 1, 2, 3 in flight and never acknowledged
             await().until(() -> dispatcher.getQueue().size() == 9);
             dispatcher.stop();
+            assertThat(futures.get(0)).isCompleted();
+            assertThatThrownBy(futures.get(9)::join).hasCauseInstanceOf(DeliveryClosedException.class)
+                    .hasMessageContaining("stays in the durable queue");
             assertThat(output).contains("9 messages for spotflow were not sent before shutdown; they stay in the store")
                     .doesNotContain("Lost");
         }
@@ -73,6 +79,75 @@ class DurableDeliveryTests {
             dispatcher.stop();
             assertThat(acked).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
             assertThat(dispatcher.getQueue().size()).isZero();
+        }
+    }
+
+    @Test
+    void concurrentProducersAndTheDispatcherShareTheDurableQueue() throws Exception {
+        java.util.concurrent.ScheduledExecutorService broker = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor();
+        List<String> acked = Collections.synchronizedList(new ArrayList<>());
+        // Acknowledges asynchronously, like a broker, and refuses now and then to force requeues.
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        MessageSender sender = new MessageSender() {
+            @Override
+            public CompletableFuture<Void> send(OutboundMessage message) {
+                CompletableFuture<Void> future = new CompletableFuture<>();
+                boolean fail = calls.incrementAndGet() % 97 == 0;
+                broker.execute(() -> {
+                    if (fail) {
+                        future.completeExceptionally(new java.io.IOException("connection reset"));
+                    }
+                    else {
+                        future.complete(null);
+                    }
+                });
+                return future;
+            }
+
+            @Override
+            public boolean isReady() {
+                return true;
+            }
+        };
+        int producers = 4;
+        int perProducer = 250;
+        try (IotStores stores = new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5))) {
+            Dispatcher dispatcher = Dispatcher.builder("load", stores.open("load").outboundQueue("messages"), sender)
+                    .window(16).backoff(new RetryBackoff(Duration.ofMillis(1), Duration.ofMillis(5), 2, 0))
+                    .listener(new DeliveryListener() {
+                        @Override
+                        public void onAcked(OutboundMessage message) {
+                            acked.add(message.id());
+                        }
+                    }).build();
+            dispatcher.start();
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                int producer = p;
+                Thread t = new Thread(() -> {
+                    for (int i = 0; i < perProducer; i++) {
+                        dispatcher.send(OutboundMessage.of(producer + "-" + i, "t", new byte[16]));
+                    }
+                });
+                threads.add(t);
+                t.start();
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(dispatcher.awaitDrained(Duration.ofSeconds(60))).isTrue();
+            dispatcher.stop();
+            assertThat(dispatcher.stats().retries()).isPositive();
+        }
+        finally {
+            broker.shutdownNow();
+        }
+        assertThat(acked).hasSize(producers * perProducer).doesNotHaveDuplicates();
+        for (int p = 0; p < producers; p++) {
+            String prefix = p + "-";
+            assertThat(acked.stream().filter(id -> id.startsWith(prefix)).toList()).as("order of producer " + p)
+                    .containsExactlyElementsOf(IntStream.range(0, perProducer).mapToObj(i -> prefix + i).toList());
         }
     }
 

@@ -62,12 +62,15 @@ class JdbcKeyValueStoreTests {
         kv.putString("ifaceX", "4");
         kv.putString("if_ce/d", "5");
         kv.putString("if%ce/e", "6");
+        kv.putString("if!ce/f", "7");
         assertThat(kv.listStrings("iface/")).containsExactly(Map.entry("iface/a", "1"), Map.entry("iface/b", "2"));
         assertThat(kv.listStrings("if_")).containsOnlyKeys("if_ce/d");
         assertThat(kv.listStrings("if%")).containsOnlyKeys("if%ce/e");
-        assertThat(kv.listStrings("")).hasSize(6);
+        assertThat(kv.listStrings("if!")).containsOnlyKeys("if!ce/f");
+        assertThat(kv.listStrings("")).hasSize(7);
         assertThat(kv.deleteByPrefix("iface")).isEqualTo(3);
-        assertThat(kv.listStrings("").keySet()).containsExactlyInAnyOrder("IFACE/c", "if_ce/d", "if%ce/e");
+        assertThat(kv.listStrings("").keySet()).containsExactlyInAnyOrder("IFACE/c", "if_ce/d", "if%ce/e",
+                "if!ce/f");
     }
 
     @Test

@@ -52,6 +52,40 @@ class SharedOutboxTests {
     }
 
     @Test
+    void offerInsideTheApplicationsTransactionCommitsAndRollsBackWithIt() {
+        JdbcDataSource dataSource = h2("tx");
+        IotStore store = IotStore.of(dataSource, "iot_");
+        JdbcOutboundQueue queue = store.outboundQueue("orders");
+        java.util.concurrent.atomic.AtomicInteger arrivals = new java.util.concurrent.atomic.AtomicInteger();
+        queue.addArrivalListener(arrivals::incrementAndGet);
+        var jdbc = new org.springframework.jdbc.core.JdbcTemplate(dataSource);
+        jdbc.execute("CREATE TABLE orders (id INT PRIMARY KEY)");
+        var tx = new org.springframework.transaction.support.TransactionTemplate(
+                new org.springframework.jdbc.datasource.DataSourceTransactionManager(dataSource));
+
+        queue.offer(message("before"));
+        tx.executeWithoutResult(status -> {
+            jdbc.update("INSERT INTO orders (id) VALUES (1)");
+            queue.offer(message("order-1"));
+            // Not committed yet: the dispatcher (another connection) must not see it, later rows go first.
+            assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> queue.poll(10)).join())
+                    .extracting(q -> q.message().id()).containsExactly("before");
+            queue.offer(message("order-1b"));
+            assertThat(arrivals).as("no wake-up before the commit").hasValue(0);
+        });
+        assertThat(arrivals).as("wake-up after the commit").hasPositiveValue();
+        tx.executeWithoutResult(status -> {
+            jdbc.update("INSERT INTO orders (id) VALUES (2)");
+            queue.offer(message("order-2"));
+            status.setRollbackOnly();
+        });
+        assertThat(queue.size()).as("before (in flight), order-1, order-1b").isEqualTo(3);
+        assertThat(queue.poll(10)).extracting(q -> q.message().id()).containsExactly("order-1", "order-1b");
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM orders", Integer.class)).isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM iot_outbox", Integer.class)).isEqualTo(3);
+    }
+
+    @Test
     void keyValueStoreWorksOnTheApplicationDatabase() {
         IotStore store = IotStore.of(h2("kv"), "iot_");
         JdbcKeyValueStore kv = store.keyValueStore("astarte");

@@ -21,6 +21,8 @@ final class BrokerState {
 
     volatile boolean holdAcks;
 
+    volatile boolean recordPublishes = true;
+
     volatile Instant refuseUntil = Instant.MIN;
 
     volatile @Nullable ClientService clientService;
@@ -50,6 +52,9 @@ final class BrokerState {
     }
 
     void recordPublish(RecordedPublish publish) {
+        if (!this.recordPublishes) {
+            return;
+        }
         synchronized (this.recordLock) {
             this.publishes.add(publish);
             this.recordLock.notifyAll();

@@ -54,6 +54,10 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
     private static final String HOST = "127.0.0.1";
 
+    /** WebSocket subprotocols: "mqtt" (3.1.1 and 5) and "mqttv3.1" (Paho v3 offers both). */
+    private static final String SUBPROTOCOLS = "<subprotocols><subprotocol>mqttv3.1</subprotocol>"
+            + "<subprotocol>mqtt</subprotocol></subprotocols>";
+
     private final Builder settings;
 
     private final Path root;
@@ -102,8 +106,11 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     }
 
     /**
-     * One broker with default settings for the whole JVM, started on first use and closed when the JVM exits.
-     * Tests that use it must not stop it; call {@link #reset()} before each test (the JUnit extension does).
+     * One broker for the whole JVM, started on first use: TCP, WebSocket, and TLS + WSS with a server
+     * certificate for {@code localhost} (only: {@code 127.0.0.1} is a host name mismatch) issued by
+     * {@link #certificateAuthority()}, which also signs accepted client certificates (optional). Its folders
+     * are removed when the JVM exits. Tests that use it must not stop it and should {@link #reset()} it before
+     * each test (the JUnit extension does).
      */
     public static EmbeddedMqttBroker shared() {
         EmbeddedMqttBroker broker = shared;
@@ -111,9 +118,12 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
             synchronized (EmbeddedMqttBroker.class) {
                 broker = shared;
                 if (broker == null) {
-                    broker = startDefault();
-                    EmbeddedMqttBroker toClose = broker;
-                    Runtime.getRuntime().addShutdownHook(new Thread(toClose::close, "iot-mqtt-broker-shutdown"));
+                    TestCertificateAuthority ca = TestCertificateAuthority.create("iot-spring-boot shared test CA");
+                    broker = builder().tls(ca).clientCertificates(ca, ClientAuthentication.OPTIONAL).start();
+                    Path folder = broker.root;
+                    // No orderly broker stop at exit: it takes seconds and the process is ending anyway.
+                    Runtime.getRuntime()
+                        .addShutdownHook(new Thread(() -> deleteRecursively(folder), "iot-mqtt-broker-cleanup"));
                     shared = broker;
                 }
             }
@@ -195,6 +205,20 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
     public boolean isRunning() {
         return this.running;
+    }
+
+    /** The CA that issued the server certificate when built with {@code tls(ca)}, else null. */
+    public @Nullable TestCertificateAuthority certificateAuthority() {
+        return this.settings.certificateAuthority;
+    }
+
+    /**
+     * The PEM file of {@link #certificateAuthority()}, for a Spring Boot SSL bundle such as
+     * {@code spring.ssl.bundle.pem.mqtt.truststore.certificate=file:<path>}; null without it.
+     */
+    public @Nullable Path certificateAuthorityPem() {
+        TestCertificateAuthority ca = this.settings.certificateAuthority;
+        return (ca != null) ? ca.writeCertificatePem(this.root.resolve("conf").resolve("ca.crt")) : null;
     }
 
     // ------------------------------------------------------------------------------------------- addresses
@@ -340,6 +364,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     public void reset() {
         this.state.authenticator = this.settings.authenticator;
         this.state.authorizer = this.settings.authorizer;
+        this.state.recordPublishes = true;
         refuseConnects(false);
         releaseAcks();
         clearRecordings();
@@ -364,6 +389,14 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
     public void clearRecordings() {
         this.state.clear();
+    }
+
+    /**
+     * Whether PUBLISH packets are recorded (default true). Switch off for load tests and benchmarks, where
+     * keeping every payload would measure memory rather than the client. CONNECT packets are always recorded.
+     */
+    public void recordPublishes(boolean record) {
+        this.state.recordPublishes = record;
     }
 
     /**
@@ -409,7 +442,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
             xml.append("    <websocket-listener><port>").append(this.wsPort).append("</port><bind-address>")
                 .append(HOST)
                 .append("</bind-address><name>ws</name><path>/mqtt</path>")
-                .append("<subprotocols><subprotocol>mqttv3.1</subprotocol><subprotocol>mqtt</subprotocol></subprotocols>")
+                .append(SUBPROTOCOLS)
                 .append("<allow-extensions>true</allow-extensions></websocket-listener>\n");
         }
         if (this.tlsPort > 0) {
@@ -423,7 +456,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                 xml.append("    <tls-websocket-listener><port>").append(this.wssPort).append("</port><bind-address>")
                     .append(HOST)
                     .append("</bind-address><name>wss</name><path>/mqtt</path>")
-                    .append("<subprotocols><subprotocol>mqttv3.1</subprotocol><subprotocol>mqtt</subprotocol></subprotocols>")
+                    .append(SUBPROTOCOLS)
                     .append("<allow-extensions>true</allow-extensions>")
                     .append(tls)
                     .append("</tls-websocket-listener>\n");
@@ -547,6 +580,8 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
         private @Nullable IssuedCertificate serverCertificate;
 
+        private @Nullable TestCertificateAuthority certificateAuthority;
+
         private @Nullable TestCertificateAuthority clientCertificateAuthority;
 
         private ClientAuthentication clientAuthentication = ClientAuthentication.NONE;
@@ -573,6 +608,15 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         public Builder tls(IssuedCertificate serverCertificate) {
             this.serverCertificate = Objects.requireNonNull(serverCertificate, "serverCertificate");
             return this;
+        }
+
+        /**
+         * Opens TLS listeners with a server certificate for {@code localhost} issued by {@code ca}; clients
+         * trust {@code ca.trustStore()} and connect to {@link EmbeddedMqttBroker#tlsUrl()}.
+         */
+        public Builder tls(TestCertificateAuthority ca) {
+            this.certificateAuthority = Objects.requireNonNull(ca, "ca");
+            return tls(ca.issueServer("localhost", "localhost"));
         }
 
         /** Asks TLS clients for a certificate signed by {@code clientCa}. */

@@ -4,6 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,13 +41,18 @@ public record MqttConnectInfo(String clientId, @Nullable String username, byte @
         if (this.clientCertificate == null) {
             return null;
         }
-        for (String part : this.clientCertificate.getSubjectX500Principal().getName().split(",")) {
-            String trimmed = part.trim();
-            if (trimmed.startsWith("CN=")) {
-                return trimmed.substring(3);
+        try {
+            LdapName name = new LdapName(this.clientCertificate.getSubjectX500Principal().getName());
+            for (Rdn rdn : name.getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return rdn.getValue().toString();
+                }
             }
+            return null;
         }
-        return null;
+        catch (InvalidNameException ex) {
+            return null;
+        }
     }
 
     @Override

@@ -89,7 +89,9 @@ final class RecordingExtension implements ExtensionMain {
             MqttConnectInfo info = new MqttConnectInfo(packet.getClientId(), packet.getUserName().orElse(null),
                     EmbeddedMqttBroker.bytes(packet.getPassword().orElse(null)), packet.getCleanStart(),
                     packet.getKeepAlive(), protocolLevel(packet.getMqttVersion()), certificate,
-                    input.getConnectionInformation().getTlsInformation().isPresent(), Instant.now());
+                    input.getConnectionInformation().getClientTlsInformation().isPresent()
+                            || input.getConnectionInformation().getTlsInformation().isPresent(),
+                    Instant.now());
             MqttAuthenticator.Decision decision;
             if (Instant.now().isBefore(state.refuseUntil)) {
                 decision = MqttAuthenticator.Decision.reject(MqttAuthenticator.Decision.Refusal.SERVER_UNAVAILABLE);
@@ -159,6 +161,9 @@ final class RecordingExtension implements ExtensionMain {
 
         @Override
         public void onInboundPublish(PublishInboundInput input, PublishInboundOutput output) {
+            if (!state.recordPublishes) {
+                return;
+            }
             PublishPacket packet = input.getPublishPacket();
             byte[] payload = EmbeddedMqttBroker.bytes(packet.getPayload().orElse(null));
             state.recordPublish(new RecordedPublish(input.getClientInformation().getClientId(), packet.getTopic(),

@@ -12,6 +12,8 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+
 /**
  * A certificate issued by a {@link TestCertificateAuthority}, with its private key and chain (leaf first,
  * then the CA).
@@ -82,7 +84,7 @@ public final class IssuedCertificate {
     /** The private key as unencrypted PKCS#8 PEM text. */
     public String privateKeyPem() {
         try {
-            return TestCertificateAuthority.pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(this.privateKey, null));
+            return TestCertificateAuthority.pem(new JcaPKCS8Generator(this.privateKey, null));
         }
         catch (org.bouncycastle.util.io.pem.PemGenerationException ex) {
             throw new IllegalStateException("Cannot encode the private key of '" + this.commonName + "'", ex);

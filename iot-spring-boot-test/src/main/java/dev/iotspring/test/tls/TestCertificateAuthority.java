@@ -79,7 +79,8 @@ public final class TestCertificateAuthority {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+            builder.addExtension(Extension.subjectKeyIdentifier, false,
+                    ext.createSubjectKeyIdentifier(keys.getPublic()));
             X509Certificate cert = sign(builder, keys);
             return new TestCertificateAuthority(commonName, keys, cert);
         }
@@ -160,7 +161,8 @@ public final class TestCertificateAuthority {
                     new ExtendedKeyUsage(server ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
             builder.addExtension(Extension.authorityKeyIdentifier, false,
                     ext.createAuthorityKeyIdentifier(this.certificate));
-            builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+            builder.addExtension(Extension.subjectKeyIdentifier, false,
+                    ext.createSubjectKeyIdentifier(keys.getPublic()));
             if (sans.length > 0) {
                 List<GeneralName> names = new ArrayList<>();
                 for (String san : sans) {
@@ -195,8 +197,9 @@ public final class TestCertificateAuthority {
     }
 
     private static X500Name name(String commonName) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName)
-            .addRDN(BCStyle.O, "iot-spring-boot tests")
+        // Most significant first, so the RFC 2253 form reads "CN=...,O=...".
+        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "iot-spring-boot tests")
+            .addRDN(BCStyle.CN, commonName)
             .build();
     }
 

@@ -10,15 +10,14 @@ import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The broker's own contract, checked with a plain Paho client. */
+@EnableEmbeddedMqttBroker
 class EmbeddedMqttBrokerTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -26,18 +25,8 @@ class EmbeddedMqttBrokerTests {
     static EmbeddedMqttBroker broker;
 
     @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedMqttBroker.startDefault();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        broker.reset();
+    static void broker(EmbeddedMqttBroker shared) {
+        broker = shared;
     }
 
     @Test
@@ -143,6 +132,30 @@ class EmbeddedMqttBrokerTests {
         assertThat(broker.disconnectClient("rec-drop")).isTrue();
         org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> !client.isConnected());
         client.close(true);
+    }
+
+    @Test
+    void speaksMqtt5AndRefusesWithMqtt5ReasonCodes() throws Exception {
+        String uri = broker.tcpUrl().replace("mqtt://", "tcp://");
+        org.eclipse.paho.mqttv5.client.MqttAsyncClient v5 = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(uri,
+                "rec-v5", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        var options = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        options.setUserName("v5-user");
+        options.setKeepAliveInterval(5);
+        v5.connect(options).waitForCompletion(10_000);
+        v5.publish("v5/in", "five".getBytes(StandardCharsets.UTF_8), 1, false).waitForCompletion(10_000);
+        assertThat(broker.awaitConnects(1, TIMEOUT).get(0).info().protocolVersion()).isEqualTo(5);
+        assertThat(broker.awaitPublishes(1, TIMEOUT).get(0).payloadAsString()).isEqualTo("five");
+        v5.disconnect().waitForCompletion(10_000);
+        v5.close();
+
+        broker.authenticator(c -> MqttAuthenticator.Decision.reject(MqttAuthenticator.Decision.Refusal.NOT_AUTHORIZED));
+        org.eclipse.paho.mqttv5.client.MqttAsyncClient refused = new org.eclipse.paho.mqttv5.client.MqttAsyncClient(
+                uri, "rec-v5-refused", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        assertThatThrownBy(() -> refused.connect(new org.eclipse.paho.mqttv5.client.MqttConnectionOptions())
+            .waitForCompletion(10_000)).isInstanceOfSatisfying(org.eclipse.paho.mqttv5.common.MqttException.class,
+                    ex -> assertThat(ex.getReasonCode()).isEqualTo(0x87));
+        refused.close();
     }
 
     @Test

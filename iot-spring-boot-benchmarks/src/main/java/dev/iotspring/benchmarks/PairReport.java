@@ -1,0 +1,71 @@
+package dev.iotspring.benchmarks;
+
+import java.io.PrintStream;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+
+/**
+ * Pairs a baseline with what the starter adds on top of it: in one benchmark class, method {@code rawX} (the
+ * library used directly) and method {@code starterX} (the same work through the starter), same parameters.
+ * Prints both scores and {@code starter / raw} (for throughput, above 1 means the starter is faster).
+ */
+final class PairReport {
+
+    private PairReport() {
+    }
+
+    static void print(Collection<RunResult> results, PrintStream out) {
+        Map<String, RunResult> byKey = new LinkedHashMap<>();
+        for (RunResult result : results) {
+            byKey.put(key(result.getParams()), result);
+        }
+        boolean header = false;
+        for (RunResult raw : results) {
+            BenchmarkParams params = raw.getParams();
+            String benchmark = params.getBenchmark();
+            int dot = benchmark.lastIndexOf('.');
+            String method = benchmark.substring(dot + 1);
+            if (!method.startsWith("raw")) {
+                continue;
+            }
+            String starterName = benchmark.substring(0, dot + 1) + "starter" + method.substring(3);
+            RunResult starter = byKey.get(key(starterName, params));
+            if (starter == null) {
+                continue;
+            }
+            if (!header) {
+                out.println();
+                out.println("Pairs (same run): raw library vs starter, ratio = starter / raw");
+                header = true;
+            }
+            Result<?> r = raw.getPrimaryResult();
+            Result<?> s = starter.getPrimaryResult();
+            String name = benchmark.substring(benchmark.lastIndexOf('.', dot - 1) + 1, dot) + "." + method.substring(3);
+            out.printf(Locale.ROOT, "%-40s %-22s raw %12.1f ± %8.1f   starter %12.1f ± %8.1f %s   ratio %.2f%n", name,
+                    paramText(params), r.getScore(), r.getScoreError(), s.getScore(), s.getScoreError(),
+                    r.getScoreUnit(), s.getScore() / r.getScore());
+        }
+    }
+
+    private static String key(BenchmarkParams params) {
+        return key(params.getBenchmark(), params);
+    }
+
+    private static String key(String benchmark, BenchmarkParams params) {
+        return benchmark + "|" + paramText(params);
+    }
+
+    private static String paramText(BenchmarkParams params) {
+        StringBuilder sb = new StringBuilder();
+        for (String p : params.getParamsKeys()) {
+            sb.append(sb.length() == 0 ? "" : ",").append(p).append('=').append(params.getParam(p));
+        }
+        return sb.toString();
+    }
+}
