@@ -27,7 +27,7 @@ public interface StellaNowListener {
 
     /**
      * A message will not be delivered: the queue's overflow rule dropped it
-     * ({@link StellaNowMessageDroppedException}) or the application stopped before an in-memory queue sent it.
+     * ({@link dev.iotspring.core.delivery.MessageDroppedException}) or the application stopped before an in-memory queue sent it.
      */
     default void onFailed(String messageId, Throwable cause) {
     }

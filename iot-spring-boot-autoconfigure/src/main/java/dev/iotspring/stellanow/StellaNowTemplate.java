@@ -3,22 +3,19 @@ package dev.iotspring.stellanow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.DeliveryListener;
 import dev.iotspring.core.delivery.DeliveryStats;
 import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.MessageDroppedException;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionListener;
 import dev.iotspring.core.queue.OutboundMessage;
@@ -52,13 +49,7 @@ public class StellaNowTemplate {
 
     private final String overflowRule;
 
-    private final Map<String, CompletableFuture<SendResult>> pending = new ConcurrentHashMap<>();
-
     private final List<StellaNowListener> listeners = new CopyOnWriteArrayList<>();
-
-    private final ReentrantLock flushLock = new ReentrantLock();
-
-    private final Condition progress = this.flushLock.newCondition();
 
     /**
      * @param codec encodes messages (organization, project, payload mapper)
@@ -78,32 +69,32 @@ public class StellaNowTemplate {
 
     /**
      * Queues the message for sending.
-     * @return completes with the broker's acknowledgement; fails with {@link StellaNowMessageDroppedException}
-     *     when the queue's overflow rule later drops it, or when the application stops before an in-memory queue
-     *     could send it
+     * @return completes with the broker's acknowledgement (PUBACK); fails with
+     *     {@link dev.iotspring.core.delivery.MessageDroppedException} when the queue's overflow rule later drops it,
+     *     or {@link DeliveryClosedException} when the application stops before an in-memory queue could send it
      * @throws QueueFullException when the queue is full and its overflow rule is raise-exception
-     * @throws dev.iotspring.core.delivery.DeliveryClosedException once shutdown started draining
+     * @throws DeliveryClosedException once shutdown started draining
      * @throws IllegalArgumentException when the payload cannot be serialized
-     * @throws IllegalStateException when the same message is still pending
      */
     public CompletableFuture<SendResult> send(StellaNowMessage message) {
         Objects.requireNonNull(message, "message");
         byte[] envelope = this.codec.encode(message);
+        Instant acceptedAt = Instant.now();
         OutboundMessage outbound = new OutboundMessage(message.messageId(), this.codec.topic(), envelope, 1, false,
-                Instant.now());
-        CompletableFuture<SendResult> future = new CompletableFuture<>();
-        if (this.pending.putIfAbsent(message.messageId(), future) != null) {
-            throw new IllegalStateException("Message " + message.messageId() + " is already queued; build a new "
-                    + "StellaNowMessage for every event");
+                acceptedAt);
+        CompletableFuture<Void> acknowledged = this.dispatcher.sendAsync(outbound);
+        if (acknowledged.isCompletedExceptionally()) {
+            // Refused before it was queued: the caller learns it at once, as the API asks.
+            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
+            if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
+                throw (RuntimeException) cause;
+            }
         }
-        try {
-            this.dispatcher.send(outbound);
-        }
-        catch (RuntimeException ex) {
-            this.pending.remove(message.messageId(), future);
-            throw ex;
-        }
-        return future;
+        String topic = this.codec.topic();
+        return acknowledged.thenApply((ignored) -> new SendResult(message.messageId(), topic, acceptedAt, Instant.now()));
     }
 
     /**
@@ -138,23 +129,8 @@ public class StellaNowTemplate {
      * @return true when nothing is pending any more
      */
     public boolean flush(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
         this.dispatcher.wakeUp();
-        this.flushLock.lock();
-        try {
-            while (pendingMessages() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                // Re-check at least every 100 ms: drops and durable-queue acks also shrink the queue.
-                this.progress.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
-            }
-            return true;
-        }
-        finally {
-            this.flushLock.unlock();
-        }
+        return this.dispatcher.awaitDrained(timeout);
     }
 
     public void addListener(StellaNowListener listener) {
@@ -179,21 +155,7 @@ public class StellaNowTemplate {
         return this.connection;
     }
 
-    private void signalProgress() {
-        this.flushLock.lock();
-        try {
-            this.progress.signalAll();
-        }
-        finally {
-            this.flushLock.unlock();
-        }
-    }
-
     private void fail(OutboundMessage message, Throwable cause) {
-        CompletableFuture<SendResult> future = this.pending.remove(message.id());
-        if (future != null) {
-            future.completeExceptionally(cause);
-        }
         for (StellaNowListener listener : this.listeners) {
             try {
                 listener.onFailed(message.id(), cause);
@@ -202,7 +164,6 @@ public class StellaNowTemplate {
                 logger.warn("A StellaNow listener failed for message {}", message.id(), ex);
             }
         }
-        signalProgress();
     }
 
     private final class Delivery implements DeliveryListener {
@@ -211,10 +172,6 @@ public class StellaNowTemplate {
         public void onAcked(OutboundMessage message) {
             SendResult result = new SendResult(message.id(), message.destination(), message.createdAt(),
                     Instant.now());
-            CompletableFuture<SendResult> future = StellaNowTemplate.this.pending.remove(message.id());
-            if (future != null) {
-                future.complete(result);
-            }
             for (StellaNowListener listener : StellaNowTemplate.this.listeners) {
                 try {
                     listener.onAcknowledged(result);
@@ -223,7 +180,6 @@ public class StellaNowTemplate {
                     logger.warn("A StellaNow listener failed for message {}", message.id(), ex);
                 }
             }
-            signalProgress();
         }
 
         @Override
@@ -233,7 +189,8 @@ public class StellaNowTemplate {
 
         @Override
         public void onDropped(OutboundMessage message) {
-            fail(message, new StellaNowMessageDroppedException(message.id(), StellaNowTemplate.this.overflowRule));
+            fail(message, new MessageDroppedException(message.id(),
+                    "the full queue dropped it (" + StellaNowTemplate.this.overflowRule + ")"));
         }
     }
 

@@ -376,7 +376,7 @@ class StellaNowTemplateIntegrationTests {
                         assertThat(futures.get(i)).isCompletedExceptionally();
                         assertThat(futures.get(i)).failsWithin(Duration.ZERO)
                             .withThrowableThat()
-                            .withCauseInstanceOf(StellaNowMessageDroppedException.class);
+                            .withCauseInstanceOf(dev.iotspring.core.delivery.MessageDroppedException.class);
                     }
                 }
             });

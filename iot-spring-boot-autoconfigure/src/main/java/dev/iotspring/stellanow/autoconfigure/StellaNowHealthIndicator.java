@@ -50,6 +50,12 @@ public class StellaNowHealthIndicator implements HealthIndicator {
             .withDetail("topic", this.template.topic())
             .withDetail("buffering", !connection.isConnected() && !down)
             .withDetails(IotHealthDetails.delivery(stats));
+        if (connection.connectedSince() != null) {
+            health.withDetail("connectedSince", connection.connectedSince().toString());
+        }
+        if (!connection.isConnected() && connection.lastFailure() != null) {
+            health.withDetail("lastFailure", connection.lastFailure());
+        }
         if (this.tokenSource != null) {
             if (authFailure != null) {
                 // The identity provider's own description: no token, no password.
