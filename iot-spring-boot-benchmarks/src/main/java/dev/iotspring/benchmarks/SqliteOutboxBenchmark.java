@@ -66,7 +66,7 @@ public class SqliteOutboxBenchmark {
 
     private static final byte[] PAYLOAD = new byte[256];
 
-    @Param({ "FULL" })
+    @Param({ "FULL", "NORMAL" })
     public String synchronous;
 
     private Path directory;

@@ -39,7 +39,8 @@ import dev.iotspring.core.queue.QueuedMessage;
  * <li>At most {@code window} messages are in flight (handed to the sender, not acknowledged).</li>
  * <li>A message leaves the queue only when the sender's future completes, i.e. on the broker's ack.</li>
  * <li>When an in-flight message fails, it and every message sent after it go back to their places in the queue
- * (so the queue order holds on the wire, at the price of duplicates bounded by the window), and sending pauses
+ * (so the queue order holds on the wire, at the price of duplicates bounded by the window; a later message whose
+ * acknowledgement was already processed is not sent again), and sending pauses
  * with exponential backoff; the pause ends early when the sender reported not ready and is ready again (a
  * reconnect, whose own backoff already spaced the attempts). A {@link MessageRejectedException} is final
  * instead: that message is removed and reported failed, the others go on.</li>
@@ -407,6 +408,11 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 }
             }
         }
+        catch (InterruptedException ex) {
+            // Only the dispatcher owns its thread; an interrupt means the JVM is going away.
+            logger.debug("The {} dispatcher was interrupted", this.platform);
+            Thread.currentThread().interrupt();
+        }
         catch (Throwable ex) {
             logger.error("The {} dispatcher stopped unexpectedly", this.platform, ex);
         }
@@ -621,7 +627,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 error.toString(), requeue.size(), delay.toMillis());
     }
 
-    private void await(long nanos) {
+    private void await(long nanos) throws InterruptedException {
         this.lock.lock();
         try {
             long remaining = nanos;
@@ -629,10 +635,6 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 remaining = this.signal.awaitNanos(remaining);
             }
             this.signalled = false;
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("dispatcher interrupted", ex);
         }
         finally {
             this.lock.unlock();

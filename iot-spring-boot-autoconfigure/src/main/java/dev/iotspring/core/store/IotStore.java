@@ -60,6 +60,9 @@ public final class IotStore implements AutoCloseable {
         this.prefix = prefix;
         this.dialect = dialect;
         this.jdbcTemplate = new JdbcTemplate(dataSource);
+        if (dialect.isSqlite()) {
+            this.jdbcTemplate.setExceptionTranslator(new SqliteExceptionTranslator());
+        }
         this.jdbcClient = JdbcClient.create(this.jdbcTemplate);
         this.transactionTemplate = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     }

@@ -25,6 +25,7 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -109,10 +110,10 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /** Highest sequence read from the table; rows above it have never been handed out in this run. */
     private long cursor = -1;
 
-    /** Rows of this queue in the table: queued plus in flight. */
-    private int count;
+    /** Rows of this queue in the table: queued plus in flight. Written under the lock, read without it. */
+    private volatile int count;
 
-    private long dropped;
+    private volatile long dropped;
 
     /** Transactions that committed offers (group commit makes this lower than the number of offers). */
     private long offerTransactions;
@@ -264,12 +265,18 @@ public class JdbcOutboundQueue implements OutboundQueue {
             }
         }
         catch (RuntimeException ex) {
+            RuntimeException failure = ex;
+            if (ex instanceof DuplicateKeyException) {
+                failure = new IllegalStateException("Outbound queue " + this.queueName + " found its next sequence "
+                        + "already used: another process writes the same queue name (give each instance its own)",
+                        ex);
+            }
             for (OfferRequest request : batch) {
                 request.dropped.clear();
-                request.failure = ex;
+                request.failure = failure;
                 request.done = true;
             }
-            throw ex;
+            throw failure;
         }
         this.nextSequence = sequence;
         this.offerTransactions++;
@@ -480,26 +487,15 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     // ---- state ---------------------------------------------------------------------------------------------
 
+    /** Without the lock: a metrics scrape never waits for a commit's fsync. */
     @Override
     public int size() {
-        this.lock.lock();
-        try {
-            return this.count;
-        }
-        finally {
-            this.lock.unlock();
-        }
+        return this.count;
     }
 
     @Override
     public long droppedCount() {
-        this.lock.lock();
-        try {
-            return this.dropped;
-        }
-        finally {
-            this.lock.unlock();
-        }
+        return this.dropped;
     }
 
     @Override

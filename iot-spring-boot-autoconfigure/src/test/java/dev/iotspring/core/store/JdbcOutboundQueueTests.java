@@ -217,6 +217,18 @@ class JdbcOutboundQueueTests {
     }
 
     @Test
+    void aSecondWriterOfTheSameFileAndQueueNameIsToldSo() {
+        JdbcOutboundQueue first = this.stores.open("test").outboundQueue("events");
+        try (IotStores other = stores()) {
+            JdbcOutboundQueue second = other.open("test").outboundQueue("events");
+            first.offer(message(0));
+            assertThatIllegalStateException().isThrownBy(() -> second.offer(message(1)))
+                    .withMessageContaining("another process writes the same queue name");
+        }
+        assertThat(ids(first.poll(10))).isEqualTo("0");
+    }
+
+    @Test
     void closedQueueRefusesWork() {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
         queue.close();

@@ -86,6 +86,18 @@ class SharedOutboxTests {
     }
 
     @Test
+    void twoWritersOfTheSameQueueNameAreToldSo() {
+        JdbcDataSource dataSource = h2("twowriters");
+        JdbcOutboundQueue first = IotStore.of(dataSource, "iot_").outboundQueue("same");
+        JdbcOutboundQueue second = IotStore.of(dataSource, "iot_").outboundQueue("same");
+        first.offer(message("from-first"));
+        org.assertj.core.api.Assertions.assertThatIllegalStateException()
+                .isThrownBy(() -> second.offer(message("from-second")))
+                .withMessageContaining("another process writes the same queue name");
+        assertThat(first.poll(10)).extracting(q -> q.message().id()).containsExactly("from-first");
+    }
+
+    @Test
     void keyValueStoreWorksOnTheApplicationDatabase() {
         IotStore store = IotStore.of(h2("kv"), "iot_");
         JdbcKeyValueStore kv = store.keyValueStore("astarte");

@@ -25,6 +25,8 @@ public class SampleEmulatorsInitializer implements ApplicationContextInitializer
 
     static List<SampleEmulator> emulators() {
         List<SampleEmulator> emulators = new ArrayList<>();
+        emulators.add(new dev.iotspring.sample.streamsea.StreamSeaSampleEmulator());
+        emulators.add(new dev.iotspring.sample.stellmap.StellMapSampleEmulator());
         emulators.add(new dev.iotspring.sample.stellanow.StellaNowSampleEmulator());
         return emulators;
     }

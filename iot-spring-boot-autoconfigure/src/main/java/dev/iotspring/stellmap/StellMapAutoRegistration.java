@@ -1,0 +1,252 @@
+package dev.iotspring.stellmap;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+import dev.iotspring.core.lifecycle.IotLifecyclePhases;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Registers the application once its web server's port is known ({@link #webServerStarted(int)}; at
+ * {@link ApplicationReadyEvent} for an application without web server), renews the lease on its own scheduler,
+ * registers again when a heartbeat answers {@code 404}, and deregisters first on shutdown.
+ *
+ * <p>Phase {@link IotLifecyclePhases#REGISTRATION}: {@code start()} runs after the web server started, and
+ * {@code stop()} before the web server stops taking traffic and before any queue drains. Boot's shared
+ * {@code taskScheduler} stops before the lifecycle phases, so heartbeats use a scheduler of their own. Startup
+ * never blocks and never fails when StellMap is down: registration is retried every heartbeat interval.
+ */
+public class StellMapAutoRegistration implements SmartLifecycle, ApplicationListener<ApplicationReadyEvent> {
+
+    private static final Logger logger = LoggerFactory.getLogger(StellMapAutoRegistration.class);
+
+    private final StellMapRegistry registry;
+
+    private final Function<OptionalInt, RegisterRequest> requestFactory;
+
+    private final Duration heartbeatInterval;
+
+    private final Duration deregisterTimeout;
+
+    private final AtomicLong successes = new AtomicLong();
+
+    private final AtomicLong failures = new AtomicLong();
+
+    private final AtomicLong reregistrations = new AtomicLong();
+
+    private volatile boolean running;
+
+    private volatile @Nullable Integer webServerPort;
+
+    private volatile boolean applicationReady;
+
+    private volatile @Nullable RegisterRequest request;
+
+    private volatile boolean registered;
+
+    private volatile @Nullable Instant lastRenewal;
+
+    private volatile @Nullable String lastError;
+
+    private @Nullable Disposable loop;
+
+    private @Nullable Scheduler scheduler;
+
+    /**
+     * @param registry the client
+     * @param requestFactory builds the registration from the web server's port (empty without web server)
+     * @param heartbeatInterval time between heartbeats (and between registration attempts while failing)
+     * @param deregisterTimeout longest wait for the deregistration on shutdown
+     */
+    public StellMapAutoRegistration(StellMapRegistry registry, Function<OptionalInt, RegisterRequest> requestFactory,
+            Duration heartbeatInterval, Duration deregisterTimeout) {
+        this.registry = registry;
+        this.requestFactory = requestFactory;
+        this.heartbeatInterval = heartbeatInterval;
+        this.deregisterTimeout = deregisterTimeout;
+    }
+
+    /** Called when the application's (not the management) web server listens on {@code port}. */
+    public void webServerStarted(int port) {
+        this.webServerPort = port;
+        begin();
+    }
+
+    @Override
+    public void onApplicationEvent(ApplicationReadyEvent event) {
+        this.applicationReady = true;
+        begin();
+    }
+
+    @Override
+    public void start() {
+        this.running = true;
+        begin();
+    }
+
+    private synchronized void begin() {
+        if (!this.running || this.loop != null || (this.webServerPort == null && !this.applicationReady)) {
+            return;
+        }
+        Integer port = this.webServerPort;
+        RegisterRequest registration;
+        try {
+            registration = this.requestFactory.apply((port != null) ? OptionalInt.of(port) : OptionalInt.empty());
+        }
+        catch (RuntimeException ex) {
+            this.lastError = ex.getMessage();
+            logger.error("Not registering with StellMap: {}", ex.getMessage());
+            return;
+        }
+        this.request = registration;
+        this.scheduler = Schedulers.newSingle("stellmap-heartbeat", true);
+        this.loop = Flux.interval(Duration.ZERO, this.heartbeatInterval, this.scheduler)
+            .onBackpressureDrop()
+            .concatMap((tick) -> beat(registration), 1)
+            .subscribe();
+    }
+
+    private Mono<Void> beat(RegisterRequest registration) {
+        if (!this.registered) {
+            return this.registry.registerAsync(registration).doOnSuccess((v) -> {
+                logger.info("Registered {} of {} in StellMap namespace {}", registration.instanceId(),
+                        registration.service(), registration.namespace());
+                this.registered = true;
+                renewed();
+            }).onErrorResume((ex) -> failed("registration", ex));
+        }
+        return this.registry.heartbeatAsync(registration.heartbeat()).doOnSuccess((v) -> {
+            this.successes.incrementAndGet();
+            renewed();
+        }).onErrorResume(StellMapNotFoundException.class, (ex) -> {
+            logger.warn("StellMap no longer knows {} (lease expired); registering again", registration.instanceId());
+            return this.registry.registerAsync(registration).doOnSuccess((v) -> {
+                this.reregistrations.incrementAndGet();
+                renewed();
+            });
+        }).onErrorResume((ex) -> failed("heartbeat", ex));
+    }
+
+    private void renewed() {
+        this.lastRenewal = Instant.now();
+        this.lastError = null;
+    }
+
+    private Mono<Void> failed(String what, Throwable ex) {
+        if (what.equals("heartbeat")) {
+            this.failures.incrementAndGet();
+        }
+        this.lastError = ex.getMessage();
+        logger.warn("StellMap {} of {} failed, retrying in {}: {}", what,
+                (this.request != null) ? this.request.instanceId() : "?", this.heartbeatInterval, ex.getMessage());
+        return Mono.empty();
+    }
+
+    @Override
+    public void stop() {
+        throw new UnsupportedOperationException("Stop must not be invoked directly");
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        RegisterRequest registration;
+        synchronized (this) {
+            this.running = false;
+            if (this.loop != null) {
+                this.loop.dispose();
+                this.loop = null;
+            }
+            if (this.scheduler != null) {
+                this.scheduler.dispose();
+                this.scheduler = null;
+            }
+            registration = this.request;
+        }
+        if (registration == null) {
+            callback.run();
+            return;
+        }
+        // Deregistration is idempotent, so it is sent even when the registration's answer never came.
+        this.registry.deregisterAsync(registration.identity())
+            .timeout(this.deregisterTimeout)
+            .doOnSuccess((v) -> logger.info("Deregistered {} from StellMap", registration.instanceId()))
+            .onErrorResume((ex) -> {
+                logger.warn("StellMap deregistration of {} failed (the lease expires in at most {}): {}",
+                        registration.instanceId(), registration.leaseTtl(), ex.getMessage());
+                return Mono.empty();
+            })
+            .doFinally((signal) -> {
+                this.registered = false;
+                this.request = null;
+                callback.run();
+            })
+            .subscribe();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.running;
+    }
+
+    @Override
+    public int getPhase() {
+        return IotLifecyclePhases.REGISTRATION;
+    }
+
+    /** Whether the last registration or heartbeat succeeded. */
+    public boolean isRegistered() {
+        return this.registered;
+    }
+
+    /** The registration sent (after the port was known), or {@code null}. */
+    public @Nullable RegisterRequest getRegistration() {
+        return this.request;
+    }
+
+    /** Last successful registration or heartbeat. */
+    public @Nullable Instant getLastRenewal() {
+        return this.lastRenewal;
+    }
+
+    /** Time left on the lease as of the last renewal (local clock); negative once it has run out. */
+    public @Nullable Duration getLeaseRemaining() {
+        Instant last = this.lastRenewal;
+        RegisterRequest registration = this.request;
+        if (last == null || registration == null) {
+            return null;
+        }
+        Duration ttl = (registration.leaseTtl() != null) ? registration.leaseTtl() : Duration.ofSeconds(30);
+        return Duration.between(Instant.now(), last.plus(ttl));
+    }
+
+    public @Nullable String getLastError() {
+        return this.lastError;
+    }
+
+    public long getHeartbeatSuccesses() {
+        return this.successes.get();
+    }
+
+    public long getHeartbeatFailures() {
+        return this.failures.get();
+    }
+
+    /** Heartbeats answered 404 and followed by a new registration. */
+    public long getReregistrations() {
+        return this.reregistrations.get();
+    }
+}

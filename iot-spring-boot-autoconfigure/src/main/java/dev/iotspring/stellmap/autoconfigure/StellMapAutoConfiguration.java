@@ -1,0 +1,195 @@
+package dev.iotspring.stellmap.autoconfigure;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.jspecify.annotations.Nullable;
+import reactor.netty.http.client.HttpClient;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.http.HttpClientSettings;
+import dev.iotspring.stellmap.StellMapAutoRegistration;
+import dev.iotspring.stellmap.StellMapClientSettings;
+import dev.iotspring.stellmap.StellMapRegistry;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * StellMap registry client, auto-registration (register when the web server's port is known, heartbeat,
+ * deregister first on shutdown), health and meters. Active with {@code iot.stellmap.enabled=true}.
+ */
+@AutoConfiguration(after = IotCoreAutoConfiguration.class)
+@ConditionalOnBooleanProperty("iot.stellmap.enabled")
+@ConditionalOnClass({ WebClient.class, HttpClient.class, JsonMapper.class })
+@EnableConfigurationProperties(StellMapProperties.class)
+public final class StellMapAutoConfiguration {
+
+    static final String EXAMPLE_URL = "iot:\n  stellmap:\n    server-url: http://stellmap-1:8080,http://stellmap-2:8080";
+
+    StellMapAutoConfiguration() {
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    StellMapRegistry stellMapRegistry(StellMapProperties properties, ListableBeanFactory beanFactory,
+            ObjectProvider<SslBundles> sslBundles) {
+        List<URI> urls = properties.getServerUrl();
+        if (urls.isEmpty()) {
+            throw IotConfigurationException.missing("iot.stellmap.server-url", EXAMPLE_URL);
+        }
+        for (URI url : urls) {
+            if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
+                    || url.getHost() == null) {
+                throw new IotConfigurationException("iot.stellmap.server-url",
+                        "'" + url + "' is not an http(s) URL with a host", EXAMPLE_URL);
+            }
+        }
+        String namespace = requireNamespace(properties);
+        requirePositive(properties.getConnectTimeout(), "connect-timeout", "connect-timeout: 5s");
+        requirePositive(properties.getRequestTimeout(), "request-timeout", "request-timeout: 10s");
+        requirePositive(properties.getWatchIdleTimeout(), "watch-idle-timeout", "watch-idle-timeout: 90s");
+        requirePositive(properties.getWatchReconnectMinBackoff(), "watch-reconnect-min-backoff",
+                "watch-reconnect-min-backoff: 1s");
+        requirePositive(properties.getWatchReconnectMaxBackoff(), "watch-reconnect-max-backoff",
+                "watch-reconnect-max-backoff: 10s");
+        var bundle = (properties.getSslBundle() != null) ? sslBundle(sslBundles, properties.getSslBundle()) : null;
+        HttpClientSettings http = new HttpClientSettings(urls.get(0), properties.getConnectTimeout(),
+                properties.getRequestTimeout(), properties.getHeaders(), bundle);
+        StellMapClientSettings settings = new StellMapClientSettings(urls, http, properties.getWatchIdleTimeout(),
+                properties.getWatchReconnectMinBackoff(), properties.getWatchReconnectMaxBackoff());
+        return new StellMapRegistry(webClientBuilder(beanFactory), settings, namespace);
+    }
+
+    @Bean
+    StellMapWatchLifecycle stellMapWatchLifecycle(StellMapRegistry registry) {
+        return new StellMapWatchLifecycle(registry);
+    }
+
+    /**
+     * Boot's prototype builder, so the application's codecs and customizers apply. When the application replaced
+     * it (typically with a {@code @LoadBalanced} builder, which would send StellMap's own calls through StellMap
+     * discovery), a plain builder with the application's {@code WebClientCustomizer}s is used instead.
+     */
+    static WebClient.Builder webClientBuilder(ListableBeanFactory beanFactory) {
+        if (beanFactory.containsBean(BOOT_BUILDER) && beanFactory.isPrototype(BOOT_BUILDER)) {
+            return beanFactory.getBean(BOOT_BUILDER, WebClient.Builder.class);
+        }
+        WebClient.Builder builder = WebClient.builder();
+        if (ClassUtils.isPresent(CUSTOMIZER, StellMapAutoConfiguration.class.getClassLoader())) {
+            beanFactory.getBeanProvider(org.springframework.boot.webclient.WebClientCustomizer.class).orderedStream()
+                .forEach((customizer) -> customizer.customize(builder));
+        }
+        return builder;
+    }
+
+    private static final String BOOT_BUILDER = "webClientBuilder";
+
+    private static final String CUSTOMIZER = "org.springframework.boot.webclient.WebClientCustomizer";
+
+    private static org.springframework.boot.ssl.SslBundle sslBundle(ObjectProvider<SslBundles> bundles, String name) {
+        SslBundles available = bundles.getIfAvailable();
+        if (available == null) {
+            throw new IotConfigurationException("iot.stellmap.ssl-bundle", "SSL bundles are not available",
+                    "spring:\n  ssl:\n    bundle:\n      pem:\n        stellmap:\n          truststore:\n"
+                            + "            certificate: classpath:stellmap-ca.pem");
+        }
+        try {
+            return available.getBundle(name);
+        }
+        catch (RuntimeException ex) {
+            throw new IotConfigurationException("iot.stellmap.ssl-bundle", "no SSL bundle named '" + name + "'",
+                    "iot:\n  stellmap:\n    ssl-bundle: stellmap");
+        }
+    }
+
+    static String requireNamespace(StellMapProperties properties) {
+        String namespace = properties.getNamespace();
+        if (namespace == null || namespace.isBlank()) {
+            throw IotConfigurationException.missing("iot.stellmap.namespace",
+                    "iot:\n  stellmap:\n    namespace: staging");
+        }
+        StellMapRegistrationFactory.checkIdentifier(namespace.trim(), "namespace", "namespace: staging");
+        return namespace.trim();
+    }
+
+    private static void requirePositive(@Nullable Duration value, String property, String example) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IotConfigurationException("iot.stellmap." + property, "the duration must be positive",
+                    "iot:\n  stellmap:\n    " + example);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnBooleanProperty(name = "iot.stellmap.auto-registration", matchIfMissing = true)
+    // Spring Cloud's own switch, so applications moving from Consul or Eureka keep working.
+    @ConditionalOnBooleanProperty(name = "spring.cloud.service-registry.auto-registration.enabled",
+            matchIfMissing = true)
+    static class AutoRegistrationConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        StellMapAutoRegistration stellMapAutoRegistration(StellMapRegistry registry, StellMapProperties properties,
+                Environment environment) {
+            StellMapRegistrationFactory factory = new StellMapRegistrationFactory(properties,
+                    environment.getProperty("spring.application.name"));
+            return new StellMapAutoRegistration(registry, factory, properties.effectiveHeartbeatInterval(),
+                    properties.getRequestTimeout().plus(properties.getConnectTimeout()));
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(WebServerInitializedEvent.class)
+        static class WebServerPortConfiguration {
+
+            @Bean
+            static ApplicationListener<WebServerInitializedEvent> stellMapWebServerPortListener(
+                    ObjectProvider<StellMapAutoRegistration> registration) {
+                return new WebServerPortListener(registration);
+            }
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class })
+    @ConditionalOnEnabledHealthIndicator("stellmap")
+    static class HealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "stellmapHealthIndicator")
+        StellMapHealthIndicator stellmapHealthIndicator(StellMapRegistry registry,
+                ObjectProvider<StellMapAutoRegistration> registration) {
+            return new StellMapHealthIndicator(registry, registration.getIfAvailable());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ MeterRegistry.class, MeterBinder.class })
+    static class MetricsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "stellMapMeterBinder")
+        StellMapMeterBinder stellMapMeterBinder(StellMapRegistry registry,
+                ObjectProvider<StellMapAutoRegistration> registration) {
+            return new StellMapMeterBinder(registry, registration.getIfAvailable());
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.iotspring.streamsea.autoconfigure;
+
+import io.micrometer.core.instrument.binder.MeterBinder;
+import reactor.netty.http.client.HttpClient;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.streamsea.StreamSeaClientSettings;
+import dev.iotspring.streamsea.StreamSeaConnection;
+import dev.iotspring.streamsea.StreamSeaListenerAnnotationBeanPostProcessor;
+import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
+import dev.iotspring.streamsea.StreamSeaTemplate;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * stream-sea: a {@link StreamSeaTemplate} for publishing, schemas and subscriptions, the shared WebSocket
+ * connection (a SmartLifecycle in the connection phase), {@code @StreamSeaListener} support, health and meters.
+ * Active with {@code iot.stream-sea.enabled=true}.
+ */
+@AutoConfiguration(after = IotCoreAutoConfiguration.class,
+        afterName = { "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
+                "org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration",
+                "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration" })
+@ConditionalOnClass({ WebClient.class, HttpClient.class, JsonMapper.class })
+@ConditionalOnBooleanProperty("iot.stream-sea.enabled")
+@EnableConfigurationProperties(StreamSeaProperties.class)
+public final class StreamSeaAutoConfiguration {
+
+    StreamSeaAutoConfiguration() {
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StreamSeaClientSettings streamSeaClientSettings(StreamSeaProperties properties,
+            ObjectProvider<SslBundles> sslBundles) {
+        return StreamSeaSettingsFactory.create(properties, sslBundles.getIfAvailable());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StreamSeaConnection streamSeaConnection(StreamSeaClientSettings settings, ObjectProvider<JsonMapper> jsonMapper) {
+        return new StreamSeaConnection(settings, jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StreamSeaTemplate streamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection,
+            ObjectProvider<JsonMapper> jsonMapper, ObjectProvider<WebClient.Builder> webClientBuilder) {
+        return new StreamSeaTemplate(settings, connection, jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
+                webClientBuilder.getIfAvailable(WebClient::builder));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    static StreamSeaListenerAnnotationBeanPostProcessor streamSeaListenerAnnotationBeanPostProcessor() {
+        return new StreamSeaListenerAnnotationBeanPostProcessor();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StreamSeaListenerEndpointRegistry streamSeaListenerEndpointRegistry(StreamSeaTemplate template) {
+        return new StreamSeaListenerEndpointRegistry(template);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    @ConditionalOnEnabledHealthIndicator("stream-sea")
+    static class StreamSeaHealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "streamSeaHealthIndicator")
+        StreamSeaHealthIndicator streamSeaHealthIndicator(StreamSeaTemplate template) {
+            return new StreamSeaHealthIndicator(template);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterBinder.class)
+    static class StreamSeaMetricsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        StreamSeaMetrics streamSeaMetrics(StreamSeaTemplate template,
+                ObjectProvider<StreamSeaListenerEndpointRegistry> listeners) {
+            return new StreamSeaMetrics(template, listeners.getIfAvailable());
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package dev.iotspring.streamsea.autoconfigure;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Connection to a stream-sea server: its HTTP API for publishing and schemas, and the WebSocket all
+ * subscriptions share.
+ */
+@ConfigurationProperties("iot.stream-sea")
+public class StreamSeaProperties {
+
+    /**
+     * Whether to create the StreamSeaTemplate and connect.
+     */
+    private boolean enabled;
+
+    /**
+     * Host name of the stream-sea server.
+     */
+    private @Nullable String remoteHost;
+
+    /**
+     * Port of the stream-sea server. Defaults to 443 when secure, 80 otherwise.
+     */
+    private @Nullable Integer remotePort;
+
+    /**
+     * Use https and wss. Turn off only for a server on a trusted network or a local emulator.
+     */
+    private boolean secure = true;
+
+    /**
+     * Client id, for HTTP Basic auth and WebSocket authentication.
+     */
+    private @Nullable String clientId;
+
+    /**
+     * Client secret. Required for the HTTP API (publish, schemas); the WebSocket uses it unless a JWT is
+     * configured.
+     */
+    private @Nullable String clientSecret;
+
+    /**
+     * Authenticate the WebSocket with a JWT instead of the client secret.
+     */
+    private final Jwt jwt = new Jwt();
+
+    /**
+     * Reconnect delays of the WebSocket.
+     */
+    private final Reconnect reconnect = new Reconnect();
+
+    /**
+     * Largest WebSocket message accepted (deliveries larger than this close the connection).
+     */
+    private DataSize maxFrameSize = DataSize.ofMegabytes(10);
+
+    /**
+     * TCP connect timeout, for HTTP calls and the WebSocket.
+     */
+    private Duration connectTimeout = Duration.ofSeconds(5);
+
+    /**
+     * Time an HTTP call waits for the server's answer.
+     */
+    private Duration responseTimeout = Duration.ofSeconds(10);
+
+    /**
+     * Time the server gets to answer the WebSocket authenticate frame before the client reconnects.
+     */
+    private Duration authTimeout = Duration.ofSeconds(10);
+
+    /**
+     * Reconnect when no frame, pings included, arrived for this long (the server pings every 30s). Zero
+     * disables the watchdog.
+     */
+    private Duration idleTimeout = Duration.ofSeconds(75);
+
+    /**
+     * Gzip HTTP request bodies (Content-Encoding: gzip).
+     */
+    private boolean compressRequests;
+
+    /**
+     * TLS settings.
+     */
+    private final Ssl ssl = new Ssl();
+
+    public boolean isEnabled() {
+        return this.enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public @Nullable String getRemoteHost() {
+        return this.remoteHost;
+    }
+
+    public void setRemoteHost(@Nullable String remoteHost) {
+        this.remoteHost = remoteHost;
+    }
+
+    public @Nullable Integer getRemotePort() {
+        return this.remotePort;
+    }
+
+    public void setRemotePort(@Nullable Integer remotePort) {
+        this.remotePort = remotePort;
+    }
+
+    public boolean isSecure() {
+        return this.secure;
+    }
+
+    public void setSecure(boolean secure) {
+        this.secure = secure;
+    }
+
+    public @Nullable String getClientId() {
+        return this.clientId;
+    }
+
+    public void setClientId(@Nullable String clientId) {
+        this.clientId = clientId;
+    }
+
+    public @Nullable String getClientSecret() {
+        return this.clientSecret;
+    }
+
+    public void setClientSecret(@Nullable String clientSecret) {
+        this.clientSecret = clientSecret;
+    }
+
+    public Jwt getJwt() {
+        return this.jwt;
+    }
+
+    public Reconnect getReconnect() {
+        return this.reconnect;
+    }
+
+    public DataSize getMaxFrameSize() {
+        return this.maxFrameSize;
+    }
+
+    public void setMaxFrameSize(DataSize maxFrameSize) {
+        this.maxFrameSize = maxFrameSize;
+    }
+
+    public Duration getConnectTimeout() {
+        return this.connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public Duration getResponseTimeout() {
+        return this.responseTimeout;
+    }
+
+    public void setResponseTimeout(Duration responseTimeout) {
+        this.responseTimeout = responseTimeout;
+    }
+
+    public Duration getAuthTimeout() {
+        return this.authTimeout;
+    }
+
+    public void setAuthTimeout(Duration authTimeout) {
+        this.authTimeout = authTimeout;
+    }
+
+    public Duration getIdleTimeout() {
+        return this.idleTimeout;
+    }
+
+    public void setIdleTimeout(Duration idleTimeout) {
+        this.idleTimeout = idleTimeout;
+    }
+
+    public boolean isCompressRequests() {
+        return this.compressRequests;
+    }
+
+    public void setCompressRequests(boolean compressRequests) {
+        this.compressRequests = compressRequests;
+    }
+
+    public Ssl getSsl() {
+        return this.ssl;
+    }
+
+    @Override
+    public String toString() {
+        return "StreamSeaProperties[enabled=" + this.enabled + ", remoteHost=" + this.remoteHost + ", remotePort="
+                + this.remotePort + ", secure=" + this.secure + ", clientId=" + this.clientId + ", clientSecret="
+                + mask(this.clientSecret) + ", jwt=" + this.jwt + ", maxFrameSize=" + this.maxFrameSize
+                + ", ssl.bundle=" + this.ssl.bundle + "]";
+    }
+
+    static String mask(@Nullable String secret) {
+        return (secret == null || secret.isEmpty()) ? "<none>" : "******";
+    }
+
+    public static class Jwt {
+
+        /**
+         * A ready-made JWT for the WebSocket, used as is on every connect (it stops working when it expires).
+         * Exclusive with private-key.
+         */
+        private @Nullable String token;
+
+        /**
+         * PEM RSA private key (PKCS#8 "BEGIN PRIVATE KEY" or PKCS#1 "BEGIN RSA PRIVATE KEY") to mint a fresh
+         * RS512 token before every connect. Its public key must be registered with the server.
+         */
+        private @Nullable String privateKey;
+
+        /**
+         * Lifetime of a minted token (its exp claim); the server closes the connection when it passes and the
+         * client reconnects with a fresh token.
+         */
+        private Duration ttl = Duration.ofMinutes(10);
+
+        /**
+         * The mustFanout claim of minted tokens: every subscription of the bearer gets all messages.
+         */
+        private boolean mustFanout;
+
+        public @Nullable String getToken() {
+            return this.token;
+        }
+
+        public void setToken(@Nullable String token) {
+            this.token = token;
+        }
+
+        public @Nullable String getPrivateKey() {
+            return this.privateKey;
+        }
+
+        public void setPrivateKey(@Nullable String privateKey) {
+            this.privateKey = privateKey;
+        }
+
+        public Duration getTtl() {
+            return this.ttl;
+        }
+
+        public void setTtl(Duration ttl) {
+            this.ttl = ttl;
+        }
+
+        public boolean isMustFanout() {
+            return this.mustFanout;
+        }
+
+        public void setMustFanout(boolean mustFanout) {
+            this.mustFanout = mustFanout;
+        }
+
+        @Override
+        public String toString() {
+            return "Jwt[token=" + mask(this.token) + ", privateKey=" + mask(this.privateKey) + ", ttl=" + this.ttl
+                    + ", mustFanout=" + this.mustFanout + "]";
+        }
+    }
+
+    public static class Reconnect {
+
+        /**
+         * Delay before the first reconnect after the WebSocket dropped or failed to connect.
+         */
+        private Duration initialDelay = Duration.ofSeconds(1);
+
+        /**
+         * The delay doubles per failed attempt up to this; it starts over once authenticated.
+         */
+        private Duration maxDelay = Duration.ofSeconds(30);
+
+        public Duration getInitialDelay() {
+            return this.initialDelay;
+        }
+
+        public void setInitialDelay(Duration initialDelay) {
+            this.initialDelay = initialDelay;
+        }
+
+        public Duration getMaxDelay() {
+            return this.maxDelay;
+        }
+
+        public void setMaxDelay(Duration maxDelay) {
+            this.maxDelay = maxDelay;
+        }
+    }
+
+    public static class Ssl {
+
+        /**
+         * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) with the trust material (and client key) for
+         * https/wss. The default is the JVM trust store.
+         */
+        private @Nullable String bundle;
+
+        public @Nullable String getBundle() {
+            return this.bundle;
+        }
+
+        public void setBundle(@Nullable String bundle) {
+            this.bundle = bundle;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.iotspring.streamsea.autoconfigure;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.config.PropertyChecks;
+import dev.iotspring.streamsea.StreamSeaClientSettings;
+import dev.iotspring.streamsea.StreamSeaJwtSigner;
+import dev.iotspring.streamsea.StreamSeaTokenSource;
+
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+
+/** Validates {@code iot.stream-sea.*} and turns it into {@link StreamSeaClientSettings}. */
+final class StreamSeaSettingsFactory {
+
+    static final String PREFIX = "iot.stream-sea.";
+
+    static final String EXAMPLE = """
+            iot:
+              stream-sea:
+                enabled: true
+                remote-host: streams.example.com
+                client-id: my-service
+                client-secret: ${STREAM_SEA_CLIENT_SECRET}""";
+
+    private static final String JWT_EXAMPLE = """
+            iot:
+              stream-sea:
+                enabled: true
+                remote-host: streams.example.com
+                client-id: my-service
+                jwt:
+                  private-key: ${STREAM_SEA_JWT_PRIVATE_KEY}   # PEM, PKCS#8 or PKCS#1
+                  ttl: 10m""";
+
+    private StreamSeaSettingsFactory() {
+    }
+
+    static StreamSeaClientSettings create(StreamSeaProperties properties, @Nullable SslBundles sslBundles) {
+        String host = PropertyChecks.requireText(properties.getRemoteHost(), PREFIX + "remote-host", EXAMPLE);
+        String clientId = PropertyChecks.requireText(properties.getClientId(), PREFIX + "client-id", EXAMPLE);
+        Integer port = properties.getRemotePort();
+        PropertyChecks.requireState(port == null || (port >= 1 && port <= 65535), PREFIX + "remote-port",
+                "must be between 1 and 65535", EXAMPLE);
+        StreamSeaProperties.Jwt jwt = properties.getJwt();
+        boolean hasToken = StringUtils.hasText(jwt.getToken());
+        boolean hasKey = StringUtils.hasText(jwt.getPrivateKey());
+        PropertyChecks.requireState(!(hasToken && hasKey), PREFIX + "jwt.private-key",
+                "set either jwt.token or jwt.private-key, not both", JWT_EXAMPLE);
+        if (!hasToken && !hasKey) {
+            PropertyChecks.requireText(properties.getClientSecret(), PREFIX + "client-secret", EXAMPLE);
+        }
+        positive(properties.getReconnect().getInitialDelay(), "reconnect.initial-delay");
+        positive(properties.getReconnect().getMaxDelay(), "reconnect.max-delay");
+        PropertyChecks.requireState(
+                properties.getReconnect().getMaxDelay().compareTo(properties.getReconnect().getInitialDelay()) >= 0,
+                PREFIX + "reconnect.max-delay", "must not be shorter than reconnect.initial-delay", EXAMPLE);
+        positive(properties.getConnectTimeout(), "connect-timeout");
+        positive(properties.getResponseTimeout(), "response-timeout");
+        positive(properties.getAuthTimeout(), "auth-timeout");
+        PropertyChecks.requireState(!properties.getIdleTimeout().isNegative(), PREFIX + "idle-timeout",
+                "must not be negative (0 disables it)", EXAMPLE);
+        long frame = properties.getMaxFrameSize().toBytes();
+        PropertyChecks.requireState(frame >= 65536 && frame <= Integer.MAX_VALUE, PREFIX + "max-frame-size",
+                "must be between 64KB and 2GB", EXAMPLE);
+
+        StreamSeaTokenSource tokens = null;
+        if (hasToken) {
+            tokens = StreamSeaTokenSource.fixed(jwt.getToken().trim());
+        }
+        else if (hasKey) {
+            positive(jwt.getTtl(), "jwt.ttl");
+            tokens = signer(jwt);
+        }
+        return StreamSeaClientSettings.builder(host.trim(), clientId.trim())
+            .port(port)
+            .secure(properties.isSecure())
+            .clientSecret(StringUtils.hasText(properties.getClientSecret()) ? properties.getClientSecret() : null)
+            .tokenSource(tokens)
+            .connectTimeout(properties.getConnectTimeout())
+            .responseTimeout(properties.getResponseTimeout())
+            .authTimeout(properties.getAuthTimeout())
+            .idleTimeout(properties.getIdleTimeout())
+            .reconnect(properties.getReconnect().getInitialDelay(), properties.getReconnect().getMaxDelay())
+            .maxFrameSize((int) frame)
+            .compressRequests(properties.isCompressRequests())
+            .sslBundle(sslBundle(properties.getSsl().getBundle(), sslBundles))
+            .build();
+    }
+
+    private static StreamSeaTokenSource signer(StreamSeaProperties.Jwt jwt) {
+        if (!ClassUtils.isPresent("org.bouncycastle.openssl.PEMParser", StreamSeaSettingsFactory.class.getClassLoader())) {
+            throw new IotConfigurationException(PREFIX + "jwt.private-key",
+                    "reading a PEM key needs org.bouncycastle:bcpkix-jdk18on on the classpath", JWT_EXAMPLE);
+        }
+        try {
+            return StreamSeaJwtSigner.fromPem(jwt.getPrivateKey(), jwt.getTtl(), jwt.isMustFanout());
+        }
+        catch (IllegalArgumentException ex) {
+            // The message names the problem, never the key material.
+            throw new IotConfigurationException(PREFIX + "jwt.private-key", ex.getMessage(), JWT_EXAMPLE);
+        }
+    }
+
+    private static @Nullable SslBundle sslBundle(@Nullable String name, @Nullable SslBundles bundles) {
+        if (!StringUtils.hasText(name)) {
+            return null;
+        }
+        String example = """
+                spring:
+                  ssl:
+                    bundle:
+                      pem:
+                        stream-sea:
+                          truststore:
+                            certificate: classpath:stream-sea-ca.pem
+                iot:
+                  stream-sea:
+                    ssl:
+                      bundle: stream-sea""";
+        if (bundles == null) {
+            throw new IotConfigurationException(PREFIX + "ssl.bundle", "no SSL bundles are configured", example);
+        }
+        try {
+            return bundles.getBundle(name);
+        }
+        catch (NoSuchSslBundleException ex) {
+            throw new IotConfigurationException(PREFIX + "ssl.bundle", "there is no SSL bundle named '" + name + "'",
+                    example);
+        }
+    }
+
+    private static void positive(Duration value, String property) {
+        PropertyChecks.requireState(value != null && !value.isNegative() && !value.isZero(), PREFIX + property,
+                "must be a positive duration", EXAMPLE);
+    }
+}

@@ -1,0 +1,290 @@
+package dev.iotspring.stellmap.autoconfigure;
+
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+import dev.iotspring.core.lifecycle.IotLifecyclePhases;
+import dev.iotspring.stellmap.StellMapAutoRegistration;
+import dev.iotspring.test.stellmap.RecordedRequest;
+import dev.iotspring.test.stellmap.StellMapEmulator;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.cloud.client.loadbalancer.LoadBalanced;
+import org.springframework.cloud.client.discovery.event.HeartbeatEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A real application with a reactive web server on a random port registering itself in the emulator: body,
+ * cadence, re-registration, shutdown order, health, meters, and {@code lb://} through the discovery client.
+ */
+class StellMapAutoRegistrationIntegrationTests {
+
+    private static final String REGISTER = "/api/v1/registry/register";
+
+    private static final String HEARTBEAT = "/api/v1/registry/heartbeat";
+
+    private static final String DEREGISTER = "/api/v1/registry/deregister";
+
+    private static final String SERVICE = "acme.retail.cart.cart-svc.api";
+
+    static StellMapEmulator stellmap;
+
+    private ConfigurableApplicationContext context;
+
+    @BeforeAll
+    static void startEmulator() {
+        stellmap = StellMapEmulator.builder().cleanupInterval(Duration.ofMillis(200)).start();
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        stellmap.close();
+    }
+
+    @BeforeEach
+    void clear() {
+        stellmap.clearRequests();
+        stellmap.onRequest(null);
+    }
+
+    @AfterEach
+    void closeContext() {
+        if (this.context != null) {
+            this.context.close();
+        }
+    }
+
+    private ConfigurableApplicationContext start(String... extra) {
+        List<String> properties = new ArrayList<>(List.of("server.port=0", "spring.application.name=cart-svc",
+                "iot.stellmap.enabled=true", "iot.stellmap.server-url=" + stellmap.url(),
+                "iot.stellmap.namespace=staging", "iot.stellmap.organization=acme",
+                "iot.stellmap.business-domain=retail", "iot.stellmap.capability-domain=cart",
+                "iot.stellmap.application=cart-svc", "iot.stellmap.role=api", "iot.stellmap.host=127.0.0.1",
+                "iot.stellmap.lease-ttl=3s", "iot.stellmap.zone=eu-1a", "iot.stellmap.labels.lane=blue",
+                "spring.main.banner-mode=off", "spring.reactor.netty.shutdown-quiet-period=0s"));
+        properties.addAll(List.of(extra));
+        this.context = new SpringApplicationBuilder(App.class).web(WebApplicationType.REACTIVE)
+            .properties(properties.toArray(String[]::new)).run();
+        return this.context;
+    }
+
+    private int port() {
+        return Integer.parseInt(this.context.getEnvironment().getProperty("local.server.port"));
+    }
+
+    @Test
+    void registersWithTheWebServersPortHeartbeatsAtAThirdOfTheTtlAndIsDiscoverable() {
+        start();
+        int port = port();
+        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.requests(HEARTBEAT).size() >= 3);
+
+        RecordedRequest register = stellmap.requests(REGISTER).get(0);
+        assertThat(register.bodyKeys()).containsExactly("namespace", "service", "instanceId", "zone", "labels",
+                "endpoints", "leaseTtlSeconds");
+        assertThat(register.json().get("service").asString()).isEqualTo(SERVICE);
+        assertThat(register.json().get("instanceId").asString()).isEqualTo("cart-svc-127.0.0.1-" + port);
+        assertThat(register.json().get("leaseTtlSeconds").asLong()).isEqualTo(3);
+        assertThat(register.json().get("endpoints").get(0).get("port").asInt()).isEqualTo(port);
+        assertThat(stellmap.instance("staging", SERVICE, "cart-svc-127.0.0.1-" + port)).isPresent();
+
+        List<Instant> beats = new ArrayList<>();
+        stellmap.requests(HEARTBEAT).forEach((r) -> beats.add(r.receivedAt()));
+        assertThat(Duration.between(register.receivedAt(), beats.get(0))).isLessThan(Duration.ofMillis(1800));
+        for (int i = 1; i < beats.size(); i++) {
+            // Never a gap close to the TTL (3 s), even on a busy machine.
+            assertThat(Duration.between(beats.get(i - 1), beats.get(i))).isLessThan(Duration.ofMillis(2000));
+        }
+        // A fixed rate of ttl/3 (1 s) on average.
+        Duration average = Duration.between(beats.get(0), beats.get(beats.size() - 1)).dividedBy(beats.size() - 1);
+        assertThat(average).isBetween(Duration.ofMillis(800), Duration.ofMillis(1400));
+        assertThat(stellmap.requests(HEARTBEAT).get(0).bodyKeys()).containsExactly("namespace", "service",
+                "instanceId", "leaseTtlSeconds");
+
+        Health health = this.context.getBean(StellMapHealthIndicator.class).health();
+        assertThat(health.getStatus()).isEqualTo(Status.UP);
+        assertThat(health.getDetails()).containsEntry("registered", true).containsEntry("serverReachable", true)
+            .containsKeys("lastHeartbeat", "leaseRemaining").containsEntry("service", SERVICE);
+        MeterRegistry meters = this.context.getBean(MeterRegistry.class);
+        assertThat(meters.get("iot.heartbeats").tag("platform", "stellmap").tag("outcome", "success").functionCounter()
+            .count()).isGreaterThanOrEqualTo(3);
+
+        // lb://<service> through Spring Cloud LoadBalancer, the StellMap ReactiveDiscoveryClient and its cache.
+        WebClient client = this.context.getBean("loadBalanced", WebClient.Builder.class).build();
+        String answer = client.get().uri("lb://" + SERVICE + "/hello").retrieve().bodyToMono(String.class)
+            .block(Duration.ofSeconds(5));
+        assertThat(answer).isEqualTo("hello from cart-svc");
+        org.springframework.cloud.client.discovery.DiscoveryClient discovery = this.context
+            .getBean(org.springframework.cloud.client.discovery.DiscoveryClient.class);
+        assertThat(discovery.getServices()).contains(SERVICE);
+        assertThat(discovery.getInstances(SERVICE)).singleElement().satisfies((instance) -> {
+            assertThat(instance.getPort()).isEqualTo(port());
+            assertThat(instance.getMetadata()).containsEntry("zone", "eu-1a").containsEntry("lane", "blue");
+        });
+        // The cache change was announced to Spring Cloud listeners (e.g. Gateway's route locator).
+        await().atMost(Duration.ofSeconds(3)).until(() -> !this.context.getBean(HeartbeatRecorder.class).revisions.isEmpty());
+    }
+
+    @Test
+    void registersAgainAfterTheServerForgotItAndDeregistersBeforeTheWebServerStops() throws Exception {
+        start();
+        int port = port();
+        String id = "cart-svc-127.0.0.1-" + port;
+        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.instance("staging", SERVICE, id).isPresent());
+        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.requests(HEARTBEAT).size() >= 1);
+
+        stellmap.forget("staging", SERVICE, id);
+        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.requests(REGISTER).size() == 2);
+        int heartbeatsAfter = stellmap.requests(HEARTBEAT).size();
+        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.requests(HEARTBEAT).size() > heartbeatsAfter);
+        assertThat(stellmap.instance("staging", SERVICE, id)).isPresent();
+        StellMapAutoRegistration registration = this.context.getBean(StellMapAutoRegistration.class);
+        assertThat(registration.getReregistrations()).isEqualTo(1);
+        assertThat(this.context.getBean(MeterRegistry.class).get("iot.heartbeats").tag("outcome", "reregistered")
+            .functionCounter().count()).isEqualTo(1);
+
+        HttpClient http = HttpClient.newHttpClient();
+        URI hello = URI.create("http://127.0.0.1:" + port + "/hello");
+        List<Integer> statusAtDeregistration = new CopyOnWriteArrayList<>();
+        stellmap.onRequest((request) -> {
+            if (request.path().equals(DEREGISTER)) {
+                try {
+                    statusAtDeregistration.add(http.send(HttpRequest.newBuilder(hello).build(),
+                            HttpResponse.BodyHandlers.ofString()).statusCode());
+                }
+                catch (Exception ex) {
+                    statusAtDeregistration.add(-1);
+                }
+            }
+        });
+        DrainProbe probe = this.context.getBean(DrainProbe.class);
+
+        this.context.close();
+
+        assertThat(statusAtDeregistration).containsExactly(200);
+        assertThat(probe.deregistrationsSeenAtDrain.get()).isEqualTo(1);
+        assertThat(stellmap.instance("staging", SERVICE, id)).isEmpty();
+        assertThat(stellmap.requests(DEREGISTER).get(0).bodyKeys()).containsExactly("namespace", "service",
+                "instanceId");
+        // And the web server is gone afterwards: the order is proven, not just the deregistration.
+        org.assertj.core.api.Assertions.assertThatExceptionOfType(ConnectException.class)
+            .isThrownBy(() -> http.send(HttpRequest.newBuilder(hello).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    @Test
+    void anApplicationWithoutWebServerRegistersWhenReadyAndRetriesWhileTheRegistryFails() {
+        stellmap.failNextWrites(1);
+        List<String> properties = List.of("spring.application.name=batch", "iot.stellmap.enabled=true",
+                "iot.stellmap.server-url=" + stellmap.url(), "iot.stellmap.namespace=staging",
+                "iot.stellmap.host=10.9.8.7", "iot.stellmap.port=9000", "iot.stellmap.lease-ttl=3s",
+                "spring.main.banner-mode=off");
+        // The start does not wait for StellMap: the first registration fails and is retried a heartbeat later.
+        this.context = new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+            .properties(properties.toArray(String[]::new)).run();
+        await().atMost(Duration.ofSeconds(5))
+            .until(() -> stellmap.instance("staging", "batch", "batch-10.9.8.7-9000").isPresent());
+        assertThat(stellmap.requests(REGISTER)).hasSize(2);
+        assertThat(stellmap.instance("staging", "batch", "batch-10.9.8.7-9000").get().endpoints().get(0).port())
+            .isEqualTo(9000);
+        Health health = this.context.getBean(StellMapHealthIndicator.class).health();
+        assertThat(health.getDetails()).containsEntry("registered", true).doesNotContainKey("lastError");
+    }
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class App {
+
+        @Bean
+        RouterFunction<ServerResponse> hello() {
+            return RouterFunctions.route().GET("/hello", (request) -> ServerResponse.ok()
+                .body(Mono.just("hello from cart-svc"), String.class)).build();
+        }
+
+        @Bean
+        @LoadBalanced
+        WebClient.Builder loadBalanced() {
+            return WebClient.builder();
+        }
+
+        @Bean
+        DrainProbe drainProbe() {
+            return new DrainProbe();
+        }
+
+        @Bean
+        HeartbeatRecorder heartbeatRecorder() {
+            return new HeartbeatRecorder();
+        }
+    }
+
+    static class HeartbeatRecorder implements ApplicationListener<HeartbeatEvent> {
+
+        final List<Object> revisions = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onApplicationEvent(HeartbeatEvent event) {
+            this.revisions.add(event.getValue());
+        }
+    }
+
+    /** Stands for a queue drainer: records what StellMap had seen when the DELIVERY phase stopped. */
+    static class DrainProbe implements SmartLifecycle {
+
+        final AtomicInteger deregistrationsSeenAtDrain = new AtomicInteger(-1);
+
+        private volatile boolean running;
+
+        @Override
+        public void start() {
+            this.running = true;
+        }
+
+        @Override
+        public void stop() {
+            this.deregistrationsSeenAtDrain.set(stellmap.requests(DEREGISTER).size());
+            this.running = false;
+        }
+
+        @Override
+        public boolean isRunning() {
+            return this.running;
+        }
+
+        @Override
+        public int getPhase() {
+            return IotLifecyclePhases.DELIVERY;
+        }
+    }
+
+}

@@ -1,0 +1,327 @@
+package dev.iotspring.streamsea;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.iotspring.streamsea.Templates.Reading;
+import dev.iotspring.test.streamsea.ConnectionRecord;
+import dev.iotspring.test.streamsea.RecordedFrame;
+import dev.iotspring.test.streamsea.StreamSeaEmulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Compatibility checks 4-8 and 11 of the stream-sea spec over a real WebSocket: handshake and ids, ack
+ * tolerance and routing, authentication failure, reconnect, keep-alive, robustness.
+ */
+class StreamSeaWebSocketProtocolTests {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    static StreamSeaEmulator emulator;
+
+    final Templates templates = new Templates(emulator);
+
+    final List<Disposable> subscriptions = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startEmulator() {
+        emulator = new StreamSeaEmulator().addClient("jail", "svc", "secret").start();
+        StreamSeaTemplate setup = StreamSeaTemplate.create(new Templates(emulator).settings("svc", "secret").build());
+        setup.defineStream(Templates.READINGS);
+        setup.defineStream(SchemaDefinition.builder("alarms", 1).field("seq", FieldType.INTEGER).build());
+        setup.destroy();
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        emulator.close();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        this.subscriptions.forEach(Disposable::dispose);
+        this.templates.close();
+        emulator.delayAuthenticationAnswers(Duration.ZERO);
+        emulator.answerAction("subscription");
+        emulator.authFailureCloseDelay(Duration.ofMillis(200));
+        emulator.refuseNextAuthentications(0);
+        emulator.pingInterval(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void authenticatesFirstAndSubscribesOnlyAfterTheAnswer() {
+        emulator.delayAuthenticationAnswers(Duration.ofMillis(300));
+        StreamSeaTemplate template = this.templates
+            .track(StreamSeaTemplate.create(this.templates.settings("svc", "secret").build()));
+        UUID group = UUID.randomUUID();
+        // Subscribed before the connection exists: queued, flushed after the auth answer.
+        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe());
+        this.subscriptions.add(template.subscribe("alarms", group, JsonNode.class).subscribe());
+        template.start();
+        ConnectionRecord connection = awaitAuthenticated(template);
+        this.subscriptions.add(template.subscribeFanout("readings", JsonNode.class).subscribe());
+        List<JsonNode> frames = awaitFrames(connection.id(), 4);
+
+        assertThat(emulator.inboundFrames(connection.id()).get(0).text()).isEqualTo(
+                "{\"id\":1,\"action\":\"authenticate\",\"payload\":{\"type\":\"basic\",\"clientId\":\"svc\",\"clientSecret\":\"secret\"}}");
+        assertThat(frames).extracting((f) -> f.get("id").asInt()).containsExactly(1, 2, 3, 4);
+        assertThat(frames.subList(1, 4)).allSatisfy((f) -> assertThat(f.get("action").asString()).isEqualTo("subscribe"));
+        assertThat(frames.get(1).get("payload").asString()).isEqualTo("readings");
+        assertThat(frames.get(1).has("groupId")).as("groupId left out, not null").isFalse();
+        assertThat(frames.get(2).get("groupId").asString()).isEqualTo(group.toString());
+        assertThat(frames.get(3).get("groupId").asString()).matches("[0-9a-f-]{36}");
+        ConnectionRecord answered = record(connection.id());
+        assertThat(emulator.inboundFrames(connection.id()).subList(1, 4))
+            .allSatisfy((f) -> assertThat(f.receivedAt()).isAfterOrEqualTo(answered.authAnswerSentAt()));
+        assertThat(emulator.protocolViolations()).isEmpty();
+    }
+
+    @Test
+    void acceptsSubscribeAsAnswerActionAndRoutesById() {
+        emulator.answerAction("subscribe");
+        StreamSeaTemplate template = this.templates.start("svc", "secret");
+        List<Reading> readings = new CopyOnWriteArrayList<>();
+        List<JsonNode> alarms = new CopyOnWriteArrayList<>();
+        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        this.subscriptions.add(template.subscribe("alarms", JsonNode.class).subscribe(alarms::add));
+        awaitFrames(awaitAuthenticated(template).id(), 3);
+        awaitAcked();
+
+        for (int i = 0; i < 5; i++) {
+            template.publish("readings", new Reading(i, "r", "t")).join();
+            template.publish("alarms", Map.of("seq", 100 + i)).join();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> readings.size() == 5 && alarms.size() == 5);
+        assertThat(readings).extracting(Reading::seq).containsExactly(0, 1, 2, 3, 4);
+        assertThat(alarms).containsExactlyElementsOf(
+                IntStream.range(100, 105).mapToObj((i) -> JSON.readTree("{\"seq\":" + i + "}")).toList());
+    }
+
+    @Test
+    void aRefusedSubscriptionIsReportedAndTheOthersKeepFlowing() {
+        emulator.forbidSubscriptions("alarms");
+        try {
+            StreamSeaTemplate template = this.templates.start("svc", "secret");
+            List<StreamSeaException> errors = new CopyOnWriteArrayList<>();
+            this.subscriptions.add(template.connectionErrors().subscribe(errors::add));
+            List<Reading> readings = new CopyOnWriteArrayList<>();
+            this.subscriptions.add(template.subscribe("alarms", JsonNode.class).subscribe());
+            this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !errors.isEmpty());
+            assertThat(errors.get(0)).hasMessageContaining("'alarms'").hasMessageContaining("forbidden");
+            awaitAcked();
+            template.publish("readings", new Reading(1, "a", "b")).join();
+            await().atMost(Duration.ofSeconds(5)).until(() -> readings.size() == 1);
+            assertThat(template.connectionState().connected()).isTrue();
+        }
+        finally {
+            emulator.allowSubscriptions("alarms");
+        }
+    }
+
+    @Test
+    void anArrayPayloadIsDeliveredAsOneMessagePerElement() {
+        StreamSeaTemplate template = this.templates.start("svc", "secret");
+        List<Reading> readings = new CopyOnWriteArrayList<>();
+        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        awaitFrames(awaitAuthenticated(template).id(), 2);
+        awaitAcked();
+        template.publish("readings", List.of(new Reading(1, "a", "x"), new Reading(2, "a", "y"))).join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> readings.size() == 2);
+        assertThat(readings).extracting(Reading::seq).containsExactly(1, 2);
+    }
+
+    @Test
+    void refusedAuthenticationClosesTheSocketReportsATypedErrorAndBacksOff() {
+        emulator.authFailureCloseDelay(Duration.ofSeconds(10));
+        int before = emulator.connections().size();
+        StreamSeaTemplate template = StreamSeaTemplate.create(this.templates.settings("svc", "wrong")
+            .reconnect(Duration.ofMillis(300), Duration.ofSeconds(1))
+            .build());
+        List<StreamSeaException> errors = new CopyOnWriteArrayList<>();
+        this.subscriptions.add(template.connectionErrors().subscribe(errors::add));
+        List<Reading> readings = new CopyOnWriteArrayList<>();
+        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        template.start();
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> !errors.isEmpty());
+            assertThat(errors.get(0)).isInstanceOfSatisfying(StreamSeaAuthenticationException.class,
+                    (ex) -> assertThat(ex.getServerMessage()).isEqualTo("Invalid credentials"));
+            assertThat(template.connectionState().lastError()).isInstanceOf(StreamSeaAuthenticationException.class);
+
+            // Backoff, not a hot loop: over 2 s at most a handful of attempts (delays 300, 600, 1000 ms).
+            await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+            List<ConnectionRecord> attempts = emulator.connections().subList(before, emulator.connections().size());
+            assertThat(attempts).hasSizeBetween(2, 5);
+            for (ConnectionRecord attempt : attempts) {
+                if (attempt.isOpen()) {
+                    continue;
+                }
+                // The client closed the socket itself (the emulator would wait 10 s) and sent nothing after.
+                assertThat(attempt.closedByClient()).isTrue();
+                assertThat(Duration.between(attempt.authAnswerSentAt(), attempt.closedAt()))
+                    .isLessThan(Duration.ofSeconds(1));
+                assertThat(emulator.inboundFrames(attempt.id())).hasSize(1);
+            }
+        }
+        finally {
+            template.destroy();
+        }
+    }
+
+    @Test
+    void refusedAuthenticationsAreRetriedAndSubscriptionsSurvive() {
+        emulator.refuseNextAuthentications(2);
+        StreamSeaTemplate template = this.templates.start("svc", "secret");
+        List<Reading> readings = new CopyOnWriteArrayList<>();
+        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        awaitFrames(awaitAuthenticated(template).id(), 2);
+        awaitAcked();
+        template.publish("readings", new Reading(1, "a", "b")).join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> readings.size() == 1);
+        assertThat(template.connectionState().lastError()).isNull();
+        assertThat(template.connectionState().reconnects()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void reconnectsWithFreshIdsAndResubscribesEverything() {
+        StreamSeaTemplate template = this.templates.start("svc", "secret",
+                (s) -> s.reconnect(Duration.ofMillis(500), Duration.ofSeconds(1)));
+        UUID group = UUID.randomUUID();
+        List<Reading> byDefault = new CopyOnWriteArrayList<>();
+        List<Reading> byGroup = new CopyOnWriteArrayList<>();
+        List<Reading> byFanout = new CopyOnWriteArrayList<>();
+        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(byDefault::add));
+        this.subscriptions.add(template.subscribe("readings", group, Reading.class).subscribe(byGroup::add));
+        this.subscriptions.add(template.subscribeFanout("readings", Reading.class).subscribe(byFanout::add));
+        ConnectionRecord first = awaitAuthenticated(template);
+        List<JsonNode> firstFrames = awaitFrames(first.id(), 4);
+        awaitAcked();
+        publish(template, 0, 5);
+        await().atMost(Duration.ofSeconds(5))
+            .until(() -> byDefault.size() == 5 && byGroup.size() == 5 && byFanout.size() == 5);
+
+        emulator.dropAllConnections();
+        // While waiting to reconnect the state says so.
+        await().pollInterval(Duration.ofMillis(20))
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> !template.connectionState().connected());
+        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.connections().stream()
+            .anyMatch((c) -> c.id() > first.id() && c.authenticatedAt() != null));
+        ConnectionRecord second = emulator.connections().stream().filter((c) -> c.id() > first.id()).findFirst().get();
+        List<JsonNode> secondFrames = awaitFrames(second.id(), 4);
+        awaitAcked();
+        assertThat(secondFrames).extracting((f) -> f.get("id").asInt()).containsExactly(1, 2, 3, 4);
+        assertThat(secondFrames.get(0).get("action").asString()).isEqualTo("authenticate");
+        assertThat(groupIds(secondFrames).get(0)).isNull();
+        assertThat(groupIds(secondFrames).get(1)).isEqualTo(group.toString()).isEqualTo(groupIds(firstFrames).get(1));
+        assertThat(groupIds(secondFrames).get(2)).isNotNull().isNotEqualTo(groupIds(firstFrames).get(2));
+        assertThat(template.connectionState().reconnects()).isGreaterThanOrEqualTo(1);
+
+        publish(template, 5, 10);
+        await().atMost(Duration.ofSeconds(5))
+            .until(() -> byDefault.size() >= 10 && byGroup.size() >= 10 && byFanout.size() >= 10);
+        await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+        for (List<Reading> received : List.of(byDefault, byGroup, byFanout)) {
+            assertThat(received).extracting(Reading::seq).containsExactlyElementsOf(IntStream.range(0, 10).boxed().toList());
+        }
+    }
+
+    @Test
+    void answersPingsAndStaysConnectedWhileIdle() {
+        emulator.pingInterval(Duration.ofMillis(100));
+        StreamSeaTemplate template = this.templates.start("svc", "secret",
+                (s) -> s.idleTimeout(Duration.ofMillis(600)));
+        ConnectionRecord connection = awaitAuthenticated(template);
+        // Idle for more than three idle timeouts: the pings keep the watchdog quiet, the pongs the server.
+        await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+        assertThat(record(connection.id()).isOpen()).isTrue();
+        assertThat(record(connection.id()).pongs()).isGreaterThanOrEqualTo(5);
+        assertThat(template.connectionState().reconnects()).isZero();
+        // Only pings arrived after the authentication answer, and they count as signs of life.
+        assertThat(template.connectionState().lastFrameAt()).isAfter(connection.authenticatedAt().plusSeconds(1));
+    }
+
+    @Test
+    void reconnectsWhenTheServerFallsSilent() {
+        // Pings every 30 s: the 500 ms watchdog must replace the silent socket.
+        StreamSeaTemplate template = this.templates.start("svc", "secret",
+                (s) -> s.idleTimeout(Duration.ofMillis(500)));
+        ConnectionRecord connection = awaitAuthenticated(template);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !record(connection.id()).isOpen());
+        assertThat(record(connection.id()).closedByClient()).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> template.connectionState().reconnects() >= 1);
+    }
+
+    @Test
+    void malformedFramesAreSkippedAndLargeFramesArriveIntact() {
+        StreamSeaTemplate template = this.templates.start("svc", "secret");
+        List<Reading> readings = new CopyOnWriteArrayList<>();
+        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        ConnectionRecord connection = awaitAuthenticated(template);
+        awaitFrames(connection.id(), 2);
+        awaitAcked();
+        template.publish("readings", new Reading(1, "a", "before")).join();
+        emulator.injectUnknownIdFrame();
+        emulator.injectFrameWithoutId();
+        emulator.injectNonJsonFrame();
+        String large = "0123456789abcdef".repeat(16 * 1024); // 256 KiB, four times Reactor Netty's default limit
+        template.publish("readings", new Reading(2, "a", large)).join();
+        template.publish("readings", new Reading(3, "a", "after")).join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> readings.size() == 3);
+        assertThat(readings).extracting(Reading::seq).containsExactly(1, 2, 3);
+        assertThat(readings.get(1).text()).isEqualTo(large);
+        assertThat(template.connectionState().malformedFrames()).isEqualTo(3);
+        assertThat(record(connection.id()).isOpen()).isTrue();
+        assertThat(template.connectionState().reconnects()).isZero();
+    }
+
+    private static void publish(StreamSeaTemplate template, int from, int to) {
+        for (int i = from; i < to; i++) {
+            template.publish("readings", new Reading(i, "p", "m")).join();
+        }
+    }
+
+    private static List<String> groupIds(List<JsonNode> frames) {
+        return frames.subList(1, frames.size())
+            .stream()
+            .map((f) -> f.has("groupId") ? f.get("groupId").asString() : null)
+            .toList();
+    }
+
+    static ConnectionRecord awaitAuthenticated(StreamSeaTemplate template) {
+        return new Templates(emulator).awaitAuthenticated(template);
+    }
+
+    static List<JsonNode> awaitFrames(int connectionId, int count) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.inboundFrames(connectionId).size() >= count);
+        return emulator.inboundMessages(connectionId);
+    }
+
+    /** Acks go out before the subscriber joins its group; give the emulator that moment. */
+    static void awaitAcked() {
+        await().pollDelay(Duration.ofMillis(50)).until(() -> true);
+    }
+
+    static ConnectionRecord record(int id) {
+        return emulator.connections().stream().filter((c) -> c.id() == id).findFirst().orElseThrow();
+    }
+
+    static List<RecordedFrame> frames(int id) {
+        return emulator.inboundFrames(id);
+    }
+}

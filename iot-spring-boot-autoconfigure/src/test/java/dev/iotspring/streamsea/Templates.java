@@ -1,0 +1,74 @@
+package dev.iotspring.streamsea;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
+
+import dev.iotspring.test.streamsea.ConnectionRecord;
+import dev.iotspring.test.streamsea.StreamSeaEmulator;
+
+import static org.awaitility.Awaitility.await;
+
+/** Builds templates pointed at an emulator and closes them after each test. */
+final class Templates implements AutoCloseable {
+
+    static final SchemaDefinition READINGS = SchemaDefinition.builder("readings", 1)
+        .field("seq", FieldType.INTEGER)
+        .field("source", FieldType.STRING)
+        .field("text", FieldType.STRING)
+        .build();
+
+    private final StreamSeaEmulator emulator;
+
+    private final List<StreamSeaTemplate> created = new CopyOnWriteArrayList<>();
+
+    Templates(StreamSeaEmulator emulator) {
+        this.emulator = emulator;
+    }
+
+    StreamSeaClientSettings.Builder settings(String clientId, String secret) {
+        return StreamSeaClientSettings.builder(this.emulator.host(), clientId)
+            .port(this.emulator.port())
+            .secure(false)
+            .clientSecret(secret)
+            .reconnect(Duration.ofMillis(100), Duration.ofMillis(400))
+            .authTimeout(Duration.ofSeconds(3))
+            .idleTimeout(Duration.ofSeconds(5));
+    }
+
+    StreamSeaTemplate start(String clientId, String secret) {
+        return start(clientId, secret, UnaryOperator.identity());
+    }
+
+    StreamSeaTemplate start(String clientId, String secret, UnaryOperator<StreamSeaClientSettings.Builder> custom) {
+        StreamSeaTemplate template = StreamSeaTemplate.create(custom.apply(settings(clientId, secret)).build());
+        this.created.add(template);
+        template.start();
+        return template;
+    }
+
+    /** Waits until the template is authenticated; returns the emulator's newest open authenticated socket. */
+    ConnectionRecord awaitAuthenticated(StreamSeaTemplate template) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> template.connectionState().connected());
+        return this.emulator.connections()
+            .stream()
+            .filter((c) -> c.authenticatedAt() != null && c.isOpen())
+            .reduce((a, b) -> b)
+            .orElseThrow();
+    }
+
+    /** Destroys the template after the test. */
+    StreamSeaTemplate track(StreamSeaTemplate template) {
+        this.created.add(template);
+        return template;
+    }
+
+    @Override
+    public void close() {
+        this.created.forEach(StreamSeaTemplate::destroy);
+    }
+
+    record Reading(int seq, String source, String text) {
+    }
+}

@@ -1,0 +1,220 @@
+package dev.iotspring.streamsea.autoconfigure;
+
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.Base64;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.streamsea.StreamSeaClientSettings;
+import dev.iotspring.streamsea.StreamSeaConnection;
+import dev.iotspring.streamsea.StreamSeaJwtSigner;
+import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
+import dev.iotspring.streamsea.StreamSeaTemplate;
+import dev.iotspring.test.streamsea.StreamSeaEmulator;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class StreamSeaAutoConfigurationTests {
+
+    static StreamSeaEmulator emulator;
+
+    final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(IotCoreAutoConfiguration.class, StreamSeaAutoConfiguration.class));
+
+    @BeforeAll
+    static void startEmulator() {
+        emulator = new StreamSeaEmulator().addClient("jail", "svc", "top-secret").start();
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        emulator.close();
+    }
+
+    ApplicationContextRunner active() {
+        return this.runner.withPropertyValues("iot.stream-sea.enabled=true", "iot.stream-sea.remote-host=127.0.0.1",
+                "iot.stream-sea.remote-port=" + emulator.port(), "iot.stream-sea.secure=false",
+                "iot.stream-sea.client-id=svc", "iot.stream-sea.client-secret=top-secret",
+                "iot.stream-sea.reconnect.initial-delay=100ms");
+    }
+
+    @Test
+    void inactiveUnlessEnabled() {
+        this.runner.withPropertyValues("iot.stream-sea.remote-host=127.0.0.1")
+            .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(StreamSeaTemplate.class));
+    }
+
+    @Test
+    void createsTheTemplateConnectsAndReportsHealthAndMeters() {
+        active().run((context) -> {
+            assertThat(context).hasSingleBean(StreamSeaTemplate.class)
+                .hasSingleBean(StreamSeaConnection.class)
+                .hasSingleBean(StreamSeaListenerEndpointRegistry.class)
+                .hasBean("streamSeaHealthIndicator")
+                .hasSingleBean(StreamSeaMetrics.class);
+            StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+            // The connection is a SmartLifecycle: refreshing the context started it.
+            await().atMost(Duration.ofSeconds(5)).until(() -> template.connectionState().connected());
+            Health health = context.getBean(StreamSeaHealthIndicator.class).health();
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("connected", true)
+                .containsEntry("subscriptions", 0)
+                .containsKeys("lastFrameAt", "reconnects");
+            assertThat(health.toString()).doesNotContain("top-secret");
+
+            MeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean(StreamSeaMetrics.class).bindTo(registry);
+            assertThat(registry.get("iot.connection.state").tag("platform", "stream-sea").gauge().value()).isOne();
+            assertThat(registry.get("iot.messages.sent").tag("platform", "stream-sea").functionCounter().count())
+                .isZero();
+            assertThat(registry.find("iot.stream-sea.messages.received").functionCounter()).isNotNull();
+            assertThat(registry.find("iot.stream-sea.reconnects").functionCounter()).isNotNull();
+            assertThat(registry.find("iot.stream-sea.listener.errors").functionCounter()).isNotNull();
+        });
+    }
+
+    @Test
+    void bindsEveryProperty() {
+        active().withPropertyValues("iot.stream-sea.max-frame-size=2MB", "iot.stream-sea.connect-timeout=2s",
+                "iot.stream-sea.response-timeout=3s", "iot.stream-sea.auth-timeout=4s",
+                "iot.stream-sea.idle-timeout=0", "iot.stream-sea.reconnect.max-delay=7s",
+                "iot.stream-sea.compress-requests=true")
+            .run((context) -> {
+                StreamSeaClientSettings settings = context.getBean(StreamSeaClientSettings.class);
+                assertThat(settings.maxFrameSize()).isEqualTo(2 * 1024 * 1024);
+                assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+                assertThat(settings.responseTimeout()).isEqualTo(Duration.ofSeconds(3));
+                assertThat(settings.authTimeout()).isEqualTo(Duration.ofSeconds(4));
+                assertThat(settings.idleTimeout()).isZero();
+                assertThat(settings.reconnectInitialDelay()).isEqualTo(Duration.ofMillis(100));
+                assertThat(settings.reconnectMaxDelay()).isEqualTo(Duration.ofSeconds(7));
+                assertThat(settings.compressRequests()).isTrue();
+                assertThat(settings.tokenSource()).isNull();
+                assertThat(settings.toString()).doesNotContain("top-secret");
+                assertThat(context.getBean(StreamSeaProperties.class).toString()).doesNotContain("top-secret")
+                    .contains("clientSecret=******");
+            });
+    }
+
+    @Test
+    void portDefaultsFollowSecure() {
+        this.runner.withPropertyValues("iot.stream-sea.enabled=true", "iot.stream-sea.remote-host=ss.invalid",
+                "iot.stream-sea.client-id=svc", "iot.stream-sea.client-secret=s")
+            .run((context) -> {
+                StreamSeaClientSettings settings = context.getBean(StreamSeaClientSettings.class);
+                assertThat(settings.secure()).isTrue();
+                assertThat(settings.port()).isEqualTo(443);
+                assertThat(settings.webSocketUri()).hasToString("wss://ss.invalid:443/api/v1/streams");
+            });
+        this.runner.withPropertyValues("iot.stream-sea.enabled=true", "iot.stream-sea.remote-host=ss.invalid",
+                "iot.stream-sea.secure=false", "iot.stream-sea.client-id=svc", "iot.stream-sea.client-secret=s")
+            .run((context) -> assertThat(context.getBean(StreamSeaClientSettings.class).httpBaseUri())
+                .hasToString("http://ss.invalid:80/api/v1"));
+    }
+
+    @Test
+    void backsOffFromTheApplicationsOwnBeans() {
+        active().withUserConfiguration(OwnTemplate.class).run((context) -> {
+            assertThat(context).hasSingleBean(StreamSeaTemplate.class);
+            assertThat(context.getBean(StreamSeaTemplate.class)).isSameAs(context.getBean(OwnTemplate.class).template);
+        });
+    }
+
+    @Test
+    void missingPropertiesFailTheStartNamingTheProperty() {
+        assertFailure(this.runner.withPropertyValues("iot.stream-sea.enabled=true", "iot.stream-sea.client-id=svc",
+                "iot.stream-sea.client-secret=s"), "iot.stream-sea.remote-host");
+        assertFailure(this.runner.withPropertyValues("iot.stream-sea.enabled=true", "iot.stream-sea.remote-host=h",
+                "iot.stream-sea.client-secret=s"), "iot.stream-sea.client-id");
+        assertFailure(this.runner.withPropertyValues("iot.stream-sea.enabled=true", "iot.stream-sea.remote-host=h",
+                "iot.stream-sea.client-id=svc"), "iot.stream-sea.client-secret");
+    }
+
+    @Test
+    void invalidCombinationsFailTheStartNamingTheProperty() {
+        assertFailure(active().withPropertyValues("iot.stream-sea.jwt.token=a.b.c",
+                "iot.stream-sea.jwt.private-key=-----BEGIN PRIVATE KEY-----"), "iot.stream-sea.jwt.private-key");
+        assertFailure(active().withPropertyValues("iot.stream-sea.remote-port=70000"), "iot.stream-sea.remote-port");
+        assertFailure(active().withPropertyValues("iot.stream-sea.reconnect.initial-delay=5s",
+                "iot.stream-sea.reconnect.max-delay=1s"), "iot.stream-sea.reconnect.max-delay");
+        assertFailure(active().withPropertyValues("iot.stream-sea.max-frame-size=1KB"), "iot.stream-sea.max-frame-size");
+        assertFailure(active().withPropertyValues("iot.stream-sea.ssl.bundle=missing"), "iot.stream-sea.ssl.bundle");
+    }
+
+    @Test
+    void anUnreadablePrivateKeyFailsWithoutShowingIt() {
+        String garbage = "-----BEGIN RSA PRIVATE KEY-----\nTUlJQ2V3SUJBREFOQmdrcWhraUc5dzBCQVFFRkFBU0NBbVV3Z2dKaEFnRUFBb0dC\n"
+                + "-----END RSA PRIVATE KEY-----";
+        active().withPropertyValues("iot.stream-sea.jwt.private-key=" + garbage).run((context) -> {
+            assertThat(context).hasFailed();
+            IotConfigurationException ex = rootCause(context);
+            assertThat(ex.getProperty()).isEqualTo("iot.stream-sea.jwt.private-key");
+            assertThat(ex.getMessage()).doesNotContain("TUlJQ2V3");
+        });
+    }
+
+    @Test
+    void aPrivateKeyMintsTokensForTheWebSocket() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        var keys = generator.generateKeyPair();
+        String pem = "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+        emulator.registerJwtPublicKey("svc", keys.getPublic());
+        active().withPropertyValues("iot.stream-sea.jwt.private-key=" + pem, "iot.stream-sea.jwt.ttl=1m")
+            .run((context) -> {
+                StreamSeaClientSettings settings = context.getBean(StreamSeaClientSettings.class);
+                assertThat(settings.tokenSource()).isInstanceOf(StreamSeaJwtSigner.class);
+                StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+                await().atMost(Duration.ofSeconds(5)).until(() -> template.connectionState().connected());
+                assertThat(emulator.connections()).last().satisfies((c) -> assertThat(c.jwt()).isTrue());
+                assertThat(context.getBean(StreamSeaProperties.class).toString()).doesNotContain("BEGIN");
+            });
+    }
+
+    private static void assertFailure(ApplicationContextRunner runner, String property) {
+        runner.run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(rootCause(context).getProperty()).isEqualTo(property);
+        });
+    }
+
+    private static IotConfigurationException rootCause(AssertableApplicationContext context) {
+        Throwable failure = context.getStartupFailure();
+        while (failure != null && !(failure instanceof IotConfigurationException)) {
+            failure = failure.getCause();
+        }
+        assertThat(failure).as("an IotConfigurationException in the startup failure").isNotNull();
+        return (IotConfigurationException) failure;
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnTemplate {
+
+        final StreamSeaTemplate template = StreamSeaTemplate.create(StreamSeaClientSettings.builder("127.0.0.1", "own")
+            .clientSecret("x")
+            .build());
+
+        @Bean
+        StreamSeaTemplate ownTemplate() {
+            return this.template;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.iotspring.test.stellmap;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The emulator speaks the wire contract of specs/stellmap.md (checked with a plain JDK client). */
+class StellMapEmulatorTests {
+
+    private static final String REGISTER_BODY = """
+            {"namespace":"staging","service":"acme.retail.cart.cart-svc.api","instanceId":"cart-1",
+             "labels":{"lane":"blue"},"endpoints":[{"protocol":"http","host":"10.1.2.3","port":8080}],
+             "leaseTtlSeconds":10}""";
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    private final List<StellMapEmulator> nodes = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        this.nodes.forEach(StellMapEmulator::close);
+    }
+
+    private StellMapEmulator node(StellMapEmulator.Builder builder) {
+        StellMapEmulator node = builder.start();
+        this.nodes.add(node);
+        return node;
+    }
+
+    private HttpResponse<String> post(StellMapEmulator node, String operation, String body) throws Exception {
+        return this.http.send(HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/registry/" + operation))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(StellMapEmulator node, String pathAndQuery) throws Exception {
+        return this.http.send(HttpRequest.newBuilder(URI.create(node.url() + pathAndQuery)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void decodesStrictlyAndAppliesTheServerDefaults() throws Exception {
+        StellMapEmulator node = node(StellMapEmulator.builder());
+        HttpResponse<String> unknown = post(node, "heartbeat",
+                "{\"namespace\":\"staging\",\"service\":\"s\",\"instanceId\":\"i\",\"zone\":\"eu\"}");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.body()).isEqualTo("{\"code\":\"bad_request\",\"message\":\"json: unknown field \\\"zone\\\"\"}\n");
+        assertThat(post(node, "register", "").body()).contains("\"message\":\"EOF\"");
+        assertThat(post(node, "register", "{\"namespace\":\"staging\",\"service\":\"s\",\"instanceId\":\"i\"}").body())
+            .contains("at least one endpoint is required");
+        assertThat(post(node, "register", "{\"namespace\":\"staging\",\"organization\":\"acme\",\"instanceId\":\"i\","
+                + "\"endpoints\":[{\"protocol\":\"http\",\"host\":\"h\",\"port\":1}]}").body())
+            .contains("organization, businessDomain, capabilityDomain, application and role are required");
+
+        HttpResponse<String> ok = post(node, "register", REGISTER_BODY);
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.body()).isEqualTo("{\"code\":\"ok\",\"message\":\"instance registered\"}\n");
+        JsonNode instance = this.json.readTree(get(node, "/api/v1/registry/instances?namespace=staging").body())
+            .get("data").get(0);
+        assertThat(instance.get("organization").asString()).isEqualTo("acme");
+        assertThat(instance.get("endpoints").get(0).get("name").asString()).isEqualTo("http");
+        assertThat(instance.get("endpoints").get(0).get("weight").asInt()).isEqualTo(100);
+        assertThat(get(node, "/api/v1/registry/instances").body()).contains("namespace is required");
+        assertThat(get(node, "/api/v1/registry/instances?namespace=x").body()).isEqualTo("{\"code\":\"ok\",\"data\":[]}\n");
+        assertThat(get(node, "/api/v1/registry/instances?namespace=staging&selector=version%20in%20(a").body())
+            .contains("supported selector syntax");
+
+        HttpResponse<String> wrongMethod = get(node, "/api/v1/registry/register");
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(wrongMethod.body()).isEqualTo("method not allowed\n");
+    }
+
+    @Test
+    void leasesExpireAndArePurgedAndALateHeartbeatRevivesAnUnpurgedRecord() throws Exception {
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.ofEpochSecond(1_767_225_600));
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        StellMapEmulator node = node(StellMapEmulator.builder().clock(clock).cleanupInterval(Duration.ZERO));
+        post(node, "register", REGISTER_BODY);
+        String heartbeat = "{\"namespace\":\"staging\",\"service\":\"acme.retail.cart.cart-svc.api\",\"instanceId\":\"cart-1\"}";
+        now.set(now.get().plusSeconds(10));
+        assertThat(get(node, "/api/v1/registry/instances?namespace=staging").body()).contains("cart-1");
+        now.set(now.get().plusSeconds(1));
+        assertThat(get(node, "/api/v1/registry/instances?namespace=staging").body()).doesNotContain("cart-1");
+        assertThat(post(node, "heartbeat", heartbeat).statusCode()).isEqualTo(200);
+        assertThat(get(node, "/api/v1/registry/instances?namespace=staging").body()).contains("cart-1");
+
+        now.set(now.get().plusSeconds(11));
+        assertThat(node.purgeExpired()).isEqualTo(1);
+        HttpResponse<String> gone = post(node, "heartbeat", heartbeat);
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(gone.body()).isEqualTo("{\"code\":\"not_found\",\"message\":\"instance not found\"}\n");
+    }
+
+    @Test
+    void aFollowerPointsAtTheLeaderWithoutScheme() throws Exception {
+        StellMapEmulator leader = node(StellMapEmulator.builder().nodeId(1));
+        StellMapEmulator follower = node(StellMapEmulator.builder().nodeId(2));
+        follower.followerOf(leader);
+        HttpResponse<String> redirect = post(follower, "register", REGISTER_BODY);
+        assertThat(redirect.statusCode()).isEqualTo(503);
+        JsonNode body = this.json.readTree(redirect.body());
+        assertThat(body.get("code").asString()).isEqualTo("not_leader");
+        assertThat(body.get("leaderId").asInt()).isEqualTo(1);
+        assertThat(body.get("leaderAddr").asString()).isEqualTo(leader.address()).doesNotContain("http");
+        // Validation wins over the leader check.
+        assertThat(post(follower, "register", "{}").statusCode()).isEqualTo(400);
+        follower.noLeader();
+        assertThat(post(follower, "deregister", "{\"namespace\":\"a\",\"service\":\"b\",\"instanceId\":\"c\"}").body())
+            .doesNotContain("\"leaderAddr\"");
+    }
+
+    @Test
+    void watchStreamsSnapshotEventsAndKeepalivesAndAnswers410ForExpiredRevisions() throws Exception {
+        StellMapEmulator node = node(StellMapEmulator.builder().keepaliveInterval(Duration.ofMillis(100)).historySize(1));
+        long start = node.revision();
+        post(node, "register", REGISTER_BODY);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node.url()
+                + "/api/v1/registry/watch?namespace=staging&service=acme.retail.cart.cart-svc.api")).build();
+        HttpResponse<InputStream> stream = this.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            assertThat(reader.readLine()).isEqualTo("id: " + (start + 1));
+            assertThat(reader.readLine()).isEqualTo("event: snapshot");
+            assertThat(reader.readLine()).startsWith("data: {\"revision\":" + (start + 1) + ",\"type\":\"snapshot\"")
+                .contains("\"instances\":[");
+            assertThat(reader.readLine()).isEmpty();
+            assertThat(reader.readLine()).isEqualTo(": ping");
+            post(node, "deregister", "{\"namespace\":\"staging\",\"service\":\"acme.retail.cart.cart-svc.api\","
+                    + "\"instanceId\":\"cart-1\"}");
+            String line = reader.readLine();
+            while (line.isEmpty() || line.startsWith(":")) {
+                line = reader.readLine();
+            }
+            assertThat(line).isEqualTo("id: " + (start + 2));
+            assertThat(reader.readLine()).isEqualTo("event: delete");
+        }
+        post(node, "register", REGISTER_BODY);
+        HttpResponse<String> expired = get(node, "/api/v1/registry/watch?namespace=staging&sinceRevision=" + start
+                + "&includeSnapshot=false");
+        assertThat(expired.statusCode()).isEqualTo(410);
+        assertThat(expired.body()).contains("revision_expired");
+    }
+}
