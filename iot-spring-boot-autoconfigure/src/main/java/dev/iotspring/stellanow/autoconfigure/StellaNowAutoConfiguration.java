@@ -39,7 +39,6 @@ import dev.iotspring.stellanow.StellaNowClientIds;
 import dev.iotspring.stellanow.StellaNowEnvelopeCodec;
 import dev.iotspring.stellanow.StellaNowListener;
 import dev.iotspring.stellanow.StellaNowTemplate;
-import dev.iotspring.stellanow.autoconfigure.StellaNowProperties.AuthStrategy;
 import dev.iotspring.stellanow.autoconfigure.StellaNowProperties.QueueType;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -176,14 +175,13 @@ public final class StellaNowAutoConfiguration {
     @ConditionalOnMissingBean(name = "stellaNowDispatcher")
     Dispatcher stellaNowDispatcher(@Qualifier("stellaNowOutboundQueue") OutboundQueue queue,
             @Qualifier("stellaNowMqttConnection") MqttConnection connection, IotShutdownProperties shutdown) {
-        StellaNowProperties.Reconnect reconnect = this.properties.getReconnect();
+        // A failed publish means the connection dropped and the connection paces its own reconnects; the
+        // dispatcher only needs a short pause so it resumes soon after the connection is back.
+        Duration pauseCap = min(this.properties.getReconnect().getMaxDelay(), Duration.ofSeconds(5));
         return Dispatcher.builder(PLATFORM, queue, new MqttMessageSender(connection))
             .window(this.properties.getQueue().getInFlight())
             .drainTimeout(shutdown.getDrainTimeout())
-            // A failed publish means the connection dropped; the connection's own backoff paces reconnects,
-            // so resume soon after it is back.
-            .backoff(new RetryBackoff(Duration.ofMillis(100), reconnect.getMaxDelay().compareTo(Duration.ofSeconds(5)) < 0
-                    ? reconnect.getMaxDelay() : Duration.ofSeconds(5), 2.0, 0.2))
+            .backoff(new RetryBackoff(min(Duration.ofMillis(100), pauseCap), pauseCap, 2.0, 0.2))
             .build();
     }
 
@@ -197,6 +195,10 @@ public final class StellaNowAutoConfiguration {
         StellaNowTemplate template = new StellaNowTemplate(codec, dispatcher, connection, rule);
         listeners.orderedStream().forEach(template::addListener);
         return template;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return (a.compareTo(b) <= 0) ? a : b;
     }
 
     private @Nullable SslBundle sslBundle(ObjectProvider<SslBundles> sslBundles) {
