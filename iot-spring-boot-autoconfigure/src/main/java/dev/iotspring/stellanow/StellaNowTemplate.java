@@ -68,7 +68,9 @@ public class StellaNowTemplate {
     }
 
     /**
-     * Queues the message for sending.
+     * Queues the message for sending. A message keeps its id: sending the same instance again while it is pending
+     * queues it twice under one id (the platform can deduplicate by {@code messageId}); build a new message for a
+     * new event.
      * @return completes with the broker's acknowledgement (PUBACK); fails with
      *     {@link dev.iotspring.core.delivery.MessageDroppedException} when the queue's overflow rule later drops it,
      *     or {@link DeliveryClosedException} when the application stops before an in-memory queue could send it

@@ -394,6 +394,9 @@ class StellaNowTemplateIntegrationTests {
                 futures.add(template.send(numbered(i)));
             }
             await().atMost(TIMEOUT).until(() -> emulator.broker().heldAckCount() > 0);
+            // Published but not acknowledged: still pending, futures open.
+            assertThat(template.pendingMessages()).isEqualTo(50);
+            assertThat(futures).noneMatch(CompletableFuture::isDone);
             Dispatcher dispatcher = context.getBean("stellaNowDispatcher", Dispatcher.class);
             // Release the PUBACKs only once the context is closing and the dispatcher drains.
             Thread releaser = new Thread(() -> {
