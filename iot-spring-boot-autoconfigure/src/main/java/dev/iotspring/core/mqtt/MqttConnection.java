@@ -80,10 +80,30 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
 
     private final Semaphore window;
 
-    /** Sends publishes that waited for a window slot once acknowledgements free slots. */
-    private final ExecutorService sendExecutor;
+    /**
+     * Work that must not run on Paho's callback thread: sending publishes that waited for a window slot, and
+     * disconnecting (Paho refuses a disconnect from its own callback thread, reason 32107).
+     */
+    private final ExecutorService workExecutor;
 
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+    /** One listener for every publish; the publish travels as the token's user context. */
+    private final IMqttActionListener publishListener = new IMqttActionListener() {
+        @Override
+        public void onSuccess(IMqttToken token) {
+            if (token.getUserContext() instanceof PendingPublish p) {
+                finish(p, null);
+            }
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable ex) {
+            if (token.getUserContext() instanceof PendingPublish p) {
+                finish(p, translate(ex));
+            }
+        }
+    };
 
     private final Queue<PendingPublish> waiting = new ConcurrentLinkedQueue<>();
 
@@ -134,9 +154,9 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         this.client.setCallback(new Callback());
         this.window = new Semaphore(settings.maxInflight());
         this.scheduler = settings.schedulerFactory().get();
-        String sendThread = "mqtt-" + settings.name() + "-send";
-        this.sendExecutor = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, sendThread);
+        String workThread = "mqtt-" + settings.name() + "-work";
+        this.workExecutor = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, workThread);
             thread.setDaemon(true);
             return thread;
         });
@@ -256,13 +276,14 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         failPending(new MqttConnectionLostException("MQTT connection '" + this.settings.name()
                 + "' reconnects on request; the message was not acknowledged", null));
         if (disconnect) {
-            disconnectThen(gen, () -> {
+            // Callers may be connection listeners running on Paho's callback thread.
+            runOffCallbackThread(() -> disconnectThen(() -> {
                 synchronized (this.lock) {
                     if (gen == this.generation) {
                         scheduleAttempt(Duration.ZERO);
                     }
                 }
-            });
+            }));
         }
     }
 
@@ -422,7 +443,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             logger.debug("MQTT {}: closing the client: {}", this.settings.name(), describe(ex));
         }
         this.scheduler.shutdown();
-        this.sendExecutor.shutdown();
+        this.workExecutor.shutdown();
     }
 
     @Override
@@ -527,19 +548,19 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         }
         if (gen == -1) {
             // Stopped while connecting: do not keep the connection open.
-            disconnectQuietly();
+            runOffCallbackThread(this::disconnectQuietly);
             return;
         }
         if (redo) {
             logger.debug("MQTT {}: connected, but a reconnect was requested meanwhile", this.settings.name());
             long g = gen;
-            disconnectThen(g, () -> {
+            runOffCallbackThread(() -> disconnectThen(() -> {
                 synchronized (this.lock) {
                     if (g == this.generation && isActive()) {
                         scheduleAttempt(Duration.ZERO);
                     }
                 }
-            });
+            }));
             return;
         }
         restoreSubscriptions(gen, present);
@@ -695,7 +716,16 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         }
     }
 
-    private void disconnectThen(long gen, Runnable then) {
+    private void runOffCallbackThread(Runnable task) {
+        try {
+            this.workExecutor.execute(task);
+        }
+        catch (java.util.concurrent.RejectedExecutionException ex) {
+            // Closed meanwhile: the client is closed too.
+        }
+    }
+
+    private void disconnectThen(Runnable then) {
         try {
             this.client.disconnect(0, null, new IMqttActionListener() {
                 @Override
@@ -777,17 +807,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             MqttMessage message = new MqttMessage(p.payload);
             message.setQos(p.qos);
             message.setRetained(p.retain);
-            p.token = this.client.publish(p.topic, message, null, new IMqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    finish(p, null);
-                }
-
-                @Override
-                public void onFailure(IMqttToken token, Throwable ex) {
-                    finish(p, translate(ex));
-                }
-            });
+            p.token = this.client.publish(p.topic, message, p, this.publishListener);
         }
         catch (MqttException ex) {
             finish(p, translate(ex));
@@ -843,7 +863,7 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         if (!this.waiting.isEmpty() && this.drainScheduled.compareAndSet(false, true)) {
             // Not on Paho's callback thread: it should go back to completing acknowledgements while another
             // thread feeds the freed slots (one pass serves many acknowledgements).
-            this.sendExecutor.execute(() -> {
+            this.workExecutor.execute(() -> {
                 this.drainScheduled.set(false);
                 drain();
             });

@@ -3,6 +3,8 @@ package dev.iotspring.core.mqtt;
 /**
  * Connection events, called on the connection's own threads, Paho's callback thread or the thread that called
  * {@code stop()}: do not block, hand longer work (an Astarte handshake, a token refresh) to another thread.
+ * {@code publish}, {@code subscribe} and {@code reconnect()} may be called from a listener; {@code stop()} and
+ * {@code close()} must not (they wait for acknowledgements that this thread delivers).
  */
 public interface MqttConnectionListener {
 

@@ -95,6 +95,49 @@ class MqttConnectionTests {
     }
 
     @Test
+    void qos2FutureWaitsForTheWholeExchange() throws Exception {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-held-qos2").build());
+        broker.withholdAcks();
+        CompletableFuture<Void> future = connection.publish("held/qos2", new byte[] { 8 }, 2, false);
+        // PUBREC held: no PUBREL, no PUBCOMP, the future stays open.
+        broker.awaitHeldAcks(1, TIMEOUT);
+        assertThat(future).isNotDone();
+        broker.releaseAcks();
+        future.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void reconnectRequestedDuringAConnectUsesFreshCredentialsRightAfterIt() throws Exception {
+        java.util.concurrent.CountDownLatch firstConnectSeen = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch releaseFirst = new java.util.concurrent.CountDownLatch(1);
+        broker.authenticator(c -> {
+            if ("token-1".equals(c.username())) {
+                firstConnectSeen.countDown();
+                try {
+                    // Holds the CONNACK: the client's connect is in progress meanwhile.
+                    releaseFirst.await(10, TimeUnit.SECONDS);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return MqttAuthenticator.Decision.accept();
+        });
+        AtomicInteger version = new AtomicInteger(1);
+        MqttConnection connection = connection(settings(broker.tcpUrl(), "c-reconnect-mid")
+            .credentials(() -> MqttCredentials.of("token-" + version.get(), (String) null))
+            .build());
+        assertThat(firstConnectSeen.await(10, TimeUnit.SECONDS)).isTrue();
+        version.set(2);
+        connection.reconnect();
+        releaseFirst.countDown();
+        List<RecordedConnect> connects = broker.awaitConnects(c -> c.clientId().equals("c-reconnect-mid"), 2, TIMEOUT);
+        assertThat(connects).extracting(c -> c.info().username()).containsExactly("token-1", "token-2");
+        awaitConnected(connection);
+        connection.publish("after/mid-reconnect", new byte[] { 1 }, 1, false).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void fullWindowMakesFurtherPublishesWaitInOrder() throws Exception {
         MqttConnection connection = connected(settings(broker.tcpUrl(), "c-window").maxInflight(2).build());
         broker.withholdAcks();
