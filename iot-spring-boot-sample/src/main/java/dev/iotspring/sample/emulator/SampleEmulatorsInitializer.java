@@ -27,6 +27,7 @@ public class SampleEmulatorsInitializer implements ApplicationContextInitializer
         List<SampleEmulator> emulators = new ArrayList<>();
         emulators.add(new dev.iotspring.sample.streamsea.StreamSeaSampleEmulator());
         emulators.add(new dev.iotspring.sample.stellmap.StellMapSampleEmulator());
+        emulators.add(new dev.iotspring.sample.stellanow.StellaNowSampleEmulator());
         return emulators;
     }
 

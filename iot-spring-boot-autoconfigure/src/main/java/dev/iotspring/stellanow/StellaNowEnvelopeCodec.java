@@ -1,0 +1,194 @@
+package dev.iotspring.stellanow;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationContext;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.ValueSerializer;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
+
+/**
+ * Encodes {@link StellaNowMessage}s into the envelope every StellaNow SDK sends: a Kafka-style key and value,
+ * compact JSON, fields in the order the ingestor's other clients use, the payload embedded as a JSON
+ * <em>string</em>:
+ *
+ * <pre>
+ * {"key":{"organizationId","projectId","entityId","entityTypeDefinitionId"},
+ *  "value":{"metadata":{"messageId","messageOriginDateUTC","eventTypeDefinitionId",
+ *                       "entityTypeIds":[{"entityTypeDefinitionId","entityId"},...]},
+ *           "payload":"{...}"}}
+ * </pre>
+ *
+ * Timestamps (the origin date and {@link Instant}/{@link OffsetDateTime}/{@link ZonedDateTime} payload
+ * fields) are written in UTC with exactly six fractional digits and a {@code Z}. Thread-safe.
+ */
+public final class StellaNowEnvelopeCodec {
+
+    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter
+        .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+        .withZone(ZoneOffset.UTC);
+
+    private final String organizationId;
+
+    private final String projectId;
+
+    private final String topic;
+
+    /** Writes the envelope: plain and compact, independent of the application's mapper settings. */
+    private final JsonMapper envelopeMapper = JsonMapper.builder().build();
+
+    private final JsonMapper payloadMapper;
+
+    private final TypedEvents typedEvents;
+
+    /**
+     * @param applicationMapper the application's JSON mapper; payload objects are serialized with it (plus
+     *     UTC microsecond timestamps, no indentation)
+     * @param organizationId the organization (topic {@code in/{organizationId}}, envelope key)
+     * @param projectId the project (envelope key)
+     */
+    public StellaNowEnvelopeCodec(JsonMapper applicationMapper, UUID organizationId, UUID projectId) {
+        this.organizationId = organizationId.toString();
+        this.projectId = projectId.toString();
+        this.topic = "in/" + this.organizationId;
+        this.payloadMapper = applicationMapper.rebuild()
+            .addModule(timestampModule())
+            .disable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+        this.typedEvents = new TypedEvents(this.payloadMapper);
+    }
+
+    /** The one topic every event goes to: {@code in/{organizationId}}. */
+    public String topic() {
+        return this.topic;
+    }
+
+    /** Formats an instant as {@code yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'} in UTC (truncated to microseconds). */
+    public static String formatTimestamp(Instant instant) {
+        return TIMESTAMP.format(instant);
+    }
+
+    /**
+     * Turns an object of a {@link StellaNowEvent} type into a message.
+     * @throws IllegalArgumentException when the type is not annotated or an entity id is missing
+     */
+    public StellaNowMessage toMessage(Object event) {
+        return this.typedEvents.toMessage(event);
+    }
+
+    /**
+     * The message's envelope as UTF-8 JSON bytes.
+     * @throws IllegalArgumentException when the payload cannot be serialized or a raw payload is not a JSON object
+     */
+    public byte[] encode(StellaNowMessage message) {
+        Objects.requireNonNull(message, "message");
+        EntityRef key = message.entities().get(0);
+        Map<String, Object> keyNode = new LinkedHashMap<>();
+        keyNode.put("organizationId", this.organizationId);
+        keyNode.put("projectId", this.projectId);
+        keyNode.put("entityId", key.entityId());
+        keyNode.put("entityTypeDefinitionId", key.entityTypeDefinitionId());
+        List<Map<String, String>> entities = new ArrayList<>(message.entities().size());
+        for (EntityRef entity : message.entities()) {
+            Map<String, String> node = new LinkedHashMap<>();
+            node.put("entityTypeDefinitionId", entity.entityTypeDefinitionId());
+            node.put("entityId", entity.entityId());
+            entities.add(node);
+        }
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("messageId", message.messageId());
+        metadata.put("messageOriginDateUTC", formatTimestamp(message.originDate()));
+        metadata.put("eventTypeDefinitionId", message.eventTypeDefinitionId());
+        metadata.put("entityTypeIds", entities);
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("metadata", metadata);
+        value.put("payload", payloadJson(message));
+        Map<String, Object> envelope = new LinkedHashMap<>();
+        envelope.put("key", keyNode);
+        envelope.put("value", value);
+        return this.envelopeMapper.writeValueAsBytes(envelope);
+    }
+
+    /** The payload as the JSON text that goes into {@code value.payload}. */
+    String payloadJson(StellaNowMessage message) {
+        String raw = message.rawPayload();
+        if (raw != null) {
+            JsonNode node;
+            try {
+                node = this.envelopeMapper.readTree(raw);
+            }
+            catch (JacksonException ex) {
+                throw new IllegalArgumentException("The raw payload of message " + message.messageId()
+                        + " is not valid JSON: " + ex.getOriginalMessage(), ex);
+            }
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException(
+                        "The raw payload of message " + message.messageId() + " must be a JSON object");
+            }
+            return raw;
+        }
+        Object payload = message.payload();
+        if (payload == null) {
+            return "{}";
+        }
+        try {
+            return this.payloadMapper.writeValueAsString(payload);
+        }
+        catch (JacksonException ex) {
+            throw new IllegalArgumentException("The payload of message " + message.messageId() + " ("
+                    + payload.getClass().getName() + ") cannot be serialized as JSON: " + ex.getOriginalMessage(), ex);
+        }
+    }
+
+    /** Decodes the bytes of an envelope, for logs and tests; the payload stays a string. */
+    public JsonNode decode(byte[] envelope) {
+        return this.envelopeMapper.readTree(new String(envelope, StandardCharsets.UTF_8));
+    }
+
+    private static SimpleModule timestampModule() {
+        SimpleModule module = new SimpleModule("stellanow-timestamps");
+        module.addSerializer(Instant.class, new TimestampSerializer<>(Instant.class, (i) -> i));
+        module.addSerializer(OffsetDateTime.class,
+                new TimestampSerializer<>(OffsetDateTime.class, OffsetDateTime::toInstant));
+        module.addSerializer(ZonedDateTime.class,
+                new TimestampSerializer<>(ZonedDateTime.class, ZonedDateTime::toInstant));
+        return module;
+    }
+
+    private static final class TimestampSerializer<T> extends ValueSerializer<T> {
+
+        private final Class<T> type;
+
+        private final java.util.function.Function<T, Instant> toInstant;
+
+        TimestampSerializer(Class<T> type, java.util.function.Function<T, Instant> toInstant) {
+            this.type = type;
+            this.toInstant = toInstant;
+        }
+
+        @Override
+        public Class<?> handledType() {
+            return this.type;
+        }
+
+        @Override
+        public void serialize(T value, JsonGenerator generator, SerializationContext context) {
+            generator.writeString(formatTimestamp(this.toInstant.apply(value)));
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package dev.iotspring.stellanow;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.iotspring.core.delivery.DeliveryClosedException;
+import dev.iotspring.core.delivery.DeliveryListener;
+import dev.iotspring.core.delivery.DeliveryStats;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.MessageDroppedException;
+import dev.iotspring.core.mqtt.MqttConnection;
+import dev.iotspring.core.mqtt.MqttConnectionListener;
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.QueueFullException;
+
+/**
+ * Sends events to StellaNow. Every event is encoded into the platform's envelope, accepted into the queue and
+ * published to {@code in/{organizationId}} with QoS 1 by the dispatcher; it leaves the queue, and the returned
+ * future completes, only when the broker acknowledged it (PUBACK). While the broker is unreachable events
+ * queue; after a reconnect they go out in queue order.
+ *
+ * <pre>{@code
+ * StellaNowMessage m = StellaNowMessage.builder("store_receipt")
+ *         .entity("patron", "patron-42")
+ *         .payload(receipt)
+ *         .build();
+ * stellaNowTemplate.send(m).thenAccept((result) -> log.info("sent {}", result.messageId()));
+ * }</pre>
+ *
+ * Thread-safe. The dispatcher and the connection are Spring lifecycle beans; the template needs no lifecycle.
+ */
+public class StellaNowTemplate {
+
+    private static final Logger logger = LoggerFactory.getLogger(StellaNowTemplate.class);
+
+    private final StellaNowEnvelopeCodec codec;
+
+    private final Dispatcher dispatcher;
+
+    private final MqttConnection connection;
+
+    private final String overflowRule;
+
+    private final List<StellaNowListener> listeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * @param codec encodes messages (organization, project, payload mapper)
+     * @param dispatcher moves queued messages to the connection; its queue decides order and overflow
+     * @param connection the MQTT connection the dispatcher's sender publishes on
+     * @param overflowRule the queue's overflow rule, for messages of dropped-message failures
+     */
+    public StellaNowTemplate(StellaNowEnvelopeCodec codec, Dispatcher dispatcher, MqttConnection connection,
+            String overflowRule) {
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        this.connection = Objects.requireNonNull(connection, "connection");
+        this.overflowRule = overflowRule;
+        dispatcher.addListener(new Delivery());
+        connection.addConnectionListener(new Connection());
+    }
+
+    /**
+     * Queues the message for sending. A message keeps its id: sending the same instance again while it is pending
+     * queues it twice under one id (the platform can deduplicate by {@code messageId}); build a new message for a
+     * new event.
+     * @return completes with the broker's acknowledgement (PUBACK); fails with
+     *     {@link dev.iotspring.core.delivery.MessageDroppedException} when the queue's overflow rule later drops it,
+     *     or {@link DeliveryClosedException} when the application stops before an in-memory queue could send it
+     * @throws QueueFullException when the queue is full and its overflow rule is raise-exception
+     * @throws DeliveryClosedException once shutdown started draining
+     * @throws IllegalArgumentException when the payload cannot be serialized
+     */
+    public CompletableFuture<SendResult> send(StellaNowMessage message) {
+        Objects.requireNonNull(message, "message");
+        byte[] envelope = this.codec.encode(message);
+        Instant acceptedAt = Instant.now();
+        OutboundMessage outbound = new OutboundMessage(message.messageId(), this.codec.topic(), envelope, 1, false,
+                acceptedAt);
+        CompletableFuture<Void> acknowledged = this.dispatcher.sendAsync(outbound);
+        if (acknowledged.isCompletedExceptionally()) {
+            // Refused before it was queued: the caller learns it at once, as the API asks.
+            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
+            if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
+                throw (RuntimeException) cause;
+            }
+        }
+        String topic = this.codec.topic();
+        return acknowledged.thenApply((ignored) -> new SendResult(message.messageId(), topic, acceptedAt, Instant.now()));
+    }
+
+    /**
+     * Queues a typed event (a {@link StellaNowEvent} type) or a {@link StellaNowMessage}.
+     * @see #send(StellaNowMessage)
+     */
+    public CompletableFuture<SendResult> send(Object event) {
+        Objects.requireNonNull(event, "event");
+        if (event instanceof StellaNowMessage message) {
+            return send(message);
+        }
+        return send(this.codec.toMessage(event));
+    }
+
+    /** Messages accepted and not yet acknowledged by the broker (queued plus in flight). */
+    public int pendingMessages() {
+        return this.dispatcher.getQueue().size();
+    }
+
+    /** Messages the queue's overflow rule discarded since the queue was created or opened. */
+    public long droppedMessages() {
+        return this.dispatcher.getQueue().droppedCount();
+    }
+
+    /** Whether the MQTT connection is up. */
+    public boolean isConnected() {
+        return this.connection.isConnected();
+    }
+
+    /**
+     * Waits until every accepted message was acknowledged, or the timeout passed.
+     * @return true when nothing is pending any more
+     */
+    public boolean flush(Duration timeout) throws InterruptedException {
+        this.dispatcher.wakeUp();
+        return this.dispatcher.awaitDrained(timeout);
+    }
+
+    public void addListener(StellaNowListener listener) {
+        this.listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(StellaNowListener listener) {
+        this.listeners.remove(listener);
+    }
+
+    /** Delivery counters (sent, failed, dropped, lost, in flight, last acknowledgement). */
+    public DeliveryStats stats() {
+        return this.dispatcher.stats();
+    }
+
+    /** The MQTT topic events go to. */
+    public String topic() {
+        return this.codec.topic();
+    }
+
+    public MqttConnection connection() {
+        return this.connection;
+    }
+
+    private void fail(OutboundMessage message, Throwable cause) {
+        for (StellaNowListener listener : this.listeners) {
+            try {
+                listener.onFailed(message.id(), cause);
+            }
+            catch (RuntimeException ex) {
+                logger.warn("A StellaNow listener failed for message {}", message.id(), ex);
+            }
+        }
+    }
+
+    private final class Delivery implements DeliveryListener {
+
+        @Override
+        public void onAcked(OutboundMessage message) {
+            SendResult result = new SendResult(message.id(), message.destination(), message.createdAt(),
+                    Instant.now());
+            for (StellaNowListener listener : StellaNowTemplate.this.listeners) {
+                try {
+                    listener.onAcknowledged(result);
+                }
+                catch (RuntimeException ex) {
+                    logger.warn("A StellaNow listener failed for message {}", message.id(), ex);
+                }
+            }
+        }
+
+        @Override
+        public void onFailed(OutboundMessage message, Throwable cause) {
+            fail(message, cause);
+        }
+
+        @Override
+        public void onDropped(OutboundMessage message) {
+            fail(message, new MessageDroppedException(message.id(),
+                    "the full queue dropped it (" + StellaNowTemplate.this.overflowRule + ")"));
+        }
+    }
+
+    private final class Connection implements MqttConnectionListener {
+
+        @Override
+        public void connected(boolean sessionPresent) {
+            StellaNowTemplate.this.dispatcher.wakeUp();
+            for (StellaNowListener listener : StellaNowTemplate.this.listeners) {
+                try {
+                    listener.onConnected();
+                }
+                catch (RuntimeException ex) {
+                    logger.warn("A StellaNow listener failed", ex);
+                }
+            }
+        }
+
+        @Override
+        public void disconnected(@Nullable Throwable cause, boolean willRetry) {
+            for (StellaNowListener listener : StellaNowTemplate.this.listeners) {
+                try {
+                    listener.onDisconnected(cause, willRetry);
+                }
+                catch (RuntimeException ex) {
+                    logger.warn("A StellaNow listener failed", ex);
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StellaNowTemplate[topic=" + this.codec.topic() + ", " + this.dispatcher + "]";
+    }
+}

@@ -1,0 +1,171 @@
+package dev.iotspring.stellanow;
+
+import java.lang.reflect.AccessibleObject;
+import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Member;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads {@link StellaNowEvent} objects: entity fields become {@link EntityRef}s, the rest the payload with
+ * snake_case names (nested objects too, as the {@code stellanow-cli} generator names them).
+ */
+final class TypedEvents {
+
+    private static final SnakeCase SNAKE_CASE = new SnakeCase();
+
+    private final JsonMapper snakeCaseMapper;
+
+    private final ClassValue<Layout> layouts = new ClassValue<>() {
+        @Override
+        protected Layout computeValue(Class<?> type) {
+            return Layout.of(type);
+        }
+    };
+
+    TypedEvents(JsonMapper payloadMapper) {
+        this.snakeCaseMapper = payloadMapper.rebuild()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .build();
+    }
+
+    StellaNowMessage toMessage(Object event) {
+        Layout layout = this.layouts.get(event.getClass());
+        StellaNowMessage.Builder builder = StellaNowMessage.builder(layout.eventType);
+        Map<String, Object> payload = new LinkedHashMap<>();
+        for (Property property : layout.properties) {
+            Object value = property.read(event);
+            if (property.entityType != null) {
+                if (value == null || value.toString().isBlank()) {
+                    throw new IllegalArgumentException("Entity '" + property.entityType + "' (" + property.javaName
+                            + ") of event " + layout.eventType + " has no id");
+                }
+                builder.entity(property.entityType, value.toString());
+            }
+            else {
+                payload.put(property.jsonName, value);
+            }
+        }
+        try {
+            return builder.rawPayload(this.snakeCaseMapper.writeValueAsString(payload)).build();
+        }
+        catch (JacksonException ex) {
+            throw new IllegalArgumentException("Event " + layout.eventType + " (" + event.getClass().getName()
+                    + ") cannot be serialized as JSON: " + ex.getOriginalMessage(), ex);
+        }
+    }
+
+    private record Layout(String eventType, List<Property> properties) {
+
+        static Layout of(Class<?> type) {
+            StellaNowEvent annotation = type.getAnnotation(StellaNowEvent.class);
+            if (annotation == null) {
+                throw new IllegalArgumentException(type.getName() + " is not annotated with @StellaNowEvent; "
+                        + "send a StellaNowMessage or annotate the type");
+            }
+            List<Property> properties = new ArrayList<>();
+            if (type.isRecord()) {
+                for (RecordComponent component : type.getRecordComponents()) {
+                    Method accessor = component.getAccessor();
+                    Field field = declaredField(type, component.getName());
+                    add(properties, component.getName(), accessor,
+                            component.getAnnotation(StellaNowEntity.class), component, field);
+                }
+            }
+            else {
+                List<Class<?>> hierarchy = new ArrayList<>();
+                for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+                    hierarchy.add(0, c);
+                }
+                for (Class<?> c : hierarchy) {
+                    for (Field field : c.getDeclaredFields()) {
+                        int modifiers = field.getModifiers();
+                        if (Modifier.isStatic(modifiers) || Modifier.isTransient(modifiers) || field.isSynthetic()) {
+                            continue;
+                        }
+                        add(properties, field.getName(), field, field.getAnnotation(StellaNowEntity.class), field,
+                                field);
+                    }
+                }
+            }
+            if (properties.stream().noneMatch((p) -> p.entityType != null)) {
+                throw new IllegalArgumentException(type.getName() + " has no @StellaNowEntity field; an event "
+                        + "needs at least one entity");
+            }
+            return new Layout(annotation.value(), List.copyOf(properties));
+        }
+
+        private static void add(List<Property> properties, String name, AccessibleObject reader,
+                StellaNowEntity entity, AnnotatedElement annotated, Field field) {
+            if (isAnnotated(annotated, field, JsonIgnore.class)) {
+                return;
+            }
+            JsonProperty explicit = annotation(annotated, field, JsonProperty.class);
+            String jsonName = (explicit != null && !explicit.value().isEmpty()) ? explicit.value()
+                    : SNAKE_CASE.apply(name);
+            if (!((Member) reader).getDeclaringClass().getPackageName().startsWith("java.")) {
+                reader.trySetAccessible();
+            }
+            properties.add(new Property(name, jsonName, (entity != null) ? entity.value() : null, reader));
+        }
+
+        private static boolean isAnnotated(AnnotatedElement a, Field f,
+                Class<? extends java.lang.annotation.Annotation> type) {
+            return annotation(a, f, type) != null;
+        }
+
+        private static <A extends java.lang.annotation.Annotation> A annotation(AnnotatedElement a, Field f,
+                Class<A> type) {
+            A found = a.getAnnotation(type);
+            return (found == null && f != null) ? f.getAnnotation(type) : found;
+        }
+
+        private static Field declaredField(Class<?> type, String name) {
+            try {
+                return type.getDeclaredField(name);
+            }
+            catch (NoSuchFieldException ex) {
+                return null;
+            }
+        }
+    }
+
+    private record Property(String javaName, String jsonName, String entityType, AccessibleObject reader) {
+
+        Object read(Object target) {
+            try {
+                return (this.reader instanceof Method method) ? method.invoke(target)
+                        : ((Field) this.reader).get(target);
+            }
+            catch (IllegalAccessException ex) {
+                throw new IllegalArgumentException("Cannot read " + this.javaName + " of "
+                        + target.getClass().getName() + "; make the type public or open its package", ex);
+            }
+            catch (InvocationTargetException ex) {
+                throw new IllegalArgumentException("Reading " + this.javaName + " of "
+                        + target.getClass().getName() + " failed", ex.getCause());
+            }
+        }
+    }
+
+    /** Jackson's own snake_case rule, so top-level names match the nested ones Jackson writes. */
+    private static final class SnakeCase extends PropertyNamingStrategies.SnakeCaseStrategy {
+
+        String apply(String name) {
+            return translate(name);
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package dev.iotspring.stellanow.autoconfigure;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.core.autoconfigure.IotShutdownProperties;
+import dev.iotspring.core.autoconfigure.IotStorageProperties;
+import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.http.HttpClientSettings;
+import dev.iotspring.core.http.IotWebClients;
+import dev.iotspring.core.mqtt.MqttConnection;
+import dev.iotspring.core.mqtt.MqttConnectionMetrics;
+import dev.iotspring.core.mqtt.MqttConnectionSettings;
+import dev.iotspring.core.mqtt.MqttCredentials;
+import dev.iotspring.core.mqtt.MqttCredentialsException;
+import dev.iotspring.core.mqtt.MqttCredentialsProvider;
+import dev.iotspring.core.mqtt.MqttEndpoint;
+import dev.iotspring.core.mqtt.MqttMessageSender;
+import dev.iotspring.core.mqtt.MqttReconnectBackoff;
+import dev.iotspring.core.mqtt.MqttTls;
+import dev.iotspring.core.observe.DeliveryMetrics;
+import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.QueueOrder;
+import dev.iotspring.core.store.IotStores;
+import dev.iotspring.stellanow.OidcTokenSource;
+import dev.iotspring.stellanow.StellaNowAuthenticationException;
+import dev.iotspring.stellanow.StellaNowClientIds;
+import dev.iotspring.stellanow.StellaNowEnvelopeCodec;
+import dev.iotspring.stellanow.StellaNowListener;
+import dev.iotspring.stellanow.StellaNowTemplate;
+import dev.iotspring.stellanow.autoconfigure.StellaNowProperties.QueueType;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * StellaNow event ingestion, active with {@code iot.stellanow.enabled=true}: a {@link StellaNowTemplate} on an
+ * MQTT 3.1.1 connection (Paho v3) to {@code in/{organizationId}}, a queue (fifo, lifo or durable SQLite), a
+ * dispatcher that removes events only on PUBACK and drains on shutdown, OIDC tokens from the platform's
+ * Keycloak (or basic / no authentication), a health indicator and meters.
+ */
+@AutoConfiguration(after = IotCoreAutoConfiguration.class)
+@ConditionalOnBooleanProperty("iot.stellanow.enabled")
+@ConditionalOnClass({ MqttAsyncClient.class, JsonMapper.class })
+@EnableConfigurationProperties({ StellaNowProperties.class, IotShutdownProperties.class, IotStorageProperties.class })
+public final class StellaNowAutoConfiguration {
+
+    private static final Logger logger = LoggerFactory.getLogger(StellaNowAutoConfiguration.class);
+
+    static final String PLATFORM = "stellanow";
+
+    private final StellaNowProperties properties;
+
+    StellaNowAutoConfiguration(StellaNowProperties properties) {
+        // Fail the start before anything connects, naming the property.
+        properties.validate();
+        this.properties = properties;
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StellaNowEnvelopeCodec stellaNowEnvelopeCodec(ObjectProvider<JsonMapper> jsonMapper) {
+        JsonMapper mapper = jsonMapper.getIfAvailable(() -> JsonMapper.builder().build());
+        return new StellaNowEnvelopeCodec(mapper, this.properties.organizationUuid(), this.properties.projectUuid());
+    }
+
+    @Bean(name = "stellaNowMqttConnection", defaultCandidate = false)
+    @ConditionalOnMissingBean(name = "stellaNowMqttConnection")
+    MqttConnection stellaNowMqttConnection(ObjectProvider<SslBundles> sslBundles,
+            ObjectProvider<OidcTokenSource> tokenSource) {
+        StellaNowProperties p = this.properties;
+        MqttEndpoint endpoint = MqttEndpoint.parse(p.effectiveBrokerUrl().toString());
+        String clientId = (p.getClientId() != null) ? p.getClientId().trim() : StellaNowClientIds.generate();
+        if (clientId.length() > StellaNowProperties.PORTABLE_CLIENT_ID_LENGTH) {
+            logger.warn("StellaNow client id '{}' has {} characters; MQTT 3.1.1 brokers only have to accept 23",
+                    clientId, clientId.length());
+        }
+        StellaNowProperties.Reconnect reconnect = p.getReconnect();
+        MqttConnectionSettings.Builder settings = MqttConnectionSettings.builder(endpoint, clientId)
+            .name(PLATFORM)
+            .keepAlive(p.getKeepAlive())
+            .connectTimeout(p.getConnectTimeout())
+            .maxInflight(p.getQueue().getInFlight())
+            .backoff(new MqttReconnectBackoff(reconnect.getInitialDelay(), reconnect.getMaxDelay(),
+                    reconnect.getMultiplier(), reconnect.getJitter()))
+            .credentials(credentials(tokenSource.getIfAvailable()));
+        if (endpoint.isTls()) {
+            SslBundle bundle = sslBundle(sslBundles);
+            settings.tls((bundle != null) ? MqttTls.of(bundle) : MqttTls.jvmDefault());
+        }
+        MqttConnection connection = new MqttConnection(settings.build());
+        OidcTokenSource source = tokenSource.getIfAvailable();
+        if (source != null && p.getAuth().isReconnectOnRefresh()) {
+            source.addListener(new OidcTokenSource.Listener() {
+                @Override
+                public void tokenRefreshed(String accessToken) {
+                    // The broker checks the token at CONNECT only: carry the fresh one over now.
+                    connection.reconnect();
+                }
+            });
+        }
+        logger.info("StellaNow client id is \"{}\" (broker {}, topic in/{}, auth {})", clientId, endpoint.url(),
+                p.getOrganizationId(), p.getAuth().getStrategy().name().toLowerCase(java.util.Locale.ROOT));
+        return connection;
+    }
+
+    private MqttCredentialsProvider credentials(@Nullable OidcTokenSource tokenSource) {
+        StellaNowProperties.Auth auth = this.properties.getAuth();
+        return switch (auth.getStrategy()) {
+            case NONE -> MqttCredentialsProvider.none();
+            case BASIC -> MqttCredentialsProvider.of(MqttCredentials.of(auth.getUsername(), auth.getPassword()));
+            case OIDC -> {
+                if (tokenSource == null) {
+                    throw new IotConfigurationException(StellaNowProperties.PREFIX + ".auth.strategy",
+                            "oidc needs spring-webflux and reactor-netty-http on the classpath for the token requests",
+                            "iot:\n  stellanow:\n    auth:\n      strategy: basic\n");
+                }
+                yield () -> {
+                    try {
+                        String token = tokenSource.accessToken();
+                        // Token as username (what the broker checks) and as password (as the C# SDK does).
+                        return MqttCredentials.of(token, token);
+                    }
+                    catch (StellaNowAuthenticationException ex) {
+                        throw new MqttCredentialsException(ex.getMessage(), ex.isPermanent(), ex);
+                    }
+                };
+            }
+        };
+    }
+
+    @Bean(name = "stellaNowOutboundQueue", defaultCandidate = false, destroyMethod = "close")
+    @ConditionalOnMissingBean(name = "stellaNowOutboundQueue")
+    OutboundQueue stellaNowOutboundQueue(ObjectProvider<IotStores> stores, IotStorageProperties storage) {
+        StellaNowProperties.Queue queue = this.properties.getQueue();
+        if (queue.getType() == QueueType.DURABLE) {
+            IotStores available = stores.getIfAvailable();
+            if (available == null) {
+                throw new IotConfigurationException(StellaNowProperties.PREFIX + ".queue.type",
+                        "a durable queue needs spring-jdbc, HikariCP and sqlite-jdbc on the classpath",
+                        "iot:\n  stellanow:\n    queue:\n      type: fifo\n");
+            }
+            return available.open(PLATFORM).outboundQueue("events", queue.getMaxSize(), queue.getOverflow());
+        }
+        QueueOrder order = (queue.getType() == QueueType.LIFO) ? QueueOrder.LIFO : QueueOrder.FIFO;
+        return new InMemoryQueue(order, queue.getMaxSize(), queue.getOverflow());
+    }
+
+    @Bean(name = "stellaNowDispatcher", defaultCandidate = false)
+    @ConditionalOnMissingBean(name = "stellaNowDispatcher")
+    Dispatcher stellaNowDispatcher(@Qualifier("stellaNowOutboundQueue") OutboundQueue queue,
+            @Qualifier("stellaNowMqttConnection") MqttConnection connection, IotShutdownProperties shutdown) {
+        // A failed publish means the connection dropped and the connection paces its own reconnects; the
+        // dispatcher only needs a short pause so it resumes soon after the connection is back.
+        Duration pauseCap = min(this.properties.getReconnect().getMaxDelay(), Duration.ofSeconds(5));
+        return Dispatcher.builder(PLATFORM, queue, new MqttMessageSender(connection))
+            .window(this.properties.getQueue().getInFlight())
+            .drainTimeout(shutdown.getDrainTimeout())
+            .backoff(new RetryBackoff(min(Duration.ofMillis(100), pauseCap), pauseCap, 2.0, 0.2))
+            .build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    StellaNowTemplate stellaNowTemplate(StellaNowEnvelopeCodec codec,
+            @Qualifier("stellaNowDispatcher") Dispatcher dispatcher,
+            @Qualifier("stellaNowMqttConnection") MqttConnection connection,
+            ObjectProvider<StellaNowListener> listeners) {
+        String rule = this.properties.getQueue().getOverflow().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        StellaNowTemplate template = new StellaNowTemplate(codec, dispatcher, connection, rule);
+        listeners.orderedStream().forEach(template::addListener);
+        return template;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return (a.compareTo(b) <= 0) ? a : b;
+    }
+
+    private @Nullable SslBundle sslBundle(ObjectProvider<SslBundles> sslBundles) {
+        String name = this.properties.getSsl().getBundle();
+        if (name == null || name.isBlank()) {
+            return null;
+        }
+        SslBundles bundles = sslBundles.getIfAvailable();
+        try {
+            if (bundles == null) {
+                throw new NoSuchSslBundleException(name, "no SSL bundles are configured");
+            }
+            return bundles.getBundle(name);
+        }
+        catch (NoSuchSslBundleException ex) {
+            throw new IotConfigurationException(StellaNowProperties.PREFIX + ".ssl.bundle",
+                    "there is no SSL bundle named '" + name + "'",
+                    "spring:\n  ssl:\n    bundle:\n      pem:\n        " + name + ":\n          truststore:\n"
+                            + "            certificate: classpath:ca.pem\niot:\n  stellanow:\n    ssl:\n      bundle: "
+                            + name + "\n");
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(WebClient.class)
+    @ConditionalOnProperty(name = "iot.stellanow.auth.strategy", havingValue = "oidc", matchIfMissing = true)
+    static final class OidcConfiguration {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        OidcTokenSource stellaNowOidcTokenSource(StellaNowProperties properties,
+                ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<SslBundles> sslBundles) {
+            URI api = properties.effectiveApiBaseUrl();
+            SslBundle bundle = null;
+            String bundleName = properties.getSsl().getBundle();
+            if (bundleName != null && !bundleName.isBlank() && "https".equalsIgnoreCase(api.getScheme())) {
+                SslBundles bundles = sslBundles.getIfAvailable();
+                bundle = (bundles != null) ? bundles.getBundle(bundleName) : null;
+            }
+            HttpClientSettings settings = new HttpClientSettings(api, properties.getConnectTimeout(),
+                    properties.getConnectTimeout(), Map.of(), bundle);
+            WebClient webClient = IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), settings);
+            StellaNowProperties.Auth auth = properties.getAuth();
+            return new OidcTokenSource(webClient, OidcTokenSource.tokenEndpoint(api, properties.organizationUuid()),
+                    auth.getOidcClientId(), auth.getUsername(), auth.getPassword(), auth.getRefreshBeforeExpiry(),
+                    properties.getConnectTimeout());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    @ConditionalOnEnabledHealthIndicator("stellanow")
+    static final class HealthConfiguration {
+
+        // Bean name gives the contributor name "stellanow", matching management.health.stellanow.enabled.
+        @Bean
+        @ConditionalOnMissingBean(name = "stellanowHealthIndicator")
+        StellaNowHealthIndicator stellanowHealthIndicator(StellaNowTemplate template,
+                ObjectProvider<OidcTokenSource> tokenSource, StellaNowProperties properties) {
+            return new StellaNowHealthIndicator(template, tokenSource.getIfAvailable(),
+                    properties.effectiveBrokerUrl().toString());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+    static final class MetricsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "stellaNowDeliveryMetrics")
+        DeliveryMetrics stellaNowDeliveryMetrics(@Qualifier("stellaNowDispatcher") Dispatcher dispatcher) {
+            return new DeliveryMetrics(dispatcher);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(name = "stellaNowConnectionMetrics")
+        MqttConnectionMetrics stellaNowConnectionMetrics(
+                @Qualifier("stellaNowMqttConnection") MqttConnection connection) {
+            return new MqttConnectionMetrics(connection, PLATFORM);
+        }
+    }
+}
