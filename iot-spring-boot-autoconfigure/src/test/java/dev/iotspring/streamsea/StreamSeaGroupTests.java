@@ -14,7 +14,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -39,8 +38,6 @@ class StreamSeaGroupTests {
 
     final Templates templates = new Templates(emulator);
 
-    final List<Disposable> subscriptions = new CopyOnWriteArrayList<>();
-
     StreamSeaTemplate publisher;
 
     @BeforeAll
@@ -57,7 +54,6 @@ class StreamSeaGroupTests {
 
     @AfterEach
     void cleanUp() {
-        this.subscriptions.forEach(Disposable::dispose);
         this.templates.close();
         emulator.defaultGroupScope(DefaultGroupScope.PER_CLIENT);
     }
@@ -129,7 +125,7 @@ class StreamSeaGroupTests {
         for (int i = 0; i < count; i++) {
             StreamSeaTemplate template = this.templates.start(clientId, clientId.equals("svc") ? "secret" : "secret2");
             List<Reading> list = new CopyOnWriteArrayList<>();
-            this.subscriptions.add(subscription.apply(template).subscribe(list::add));
+            this.templates.keep(subscription.apply(template).subscribe(list::add));
             received.add(list);
         }
         return received;

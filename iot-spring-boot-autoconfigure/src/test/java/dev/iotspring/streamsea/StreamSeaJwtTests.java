@@ -19,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import reactor.core.Disposable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -46,8 +45,6 @@ class StreamSeaJwtTests {
 
     final Templates templates = new Templates(emulator);
 
-    final List<Disposable> subscriptions = new CopyOnWriteArrayList<>();
-
     @BeforeAll
     static void startEmulator() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
@@ -58,9 +55,7 @@ class StreamSeaJwtTests {
         emulator = new StreamSeaEmulator().addClient("jail", "browser", "secret")
             .registerJwtPublicKey("browser", StreamSeaEmulator.readPublicKey(pem(keys.getPublic())))
             .start();
-        StreamSeaTemplate setup = StreamSeaTemplate.create(new Templates(emulator).settings("browser", "secret").build());
-        setup.defineStream(Templates.READINGS);
-        setup.destroy();
+        Templates.defineStreams(emulator, "browser", "secret", Templates.READINGS);
     }
 
     @AfterAll
@@ -70,7 +65,6 @@ class StreamSeaJwtTests {
 
     @AfterEach
     void cleanUp() {
-        this.subscriptions.forEach(Disposable::dispose);
         this.templates.close();
     }
 
@@ -109,7 +103,7 @@ class StreamSeaJwtTests {
         StreamSeaTemplate template = this.templates.start("browser", "ignored",
                 (s) -> s.clientSecret(null).tokenSource(StreamSeaJwtSigner.fromPem(pkcs8Pem, Duration.ofMinutes(5), false)));
         List<Reading> received = new CopyOnWriteArrayList<>();
-        this.subscriptions.add(template.subscribeFanout("readings", Reading.class).subscribe(received::add));
+        this.templates.keep(template.subscribeFanout("readings", Reading.class).subscribe(received::add));
         ConnectionRecord connection = this.templates.awaitAuthenticated(template);
         assertThat(connection.jwt()).isTrue();
         JsonNode auth = emulator.inboundMessages(connection.id()).get(0);
@@ -130,7 +124,7 @@ class StreamSeaJwtTests {
             .clientSecret(null)
             .tokenSource(StreamSeaTokenSource.fixed(expired))
             .build()));
-        this.subscriptions.add(template.connectionErrors().subscribe(errors::add));
+        this.templates.keep(template.connectionErrors().subscribe(errors::add));
         template.start();
         await().atMost(Duration.ofSeconds(5)).until(() -> !errors.isEmpty());
         assertThat(errors.get(0)).isInstanceOfSatisfying(StreamSeaAuthenticationException.class,
@@ -144,7 +138,7 @@ class StreamSeaJwtTests {
         StreamSeaTemplate template = this.templates.start("browser", "ignored",
                 (s) -> s.clientSecret(null).tokenSource(StreamSeaJwtSigner.fromPem(pkcs1Pem, Duration.ofSeconds(2), false)));
         List<Reading> received = new CopyOnWriteArrayList<>();
-        this.subscriptions.add(template.subscribeFanout("readings", Reading.class).subscribe(received::add));
+        this.templates.keep(template.subscribeFanout("readings", Reading.class).subscribe(received::add));
         ConnectionRecord first = this.templates.awaitAuthenticated(template);
         await().atMost(Duration.ofSeconds(5)).until(() -> emulator.connections().stream()
             .anyMatch((c) -> c.id() > first.id() && c.authenticatedAt() != null));
@@ -169,7 +163,7 @@ class StreamSeaJwtTests {
             StreamSeaTemplate template = this.templates.start("browser", "ignored",
                     (s) -> s.clientSecret(null).tokenSource(StreamSeaJwtSigner.fromPem(pkcs1Pem, Duration.ofMinutes(5), true)));
             // Asks for a shared group; the token's mustFanout overrides it.
-            this.subscriptions.add(template.subscribe("readings", group, Reading.class).subscribe(list::add));
+            this.templates.keep(template.subscribe("readings", group, Reading.class).subscribe(list::add));
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> emulator.subscriberCount("jail", "readings") == 2);
         assertThat(emulator.groups("jail", "readings")).hasSize(2)

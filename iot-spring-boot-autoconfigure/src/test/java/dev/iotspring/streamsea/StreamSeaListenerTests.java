@@ -43,9 +43,7 @@ class StreamSeaListenerTests {
     @BeforeAll
     static void startEmulator() {
         emulator = new StreamSeaEmulator().addClient("jail", "svc", "secret").start();
-        StreamSeaTemplate setup = StreamSeaTemplate.create(new Templates(emulator).settings("svc", "secret").build());
-        setup.defineStream(Templates.READINGS);
-        setup.destroy();
+        Templates.defineStreams(emulator, "svc", "secret", Templates.READINGS);
     }
 
     @AfterAll

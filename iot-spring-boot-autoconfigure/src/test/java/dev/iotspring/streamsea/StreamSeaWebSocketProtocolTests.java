@@ -11,7 +11,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import reactor.core.Disposable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -35,15 +34,11 @@ class StreamSeaWebSocketProtocolTests {
 
     final Templates templates = new Templates(emulator);
 
-    final List<Disposable> subscriptions = new CopyOnWriteArrayList<>();
-
     @BeforeAll
     static void startEmulator() {
         emulator = new StreamSeaEmulator().addClient("jail", "svc", "secret").start();
-        StreamSeaTemplate setup = StreamSeaTemplate.create(new Templates(emulator).settings("svc", "secret").build());
-        setup.defineStream(Templates.READINGS);
-        setup.defineStream(SchemaDefinition.builder("alarms", 1).field("seq", FieldType.INTEGER).build());
-        setup.destroy();
+        Templates.defineStreams(emulator, "svc", "secret", Templates.READINGS,
+                SchemaDefinition.builder("alarms", 1).field("seq", FieldType.INTEGER).build());
     }
 
     @AfterAll
@@ -53,7 +48,6 @@ class StreamSeaWebSocketProtocolTests {
 
     @AfterEach
     void cleanUp() {
-        this.subscriptions.forEach(Disposable::dispose);
         this.templates.close();
         emulator.delayAuthenticationAnswers(Duration.ZERO);
         emulator.answerAction("subscription");
@@ -69,11 +63,11 @@ class StreamSeaWebSocketProtocolTests {
             .track(StreamSeaTemplate.create(this.templates.settings("svc", "secret").build()));
         UUID group = UUID.randomUUID();
         // Subscribed before the connection exists: queued, flushed after the auth answer.
-        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe());
-        this.subscriptions.add(template.subscribe("alarms", group, JsonNode.class).subscribe());
+        this.templates.keep(template.subscribe("readings", Reading.class).subscribe());
+        this.templates.keep(template.subscribe("alarms", group, JsonNode.class).subscribe());
         template.start();
         ConnectionRecord connection = awaitAuthenticated(template);
-        this.subscriptions.add(template.subscribeFanout("readings", JsonNode.class).subscribe());
+        this.templates.keep(template.subscribeFanout("readings", JsonNode.class).subscribe());
         List<JsonNode> frames = awaitFrames(connection.id(), 4);
 
         assertThat(emulator.inboundFrames(connection.id()).get(0).text()).isEqualTo(
@@ -96,8 +90,8 @@ class StreamSeaWebSocketProtocolTests {
         StreamSeaTemplate template = this.templates.start("svc", "secret");
         List<Reading> readings = new CopyOnWriteArrayList<>();
         List<JsonNode> alarms = new CopyOnWriteArrayList<>();
-        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
-        this.subscriptions.add(template.subscribe("alarms", JsonNode.class).subscribe(alarms::add));
+        this.templates.keep(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        this.templates.keep(template.subscribe("alarms", JsonNode.class).subscribe(alarms::add));
         awaitFrames(awaitAuthenticated(template).id(), 3);
         awaitAcked();
 
@@ -117,10 +111,10 @@ class StreamSeaWebSocketProtocolTests {
         try {
             StreamSeaTemplate template = this.templates.start("svc", "secret");
             List<StreamSeaException> errors = new CopyOnWriteArrayList<>();
-            this.subscriptions.add(template.connectionErrors().subscribe(errors::add));
+            this.templates.keep(template.connectionErrors().subscribe(errors::add));
             List<Reading> readings = new CopyOnWriteArrayList<>();
-            this.subscriptions.add(template.subscribe("alarms", JsonNode.class).subscribe());
-            this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+            this.templates.keep(template.subscribe("alarms", JsonNode.class).subscribe());
+            this.templates.keep(template.subscribe("readings", Reading.class).subscribe(readings::add));
             await().atMost(Duration.ofSeconds(5)).until(() -> !errors.isEmpty());
             assertThat(errors.get(0)).hasMessageContaining("'alarms'").hasMessageContaining("forbidden");
             awaitAcked();
@@ -137,7 +131,7 @@ class StreamSeaWebSocketProtocolTests {
     void anArrayPayloadIsDeliveredAsOneMessagePerElement() {
         StreamSeaTemplate template = this.templates.start("svc", "secret");
         List<Reading> readings = new CopyOnWriteArrayList<>();
-        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        this.templates.keep(template.subscribe("readings", Reading.class).subscribe(readings::add));
         awaitFrames(awaitAuthenticated(template).id(), 2);
         awaitAcked();
         template.publish("readings", List.of(new Reading(1, "a", "x"), new Reading(2, "a", "y"))).join();
@@ -153,9 +147,9 @@ class StreamSeaWebSocketProtocolTests {
             .reconnect(Duration.ofMillis(300), Duration.ofSeconds(1))
             .build());
         List<StreamSeaException> errors = new CopyOnWriteArrayList<>();
-        this.subscriptions.add(template.connectionErrors().subscribe(errors::add));
+        this.templates.keep(template.connectionErrors().subscribe(errors::add));
         List<Reading> readings = new CopyOnWriteArrayList<>();
-        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        this.templates.keep(template.subscribe("readings", Reading.class).subscribe(readings::add));
         template.start();
         try {
             await().atMost(Duration.ofSeconds(5)).until(() -> !errors.isEmpty());
@@ -188,7 +182,7 @@ class StreamSeaWebSocketProtocolTests {
         emulator.refuseNextAuthentications(2);
         StreamSeaTemplate template = this.templates.start("svc", "secret");
         List<Reading> readings = new CopyOnWriteArrayList<>();
-        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        this.templates.keep(template.subscribe("readings", Reading.class).subscribe(readings::add));
         awaitFrames(awaitAuthenticated(template).id(), 2);
         awaitAcked();
         template.publish("readings", new Reading(1, "a", "b")).join();
@@ -205,9 +199,9 @@ class StreamSeaWebSocketProtocolTests {
         List<Reading> byDefault = new CopyOnWriteArrayList<>();
         List<Reading> byGroup = new CopyOnWriteArrayList<>();
         List<Reading> byFanout = new CopyOnWriteArrayList<>();
-        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(byDefault::add));
-        this.subscriptions.add(template.subscribe("readings", group, Reading.class).subscribe(byGroup::add));
-        this.subscriptions.add(template.subscribeFanout("readings", Reading.class).subscribe(byFanout::add));
+        this.templates.keep(template.subscribe("readings", Reading.class).subscribe(byDefault::add));
+        this.templates.keep(template.subscribe("readings", group, Reading.class).subscribe(byGroup::add));
+        this.templates.keep(template.subscribeFanout("readings", Reading.class).subscribe(byFanout::add));
         ConnectionRecord first = awaitAuthenticated(template);
         List<JsonNode> firstFrames = awaitFrames(first.id(), 4);
         awaitAcked();
@@ -271,7 +265,7 @@ class StreamSeaWebSocketProtocolTests {
     void malformedFramesAreSkippedAndLargeFramesArriveIntact() {
         StreamSeaTemplate template = this.templates.start("svc", "secret");
         List<Reading> readings = new CopyOnWriteArrayList<>();
-        this.subscriptions.add(template.subscribe("readings", Reading.class).subscribe(readings::add));
+        this.templates.keep(template.subscribe("readings", Reading.class).subscribe(readings::add));
         ConnectionRecord connection = awaitAuthenticated(template);
         awaitFrames(connection.id(), 2);
         awaitAcked();

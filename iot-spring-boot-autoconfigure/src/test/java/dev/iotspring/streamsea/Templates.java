@@ -5,12 +5,17 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
+import reactor.core.Disposable;
+
 import dev.iotspring.test.streamsea.ConnectionRecord;
 import dev.iotspring.test.streamsea.StreamSeaEmulator;
 
 import static org.awaitility.Awaitility.await;
 
-/** Builds templates pointed at an emulator and closes them after each test. */
+/**
+ * Builds templates pointed at an emulator and, after each test, disposes the subscriptions it was given and
+ * destroys the templates.
+ */
 final class Templates implements AutoCloseable {
 
     static final SchemaDefinition READINGS = SchemaDefinition.builder("readings", 1)
@@ -23,8 +28,20 @@ final class Templates implements AutoCloseable {
 
     private final List<StreamSeaTemplate> created = new CopyOnWriteArrayList<>();
 
+    private final List<Disposable> subscriptions = new CopyOnWriteArrayList<>();
+
     Templates(StreamSeaEmulator emulator) {
         this.emulator = emulator;
+    }
+
+    /** Defines the schemas through a template of its own, destroyed afterwards (class setup). */
+    static void defineStreams(StreamSeaEmulator emulator, String clientId, String secret,
+            SchemaDefinition... schemas) {
+        StreamSeaTemplate setup = StreamSeaTemplate.create(new Templates(emulator).settings(clientId, secret).build());
+        for (SchemaDefinition schema : schemas) {
+            setup.defineStream(schema);
+        }
+        setup.destroy();
     }
 
     StreamSeaClientSettings.Builder settings(String clientId, String secret) {
@@ -64,8 +81,14 @@ final class Templates implements AutoCloseable {
         return template;
     }
 
+    /** Disposes the subscription after the test, before the templates are destroyed. */
+    void keep(Disposable subscription) {
+        this.subscriptions.add(subscription);
+    }
+
     @Override
     public void close() {
+        this.subscriptions.forEach(Disposable::dispose);
         this.created.forEach(StreamSeaTemplate::destroy);
     }
 

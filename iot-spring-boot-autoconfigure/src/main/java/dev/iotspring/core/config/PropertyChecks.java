@@ -1,8 +1,13 @@
 package dev.iotspring.core.config;
 
+import java.time.Duration;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 
 /**
  * Validation helpers for {@code @ConfigurationProperties} constructors and auto-configurations. Validating in
@@ -38,6 +43,34 @@ public final class PropertyChecks {
     public static void requireState(boolean condition, String property, String problem, String example) {
         if (!condition) {
             throw new IotConfigurationException(property, problem, example);
+        }
+    }
+
+    /** A duration above zero; {@code null}, zero and negative durations fail naming the property. */
+    public static Duration requirePositive(@Nullable Duration value, String property, String example) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IotConfigurationException(property, "must be a positive duration", example);
+        }
+        return value;
+    }
+
+    /**
+     * The SSL bundle a platform property names.
+     * @param bundles Boot's bundles, {@code null} when the application has none
+     * @param name the bundle name the property holds
+     * @param property the property that names the bundle, such as {@code iot.stream-sea.ssl.bundle}
+     * @param example YAML that defines the bundle and sets the property
+     */
+    public static SslBundle requireSslBundle(@Nullable SslBundles bundles, String name, String property,
+            String example) {
+        if (bundles == null) {
+            throw new IotConfigurationException(property, "no SSL bundles are configured", example);
+        }
+        try {
+            return bundles.getBundle(name);
+        }
+        catch (NoSuchSslBundleException ex) {
+            throw new IotConfigurationException(property, "there is no SSL bundle named '" + name + "'", example);
         }
     }
 }

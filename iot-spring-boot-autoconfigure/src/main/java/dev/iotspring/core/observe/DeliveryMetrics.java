@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -26,7 +24,7 @@ public class DeliveryMetrics implements MeterBinder {
 
     private final Dispatcher dispatcher;
 
-    private final Tags tags;
+    private final Tags extraTags;
 
     public DeliveryMetrics(Dispatcher dispatcher) {
         this(dispatcher, Tags.empty());
@@ -35,22 +33,23 @@ public class DeliveryMetrics implements MeterBinder {
     /** @param extraTags added to the platform tag on every meter */
     public DeliveryMetrics(Dispatcher dispatcher, Tags extraTags) {
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
-        this.tags = Tags.of(IotMetrics.TAG_PLATFORM, dispatcher.getPlatform()).and(extraTags);
+        this.extraTags = Tags.empty().and(extraTags);
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        FunctionCounter.builder(IotMetrics.MESSAGES_SENT, this.dispatcher, Dispatcher::sentCount)
-                .description("Messages acknowledged by the broker or server").tags(this.tags).register(registry);
-        FunctionCounter.builder(IotMetrics.MESSAGES_FAILED, this.dispatcher, Dispatcher::failedCount)
-                .description("Messages rejected by the server").tags(this.tags).register(registry);
-        FunctionCounter.builder(IotMetrics.MESSAGES_DROPPED, this.dispatcher, Dispatcher::droppedCount)
-                .description("Messages discarded by the queue's overflow rule or lost at shutdown").tags(this.tags)
-                .register(registry);
-        Gauge.builder(IotMetrics.QUEUE_SIZE, this.dispatcher, d -> d.getQueue().size())
-                .description("Messages accepted and not acknowledged yet").tags(this.tags).register(registry);
+        PlatformMeters meters = new PlatformMeters(registry, this.dispatcher.getPlatform()).tagged(this.extraTags);
+        meters.counter(IotMetrics.MESSAGES_SENT, "Messages acknowledged by the broker or server", this.dispatcher,
+                Dispatcher::sentCount);
+        meters.counter(IotMetrics.MESSAGES_FAILED, "Messages rejected by the server", this.dispatcher,
+                Dispatcher::failedCount);
+        meters.counter(IotMetrics.MESSAGES_DROPPED,
+                "Messages discarded by the queue's overflow rule or lost at shutdown", this.dispatcher,
+                Dispatcher::droppedCount);
+        meters.gauge(IotMetrics.QUEUE_SIZE, "Messages accepted and not acknowledged yet", this.dispatcher,
+                (d) -> d.getQueue().size());
         Timer latency = Timer.builder(IotMetrics.PUBLISH_LATENCY)
-                .description("Time from handing a message over to its acknowledgement").tags(this.tags)
+                .description("Time from handing a message over to its acknowledgement").tags(meters.tags())
                 .register(registry);
         this.dispatcher.addListener(new DeliveryListener() {
             @Override

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,21 +28,19 @@ import org.slf4j.LoggerFactory;
 public class InMemoryQueue implements OutboundQueue {
 
     /** Largest accepted {@code maxSize}, as in the StellaNow Python SDK. */
-    public static final int MAX_SIZE_LIMIT = 10_000_000;
+    public static final int MAX_SIZE_LIMIT = OverflowPolicy.MAX_SIZE_LIMIT;
 
     private static final Logger logger = LoggerFactory.getLogger(InMemoryQueue.class);
 
     private final QueueOrder order;
 
-    private final int maxSize;
-
-    private final OverflowStrategy overflow;
+    private final OverflowPolicy overflow;
 
     private final TreeMap<Long, QueuedMessage> queued = new TreeMap<>();
 
     private final Map<Long, QueuedMessage> inFlight = new HashMap<>();
 
-    private final List<DropListener> dropListeners = new CopyOnWriteArrayList<>();
+    private final DropListeners dropListeners = new DropListeners(InMemoryQueue.class);
 
     private long nextSequence;
 
@@ -56,12 +53,7 @@ public class InMemoryQueue implements OutboundQueue {
      */
     public InMemoryQueue(QueueOrder order, int maxSize, OverflowStrategy overflow) {
         this.order = Objects.requireNonNull(order, "order");
-        this.overflow = Objects.requireNonNull(overflow, "overflow");
-        if (maxSize < 0 || maxSize > MAX_SIZE_LIMIT) {
-            throw new IllegalArgumentException(
-                    "maxSize must be between 0 (unbounded) and " + MAX_SIZE_LIMIT + " but was " + maxSize);
-        }
-        this.maxSize = maxSize;
+        this.overflow = new OverflowPolicy(maxSize, overflow);
     }
 
     /** An unbounded FIFO queue. */
@@ -107,20 +99,20 @@ public class InMemoryQueue implements OutboundQueue {
     /** Returns the message the overflow rule discarded, if any. */
     private OutboundMessage offerLocked(OutboundMessage message) {
         OutboundMessage droppedMessage = null;
-        if (this.maxSize > 0 && this.queued.size() >= this.maxSize) {
-            switch (this.overflow) {
+        if (this.overflow.isFull(this.queued.size())) {
+            switch (this.overflow.strategy()) {
                 case RAISE_EXCEPTION -> throw new QueueFullException(size(), this.dropped, message.id());
                 case DROP_NEWEST -> {
                     this.dropped++;
                     logger.warn("Queue full (max-size {}): dropped the new message {} ({} dropped so far)",
-                            this.maxSize, message.id(), this.dropped);
+                            this.overflow.maxSize(), message.id(), this.dropped);
                     return message;
                 }
                 case DROP_OLDEST -> {
                     droppedMessage = this.queued.pollFirstEntry().getValue().message();
                     this.dropped++;
                     logger.warn("Queue full (max-size {}): dropped the oldest message {} ({} dropped so far)",
-                            this.maxSize, droppedMessage.id(), this.dropped);
+                            this.overflow.maxSize(), droppedMessage.id(), this.dropped);
                 }
             }
         }
@@ -130,16 +122,8 @@ public class InMemoryQueue implements OutboundQueue {
     }
 
     private void notifyDropped(OutboundMessage message) {
-        if (message == null) {
-            return;
-        }
-        for (DropListener listener : this.dropListeners) {
-            try {
-                listener.dropped(message);
-            }
-            catch (RuntimeException ex) {
-                logger.warn("Drop listener failed for message {}", message.id(), ex);
-            }
+        if (message != null) {
+            this.dropListeners.dropped(message);
         }
     }
 
@@ -198,7 +182,7 @@ public class InMemoryQueue implements OutboundQueue {
 
     @Override
     public void addDropListener(DropListener listener) {
-        this.dropListeners.add(Objects.requireNonNull(listener, "listener"));
+        this.dropListeners.add(listener);
     }
 
     public QueueOrder getOrder() {
@@ -206,15 +190,15 @@ public class InMemoryQueue implements OutboundQueue {
     }
 
     public int getMaxSize() {
-        return this.maxSize;
+        return this.overflow.maxSize();
     }
 
     public OverflowStrategy getOverflow() {
-        return this.overflow;
+        return this.overflow.strategy();
     }
 
     @Override
     public String toString() {
-        return "InMemoryQueue[" + this.order + ", maxSize=" + this.maxSize + ", overflow=" + this.overflow + "]";
+        return "InMemoryQueue[" + this.order + ", maxSize=" + getMaxSize() + ", overflow=" + getOverflow() + "]";
     }
 }

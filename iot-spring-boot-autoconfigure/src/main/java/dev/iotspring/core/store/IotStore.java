@@ -17,6 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.iotspring.core.queue.OverflowPolicy;
 import dev.iotspring.core.queue.OverflowStrategy;
 
 /**
@@ -111,17 +112,14 @@ public final class IotStore implements AutoCloseable {
     public synchronized JdbcOutboundQueue outboundQueue(String queueName, int maxSize, OverflowStrategy overflow) {
         checkOpen();
         checkName(queueName, "queue name");
-        if (maxSize < 0 || maxSize > 10_000_000) {
-            throw new IllegalArgumentException(
-                    "maxSize must be between 0 (unbounded) and 10000000 but was " + maxSize);
-        }
+        OverflowPolicy policy = new OverflowPolicy(maxSize, overflow);
         if (!this.openQueues.add(queueName)) {
             throw new IllegalStateException("Outbound queue " + queueName + " is already open in store " + this.name);
         }
         try {
             migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS);
             return new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect, this.prefix,
-                    queueName, maxSize, overflow, () -> releaseQueue(queueName));
+                    queueName, policy, () -> releaseQueue(queueName));
         }
         catch (RuntimeException ex) {
             releaseQueue(queueName);

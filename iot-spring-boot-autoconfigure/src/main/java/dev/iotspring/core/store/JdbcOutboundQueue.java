@@ -32,9 +32,11 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.iotspring.core.queue.DropListener;
+import dev.iotspring.core.queue.DropListeners;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.OverflowPolicy;
 import dev.iotspring.core.queue.OverflowStrategy;
 import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.queue.QueuedMessage;
@@ -78,9 +80,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     private final String queueName;
 
-    private final int maxSize;
-
-    private final OverflowStrategy overflow;
+    private final OverflowPolicy overflow;
 
     private final String insertSql;
 
@@ -103,7 +103,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /** Messages returned by requeue: all below the cursor, handed out again before anything newer. */
     private final TreeMap<Long, QueuedMessage> requeued = new TreeMap<>();
 
-    private final List<DropListener> dropListeners = new CopyOnWriteArrayList<>();
+    private final DropListeners dropListeners = new DropListeners(JdbcOutboundQueue.class);
 
     private long nextSequence;
 
@@ -126,12 +126,11 @@ public class JdbcOutboundQueue implements OutboundQueue {
     private volatile boolean closed;
 
     JdbcOutboundQueue(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix,
-            String queueName, int maxSize, OverflowStrategy overflow, Runnable onClose) {
+            String queueName, OverflowPolicy overflow, Runnable onClose) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.queueName = queueName;
-        this.maxSize = maxSize;
-        this.overflow = Objects.requireNonNull(overflow, "overflow");
+        this.overflow = overflow;
         this.onClose = onClose;
         String table = prefix + "outbox";
         String columns = "seq, message_id, destination, payload, qos, retain_flag, created_at, headers";
@@ -208,17 +207,17 @@ public class JdbcOutboundQueue implements OutboundQueue {
         long droppedNow = 0;
         for (OfferRequest request : batch) {
             for (OutboundMessage message : request.messages) {
-                if (this.maxSize > 0 && queued >= this.maxSize) {
-                    if (this.overflow == OverflowStrategy.RAISE_EXCEPTION) {
+                if (this.overflow.isFull(queued)) {
+                    if (this.overflow.strategy() == OverflowStrategy.RAISE_EXCEPTION) {
                         request.failure = new QueueFullException(queued + this.inFlight.size(),
                                 this.dropped + droppedNow, message.id());
                         break;
                     }
                     droppedNow++;
-                    if (this.overflow == OverflowStrategy.DROP_NEWEST) {
+                    if (this.overflow.strategy() == OverflowStrategy.DROP_NEWEST) {
                         request.dropped.add(message);
                         logger.warn("Queue {} full (max-size {}): dropped the new message {}", this.queueName,
-                                this.maxSize, message.id());
+                                this.overflow.maxSize(), message.id());
                         continue;
                     }
                     // DROP_OLDEST: requeued rows are oldest, then unread rows, then this batch's own inserts.
@@ -243,7 +242,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     }
                     request.dropped.add(victim);
                     logger.warn("Queue {} full (max-size {}): dropped the oldest message {}", this.queueName,
-                            this.maxSize, victim.id());
+                            this.overflow.maxSize(), victim.id());
                     queued--;
                 }
                 inserts.add(new QueuedMessage(sequence++, message));
@@ -337,8 +336,8 @@ public class JdbcOutboundQueue implements OutboundQueue {
             checkOpen();
             int queued = this.count - this.inFlight.size();
             for (OutboundMessage message : messages) {
-                if (this.maxSize > 0 && queued >= this.maxSize) {
-                    if (this.overflow == OverflowStrategy.RAISE_EXCEPTION) {
+                if (this.overflow.isFull(queued)) {
+                    if (this.overflow.strategy() == OverflowStrategy.RAISE_EXCEPTION) {
                         // Refuse the whole call: the caller's transaction decides what happens to its data.
                         rows.forEach(r -> this.uncommitted.remove(r.sequence()));
                         throw new QueueFullException(this.count, this.dropped, message.id());
@@ -346,7 +345,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     this.dropped++;
                     droppedNow.add(message);
                     logger.warn("Queue {} full (max-size {}): dropped the new message {}", this.queueName,
-                            this.maxSize, message.id());
+                            this.overflow.maxSize(), message.id());
                     continue;
                 }
                 QueuedMessage row = new QueuedMessage(this.nextSequence++, message);
@@ -505,7 +504,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     @Override
     public void addDropListener(DropListener listener) {
-        this.dropListeners.add(Objects.requireNonNull(listener, "listener"));
+        this.dropListeners.add(listener);
     }
 
     @Override
@@ -554,14 +553,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
     }
 
     private void notifyDropped(OutboundMessage message) {
-        for (DropListener listener : this.dropListeners) {
-            try {
-                listener.dropped(message);
-            }
-            catch (RuntimeException ex) {
-                logger.warn("Drop listener failed for message {}", message.id(), ex);
-            }
-        }
+        this.dropListeners.dropped(message);
     }
 
     // ---- mapping -------------------------------------------------------------------------------------------
@@ -611,8 +603,8 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     @Override
     public String toString() {
-        return "JdbcOutboundQueue[" + this.queueName + ", maxSize=" + this.maxSize + ", overflow=" + this.overflow
-                + "]";
+        return "JdbcOutboundQueue[" + this.queueName + ", maxSize=" + this.overflow.maxSize() + ", overflow="
+                + this.overflow.strategy() + "]";
     }
 
     private static final class OfferRequest {

@@ -12,6 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClientBuilders;
 import dev.iotspring.stellmap.StellMapAutoRegistration;
@@ -88,19 +89,10 @@ public final class StellMapAutoConfiguration {
 
 
     private static org.springframework.boot.ssl.SslBundle sslBundle(ObjectProvider<SslBundles> bundles, String name) {
-        SslBundles available = bundles.getIfAvailable();
-        if (available == null) {
-            throw new IotConfigurationException("iot.stellmap.ssl-bundle", "SSL bundles are not available",
-                    "spring:\n  ssl:\n    bundle:\n      pem:\n        stellmap:\n          truststore:\n"
-                            + "            certificate: classpath:stellmap-ca.pem");
-        }
-        try {
-            return available.getBundle(name);
-        }
-        catch (RuntimeException ex) {
-            throw new IotConfigurationException("iot.stellmap.ssl-bundle", "no SSL bundle named '" + name + "'",
-                    "iot:\n  stellmap:\n    ssl-bundle: stellmap");
-        }
+        return PropertyChecks.requireSslBundle(bundles.getIfAvailable(), name, "iot.stellmap.ssl-bundle",
+                "spring:\n  ssl:\n    bundle:\n      pem:\n        stellmap:\n          truststore:\n"
+                        + "            certificate: classpath:stellmap-ca.pem\niot:\n  stellmap:\n"
+                        + "    ssl-bundle: stellmap");
     }
 
     static String requireNamespace(StellMapProperties properties) {
@@ -114,10 +106,7 @@ public final class StellMapAutoConfiguration {
     }
 
     private static void requirePositive(@Nullable Duration value, String property, String example) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw new IotConfigurationException("iot.stellmap." + property, "the duration must be positive",
-                    "iot:\n  stellmap:\n    " + example);
-        }
+        PropertyChecks.requirePositive(value, "iot.stellmap." + property, "iot:\n  stellmap:\n    " + example);
     }
 
     @Configuration(proxyBeanMethods = false)

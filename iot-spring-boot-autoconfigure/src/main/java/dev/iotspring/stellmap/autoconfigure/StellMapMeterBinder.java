@@ -1,12 +1,13 @@
 package dev.iotspring.stellmap.autoconfigure;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
+import java.util.function.ToDoubleFunction;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.observe.IotMetrics;
+import dev.iotspring.core.observe.PlatformMeters;
 import dev.iotspring.stellmap.StellMapAutoRegistration;
 import dev.iotspring.stellmap.StellMapRegistry;
 
@@ -37,11 +38,11 @@ public class StellMapMeterBinder implements MeterBinder {
     }
 
     @Override
-    public void bindTo(MeterRegistry meters) {
-        FunctionCounter.builder(WATCH_RECONNECTS, this.registry, StellMapRegistry::watchReconnects)
-            .tag(IotMetrics.TAG_PLATFORM, PLATFORM).description("StellMap watch streams re-opened").register(meters);
-        Gauge.builder(CACHE_SIZE, this.registry, StellMapRegistry::cacheSize)
-            .tag(IotMetrics.TAG_PLATFORM, PLATFORM).description("Instances in the StellMap cache").register(meters);
+    public void bindTo(MeterRegistry registry) {
+        PlatformMeters meters = new PlatformMeters(registry, PLATFORM);
+        meters.counter(WATCH_RECONNECTS, "StellMap watch streams re-opened", this.registry,
+                StellMapRegistry::watchReconnects);
+        meters.gauge(CACHE_SIZE, "Instances in the StellMap cache", this.registry, StellMapRegistry::cacheSize);
         StellMapAutoRegistration auto = this.registration;
         if (auto == null) {
             return;
@@ -49,14 +50,12 @@ public class StellMapMeterBinder implements MeterBinder {
         heartbeats(meters, auto, "success", StellMapAutoRegistration::getHeartbeatSuccesses);
         heartbeats(meters, auto, "failure", StellMapAutoRegistration::getHeartbeatFailures);
         heartbeats(meters, auto, "reregistered", StellMapAutoRegistration::getReregistrations);
-        Gauge.builder(REGISTERED, auto, (a) -> a.isRegistered() ? 1 : 0)
-            .tag(IotMetrics.TAG_PLATFORM, PLATFORM).description("1 while registered in StellMap").register(meters);
+        meters.gauge(REGISTERED, "1 while registered in StellMap", auto, (a) -> a.isRegistered() ? 1 : 0);
     }
 
-    private static void heartbeats(MeterRegistry meters, StellMapAutoRegistration auto, String outcome,
-            java.util.function.ToDoubleFunction<StellMapAutoRegistration> count) {
-        FunctionCounter.builder(IotMetrics.HEARTBEATS, auto, count)
-            .tag(IotMetrics.TAG_PLATFORM, PLATFORM).tag(IotMetrics.TAG_OUTCOME, outcome)
-            .description("StellMap heartbeats by outcome").register(meters);
+    private static void heartbeats(PlatformMeters meters, StellMapAutoRegistration auto, String outcome,
+            ToDoubleFunction<StellMapAutoRegistration> count) {
+        meters.tagged(IotMetrics.TAG_OUTCOME, outcome)
+            .counter(IotMetrics.HEARTBEATS, "StellMap heartbeats by outcome", auto, count);
     }
 }

@@ -1,16 +1,12 @@
 package dev.iotspring.streamsea.autoconfigure;
 
-import java.util.function.ToDoubleFunction;
-
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.observe.IotMetrics;
+import dev.iotspring.core.observe.PlatformMeters;
 import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 
@@ -43,32 +39,22 @@ public class StreamSeaMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Tags tags = Tags.of(IotMetrics.TAG_PLATFORM, StreamSeaTemplate.PLATFORM);
+        PlatformMeters meters = new PlatformMeters(registry, StreamSeaTemplate.PLATFORM);
         // Sent, failed, dropped, queue size and publish latency: the core meters of the publish dispatcher.
         new DeliveryMetrics(this.template.getDispatcher()).bindTo(registry);
-        counter(registry, RECEIVED, "Deliveries received over the WebSocket", tags,
+        meters.counter(RECEIVED, "Deliveries received over the WebSocket", this.template,
                 (t) -> t.connectionState().received());
-        counter(registry, RECONNECTS, "WebSocket reconnect attempts", tags, (t) -> t.connectionState().reconnects());
-        counter(registry, MALFORMED, "Frames skipped: not JSON, no id or an unknown id", tags,
+        meters.counter(RECONNECTS, "WebSocket reconnect attempts", this.template,
+                (t) -> t.connectionState().reconnects());
+        meters.counter(MALFORMED, "Frames skipped: not JSON, no id or an unknown id", this.template,
                 (t) -> t.connectionState().malformedFrames());
-        Gauge.builder(IotMetrics.CONNECTION_STATE, this.template, (t) -> t.connectionState().connected() ? 1 : 0)
-            .description("1 when the WebSocket is open and authenticated")
-            .tags(tags)
-            .register(registry);
-        Gauge.builder(SUBSCRIPTIONS, this.template, (t) -> t.connectionState().subscriptions())
-            .description("Subscriptions on the shared WebSocket")
-            .tags(tags)
-            .register(registry);
+        meters.gauge(IotMetrics.CONNECTION_STATE, "1 when the WebSocket is open and authenticated", this.template,
+                (t) -> t.connectionState().connected() ? 1 : 0);
+        meters.gauge(SUBSCRIPTIONS, "Subscriptions on the shared WebSocket", this.template,
+                (t) -> t.connectionState().subscriptions());
         if (this.listeners != null) {
-            FunctionCounter.builder(LISTENER_ERRORS, this.listeners, StreamSeaListenerEndpointRegistry::getErrorCount)
-                .description("@StreamSeaListener calls that failed")
-                .tags(tags)
-                .register(registry);
+            meters.counter(LISTENER_ERRORS, "@StreamSeaListener calls that failed", this.listeners,
+                    StreamSeaListenerEndpointRegistry::getErrorCount);
         }
-    }
-
-    private void counter(MeterRegistry registry, String name, String description, Tags tags,
-            ToDoubleFunction<StreamSeaTemplate> value) {
-        FunctionCounter.builder(name, this.template, value).description(description).tags(tags).register(registry);
     }
 }

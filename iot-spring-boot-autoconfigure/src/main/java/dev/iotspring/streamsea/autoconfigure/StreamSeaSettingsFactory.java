@@ -15,7 +15,6 @@ import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaJwtSigner;
 import dev.iotspring.streamsea.StreamSeaTokenSource;
 
-import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.util.ClassUtils;
@@ -124,8 +123,7 @@ final class StreamSeaSettingsFactory {
                 PREFIX + "queue.in-flight", "must be between 1 and 1000", QUEUE_EXAMPLE);
         Duration initial = queue.getRetry().getInitialDelay();
         Duration max = queue.getRetry().getMaxDelay();
-        PropertyChecks.requireState(initial != null && !initial.isNegative() && !initial.isZero(),
-                PREFIX + "queue.retry.initial-delay", "must be a positive duration", QUEUE_EXAMPLE);
+        PropertyChecks.requirePositive(initial, PREFIX + "queue.retry.initial-delay", QUEUE_EXAMPLE);
         PropertyChecks.requireState(max != null && max.compareTo(initial) >= 0, PREFIX + "queue.retry.max-delay",
                 "must not be shorter than queue.retry.initial-delay", QUEUE_EXAMPLE);
         PropertyChecks.requireState(drainTimeout != null && !drainTimeout.isNegative(), "iot.shutdown.drain-timeout",
@@ -171,20 +169,10 @@ final class StreamSeaSettingsFactory {
                   stream-sea:
                     ssl:
                       bundle: stream-sea""";
-        if (bundles == null) {
-            throw new IotConfigurationException(PREFIX + "ssl.bundle", "no SSL bundles are configured", example);
-        }
-        try {
-            return bundles.getBundle(name);
-        }
-        catch (NoSuchSslBundleException ex) {
-            throw new IotConfigurationException(PREFIX + "ssl.bundle", "there is no SSL bundle named '" + name + "'",
-                    example);
-        }
+        return PropertyChecks.requireSslBundle(bundles, name, PREFIX + "ssl.bundle", example);
     }
 
     private static void positive(Duration value, String property) {
-        PropertyChecks.requireState(value != null && !value.isNegative() && !value.isZero(), PREFIX + property,
-                "must be a positive duration", EXAMPLE);
+        PropertyChecks.requirePositive(value, PREFIX + property, EXAMPLE);
     }
 }

@@ -23,7 +23,9 @@ import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OverflowStrategy;
 import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.queue.QueueOrder;
+import dev.iotspring.core.queue.QueueScenarios;
 
+import static dev.iotspring.core.queue.QueueScenarios.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -75,7 +77,7 @@ class DispatcherTests {
     void failedMessageAndEverythingSentAfterItGoBackSoOrderHolds() throws Exception {
         InMemoryQueue queue = InMemoryQueue.fifo();
         Dispatcher d = dispatcher(queue, 5, Duration.ofSeconds(1));
-        d.sendAll(IntStream.range(0, 20).mapToObj(DispatcherTests::message).toList());
+        d.sendAll(IntStream.range(0, 20).mapToObj(QueueScenarios::message).toList());
         d.start();
         List<TestSender.Pending> firstWindow = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -279,7 +281,7 @@ class DispatcherTests {
         InMemoryQueue queue = new InMemoryQueue(QueueOrder.FIFO, 0, OverflowStrategy.RAISE_EXCEPTION);
         Dispatcher d = dispatcher(queue, 2, Duration.ofMillis(300));
         d.start();
-        d.sendAll(IntStream.range(0, 5).mapToObj(DispatcherTests::message).toList());
+        d.sendAll(IntStream.range(0, 5).mapToObj(QueueScenarios::message).toList());
         this.sender.next().ack(); // 0 delivered; 1 and 2 never acknowledged, 3 and 4 never sent
         this.sender.next();
         long start = System.nanoTime();
@@ -371,10 +373,6 @@ class DispatcherTests {
         this.sender.next().ack();
         assertThat(d.awaitDrained(Duration.ofSeconds(5))).isTrue();
         assertThat(queue.size()).isZero();
-    }
-
-    static OutboundMessage message(int i) {
-        return OutboundMessage.of(Integer.toString(i), "topic", new byte[] { (byte) i });
     }
 
     static final class RecordingListener implements DeliveryListener {

@@ -2,7 +2,6 @@ package dev.iotspring.core.queue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -12,6 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.iotspring.core.queue.QueueScenarios.OverflowRun;
+
+import static dev.iotspring.core.queue.QueueScenarios.ids;
+import static dev.iotspring.core.queue.QueueScenarios.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -31,27 +34,14 @@ class InMemoryQueueTests {
             "LIFO; DROP_NEWEST; 2,1; 7,6,0" })
     void referenceOverflowScenarios(QueueOrder order, OverflowStrategy overflow, String taken, String rest) {
         InMemoryQueue queue = new InMemoryQueue(order, 3, overflow);
-        List<String> droppedIds = new CopyOnWriteArrayList<>();
-        queue.addDropListener(m -> droppedIds.add(m.id()));
-        for (int i = 0; i <= 5; i++) {
-            queue.offer(message(i));
-        }
-        List<QueuedMessage> first = queue.poll(2);
-        for (int i = 6; i <= 9; i++) {
-            queue.offer(message(i));
-        }
-        List<QueuedMessage> remaining = new ArrayList<>();
-        List<QueuedMessage> one;
-        while (!(one = queue.poll(1)).isEmpty()) {
-            remaining.addAll(one);
-        }
-        assertThat(ids(first)).isEqualTo(taken);
-        assertThat(ids(remaining)).isEqualTo(rest);
+        OverflowRun run = QueueScenarios.referenceOverflow(queue, 1);
+        assertThat(ids(run.first())).isEqualTo(taken);
+        assertThat(ids(run.remaining())).isEqualTo(rest);
         assertThat(queue.droppedCount()).isEqualTo(5);
-        assertThat(droppedIds).hasSize(5);
+        assertThat(run.droppedIds()).hasSize(5);
         assertThat(queue.size()).as("all still in flight").isEqualTo(5);
-        queue.ack(first);
-        queue.ack(remaining);
+        queue.ack(run.first());
+        queue.ack(run.remaining());
         assertThat(queue.size()).isZero();
     }
 
@@ -170,13 +160,5 @@ class InMemoryQueueTests {
         assertThat(received).hasSize(producers * perProducer);
         assertThat(received).extracting(QueuedMessage::sequence).isSorted().doesNotHaveDuplicates();
         assertThat(queue.size()).isZero();
-    }
-
-    static OutboundMessage message(int i) {
-        return OutboundMessage.of(Integer.toString(i), "topic", new byte[] { (byte) i });
-    }
-
-    static String ids(List<QueuedMessage> messages) {
-        return String.join(",", messages.stream().map(m -> m.message().id()).toList());
     }
 }

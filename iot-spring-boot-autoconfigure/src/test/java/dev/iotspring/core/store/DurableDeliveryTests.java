@@ -24,6 +24,7 @@ import dev.iotspring.core.delivery.MessageSender;
 import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.core.queue.OutboundMessage;
 
+import static dev.iotspring.core.queue.QueueScenarios.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -149,10 +150,6 @@ class DurableDeliveryTests {
             assertThat(acked.stream().filter(id -> id.startsWith(prefix)).toList()).as("order of producer " + p)
                     .containsExactlyElementsOf(IntStream.range(0, perProducer).mapToObj(i -> prefix + i).toList());
         }
-    }
-
-    static OutboundMessage message(int i) {
-        return OutboundMessage.of(Integer.toString(i), "topic", new byte[] { (byte) i });
     }
 
     /** Hands every send's future to the test. */

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -25,7 +24,11 @@ import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OverflowStrategy;
 import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.queue.QueuedMessage;
+import dev.iotspring.core.queue.QueueScenarios;
+import dev.iotspring.core.queue.QueueScenarios.OverflowRun;
 
+import static dev.iotspring.core.queue.QueueScenarios.ids;
+import static dev.iotspring.core.queue.QueueScenarios.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -76,7 +79,7 @@ class JdbcOutboundQueueTests {
     @Test
     void requeuedMessagesGoBackToTheirPlaceBeforeNewerOnes() {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
-        queue.offerAll(IntStream.range(0, 6).mapToObj(JdbcOutboundQueueTests::message).toList());
+        queue.offerAll(IntStream.range(0, 6).mapToObj(QueueScenarios::message).toList());
         List<QueuedMessage> taken = queue.poll(4); // 0..3
         queue.ack(taken.subList(0, 1));
         queue.offer(message(6));
@@ -89,7 +92,7 @@ class JdbcOutboundQueueTests {
     @Test
     void contentSurvivesCloseAndReopenAndInFlightRowsComeBackAtTheirPlace() {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
-        queue.offerAll(IntStream.range(0, 10).mapToObj(JdbcOutboundQueueTests::message).toList());
+        queue.offerAll(IntStream.range(0, 10).mapToObj(QueueScenarios::message).toList());
         List<QueuedMessage> first = queue.poll(3); // 0,1,2
         queue.ack(first.subList(0, 1)); // 0 acknowledged
         queue.poll(3); // 3,4,5 in flight, never acknowledged: "crash"
@@ -124,26 +127,18 @@ class JdbcOutboundQueueTests {
     @CsvSource(delimiter = ';', value = { "DROP_OLDEST; 3,4; 7,8,9", "DROP_NEWEST; 0,1; 2,6,7" })
     void fifoReferenceOverflowScenarios(OverflowStrategy overflow, String taken, String rest) {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events", 3, overflow);
-        List<String> dropped = Collections.synchronizedList(new ArrayList<>());
-        queue.addDropListener(m -> dropped.add(m.id()));
-        for (int i = 0; i <= 5; i++) {
-            queue.offer(message(i));
-        }
-        List<QueuedMessage> first = queue.poll(2);
-        for (int i = 6; i <= 9; i++) {
-            queue.offer(message(i));
-        }
-        assertThat(ids(first)).isEqualTo(taken);
-        assertThat(ids(queue.poll(100))).isEqualTo(rest);
+        OverflowRun run = QueueScenarios.referenceOverflow(queue, 100);
+        assertThat(ids(run.first())).isEqualTo(taken);
+        assertThat(ids(run.remaining())).isEqualTo(rest);
         assertThat(queue.droppedCount()).isEqualTo(5);
-        assertThat(dropped).hasSize(5);
+        assertThat(run.droppedIds()).hasSize(5);
         assertThat(queue.size()).isEqualTo(5);
     }
 
     @Test
     void dropOldestInOneBatchDropsFromTheBatchItself() {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events", 2, OverflowStrategy.DROP_OLDEST);
-        queue.offerAll(IntStream.range(0, 5).mapToObj(JdbcOutboundQueueTests::message).toList());
+        queue.offerAll(IntStream.range(0, 5).mapToObj(QueueScenarios::message).toList());
         assertThat(ids(queue.poll(10))).isEqualTo("3,4");
         assertThat(queue.droppedCount()).isEqualTo(3);
     }
@@ -233,13 +228,5 @@ class JdbcOutboundQueueTests {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
         queue.close();
         assertThatIllegalStateException().isThrownBy(() -> queue.offer(message(0))).withMessageContaining("closed");
-    }
-
-    static OutboundMessage message(int i) {
-        return OutboundMessage.of(Integer.toString(i), "topic", new byte[] { (byte) i });
-    }
-
-    static String ids(List<QueuedMessage> messages) {
-        return String.join(",", messages.stream().map(m -> m.message().id()).toList());
     }
 }

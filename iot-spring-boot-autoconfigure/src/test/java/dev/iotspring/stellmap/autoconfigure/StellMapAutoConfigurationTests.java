@@ -119,6 +119,10 @@ class StellMapAutoConfigurationTests {
                 "iot.stellmap.endpoints[1].protocol=http"), "iot.stellmap.endpoints[1].name");
         assertFailure(this.runner.withPropertyValues("iot.stellmap.enabled=true",
                 "iot.stellmap.server-url=http://127.0.0.1:1", "iot.stellmap.namespace=staging"), "iot.stellmap.service");
+        assertFailure(this.enabled.withPropertyValues("iot.stellmap.request-timeout=0s"), "iot.stellmap.request-timeout");
+        assertFailure(this.enabled.withPropertyValues("iot.stellmap.watch-reconnect-max-backoff=-1s"),
+                "iot.stellmap.watch-reconnect-max-backoff");
+        assertFailure(this.enabled.withPropertyValues("iot.stellmap.ssl-bundle=missing"), "iot.stellmap.ssl-bundle");
     }
 
     private static void assertFailure(ApplicationContextRunner runner, String property) {

@@ -35,13 +35,14 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
-import reactor.netty.resources.LoopResources;
 import reactor.util.concurrent.Queues;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+
+import dev.iotspring.test.netty.IsolatedLoopHttpServer;
 
 /**
  * An in-process StellMap node ({@code stellmapd}) speaking the public registry API of
@@ -119,11 +120,9 @@ public final class StellMapEmulator implements AutoCloseable {
 
     private volatile @Nullable Consumer<RecordedRequest> requestListener;
 
-    private @Nullable DisposableServer server;
+    private @Nullable IsolatedLoopHttpServer server;
 
     private @Nullable Disposable purgeLoop;
-
-    private @Nullable LoopResources loops;
 
     private StellMapEmulator(Builder builder) {
         this.clock = builder.clock;
@@ -147,9 +146,8 @@ public final class StellMapEmulator implements AutoCloseable {
     }
 
     private StellMapEmulator bind() {
-        // Own event loops: an application context under test disposes Reactor Netty's global ones when it closes.
-        this.loops = LoopResources.create("stellmap-emulator-" + this.nodeId, 1, 2, true);
-        this.server = HttpServer.create().host("127.0.0.1").port(0).runOn(this.loops).handle(this::handle).bindNow();
+        this.server = IsolatedLoopHttpServer.bind("stellmap-emulator-" + this.nodeId,
+                HttpServer.create().host("127.0.0.1").port(0).handle(this::handle));
         if (!this.cleanupInterval.isZero()) {
             this.purgeLoop = Flux.interval(this.cleanupInterval, Schedulers.parallel())
                 .subscribe((tick) -> purgeExpired());
@@ -322,10 +320,7 @@ public final class StellMapEmulator implements AutoCloseable {
             watcher.end();
         }
         if (this.server != null) {
-            this.server.disposeNow(Duration.ofSeconds(2));
-        }
-        if (this.loops != null) {
-            this.loops.disposeLater(Duration.ZERO, Duration.ofSeconds(1)).block(Duration.ofSeconds(3));
+            this.server.close(Duration.ofSeconds(2));
         }
     }
 
@@ -823,7 +818,7 @@ public final class StellMapEmulator implements AutoCloseable {
         if (this.server == null) {
             throw new IllegalStateException("The emulator is not started");
         }
-        return this.server;
+        return this.server.server();
     }
 
     static String key(String namespace, String service, String instanceId) {

@@ -39,7 +39,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
-import reactor.netty.DisposableServer;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -52,6 +51,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+
+import dev.iotspring.test.netty.IsolatedLoopHttpServer;
 
 /**
  * An in-process stream-sea 4.x server for tests: the HTTP API ({@code /api/v1}, Basic auth, plain or gzipped
@@ -131,7 +132,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
 
     private volatile boolean requireAuthenticateFirst = true;
 
-    private volatile @Nullable DisposableServer server;
+    private volatile @Nullable IsolatedLoopHttpServer server;
 
     /** The port of the first start, bound again by later starts so clients find the server where it was. */
     private volatile int boundPort;
@@ -186,7 +187,8 @@ public final class StreamSeaEmulator implements AutoCloseable {
                 X509Certificate[] chain = this.tlsChain;
                 http = http.secure((spec) -> spec.sslContext(Http11SslContextSpec.forServer(key, chain)));
             }
-            this.server = http
+            // Own event loops: a test's Spring context disposes Reactor Netty's global ones when it closes.
+            this.server = IsolatedLoopHttpServer.bind("stream-sea-emulator", http
                 .host("127.0.0.1")
                 .port(this.boundPort)
                 .compress(true)
@@ -197,8 +199,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
                     .post("/api/v1/schema-versions-vector", (req, res) -> http(req, res, this::versionsVector))
                     .put("/api/v1/client/{clientId}/jwt-public-key", (req, res) -> http(req, res, this::jwtPublicKey))
                     .ws("/api/v1/streams", this::webSocket,
-                            WebsocketServerSpec.builder().maxFramePayloadLength(16 * 1024 * 1024).build()))
-                .bindNow();
+                            WebsocketServerSpec.builder().maxFramePayloadLength(16 * 1024 * 1024).build())));
             this.boundPort = this.server.port();
             logger.info("stream-sea emulator listening on {}", httpBaseUrl());
         }
@@ -207,13 +208,13 @@ public final class StreamSeaEmulator implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        DisposableServer current = this.server;
+        IsolatedLoopHttpServer current = this.server;
         this.server = null;
         if (current != null) {
             this.connections.forEach((c) -> c.close(true));
             // A loaded CI machine can take a while to close many sockets; a test must not fail on that.
             try {
-                current.disposeNow(Duration.ofSeconds(30));
+                current.close(Duration.ofSeconds(30));
             }
             catch (IllegalStateException ex) {
                 logger.warn("stream-sea emulator on port {} did not stop within 30s", current.port());
@@ -226,7 +227,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
     }
 
     public int port() {
-        DisposableServer current = this.server;
+        IsolatedLoopHttpServer current = this.server;
         if (current == null) {
             throw new IllegalStateException("The stream-sea emulator is not started");
         }

@@ -60,6 +60,14 @@ class StellMapEmulatorTests {
     }
 
     @Test
+    void keepsServingAfterReactorNettysGlobalResourcesAreDisposed() throws Exception {
+        StellMapEmulator node = node(StellMapEmulator.builder());
+        // What closing a Spring context with a ReactorResourceFactory (global resources) does.
+        reactor.netty.http.HttpResources.disposeLoopsAndConnections();
+        assertThat(post(node, "register", REGISTER_BODY).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void decodesStrictlyAndAppliesTheServerDefaults() throws Exception {
         StellMapEmulator node = node(StellMapEmulator.builder());
         HttpResponse<String> unknown = post(node, "heartbeat",

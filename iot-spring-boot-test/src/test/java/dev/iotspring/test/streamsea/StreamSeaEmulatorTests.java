@@ -125,6 +125,17 @@ class StreamSeaEmulatorTests {
         assertThat(put("/client/svc/jwt-public-key", "svc", "secret", "{\"jwtPublicKey\":\"nope\"}")).startsWith("400 ");
     }
 
+    @Test
+    void keepsServingAfterReactorNettysGlobalResourcesAreDisposed() throws Exception {
+        // What closing a Spring context with a ReactorResourceFactory (global resources) does.
+        reactor.netty.http.HttpResources.disposeLoopsAndConnections();
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient()
+            .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(emulator.httpBaseUrl() + "/streams/s/schema"))
+                .timeout(Duration.ofSeconds(5))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(401);
+    }
+
     private static String put(String path, String user, String secret, String body) {
         return HttpClient.create()
             .headers((h) -> h.set("Authorization", "Basic " + Base64.getEncoder()
