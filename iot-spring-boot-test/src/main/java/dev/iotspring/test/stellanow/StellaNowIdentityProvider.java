@@ -21,11 +21,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
-import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import tools.jackson.databind.json.JsonMapper;
+
+import dev.iotspring.test.netty.IsolatedLoopHttpServer;
 
 /**
  * A fake of StellaNow's Keycloak realm, enough for the SDKs' OIDC use: the discovery document and the token
@@ -76,7 +77,7 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
 
     private volatile @Nullable Fault fault;
 
-    private @Nullable DisposableServer server;
+    private volatile @Nullable IsolatedLoopHttpServer server;
 
     private StellaNowIdentityProvider(Builder builder) {
         this.realm = builder.realm;
@@ -95,12 +96,12 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
     public synchronized StellaNowIdentityProvider start() {
         if (this.server == null) {
             String base = "/auth/realms/{realm}";
-            this.server = HttpServer.create()
+            // Own event loops: a test's Spring context disposes Reactor Netty's global ones when it closes.
+            this.server = IsolatedLoopHttpServer.bind("stellanow-idp", HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
                 .route((routes) -> routes.get(base + "/.well-known/openid-configuration", this::discovery)
-                    .post(base + "/protocol/openid-connect/token", this::token))
-                .bindNow(Duration.ofSeconds(10));
+                    .post(base + "/protocol/openid-connect/token", this::token)));
         }
         return this;
     }
@@ -108,14 +109,15 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (this.server != null) {
-            this.server.disposeNow(Duration.ofSeconds(5));
+            IsolatedLoopHttpServer current = this.server;
             this.server = null;
+            current.close(Duration.ofSeconds(5));
         }
     }
 
     /** The platform's API base URL as the fake serves it: {@code http://127.0.0.1:{port}}. */
     public URI baseUrl() {
-        DisposableServer current = this.server;
+        IsolatedLoopHttpServer current = this.server;
         if (current == null) {
             throw new IllegalStateException("The identity provider is not started");
         }

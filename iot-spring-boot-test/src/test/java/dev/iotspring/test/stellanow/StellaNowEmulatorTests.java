@@ -96,6 +96,13 @@ class StellaNowEmulatorTests {
     }
 
     @Test
+    void identityProviderKeepsServingAfterReactorNettysGlobalResourcesAreDisposed() throws Exception {
+        // What closing a Spring context with a ReactorResourceFactory (global resources) does.
+        reactor.netty.http.HttpResources.disposeLoopsAndConnections();
+        assertThat(login()).isNotBlank();
+    }
+
+    @Test
     void tokenEndpointAnswersLikeKeycloak() throws Exception {
         HttpResponse<String> first = token("grant_type=password&client_id=event-ingestor&username="
                 + emulator.username() + "&password=" + emulator.password());
