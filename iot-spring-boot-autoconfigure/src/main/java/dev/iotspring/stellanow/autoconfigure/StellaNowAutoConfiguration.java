@@ -29,9 +29,7 @@ import dev.iotspring.core.mqtt.MqttMessageSender;
 import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.mqtt.MqttTls;
 import dev.iotspring.core.observe.DeliveryMetrics;
-import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundQueue;
-import dev.iotspring.core.queue.QueueOrder;
 import dev.iotspring.core.store.IotStores;
 import dev.iotspring.stellanow.OidcTokenSource;
 import dev.iotspring.stellanow.StellaNowAuthenticationException;
@@ -39,7 +37,6 @@ import dev.iotspring.stellanow.StellaNowClientIds;
 import dev.iotspring.stellanow.StellaNowEnvelopeCodec;
 import dev.iotspring.stellanow.StellaNowListener;
 import dev.iotspring.stellanow.StellaNowTemplate;
-import dev.iotspring.stellanow.autoconfigure.StellaNowProperties.QueueType;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -157,18 +154,9 @@ public final class StellaNowAutoConfiguration {
     @Bean(name = "stellaNowOutboundQueue", defaultCandidate = false, destroyMethod = "close")
     @ConditionalOnMissingBean(name = "stellaNowOutboundQueue")
     OutboundQueue stellaNowOutboundQueue(ObjectProvider<IotStores> stores, IotStorageProperties storage) {
-        StellaNowProperties.Queue queue = this.properties.getQueue();
-        if (queue.getType() == QueueType.DURABLE) {
-            IotStores available = stores.getIfAvailable();
-            if (available == null) {
-                throw new IotConfigurationException(StellaNowProperties.PREFIX + ".queue.type",
-                        "a durable queue needs spring-jdbc, HikariCP and sqlite-jdbc on the classpath",
-                        "iot:\n  stellanow:\n    queue:\n      type: fifo\n");
-            }
-            return available.open(PLATFORM).outboundQueue("events", queue.getMaxSize(), queue.getOverflow());
-        }
-        QueueOrder order = (queue.getType() == QueueType.LIFO) ? QueueOrder.LIFO : QueueOrder.FIFO;
-        return new InMemoryQueue(order, queue.getMaxSize(), queue.getOverflow());
+        return this.properties.getQueue()
+            .createQueue(stores.getIfAvailable(), PLATFORM, "events", StellaNowProperties.PREFIX + ".queue",
+                    "iot:\n  stellanow:\n    queue:\n      type: fifo\n");
     }
 
     @Bean(name = "stellaNowDispatcher", defaultCandidate = false)
@@ -178,9 +166,8 @@ public final class StellaNowAutoConfiguration {
         // A failed publish means the connection dropped and the connection paces its own reconnects; the
         // dispatcher only needs a short pause so it resumes soon after the connection is back.
         Duration pauseCap = min(this.properties.getReconnect().getMaxDelay(), Duration.ofSeconds(5));
-        return Dispatcher.builder(PLATFORM, queue, new MqttMessageSender(connection))
-            .window(this.properties.getQueue().getInFlight())
-            .drainTimeout(shutdown.getDrainTimeout())
+        return this.properties.getQueue()
+            .applyTo(Dispatcher.builder(PLATFORM, queue, new MqttMessageSender(connection)), shutdown.getDrainTimeout())
             .backoff(new RetryBackoff(min(Duration.ofMillis(100), pauseCap), pauseCap, 2.0, 0.2))
             .build();
     }

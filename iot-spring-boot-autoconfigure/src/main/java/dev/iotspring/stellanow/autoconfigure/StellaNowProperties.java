@@ -2,15 +2,16 @@ package dev.iotspring.stellanow.autoconfigure;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
-import dev.iotspring.core.queue.OverflowStrategy;
 import dev.iotspring.stellanow.StellaNowEnvironment;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -390,35 +391,15 @@ public class StellaNowProperties {
         }
     }
 
-    public static class Queue {
+    /** {@code iot.stellanow.queue.*}; defaults as the SDKs: unbounded, raise-exception, 100 in flight. */
+    public static class Queue extends OutboundQueueProperties {
 
         /** Queue type: fifo, lifo (both in memory) or durable (SQLite, FIFO, survives restarts). */
         private QueueType type = QueueType.FIFO;
 
-        /**
-         * Most events waiting in the queue, not counting the in-flight window (as in the SDKs, where a dequeued
-         * event is held by the send loop); 0 means unbounded.
-         */
-        private int maxSize;
-
-        /** What a full queue does with a new event: raise-exception, drop-oldest or drop-newest. */
-        private OverflowStrategy overflow = OverflowStrategy.RAISE_EXCEPTION;
-
-        /**
-         * Most events published and not yet acknowledged by the broker at once. Higher values hide network
-         * latency; after a reconnect at most this many events are sent twice.
-         */
-        private int inFlight = 100;
-
-        void validate() {
-            PropertyChecks.requireState(this.maxSize >= 0 && this.maxSize <= 10_000_000, PREFIX + ".queue.max-size",
-                    "expected 0 (unbounded) to 10000000", EXAMPLE_QUEUE);
-            PropertyChecks.requireState(this.type != null, PREFIX + ".queue.type",
-                    "expected one of fifo, lifo or durable", EXAMPLE_QUEUE);
-            PropertyChecks.requireState(this.overflow != null, PREFIX + ".queue.overflow",
-                    "expected one of raise-exception, drop-oldest or drop-newest", EXAMPLE_QUEUE);
-            PropertyChecks.requireState(this.inFlight >= 1 && this.inFlight <= 65535, PREFIX + ".queue.in-flight",
-                    "expected 1 to 65535", EXAMPLE_QUEUE);
+        Queue() {
+            // In-flight up to 65535: MQTT packet ids are 16 bits.
+            super(0, 100, 65535);
         }
 
         private static final String EXAMPLE_QUEUE = """
@@ -430,41 +411,33 @@ public class StellaNowProperties {
                       overflow: drop-oldest  # raise-exception | drop-oldest | drop-newest
                 """;
 
+        void validate() {
+            validate(PREFIX + ".queue", EXAMPLE_QUEUE);
+        }
+
+        @Override
+        protected @Nullable Storage storage() {
+            if (this.type == null) {
+                return null;
+            }
+            return switch (this.type) {
+                case FIFO -> Storage.MEMORY_FIFO;
+                case LIFO -> Storage.MEMORY_LIFO;
+                case DURABLE -> Storage.DURABLE;
+            };
+        }
+
+        @Override
+        protected List<String> typeValues() {
+            return List.of("fifo", "lifo", "durable");
+        }
+
         public QueueType getType() {
             return this.type;
         }
 
         public void setType(QueueType type) {
             this.type = type;
-        }
-
-        public int getMaxSize() {
-            return this.maxSize;
-        }
-
-        public void setMaxSize(int maxSize) {
-            this.maxSize = maxSize;
-        }
-
-        public OverflowStrategy getOverflow() {
-            return this.overflow;
-        }
-
-        public void setOverflow(OverflowStrategy overflow) {
-            this.overflow = overflow;
-        }
-
-        public int getInFlight() {
-            return this.inFlight;
-        }
-
-        public void setInFlight(int inFlight) {
-            this.inFlight = inFlight;
-        }
-
-        @Override
-        public String toString() {
-            return "Queue[type=" + this.type + ", maxSize=" + this.maxSize + ", overflow=" + this.overflow + "]";
         }
     }
 

@@ -76,11 +76,9 @@ public final class StreamSeaAutoConfiguration {
         try {
             return new StreamSeaTemplate(settings, connection,
                     jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
-                    IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> delivery
-                        .window(queue.getInFlight())
+                    IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> queue.applyTo(delivery, shutdown.getDrainTimeout())
                         .backoff(new RetryBackoff(queue.getRetry().getInitialDelay(), queue.getRetry().getMaxDelay(),
-                                2.0, 0.2))
-                        .drainTimeout(shutdown.getDrainTimeout()));
+                                2.0, 0.2)));
         }
         catch (RuntimeException ex) {
             outbound.close();

@@ -1,10 +1,11 @@
 package dev.iotspring.streamsea.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -345,7 +346,8 @@ public class StreamSeaProperties {
         DURABLE
     }
 
-    public static class Queue {
+    /** {@code iot.stream-sea.queue.*}: a bound of 10000 and one publish in flight by default. */
+    public static class Queue extends OutboundQueueProperties {
 
         /**
          * memory (lost on shutdown if the server cannot be reached within iot.shutdown.drain-timeout) or durable
@@ -354,27 +356,26 @@ public class StreamSeaProperties {
         private QueueType type = QueueType.MEMORY;
 
         /**
-         * Most publishes waiting at once (not counting the ones being sent); 0 for no bound.
-         */
-        private int maxSize = 10_000;
-
-        /**
-         * What a full queue does with a new publish: raise-exception (its future fails with
-         * QueueFullException), drop-oldest or drop-newest (the dropped publish's future fails with
-         * MessageDroppedException).
-         */
-        private OverflowStrategy overflow = OverflowStrategy.RAISE_EXCEPTION;
-
-        /**
-         * Publish requests in flight at once. 1 keeps the queue's order on the server; more raise throughput,
-         * but concurrent requests may be applied in any order.
-         */
-        private int inFlight = 1;
-
-        /**
          * Backoff of failed publishes (no connection, timeout, 5xx); 4xx answers are not retried.
          */
         private final Retry retry = new Retry();
+
+        Queue() {
+            super(10_000, 1, 1000);
+        }
+
+        @Override
+        protected @Nullable Storage storage() {
+            if (this.type == null) {
+                return null;
+            }
+            return (this.type == QueueType.DURABLE) ? Storage.DURABLE : Storage.MEMORY_FIFO;
+        }
+
+        @Override
+        protected List<String> typeValues() {
+            return List.of("memory", "durable");
+        }
 
         public QueueType getType() {
             return this.type;
@@ -384,38 +385,8 @@ public class StreamSeaProperties {
             this.type = type;
         }
 
-        public int getMaxSize() {
-            return this.maxSize;
-        }
-
-        public void setMaxSize(int maxSize) {
-            this.maxSize = maxSize;
-        }
-
-        public OverflowStrategy getOverflow() {
-            return this.overflow;
-        }
-
-        public void setOverflow(OverflowStrategy overflow) {
-            this.overflow = overflow;
-        }
-
-        public int getInFlight() {
-            return this.inFlight;
-        }
-
-        public void setInFlight(int inFlight) {
-            this.inFlight = inFlight;
-        }
-
         public Retry getRetry() {
             return this.retry;
-        }
-
-        @Override
-        public String toString() {
-            return "Queue[type=" + this.type + ", maxSize=" + this.maxSize + ", overflow=" + this.overflow
-                    + ", inFlight=" + this.inFlight + "]";
         }
     }
 

@@ -4,11 +4,10 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
-import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundQueue;
-import dev.iotspring.core.queue.QueueOrder;
 import dev.iotspring.core.store.IotStores;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 import dev.iotspring.streamsea.StreamSeaClientSettings;
@@ -112,31 +111,14 @@ final class StreamSeaSettingsFactory {
 
     /** The publish queue of {@code iot.stream-sea.queue.*}, validated. */
     static OutboundQueue queue(StreamSeaProperties.Queue queue, @Nullable IotStores stores, Duration drainTimeout) {
-        PropertyChecks.requireState(queue.getType() != null, PREFIX + "queue.type", "must be memory or durable",
-                QUEUE_EXAMPLE);
-        PropertyChecks.requireState(queue.getMaxSize() >= 0 && queue.getMaxSize() <= InMemoryQueue.MAX_SIZE_LIMIT,
-                PREFIX + "queue.max-size", "must be between 0 (unbounded) and " + InMemoryQueue.MAX_SIZE_LIMIT,
-                QUEUE_EXAMPLE);
-        PropertyChecks.requireState(queue.getOverflow() != null, PREFIX + "queue.overflow",
-                "must be raise-exception, drop-oldest or drop-newest", QUEUE_EXAMPLE);
-        PropertyChecks.requireState(queue.getInFlight() >= 1 && queue.getInFlight() <= 1000,
-                PREFIX + "queue.in-flight", "must be between 1 and 1000", QUEUE_EXAMPLE);
+        queue.validate(PREFIX + "queue", QUEUE_EXAMPLE);
         Duration initial = queue.getRetry().getInitialDelay();
         Duration max = queue.getRetry().getMaxDelay();
         PropertyChecks.requirePositive(initial, PREFIX + "queue.retry.initial-delay", QUEUE_EXAMPLE);
         PropertyChecks.requireState(max != null && max.compareTo(initial) >= 0, PREFIX + "queue.retry.max-delay",
                 "must not be shorter than queue.retry.initial-delay", QUEUE_EXAMPLE);
-        PropertyChecks.requireState(drainTimeout != null && !drainTimeout.isNegative(), "iot.shutdown.drain-timeout",
-                "must not be negative", "iot:\n  shutdown:\n    drain-timeout: 30s");
-        if (queue.getType() == StreamSeaProperties.QueueType.DURABLE) {
-            if (stores == null) {
-                throw new IotConfigurationException(PREFIX + "queue.type", "a durable queue needs spring-jdbc, "
-                        + "HikariCP and sqlite-jdbc on the classpath (or use type: memory)", QUEUE_EXAMPLE);
-            }
-            return stores.open(StreamSeaTemplate.PLATFORM).outboundQueue("publish", queue.getMaxSize(),
-                    queue.getOverflow());
-        }
-        return new InMemoryQueue(QueueOrder.FIFO, queue.getMaxSize(), queue.getOverflow());
+        OutboundQueueProperties.requireDrainTimeout(drainTimeout);
+        return queue.createQueue(stores, StreamSeaTemplate.PLATFORM, "publish", PREFIX + "queue", QUEUE_EXAMPLE);
     }
 
     private static StreamSeaTokenSource signer(StreamSeaProperties.Jwt jwt) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.iotspring.core.autoconfigure.ConfigurationMetadataDefaults;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.delivery.Dispatcher;
@@ -189,6 +190,18 @@ class StellaNowAutoConfigurationTests {
     void missingOrganizationIdFailsNamingTheProperty() {
         this.runner.withPropertyValues("iot.stellanow.enabled=true", "iot.stellanow.project-id=" + PROJECT)
             .run((context) -> assertFailure(context, "iot.stellanow.organization-id", "required"));
+    }
+
+    @Test
+    void queueDefaultsInTheMetadataAreTheBoundOnes() {
+        StellaNowProperties.Queue queue = new StellaNowProperties().getQueue();
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.max-size"))
+            .isEqualTo(String.valueOf(queue.getMaxSize())).isEqualTo("0");
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.in-flight"))
+            .isEqualTo(String.valueOf(queue.getInFlight())).isEqualTo("100");
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.overflow")).isEqualTo("raise-exception");
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.type")).isEqualTo("fifo");
+        assertThat(queue.getType()).isEqualTo(StellaNowProperties.QueueType.FIFO);
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.iotspring.core.autoconfigure.ConfigurationMetadataDefaults;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.delivery.Dispatcher;
@@ -64,6 +65,19 @@ class StreamSeaAutoConfigurationTests {
                 "iot.stream-sea.remote-port=" + emulator.port(), "iot.stream-sea.secure=false",
                 "iot.stream-sea.client-id=svc", "iot.stream-sea.client-secret=top-secret",
                 "iot.stream-sea.reconnect.initial-delay=100ms");
+    }
+
+    @Test
+    void queueDefaultsInTheMetadataAreTheBoundOnes() {
+        StreamSeaProperties.Queue queue = new StreamSeaProperties().getQueue();
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stream-sea.queue.max-size"))
+            .isEqualTo(String.valueOf(queue.getMaxSize())).isEqualTo("10000");
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stream-sea.queue.in-flight"))
+            .isEqualTo(String.valueOf(queue.getInFlight())).isEqualTo("1");
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stream-sea.queue.overflow"))
+            .isEqualTo("raise-exception");
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stream-sea.queue.type")).isEqualTo("memory");
+        assertThat(queue.getType()).isEqualTo(StreamSeaProperties.QueueType.MEMORY);
     }
 
     @Test
