@@ -2,11 +2,11 @@ package dev.iotspring.core.mqtt;
 
 import java.util.Objects;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import dev.iotspring.core.observe.IotMetrics;
+import dev.iotspring.core.observe.PlatformMeters;
 
 /**
  * Gauges {@value IotMetrics#CONNECTION_STATE} (1 connected, 0 otherwise) for one connection, tagged with its
@@ -25,9 +25,7 @@ public final class MqttConnectionMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder(IotMetrics.CONNECTION_STATE, this.connection, c -> c.isConnected() ? 1.0 : 0.0)
-            .description("1 while the MQTT connection is up, 0 otherwise")
-            .tag(IotMetrics.TAG_PLATFORM, this.platform)
-            .register(registry);
+        new PlatformMeters(registry, this.platform).gauge(IotMetrics.CONNECTION_STATE,
+                "1 while the MQTT connection is up, 0 otherwise", this.connection, (c) -> c.isConnected() ? 1.0 : 0.0);
     }
 }

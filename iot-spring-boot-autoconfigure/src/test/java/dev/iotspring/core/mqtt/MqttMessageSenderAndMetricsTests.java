@@ -51,6 +51,9 @@ class MqttMessageSenderAndMetricsTests {
                 MqttConnectionSettings.builder(MqttEndpoint.parse(broker.tcpUrl()), "metrics-1").build())) {
             new MqttConnectionMetrics(connection, "stellanow").bindTo(registry);
             Gauge gauge = registry.get(IotMetrics.CONNECTION_STATE).tag(IotMetrics.TAG_PLATFORM, "stellanow").gauge();
+            // Only the platform tag, with the description dashboards already show.
+            assertThat(gauge.getId().getTags()).containsExactly(io.micrometer.core.instrument.Tag.of("platform", "stellanow"));
+            assertThat(gauge.getId().getDescription()).isEqualTo("1 while the MQTT connection is up, 0 otherwise");
             assertThat(gauge.value()).isZero();
             connection.start();
             await().atMost(TIMEOUT).until(() -> gauge.value() == 1.0);
