@@ -64,7 +64,8 @@ public final class PropertyChecks {
     public static SslBundle requireSslBundle(@Nullable SslBundles bundles, String name, String property,
             String example) {
         if (bundles == null) {
-            throw new IotConfigurationException(property, "no SSL bundles are configured", example);
+            throw new IotConfigurationException(property,
+                    "there is no SSL bundle named '" + name + "' (no SSL bundles are configured)", example);
         }
         try {
             return bundles.getBundle(name);

@@ -14,6 +14,7 @@ import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.autoconfigure.IotStorageProperties;
 import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.core.http.HttpClientSettings;
@@ -48,7 +49,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
@@ -107,7 +107,7 @@ public final class StellaNowAutoConfiguration {
                     reconnect.getMultiplier(), reconnect.getJitter()))
             .credentials(credentials(tokenSource.getIfAvailable()));
         if (endpoint.isTls()) {
-            SslBundle bundle = sslBundle(sslBundles);
+            SslBundle bundle = sslBundle(p, sslBundles);
             settings.tls((bundle != null) ? MqttTls.of(bundle) : MqttTls.jvmDefault());
         }
         MqttConnection connection = new MqttConnection(settings.build());
@@ -188,25 +188,17 @@ public final class StellaNowAutoConfiguration {
         return (a.compareTo(b) <= 0) ? a : b;
     }
 
-    private @Nullable SslBundle sslBundle(ObjectProvider<SslBundles> sslBundles) {
-        String name = this.properties.getSsl().getBundle();
+    /** The bundle iot.stellanow.ssl.bundle names (for the broker and the identity provider), or null if unset. */
+    static @Nullable SslBundle sslBundle(StellaNowProperties properties, ObjectProvider<SslBundles> sslBundles) {
+        String name = properties.getSsl().getBundle();
         if (name == null || name.isBlank()) {
             return null;
         }
-        SslBundles bundles = sslBundles.getIfAvailable();
-        try {
-            if (bundles == null) {
-                throw new NoSuchSslBundleException(name, "no SSL bundles are configured");
-            }
-            return bundles.getBundle(name);
-        }
-        catch (NoSuchSslBundleException ex) {
-            throw new IotConfigurationException(StellaNowProperties.PREFIX + ".ssl.bundle",
-                    "there is no SSL bundle named '" + name + "'",
-                    "spring:\n  ssl:\n    bundle:\n      pem:\n        " + name + ":\n          truststore:\n"
-                            + "            certificate: classpath:ca.pem\niot:\n  stellanow:\n    ssl:\n      bundle: "
-                            + name + "\n");
-        }
+        return PropertyChecks.requireSslBundle(sslBundles.getIfAvailable(), name,
+                StellaNowProperties.PREFIX + ".ssl.bundle",
+                "spring:\n  ssl:\n    bundle:\n      pem:\n        " + name + ":\n          truststore:\n"
+                        + "            certificate: classpath:ca.pem\niot:\n  stellanow:\n    ssl:\n      bundle: "
+                        + name + "\n");
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -219,12 +211,7 @@ public final class StellaNowAutoConfiguration {
         OidcTokenSource stellaNowOidcTokenSource(StellaNowProperties properties,
                 ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<SslBundles> sslBundles) {
             URI api = properties.effectiveApiBaseUrl();
-            SslBundle bundle = null;
-            String bundleName = properties.getSsl().getBundle();
-            if (bundleName != null && !bundleName.isBlank() && "https".equalsIgnoreCase(api.getScheme())) {
-                SslBundles bundles = sslBundles.getIfAvailable();
-                bundle = (bundles != null) ? bundles.getBundle(bundleName) : null;
-            }
+            SslBundle bundle = "https".equalsIgnoreCase(api.getScheme()) ? sslBundle(properties, sslBundles) : null;
             HttpClientSettings settings = new HttpClientSettings(api, properties.getConnectTimeout(),
                     properties.getConnectTimeout(), Map.of(), bundle);
             WebClient webClient = IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), settings);

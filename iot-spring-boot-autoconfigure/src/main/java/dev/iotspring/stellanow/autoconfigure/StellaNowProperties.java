@@ -102,8 +102,7 @@ public class StellaNowProperties {
         }
         PropertyChecks.requireState(!this.keepAlive.isNegative() && this.keepAlive.toSeconds() <= 65535,
                 PREFIX + ".keep-alive", "expected 0 to 65535 seconds", EXAMPLE);
-        PropertyChecks.requireState(this.connectTimeout.toMillis() > 0, PREFIX + ".connect-timeout",
-                "expected a positive duration such as 10s", EXAMPLE);
+        PropertyChecks.requirePositive(this.connectTimeout, PREFIX + ".connect-timeout", EXAMPLE);
         this.auth.validate(this);
         this.queue.validate();
         this.reconnect.validate();
@@ -315,8 +314,7 @@ public class StellaNowProperties {
                 PropertyChecks.requireState(
                         ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && api.getHost() != null,
                         PREFIX + ".api-base-url", "expected an http:// or https:// URL", EXAMPLE_API);
-                PropertyChecks.requireState(this.refreshBeforeExpiry.toMillis() > 0,
-                        PREFIX + ".auth.refresh-before-expiry", "expected a positive duration such as 40s", EXAMPLE);
+                PropertyChecks.requirePositive(this.refreshBeforeExpiry, PREFIX + ".auth.refresh-before-expiry", EXAMPLE);
             }
         }
 
@@ -476,8 +474,7 @@ public class StellaNowProperties {
         private double jitter = 0.2;
 
         void validate() {
-            PropertyChecks.requireState(this.initialDelay.toMillis() > 0, PREFIX + ".reconnect.initial-delay",
-                    "expected a positive duration such as 1s", EXAMPLE_RECONNECT);
+            PropertyChecks.requirePositive(this.initialDelay, PREFIX + ".reconnect.initial-delay", EXAMPLE_RECONNECT);
             PropertyChecks.requireState(this.maxDelay.compareTo(this.initialDelay) >= 0,
                     PREFIX + ".reconnect.max-delay", "must not be shorter than reconnect.initial-delay",
                     EXAMPLE_RECONNECT);

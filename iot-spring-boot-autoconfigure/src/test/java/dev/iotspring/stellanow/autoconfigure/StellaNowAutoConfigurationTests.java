@@ -233,6 +233,16 @@ class StellaNowAutoConfigurationTests {
     }
 
     @Test
+    void identityProviderOverHttpsNeedsTheNamedSslBundleToo() {
+        // Plain MQTT, so only the OIDC client looks the bundle up.
+        this.enabled
+            .withPropertyValues("iot.stellanow.auth.strategy=oidc", "iot.stellanow.auth.username=u",
+                    "iot.stellanow.auth.password=p", "iot.stellanow.api-base-url=https://127.0.0.1:1",
+                    "iot.stellanow.ssl.bundle=missing")
+            .run((context) -> assertFailure(context, "iot.stellanow.ssl.bundle", "'missing'"));
+    }
+
+    @Test
     void secretsStayOutOfToString() {
         StellaNowProperties properties = new StellaNowProperties();
         properties.getAuth().setPassword("hunter2");
