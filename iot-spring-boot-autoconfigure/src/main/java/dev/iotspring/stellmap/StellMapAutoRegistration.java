@@ -3,6 +3,8 @@ package dev.iotspring.stellmap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -156,9 +158,17 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
         return Mono.empty();
     }
 
+    /** Stops and deregisters, waiting at most the deregistration timeout (the context uses the async form). */
     @Override
     public void stop() {
-        throw new UnsupportedOperationException("Stop must not be invoked directly");
+        CountDownLatch stopped = new CountDownLatch(1);
+        stop(stopped::countDown);
+        try {
+            stopped.await(this.deregisterTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

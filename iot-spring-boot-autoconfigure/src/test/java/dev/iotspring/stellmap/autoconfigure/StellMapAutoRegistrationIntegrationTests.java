@@ -217,8 +217,16 @@ class StellMapAutoRegistrationIntegrationTests {
         assertThat(stellmap.requests(REGISTER)).hasSize(2);
         assertThat(stellmap.instance("staging", "batch", "batch-10.9.8.7-9000").get().endpoints().get(0).port())
             .isEqualTo(9000);
-        Health health = this.context.getBean(StellMapHealthIndicator.class).health();
-        assertThat(health.getDetails()).containsEntry("registered", true).doesNotContainKey("lastError");
+        // The server stores the instance before the client has read its answer: wait for the client's view.
+        StellMapHealthIndicator indicator = this.context.getBean(StellMapHealthIndicator.class);
+        await().atMost(Duration.ofSeconds(5))
+            .untilAsserted(() -> assertThat(indicator.health().getDetails()).containsEntry("registered", true)
+                .doesNotContainKey("lastError"));
+
+        // A direct stop() (not the context's async stop) returns once the deregistration is through.
+        this.context.getBean(StellMapAutoRegistration.class).stop();
+        assertThat(stellmap.instance("staging", "batch", "batch-10.9.8.7-9000")).isEmpty();
+        assertThat(this.context.getBean(StellMapAutoRegistration.class).isRunning()).isFalse();
     }
 
     @SpringBootConfiguration
