@@ -8,6 +8,9 @@ import java.lang.reflect.Member;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,13 +18,15 @@ import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads {@link StellaNowEvent} objects: entity fields become {@link EntityRef}s, the rest the payload with
- * snake_case names (nested objects too, as the {@code stellanow-cli} generator names them).
+ * snake_case names (nested objects too, as the {@code stellanow-cli} generator names them); a
+ * {@link StellaNowOriginDate} member becomes the origin date and stays out of the payload.
  */
 final class TypedEvents {
 
@@ -45,6 +50,12 @@ final class TypedEvents {
     StellaNowMessage toMessage(Object event) {
         Layout layout = this.layouts.get(event.getClass());
         StellaNowMessage.Builder builder = StellaNowMessage.builder(layout.eventType);
+        if (layout.originDate != null) {
+            Instant origin = toInstant(layout.originDate.read(event));
+            if (origin != null) {
+                builder.originDate(origin);
+            }
+        }
         Map<String, Object> payload = new LinkedHashMap<>();
         for (Property property : layout.properties) {
             Object value = property.read(event);
@@ -68,7 +79,17 @@ final class TypedEvents {
         }
     }
 
-    private record Layout(String eventType, List<Property> properties) {
+    private static @Nullable Instant toInstant(@Nullable Object value) {
+        if (value instanceof OffsetDateTime offset) {
+            return offset.toInstant();
+        }
+        if (value instanceof ZonedDateTime zoned) {
+            return zoned.toInstant();
+        }
+        return (Instant) value;
+    }
+
+    private record Layout(String eventType, List<Property> properties, @Nullable Property originDate) {
 
         static Layout of(Class<?> type) {
             StellaNowEvent annotation = type.getAnnotation(StellaNowEvent.class);
@@ -77,12 +98,16 @@ final class TypedEvents {
                         + "send a StellaNowMessage or annotate the type");
             }
             List<Property> properties = new ArrayList<>();
+            List<Property> originDates = new ArrayList<>();
             if (type.isRecord()) {
                 for (RecordComponent component : type.getRecordComponents()) {
                     Method accessor = component.getAccessor();
                     Field field = declaredField(type, component.getName());
-                    add(properties, component.getName(), accessor,
-                            component.getAnnotation(StellaNowEntity.class), component, field);
+                    if (!addOriginDate(originDates, type, component.getName(), component.getType(), accessor,
+                            component, field)) {
+                        add(properties, component.getName(), accessor,
+                                component.getAnnotation(StellaNowEntity.class), component, field);
+                    }
                 }
             }
             else {
@@ -96,8 +121,10 @@ final class TypedEvents {
                         if (Modifier.isStatic(modifiers) || Modifier.isTransient(modifiers) || field.isSynthetic()) {
                             continue;
                         }
-                        add(properties, field.getName(), field, field.getAnnotation(StellaNowEntity.class), field,
-                                field);
+                        if (!addOriginDate(originDates, type, field.getName(), field.getType(), field, field, field)) {
+                            add(properties, field.getName(), field, field.getAnnotation(StellaNowEntity.class),
+                                    field, field);
+                        }
                     }
                 }
             }
@@ -105,7 +132,35 @@ final class TypedEvents {
                 throw new IllegalArgumentException(type.getName() + " has no @StellaNowEntity field; an event "
                         + "needs at least one entity");
             }
-            return new Layout(annotation.value(), List.copyOf(properties));
+            if (originDates.size() > 1) {
+                throw new IllegalArgumentException(type.getName() + " has more than one @StellaNowOriginDate member ("
+                        + String.join(", ", originDates.stream().map(Property::javaName).toList())
+                        + "); an event has one origin date");
+            }
+            return new Layout(annotation.value(), List.copyOf(properties),
+                    originDates.isEmpty() ? null : originDates.get(0));
+        }
+
+        /** Takes the member as the origin date if annotated so (checked: type, not also an entity). */
+        private static boolean addOriginDate(List<Property> originDates, Class<?> eventType, String name,
+                Class<?> valueType, AccessibleObject reader, AnnotatedElement annotated, Field field) {
+            if (!isAnnotated(annotated, field, StellaNowOriginDate.class)) {
+                return false;
+            }
+            String member = eventType.getName() + "." + name;
+            if (valueType != Instant.class && valueType != OffsetDateTime.class && valueType != ZonedDateTime.class) {
+                throw new IllegalArgumentException("@StellaNowOriginDate member " + member + " is a "
+                        + valueType.getName() + "; it must be a java.time.Instant, OffsetDateTime or ZonedDateTime");
+            }
+            if (isAnnotated(annotated, field, StellaNowEntity.class)) {
+                throw new IllegalArgumentException(member
+                        + " is annotated with both @StellaNowOriginDate and @StellaNowEntity; it can be only one");
+            }
+            if (!((Member) reader).getDeclaringClass().getPackageName().startsWith("java.")) {
+                reader.trySetAccessible();
+            }
+            originDates.add(new Property(name, name, null, reader));
+            return true;
         }
 
         private static void add(List<Property> properties, String name, AccessibleObject reader,

@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -169,6 +171,55 @@ class StellaNowEnvelopeCodecTests {
             .withMessageContaining("patron");
     }
 
+    @Test
+    void originDateOfATypedRecordIsTheEnvelopeTimestampAndNotInThePayload() {
+        Instant origin = Instant.parse("2025-03-04T05:06:07.123456789Z");
+        StellaNowMessage message = this.codec.toMessage(new TimedLogin("p-1", origin, "web"));
+
+        JsonNode envelope = this.codec.decode(this.codec.encode(message));
+        assertThat(envelope.at("/value/metadata/messageOriginDateUTC").asString())
+            .isEqualTo("2025-03-04T05:06:07.123456Z");
+        assertThat(message.rawPayload()).isEqualTo("{\"channel\":\"web\"}");
+        assertThat(message.entities()).containsExactly(EntityRef.of("patron", "p-1"));
+    }
+
+    @Test
+    void originDateOfATypedClassIsConvertedToUtc() {
+        TimedReceipt receipt = new TimedReceipt();
+        receipt.patron = "p-2";
+        receipt.happenedAt = ZonedDateTime.of(2025, 7, 1, 1, 30, 0, 500_000, ZoneId.of("Europe/Berlin"));
+        receipt.total = 9;
+        StellaNowMessage message = this.codec.toMessage(receipt);
+
+        JsonNode envelope = this.codec.decode(this.codec.encode(message));
+        assertThat(envelope.at("/value/metadata/messageOriginDateUTC").asString())
+            .isEqualTo("2025-06-30T23:30:00.000500Z");
+        assertThat(message.rawPayload()).isEqualTo("{\"total\":9}");
+        assertThat(envelope.at("/value/payload").asString()).doesNotContain("happened");
+    }
+
+    @Test
+    void aNullOriginDateMeansNow() {
+        Instant before = Instant.now();
+        StellaNowMessage message = this.codec.toMessage(new TimedLogin("p-1", null, "app"));
+        assertThat(message.originDate()).isBetween(before, Instant.now());
+        assertThat(message.rawPayload()).isEqualTo("{\"channel\":\"app\"}");
+    }
+
+    @Test
+    void misusedOriginDatesNameTheTypeAndMember() {
+        assertThatIllegalArgumentException().isThrownBy(() -> this.codec.toMessage(new WrongOriginType("p", 12L)))
+            .withMessageContaining(WrongOriginType.class.getName() + ".at")
+            .withMessageContaining("java.lang.Long")
+            .withMessageContaining("Instant, OffsetDateTime or ZonedDateTime");
+        TwoOrigins two = new TwoOrigins();
+        two.patron = "p";
+        assertThatIllegalArgumentException().isThrownBy(() -> this.codec.toMessage(two))
+            .withMessageContaining(TwoOrigins.class.getName())
+            .withMessageContaining("more than one @StellaNowOriginDate")
+            .withMessageContaining("first, second");
+    }
+
     static List<String> names(JsonNode node) {
         List<String> names = new ArrayList<>();
         node.propertyNames().forEach(names::add);
@@ -202,5 +253,39 @@ class StellaNowEnvelopeCodecTests {
 
         @com.fasterxml.jackson.annotation.JsonProperty("grand_total")
         int total;
+    }
+
+    @StellaNowEvent("user_login")
+    record TimedLogin(@StellaNowEntity("patron") String patron, @StellaNowOriginDate Instant loggedInAt,
+            String channel) {
+    }
+
+    @StellaNowEvent("store_receipt")
+    static class TimedReceipt {
+
+        @StellaNowEntity("patron")
+        String patron;
+
+        @StellaNowOriginDate
+        ZonedDateTime happenedAt;
+
+        int total;
+    }
+
+    @StellaNowEvent("e")
+    record WrongOriginType(@StellaNowEntity("patron") String patron, @StellaNowOriginDate Long at) {
+    }
+
+    @StellaNowEvent("e")
+    static class TwoOrigins {
+
+        @StellaNowEntity("patron")
+        String patron;
+
+        @StellaNowOriginDate
+        Instant first;
+
+        @StellaNowOriginDate
+        OffsetDateTime second;
     }
 }

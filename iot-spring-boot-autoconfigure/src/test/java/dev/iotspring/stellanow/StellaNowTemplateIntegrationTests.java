@@ -3,6 +3,7 @@ package dev.iotspring.stellanow;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -153,7 +154,8 @@ class StellaNowTemplateIntegrationTests {
             });
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             context.getBeansOfType(MeterBinder.class).values().forEach((binder) -> binder.bindTo(meters));
-            CompletableFuture<SendResult> sent = template.send(new UserLogin("patron-1", "web", 3));
+            CompletableFuture<SendResult> sent = template.send(new UserLogin("patron-1", "web", 3,
+                    OffsetDateTime.parse("2025-05-06T10:11:12.654321+02:00")));
             assertThat(template.flush(TIMEOUT)).isTrue();
             assertThat(meters.get("iot.messages.sent").tag("platform", "stellanow").functionCounter().count()).isEqualTo(1);
             assertThat(meters.get("iot.publish.latency").tag("platform", "stellanow").timer().count()).isEqualTo(1);
@@ -165,6 +167,9 @@ class StellaNowTemplateIntegrationTests {
             assertThat(event.eventType()).isEqualTo("user_login");
             assertThat(event.payload().get("login_channel").asString()).isEqualTo("web");
             assertThat(event.payload().get("attempt_count").asInt()).isEqualTo(3);
+            assertThat(event.envelope().at("/value/metadata/messageOriginDateUTC").asString())
+                .isEqualTo("2025-05-06T08:11:12.654321Z");
+            assertThat(event.payload().has("logged_in_at")).isFalse();
         });
     }
 
@@ -457,6 +462,7 @@ class StellaNowTemplateIntegrationTests {
     }
 
     @StellaNowEvent("user_login")
-    record UserLogin(@StellaNowEntity("patron") String patron, String loginChannel, int attemptCount) {
+    record UserLogin(@StellaNowEntity("patron") String patron, String loginChannel, int attemptCount,
+            @StellaNowOriginDate OffsetDateTime loggedInAt) {
     }
 }
