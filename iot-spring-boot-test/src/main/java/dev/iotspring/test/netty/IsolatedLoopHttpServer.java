@@ -1,9 +1,13 @@
 package dev.iotspring.test.netty;
 
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
 
@@ -39,6 +43,26 @@ public final class IsolatedLoopHttpServer {
             loops.dispose();
             throw ex;
         }
+    }
+
+    /**
+     * {@code server} serving https (HTTP/1.1 over TLS) with {@code key} and {@code chain}, or {@code server} as it
+     * is when {@code key} is {@code null}. Emulators offering optional TLS share this set-up.
+     * @param server the server to secure
+     * @param key the server's private key, {@code null} for plain http
+     * @param chain the server certificate first, then its issuers; it should name 127.0.0.1 (IP SAN), as clients
+     * verify the host name
+     */
+    public static HttpServer secure(HttpServer server, @Nullable PrivateKey key, X509Certificate... chain) {
+        Objects.requireNonNull(server, "server");
+        if (key == null) {
+            return server;
+        }
+        if (chain.length == 0) {
+            throw new IllegalArgumentException("A TLS server needs its certificate (chain)");
+        }
+        X509Certificate[] certificates = chain.clone();
+        return server.secure((spec) -> spec.sslContext(Http11SslContextSpec.forServer(key, certificates)));
     }
 
     public DisposableServer server() {

@@ -1,6 +1,8 @@
 package dev.iotspring.test.stellmap;
 
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,6 +96,10 @@ public final class StellMapEmulator implements AutoCloseable {
 
     private final boolean initialPing;
 
+    private final @Nullable PrivateKey tlsKey;
+
+    private final X509Certificate[] tlsChain;
+
     private final Object lock = new Object();
 
     private final TreeMap<String, Instance> store = new TreeMap<>();
@@ -133,6 +139,8 @@ public final class StellMapEmulator implements AutoCloseable {
         this.watcherBuffer = builder.watcherBuffer;
         this.nodeId = builder.nodeId;
         this.initialPing = builder.initialPing;
+        this.tlsKey = builder.tlsKey;
+        this.tlsChain = builder.tlsChain;
         this.revision = builder.initialRevision;
     }
 
@@ -147,7 +155,10 @@ public final class StellMapEmulator implements AutoCloseable {
 
     private StellMapEmulator bind() {
         this.server = IsolatedLoopHttpServer.bind("stellmap-emulator-" + this.nodeId,
-                HttpServer.create().host("127.0.0.1").port(0).handle(this::handle));
+                IsolatedLoopHttpServer.secure(HttpServer.create(), this.tlsKey, this.tlsChain)
+                    .host("127.0.0.1")
+                    .port(0)
+                    .handle(this::handle));
         if (!this.cleanupInterval.isZero()) {
             this.purgeLoop = Flux.interval(this.cleanupInterval, Schedulers.parallel())
                 .subscribe((tick) -> purgeExpired());
@@ -155,9 +166,17 @@ public final class StellMapEmulator implements AutoCloseable {
         return this;
     }
 
-    /** Base URL, e.g. {@code http://127.0.0.1:40123}: the value for {@code iot.stellmap.server-url}. */
+    /**
+     * Base URL, e.g. {@code http://127.0.0.1:40123} ({@code https} with {@link Builder#tls}): the value for
+     * {@code iot.stellmap.server-url}.
+     */
     public String url() {
-        return "http://" + address();
+        return (isSecure() ? "https://" : "http://") + address();
+    }
+
+    /** Whether the node serves https ({@link Builder#tls}). */
+    public boolean isSecure() {
+        return this.tlsKey != null;
     }
 
     /** {@code host:port} without scheme, the form {@code leaderAddr} takes. */
@@ -1007,6 +1026,10 @@ public final class StellMapEmulator implements AutoCloseable {
 
         private boolean initialPing = true;
 
+        private @Nullable PrivateKey tlsKey;
+
+        private X509Certificate[] tlsChain = new X509Certificate[0];
+
         private Builder() {
         }
 
@@ -1064,6 +1087,19 @@ public final class StellMapEmulator implements AutoCloseable {
         /** Revision (raft index) the node starts at. */
         public Builder initialRevision(long revision) {
             this.initialRevision = revision;
+            return this;
+        }
+
+        /**
+         * Serves https with this key and certificate chain (server certificate first). The certificate should name
+         * 127.0.0.1 (IP SAN), as clients verify the host name.
+         */
+        public Builder tls(PrivateKey key, X509Certificate... chain) {
+            if (chain.length == 0) {
+                throw new IllegalArgumentException("A TLS server needs its certificate (chain)");
+            }
+            this.tlsKey = key;
+            this.tlsChain = chain.clone();
             return this;
         }
 

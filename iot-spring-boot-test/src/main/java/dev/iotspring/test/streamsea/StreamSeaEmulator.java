@@ -39,7 +39,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
-import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -181,12 +180,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
      */
     public synchronized StreamSeaEmulator start() {
         if (this.server == null) {
-            HttpServer http = HttpServer.create();
-            PrivateKey key = this.tlsKey;
-            if (key != null) {
-                X509Certificate[] chain = this.tlsChain;
-                http = http.secure((spec) -> spec.sslContext(Http11SslContextSpec.forServer(key, chain)));
-            }
+            HttpServer http = IsolatedLoopHttpServer.secure(HttpServer.create(), this.tlsKey, this.tlsChain);
             // Own event loops: a test's Spring context disposes Reactor Netty's global ones when it closes.
             this.server = IsolatedLoopHttpServer.bind("stream-sea-emulator", http
                 .host("127.0.0.1")

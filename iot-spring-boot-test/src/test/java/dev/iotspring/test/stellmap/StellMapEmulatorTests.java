@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,12 +17,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.iotspring.test.tls.IssuedCertificate;
+import dev.iotspring.test.tls.TestCertificateAuthority;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /** The emulator speaks the wire contract of specs/stellmap.md (checked with a plain JDK client). */
 class StellMapEmulatorTests {
@@ -65,6 +74,36 @@ class StellMapEmulatorTests {
         // What closing a Spring context with a ReactorResourceFactory (global resources) does.
         reactor.netty.http.HttpResources.disposeLoopsAndConnections();
         assertThat(post(node, "register", REGISTER_BODY).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void servesHttpsWithTheGivenCertificate() throws Exception {
+        TestCertificateAuthority ca = TestCertificateAuthority.create("StellMap emulator test CA");
+        IssuedCertificate certificate = ca.issueLocalhostServer();
+        StellMapEmulator node = node(StellMapEmulator.builder()
+            .tls(certificate.privateKey(), certificate.chain().toArray(X509Certificate[]::new)));
+        assertThat(node.isSecure()).isTrue();
+        assertThat(node.url()).isEqualTo("https://127.0.0.1:" + node.port());
+        assertThat(node.address()).isEqualTo("127.0.0.1:" + node.port());
+
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(ca.trustStore());
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        HttpClient trusting = HttpClient.newBuilder().sslContext(tls).build();
+        HttpResponse<String> registered = trusting.send(
+                HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/registry/register"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(REGISTER_BODY))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(registered.statusCode()).isEqualTo(200);
+        assertThat(node.instance("staging", "acme.retail.cart.cart-svc.api", "cart-1")).isPresent();
+
+        // The JVM trust store does not know the test CA: the handshake fails before any request is recorded.
+        node.clearRequests();
+        assertThatExceptionOfType(SSLHandshakeException.class).isThrownBy(() -> post(node, "register", REGISTER_BODY));
+        assertThat(node.requests()).isEmpty();
     }
 
     @Test
