@@ -119,7 +119,7 @@ public final class IotStore implements AutoCloseable {
         try {
             migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS);
             return new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect, this.prefix,
-                    queueName, policy, () -> releaseQueue(queueName));
+                    queueName, policy, () -> releaseQueue(queueName), this.owned);
         }
         catch (RuntimeException ex) {
             releaseQueue(queueName);

@@ -224,6 +224,42 @@ class JdbcOutboundQueueTests {
     }
 
     @Test
+    void aGroupCommitThatFailsHalfWayLeavesNoneOfItsMessagesAndTheNextOfferCommits() {
+        IotStore store = this.stores.open("test");
+        JdbcOutboundQueue queue = store.outboundQueue("events");
+        // Another writer took sequence 1: the batch (sequences 0, 1, 2) fails on its second row.
+        store.jdbcTemplate().update("INSERT INTO outbox (queue_name, seq, message_id, destination, payload, qos, "
+                + "retain_flag, created_at) VALUES ('events', 1, 'intruder', 'topic', X'00', 0, 0, 0)");
+        assertThatIllegalStateException().isThrownBy(() -> queue.offerAll(List.of(message(0), message(1), message(2))))
+                .withMessageContaining("another process writes the same queue name");
+        assertThat(queue.size()).isZero();
+        try (IotStores other = stores()) {
+            // A separate connection sees only committed rows: the batch's first row was rolled back.
+            assertThat(committedIds(other)).containsExactly("intruder");
+            // The connection went back to the pool in autocommit: this offer is committed on its own.
+            queue.offer(message(9));
+            assertThat(committedIds(other)).containsExactly("9", "intruder");
+        }
+    }
+
+    @Test
+    void offersKeepWorkingWhenThePoolReplacesItsConnection() {
+        IotStore store = this.stores.open("test");
+        JdbcOutboundQueue queue = store.outboundQueue("events");
+        queue.offer(message(0));
+        queue.offerAll(List.of(message(1), message(2)));
+        ((com.zaxxer.hikari.HikariDataSource) store.getDataSource()).getHikariPoolMXBean().softEvictConnections();
+        queue.offer(message(3));
+        queue.offerAll(List.of(message(4), message(5)));
+        assertThat(ids(queue.poll(10))).isEqualTo("0,1,2,3,4,5");
+    }
+
+    private static List<String> committedIds(IotStores other) {
+        return other.open("test").jdbcTemplate().queryForList(
+                "SELECT message_id FROM outbox WHERE queue_name = 'events' ORDER BY seq", String.class);
+    }
+
+    @Test
     void closedQueueRefusesWork() {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
         queue.close();
