@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
@@ -18,11 +20,16 @@ import reactor.netty.resources.LoopResources;
  */
 public final class IsolatedLoopHttpServer {
 
+    private static final Logger logger = LoggerFactory.getLogger(IsolatedLoopHttpServer.class);
+
+    private final String name;
+
     private final LoopResources loops;
 
     private final DisposableServer server;
 
-    private IsolatedLoopHttpServer(LoopResources loops, DisposableServer server) {
+    private IsolatedLoopHttpServer(String name, LoopResources loops, DisposableServer server) {
+        this.name = name;
         this.loops = loops;
         this.server = server;
     }
@@ -37,7 +44,7 @@ public final class IsolatedLoopHttpServer {
         Objects.requireNonNull(server, "server");
         LoopResources loops = LoopResources.create(threadPrefix, 1, 2, true);
         try {
-            return new IsolatedLoopHttpServer(loops, server.runOn(loops).bindNow());
+            return new IsolatedLoopHttpServer(threadPrefix, loops, server.runOn(loops).bindNow());
         }
         catch (RuntimeException ex) {
             loops.dispose();
@@ -75,15 +82,29 @@ public final class IsolatedLoopHttpServer {
 
     /**
      * Stops the server within {@code timeout}, then its event loops (within a few seconds), even when the server
-     * did not stop in time.
-     * @throws IllegalStateException if the server did not stop within {@code timeout}
+     * did not stop in time. A slow stop is logged, not thrown: on a loaded machine closing many sockets can take
+     * a while, and the test that stops an emulator must not fail on that.
      */
     public void close(Duration timeout) {
         try {
             this.server.disposeNow(timeout);
         }
+        catch (IllegalStateException ex) {
+            logger.warn("{} server on port {} did not stop within {}; its event loops are closed anyway", this.name,
+                    this.server.port(), timeout);
+        }
         finally {
-            this.loops.disposeLater(Duration.ZERO, Duration.ofSeconds(1)).block(Duration.ofSeconds(3));
+            disposeLoops();
+        }
+    }
+
+    private void disposeLoops() {
+        try {
+            this.loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+        }
+        catch (RuntimeException ex) {
+            // The threads are daemons and already told to stop; a late exit costs nothing but threads.
+            logger.warn("{} event loops did not stop in time: {}", this.name, ex.getMessage());
         }
     }
 }

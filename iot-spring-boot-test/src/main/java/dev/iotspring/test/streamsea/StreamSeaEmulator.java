@@ -206,13 +206,7 @@ public final class StreamSeaEmulator implements AutoCloseable {
         this.server = null;
         if (current != null) {
             this.connections.forEach((c) -> c.close(true));
-            // A loaded CI machine can take a while to close many sockets; a test must not fail on that.
-            try {
-                current.close(Duration.ofSeconds(30));
-            }
-            catch (IllegalStateException ex) {
-                logger.warn("stream-sea emulator on port {} did not stop within 30s", current.port());
-            }
+            current.close(Duration.ofSeconds(30));
         }
     }
 
