@@ -37,7 +37,7 @@ import dev.iotspring.core.queue.QueueFullException;
  *
  * Thread-safe. The dispatcher and the connection are Spring lifecycle beans; the template needs no lifecycle.
  */
-public class StellaNowTemplate {
+public class StellaNowTemplate implements StellaNowOperations {
 
     private static final Logger logger = LoggerFactory.getLogger(StellaNowTemplate.class);
 
@@ -78,6 +78,7 @@ public class StellaNowTemplate {
      * @throws DeliveryClosedException once shutdown started draining
      * @throws IllegalArgumentException when the payload cannot be serialized
      */
+    @Override
     public CompletableFuture<SendResult> send(StellaNowMessage message) {
         Objects.requireNonNull(message, "message");
         byte[] envelope = this.codec.encode(message);
@@ -103,6 +104,7 @@ public class StellaNowTemplate {
      * Queues a typed event (a {@link StellaNowEvent} type) or a {@link StellaNowMessage}.
      * @see #send(StellaNowMessage)
      */
+    @Override
     public CompletableFuture<SendResult> send(Object event) {
         Objects.requireNonNull(event, "event");
         if (event instanceof StellaNowMessage message) {
@@ -111,28 +113,31 @@ public class StellaNowTemplate {
         return send(this.codec.toMessage(event));
     }
 
-    /** Messages accepted and not yet acknowledged by the broker (queued plus in flight). */
+    @Override
     public int pendingMessages() {
         return this.dispatcher.getQueue().size();
     }
 
-    /** Messages the queue's overflow rule discarded since the queue was created or opened. */
+    @Override
     public long droppedMessages() {
         return this.dispatcher.getQueue().droppedCount();
     }
 
-    /** Whether the MQTT connection is up. */
+    @Override
     public boolean isConnected() {
         return this.connection.isConnected();
     }
 
-    /**
-     * Waits until every accepted message was acknowledged, or the timeout passed.
-     * @return true when nothing is pending any more
-     */
-    public boolean flush(Duration timeout) throws InterruptedException {
+    @Override
+    public boolean flush(Duration timeout) {
         this.dispatcher.wakeUp();
-        return this.dispatcher.awaitDrained(timeout);
+        try {
+            return this.dispatcher.awaitDrained(timeout);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     public void addListener(StellaNowListener listener) {

@@ -55,7 +55,7 @@ final class SharedEmulator {
         current.authMode(StellaNowEmulator.AuthMode.OIDC);
         current.disconnectOnTokenExpiry(false);
         current.identityProvider().clearRequests();
-        current.identityProvider().setFault(null);
+        current.identityProvider().clearFaults();
         current.identityProvider().setAccessTokenLifetime(Duration.ofSeconds(300));
     }
 }

@@ -37,6 +37,7 @@ import dev.iotspring.stellanow.StellaNowAuthenticationException;
 import dev.iotspring.stellanow.StellaNowClientIds;
 import dev.iotspring.stellanow.StellaNowEnvelopeCodec;
 import dev.iotspring.stellanow.StellaNowListener;
+import dev.iotspring.stellanow.StellaNowOperations;
 import dev.iotspring.stellanow.StellaNowTemplate;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -173,7 +174,7 @@ public final class StellaNowAutoConfiguration {
     }
 
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnMissingBean(StellaNowOperations.class)
     StellaNowTemplate stellaNowTemplate(StellaNowEnvelopeCodec codec,
             @Qualifier("stellaNowDispatcher") Dispatcher dispatcher,
             @Qualifier("stellaNowMqttConnection") MqttConnection connection,
@@ -230,9 +231,11 @@ public final class StellaNowAutoConfiguration {
         // Bean name gives the contributor name "stellanow", matching management.health.stellanow.enabled.
         @Bean
         @ConditionalOnMissingBean(name = "stellanowHealthIndicator")
-        StellaNowHealthIndicator stellanowHealthIndicator(StellaNowTemplate template,
+        StellaNowHealthIndicator stellanowHealthIndicator(
+                @Qualifier("stellaNowMqttConnection") MqttConnection connection,
+                @Qualifier("stellaNowDispatcher") Dispatcher dispatcher, StellaNowEnvelopeCodec codec,
                 ObjectProvider<OidcTokenSource> tokenSource, StellaNowProperties properties) {
-            return new StellaNowHealthIndicator(template, tokenSource.getIfAvailable(),
+            return new StellaNowHealthIndicator(connection, dispatcher, codec.topic(), tokenSource.getIfAvailable(),
                     properties.effectiveBrokerUrl().toString());
         }
     }
