@@ -88,7 +88,7 @@ class StellaNowOutageIntegrationTests {
         runner("iot.shutdown.drain-timeout=10s").run((context) -> {
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
             String clientId = clientId(context);
-            await().atMost(Duration.ofSeconds(10)).until(template::isConnected);
+            await().atMost(Duration.ofSeconds(30)).until(template::isConnected);
             List<CompletableFuture<SendResult>> futures = new ArrayList<>(total);
             for (int i = 0; i < total / 2; i++) {
                 futures.add(template.send(numbered(i)));
@@ -99,7 +99,7 @@ class StellaNowOutageIntegrationTests {
             for (int i = total / 2; i < total; i++) {
                 futures.add(template.send(numbered(i)));
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> !template.isConnected());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !template.isConnected());
             // Nothing unacknowledged left the queue: every accepted event is either acknowledged or pending.
             assertThat(template.stats().sent() + template.pendingMessages()).isEqualTo(total);
             assertThat(template.pendingMessages()).isGreaterThanOrEqualTo(total / 2);
@@ -140,7 +140,7 @@ class StellaNowOutageIntegrationTests {
         emulator.broker().refuseConnects(false);
         runner(properties).run((context) -> {
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
-            assertThat(template.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(template.flush(Duration.ofSeconds(30))).isTrue();
             List<ReceivedEvent> events = emulator.events()
                 .stream()
                 .filter((e) -> e.publish().clientId().equals(clientId(context)))

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
@@ -25,6 +26,7 @@ import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.mqtt.MqttConnection;
+import dev.iotspring.core.mqtt.MqttConnectionListener;
 import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
 import dev.iotspring.stellanow.autoconfigure.StellaNowHealthIndicator;
@@ -32,6 +34,7 @@ import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.stellanow.StellaNowEmulator;
 import dev.iotspring.test.stellanow.StellaNowEmulator.AuthMode;
 import dev.iotspring.test.stellanow.StellaNowEmulator.ReceivedEvent;
+import dev.iotspring.test.stellanow.StellaNowIdentityProvider.Fault;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.TokenRequest;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -53,7 +56,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 class StellaNowTemplateIntegrationTests {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     static StellaNowEmulator emulator;
 
@@ -205,9 +208,10 @@ class StellaNowTemplateIntegrationTests {
             assertThat(second).isNotEqualTo(first);
             List<TokenRequest> refreshes = emulator.identityProvider().requests("refresh_token");
             assertThat(refreshes).isNotEmpty();
-            // Refreshed before the first token expired (3 s after issue), and the new CONNECT carried its result.
-            TokenRequest login = emulator.identityProvider().requests("password").get(0);
-            assertThat(refreshes.get(0).at()).isBefore(login.at().plusSeconds(3));
+            // The refresh used the refresh token (no second login) and the new CONNECT carried its result; when the
+            // refresh is due is OidcTokenSourceTests' business.
+            assertThat(refreshes.get(0).status()).isEqualTo(200);
+            assertThat(refreshes.get(0).refreshToken()).isNotBlank();
             assertThat(connects.get(1).info().receivedAt()).isAfter(refreshes.get(0).at());
             assertThat(emulator.identityProvider().requests("password")).hasSize(1);
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
@@ -224,9 +228,10 @@ class StellaNowTemplateIntegrationTests {
             List<RecordedConnect> connects = emulator.broker()
                 .awaitConnects((c) -> c.clientId().equals(clientId) && c.accepted(), 2, TIMEOUT);
             assertThat(connects.get(1).info().username()).isNotEqualTo(connects.get(0).info().username());
-            // Dropped at expiry (2 s after the first token was issued), not earlier on refresh.
-            TokenRequest login = emulator.identityProvider().requests("password").get(0);
-            assertThat(connects.get(1).info().receivedAt()).isAfterOrEqualTo(login.at().plusMillis(1900));
+            // Dropped at the first token's expiry (as the identity provider recorded it), not earlier on refresh.
+            java.time.Instant firstExpiry = emulator.identityProvider()
+                .accessTokenExpiresAt(connects.get(0).info().username());
+            assertThat(connects.get(1).info().receivedAt()).isAfterOrEqualTo(firstExpiry);
             assertThat(context.getBean(StellaNowTemplate.class).send(numbered(1))).succeedsWithin(TIMEOUT);
         });
     }
@@ -267,7 +272,7 @@ class StellaNowTemplateIntegrationTests {
             await().atMost(TIMEOUT).until(() -> health.health().getStatus().equals(Status.DOWN));
 
             // One login and the two quick retries for shared accounts, then silence: no tight loop.
-            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+            await().during(Duration.ofMillis(1500)).atMost(TIMEOUT)
                 .until(() -> emulator.identityProvider().requests().size() == 3);
             assertThat(emulator.connects()).noneMatch((c) -> c.clientId().equals(clientId(context)));
             Map<String, Object> details = health.health().getDetails();
@@ -302,12 +307,62 @@ class StellaNowTemplateIntegrationTests {
 
     @Test
     void tlsNeedsTheBundleThatTrustsTheBrokersCa() {
-        // Without the bundle the JVM trust store is used, which does not know the test CA: no connection.
+        // Without the bundle the JVM trust store is used, which does not know the test CA: the handshake fails.
         runnerAt(emulator.tlsUrl(), "iot.shutdown.drain-timeout=200ms").run((context) -> {
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
+            List<Throwable> causes = new CopyOnWriteArrayList<>();
+            template.connection().addConnectionListener(new MqttConnectionListener() {
+                @Override
+                public void disconnected(Throwable cause, boolean willRetry) {
+                    causes.add(cause);
+                }
+            });
             template.send(numbered(1));
-            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !template.isConnected());
+            // Connect attempts keep failing (100-500 ms apart), each on the certificate.
+            await().atMost(TIMEOUT).until(() -> causes.stream().anyMatch(StellaNowTemplateIntegrationTests::isHandshakeFailure));
+            assertThat(template.isConnected()).isFalse();
             assertThat(template.pendingMessages()).isEqualTo(1);
+            assertThat(emulator.connects()).noneMatch((c) -> c.clientId().equals(clientId(context)));
+            Map<String, Object> details = context.getBean(StellaNowHealthIndicator.class).health().getDetails();
+            assertThat(details.get("lastFailure")).asString().containsIgnoringCase("SSL");
+        });
+    }
+
+    static boolean isHandshakeFailure(Throwable ex) {
+        for (Throwable t = ex; t != null; t = (t.getCause() != t) ? t.getCause() : null) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Fault.class, names = { "OK_NOT_JSON", "OK_WITHOUT_ACCESS_TOKEN", "SERVER_ERROR_JSON" })
+    void aBrokenIdentityProviderAnswerKeepsEventsQueuedUntilATokenComes(Fault fault) {
+        emulator.identityProvider().setFault(fault);
+        runner("iot.shutdown.drain-timeout=5s").run((context) -> {
+            StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
+            StellaNowHealthIndicator health = context.getBean(StellaNowHealthIndicator.class);
+            List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                futures.add(template.send(numbered(i)));
+            }
+            await().atMost(TIMEOUT).until(() -> health.health().getDetails().get("authentication").toString()
+                .startsWith("retrying"));
+            Map<String, Object> details = health.health().getDetails();
+            assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+            assertThat(details.toString()).doesNotContain(emulator.password());
+            assertThat(template.isConnected()).isFalse();
+            assertThat(template.pendingMessages()).isEqualTo(3);
+            assertThat(futures).noneMatch(CompletableFuture::isDone);
+
+            emulator.identityProvider().setFault(null);
+
+            assertThat(template.flush(TIMEOUT)).isTrue();
+            assertThat(futures).allSatisfy((f) -> assertThat(f).isCompleted());
+            assertThat(numbersFrom(clientId(context))).containsExactly(0, 1, 2);
+            assertThat(health.health().getDetails().get("authentication")).isEqualTo("ok");
         });
     }
 

@@ -69,6 +69,11 @@ final class IdentityProviderTokens {
         return issued != null && now().isBefore(issued.expiresAt);
     }
 
+    @Nullable Instant expiresAt(String token) {
+        Issued issued = this.accessTokens.get(token);
+        return (issued != null) ? issued.expiresAt : null;
+    }
+
     @Nullable String userOf(String token) {
         Issued issued = this.accessTokens.get(token);
         return (issued != null && isAccessTokenActive(token)) ? issued.username : null;

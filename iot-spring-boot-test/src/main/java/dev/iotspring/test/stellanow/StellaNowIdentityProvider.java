@@ -168,6 +168,11 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
         return this.tokens.isAccessTokenActive(token);
     }
 
+    /** When an access token issued here expires (or expired), or {@code null} for an unknown or revoked one. */
+    public @Nullable Instant accessTokenExpiresAt(String token) {
+        return this.tokens.expiresAt(token);
+    }
+
     /** The user an active access token was issued to, or {@code null}. */
     public @Nullable String userOf(String token) {
         return this.tokens.userOf(token);
