@@ -69,6 +69,10 @@ final class OidcTokenClient {
         return this.clientId;
     }
 
+    Duration requestTimeout() {
+        return this.requestTimeout;
+    }
+
     /** Resource-owner password grant. */
     OidcTokens login() {
         MultiValueMap<String, String> form = new LinkedMultiValueMap<>();

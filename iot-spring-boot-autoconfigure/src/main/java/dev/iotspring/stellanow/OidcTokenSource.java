@@ -332,7 +332,8 @@ public final class OidcTokenSource implements AutoCloseable {
     @Override
     public String toString() {
         return "OidcTokenSource[endpoint=" + this.client.tokenEndpoint() + ", clientId=" + this.client.clientId()
-                + ", username=" + this.client.username() + "]";
+                + ", username=" + this.client.username() + ", requestTimeout=" + this.client.requestTimeout()
+                + ", refreshBeforeExpiry=" + this.refreshBeforeExpiry + "]";
     }
 
     /** Told about token changes; called on the source's own thread. */

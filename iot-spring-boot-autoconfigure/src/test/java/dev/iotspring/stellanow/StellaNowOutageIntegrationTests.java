@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,18 +15,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
-import dev.iotspring.core.mqtt.MqttConnection;
-import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
 import dev.iotspring.test.stellanow.StellaNowEmulator;
 import dev.iotspring.test.stellanow.StellaNowEmulator.ReceivedEvent;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import static dev.iotspring.stellanow.SharedEmulator.clientId;
+import static dev.iotspring.stellanow.SharedEmulator.numbered;
+import static dev.iotspring.stellanow.SharedEmulator.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -48,25 +44,6 @@ class StellaNowOutageIntegrationTests {
     @BeforeEach
     void reset() {
         SharedEmulator.reset();
-    }
-
-    ApplicationContextRunner runner(String... extra) {
-        List<String> properties = new ArrayList<>();
-        emulator.springProperties().forEach((k, v) -> properties.add(k + "=" + v));
-        properties.add("iot.stellanow.reconnect.initial-delay=100ms");
-        properties.add("iot.stellanow.reconnect.max-delay=500ms");
-        properties.addAll(List.of(extra));
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(IotCoreAutoConfiguration.class, StellaNowAutoConfiguration.class))
-            .withPropertyValues(properties.toArray(String[]::new));
-    }
-
-    static String clientId(AssertableApplicationContext context) {
-        return context.getBean("stellaNowMqttConnection", MqttConnection.class).settings().clientId();
-    }
-
-    static StellaNowMessage numbered(int n) {
-        return StellaNowMessage.builder("counter").entity("device", "d-1").payload(Map.of("n", n)).build();
     }
 
     /** Numbers in the order the broker first saw them, and how many PUBLISH packets arrived in all. */

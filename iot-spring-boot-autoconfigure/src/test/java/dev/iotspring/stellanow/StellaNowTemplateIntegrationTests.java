@@ -1,6 +1,5 @@
 package dev.iotspring.stellanow;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -22,13 +21,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
-import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionListener;
 import dev.iotspring.core.queue.QueueFullException;
-import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
 import dev.iotspring.stellanow.autoconfigure.StellaNowHealthIndicator;
 import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.stellanow.StellaNowEmulator;
@@ -37,14 +34,16 @@ import dev.iotspring.test.stellanow.StellaNowEmulator.ReceivedEvent;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.Fault;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.TokenRequest;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.health.contributor.Status;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import static dev.iotspring.stellanow.SharedEmulator.clientId;
+import static dev.iotspring.stellanow.SharedEmulator.numbered;
+import static dev.iotspring.stellanow.SharedEmulator.eventsFrom;
+import static dev.iotspring.stellanow.SharedEmulator.numbersFrom;
+import static dev.iotspring.stellanow.SharedEmulator.runner;
+import static dev.iotspring.stellanow.SharedEmulator.runnerAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -60,51 +59,15 @@ class StellaNowTemplateIntegrationTests {
 
     static StellaNowEmulator emulator;
 
-    static Path caPem;
 
     @BeforeAll
     static void emulator() {
         emulator = SharedEmulator.get();
-        caPem = SharedEmulator.caPem();
     }
 
     @BeforeEach
     void reset() {
         SharedEmulator.reset();
-    }
-
-    ApplicationContextRunner runnerAt(String brokerUrl, String... extra) {
-        List<String> properties = new ArrayList<>();
-        emulator.springProperties(brokerUrl).forEach((k, v) -> properties.add(k + "=" + v));
-        properties.add("iot.stellanow.reconnect.initial-delay=100ms");
-        properties.add("iot.stellanow.reconnect.max-delay=500ms");
-        properties.add("iot.shutdown.drain-timeout=5s");
-        properties.add("spring.ssl.bundle.pem.stellanow-test.truststore.certificate=file:" + caPem);
-        properties.addAll(List.of(extra));
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
-                    StellaNowAutoConfiguration.class))
-            .withPropertyValues(properties.toArray(String[]::new));
-    }
-
-    ApplicationContextRunner runner(String... extra) {
-        return runnerAt(emulator.tcpUrl(), extra);
-    }
-
-    static String clientId(AssertableApplicationContext context) {
-        return context.getBean("stellaNowMqttConnection", MqttConnection.class).settings().clientId();
-    }
-
-    static List<ReceivedEvent> eventsFrom(String clientId) {
-        return emulator.events().stream().filter((e) -> e.publish().clientId().equals(clientId)).toList();
-    }
-
-    static List<Integer> numbersFrom(String clientId) {
-        return eventsFrom(clientId).stream().map((e) -> e.payload().get("n").asInt()).toList();
-    }
-
-    static StellaNowMessage numbered(int n) {
-        return StellaNowMessage.builder("counter").entity("device", "d-1").payload(Map.of("n", n)).build();
     }
 
     @Test
@@ -145,16 +108,10 @@ class StellaNowTemplateIntegrationTests {
     }
 
     @Test
-    void typedEventsAndListenersSeeEveryAcknowledgement() {
-        runner().run((context) -> {
+    void typedEventsAndDeliveryCallbacksSeeEveryAcknowledgement() {
+        List<SendResult> acknowledged = new CopyOnWriteArrayList<>();
+        runner().withBean(StellaNowDeliveryCallback.class, () -> acknowledged::add).run((context) -> {
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
-            List<SendResult> acknowledged = new CopyOnWriteArrayList<>();
-            template.addListener(new StellaNowListener() {
-                @Override
-                public void onAcknowledged(SendResult result) {
-                    acknowledged.add(result);
-                }
-            });
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             context.getBeansOfType(MeterBinder.class).values().forEach((binder) -> binder.bindTo(meters));
             CompletableFuture<SendResult> sent = template.send(new UserLogin("patron-1", "web", 3,
