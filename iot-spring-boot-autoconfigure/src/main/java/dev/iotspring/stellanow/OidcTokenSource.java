@@ -30,7 +30,7 @@ import org.springframework.web.reactive.function.client.WebClient;
  * <li>{@link #accessToken()} returns a token that is valid now, logging in or refreshing first when needed; the
  * MQTT connection asks it at every CONNECT.</li>
  * <li>After {@link #start()}, a background task refreshes the token before it expires (at the later of
- * {@code expires_in - refreshBeforeExpiry} and a third of the lifetime) and tells the listeners, so the
+ * {@code expires_in - refreshBeforeExpiry} and a third of the lifetime) and tells the callbacks, so the
  * connection can carry the fresh token to the broker.</li>
  * <li>A dead refresh token (HTTP 400/401 to the refresh) leads to one new password login.</li>
  * <li>Wrong credentials, a disabled account or a rejected client are permanent: after two quick retries (several
@@ -58,7 +58,7 @@ public final class OidcTokenSource implements AutoCloseable {
 
     private final ScheduledExecutorService scheduler;
 
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final List<TokenCallback> callbacks = new CopyOnWriteArrayList<>();
 
     private final Object lock = new Object();
 
@@ -117,8 +117,8 @@ public final class OidcTokenSource implements AutoCloseable {
     }
 
     /** Registers a callback for fresh tokens and permanent failures. */
-    public void addListener(Listener listener) {
-        this.listeners.add(Objects.requireNonNull(listener, "listener"));
+    public void addCallback(TokenCallback callback) {
+        this.callbacks.add(Objects.requireNonNull(callback, "callback"));
     }
 
     /**
@@ -249,12 +249,12 @@ public final class OidcTokenSource implements AutoCloseable {
             }
         }
         if (refreshed) {
-            for (Listener listener : this.listeners) {
+            for (TokenCallback callback : this.callbacks) {
                 try {
-                    listener.tokenRefreshed(token);
+                    callback.tokenRefreshed(token);
                 }
                 catch (RuntimeException ex) {
-                    logger.warn("StellaNow token listener failed", ex);
+                    logger.warn("StellaNow token callback failed", ex);
                 }
             }
         }
@@ -310,12 +310,12 @@ public final class OidcTokenSource implements AutoCloseable {
                 ? "iot.stellanow.auth.oidc-client-id" : "iot.stellanow.auth.username/password";
         logger.error("StellaNow rejected the credentials of '{}' ({}); not retrying. Fix {} and restart the "
                 + "application.", this.client.username(), ex.getMessage(), fix);
-        for (Listener listener : this.listeners) {
+        for (TokenCallback callback : this.callbacks) {
             try {
-                listener.permanentlyFailed(ex);
+                callback.permanentlyFailed(ex);
             }
             catch (RuntimeException failure) {
-                logger.warn("StellaNow token listener failed", failure);
+                logger.warn("StellaNow token callback failed", failure);
             }
         }
     }
@@ -337,7 +337,7 @@ public final class OidcTokenSource implements AutoCloseable {
     }
 
     /** Told about token changes; called on the source's own thread. */
-    public interface Listener {
+    public interface TokenCallback {
 
         /** A refresh produced a new access token; reconnect to carry it to the broker. */
         default void tokenRefreshed(String accessToken) {

@@ -53,7 +53,7 @@ class OidcTokenSourceTests {
     void logsInOnceAndRefreshesWithTheRefreshTokenTellingListeners() {
         OidcTokenSource source = source("s3cret");
         List<String> refreshed = new CopyOnWriteArrayList<>();
-        source.addListener(new OidcTokenSource.Listener() {
+        source.addCallback(new OidcTokenSource.TokenCallback() {
             @Override
             public void tokenRefreshed(String accessToken) {
                 refreshed.add(accessToken);
@@ -103,7 +103,7 @@ class OidcTokenSourceTests {
     void wrongPasswordIsPermanentAndTheIdentityProviderIsLeftAlone() {
         OidcTokenSource source = source("wrong");
         List<StellaNowAuthenticationException> failures = new CopyOnWriteArrayList<>();
-        source.addListener(new OidcTokenSource.Listener() {
+        source.addCallback(new OidcTokenSource.TokenCallback() {
             @Override
             public void permanentlyFailed(StellaNowAuthenticationException failure) {
                 failures.add(failure);
@@ -217,14 +217,14 @@ class OidcTokenSourceTests {
         this.idp.failNext(Fault.NO_ANSWER, 1);
         this.source = new OidcTokenSource(WebClient.builder().build(),
                 OidcTokenSource.tokenEndpoint(this.idp.baseUrl(), ORG), "event-ingestor", "ingest@example.com",
-                "s3cret", Duration.ofSeconds(40), Duration.ofMillis(500));
+                "s3cret", Duration.ofSeconds(40), Duration.ofSeconds(2));
         OidcTokenSource source = this.source;
 
         assertThatExceptionOfType(StellaNowAuthenticationException.class).isThrownBy(source::accessToken)
             .satisfies((ex) -> {
                 assertThat(ex.isPermanent()).isFalse();
                 assertThat(ex.getStatus()).isZero();
-                assertThat(ex.getMessage()).contains("did not answer within 500 ms").doesNotContain("s3cret");
+                assertThat(ex.getMessage()).contains("did not answer within 2000 ms").doesNotContain("s3cret");
             });
         assertThat(this.idp.requests()).extracting(TokenRequest::status).containsExactly(0);
 

@@ -121,7 +121,7 @@ public final class StellaNowAutoConfiguration {
         connection.addConnectionListener(events.asMqttConnectionListener());
         OidcTokenSource source = tokenSource.getIfAvailable();
         if (source != null && p.getAuth().isReconnectOnRefresh()) {
-            source.addListener(new OidcTokenSource.Listener() {
+            source.addCallback(new OidcTokenSource.TokenCallback() {
                 @Override
                 public void tokenRefreshed(String accessToken) {
                     // The broker checks the token at CONNECT only: carry the fresh one over now.

@@ -26,6 +26,7 @@ import dev.iotspring.test.stellanow.StellaNowIdentityProvider.Fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /** The emulator as a plain MQTT and HTTP client sees it: the rules other tests rely on. */
 class StellaNowEmulatorTests {
@@ -167,11 +168,12 @@ class StellaNowEmulatorTests {
         emulator.identityProvider().failNext(Fault.NO_ANSWER, 1);
         HttpRequest request = HttpRequest.newBuilder(emulator.identityProvider().tokenEndpoint())
             .header("Content-Type", "application/x-www-form-urlencoded")
-            .timeout(Duration.ofMillis(300))
+            .timeout(Duration.ofSeconds(2))
             .POST(HttpRequest.BodyPublishers.ofString("grant_type=password&client_id=event-ingestor"))
             .build();
         assertThatExceptionOfType(java.net.http.HttpTimeoutException.class)
             .isThrownBy(() -> this.http.send(request, HttpResponse.BodyHandlers.ofString()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> emulator.identityProvider().requests().size() == 1);
         assertThat(emulator.identityProvider().requests()).extracting((r) -> r.status()).containsExactly(0);
         assertThat(login()).isNotBlank();
     }
@@ -180,7 +182,7 @@ class StellaNowEmulatorTests {
     void oidcModeAcceptsOnlyLiveAccessTokensAsUsername() throws Exception {
         MqttClient client = connect(login(), null);
         client.publish(emulator.topic(), "{\"key\":{}}".getBytes(StandardCharsets.UTF_8), 1, false);
-        List<ReceivedEvent> events = emulator.awaitEvents(1, Duration.ofSeconds(5));
+        List<ReceivedEvent> events = emulator.awaitEvents(1, Duration.ofSeconds(30));
         assertThat(events.get(0).publish().qos()).isEqualTo(1);
         client.disconnect();
         client.close();
