@@ -70,8 +70,13 @@ final class DeliveryNotifier {
         for (DeliveryListener listener : this.listeners) {
             safely(() -> listener.onDropped(message), message);
         }
-        safely(() -> complete(message, new MessageDroppedException(message.id(),
-                "the queue was full and its overflow rule discarded it")), message);
+        safely(() -> {
+            CompletableFuture<Void> future = this.futures.remove(message.id());
+            if (future != null) {
+                future.completeExceptionally(new MessageDroppedException(message.id(),
+                        "the queue was full and its overflow rule discarded it"));
+            }
+        }, message);
     }
 
     /** Fails every future still pending (their messages cannot complete in this run). */

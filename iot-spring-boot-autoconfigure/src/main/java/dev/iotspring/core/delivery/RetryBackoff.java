@@ -6,11 +6,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 
 /**
- * Exponential backoff with a ceiling and jitter, used for delivery retries ({@link Dispatcher}) and for MQTT
- * reconnects alike: retry number {@code n} (1 = after the first failure) waits
- * {@code min(max, initial * multiplier^(n-1))}, then reduced by a random share of up to {@code jitter}
- * (0 = none, 0.5 = up to half), so that many clients cut off by the same outage do not come back in lockstep.
- * Jitter only shortens a delay, so {@code max} holds after it too.
+ * Exponential backoff with a ceiling and jitter, used for delivery retries ({@link Dispatcher}) and for
+ * reconnects (MQTT, WebSocket, SSE) alike: retry number {@code n} (1 = after the first failure) waits
+ * {@code min(max, initial * multiplier^(n-1))}, moved randomly by up to {@code ±jitter} of itself and never above
+ * {@code max}, so that many clients cut off by the same outage do not come back in lockstep.
  *
  * @param initial delay after the first failure (0 retries at once)
  * @param max longest delay
@@ -53,13 +52,14 @@ public record RetryBackoff(Duration initial, Duration max, double multiplier, do
 
     /**
      * The delay before retry number {@code attempt} (1 = after the first failure).
-     * @param random source of numbers in {@code [0, 1)}
+     * @param random source of numbers in {@code [0, 1)}: 0 shortens by the whole jitter, 0.5 keeps the base delay
      */
     public Duration delay(int attempt, DoubleSupplier random) {
         Duration base = baseDelay(attempt);
         if (this.jitter == 0) {
             return base;
         }
-        return Duration.ofMillis(Math.round(base.toMillis() * (1.0 - this.jitter * random.getAsDouble())));
+        double jittered = base.toNanos() * (1.0 + this.jitter * (2.0 * random.getAsDouble() - 1.0));
+        return Duration.ofNanos((long) Math.min(Math.max(jittered, 0), this.max.toNanos()));
     }
 }

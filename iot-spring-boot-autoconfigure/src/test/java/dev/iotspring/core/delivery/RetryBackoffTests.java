@@ -18,12 +18,14 @@ class RetryBackoffTests {
     }
 
     @Test
-    void jitterOnlyShortensTheDelay() {
+    void jitterMovesTheDelayBothWaysButNeverAboveTheCap() {
         RetryBackoff backoff = new RetryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(10), 2.0, 0.5);
-        assertThat(backoff.delay(1, () -> 0.0)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(backoff.delay(1, () -> 0.5)).isEqualTo(Duration.ofMillis(1500));
-        assertThat(backoff.delay(11, () -> 0.999_999)).isBetween(Duration.ofMillis(5000), Duration.ofSeconds(10));
+        assertThat(backoff.delay(1, () -> 0.0)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(backoff.delay(1, () -> 0.5)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(backoff.delay(1, () -> 0.75)).isEqualTo(Duration.ofMillis(2500));
+        assertThat(backoff.delay(11, () -> 0.999_999)).isEqualTo(Duration.ofSeconds(10));
         for (int i = 0; i < 1000; i++) {
+            assertThat(backoff.delay(2)).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(6));
             assertThat(backoff.delay(4)).isBetween(Duration.ofSeconds(5), Duration.ofSeconds(10));
         }
     }

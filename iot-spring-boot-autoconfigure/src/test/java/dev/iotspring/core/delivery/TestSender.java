@@ -27,6 +27,9 @@ class TestSender implements MessageSender {
 
     final AtomicInteger maxOutstanding = new AtomicInteger();
 
+    /** How often the dispatcher asked {@link #isReady()}: it looked at the queue that many times. */
+    final AtomicInteger readyChecks = new AtomicInteger();
+
     @Override
     public CompletableFuture<Void> send(OutboundMessage message) {
         this.attempts.add(message.id());
@@ -39,6 +42,7 @@ class TestSender implements MessageSender {
 
     @Override
     public boolean isReady() {
+        this.readyChecks.incrementAndGet();
         return this.ready;
     }
 

@@ -37,7 +37,7 @@ class MqttReconnectScheduleTests {
             .builder(MqttEndpoint.parse(this.broker.tcpUrl()), "virtual-time")
             .connectTimeout(Duration.ofSeconds(5))
             .backoff(new RetryBackoff(Duration.ofSeconds(5), Duration.ofSeconds(60), 2.0, 0.2))
-            .random(() -> 0.5)
+            .random(() -> 0.25)
             .scheduler(() -> scheduler)
             .credentials(() -> {
                 attemptTimes.add(scheduler.nowMillis());
@@ -64,7 +64,7 @@ class MqttReconnectScheduleTests {
             scheduler.runNext();
             await().atMost(TIMEOUT).until(connection::isConnected);
 
-            // 5 s doubling to the 60 s cap, each shortened by 20 % * 0.5 jitter; the first connect at once.
+            // 5 s doubling to the 60 s cap, each moved by -10 % (jitter 0.2, random 0.25); the first connect at once.
             assertThat(delays).extracting(Duration::toMillis)
                 .containsExactly(0L, 4500L, 9000L, 18000L, 36000L, 54000L, 54000L);
             assertThat(attemptTimes).containsExactly(0L, 4500L, 13500L, 31500L, 67500L, 121500L, 175500L);
