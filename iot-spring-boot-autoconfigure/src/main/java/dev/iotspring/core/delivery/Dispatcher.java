@@ -43,9 +43,11 @@ import dev.iotspring.core.queue.QueuedMessage;
  * </ul>
  *
  * <p>One thread per dispatcher does all queue work (poll, ack, requeue), so a durable queue's acks are batched
- * off the client library's callback threads. This class is that thread's loop and the lifecycle around it; the
- * in-flight window ({@code InFlightWindow}), the retry pause ({@code RetryPause}) and the fan-out to listeners and
- * futures ({@code DeliveryNotifier}) are package-private helpers.
+ * off the client library's callback threads. This class is one job, that thread's loop with the lifecycle and the
+ * public API around it (its {@link Builder} is nested because platforms call {@code Dispatcher.builder(..)}); the
+ * in-flight window ({@code InFlightWindow}), the retry pause ({@code RetryPause}), settling outcomes
+ * ({@code DeliveryOutcomes}), the end of a drain ({@code QueueDrain}) and the fan-out to listeners and futures
+ * ({@code DeliveryNotifier}) are package-private helpers.
  */
 public class Dispatcher implements SmartLifecycle, AutoCloseable {
 

@@ -46,11 +46,11 @@ class TestSender implements MessageSender {
         return this.ready;
     }
 
-    /** The next send the dispatcher made, waiting up to 5 s for it. */
+    /** The next send the dispatcher made, waiting up to 30 s for it. */
     Pending next() throws InterruptedException {
-        Pending next = this.pending.poll(5, TimeUnit.SECONDS);
+        Pending next = this.pending.poll(30, TimeUnit.SECONDS);
         if (next == null) {
-            throw new AssertionError("no send within 5 s; attempts so far: " + this.attempts);
+            throw new AssertionError("no send within 30 s; attempts so far: " + this.attempts);
         }
         return next;
     }

@@ -30,7 +30,7 @@ import static org.awaitility.Awaitility.await;
 @EnableEmbeddedMqttBroker
 class MqttConnectionTests {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private static final RetryBackoff FAST = new RetryBackoff(Duration.ofMillis(50),
             Duration.ofMillis(200), 2.0, 0.0);

@@ -35,7 +35,7 @@ import static org.awaitility.Awaitility.await;
 @EnableEmbeddedMqttBroker
 class MqttConnectionTlsTests {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private static final char[] PASSWORD = "secret".toCharArray();
 
