@@ -13,7 +13,6 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.autoconfigure.IotStorageProperties;
-import dev.iotspring.core.autoconfigure.ReconnectProperties;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.RetryBackoff;
@@ -28,7 +27,6 @@ import dev.iotspring.core.mqtt.MqttCredentialsException;
 import dev.iotspring.core.mqtt.MqttCredentialsProvider;
 import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttMessageSender;
-import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.mqtt.MqttTls;
 import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.queue.OutboundQueue;
@@ -103,14 +101,12 @@ public final class StellaNowAutoConfiguration {
             logger.warn("StellaNow client id '{}' has {} characters; MQTT 3.1.1 brokers only have to accept 23",
                     clientId, clientId.length());
         }
-        ReconnectProperties reconnect = p.getReconnect();
         MqttConnectionSettings.Builder settings = MqttConnectionSettings.builder(endpoint, clientId)
             .name(PLATFORM)
             .keepAlive(p.getKeepAlive())
             .connectTimeout(p.getConnectTimeout())
             .maxInflight(p.getQueue().getInFlight())
-            .backoff(new MqttReconnectBackoff(reconnect.getInitialDelay(), reconnect.getMaxDelay(),
-                    reconnect.getMultiplier(), reconnect.getJitter()))
+            .backoff(p.getReconnect().toBackoff())
             .credentials(credentials(tokenSource.getIfAvailable()));
         if (endpoint.isTls()) {
             SslBundle bundle = sslBundle(p, sslBundles);

@@ -22,9 +22,9 @@ import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 import dev.iotspring.core.autoconfigure.ReconnectProperties;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionSettings;
-import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.mqtt.MqttScheduler;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OverflowStrategy;
@@ -314,7 +314,7 @@ class StellaNowAutoConfigurationTests {
                 assertThat(settings.cleanSession()).isTrue();
                 assertThat(settings.endpoint().url()).isEqualTo("mqtt://127.0.0.1:1");
                 assertThat(settings.backoff())
-                    .isEqualTo(new MqttReconnectBackoff(Duration.ofMillis(250), Duration.ofSeconds(20), 3.0, 0.0));
+                    .isEqualTo(new RetryBackoff(Duration.ofMillis(250), Duration.ofSeconds(20), 3.0, 0.0));
                 assertThat(context.getBean("stellaNowDispatcher", Dispatcher.class).getWindow()).isEqualTo(5);
                 InMemoryQueue queue = context.getBean("stellaNowOutboundQueue", InMemoryQueue.class);
                 assertThat(queue.getOrder()).isEqualTo(QueueOrder.LIFO);
@@ -326,13 +326,13 @@ class StellaNowAutoConfigurationTests {
     @Test
     void reconnectDelaysFollowTheConfiguredSchedule() {
         // Virtual time: a scheduler that records each delay the connection asks for and runs the attempt at once;
-        // every attempt really fails (nothing listens on port 1). Jitter 0.2 with a random draw of 0.5 takes 10 %.
+        // every attempt really fails (nothing listens on port 1). Jitter 0.2 with a random draw of 0.25 takes 10 %.
         RecordingScheduler scheduler = new RecordingScheduler(6);
         this.enabled
             .withPropertyValues("iot.stellanow.reconnect.initial-delay=250ms", "iot.stellanow.reconnect.max-delay=2s",
                     "iot.stellanow.reconnect.multiplier=3", "iot.stellanow.reconnect.jitter=0.2")
             .withBean(StellaNowCustomizer.class, () -> (settings) -> settings.scheduler(() -> scheduler)
-                .random(() -> 0.5))
+                .random(() -> 0.25))
             .run((context) -> {
                 await().atMost(Duration.ofSeconds(30)).until(() -> scheduler.delays().size() >= 6);
                 assertThat(scheduler.delays().subList(0, 6)).extracting(Duration::toMillis)
