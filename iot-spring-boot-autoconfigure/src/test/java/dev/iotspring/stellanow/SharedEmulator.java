@@ -111,6 +111,7 @@ final class SharedEmulator {
         current.broker().reset();
         current.authMode(StellaNowEmulator.AuthMode.OIDC);
         current.disconnectOnTokenExpiry(false);
+        current.refusePublishes(false);
         current.identityProvider().clearRequests();
         current.identityProvider().clearFaults();
         current.identityProvider().setAccessTokenLifetime(Duration.ofSeconds(300));

@@ -100,6 +100,37 @@ class StellaNowOutageIntegrationTests {
     }
 
     @Test
+    void aBrokerThatRefusesPublishesLosesNothingAndDeliversInOrderOnceItAccepts() {
+        runner().run((context) -> {
+            StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
+            String clientId = clientId(context);
+            await().atMost(Duration.ofSeconds(30)).until(template::isConnected);
+            emulator.refusePublishes(true);
+            List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                futures.add(template.send(numbered(i)));
+            }
+            // Each refusal closes the connection (3.1.1 has no negative PUBACK); the client reconnects and retries.
+            await().atMost(Duration.ofSeconds(30))
+                .until(() -> emulator.connects().stream().filter((c) -> c.clientId().equals(clientId)).count() >= 3);
+            assertThat(template.pendingMessages()).isEqualTo(3);
+            assertThat(futures).noneMatch(CompletableFuture::isDone);
+            assertThat(template.stats().sent()).isZero();
+
+            emulator.refusePublishes(false);
+
+            assertThat(template.flush(Duration.ofSeconds(30))).isTrue();
+            assertThat(futures).allSatisfy((f) -> assertThat(f).isCompleted());
+            List<ReceivedEvent> events = emulator.events()
+                .stream()
+                .filter((e) -> e.publish().clientId().equals(clientId))
+                .toList();
+            assertThat(firstArrivals(events)).containsExactly(0, 1, 2);
+            assertThat(template.droppedMessages()).isZero();
+        });
+    }
+
+    @Test
     void durableQueueKeepsWhatContextOneCouldNotSendForContextTwo(@TempDir Path storage, CapturedOutput output) {
         emulator.broker().refuseConnects(true);
         String[] properties = { "iot.stellanow.queue.type=durable", "iot.storage.directory=" + storage,
