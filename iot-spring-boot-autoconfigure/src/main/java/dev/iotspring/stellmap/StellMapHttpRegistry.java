@@ -6,9 +6,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -18,27 +21,38 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 import tools.jackson.databind.JsonNode;
 
+import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.event.IotEventPublisher;
 import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 
 /**
- * Client of the StellMap registry API: register, heartbeat, deregister, query and watch, plus a watch-fed local
- * cache of instances per service ({@link #cachedInstances(String)}).
+ * {@link StellMapRegistry} over the registry's public HTTP/JSON API and its SSE watch, with Reactor Netty's
+ * {@link WebClient}: the name says what it talks, the interface is what applications inject and stub.
  *
- * <p>Every operation has a reactive form ({@code *Async}, {@link #watch}) and the write/query operations a
- * blocking form bounded by the request timeout. Server error codes become {@link StellMapException} subtypes;
- * a {@code not_leader} answer is retried once at the leader it names, which is then used for later writes.
+ * <p>Writes go to the leader: a {@code not_leader} answer is retried once at the leader it names, which is then
+ * used for later writes; reads and watches go to any node, the next one when a node cannot be reached. A blocking
+ * call waits at most the request timeout per node tried. Whether a node answers is reported as
+ * {@code IotConnectionStateChangedEvent}s (platform {@code stellmap}) through the publisher given, on change only.
  */
-public class StellMapRegistry implements AutoCloseable {
+public class StellMapHttpRegistry implements StellMapRegistry, AutoCloseable {
 
     static final String API = "/api/v1/registry/";
 
-    private static final Logger logger = LoggerFactory.getLogger(StellMapRegistry.class);
+    /**
+     * Largest answer or SSE frame read. The server sets no limit, and a query answer or a snapshot holds every
+     * instance of its scope, so Spring's default of 256 KB is far too small; this still bounds what a broken
+     * server or proxy can make the client buffer.
+     */
+    static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+    private static final Logger logger = LoggerFactory.getLogger(StellMapHttpRegistry.class);
 
     private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {
     };
@@ -53,13 +67,17 @@ public class StellMapRegistry implements AutoCloseable {
 
     private final Duration requestTimeout;
 
+    private final @Nullable IotEventPublisher events;
+
     private final AtomicReference<@Nullable URI> leader = new AtomicReference<>();
 
     private final AtomicInteger readServer = new AtomicInteger();
 
     private final AtomicLong watchReconnects = new AtomicLong();
 
-    private final AtomicReference<@Nullable Boolean> reachable = new AtomicReference<>();
+    private final AtomicLong skippedWatchFrames = new AtomicLong();
+
+    private final AtomicBoolean connected = new AtomicBoolean();
 
     private final InstanceCache cache;
 
@@ -68,12 +86,28 @@ public class StellMapRegistry implements AutoCloseable {
      * @param settings servers, timeouts, headers, TLS
      * @param namespace namespace of {@link #cachedInstances(String)}
      */
-    public StellMapRegistry(WebClient.Builder builder, StellMapClientSettings settings, String namespace) {
+    public StellMapHttpRegistry(WebClient.Builder builder, StellMapClientSettings settings, String namespace) {
+        this(builder, settings, namespace, null);
+    }
+
+    /**
+     * @param builder Boot's prototype builder (cloned, so the application's customizers apply)
+     * @param settings servers, timeouts, headers, TLS
+     * @param namespace namespace of {@link #cachedInstances(String)}
+     * @param events publishes {@code IotConnectionStateChangedEvent} when a node answers after none did, and when
+     *     none answers after one did; {@code null} publishes nothing
+     */
+    public StellMapHttpRegistry(WebClient.Builder builder, StellMapClientSettings settings, String namespace,
+            @Nullable IotEventPublisher events) {
         this.settings = settings;
         this.namespace = Identifiers.check(namespace, "namespace");
+        this.events = events;
         HttpClientSettings http = settings.http();
-        this.requests = IotWebClients.build(builder, http);
-        this.watches = IotWebClients.build(builder, new HttpClientSettings(http.baseUrl(), http.connectTimeout(),
+        WebClient.Builder large = builder.clone()
+            .codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(MAX_ANSWER_BYTES));
+        this.requests = IotWebClients.build(large, http);
+        // For a stream, Reactor Netty's response timeout is the longest silence between two reads.
+        this.watches = IotWebClients.build(large, new HttpClientSettings(http.baseUrl(), http.connectTimeout(),
                 settings.watchIdleTimeout(), http.defaultHeaders(), http.sslBundle()));
         this.requestTimeout = http.connectTimeout().plus(http.responseTimeout());
         this.cache = new InstanceCache(this, namespace, this.requestTimeout);
@@ -81,86 +115,84 @@ public class StellMapRegistry implements AutoCloseable {
 
     // ------------------------------------------------------------------ writes
 
-    /** Registers (or re-registers) an instance; blocks at most the request timeout. */
+    @Override
     public void register(RegisterRequest request) {
-        block(registerAsync(request));
+        block(write("register", StellMapWire.register(request)));
     }
 
-    public Mono<Void> registerAsync(RegisterRequest request) {
-        return write("register", StellMapWire.register(request));
+    @Override
+    public CompletableFuture<Void> registerAsync(RegisterRequest request) {
+        return write("register", StellMapWire.register(request)).toFuture();
     }
 
-    /** Renews a lease. Throws {@link StellMapNotFoundException} when the server forgot the instance. */
+    @Override
     public void heartbeat(HeartbeatRequest request) {
-        block(heartbeatAsync(request));
+        block(write("heartbeat", StellMapWire.heartbeat(request)));
     }
 
-    public Mono<Void> heartbeatAsync(HeartbeatRequest request) {
-        return write("heartbeat", StellMapWire.heartbeat(request));
+    @Override
+    public CompletableFuture<Void> heartbeatAsync(HeartbeatRequest request) {
+        return write("heartbeat", StellMapWire.heartbeat(request)).toFuture();
     }
 
-    /** Removes an instance; idempotent. */
+    @Override
     public void deregister(DeregisterRequest request) {
-        block(deregisterAsync(request));
+        block(write("deregister", StellMapWire.deregister(request)));
     }
 
-    public Mono<Void> deregisterAsync(DeregisterRequest request) {
-        return write("deregister", StellMapWire.deregister(request));
+    @Override
+    public CompletableFuture<Void> deregisterAsync(DeregisterRequest request) {
+        return write("deregister", StellMapWire.deregister(request)).toFuture();
     }
 
     // ------------------------------------------------------------------ reads
 
-    /** Live instances matching the query, in the server's order (service, then instance id). */
+    @Override
     public List<ServiceInstance> queryInstances(InstanceQuery query) {
-        List<ServiceInstance> result = block(queryInstancesAsync(query));
+        List<ServiceInstance> result = block(query(query));
         return (result != null) ? result : List.of();
     }
 
-    public Mono<List<ServiceInstance>> queryInstancesAsync(InstanceQuery query) {
+    @Override
+    public CompletableFuture<List<ServiceInstance>> queryInstancesAsync(InstanceQuery query) {
+        return query(query).toFuture();
+    }
+
+    Mono<List<ServiceInstance>> query(InstanceQuery query) {
         return read((server) -> exchange(this.requests.get().uri(uri(server, "instances", query, -1, null)))
             .map(StellMapWire::instances));
     }
 
-    /**
-     * Instances of one service of the configured namespace from the watch-fed cache. The first call for a
-     * service starts its watch and waits (at most the request timeout) for the snapshot; later calls answer
-     * from memory.
-     */
+    @Override
     public List<ServiceInstance> cachedInstances(String service) {
         return this.cache.instances(service);
     }
 
-    public Mono<List<ServiceInstance>> cachedInstancesAsync(String service) {
-        return this.cache.instancesAsync(service);
+    @Override
+    public CompletableFuture<List<ServiceInstance>> cachedInstancesAsync(String service) {
+        return this.cache.instancesAsync(service).toFuture();
     }
 
-    /** Services whose instances are cached (watched) so far. */
+    @Override
     public Set<String> cachedServices() {
         return this.cache.services();
     }
 
-    /**
-     * Emits the revision of every change of the cache (a snapshot, a new or changed instance, a removal);
-     * heartbeats that change nothing are not emitted. Hot: only changes after subscribing are seen.
-     */
+    @Override
     public Flux<Long> cacheChanges() {
         return this.cache.changes();
     }
 
-    /** Instances held by the cache, over all services. */
+    @Override
     public int cacheSize() {
         return this.cache.size();
     }
 
     // ------------------------------------------------------------------ watch
 
-    /**
-     * Watches instances matching the options. The stream resumes by revision after a disconnect (asking for a
-     * snapshot should the node no longer hold the history), rebuilds from a snapshot after {@code 410}, tolerates
-     * keepalive-only idle periods up to the watch idle timeout, and ends only when cancelled or on
-     * {@code 400 bad_request}.
-     */
+    @Override
     public Flux<WatchEvent> watch(WatchOptions options) {
+        RetryBackoff backoff = this.settings.reconnect();
         return Flux.defer(() -> {
             WatchCursor cursor = new WatchCursor(options.sinceRevision(), options.includeSnapshot());
             return Flux.defer(() -> connect(options.query(), cursor))
@@ -177,21 +209,23 @@ public class StellMapRegistry implements AutoCloseable {
                     // proxy that keeps closing streams is not hammered.
                     boolean now = cursor.rebuild;
                     cursor.rebuild = false;
-                    return Mono.delay(now ? Duration.ZERO : this.settings.reconnectMinBackoff());
+                    return Mono.delay(now ? Duration.ZERO : backoff.initial());
                 }))
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, this.settings.reconnectMinBackoff())
-                    .maxBackoff(this.settings.reconnectMaxBackoff())
-                    .transientErrors(true)
-                    .filter((ex) -> !(ex instanceof StellMapBadRequestException))
-                    .doBeforeRetry((signal) -> {
-                        this.watchReconnects.incrementAndGet();
-                        if (signal.failure() instanceof StellMapUnreachableException) {
-                            // Another node may serve the watch.
-                            this.readServer.incrementAndGet();
-                        }
-                        logger.debug("Watch interrupted ({}); reconnecting after revision {}",
-                                signal.failure().toString(), cursor.revision);
-                    }));
+                .retryWhen(Retry.from((signals) -> signals.concatMap((signal) -> {
+                    Throwable failure = signal.failure();
+                    if (failure instanceof StellMapBadRequestException) {
+                        return Mono.error(failure);
+                    }
+                    this.watchReconnects.incrementAndGet();
+                    if (failure instanceof StellMapUnreachableException) {
+                        reachable(false, failure);
+                        // Another node may serve the watch.
+                        this.readServer.incrementAndGet();
+                    }
+                    logger.debug("Watch interrupted ({}); reconnecting after revision {}", failure.toString(),
+                            cursor.revision);
+                    return Mono.delay(backoff.delay((int) Math.min(Integer.MAX_VALUE, signal.totalRetriesInARow() + 1)));
+                })));
         });
     }
 
@@ -202,13 +236,13 @@ public class StellMapRegistry implements AutoCloseable {
             .header("X-StellMap-Caller-Namespace", this.namespace)
             .exchangeToFlux((response) -> {
                 if (response.statusCode().is2xxSuccessful()) {
-                    this.reachable.set(true);
+                    reachable(true, null);
                     return response.bodyToFlux(SSE);
                 }
                 return response.bodyToMono(String.class).defaultIfEmpty("")
                     .flatMapMany((body) -> Flux.error(StellMapWire.failure(response.statusCode().value(), body)));
             })
-            .onErrorMap(WebClientRequestException.class, this::unreachable)
+            .onErrorMap(WebClientRequestException.class, StellMapHttpRegistry::unreachable)
             .concatMap((sse) -> {
                 // Comments (keepalives) carry no data; unknown event names are skipped by the parser.
                 if (sse.data() == null || sse.data().isBlank()) {
@@ -219,7 +253,9 @@ public class StellMapRegistry implements AutoCloseable {
                     event = StellMapWire.event(sse.event(), sse.data());
                 }
                 catch (RuntimeException ex) {
-                    logger.warn("Skipping a watch frame that is not valid JSON (id {})", sse.id());
+                    this.skippedWatchFrames.incrementAndGet();
+                    logger.warn("Skipping a watch frame whose data is not a JSON object (id {}, {} characters)",
+                            sse.id(), sse.data().length());
                     return Mono.empty();
                 }
                 if (event == null || event.revision() > 0 && event.revision() <= cursor.revision
@@ -233,19 +269,22 @@ public class StellMapRegistry implements AutoCloseable {
             });
     }
 
-    /** Watch reconnects since start (ends, errors, 410 rebuilds). */
+    @Override
     public long watchReconnects() {
         return this.watchReconnects.get();
     }
 
-    /**
-     * Whether the last request reached a server: {@code null} before the first request, {@code false} after a
-     * connection failure.
-     */
-    public @Nullable Boolean serverReachable() {
-        return this.reachable.get();
+    @Override
+    public long skippedWatchFrames() {
+        return this.skippedWatchFrames.get();
     }
 
+    @Override
+    public boolean isConnected() {
+        return this.connected.get();
+    }
+
+    @Override
     public String namespace() {
         return this.namespace;
     }
@@ -294,6 +333,7 @@ public class StellMapRegistry implements AutoCloseable {
                     this.leader.set(null);
                 }
                 if (index + 1 >= candidates.size()) {
+                    reachable(false, ex);
                     return Mono.error(ex);
                 }
                 return attemptWrite(candidates, index + 1, operation, body, mayFollowLeader);
@@ -308,22 +348,35 @@ public class StellMapRegistry implements AutoCloseable {
     private Mono<JsonNode> exchange(WebClient.RequestHeadersSpec<?> spec) {
         return spec.exchangeToMono((response) -> response.bodyToMono(String.class).defaultIfEmpty("")
             .map((text) -> {
-                this.reachable.set(true);
-                return StellMapWire.data(response.statusCode().value(), text);
+                JsonNode data = StellMapWire.data(response.statusCode().value(), text);
+                reachable(true, null);
+                return data;
+            })
+            .doOnError(StellMapException.class, (ex) -> {
+                if (!(ex instanceof StellMapUnreachableException)) {
+                    // A StellMap node answered, if with an error.
+                    reachable(true, null);
+                }
             }))
-            .onErrorMap(WebClientRequestException.class, this::unreachable)
+            .onErrorMap(WebClientRequestException.class, StellMapHttpRegistry::unreachable)
+            .onErrorMap(DataBufferLimitException.class, (ex) -> new StellMapException(0, "answer_too_large",
+                    "an answer exceeded " + MAX_ANSWER_BYTES + " bytes", ex))
             .timeout(this.requestTimeout, Mono.error(() -> new StellMapUnreachableException(
                     "no answer within " + this.requestTimeout, null)));
     }
 
-    private <T> Mono<T> read(java.util.function.Function<URI, Mono<T>> call) {
+    private <T> Mono<T> read(Function<URI, Mono<T>> call) {
         return Mono.defer(() -> readAttempt(call, 0));
     }
 
-    private <T> Mono<T> readAttempt(java.util.function.Function<URI, Mono<T>> call, int attempt) {
+    private <T> Mono<T> readAttempt(Function<URI, Mono<T>> call, int attempt) {
         return call.apply(readServer()).onErrorResume(StellMapUnreachableException.class, (ex) -> {
             this.readServer.incrementAndGet();
-            return (attempt + 1 < this.settings.serverUrls().size()) ? readAttempt(call, attempt + 1) : Mono.error(ex);
+            if (attempt + 1 < this.settings.serverUrls().size()) {
+                return readAttempt(call, attempt + 1);
+            }
+            reachable(false, ex);
+            return Mono.error(ex);
         });
     }
 
@@ -332,8 +385,16 @@ public class StellMapRegistry implements AutoCloseable {
         return servers.get(Math.floorMod(this.readServer.get(), servers.size()));
     }
 
-    private StellMapUnreachableException unreachable(WebClientRequestException ex) {
-        this.reachable.set(false);
+    /** Records whether a node answered; publishes a connection event when that changed. */
+    private void reachable(boolean reached, @Nullable Throwable cause) {
+        this.connected.set(reached);
+        if (this.events != null) {
+            // The registry keeps trying: heartbeats, reads and watches go on, on every node in turn.
+            this.events.connectionChanged(this, reached, cause, true);
+        }
+    }
+
+    private static StellMapUnreachableException unreachable(WebClientRequestException ex) {
         return new StellMapUnreachableException(ex.getMessage(), ex);
     }
 
@@ -361,8 +422,9 @@ public class StellMapRegistry implements AutoCloseable {
         return URI.create(base + API + operation + "?" + params);
     }
 
-    private <T> @Nullable T block(Mono<T> mono) {
-        return mono.block(this.requestTimeout.plus(this.requestTimeout));
+    /** Each attempt on a node is bounded by the request timeout, so this waits at most that per node tried. */
+    private static <T> @Nullable T block(Mono<T> mono) {
+        return mono.block();
     }
 
     private static final class WatchCursor {

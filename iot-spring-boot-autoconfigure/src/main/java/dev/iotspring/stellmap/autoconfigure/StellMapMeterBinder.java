@@ -47,9 +47,9 @@ public class StellMapMeterBinder implements MeterBinder {
         if (auto == null) {
             return;
         }
-        heartbeats(meters, auto, "success", StellMapAutoRegistration::getHeartbeatSuccesses);
-        heartbeats(meters, auto, "failure", StellMapAutoRegistration::getHeartbeatFailures);
-        heartbeats(meters, auto, "reregistered", StellMapAutoRegistration::getReregistrations);
+        heartbeats(meters, auto, "success", StellMapAutoRegistration::heartbeatSuccesses);
+        heartbeats(meters, auto, "failure", StellMapAutoRegistration::heartbeatFailures);
+        heartbeats(meters, auto, "reregistered", StellMapAutoRegistration::reregistrations);
         meters.gauge(REGISTERED, "1 while registered in StellMap", auto, (a) -> a.isRegistered() ? 1 : 0);
     }
 

@@ -46,6 +46,8 @@ public final class StellMapEmulator implements AutoCloseable {
 
     private final int nodeId;
 
+    private final int port;
+
     private final @Nullable PrivateKey tlsKey;
 
     private final X509Certificate[] tlsChain;
@@ -63,6 +65,7 @@ public final class StellMapEmulator implements AutoCloseable {
     private StellMapEmulator(Builder builder) {
         this.cleanupInterval = builder.cleanupInterval;
         this.nodeId = builder.nodeId;
+        this.port = builder.port;
         this.tlsKey = builder.tlsKey;
         this.tlsChain = builder.tlsChain;
         this.state = new RegistryState(builder.clock, builder.historySize, builder.watcherBuffer,
@@ -84,7 +87,7 @@ public final class StellMapEmulator implements AutoCloseable {
         this.server = IsolatedLoopHttpServer.bind("stellmap-emulator-" + this.nodeId,
                 IsolatedLoopHttpServer.secure(HttpServer.create(), this.tlsKey, this.tlsChain)
                     .host("127.0.0.1")
-                    .port(0)
+                    .port(this.port)
                     .handle(this.handlers::handle));
         if (!this.cleanupInterval.isZero()) {
             this.purgeLoop = Flux.interval(this.cleanupInterval, Schedulers.parallel())
@@ -358,6 +361,8 @@ public final class StellMapEmulator implements AutoCloseable {
 
         private long initialRevision = 100;
 
+        private int port;
+
         private boolean initialPing = true;
 
         private @Nullable PrivateKey tlsKey;
@@ -415,6 +420,15 @@ public final class StellMapEmulator implements AutoCloseable {
         /** Raft node id, reported as {@code leaderId} by followers of this node. */
         public Builder nodeId(int id) {
             this.nodeId = id;
+            return this;
+        }
+
+        /**
+         * Port to listen on; 0 (the default) picks a free one. A test that stops a node and starts another on the
+         * same port sees what a client sees when a server goes away and comes back.
+         */
+        public Builder port(int port) {
+            this.port = port;
             return this;
         }
 
