@@ -134,6 +134,8 @@ class StellMapAutoRegistrationIntegrationTests {
         MeterRegistry meters = this.context.getBean(MeterRegistry.class);
         assertThat(meters.get("iot.heartbeats").tag("platform", "stellmap").tag("outcome", "success").functionCounter()
             .count()).isGreaterThanOrEqualTo(3);
+        assertThat(meters.get("iot.stellmap.watch.skipped").tag("platform", "stellmap").functionCounter().count())
+            .isZero();
 
         // lb://<service> through Spring Cloud LoadBalancer, the StellMap ReactiveDiscoveryClient and its cache.
         WebClient client = this.context.getBean("loadBalanced", WebClient.Builder.class).build();

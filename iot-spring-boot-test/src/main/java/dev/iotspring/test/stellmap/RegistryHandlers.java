@@ -256,7 +256,15 @@ final class RegistryHandlers {
         catch (EmulatorFilter.BadRequest ex) {
             return reply(response, Reply.error(400, "bad_request", ex.getMessage()));
         }
-        Watcher watcher = this.state.open(filter, since, includeSnapshot);
+        Watcher watcher;
+        try {
+            watcher = this.state.open(filter, since, includeSnapshot);
+        }
+        catch (IllegalStateException ex) {
+            // A stopping node: the connection drops without an answer.
+            response.withConnection(reactor.netty.DisposableChannel::dispose);
+            return Mono.never();
+        }
         if (watcher == null) {
             return reply(response, Reply.error(410, "revision_expired", "watch revision is no longer retained"));
         }

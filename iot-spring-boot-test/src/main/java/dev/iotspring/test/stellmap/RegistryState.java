@@ -47,6 +47,8 @@ final class RegistryState {
 
     private long revision;
 
+    private boolean stopped;
+
     volatile Mode mode = Mode.LEADER;
 
     volatile int leaderId;
@@ -124,6 +126,17 @@ final class RegistryState {
         }
     }
 
+    /**
+     * The node stops: open watch streams end, and a watch that arrives from now on is refused (see
+     * {@link #open}), also one whose request was read just before.
+     */
+    void stop() {
+        synchronized (this.lock) {
+            this.stopped = true;
+        }
+        this.watchers.forEach(Watcher::end);
+    }
+
     /** A restart: the in-memory history is gone; data and revision stay. */
     void clearHistory() {
         synchronized (this.lock) {
@@ -178,11 +191,15 @@ final class RegistryState {
      * Opens a watcher the way {@code WatchInstances} does: replay from history when it covers
      * {@code since}, else a snapshot (when asked for), else {@code null} for {@code 410 revision_expired}.
      * The initial frames are in {@link Watcher#initial}.
+     * @throws IllegalStateException when the node {@link #stop stopped}
      */
     @Nullable Watcher open(EmulatorFilter filter, long since, boolean includeSnapshot) {
         Watcher watcher = new Watcher(filter, Sinks.many().unicast().onBackpressureBuffer(
                 Queues.<String>get(this.watcherBuffer).get()));
         synchronized (this.lock) {
+            if (this.stopped) {
+                throw new IllegalStateException("The node stopped");
+            }
             boolean covered = since > 0 && !this.history.isEmpty()
                     && (this.history.peekFirst().revision <= since + 1 || since >= this.history.peekLast().revision);
             if (since > 0 && covered) {

@@ -7,12 +7,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import tools.jackson.databind.node.ArrayNode;
@@ -62,6 +65,9 @@ public final class StellMapEmulator implements AutoCloseable {
 
     private @Nullable Disposable purgeLoop;
 
+    /** Every accepted connection, so a stopping node can cut them as a dying process would. */
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+
     private StellMapEmulator(Builder builder) {
         this.cleanupInterval = builder.cleanupInterval;
         this.nodeId = builder.nodeId;
@@ -88,6 +94,10 @@ public final class StellMapEmulator implements AutoCloseable {
                 IsolatedLoopHttpServer.secure(HttpServer.create(), this.tlsKey, this.tlsChain)
                     .host("127.0.0.1")
                     .port(this.port)
+                    .doOnConnection((connection) -> {
+                        this.connections.add(connection);
+                        connection.onDispose(() -> this.connections.remove(connection));
+                    })
                     .handle(this.handlers::handle));
         if (!this.cleanupInterval.isZero()) {
             this.purgeLoop = Flux.interval(this.cleanupInterval, Schedulers.parallel())
@@ -266,7 +276,14 @@ public final class StellMapEmulator implements AutoCloseable {
         if (this.purgeLoop != null) {
             this.purgeLoop.dispose();
         }
-        dropWatchers();
+        if (this.server != null) {
+            // Stop accepting before the streams end, so a client reconnecting at once finds no node.
+            this.server.server().dispose();
+        }
+        this.state.stop();
+        // Keep-alive connections would otherwise still take requests (a reconnecting watch) while the server waits
+        // for them to go idle.
+        this.connections.forEach(Connection::dispose);
         if (this.server != null) {
             this.server.close(Duration.ofSeconds(2));
         }
