@@ -12,7 +12,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Registration state for {@code /actuator/health}: registered, last heartbeat, lease remaining, server reachable.
+ * Registration state for {@code /actuator/health}: registered, last heartbeat, lease remaining, connected.
  * Stays UP while the registry is unreachable or the registration is being retried (a load balancer should keep
  * sending traffic to an application that serves it); the details tell what is going on. No request is made.
  */
