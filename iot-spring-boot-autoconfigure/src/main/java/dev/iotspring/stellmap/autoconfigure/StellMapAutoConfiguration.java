@@ -88,14 +88,14 @@ public final class StellMapAutoConfiguration {
         }
         requirePositive(properties.getConnectTimeout(), "connect-timeout", "connect-timeout: 5s");
         requirePositive(properties.getRequestTimeout(), "request-timeout", "request-timeout: 10s");
-        requirePositive(properties.getWatchIdleTimeout(), "watch-idle-timeout", "watch-idle-timeout: 90s");
+        requirePositive(properties.getIdleTimeout(), "idle-timeout", "idle-timeout: 90s");
         properties.getReconnect().validate(PREFIX + ".reconnect");
         StellMapClientSettings.Builder settings = StellMapClientSettings.builder()
             .serverUrls(urls)
             .connectTimeout(properties.getConnectTimeout())
             .requestTimeout(properties.getRequestTimeout())
             .sslBundle(properties.getSsl().resolve(sslBundles, PREFIX + ".ssl"))
-            .watchIdleTimeout(properties.getWatchIdleTimeout())
+            .watchIdleTimeout(properties.getIdleTimeout())
             .reconnect(properties.getReconnect().toBackoff());
         properties.getHeaders().forEach(settings::header);
         customizers.orderedStream().forEach((customizer) -> customizer.customize(settings));

@@ -134,10 +134,10 @@ public class StellMapProperties {
     private Duration requestTimeout = Duration.ofSeconds(10);
 
     /**
-     * Longest silence tolerated on a watch stream before reconnecting. Keep it above three keepalive periods
-     * of the server (15 to 30s).
+     * Longest silence (not even a keepalive) tolerated on a watch stream before it is presumed dead and
+     * reconnected. Keep it above three keepalive periods of the server (15 to 30s).
      */
-    private Duration watchIdleTimeout = Duration.ofSeconds(90);
+    private Duration idleTimeout = Duration.ofSeconds(90);
 
     /**
      * How a broken watch stream comes back: delays between reconnect attempts (defaults 1s doubling to 10s).
@@ -335,12 +335,12 @@ public class StellMapProperties {
         this.requestTimeout = requestTimeout;
     }
 
-    public Duration getWatchIdleTimeout() {
-        return this.watchIdleTimeout;
+    public Duration getIdleTimeout() {
+        return this.idleTimeout;
     }
 
-    public void setWatchIdleTimeout(Duration watchIdleTimeout) {
-        this.watchIdleTimeout = watchIdleTimeout;
+    public void setIdleTimeout(Duration idleTimeout) {
+        this.idleTimeout = idleTimeout;
     }
 
     public ReconnectProperties getReconnect() {

@@ -183,7 +183,7 @@ class StellMapAutoConfigurationTests {
                 Map.entry("iot.stellmap.endpoints[0].path", "/actuator/prometheus"),
                 Map.entry("iot.stellmap.endpoints[0].port", "8081"), Map.entry("iot.stellmap.discovery.endpoint", "grpc"),
                 Map.entry("iot.stellmap.connect-timeout", "3s"), Map.entry("iot.stellmap.request-timeout", "4s"),
-                Map.entry("iot.stellmap.watch-idle-timeout", "60s"),
+                Map.entry("iot.stellmap.idle-timeout", "60s"),
                 Map.entry("iot.stellmap.reconnect.initial-delay", "2s"), Map.entry("iot.stellmap.reconnect.max-delay", "20s"),
                 Map.entry("iot.stellmap.reconnect.multiplier", "1.5"), Map.entry("iot.stellmap.reconnect.jitter", "0.1"),
                 Map.entry("iot.stellmap.ssl.bundle", "stellmap"));
@@ -205,7 +205,7 @@ class StellMapAutoConfigurationTests {
         assertThat(properties.getDiscovery().getEndpoint()).isEqualTo("grpc");
         assertThat(properties.getConnectTimeout()).hasSeconds(3);
         assertThat(properties.getRequestTimeout()).hasSeconds(4);
-        assertThat(properties.getWatchIdleTimeout()).hasSeconds(60);
+        assertThat(properties.getIdleTimeout()).hasSeconds(60);
         assertThat(properties.getReconnect().toBackoff())
             .isEqualTo(new RetryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(20), 1.5, 0.1));
         assertThat(properties.getSsl().getBundle()).isEqualTo("stellmap");
