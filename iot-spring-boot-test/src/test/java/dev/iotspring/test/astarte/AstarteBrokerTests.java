@@ -17,6 +17,7 @@ import dev.iotspring.test.tls.IssuedCertificate;
 import dev.iotspring.test.tls.TestCertificateAuthority;
 
 import static dev.iotspring.test.astarte.AstarteTestClients.TIMEOUT;
+import static dev.iotspring.test.astarte.AstarteTestClients.newDevice;
 import static dev.iotspring.test.astarte.AstarteTestClients.options;
 import static dev.iotspring.test.astarte.AstarteTestClients.paho;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,12 +50,6 @@ class AstarteBrokerTests {
             }
             this.client.close(true);
         }
-    }
-
-    private static String newDevice() {
-        byte[] bytes = new byte[16];
-        new java.security.SecureRandom().nextBytes(bytes);
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private IMqttToken connect(String clientId, IssuedCertificate certificate) throws Exception {

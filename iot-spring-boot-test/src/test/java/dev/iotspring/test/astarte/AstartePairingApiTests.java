@@ -18,6 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.iotspring.test.tls.TestCertificateAuthority;
 
 import static dev.iotspring.test.astarte.AstarteTestClients.csr;
+import static dev.iotspring.test.astarte.AstarteTestClients.newDevice;
 import static dev.iotspring.test.astarte.AstarteTestClients.quote;
 import static dev.iotspring.test.astarte.AstarteTestClients.send;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,13 +46,6 @@ class AstartePairingApiTests {
     @BeforeEach
     void clear() {
         astarte.clearRecordings();
-    }
-
-    /** A fresh device id per test: the emulator outlives the tests. */
-    private String newDevice() {
-        byte[] bytes = new byte[16];
-        new java.security.SecureRandom().nextBytes(bytes);
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private String url(String route) {

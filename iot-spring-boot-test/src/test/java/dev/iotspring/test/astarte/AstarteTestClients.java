@@ -10,8 +10,10 @@ import java.net.http.HttpResponse;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
+import java.util.Base64;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -33,6 +35,8 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
 final class AstarteTestClients {
 
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
@@ -59,6 +63,13 @@ final class AstarteTestClients {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(ex);
         }
+    }
+
+    /** A random 16-byte device id (22 characters). */
+    static String newDevice() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     static KeyPair ecKeys(String curve) {
