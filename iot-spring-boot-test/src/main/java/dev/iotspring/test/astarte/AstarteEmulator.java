@@ -44,9 +44,10 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  *
  * <p>Pairing (spec §3): {@code POST /v1/<realm>/agent/devices} and {@code DELETE .../agent/devices/<id>} need an
  * agent JWT signed by the realm key (RS/PS/ES 256/384/512, {@code exp}, {@code a_pa}); device routes need
- * {@code Authorization: Bearer <credentials_secret>}. Errors: 400 (no JSON {@code "data"}), 401 (no or bad token or
- * secret header), 403 (wrong secret, unknown device, claim not granting the route, credentials inhibited), 404,
- * 422 (bad {@code hw_id}, bad CSR, "Device already registered"). Each new certificate revokes the previous one.
+ * {@code Authorization: Bearer <credentials_secret>}. Errors, with Astarte's detail texts: 400 (no JSON
+ * {@code "data"}), 401 (no token or secret header, invalid token), 403 (unknown realm, wrong secret, {@code a_pa}
+ * not granting the route, credentials inhibited), 404 (unknown device or route), 422 (bad {@code hw_id}, bad CSR,
+ * "Device already registered"). Each new certificate revokes the previous one.
  *
  * <p>Broker (spec §5): TLS with a client certificate of {@link #certificateAuthority()} (expired ones fail the
  * handshake); CONNECT is refused with not-authorized when the certificate is revoked or names no registered device,

@@ -44,12 +44,7 @@ class AstarteBrokerTests {
 
     @AfterEach
     void closeClient() throws MqttException {
-        if (this.client != null) {
-            if (this.client.isConnected()) {
-                this.client.disconnect().waitForCompletion(WAIT);
-            }
-            this.client.close(true);
-        }
+        AstarteTestClients.close(this.client);
     }
 
     private IMqttToken connect(String clientId, IssuedCertificate certificate) throws Exception {

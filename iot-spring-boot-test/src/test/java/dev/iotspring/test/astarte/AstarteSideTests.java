@@ -72,12 +72,7 @@ class AstarteSideTests {
 
     @AfterEach
     void closeClient() throws MqttException {
-        if (this.client != null) {
-            if (this.client.isConnected()) {
-                this.client.disconnect().waitForCompletion(WAIT);
-            }
-            this.client.close(true);
-        }
+        AstarteTestClients.close(this.client);
     }
 
     private String base() {

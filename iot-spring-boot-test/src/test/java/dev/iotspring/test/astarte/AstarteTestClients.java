@@ -25,6 +25,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.jspecify.annotations.Nullable;
 
@@ -119,6 +120,16 @@ final class AstarteTestClients {
     static MqttAsyncClient paho(AstarteEmulator astarte, String clientId) throws Exception {
         String uri = astarte.brokerUrl().replace("mqtts://", "ssl://");
         return new MqttAsyncClient(uri.substring(0, uri.length() - 1), clientId, new MemoryPersistence());
+    }
+
+    /** Disconnects (when connected) and closes a client; null is fine. */
+    static void close(@Nullable MqttAsyncClient client) throws MqttException {
+        if (client != null) {
+            if (client.isConnected()) {
+                client.disconnect().waitForCompletion(TIMEOUT.toMillis());
+            }
+            client.close(true);
+        }
     }
 
     /** MQTT 3.1.1, clean session false, TLS with {@code certificate} (or none) trusting {@code ca}. */
