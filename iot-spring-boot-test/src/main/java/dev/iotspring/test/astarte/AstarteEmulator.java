@@ -58,7 +58,8 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * answered with the consumer purge list and every server property; a device error (invalid introspection, data on an
  * interface outside the introspection, undecodable BSON or purge list, writes to server-owned or unset on datastream
  * interfaces {@link #installInterface(String) installed}) disconnects the device and wipes its session, as Astarte
- * does (switch off with {@link Builder#strict(boolean)}).
+ * does (switch off with {@link Builder#strict(boolean)}); a payload over 65535 bytes only drops the connection, as
+ * the VerneMQ plugin's {@code max_message_size} does.
  */
 public final class AstarteEmulator implements AutoCloseable {
 

@@ -33,6 +33,9 @@ final class AstarteSide {
     private static final Pattern INTROSPECTION_ENTRY = Pattern.compile(
             "([a-zA-Z][a-zA-Z0-9]*\\.([a-zA-Z0-9][a-zA-Z0-9-]*\\.)*)?[a-zA-Z][a-zA-Z0-9]*:[0-9]+:[0-9]+");
 
+    /** The per-session payload limit the Astarte VerneMQ plugin sets (spec §5). */
+    static final int MAX_MESSAGE_SIZE = 65535;
+
     private final String realm;
 
     private final EmbeddedMqttBroker broker;
@@ -77,6 +80,16 @@ final class AstarteSide {
             return; // Not a device of this realm on its own topics: the broker refuses those anyway.
         }
         String deviceId = base.substring(this.realm.length() + 1);
+        if (publish.payload().length > MAX_MESSAGE_SIZE && this.strict) {
+            // VerneMQ's max_message_size: the connection is dropped, the session (and the data) stays.
+            synchronized (this.lock) {
+                this.errors.add(new DeviceError(deviceId, publish.topic(), "max_message_size_exceeded",
+                        publish.receivedAt()));
+                this.lock.notifyAll();
+            }
+            this.reactions.execute(() -> this.broker.disconnectClient(base));
+            return;
+        }
         DeviceData device = device(deviceId);
         String sub = publish.topic().substring(base.length());
         DeviceMessage message;

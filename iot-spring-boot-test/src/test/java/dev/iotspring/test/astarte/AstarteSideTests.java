@@ -244,6 +244,22 @@ class AstarteSideTests {
                     "undecodable_bson_payload");
     }
 
+    @Test
+    void aPayloadOverTheBrokerLimitDropsTheConnectionButKeepsTheSession() throws Exception {
+        connect();
+        subscribe("/control/consumer/properties");
+        publish("", (SENSORS + ":1:0").getBytes(), 2);
+        publish("/" + SENSORS + "/blob", AstartePayloads.bson(new byte[65_000], null), 1);
+        publishOffending("/" + SENSORS + "/blob", AstartePayloads.bson(new byte[65_536], null));
+        Awaitility.await().atMost(TIMEOUT).until(() -> !this.client.isConnected());
+        assertThat(astarte.deviceErrors(this.device)).extracting(DeviceError::reason)
+            .containsExactly("max_message_size_exceeded");
+        assertThat(astarte.messages(this.device)).extracting(DeviceMessage::kind)
+            .containsExactly(Kind.INTROSPECTION, Kind.DATA);
+        this.client.close(true);
+        assertThat(connect()).isTrue();
+    }
+
     private record Received(String topic, byte[] payload, int qos) {
     }
 }
