@@ -3,6 +3,7 @@ package dev.iotspring.test.astarte;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -178,7 +179,7 @@ public final class AstarteEmulator implements AutoCloseable {
     }
 
     /** A JWT over {@code claims}, RS256 for an RSA key, ES256/384/512 for an EC key by its curve. */
-    public static String signAgentToken(java.security.PrivateKey key, Map<String, ?> claims) {
+    public static String signAgentToken(PrivateKey key, Map<String, ?> claims) {
         return AgentTokens.sign(JSON, key, claims);
     }
 

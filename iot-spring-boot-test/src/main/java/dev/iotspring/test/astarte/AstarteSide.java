@@ -1,6 +1,7 @@
 package dev.iotspring.test.astarte;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -180,7 +181,7 @@ final class AstarteSide {
 
     private static DeviceMessage message(DeviceMessage.Kind kind, String deviceId, RecordedPublish publish,
             @Nullable String interfaceName, @Nullable String path, @Nullable Object value,
-            java.time.@Nullable Instant timestamp, @Nullable String bsonType) {
+            @Nullable Instant timestamp, @Nullable String bsonType) {
         return new DeviceMessage(kind, deviceId, publish.topic(), interfaceName, path, publish.qos(),
                 publish.retain(), publish.payload(), value, timestamp, bsonType, publish.receivedAt());
     }
