@@ -165,6 +165,32 @@ class AstarteBrokerTests {
     }
 
     @Test
+    void persistentSessionsSurviveABrokerRestart() throws Exception {
+        try (AstarteEmulator persistent = AstarteEmulator.builder().persistentSessions(true).start()) {
+            String device = newDevice();
+            IssuedCertificate certificate = persistent.issueDeviceCertificate(device);
+            MqttConnectOptions options = options(persistent.certificateAuthority(), certificate);
+            this.client = paho(persistent, "test/" + device);
+            this.client.connect(options).waitForCompletion(WAIT);
+            this.client.subscribe("test/" + device + "/control/consumer/properties", 2).waitForCompletion(WAIT);
+            this.client.disconnect().waitForCompletion(WAIT);
+
+            persistent.broker().stop();
+            persistent.broker().start();
+
+            IMqttToken again = this.client.connect(options);
+            again.waitForCompletion(WAIT);
+            assertThat(again.getSessionPresent()).isTrue();
+            // The Astarte side still hears the device after the restart.
+            this.client.publish("test/" + device, "a.B:1:0".getBytes(), 2, false).waitForCompletion(WAIT);
+            assertThat(persistent.awaitMessages(device, (m) -> true, 1, TIMEOUT).get(0).kind())
+                .isEqualTo(DeviceMessage.Kind.INTROSPECTION);
+            AstarteTestClients.close(this.client);
+            this.client = null;
+        }
+    }
+
+    @Test
     void keepsTheSessionUntilItIsWiped() throws Exception {
         String device = newDevice();
         IssuedCertificate certificate = astarte.issueDeviceCertificate(device);
