@@ -33,7 +33,7 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * }
  * </pre>
  *
- * Approval is manual by default: {@link #awaitOperation(Duration)} then {@link #approve(String)}; until then
+ * Approval is manual by default: {@link #awaitPendingOperation(Duration)} then {@link #approve(String)}; until then
  * {@code complete} answers 202 (that is the "202 forever" switch). Device ids are the platform's (without
  * workspace); the MQTT client id is {@link #hubDeviceId(String)}.
  */
@@ -158,9 +158,23 @@ public final class SpotflowEmulator implements AutoCloseable {
         return this.provisioning.operations();
     }
 
-    /** Waits for the first provisioning operation (of any state) and returns it. */
-    public ProvisioningOperation awaitOperation(Duration timeout) {
-        return awaitOperations(1, timeout).get(0);
+    /** The operation with this id. */
+    public ProvisioningOperation operation(String operationId) {
+        return operations().stream()
+            .filter((o) -> o.id().equals(operationId))
+            .findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("No provisioning operation " + operationId));
+    }
+
+    /**
+     * Waits until an operation is pending (waiting for approval) and returns the newest such: the one a device
+     * is polling, to {@link #approve} or {@link #cancel}.
+     */
+    public ProvisioningOperation awaitPendingOperation(Duration timeout) {
+        List<ProvisioningOperation> pending = this.monitor.await(() -> operations().stream()
+            .filter((o) -> o.status() == ProvisioningOperation.Status.PENDING)
+            .toList(), 1, timeout, "pending provisioning operation");
+        return pending.get(pending.size() - 1);
     }
 
     /** Waits until at least {@code count} operations were started; returns all. */
