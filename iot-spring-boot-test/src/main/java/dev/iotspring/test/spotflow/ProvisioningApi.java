@@ -85,10 +85,12 @@ final class ProvisioningApi {
             SpotflowEndpoint endpoint = SpotflowEndpoint.forPath(path);
             Reply reply;
             try {
-                reply = new Reply(200, route(endpoint, method, headers, body));
+                ObjectNode json = route(endpoint, method, headers, body);
+                // Only complete answers without a body: 202 while the operation waits for approval.
+                reply = new Reply((json != null) ? 200 : 202, json);
             }
             catch (ProblemException ex) {
-                reply = new Reply(ex.status(), (ex.status() == 202) ? null : problem(ex, path));
+                reply = new Reply(ex.status(), problem(ex, path));
             }
             this.requests.add(new RecordedHttpRequest(endpoint, method, path, Map.copyOf(headers), body,
                     reply.status, receivedAt));
@@ -147,13 +149,10 @@ final class ProvisioningApi {
         return reply;
     }
 
-    private ObjectNode complete(ObjectNode json) {
+    private @Nullable ObjectNode complete(ObjectNode json) {
         requireOnlyKeys(json, Set.of("provisioningOperationId"));
         IssuedToken token = this.state.complete(requireText(json, "provisioningOperationId"));
-        if (token == null) {
-            throw new ProblemException(202, null, "Accepted", "Not approved yet");
-        }
-        return tokenReply(token);
+        return (token != null) ? tokenReply(token) : null;
     }
 
     private ObjectNode register(String registrationToken, ObjectNode json) {

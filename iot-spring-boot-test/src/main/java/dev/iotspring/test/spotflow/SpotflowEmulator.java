@@ -243,6 +243,14 @@ public final class SpotflowEmulator implements AutoCloseable {
         this.broker.disconnectClient(hubDeviceId(deviceId));
     }
 
+    /**
+     * Whether a device's connection is dropped when the SAS token it connected with expires, as IoT Hub does
+     * (default true; checked against the emulator's clock when the expiry is due).
+     */
+    public void disconnectAtSasExpiry(boolean disconnect) {
+        this.hub.disconnectAtSasExpiry(disconnect);
+    }
+
     /** Devices that got a registration token, in order. */
     public List<String> devices() {
         return this.registry.deviceIds();
@@ -337,9 +345,23 @@ public final class SpotflowEmulator implements AutoCloseable {
         return this.hub.streamMessages();
     }
 
-    /** Waits until at least {@code count} stream messages arrived; returns all. */
+    /** Waits until at least {@code count} stream messages arrived; returns all (linear in their number). */
     public List<StreamMessage> awaitStreamMessages(int count, Duration timeout) {
-        return this.monitor.await(this.hub::streamMessages, count, timeout, "stream message(s)");
+        return this.monitor.await(this.hub::recordedStreamMessages, this.hub::streamMessages, count, timeout,
+                "stream message(s)");
+    }
+
+    /**
+     * Whether stream messages are kept for {@link #streamMessages()} (default true). Off for load tests and
+     * benchmarks; {@link #streamMessageCount()} still counts them.
+     */
+    public void recordStreamMessages(boolean record) {
+        this.hub.recordStreamMessages(record);
+    }
+
+    /** Stream messages received since start or {@link #clearRecordings()}, recorded or not (duplicates too). */
+    public long streamMessageCount() {
+        return this.hub.streamMessageCount();
     }
 
     // ---------------------------------------------------------------------------------------- hub: twin

@@ -15,6 +15,7 @@ import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,6 +63,7 @@ class SpotflowHubEmulatorTests {
     @BeforeEach
     void provision(org.junit.jupiter.api.TestInfo test) throws Exception {
         emulator.clearRecordings();
+        emulator.sasLifetime(Duration.ofHours(1));
         this.deviceId = "dev-" + test.getTestMethod().orElseThrow().getName();
         JsonNode registration = SpotflowDevice.provisionAndRegister(emulator, this.deviceId);
         assertThat(registration.get("iotHubHostName").asString()).isEqualTo("localhost");
@@ -157,6 +159,20 @@ class SpotflowHubEmulatorTests {
     @Test
     void refusesAnExpiredSasWithNotAuthorized() {
         emulator.expireSas(this.deviceId);
+        assertThatThrownBy(() -> this.client.connect(options(emulator.expectedUsername(this.deviceId), this.sas))
+            .waitForCompletion(WAIT_MS))
+            .isInstanceOfSatisfying(MqttException.class, (ex) -> assertThat(ex.getReasonCode()).isEqualTo(5));
+    }
+
+    @Test
+    void dropsTheConnectionWhenItsSasExpires() throws Exception {
+        emulator.sasLifetime(Duration.ofSeconds(2));
+        JsonNode registration = SpotflowDevice.provisionAndRegister(emulator, this.deviceId);
+        this.sas = SpotflowDevice.connectionStringPart(registration.get("connectionString").asString(),
+                "SharedAccessSignature");
+        connectAsDevice();
+        Awaitility.await().atMost(TIMEOUT).until(() -> !this.client.isConnected());
+        assertThat(emulator.isDeviceConnected(this.deviceId)).isFalse();
         assertThatThrownBy(() -> this.client.connect(options(emulator.expectedUsername(this.deviceId), this.sas))
             .waitForCompletion(WAIT_MS))
             .isInstanceOfSatisfying(MqttException.class, (ex) -> assertThat(ex.getReasonCode()).isEqualTo(5));
