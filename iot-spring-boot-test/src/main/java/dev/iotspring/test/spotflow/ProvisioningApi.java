@@ -53,6 +53,8 @@ final class ProvisioningApi {
 
     private final List<RecordedHttpRequest> requests = new CopyOnWriteArrayList<>();
 
+    private volatile @Nullable OperatorApi operator;
+
     ProvisioningApi(Clock clock, ProvisioningState state, DeviceRegistry registry, ProvisioningFaults faults,
             Monitor monitor, Set<String> provisioningTokens) {
         this.monitor = monitor;
@@ -61,6 +63,11 @@ final class ProvisioningApi {
         this.registry = registry;
         this.faults = faults;
         this.provisioningTokens = Set.copyOf(provisioningTokens);
+    }
+
+    /** Serves the operator calls under {@code /workspaces/} too. */
+    void operator(OperatorApi operator) {
+        this.operator = operator;
     }
 
     void provisioningTokens(Set<String> tokens) {
@@ -83,11 +90,18 @@ final class ProvisioningApi {
         Instant receivedAt = this.clock.instant();
         return request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("").flatMap((body) -> {
             SpotflowEndpoint endpoint = SpotflowEndpoint.forPath(path);
+            OperatorApi operator = this.operator;
             Reply reply;
             try {
-                ObjectNode json = route(endpoint, method, headers, body);
-                // Only complete answers without a body: 202 while the operation waits for approval.
-                reply = new Reply((json != null) ? 200 : 202, json);
+                if (endpoint == null && operator != null && OperatorApi.handles(path)) {
+                    JsonNode json = operator.route(method, path, headers, body);
+                    reply = new Reply((json != null) ? 200 : 204, json);
+                }
+                else {
+                    ObjectNode json = route(endpoint, method, headers, body);
+                    // Only complete answers without a body: 202 while the operation waits for approval.
+                    reply = new Reply((json != null) ? 200 : 202, json);
+                }
             }
             catch (ProblemException ex) {
                 reply = new Reply(ex.status(), problem(ex, path));
@@ -193,7 +207,7 @@ final class ProvisioningApi {
         return authorization.substring("DeviceToken ".length());
     }
 
-    private static ObjectNode parse(String body) {
+    static ObjectNode parse(String body) {
         try {
             JsonNode node = JSON.readTree(body);
             if (node instanceof ObjectNode object) {
@@ -206,7 +220,7 @@ final class ProvisioningApi {
         throw ProblemException.badRequest("The body must be a JSON object");
     }
 
-    private static void requireOnlyKeys(ObjectNode json, Set<String> allowed) {
+    static void requireOnlyKeys(ObjectNode json, Set<String> allowed) {
         for (Iterator<String> names = json.propertyNames().iterator(); names.hasNext();) {
             String name = names.next();
             if (!allowed.contains(name)) {
@@ -215,7 +229,7 @@ final class ProvisioningApi {
         }
     }
 
-    private static String requireText(ObjectNode json, String key) {
+    static String requireText(ObjectNode json, String key) {
         JsonNode value = json.get(key);
         if (value == null || !value.isString() || value.asString().isEmpty()) {
             throw ProblemException.badRequest("'" + key + "' must be a non-empty string");
@@ -267,6 +281,6 @@ final class ProvisioningApi {
         return text.toString();
     }
 
-    private record Reply(int status, @Nullable ObjectNode body) {
+    private record Reply(int status, @Nullable JsonNode body) {
     }
 }

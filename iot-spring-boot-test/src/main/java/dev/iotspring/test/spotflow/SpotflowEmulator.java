@@ -33,7 +33,11 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * }
  * </pre>
  *
- * Approval is manual by default: {@link #awaitPendingOperation(Duration)} then {@link #approve(String)}; until then
+ * The operator calls of the platform ({@code PUT /workspaces/{ws}/provisioning-operations/approve},
+ * {@code PUT|PATCH|GET /workspaces/{ws}/devices/{id}/desired-properties}, {@code GET .../reported-properties},
+ * any {@code Bearer} token) are served too, for demos and tools.
+ *
+ * <p>Approval is manual by default: {@link #awaitPendingOperation(Duration)} then {@link #approve(String)}; until then
  * {@code complete} answers 202 (that is the "202 forever" switch). Device ids are the platform's (without
  * workspace); the MQTT client id is {@link #hubDeviceId(String)}.
  */
@@ -88,6 +92,7 @@ public final class SpotflowEmulator implements AutoCloseable {
         }
         this.broker = brokerBuilder.build();
         this.hub.attach(this.broker);
+        this.api.operator(new OperatorApi(builder.workspaceId, this.provisioning, this.twins, this.hub));
         this.broker.start();
         try {
             this.server = IsolatedLoopHttpServer.bind("spotflow-emulator", http);
