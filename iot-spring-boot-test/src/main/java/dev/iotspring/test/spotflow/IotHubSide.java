@@ -91,8 +91,11 @@ final class IotHubSide implements MqttAuthenticator, MqttTopicAuthorizer {
 
     private final Consumer<RecordedPublish> listener = this::onPublish;
 
-    IotHubSide(DeviceRegistry registry, TwinStore twins, Monitor monitor) {
+    private final FileUploads uploads;
+
+    IotHubSide(DeviceRegistry registry, TwinStore twins, FileUploads uploads, Monitor monitor) {
         this.registry = registry;
+        this.uploads = uploads;
         this.twins = twins;
         this.monitor = monitor;
     }
@@ -205,7 +208,8 @@ final class IotHubSide implements MqttAuthenticator, MqttTopicAuthorizer {
         if (topic.startsWith(prefix) || topic.equals(prefix.substring(0, prefix.length() - 1))) {
             if (this.recordStreamMessages) {
                 StreamMessage message = StreamMessage.decode(deviceId, prefix, topic, publish.payload(),
-                        publish.qos(), publish.retain(), publish.duplicate(), publish.receivedAt());
+                        publish.qos(), publish.retain(), publish.duplicate(), publish.receivedAt(),
+                        (link) -> this.uploads.completedBlob(deviceId, link));
                 synchronized (this.streamMessages) {
                     this.streamMessages.add(message);
                 }

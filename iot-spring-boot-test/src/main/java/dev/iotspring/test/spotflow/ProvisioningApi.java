@@ -55,6 +55,8 @@ final class ProvisioningApi {
 
     private volatile @Nullable OperatorApi operator;
 
+    private volatile @Nullable FileUploads uploads;
+
     ProvisioningApi(Clock clock, ProvisioningState state, DeviceRegistry registry, ProvisioningFaults faults,
             Monitor monitor, Set<String> provisioningTokens) {
         this.monitor = monitor;
@@ -65,9 +67,10 @@ final class ProvisioningApi {
         this.provisioningTokens = Set.copyOf(provisioningTokens);
     }
 
-    /** Serves the operator calls under {@code /workspaces/} too. */
-    void operator(OperatorApi operator) {
+    /** Serves the operator calls under {@code /workspaces/} and IoT Hub's file upload too. */
+    void extras(OperatorApi operator, FileUploads uploads) {
         this.operator = operator;
+        this.uploads = uploads;
     }
 
     void provisioningTokens(Set<String> tokens) {
@@ -83,25 +86,20 @@ final class ProvisioningApi {
     }
 
     Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
-        String path = new QueryStringDecoder(request.uri()).path();
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        String path = uri.path();
         Map<String, String> headers = new LinkedHashMap<>();
         request.requestHeaders().forEach((e) -> headers.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
         String method = request.method().name();
         Instant receivedAt = this.clock.instant();
-        return request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("").flatMap((body) -> {
+        return request.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).flatMap((bytes) -> {
             SpotflowEndpoint endpoint = SpotflowEndpoint.forPath(path);
-            OperatorApi operator = this.operator;
+            boolean upload = endpoint == null && FileUploads.handles(path);
+            String body = upload && !path.startsWith("/devices/") ? "<" + bytes.length + " bytes>"
+                    : new String(bytes, StandardCharsets.UTF_8);
             Reply reply;
             try {
-                if (endpoint == null && operator != null && OperatorApi.handles(path)) {
-                    JsonNode json = operator.route(method, path, headers, body);
-                    reply = new Reply((json != null) ? 200 : 204, json);
-                }
-                else {
-                    ObjectNode json = route(endpoint, method, headers, body);
-                    // Only complete answers without a body: 202 while the operation waits for approval.
-                    reply = new Reply((json != null) ? 200 : 202, json);
-                }
+                reply = dispatch(endpoint, method, path, uri.parameters(), headers, body, bytes);
             }
             catch (ProblemException ex) {
                 reply = new Reply(ex.status(), problem(ex, path));
@@ -111,6 +109,23 @@ final class ProvisioningApi {
             this.monitor.changed();
             return send(response, reply);
         });
+    }
+
+    private Reply dispatch(@Nullable SpotflowEndpoint endpoint, String method, String path,
+            Map<String, List<String>> query, Map<String, String> headers, String body, byte[] bytes) {
+        OperatorApi operator = this.operator;
+        FileUploads uploads = this.uploads;
+        if (endpoint == null && operator != null && OperatorApi.handles(path)) {
+            JsonNode json = operator.route(method, path, headers, body);
+            return new Reply((json != null) ? 200 : 204, json);
+        }
+        if (endpoint == null && uploads != null && FileUploads.handles(path)) {
+            JsonNode json = uploads.route(method, path, query, headers, bytes);
+            return new Reply(FileUploads.status(path, json), json);
+        }
+        ObjectNode json = route(endpoint, method, headers, body);
+        // Only complete answers without a body: 202 while the operation waits for approval.
+        return new Reply((json != null) ? 200 : 202, json);
     }
 
     private @Nullable ObjectNode route(@Nullable SpotflowEndpoint endpoint, String method,

@@ -35,7 +35,8 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  *
  * The operator calls of the platform ({@code PUT /workspaces/{ws}/provisioning-operations/approve},
  * {@code PUT|PATCH|GET /workspaces/{ws}/devices/{id}/desired-properties}, {@code GET .../reported-properties},
- * any {@code Bearer} token) are served too, for demos and tools.
+ * any {@code Bearer} token) are served too, for demos and tools, and so is IoT Hub's file upload for payloads
+ * over 250,000 bytes ({@link #hubHttpPort()}); the stream message's link is resolved to the uploaded bytes.
  *
  * <p>Approval is manual by default: {@link #awaitPendingOperation(Duration)} then {@link #approve(String)}; until then
  * {@code complete} answers 202 (that is the "202 forever" switch). Device ids are the platform's (without
@@ -64,6 +65,8 @@ public final class SpotflowEmulator implements AutoCloseable {
 
     private final EmbeddedMqttBroker broker;
 
+    private final FileUploads uploads;
+
     private final IotHubSide hub;
 
     private final IsolatedLoopHttpServer server;
@@ -77,7 +80,8 @@ public final class SpotflowEmulator implements AutoCloseable {
                 builder.operationLifetime, builder.autoApproveAfterPolls);
         this.api = new ProvisioningApi(builder.clock, this.provisioning, this.registry, this.faults, this.monitor,
                 builder.provisioningTokens);
-        this.hub = new IotHubSide(this.registry, this.twins, this.monitor);
+        this.uploads = new FileUploads(this.registry);
+        this.hub = new IotHubSide(this.registry, this.twins, this.uploads, this.monitor);
         // The hub as the broker's built authenticator and authorizer: broker().reset() keeps them.
         EmbeddedMqttBroker.Builder brokerBuilder = EmbeddedMqttBroker.builder()
             .allowDollarTopics(true)
@@ -92,10 +96,11 @@ public final class SpotflowEmulator implements AutoCloseable {
         }
         this.broker = brokerBuilder.build();
         this.hub.attach(this.broker);
-        this.api.operator(new OperatorApi(builder.workspaceId, this.provisioning, this.twins, this.hub));
+        this.api.extras(new OperatorApi(builder.workspaceId, this.provisioning, this.twins, this.hub), this.uploads);
         this.broker.start();
         try {
             this.server = IsolatedLoopHttpServer.bind("spotflow-emulator", http);
+            this.uploads.blobHost(builder.hubHostName + ":" + this.server.port());
         }
         catch (RuntimeException ex) {
             this.broker.close();
@@ -120,6 +125,15 @@ public final class SpotflowEmulator implements AutoCloseable {
     }
 
     public int httpPort() {
+        return this.server.port();
+    }
+
+    /**
+     * The HTTPS port of the hub's own HTTP API (IoT Hub file upload, {@code https://<hub>/devices/{id}/files}):
+     * served by the emulator's HTTP server, so the same as {@link #httpPort()}; blob URLs name
+     * {@code <hubHostName>:<port>}.
+     */
+    public int hubHttpPort() {
         return this.server.port();
     }
 

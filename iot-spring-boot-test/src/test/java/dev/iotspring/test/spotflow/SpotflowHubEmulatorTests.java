@@ -1,5 +1,9 @@
 package dev.iotspring.test.spotflow;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -307,6 +311,49 @@ class SpotflowHubEmulatorTests {
         assertThat(messages.get(1).problems()).isEmpty();
         assertThat(messages.get(2).problems()).singleElement()
             .satisfies((p) -> assertThat(p).contains("not a Brotli stream"));
+    }
+
+    @Test
+    void resolvesAnExternalizedPayloadUploadedThroughIotHubFileUpload() throws Exception {
+        connectAsDevice();
+        String hubDeviceId = emulator.hubDeviceId(this.deviceId);
+        String filesUrl = "http://localhost:" + emulator.hubHttpPort() + "/devices/" + hubDeviceId + "/files";
+        HttpClient http = HttpClient.newHttpClient();
+        String blobName = java.util.UUID.randomUUID().toString();
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(filesUrl + "?api-version=2020-03-13"))
+            .header("Content-Type", "application/json").header("Authorization", "SharedAccessSignature sr=x&sig=y&se=1")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"blobName\":\"" + blobName + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(401);
+        HttpResponse<String> init = http.send(HttpRequest.newBuilder(URI.create(filesUrl + "?api-version=2020-03-13"))
+            .header("Content-Type", "application/json").header("Authorization", this.sas)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"blobName\":\"" + blobName + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(init.statusCode()).isEqualTo(200);
+        JsonNode grant = SpotflowDevice.json(init);
+        byte[] content = new byte[300_000];
+        new java.util.Random(7).nextBytes(content);
+        URI blob = URI.create("http://" + grant.get("hostName").asString() + "/" + grant.get("containerName").asString()
+                + "/" + grant.get("blobName").asString() + grant.get("sasToken").asString());
+        assertThat(http.send(HttpRequest.newBuilder(blob).header("x-ms-blob-type", "BlockBlob")
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.ofString())
+            .statusCode()).isEqualTo(201);
+        String done = "{\"correlationId\":\"" + grant.get("correlationId").asString()
+                + "\",\"isSuccess\":true,\"statusCode\":200,\"statusDescription\":\"Done\"}";
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(filesUrl + "/notifications?api-version=2020-03-13"))
+            .header("Content-Type", "application/json").header("Authorization", this.sas)
+            .POST(HttpRequest.BodyPublishers.ofString(done)).build(), HttpResponse.BodyHandlers.ofString())
+            .statusCode()).isEqualTo(204);
+
+        publishStream("message-id=big&has-externalized-payload=true",
+                ("{\"link\":\"" + blobName + "\"}").getBytes(StandardCharsets.UTF_8));
+        publishStream("message-id=lost&has-externalized-payload=true",
+                "{\"link\":\"never-uploaded\"}".getBytes(StandardCharsets.UTF_8));
+        List<StreamMessage> messages = emulator.awaitStreamMessages(2, TIMEOUT);
+        assertThat(messages.get(0).body()).isEqualTo(content);
+        assertThat(messages.get(0).problems()).isEmpty();
+        assertThat(messages.get(1).problems()).singleElement()
+            .satisfies((p) -> assertThat(p).contains("no completed file upload"));
     }
 
     @Test
