@@ -41,6 +41,10 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * <p>Approval is manual by default: {@link #awaitPendingOperation(Duration)} then {@link #approve(String)}; until then
  * {@code complete} answers 202 (that is the "202 forever" switch). Device ids are the platform's (without
  * workspace); the MQTT client id is {@link #hubDeviceId(String)}.
+ *
+ * <p>Its length is one job, the façade a test holds: each method is a short delegation to the state
+ * ({@code ProvisioningState}, {@code DeviceRegistry}, {@code TwinStore}), the handlers ({@code ProvisioningApi},
+ * {@code OperatorApi}, {@code FileUploads}, {@code IotHubSide}) or the fault switches ({@code ProvisioningFaults}).
  */
 public final class SpotflowEmulator implements AutoCloseable {
 

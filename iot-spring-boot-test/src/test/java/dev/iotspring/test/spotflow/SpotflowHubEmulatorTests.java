@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
+import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.MqttAuthenticator.Decision.Refusal;
 import dev.iotspring.test.mqtt.RecordedSubscribe;
 
@@ -242,6 +243,17 @@ class SpotflowHubEmulatorTests {
         assertThat(gap.topic()).isEqualTo("$iothub/twin/PATCH/properties/desired/?$version=4");
         assertThat(SpotflowDevice.JSON.readTree(gap.payload()).get("$version").asLong()).isEqualTo(4);
         assertThat(emulator.desiredProperties(this.deviceId)).isEqualTo(new TwinDocument(4, "{\"rate\":1}"));
+    }
+
+    @Test
+    void keepsDollarTopicsWhenABrokerWithoutThemStartsLater() throws Exception {
+        try (EmbeddedMqttBroker other = EmbeddedMqttBroker.builder().webSocket(false).start()) {
+            connectAsDevice();
+            this.client.publish("$iothub/twin/GET/?$rid=after-other", new byte[0], 1, false)
+                .waitForCompletion(WAIT_MS);
+            assertThat(next().topic()).isEqualTo("$iothub/twin/res/200/?$rid=after-other");
+            assertThat(other.isRunning()).isTrue();
+        }
     }
 
     @Test
