@@ -19,7 +19,7 @@ import org.springframework.boot.ssl.SslBundle;
  *     token source is configured (then only subscriptions work)
  * @param tokenSource when set, the WebSocket authenticates with {@code type:"jwt"} and a token from it
  * @param connectTimeout TCP connect timeout
- * @param responseTimeout HTTP response timeout
+ * @param requestTimeout how long an HTTP call waits for the server's answer
  * @param authTimeout time the server gets to answer the {@code authenticate} frame
  * @param idleTimeout reconnect when no frame (pings included) arrived for this long; zero disables it
  * @param reconnectInitialDelay first delay after a connection dropped or failed
@@ -30,7 +30,7 @@ import org.springframework.boot.ssl.SslBundle;
  */
 public record StreamSeaClientSettings(String host, int port, boolean secure, String clientId,
         @Nullable String clientSecret, @Nullable StreamSeaTokenSource tokenSource, Duration connectTimeout,
-        Duration responseTimeout, Duration authTimeout, Duration idleTimeout, Duration reconnectInitialDelay,
+        Duration requestTimeout, Duration authTimeout, Duration idleTimeout, Duration reconnectInitialDelay,
         Duration reconnectMaxDelay, int maxFrameSize, boolean compressRequests, @Nullable SslBundle sslBundle) {
 
     public StreamSeaClientSettings {
@@ -69,7 +69,7 @@ public record StreamSeaClientSettings(String host, int port, boolean secure, Str
         builder.clientSecret = this.clientSecret;
         builder.tokenSource = this.tokenSource;
         builder.connectTimeout = this.connectTimeout;
-        builder.responseTimeout = this.responseTimeout;
+        builder.requestTimeout = this.requestTimeout;
         builder.authTimeout = this.authTimeout;
         builder.idleTimeout = this.idleTimeout;
         builder.reconnectInitialDelay = this.reconnectInitialDelay;
@@ -103,7 +103,7 @@ public record StreamSeaClientSettings(String host, int port, boolean secure, Str
 
         private Duration connectTimeout = Duration.ofSeconds(5);
 
-        private Duration responseTimeout = Duration.ofSeconds(10);
+        private Duration requestTimeout = Duration.ofSeconds(10);
 
         private Duration authTimeout = Duration.ofSeconds(10);
 
@@ -150,8 +150,8 @@ public record StreamSeaClientSettings(String host, int port, boolean secure, Str
             return this;
         }
 
-        public Builder responseTimeout(Duration responseTimeout) {
-            this.responseTimeout = responseTimeout;
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
             return this;
         }
 
@@ -189,7 +189,7 @@ public record StreamSeaClientSettings(String host, int port, boolean secure, Str
         public StreamSeaClientSettings build() {
             int effectivePort = (this.port != null) ? this.port : (this.secure ? 443 : 80);
             return new StreamSeaClientSettings(this.host, effectivePort, this.secure, this.clientId, this.clientSecret,
-                    this.tokenSource, this.connectTimeout, this.responseTimeout, this.authTimeout, this.idleTimeout,
+                    this.tokenSource, this.connectTimeout, this.requestTimeout, this.authTimeout, this.idleTimeout,
                     this.reconnectInitialDelay, this.reconnectMaxDelay, this.maxFrameSize, this.compressRequests,
                     this.sslBundle);
         }

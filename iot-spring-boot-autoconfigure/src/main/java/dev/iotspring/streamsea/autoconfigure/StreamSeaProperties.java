@@ -71,7 +71,7 @@ public class StreamSeaProperties {
     /**
      * Time an HTTP call waits for the server's answer.
      */
-    private Duration responseTimeout = Duration.ofSeconds(10);
+    private Duration requestTimeout = Duration.ofSeconds(10);
 
     /**
      * Time the server gets to answer the WebSocket authenticate frame before the client reconnects.
@@ -171,12 +171,12 @@ public class StreamSeaProperties {
         this.connectTimeout = connectTimeout;
     }
 
-    public Duration getResponseTimeout() {
-        return this.responseTimeout;
+    public Duration getRequestTimeout() {
+        return this.requestTimeout;
     }
 
-    public void setResponseTimeout(Duration responseTimeout) {
-        this.responseTimeout = responseTimeout;
+    public void setRequestTimeout(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
     }
 
     public Duration getAuthTimeout() {

@@ -46,6 +46,11 @@ final class StreamSeaSettingsFactory {
     }
 
     static StreamSeaClientSettings create(StreamSeaProperties properties, @Nullable SslBundles sslBundles) {
+        return builder(properties, sslBundles).build();
+    }
+
+    /** The validated settings as a builder, for {@code StreamSeaCustomizer} beans to adjust. */
+    static StreamSeaClientSettings.Builder builder(StreamSeaProperties properties, @Nullable SslBundles sslBundles) {
         String host = PropertyChecks.requireText(properties.getRemoteHost(), PREFIX + "remote-host", EXAMPLE);
         String clientId = PropertyChecks.requireText(properties.getClientId(), PREFIX + "client-id", EXAMPLE);
         Integer port = properties.getRemotePort();
@@ -65,7 +70,7 @@ final class StreamSeaSettingsFactory {
                 properties.getReconnect().getMaxDelay().compareTo(properties.getReconnect().getInitialDelay()) >= 0,
                 PREFIX + "reconnect.max-delay", "must not be shorter than reconnect.initial-delay", EXAMPLE);
         positive(properties.getConnectTimeout(), "connect-timeout");
-        positive(properties.getResponseTimeout(), "response-timeout");
+        positive(properties.getRequestTimeout(), "request-timeout");
         positive(properties.getAuthTimeout(), "auth-timeout");
         PropertyChecks.requireState(!properties.getIdleTimeout().isNegative(), PREFIX + "idle-timeout",
                 "must not be negative (0 disables it)", EXAMPLE);
@@ -87,14 +92,13 @@ final class StreamSeaSettingsFactory {
             .clientSecret(StringUtils.hasText(properties.getClientSecret()) ? properties.getClientSecret() : null)
             .tokenSource(tokens)
             .connectTimeout(properties.getConnectTimeout())
-            .responseTimeout(properties.getResponseTimeout())
+            .requestTimeout(properties.getRequestTimeout())
             .authTimeout(properties.getAuthTimeout())
             .idleTimeout(properties.getIdleTimeout())
             .reconnect(properties.getReconnect().getInitialDelay(), properties.getReconnect().getMaxDelay())
             .maxFrameSize((int) frame)
             .compressRequests(properties.isCompressRequests())
-            .sslBundle(sslBundle(properties.getSsl().getBundle(), sslBundles))
-            .build();
+            .sslBundle(sslBundle(properties.getSsl().getBundle(), sslBundles));
     }
 
     static final String QUEUE_EXAMPLE = """

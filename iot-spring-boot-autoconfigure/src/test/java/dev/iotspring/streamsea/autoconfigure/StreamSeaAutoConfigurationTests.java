@@ -26,6 +26,8 @@ import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.store.JdbcOutboundQueue;
 import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaConnection;
+import dev.iotspring.streamsea.StreamSeaCustomizer;
+import dev.iotspring.streamsea.StreamSeaOperations;
 import dev.iotspring.streamsea.StreamSeaJwtSigner;
 import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
 import dev.iotspring.streamsea.StreamSeaTemplate;
@@ -41,6 +43,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class StreamSeaAutoConfigurationTests {
@@ -92,7 +95,7 @@ class StreamSeaAutoConfigurationTests {
             assertThat(context).hasSingleBean(StreamSeaTemplate.class)
                 .hasSingleBean(StreamSeaConnection.class)
                 .hasSingleBean(StreamSeaListenerEndpointRegistry.class)
-                .hasBean("streamSeaHealthIndicator")
+                .hasBean("streamseaHealthIndicator")
                 .hasSingleBean(StreamSeaMetrics.class);
             StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
             // The connection is a SmartLifecycle: refreshing the context started it.
@@ -125,14 +128,14 @@ class StreamSeaAutoConfigurationTests {
     @Test
     void bindsEveryProperty() {
         active().withPropertyValues("iot.stream-sea.max-frame-size=2MB", "iot.stream-sea.connect-timeout=2s",
-                "iot.stream-sea.response-timeout=3s", "iot.stream-sea.auth-timeout=4s",
+                "iot.stream-sea.request-timeout=3s", "iot.stream-sea.auth-timeout=4s",
                 "iot.stream-sea.idle-timeout=0", "iot.stream-sea.reconnect.max-delay=7s",
                 "iot.stream-sea.compress-requests=true")
             .run((context) -> {
                 StreamSeaClientSettings settings = context.getBean(StreamSeaClientSettings.class);
                 assertThat(settings.maxFrameSize()).isEqualTo(2 * 1024 * 1024);
                 assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
-                assertThat(settings.responseTimeout()).isEqualTo(Duration.ofSeconds(3));
+                assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(3));
                 assertThat(settings.authTimeout()).isEqualTo(Duration.ofSeconds(4));
                 assertThat(settings.idleTimeout()).isZero();
                 assertThat(settings.reconnectInitialDelay()).isEqualTo(Duration.ofMillis(100));
@@ -167,6 +170,37 @@ class StreamSeaAutoConfigurationTests {
             assertThat(context).hasSingleBean(StreamSeaTemplate.class);
             assertThat(context.getBean(StreamSeaTemplate.class)).isSameAs(context.getBean(OwnTemplate.class).template);
         });
+    }
+
+    @Test
+    void backsOffFromAStubbedOperationsBean() {
+        // What an application's test would do: its own StreamSeaOperations, no server.
+        StreamSeaOperations stub = (StreamSeaOperations) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] { StreamSeaOperations.class },
+                (proxy, method, args) -> method.getName().equals("pendingMessages") ? 42 : null);
+        active().withBean(StreamSeaOperations.class, () -> stub).run((context) -> {
+            assertThat(context).hasNotFailed()
+                .doesNotHaveBean(StreamSeaTemplate.class)
+                .doesNotHaveBean("streamSeaDispatcher")
+                .doesNotHaveBean("streamseaHealthIndicator")
+                .doesNotHaveBean(StreamSeaListenerEndpointRegistry.class);
+            assertThat(context.getBean(StreamSeaOperations.class).pendingMessages()).isEqualTo(42);
+        });
+    }
+
+    @Test
+    void customizersAdjustTheSettingsInOrder() {
+        active().withPropertyValues("iot.stream-sea.auth-timeout=4s")
+            .withBean("first", StreamSeaCustomizer.class, () -> (settings) -> settings.authTimeout(Duration.ofSeconds(7)))
+            .withBean("second", StreamSeaCustomizer.class,
+                    () -> (settings) -> settings.maxFrameSize(123_456))
+            .run((context) -> {
+                StreamSeaClientSettings settings = context.getBean(StreamSeaClientSettings.class);
+                assertThat(settings.authTimeout()).isEqualTo(Duration.ofSeconds(7));
+                assertThat(settings.maxFrameSize()).isEqualTo(123_456);
+                assertThat(settings.connectTimeout()).as("the rest comes from the properties")
+                    .isEqualTo(Duration.ofSeconds(5));
+            });
     }
 
     @Test
@@ -268,10 +302,8 @@ class StreamSeaAutoConfigurationTests {
                     CompletableFuture<Void> sending = template.publish("bounded", Map.of("n", 1));
                     await().atMost(Duration.ofSeconds(5)).until(() -> template.getDispatcher().stats().inFlight() == 1);
                     CompletableFuture<Void> waiting = template.publish("bounded", Map.of("n", 2));
-                    assertThat(template.publish("bounded", Map.of("n", 3))).isCompletedExceptionally()
-                        .failsWithin(Duration.ZERO)
-                        .withThrowableOfType(ExecutionException.class)
-                        .withCauseInstanceOf(QueueFullException.class);
+                    assertThatThrownBy(() -> template.publish("bounded", Map.of("n", 3)))
+                        .isInstanceOf(QueueFullException.class);
                     assertThat(sending).isNotDone();
                     assertThat(waiting).isNotDone();
                 }
