@@ -1,21 +1,15 @@
 package dev.iotspring.streamsea;
 
-/**
- * An argument of a stream-sea call is invalid; {@link #getField()} names it. Thrown at once, nothing is queued
- * or sent.
- */
-public class StreamSeaArgumentException extends IllegalArgumentException {
+import dev.iotspring.core.config.IotValidationException;
 
-    private final String field;
+/**
+ * An argument of a stream-sea call is invalid; {@link #getField()} names it ({@code stream}, {@code payload},
+ * {@code groupId}, ...). Thrown at once, nothing is queued or sent.
+ */
+public class StreamSeaArgumentException extends IotValidationException {
 
     public StreamSeaArgumentException(String field, String problem) {
-        super(field + " " + problem);
-        this.field = field;
-    }
-
-    /** The argument that is invalid, e.g. {@code stream} or {@code payload}. */
-    public String getField() {
-        return this.field;
+        super(field, problem);
     }
 
     static String requireStream(String stream) {

@@ -52,8 +52,14 @@ import org.springframework.web.reactive.function.client.WebClient;
  */
 public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
 
-    /** Platform name in meters, health and the dispatcher's thread name. */
+    /**
+     * Platform name in meters ({@code platform=stream-sea}, unchanged), the dispatcher's thread name and the
+     * durable queue's SQLite file.
+     */
     public static final String PLATFORM = "stream-sea";
+
+    /** Platform id of the core events ({@code IotConnectionStateChangedEvent} and others) and of health. */
+    public static final String PLATFORM_ID = "streamsea";
 
     /**
      * Failures retrying cannot fix: the server refused this very request (4xx other than 408 Request Timeout and

@@ -7,7 +7,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.delivery.Dispatcher;
-import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.event.IotEventPublisher;
 import dev.iotspring.core.http.IotWebClientBuilders;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.store.IotStores;
@@ -29,6 +29,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -75,24 +76,28 @@ public final class StreamSeaAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        StreamSeaConnection streamSeaConnection(StreamSeaClientSettings settings, ObjectProvider<JsonMapper> jsonMapper) {
-            return new StreamSeaConnection(settings, jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+        StreamSeaConnection streamSeaConnection(StreamSeaClientSettings settings, ObjectProvider<JsonMapper> jsonMapper,
+                ApplicationEventPublisher events) {
+            StreamSeaConnection connection = new StreamSeaConnection(settings,
+                    jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+            connection.setEventPublisher(new IotEventPublisher(StreamSeaTemplate.PLATFORM_ID, events));
+            return connection;
         }
 
         @Bean
         @ConditionalOnMissingBean
         StreamSeaTemplate streamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection,
                 StreamSeaProperties properties, IotShutdownProperties shutdown, ObjectProvider<JsonMapper> jsonMapper,
-                ListableBeanFactory beanFactory, ObjectProvider<IotStores> stores) {
+                ListableBeanFactory beanFactory, ObjectProvider<IotStores> stores, ApplicationEventPublisher events) {
             StreamSeaProperties.Queue queue = properties.getQueue();
             OutboundQueue outbound = StreamSeaSettingsFactory.queue(queue, stores.getIfAvailable(),
                     shutdown.getDrainTimeout());
             try {
                 return new StreamSeaTemplate(settings, connection,
                         jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
-                        IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> queue.applyTo(delivery, shutdown.getDrainTimeout())
-                            .backoff(new RetryBackoff(queue.getRetry().getInitialDelay(), queue.getRetry().getMaxDelay(),
-                                    2.0, 0.2)));
+                        IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> queue.applyTo(delivery,
+                                shutdown.getDrainTimeout())
+                            .listener(new IotEventPublisher(StreamSeaTemplate.PLATFORM_ID, events).asDeliveryListener()));
             }
             catch (RuntimeException ex) {
                 outbound.close();

@@ -6,6 +6,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
+import dev.iotspring.core.autoconfigure.ReconnectProperties;
+import dev.iotspring.core.autoconfigure.SslProperties;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -56,7 +58,8 @@ public class StreamSeaProperties {
     /**
      * Reconnect delays of the WebSocket.
      */
-    private final Reconnect reconnect = new Reconnect();
+    private final ReconnectProperties reconnect = new ReconnectProperties(Duration.ofSeconds(1),
+            Duration.ofSeconds(30));
 
     /**
      * Largest WebSocket message accepted (deliveries larger than this close the connection).
@@ -92,7 +95,7 @@ public class StreamSeaProperties {
     /**
      * TLS settings.
      */
-    private final Ssl ssl = new Ssl();
+    private final SslProperties ssl = new SslProperties();
 
     /**
      * Where publishes wait until the server acknowledged them, and how they are retried.
@@ -151,7 +154,7 @@ public class StreamSeaProperties {
         return this.jwt;
     }
 
-    public Reconnect getReconnect() {
+    public ReconnectProperties getReconnect() {
         return this.reconnect;
     }
 
@@ -203,7 +206,7 @@ public class StreamSeaProperties {
         this.compressRequests = compressRequests;
     }
 
-    public Ssl getSsl() {
+    public SslProperties getSsl() {
         return this.ssl;
     }
 
@@ -216,7 +219,7 @@ public class StreamSeaProperties {
         return "StreamSeaProperties[enabled=" + this.enabled + ", remoteHost=" + this.remoteHost + ", remotePort="
                 + this.remotePort + ", secure=" + this.secure + ", clientId=" + this.clientId + ", clientSecret="
                 + mask(this.clientSecret) + ", jwt=" + this.jwt + ", maxFrameSize=" + this.maxFrameSize
-                + ", ssl.bundle=" + this.ssl.bundle + ", queue=" + this.queue + "]";
+                + ", reconnect=" + this.reconnect + ", ssl=" + this.ssl + ", queue=" + this.queue + "]";
     }
 
     static String mask(@Nullable String secret) {
@@ -287,135 +290,11 @@ public class StreamSeaProperties {
         }
     }
 
-    public static class Reconnect {
-
-        /**
-         * Delay before the first reconnect after the WebSocket dropped or failed to connect.
-         */
-        private Duration initialDelay = Duration.ofSeconds(1);
-
-        /**
-         * The delay doubles per failed attempt up to this; it starts over once authenticated.
-         */
-        private Duration maxDelay = Duration.ofSeconds(30);
-
-        public Duration getInitialDelay() {
-            return this.initialDelay;
-        }
-
-        public void setInitialDelay(Duration initialDelay) {
-            this.initialDelay = initialDelay;
-        }
-
-        public Duration getMaxDelay() {
-            return this.maxDelay;
-        }
-
-        public void setMaxDelay(Duration maxDelay) {
-            this.maxDelay = maxDelay;
-        }
-    }
-
-    public static class Ssl {
-
-        /**
-         * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) with the trust material (and client key) for
-         * https/wss. The default is the JVM trust store.
-         */
-        private @Nullable String bundle;
-
-        public @Nullable String getBundle() {
-            return this.bundle;
-        }
-
-        public void setBundle(@Nullable String bundle) {
-            this.bundle = bundle;
-        }
-    }
-
-    /** Where a publish is kept until the server acknowledged it. */
-    public enum QueueType {
-
-        /** In the application's memory: lost when the application stops before they were sent. */
-        MEMORY,
-
-        /**
-         * In the platform's SQLite file under iot.storage.directory: survives restarts and crashes (at least
-         * once).
-         */
-        DURABLE
-    }
-
     /** {@code iot.stream-sea.queue.*}: a bound of 10000 and one publish in flight by default. */
     public static class Queue extends OutboundQueueProperties {
 
-        /**
-         * memory (lost on shutdown if the server cannot be reached within iot.shutdown.drain-timeout) or durable
-         * (SQLite file stream-sea.db under iot.storage.directory; what is left is sent after the next start).
-         */
-        private QueueType type = QueueType.MEMORY;
-
-        /**
-         * Backoff of failed publishes (no connection, timeout, 5xx); 4xx answers are not retried.
-         */
-        private final Retry retry = new Retry();
-
         Queue() {
             super(10_000, 1, 1000);
-        }
-
-        @Override
-        protected @Nullable Storage storage() {
-            if (this.type == null) {
-                return null;
-            }
-            return (this.type == QueueType.DURABLE) ? Storage.DURABLE : Storage.MEMORY_FIFO;
-        }
-
-        @Override
-        protected List<String> typeValues() {
-            return List.of("memory", "durable");
-        }
-
-        public QueueType getType() {
-            return this.type;
-        }
-
-        public void setType(QueueType type) {
-            this.type = type;
-        }
-
-        public Retry getRetry() {
-            return this.retry;
-        }
-    }
-
-    public static class Retry {
-
-        /**
-         * Pause after the first failed attempt; it doubles (with jitter) per further failure.
-         */
-        private Duration initialDelay = Duration.ofMillis(100);
-
-        /**
-         * Longest pause between attempts.
-         */
-        private Duration maxDelay = Duration.ofSeconds(30);
-
-        public Duration getInitialDelay() {
-            return this.initialDelay;
-        }
-
-        public void setInitialDelay(Duration initialDelay) {
-            this.initialDelay = initialDelay;
-        }
-
-        public Duration getMaxDelay() {
-            return this.maxDelay;
-        }
-
-        public void setMaxDelay(Duration maxDelay) {
-            this.maxDelay = maxDelay;
         }
     }
 }

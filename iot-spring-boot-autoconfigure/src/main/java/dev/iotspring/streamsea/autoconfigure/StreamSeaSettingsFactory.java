@@ -64,11 +64,7 @@ final class StreamSeaSettingsFactory {
         if (!hasToken && !hasKey) {
             PropertyChecks.requireText(properties.getClientSecret(), PREFIX + "client-secret", EXAMPLE);
         }
-        positive(properties.getReconnect().getInitialDelay(), "reconnect.initial-delay");
-        positive(properties.getReconnect().getMaxDelay(), "reconnect.max-delay");
-        PropertyChecks.requireState(
-                properties.getReconnect().getMaxDelay().compareTo(properties.getReconnect().getInitialDelay()) >= 0,
-                PREFIX + "reconnect.max-delay", "must not be shorter than reconnect.initial-delay", EXAMPLE);
+        properties.getReconnect().validate(PREFIX + "reconnect");
         positive(properties.getConnectTimeout(), "connect-timeout");
         positive(properties.getRequestTimeout(), "request-timeout");
         positive(properties.getAuthTimeout(), "auth-timeout");
@@ -95,34 +91,17 @@ final class StreamSeaSettingsFactory {
             .requestTimeout(properties.getRequestTimeout())
             .authTimeout(properties.getAuthTimeout())
             .idleTimeout(properties.getIdleTimeout())
-            .reconnect(properties.getReconnect().getInitialDelay(), properties.getReconnect().getMaxDelay())
+            .reconnect(properties.getReconnect().toBackoff())
             .maxFrameSize((int) frame)
             .compressRequests(properties.isCompressRequests())
-            .sslBundle(sslBundle(properties.getSsl().getBundle(), sslBundles));
+            .sslBundle(properties.getSsl().resolve(sslBundles, PREFIX + "ssl"));
     }
-
-    static final String QUEUE_EXAMPLE = """
-            iot:
-              stream-sea:
-                queue:
-                  type: durable          # or memory
-                  max-size: 10000        # 0 = unbounded
-                  overflow: raise-exception
-                  in-flight: 1
-                  retry:
-                    initial-delay: 100ms
-                    max-delay: 30s""";
 
     /** The publish queue of {@code iot.stream-sea.queue.*}, validated. */
     static OutboundQueue queue(StreamSeaProperties.Queue queue, @Nullable IotStores stores, Duration drainTimeout) {
-        queue.validate(PREFIX + "queue", QUEUE_EXAMPLE);
-        Duration initial = queue.getRetry().getInitialDelay();
-        Duration max = queue.getRetry().getMaxDelay();
-        PropertyChecks.requirePositive(initial, PREFIX + "queue.retry.initial-delay", QUEUE_EXAMPLE);
-        PropertyChecks.requireState(max != null && max.compareTo(initial) >= 0, PREFIX + "queue.retry.max-delay",
-                "must not be shorter than queue.retry.initial-delay", QUEUE_EXAMPLE);
+        queue.validate(PREFIX + "queue");
         OutboundQueueProperties.requireDrainTimeout(drainTimeout);
-        return queue.createQueue(stores, StreamSeaTemplate.PLATFORM, "publish", PREFIX + "queue", QUEUE_EXAMPLE);
+        return queue.createQueue(stores, StreamSeaTemplate.PLATFORM, "publish", PREFIX + "queue");
     }
 
     private static StreamSeaTokenSource signer(StreamSeaProperties.Jwt jwt) {
@@ -137,25 +116,6 @@ final class StreamSeaSettingsFactory {
             // The message names the problem, never the key material.
             throw new IotConfigurationException(PREFIX + "jwt.private-key", ex.getMessage(), JWT_EXAMPLE);
         }
-    }
-
-    private static @Nullable SslBundle sslBundle(@Nullable String name, @Nullable SslBundles bundles) {
-        if (!StringUtils.hasText(name)) {
-            return null;
-        }
-        String example = """
-                spring:
-                  ssl:
-                    bundle:
-                      pem:
-                        stream-sea:
-                          truststore:
-                            certificate: classpath:stream-sea-ca.pem
-                iot:
-                  stream-sea:
-                    ssl:
-                      bundle: stream-sea""";
-        return PropertyChecks.requireSslBundle(bundles, name, PREFIX + "ssl.bundle", example);
     }
 
     private static void positive(Duration value, String property) {
