@@ -266,22 +266,6 @@ public class StreamSeaConnection implements SmartLifecycle {
         return (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
     }
 
-    static final class LogicalSubscription {
-
-        final String stream;
-
-        final GroupMode mode;
-
-        final Sinks.Many<JsonNode> sink = Sinks.many().unicast().onBackpressureBuffer();
-
-        volatile boolean cancelled;
-
-        LogicalSubscription(String stream, GroupMode mode) {
-            this.stream = stream;
-            this.mode = mode;
-        }
-    }
-
     private static final class Route {
 
         final LogicalSubscription subscription;

@@ -10,6 +10,7 @@ import dev.iotspring.core.autoconfigure.ReconnectProperties;
 import dev.iotspring.core.autoconfigure.SslProperties;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -58,6 +59,7 @@ public class StreamSeaProperties {
     /**
      * Reconnect delays of the WebSocket.
      */
+    @NestedConfigurationProperty
     private final ReconnectProperties reconnect = new ReconnectProperties(Duration.ofSeconds(1),
             Duration.ofSeconds(30));
 
@@ -95,6 +97,7 @@ public class StreamSeaProperties {
     /**
      * TLS settings.
      */
+    @NestedConfigurationProperty
     private final SslProperties ssl = new SslProperties();
 
     /**
