@@ -51,7 +51,7 @@ final class StreamSeaHttpApi {
         this.json = json;
         HttpClientSettings http = new HttpClientSettings(settings.httpBaseUri(), settings.connectTimeout(),
                 settings.requestTimeout(), Map.of(), settings.sslBundle());
-        // Asks for gzip responses like the JS client and inflates them.
+        // Inflates compressed answers (the request asks for gzip or deflate, as the JS client does).
         HttpClient httpClient = IotWebClients.httpClient(http).compress(true);
         this.webClient = webClientBuilder.clone()
             .clientConnector(new ReactorClientHttpConnector(httpClient))
@@ -116,6 +116,9 @@ final class StreamSeaHttpApi {
                 headers.setBasicAuth(this.settings.clientId(), secret, StandardCharsets.UTF_8);
                 headers.setContentType(MediaType.APPLICATION_JSON);
                 headers.setAccept(List.of(MediaType.APPLICATION_JSON));
+                // What the JS client asks for. Left to Reactor Netty, the header also offers br whenever brotli4j
+                // is on the classpath, and a brotli4j that does not match Netty's decoder then fails every answer.
+                headers.set(HttpHeaders.ACCEPT_ENCODING, "gzip, deflate");
             });
         if (body != null) {
             byte[] bytes = body;
