@@ -147,14 +147,7 @@ public class StellaNowTemplate implements StellaNowOperations {
 
     @Override
     public boolean flush(Duration timeout) {
-        this.dispatcher.wakeUp();
-        try {
-            return this.dispatcher.awaitDrained(timeout);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return this.dispatcher.flush(timeout);
     }
 
     /** Delivery counters (sent, failed, dropped, lost, in flight, last acknowledgement). */

@@ -110,7 +110,8 @@ public interface StreamSeaOperations {
 
     /**
      * Waits until every accepted publish was acknowledged, or the timeout passed.
-     * @return true when nothing is pending any more
+     * @return true when nothing is pending any more; false on timeout or when the waiting thread was interrupted
+     *     (its interrupt flag is then set again)
      */
-    boolean flush(Duration timeout) throws InterruptedException;
+    boolean flush(Duration timeout);
 }

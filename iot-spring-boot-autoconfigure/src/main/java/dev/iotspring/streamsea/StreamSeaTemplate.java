@@ -53,13 +53,10 @@ import org.springframework.web.reactive.function.client.WebClient;
 public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
 
     /**
-     * Platform name in meters ({@code platform=stream-sea}, unchanged), the dispatcher's thread name and the
-     * durable queue's SQLite file.
+     * The platform id, as on every platform: health contributor, meter tag {@code platform}, core events, the
+     * dispatcher's thread and the durable queue's SQLite file ({@code streamsea.db}).
      */
-    public static final String PLATFORM = "stream-sea";
-
-    /** Platform id of the core events ({@code IotConnectionStateChangedEvent} and others) and of health. */
-    public static final String PLATFORM_ID = "streamsea";
+    public static final String PLATFORM = "streamsea";
 
     /**
      * Failures retrying cannot fix: the server refused this very request (4xx other than 408 Request Timeout and
@@ -328,9 +325,8 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
     }
 
     @Override
-    public boolean flush(Duration timeout) throws InterruptedException {
-        this.dispatcher.wakeUp();
-        return this.dispatcher.awaitDrained(timeout);
+    public boolean flush(Duration timeout) {
+        return this.dispatcher.flush(timeout);
     }
 
     <T> T convert(JsonNode payload, Class<T> type) {

@@ -91,7 +91,7 @@ class StreamSeaListenerTests {
                 template.publish("readings", new Reading(4, "s", "t")).join();
                 // The future completes before the dispatcher's other listeners (the timer) ran.
                 await().atMost(Duration.ofSeconds(5))
-                    .until(() -> meters.get("iot.publish.latency").tag("platform", "stream-sea").timer().count() == 1);
+                    .until(() -> meters.get("iot.publish.latency").tag("platform", "streamsea").timer().count() == 1);
             });
     }
 

@@ -160,6 +160,23 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     }
 
     /**
+     * The {@code flush(Duration)} of every platform bean: sends at once what waits for a retry pause and waits
+     * until every accepted message was acknowledged (or dropped).
+     * @return true when nothing is pending any more; false on timeout, or when the waiting thread was interrupted
+     *     (its interrupt flag is then set again)
+     */
+    public boolean flush(Duration timeout) {
+        wakeUp();
+        try {
+            return awaitDrained(timeout);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
      * Waits until every accepted message was acknowledged (or dropped), e.g. before a batch job ends; messages
      * queued meanwhile by other threads are waited for too.
      * @return whether the queue became empty within the timeout

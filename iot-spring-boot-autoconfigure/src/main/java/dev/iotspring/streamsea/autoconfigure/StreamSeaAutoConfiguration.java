@@ -80,7 +80,7 @@ public final class StreamSeaAutoConfiguration {
                 ApplicationEventPublisher events) {
             StreamSeaConnection connection = new StreamSeaConnection(settings,
                     jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
-            connection.setEventPublisher(new IotEventPublisher(StreamSeaTemplate.PLATFORM_ID, events));
+            connection.setEventPublisher(new IotEventPublisher(StreamSeaTemplate.PLATFORM, events));
             return connection;
         }
 
@@ -97,7 +97,7 @@ public final class StreamSeaAutoConfiguration {
                         jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
                         IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> queue.applyTo(delivery,
                                 shutdown.getDrainTimeout())
-                            .listener(new IotEventPublisher(StreamSeaTemplate.PLATFORM_ID, events).asDeliveryListener()));
+                            .listener(new IotEventPublisher(StreamSeaTemplate.PLATFORM, events).asDeliveryListener()));
             }
             catch (RuntimeException ex) {
                 outbound.close();

@@ -11,7 +11,7 @@ import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 
 /**
- * Meters of the stream-sea template, tagged {@code platform=stream-sea}: the core delivery meters of the publish
+ * Meters of the stream-sea template, tagged {@code platform=streamsea}: the core delivery meters of the publish
  * queue ({@link DeliveryMetrics}: {@code iot.messages.sent/failed/dropped}, {@code iot.queue.size},
  * {@code iot.publish.latency}), {@code iot.connection.state}, plus received deliveries, reconnects, subscriptions,
  * malformed frames and listener errors.

@@ -124,12 +124,12 @@ class StreamSeaAutoConfigurationTests {
 
             MeterRegistry registry = new SimpleMeterRegistry();
             context.getBean(StreamSeaMetrics.class).bindTo(registry);
-            assertThat(registry.get("iot.connection.state").tag("platform", "stream-sea").gauge().value()).isOne();
-            assertThat(registry.get("iot.messages.sent").tag("platform", "stream-sea").functionCounter().count())
+            assertThat(registry.get("iot.connection.state").tag("platform", "streamsea").gauge().value()).isOne();
+            assertThat(registry.get("iot.messages.sent").tag("platform", "streamsea").functionCounter().count())
                 .isZero();
-            assertThat(registry.get("iot.queue.size").tag("platform", "stream-sea").gauge().value()).isZero();
-            assertThat(registry.find("iot.publish.latency").tag("platform", "stream-sea").timer()).isNotNull();
-            assertThat(registry.find("iot.messages.dropped").tag("platform", "stream-sea").functionCounter())
+            assertThat(registry.get("iot.queue.size").tag("platform", "streamsea").gauge().value()).isZero();
+            assertThat(registry.find("iot.publish.latency").tag("platform", "streamsea").timer()).isNotNull();
+            assertThat(registry.find("iot.messages.dropped").tag("platform", "streamsea").functionCounter())
                 .isNotNull();
             assertThat(registry.find("iot.stream-sea.messages.received").functionCounter()).isNotNull();
             assertThat(registry.find("iot.stream-sea.reconnects").functionCounter()).isNotNull();
@@ -364,7 +364,7 @@ class StreamSeaAutoConfigurationTests {
                 assertThat(dispatcher.getWindow()).isEqualTo(4);
                 assertThat(dispatcher.getQueue()).isInstanceOf(JdbcOutboundQueue.class);
                 assertThat(dispatcher.getQueue().isDurable()).isTrue();
-                assertThat(storage.resolve("stream-sea.db")).exists();
+                assertThat(storage.resolve("streamsea.db")).exists();
                 StreamSeaProperties.Queue queue = context.getBean(StreamSeaProperties.class).getQueue();
                 assertThat(queue.getOverflow()).isEqualTo(OverflowStrategy.DROP_OLDEST);
                 assertThat(queue.getRetry().getInitialDelay()).isEqualTo(Duration.ofMillis(50));
