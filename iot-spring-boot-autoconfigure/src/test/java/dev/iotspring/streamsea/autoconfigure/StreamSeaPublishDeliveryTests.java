@@ -221,7 +221,7 @@ class StreamSeaPublishDeliveryTests {
             .withThrowableOfType(ExecutionException.class)
             .havingCause()
             .isInstanceOf(DeliveryClosedException.class));
-        assertThat(output).contains("Lost 3 messages for stream-sea");
+        assertThat(output).contains("Lost 3 messages for streamsea");
     }
 
     @Test
@@ -288,7 +288,7 @@ class StreamSeaPublishDeliveryTests {
             // Thrown at once, nothing queued: the caller's error, not a delivery outcome.
             assertThatThrownBy(() -> template.publish("readings", Map.of("seq", 2)))
                 .isInstanceOf(DeliveryClosedException.class)
-                .hasMessageContaining("stream-sea client is shutting down");
+                .hasMessageContaining("streamsea client is shutting down");
             assertThat(template.pendingMessages()).isEqualTo(1);
 
             // The drain still delivers what was accepted before it started.
