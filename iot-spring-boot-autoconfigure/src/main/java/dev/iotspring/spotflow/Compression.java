@@ -16,6 +16,11 @@ public enum Compression {
     /** Brotli quality 11: most saving, most CPU. */
     SMALLEST_SIZE;
 
+    /** Whether the Brotli library (brotli4j with a native part for this machine) can be used. */
+    public static boolean isBrotliAvailable() {
+        return BrotliCompressor.isAvailable();
+    }
+
     /** The Brotli quality of this level, or -1 for {@link #UNCOMPRESSED}. */
     int brotliQuality() {
         return switch (this) {

@@ -1,20 +1,14 @@
 package dev.iotspring.spotflow;
 
+import dev.iotspring.core.config.IotValidationException;
+
 /**
  * A message or option the caller gave cannot be sent; thrown at once and nothing is queued. The message names
  * the field; payload bytes are never part of it.
  */
-public class SpotflowValidationException extends IllegalArgumentException {
-
-    private final String field;
+public class SpotflowValidationException extends IotValidationException {
 
     public SpotflowValidationException(String field, String problem) {
-        super("Invalid Spotflow " + field + ": " + problem);
-        this.field = field;
-    }
-
-    /** The option or argument that is wrong, e.g. {@code batchId}. */
-    public String getField() {
-        return this.field;
+        super(field, problem);
     }
 }
