@@ -234,11 +234,10 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
                 provision();
                 return;
             }
-            if (stored.hasConnection()) {
-                this.state = SpotflowProvisioningState.OFFLINE;
-                logger.warn("Spotflow: registration failed ({}); starting offline with the stored credentials",
-                        ex.getMessage());
-            }
+            // Offline even without a stored SAS (registration never succeeded): messages queue meanwhile.
+            this.state = SpotflowProvisioningState.OFFLINE;
+            logger.warn("Spotflow: registration failed ({}); starting offline{}", ex.getMessage(),
+                    stored.hasConnection() ? " with the stored credentials" : "");
             submit(() -> register(false, false), this.timings.retryInterval());
         }
     }

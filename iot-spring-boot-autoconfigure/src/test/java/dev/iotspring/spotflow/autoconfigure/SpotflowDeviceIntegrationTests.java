@@ -1,17 +1,13 @@
 package dev.iotspring.spotflow.autoconfigure;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.iotspring.spotflow.DesiredProperties;
 import dev.iotspring.spotflow.SpotflowDevice;
@@ -21,7 +17,6 @@ import dev.iotspring.spotflow.SpotflowSender;
 import dev.iotspring.test.mqtt.MqttAuthenticator.Decision.Refusal;
 import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.spotflow.RecordedHttpRequest;
-import dev.iotspring.test.spotflow.SpotflowEmulator;
 import dev.iotspring.test.spotflow.SpotflowEndpoint;
 import dev.iotspring.test.spotflow.StreamMessage;
 import dev.iotspring.test.spotflow.TwinRequest;
@@ -32,33 +27,14 @@ import static org.awaitility.Awaitility.await;
 /**
  * The twin, the token lifetimes and the offline start against the Spotflow emulator: spec §12 checks 9 to 11.
  */
-class SpotflowDeviceIntegrationTests {
+class SpotflowDeviceIntegrationTests extends SpotflowEmulatorSupport {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private static SpotflowEmulator emulator;
-
-    @TempDir
-    Path storage;
-
-    String deviceId;
-
-    @BeforeAll
-    static void startEmulator() {
-        emulator = SpotflowEmulator.builder().autoApprove(true).start();
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        emulator.close();
-    }
-
     @BeforeEach
-    void freshDevice() {
-        emulator.clearRecordings();
+    void resetEmulator() {
         emulator.registrationTokenLifetime(Duration.ofDays(14));
         emulator.sasLifetime(Duration.ofHours(1));
-        this.deviceId = SpotflowEmulatorSupport.newDeviceId();
     }
 
     @Test

@@ -4,18 +4,46 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.test.spotflow.SpotflowEmulator;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-/** Runs the auto-configured client against a {@link SpotflowEmulator}: fast intervals, plain MQTT, a device id per test. */
-final class SpotflowEmulatorSupport {
+/**
+ * Runs the auto-configured client against a {@link SpotflowEmulator} (one per test class, auto-approving): fast
+ * intervals, plain MQTT, a storage directory and a device id per test.
+ */
+abstract class SpotflowEmulatorSupport {
 
     private static final AtomicInteger DEVICES = new AtomicInteger();
 
-    private SpotflowEmulatorSupport() {
+    static SpotflowEmulator emulator;
+
+    @TempDir
+    Path storage;
+
+    String deviceId;
+
+    @BeforeAll
+    static void startEmulator() {
+        emulator = SpotflowEmulator.builder().autoApprove(true).start();
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        emulator.close();
+    }
+
+    @BeforeEach
+    void freshDevice() {
+        emulator.clearRecordings();
+        this.deviceId = newDeviceId();
     }
 
     static String newDeviceId() {

@@ -1,18 +1,14 @@
 package dev.iotspring.spotflow.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.iotspring.core.event.IotConnectionStateChangedEvent;
 import dev.iotspring.spotflow.Compression;
@@ -25,7 +21,6 @@ import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.mqtt.RecordedPublish;
 import dev.iotspring.test.mqtt.RecordedSubscribe;
 import dev.iotspring.test.spotflow.RecordedHttpRequest;
-import dev.iotspring.test.spotflow.SpotflowEmulator;
 import dev.iotspring.test.spotflow.SpotflowEndpoint;
 import dev.iotspring.test.spotflow.StreamMessage;
 import dev.iotspring.test.spotflow.TwinRequest;
@@ -45,33 +40,14 @@ import static org.awaitility.Awaitility.await;
  * 1 to 8 (provisioning, CONNECT, subscriptions, twin gate, topics, Brotli, completions, window, persistence,
  * withheld PUBACK).
  */
-class SpotflowSenderIntegrationTests {
+class SpotflowSenderIntegrationTests extends SpotflowEmulatorSupport {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private static SpotflowEmulator emulator;
-
-    @TempDir
-    Path storage;
-
-    String deviceId;
-
-    @BeforeAll
-    static void startEmulator() {
-        emulator = SpotflowEmulator.builder().autoApprove(true).start();
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        emulator.close();
-    }
-
     @BeforeEach
-    void freshDevice() {
-        emulator.clearRecordings();
+    void resetEmulator() {
         emulator.autoApprove(true);
         emulator.twinGetStatus(200);
-        this.deviceId = SpotflowEmulatorSupport.newDeviceId();
     }
 
     @Test
