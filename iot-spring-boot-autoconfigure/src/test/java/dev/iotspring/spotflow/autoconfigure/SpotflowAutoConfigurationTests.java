@@ -3,6 +3,7 @@ package dev.iotspring.spotflow.autoconfigure;
 import java.nio.file.Path;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +11,7 @@ import dev.iotspring.core.autoconfigure.ConfigurationMetadataDefaults;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.spotflow.Compression;
 import dev.iotspring.spotflow.SpotflowDevice;
@@ -26,6 +28,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.Mockito.mock;
 
 class SpotflowAutoConfigurationTests {
@@ -97,6 +100,31 @@ class SpotflowAutoConfigurationTests {
         // The rows outlive the context.
         enabled().run((context) -> assertThat(context.getBean(SpotflowSender.class).pendingMessagesCount())
             .isEqualTo(3));
+    }
+
+    @Test
+    void aClosedSenderFailsLoudlyAndKeepsWhatWasQueued() {
+        SpotflowSender[] kept = new SpotflowSender[1];
+        enabled().run((context) -> {
+            kept[0] = context.getBean(SpotflowSender.class);
+            kept[0].enqueueMessage("queued");
+        });
+        assertThatThrownBy(() -> kept[0].enqueueMessage("after close")).isInstanceOf(DeliveryClosedException.class);
+        enabled().run((context) -> assertThat(context.getBean(SpotflowSender.class).pendingMessagesCount())
+            .isEqualTo(1));
+    }
+
+    @Test
+    void metersAreTaggedWithThePlatform() {
+        enabled().run((context) -> {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBeansOfType(MeterBinder.class).values().forEach((b) -> b.bindTo(registry));
+            context.getBean(SpotflowSender.class).enqueueMessage("x");
+            assertThat(registry.get("iot.queue.size").tag("platform", "spotflow").gauge().value()).isEqualTo(1.0);
+            assertThat(registry.get("iot.connection.state").tag("platform", "spotflow").gauge().value()).isZero();
+            assertThat(registry.get("iot.messages.sent").tag("platform", "spotflow").functionCounter().count())
+                .isZero();
+        });
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.iotspring.spotflow.autoconfigure;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
@@ -215,12 +216,17 @@ class SpotflowSenderIntegrationTests extends SpotflowEmulatorSupport {
             assertThat(sender.waitEnqueuedMessagesSent(Duration.ofMillis(500))).isFalse();
             assertThat(emulator.streamMessages()).hasSize(2);
             assertThat(sender.pendingMessagesCount()).isEqualTo(3);
+            // Twin traffic shares the window of one: a reported update waits too.
+            context.getBean(dev.iotspring.spotflow.SpotflowDevice.class).updateReportedProperties(Map.of("k", 1));
+            assertThat(sender.waitEnqueuedMessagesSent(Duration.ofMillis(300))).isFalse();
+            assertThat(emulator.twinRequests()).noneMatch((r) -> r.kind() == TwinRequest.Kind.PATCH_REPORTED);
             emulator.disconnectDevice(this.deviceId);
             emulator.releaseAcks();
             assertThat(sender.waitEnqueuedMessagesSent(TIMEOUT)).isTrue();
             List<String> bodies = emulator.streamMessages().stream().map(StreamMessage::bodyAsString).toList();
             // m0 twice (the one in flight, adjacent), then the rest in order.
             assertThat(bodies).containsExactly("warm-up", "m0", "m0", "m1", "m2");
+            emulator.awaitTwinRequests(TwinRequest.Kind.PATCH_REPORTED, 1, TIMEOUT);
         });
     }
 
