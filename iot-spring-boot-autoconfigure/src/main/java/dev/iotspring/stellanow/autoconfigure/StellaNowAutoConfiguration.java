@@ -27,7 +27,6 @@ import dev.iotspring.core.mqtt.MqttCredentialsException;
 import dev.iotspring.core.mqtt.MqttCredentialsProvider;
 import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttMessageSender;
-import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.mqtt.MqttTls;
 import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.queue.OutboundQueue;
@@ -103,7 +102,7 @@ public final class StellaNowAutoConfiguration {
             .keepAlive(p.getKeepAlive())
             .connectTimeout(p.getConnectTimeout())
             .maxInflight(p.getQueue().getInFlight())
-            .backoff(new MqttReconnectBackoff(reconnect.getInitialDelay(), reconnect.getMaxDelay(),
+            .backoff(new RetryBackoff(reconnect.getInitialDelay(), reconnect.getMaxDelay(),
                     reconnect.getMultiplier(), reconnect.getJitter()))
             .credentials(credentials(tokenSource.getIfAvailable()));
         if (endpoint.isTls()) {
