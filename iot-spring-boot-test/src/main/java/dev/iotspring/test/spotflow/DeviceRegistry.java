@@ -135,6 +135,12 @@ final class DeviceRegistry {
         return grant.expiry.isAfter(this.clock.instant()) ? SasCheck.VALID : SasCheck.EXPIRED;
     }
 
+    /** Time left until a SAS token expires (zero or negative once expired, or when unknown). */
+    synchronized Duration sasTimeLeft(String sas) {
+        SasGrant grant = this.sasTokens.get(sas);
+        return (grant != null) ? Duration.between(this.clock.instant(), grant.expiry) : Duration.ZERO;
+    }
+
     /** Makes every SAS token of the device expire now. */
     synchronized void expireSas(String deviceId) {
         Instant now = this.clock.instant();

@@ -2,12 +2,17 @@ package dev.iotspring.test.spotflow;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,11 +61,27 @@ final class IotHubSide implements MqttAuthenticator, MqttTopicAuthorizer {
         return thread;
     });
 
-    private final List<StreamMessage> streamMessages = new CopyOnWriteArrayList<>();
+    /** Guarded by itself; an ArrayList because a load test appends 100,000 messages. */
+    private final List<StreamMessage> streamMessages = new ArrayList<>();
+
+    private volatile boolean recordStreamMessages = true;
+
+    private final AtomicLong streamMessageCount = new AtomicLong();
 
     private final List<TwinRequest> twinRequests = new CopyOnWriteArrayList<>();
 
     private final Deque<Refusal> forcedRefusals = new ArrayDeque<>();
+
+    private final ScheduledExecutorService expiries = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+        Thread thread = new Thread(runnable, "spotflow-emulator-sas-expiry");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** The SAS token each client's current connection authenticated with. */
+    private final Map<String, String> connectedWith = new ConcurrentHashMap<>();
+
+    private volatile boolean disconnectAtSasExpiry = true;
 
     /** Status of twin GET responses; 0: no response at all. */
     private volatile int twinGetStatus = 200;
@@ -70,8 +91,11 @@ final class IotHubSide implements MqttAuthenticator, MqttTopicAuthorizer {
 
     private final Consumer<RecordedPublish> listener = this::onPublish;
 
-    IotHubSide(DeviceRegistry registry, TwinStore twins, Monitor monitor) {
+    private final FileUploads uploads;
+
+    IotHubSide(DeviceRegistry registry, TwinStore twins, FileUploads uploads, Monitor monitor) {
         this.registry = registry;
+        this.uploads = uploads;
         this.twins = twins;
         this.monitor = monitor;
     }
@@ -88,6 +112,7 @@ final class IotHubSide implements MqttAuthenticator, MqttTopicAuthorizer {
             broker.removePublishListener(this.listener);
         }
         this.replies.shutdownNow();
+        this.expiries.shutdownNow();
         try {
             this.replies.awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -115,12 +140,34 @@ final class IotHubSide implements MqttAuthenticator, MqttTopicAuthorizer {
         if (!this.registry.expectedUsername(connect.clientId()).equals(connect.username())) {
             return Decision.reject(Refusal.BAD_USERNAME_OR_PASSWORD);
         }
-        return switch (this.registry.checkSas(deviceId, connect.passwordAsString())) {
-            case VALID -> Decision.accept();
+        String sas = connect.passwordAsString();
+        return switch (this.registry.checkSas(deviceId, sas)) {
+            case VALID -> {
+                watchExpiry(connect.clientId(), deviceId, sas);
+                yield Decision.accept();
+            }
             // An expired signature is IoT Hub's 401003 "renew token": not authorized.
             case EXPIRED -> Decision.reject(Refusal.NOT_AUTHORIZED);
             case WRONG -> Decision.reject(Refusal.BAD_USERNAME_OR_PASSWORD);
         };
+    }
+
+    /** IoT Hub drops a connection when the SAS token it authenticated with expires (its 401003). */
+    private void watchExpiry(String clientId, String deviceId, String sas) {
+        this.connectedWith.put(clientId, sas);
+        long delay = Math.max(0, this.registry.sasTimeLeft(sas).toMillis()) + 1;
+        this.expiries.schedule(() -> {
+            EmbeddedMqttBroker broker = this.broker;
+            if (this.disconnectAtSasExpiry && broker != null && sas.equals(this.connectedWith.get(clientId))
+                    && this.registry.checkSas(deviceId, sas) == DeviceRegistry.SasCheck.EXPIRED) {
+                logger.debug("SAS token of {} expired; dropping its connection", clientId);
+                broker.disconnectClient(clientId);
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    void disconnectAtSasExpiry(boolean disconnect) {
+        this.disconnectAtSasExpiry = disconnect;
     }
 
     void refuseNextConnects(Refusal refusal, int times) {
@@ -159,8 +206,15 @@ final class IotHubSide implements MqttAuthenticator, MqttTopicAuthorizer {
         String topic = publish.topic();
         String prefix = eventsPrefix(publish.clientId());
         if (topic.startsWith(prefix) || topic.equals(prefix.substring(0, prefix.length() - 1))) {
-            this.streamMessages.add(StreamMessage.decode(deviceId, prefix, topic, publish.payload(), publish.qos(),
-                    publish.retain(), publish.duplicate(), publish.receivedAt()));
+            if (this.recordStreamMessages) {
+                StreamMessage message = StreamMessage.decode(deviceId, prefix, topic, publish.payload(),
+                        publish.qos(), publish.retain(), publish.duplicate(), publish.receivedAt(),
+                        (link) -> this.uploads.completedBlob(deviceId, link));
+                synchronized (this.streamMessages) {
+                    this.streamMessages.add(message);
+                }
+            }
+            this.streamMessageCount.incrementAndGet();
             this.monitor.changed();
             return;
         }
@@ -273,7 +327,23 @@ final class IotHubSide implements MqttAuthenticator, MqttTopicAuthorizer {
     // ------------------------------------------------------------------------------------- recordings
 
     List<StreamMessage> streamMessages() {
-        return List.copyOf(this.streamMessages);
+        synchronized (this.streamMessages) {
+            return List.copyOf(this.streamMessages);
+        }
+    }
+
+    int recordedStreamMessages() {
+        synchronized (this.streamMessages) {
+            return this.streamMessages.size();
+        }
+    }
+
+    long streamMessageCount() {
+        return this.streamMessageCount.get();
+    }
+
+    void recordStreamMessages(boolean record) {
+        this.recordStreamMessages = record;
     }
 
     List<TwinRequest> twinRequests() {
@@ -281,7 +351,10 @@ final class IotHubSide implements MqttAuthenticator, MqttTopicAuthorizer {
     }
 
     void clear() {
-        this.streamMessages.clear();
+        synchronized (this.streamMessages) {
+            this.streamMessages.clear();
+        }
+        this.streamMessageCount.set(0);
         this.twinRequests.clear();
         synchronized (this.forcedRefusals) {
             this.forcedRefusals.clear();

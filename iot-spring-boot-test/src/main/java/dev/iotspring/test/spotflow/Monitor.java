@@ -2,6 +2,7 @@ package dev.iotspring.test.spotflow;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /** What the emulator's await helpers wait on: every recording and state change signals it. */
@@ -20,20 +21,31 @@ final class Monitor {
      * while holding them).
      */
     <T> List<T> await(Supplier<List<T>> query, int count, Duration timeout, String what) {
+        return await(() -> query.get().size(), query, count, timeout, what);
+    }
+
+    /**
+     * Like {@link #await(Supplier, int, Duration, String)}, checking a cheap {@code size} on each change and
+     * running {@code query} only at the end: waiting for many thousands of recordings stays linear.
+     */
+    <T> List<T> await(IntSupplier size, Supplier<List<T>> query, int count, Duration timeout, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long seen;
             synchronized (this) {
                 seen = this.changes;
             }
-            List<T> result = query.get();
-            if (result.size() >= count) {
-                return result;
+            if (size.getAsInt() >= count) {
+                List<T> result = query.get();
+                if (result.size() >= count) {
+                    return result;
+                }
             }
             synchronized (this) {
                 while (this.changes == seen) {
                     long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
                     if (remainingMillis <= 0) {
+                        List<T> result = query.get();
                         throw new AssertionError("Expected at least " + count + " " + what + " within " + timeout
                                 + " but the Spotflow emulator has " + result.size() + ": " + abbreviate(result));
                     }

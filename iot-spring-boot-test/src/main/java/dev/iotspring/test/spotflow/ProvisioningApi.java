@@ -53,6 +53,10 @@ final class ProvisioningApi {
 
     private final List<RecordedHttpRequest> requests = new CopyOnWriteArrayList<>();
 
+    private volatile @Nullable OperatorApi operator;
+
+    private volatile @Nullable FileUploads uploads;
+
     ProvisioningApi(Clock clock, ProvisioningState state, DeviceRegistry registry, ProvisioningFaults faults,
             Monitor monitor, Set<String> provisioningTokens) {
         this.monitor = monitor;
@@ -61,6 +65,12 @@ final class ProvisioningApi {
         this.registry = registry;
         this.faults = faults;
         this.provisioningTokens = Set.copyOf(provisioningTokens);
+    }
+
+    /** Serves the operator calls under {@code /workspaces/} and IoT Hub's file upload too. */
+    void extras(OperatorApi operator, FileUploads uploads) {
+        this.operator = operator;
+        this.uploads = uploads;
     }
 
     void provisioningTokens(Set<String> tokens) {
@@ -76,25 +86,46 @@ final class ProvisioningApi {
     }
 
     Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
-        String path = new QueryStringDecoder(request.uri()).path();
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        String path = uri.path();
         Map<String, String> headers = new LinkedHashMap<>();
         request.requestHeaders().forEach((e) -> headers.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
         String method = request.method().name();
         Instant receivedAt = this.clock.instant();
-        return request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("").flatMap((body) -> {
+        return request.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).flatMap((bytes) -> {
             SpotflowEndpoint endpoint = SpotflowEndpoint.forPath(path);
+            boolean upload = endpoint == null && FileUploads.handles(path);
+            String body = upload && !path.startsWith("/devices/") ? "<" + bytes.length + " bytes>"
+                    : new String(bytes, StandardCharsets.UTF_8);
             Reply reply;
             try {
-                reply = new Reply(200, route(endpoint, method, headers, body));
+                reply = dispatch(endpoint, method, path, uri.parameters(), headers, body, bytes);
             }
             catch (ProblemException ex) {
-                reply = new Reply(ex.status(), (ex.status() == 202) ? null : problem(ex, path));
+                reply = new Reply(ex.status(), problem(ex, path));
             }
             this.requests.add(new RecordedHttpRequest(endpoint, method, path, Map.copyOf(headers), body,
                     reply.status, receivedAt));
             this.monitor.changed();
             return send(response, reply);
         });
+    }
+
+    private Reply dispatch(@Nullable SpotflowEndpoint endpoint, String method, String path,
+            Map<String, List<String>> query, Map<String, String> headers, String body, byte[] bytes) {
+        OperatorApi operator = this.operator;
+        FileUploads uploads = this.uploads;
+        if (endpoint == null && operator != null && OperatorApi.handles(path)) {
+            JsonNode json = operator.route(method, path, headers, body);
+            return new Reply((json != null) ? 200 : 204, json);
+        }
+        if (endpoint == null && uploads != null && FileUploads.handles(path)) {
+            JsonNode json = uploads.route(method, path, query, headers, bytes);
+            return new Reply(FileUploads.status(path, json), json);
+        }
+        ObjectNode json = route(endpoint, method, headers, body);
+        // Only complete answers without a body: 202 while the operation waits for approval.
+        return new Reply((json != null) ? 200 : 202, json);
     }
 
     private @Nullable ObjectNode route(@Nullable SpotflowEndpoint endpoint, String method,
@@ -147,13 +178,10 @@ final class ProvisioningApi {
         return reply;
     }
 
-    private ObjectNode complete(ObjectNode json) {
+    private @Nullable ObjectNode complete(ObjectNode json) {
         requireOnlyKeys(json, Set.of("provisioningOperationId"));
         IssuedToken token = this.state.complete(requireText(json, "provisioningOperationId"));
-        if (token == null) {
-            throw new ProblemException(202, null, "Accepted", "Not approved yet");
-        }
-        return tokenReply(token);
+        return (token != null) ? tokenReply(token) : null;
     }
 
     private ObjectNode register(String registrationToken, ObjectNode json) {
@@ -194,7 +222,7 @@ final class ProvisioningApi {
         return authorization.substring("DeviceToken ".length());
     }
 
-    private static ObjectNode parse(String body) {
+    static ObjectNode parse(String body) {
         try {
             JsonNode node = JSON.readTree(body);
             if (node instanceof ObjectNode object) {
@@ -207,7 +235,7 @@ final class ProvisioningApi {
         throw ProblemException.badRequest("The body must be a JSON object");
     }
 
-    private static void requireOnlyKeys(ObjectNode json, Set<String> allowed) {
+    static void requireOnlyKeys(ObjectNode json, Set<String> allowed) {
         for (Iterator<String> names = json.propertyNames().iterator(); names.hasNext();) {
             String name = names.next();
             if (!allowed.contains(name)) {
@@ -216,7 +244,7 @@ final class ProvisioningApi {
         }
     }
 
-    private static String requireText(ObjectNode json, String key) {
+    static String requireText(ObjectNode json, String key) {
         JsonNode value = json.get(key);
         if (value == null || !value.isString() || value.asString().isEmpty()) {
             throw ProblemException.badRequest("'" + key + "' must be a non-empty string");
@@ -268,6 +296,6 @@ final class ProvisioningApi {
         return text.toString();
     }
 
-    private record Reply(int status, @Nullable ObjectNode body) {
+    private record Reply(int status, @Nullable JsonNode body) {
     }
 }

@@ -33,9 +33,18 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * }
  * </pre>
  *
- * Approval is manual by default: {@link #awaitPendingOperation(Duration)} then {@link #approve(String)}; until then
+ * The operator calls of the platform ({@code PUT /workspaces/{ws}/provisioning-operations/approve},
+ * {@code PUT|PATCH|GET /workspaces/{ws}/devices/{id}/desired-properties}, {@code GET .../reported-properties},
+ * any {@code Bearer} token) are served too, for demos and tools, and so is IoT Hub's file upload for payloads
+ * over 250,000 bytes ({@link #hubHttpPort()}); the stream message's link is resolved to the uploaded bytes.
+ *
+ * <p>Approval is manual by default: {@link #awaitPendingOperation(Duration)} then {@link #approve(String)}; until then
  * {@code complete} answers 202 (that is the "202 forever" switch). Device ids are the platform's (without
  * workspace); the MQTT client id is {@link #hubDeviceId(String)}.
+ *
+ * <p>Its length is one job, the façade a test holds: each method is a short delegation to the state
+ * ({@code ProvisioningState}, {@code DeviceRegistry}, {@code TwinStore}), the handlers ({@code ProvisioningApi},
+ * {@code OperatorApi}, {@code FileUploads}, {@code IotHubSide}) or the fault switches ({@code ProvisioningFaults}).
  */
 public final class SpotflowEmulator implements AutoCloseable {
 
@@ -60,6 +69,8 @@ public final class SpotflowEmulator implements AutoCloseable {
 
     private final EmbeddedMqttBroker broker;
 
+    private final FileUploads uploads;
+
     private final IotHubSide hub;
 
     private final IsolatedLoopHttpServer server;
@@ -73,7 +84,8 @@ public final class SpotflowEmulator implements AutoCloseable {
                 builder.operationLifetime, builder.autoApproveAfterPolls);
         this.api = new ProvisioningApi(builder.clock, this.provisioning, this.registry, this.faults, this.monitor,
                 builder.provisioningTokens);
-        this.hub = new IotHubSide(this.registry, this.twins, this.monitor);
+        this.uploads = new FileUploads(this.registry);
+        this.hub = new IotHubSide(this.registry, this.twins, this.uploads, this.monitor);
         // The hub as the broker's built authenticator and authorizer: broker().reset() keeps them.
         EmbeddedMqttBroker.Builder brokerBuilder = EmbeddedMqttBroker.builder()
             .allowDollarTopics(true)
@@ -88,9 +100,11 @@ public final class SpotflowEmulator implements AutoCloseable {
         }
         this.broker = brokerBuilder.build();
         this.hub.attach(this.broker);
+        this.api.extras(new OperatorApi(builder.workspaceId, this.provisioning, this.twins, this.hub), this.uploads);
         this.broker.start();
         try {
             this.server = IsolatedLoopHttpServer.bind("spotflow-emulator", http);
+            this.uploads.blobHost(builder.hubHostName + ":" + this.server.port());
         }
         catch (RuntimeException ex) {
             this.broker.close();
@@ -115,6 +129,15 @@ public final class SpotflowEmulator implements AutoCloseable {
     }
 
     public int httpPort() {
+        return this.server.port();
+    }
+
+    /**
+     * The HTTPS port of the hub's own HTTP API (IoT Hub file upload, {@code https://<hub>/devices/{id}/files}):
+     * served by the emulator's HTTP server, so the same as {@link #httpPort()}; blob URLs name
+     * {@code <hubHostName>:<port>}.
+     */
+    public int hubHttpPort() {
         return this.server.port();
     }
 
@@ -243,6 +266,14 @@ public final class SpotflowEmulator implements AutoCloseable {
         this.broker.disconnectClient(hubDeviceId(deviceId));
     }
 
+    /**
+     * Whether a device's connection is dropped when the SAS token it connected with expires, as IoT Hub does
+     * (default true; checked against the emulator's clock when the expiry is due).
+     */
+    public void disconnectAtSasExpiry(boolean disconnect) {
+        this.hub.disconnectAtSasExpiry(disconnect);
+    }
+
     /** Devices that got a registration token, in order. */
     public List<String> devices() {
         return this.registry.deviceIds();
@@ -337,9 +368,23 @@ public final class SpotflowEmulator implements AutoCloseable {
         return this.hub.streamMessages();
     }
 
-    /** Waits until at least {@code count} stream messages arrived; returns all. */
+    /** Waits until at least {@code count} stream messages arrived; returns all (linear in their number). */
     public List<StreamMessage> awaitStreamMessages(int count, Duration timeout) {
-        return this.monitor.await(this.hub::streamMessages, count, timeout, "stream message(s)");
+        return this.monitor.await(this.hub::recordedStreamMessages, this.hub::streamMessages, count, timeout,
+                "stream message(s)");
+    }
+
+    /**
+     * Whether stream messages are kept for {@link #streamMessages()} (default true). Off for load tests and
+     * benchmarks; {@link #streamMessageCount()} still counts them.
+     */
+    public void recordStreamMessages(boolean record) {
+        this.hub.recordStreamMessages(record);
+    }
+
+    /** Stream messages received since start or {@link #clearRecordings()}, recorded or not (duplicates too). */
+    public long streamMessageCount() {
+        return this.hub.streamMessageCount();
     }
 
     // ---------------------------------------------------------------------------------------- hub: twin

@@ -1,5 +1,7 @@
 package dev.iotspring.test.spotflow;
 
+import org.jspecify.annotations.Nullable;
+
 /** The four device endpoints of the Spotflow HTTP API (spec §2), for fault switches and recordings. */
 public enum SpotflowEndpoint {
 
@@ -33,7 +35,7 @@ public enum SpotflowEndpoint {
     }
 
     /** The endpoint at {@code path}, or {@code null}. */
-    static SpotflowEndpoint forPath(String path) {
+    static @Nullable SpotflowEndpoint forPath(String path) {
         for (SpotflowEndpoint endpoint : values()) {
             if (endpoint.path.equals(path)) {
                 return endpoint;

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import com.aayushatharva.brotli4j.Brotli4jLoader;
 import com.aayushatharva.brotli4j.decoder.DecoderJNI;
@@ -21,8 +22,10 @@ import org.jspecify.annotations.Nullable;
  * @param deviceId the device id (without workspace)
  * @param topic the topic exactly as sent
  * @param properties the decoded property bag, in topic order
- * @param payload the MQTT payload as sent (compressed when {@code content-encoding=br})
- * @param body the payload after Brotli decoding (the payload itself without {@code content-encoding})
+ * @param payload the MQTT payload as sent (compressed when {@code content-encoding=br}; the
+ * {@code {"link":"<blobName>"}} with {@code has-externalized-payload=true})
+ * @param body the content: the uploaded blob for an externalized payload, then Brotli-decoded when
+ * {@code content-encoding=br}
  * @param qos QoS of the PUBLISH
  * @param retain retain flag
  * @param duplicate DUP flag (a redelivery after reconnect)
@@ -44,7 +47,7 @@ public record StreamMessage(String deviceId, String topic, Map<String, String> p
 
     /** Decodes a PUBLISH on {@code devices/<hubDeviceId>/messages/events/<bag>}. */
     static StreamMessage decode(String deviceId, String eventsPrefix, String topic, byte[] payload, int qos,
-            boolean retain, boolean duplicate, Instant receivedAt) {
+            boolean retain, boolean duplicate, Instant receivedAt, Function<String, byte @Nullable []> blobs) {
         List<String> problems = new ArrayList<>();
         String bagText = "";
         if (topic.length() == eventsPrefix.length() - 1) {
@@ -64,9 +67,12 @@ public record StreamMessage(String deviceId, String topic, Map<String, String> p
         }
         checkFlags(properties, payload, problems);
         byte[] body = payload;
+        if ("true".equals(properties.get("has-externalized-payload"))) {
+            body = externalized(payload, blobs, problems);
+        }
         if ("br".equals(properties.get("content-encoding"))) {
             try {
-                body = brotliDecode(payload);
+                body = brotliDecode(body);
             }
             catch (IOException | RuntimeException ex) {
                 problems.add("content-encoding=br but the payload is not a Brotli stream: " + ex.getMessage());
@@ -78,6 +84,32 @@ public record StreamMessage(String deviceId, String topic, Map<String, String> p
         }
         return new StreamMessage(deviceId, topic, properties, payload, body, qos, retain, duplicate, problems,
                 receivedAt);
+    }
+
+    /** The uploaded bytes a {@code {"link":"<blobName>"}} payload names (the payload itself if it names none). */
+    private static byte[] externalized(byte[] payload, Function<String, byte @Nullable []> blobs,
+            List<String> problems) {
+        String link;
+        try {
+            link = TwinStore.JSON.readTree(payload).path("link").asString(null);
+        }
+        catch (RuntimeException ex) {
+            link = null;
+        }
+        if (link == null) {
+            problems.add("has-externalized-payload=true but the payload is not {\"link\":\"<blobName>\"}");
+            return payload;
+        }
+        byte[] blob = blobs.apply(link);
+        if (blob == null) {
+            problems.add("link '" + link + "' names no completed file upload of this device");
+            return payload;
+        }
+        if (blob.length <= MAX_PAYLOAD) {
+            problems.add("an externalized payload of " + blob.length + " bytes; the SDK sends up to " + MAX_PAYLOAD
+                    + " inline");
+        }
+        return blob;
     }
 
     private static void checkFlags(Map<String, String> properties, byte[] payload, List<String> problems) {

@@ -1,5 +1,9 @@
 package dev.iotspring.test.spotflow;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +19,7 @@ import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
+import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.MqttAuthenticator.Decision.Refusal;
 import dev.iotspring.test.mqtt.RecordedSubscribe;
 
@@ -62,6 +68,7 @@ class SpotflowHubEmulatorTests {
     @BeforeEach
     void provision(org.junit.jupiter.api.TestInfo test) throws Exception {
         emulator.clearRecordings();
+        emulator.sasLifetime(Duration.ofHours(1));
         this.deviceId = "dev-" + test.getTestMethod().orElseThrow().getName();
         JsonNode registration = SpotflowDevice.provisionAndRegister(emulator, this.deviceId);
         assertThat(registration.get("iotHubHostName").asString()).isEqualTo("localhost");
@@ -163,6 +170,20 @@ class SpotflowHubEmulatorTests {
     }
 
     @Test
+    void dropsTheConnectionWhenItsSasExpires() throws Exception {
+        emulator.sasLifetime(Duration.ofSeconds(2));
+        JsonNode registration = SpotflowDevice.provisionAndRegister(emulator, this.deviceId);
+        this.sas = SpotflowDevice.connectionStringPart(registration.get("connectionString").asString(),
+                "SharedAccessSignature");
+        connectAsDevice();
+        Awaitility.await().atMost(TIMEOUT).until(() -> !this.client.isConnected());
+        assertThat(emulator.isDeviceConnected(this.deviceId)).isFalse();
+        assertThatThrownBy(() -> this.client.connect(options(emulator.expectedUsername(this.deviceId), this.sas))
+            .waitForCompletion(WAIT_MS))
+            .isInstanceOfSatisfying(MqttException.class, (ex) -> assertThat(ex.getReasonCode()).isEqualTo(5));
+    }
+
+    @Test
     void refusesAUserNameWithoutTheApiVersion() {
         String username = "localhost/" + emulator.hubDeviceId(this.deviceId) + "/";
         assertThatThrownBy(() -> this.client.connect(options(username, this.sas)).waitForCompletion(WAIT_MS))
@@ -222,6 +243,17 @@ class SpotflowHubEmulatorTests {
         assertThat(gap.topic()).isEqualTo("$iothub/twin/PATCH/properties/desired/?$version=4");
         assertThat(SpotflowDevice.JSON.readTree(gap.payload()).get("$version").asLong()).isEqualTo(4);
         assertThat(emulator.desiredProperties(this.deviceId)).isEqualTo(new TwinDocument(4, "{\"rate\":1}"));
+    }
+
+    @Test
+    void keepsDollarTopicsWhenABrokerWithoutThemStartsLater() throws Exception {
+        try (EmbeddedMqttBroker other = EmbeddedMqttBroker.builder().webSocket(false).start()) {
+            connectAsDevice();
+            this.client.publish("$iothub/twin/GET/?$rid=after-other", new byte[0], 1, false)
+                .waitForCompletion(WAIT_MS);
+            assertThat(next().topic()).isEqualTo("$iothub/twin/res/200/?$rid=after-other");
+            assertThat(other.isRunning()).isTrue();
+        }
     }
 
     @Test
@@ -291,6 +323,49 @@ class SpotflowHubEmulatorTests {
         assertThat(messages.get(1).problems()).isEmpty();
         assertThat(messages.get(2).problems()).singleElement()
             .satisfies((p) -> assertThat(p).contains("not a Brotli stream"));
+    }
+
+    @Test
+    void resolvesAnExternalizedPayloadUploadedThroughIotHubFileUpload() throws Exception {
+        connectAsDevice();
+        String hubDeviceId = emulator.hubDeviceId(this.deviceId);
+        String filesUrl = "http://localhost:" + emulator.hubHttpPort() + "/devices/" + hubDeviceId + "/files";
+        HttpClient http = HttpClient.newHttpClient();
+        String blobName = java.util.UUID.randomUUID().toString();
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(filesUrl + "?api-version=2020-03-13"))
+            .header("Content-Type", "application/json").header("Authorization", "SharedAccessSignature sr=x&sig=y&se=1")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"blobName\":\"" + blobName + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(401);
+        HttpResponse<String> init = http.send(HttpRequest.newBuilder(URI.create(filesUrl + "?api-version=2020-03-13"))
+            .header("Content-Type", "application/json").header("Authorization", this.sas)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"blobName\":\"" + blobName + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(init.statusCode()).isEqualTo(200);
+        JsonNode grant = SpotflowDevice.json(init);
+        byte[] content = new byte[300_000];
+        new java.util.Random(7).nextBytes(content);
+        URI blob = URI.create("http://" + grant.get("hostName").asString() + "/" + grant.get("containerName").asString()
+                + "/" + grant.get("blobName").asString() + grant.get("sasToken").asString());
+        assertThat(http.send(HttpRequest.newBuilder(blob).header("x-ms-blob-type", "BlockBlob")
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.ofString())
+            .statusCode()).isEqualTo(201);
+        String done = "{\"correlationId\":\"" + grant.get("correlationId").asString()
+                + "\",\"isSuccess\":true,\"statusCode\":200,\"statusDescription\":\"Done\"}";
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(filesUrl + "/notifications?api-version=2020-03-13"))
+            .header("Content-Type", "application/json").header("Authorization", this.sas)
+            .POST(HttpRequest.BodyPublishers.ofString(done)).build(), HttpResponse.BodyHandlers.ofString())
+            .statusCode()).isEqualTo(204);
+
+        publishStream("message-id=big&has-externalized-payload=true",
+                ("{\"link\":\"" + blobName + "\"}").getBytes(StandardCharsets.UTF_8));
+        publishStream("message-id=lost&has-externalized-payload=true",
+                "{\"link\":\"never-uploaded\"}".getBytes(StandardCharsets.UTF_8));
+        List<StreamMessage> messages = emulator.awaitStreamMessages(2, TIMEOUT);
+        assertThat(messages.get(0).body()).isEqualTo(content);
+        assertThat(messages.get(0).problems()).isEmpty();
+        assertThat(messages.get(1).problems()).singleElement()
+            .satisfies((p) -> assertThat(p).contains("no completed file upload"));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.iotspring.test.spotflow;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -293,6 +296,39 @@ class SpotflowProvisioningEmulatorTests {
         assertThat(text(wrongType, "detail")).contains("SharedAccessSignature");
         List<RecordedHttpRequest> requests = emulator.requests(SpotflowEndpoint.INIT);
         assertThat(requests).extracting(RecordedHttpRequest::status).containsExactly(400, 400, 200);
+    }
+
+    private static HttpResponse<String> operator(String method, String path, String authorization, String body)
+            throws Exception {
+        URI uri = URI.create(emulator.url() + "/workspaces/" + emulator.workspaceId() + path);
+        HttpRequest.BodyPublisher publisher = body.isEmpty() ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body);
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
+            .header("Content-Type", "application/json")
+            .header("Authorization", authorization)
+            .method(method, publisher)
+            .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void servesTheOperatorCalls() throws Exception {
+        String operationId = startOperation("pump-14");
+        String approve = "{\"provisioningOperationId\":\"" + operationId + "\"}";
+        assertThat(operator("PUT", "/provisioning-operations/approve", "DeviceToken " + pt, approve).statusCode())
+            .as("needs a Bearer token").isEqualTo(401);
+        assertThat(operator("PUT", "/provisioning-operations/approve", "Bearer op", approve).statusCode())
+            .isEqualTo(204);
+        assertThat(complete(operationId).statusCode()).isEqualTo(200);
+
+        String properties = "/devices/pump-14/desired-properties";
+        assertThat(operator("PUT", properties, "Bearer op", "{\"a\":{\"x\":1},\"b\":2}").statusCode()).isEqualTo(204);
+        // PUT replaces: the patch sent to the device removes a.x and b.
+        assertThat(operator("PUT", properties, "Bearer op", "{\"a\":{\"y\":2}}").statusCode()).isEqualTo(204);
+        assertThat(operator("PATCH", properties, "Bearer op", "{\"c\":true}").statusCode()).isEqualTo(204);
+        assertThat(emulator.desiredProperties("pump-14"))
+            .isEqualTo(new TwinDocument(4, "{\"a\":{\"y\":2},\"c\":true}"));
+        assertThat(SpotflowDevice.json(operator("GET", properties, "Bearer op", "")))
+            .isEqualTo(SpotflowDevice.JSON.readTree("{\"a\":{\"y\":2},\"c\":true,\"$version\":4}"));
     }
 
     @Test
