@@ -35,7 +35,6 @@ import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
 import dev.iotspring.core.mqtt.MqttConnectionSettings;
 import dev.iotspring.core.mqtt.MqttEndpoint;
-import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.mqtt.MqttTls;
 import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.store.IotStore;
@@ -151,9 +150,7 @@ public final class SpotflowAutoConfiguration {
                 .name(PLATFORM)
                 .keepAlive(p.getKeepAlive())
                 .connectTimeout(p.getConnectTimeout())
-                .backoff(new MqttReconnectBackoff(p.getReconnect().getInitialDelay(),
-                        p.getReconnect().getMaxDelay(), p.getReconnect().getMultiplier(),
-                        p.getReconnect().getJitter()));
+                .backoff(p.getReconnect().toBackoff());
             if (p.isMqttTls()) {
                 settings.tls((bundle != null) ? MqttTls.of(bundle) : MqttTls.jvmDefault());
             }
