@@ -165,7 +165,7 @@ public final class DefaultSpotflowSender implements SpotflowSender {
         SpotflowPayloads.Prepared wire = (close == Close.NONE)
                 ? SpotflowPayloads.prepare(payload, merged.compression())
                 : new SpotflowPayloads.Prepared(payload, false);
-        String bag = SpotflowTopics.propertyBag(merged, wire.brotli(), close);
+        String bag = SpotflowTopics.propertyBag(merged, wire.brotli(), wire.externalized(), close);
         return new OutboundMessage(UUID.randomUUID().toString(), bag, wire.bytes(), 1, false, Instant.now());
     }
 

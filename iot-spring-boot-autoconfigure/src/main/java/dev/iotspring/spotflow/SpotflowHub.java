@@ -61,6 +61,8 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
 
     private final SpotflowTwin device;
 
+    private volatile @Nullable SpotflowFileUpload uploads;
+
     private final List<MqttConnectionListener> connectionListeners = new CopyOnWriteArrayList<>();
 
     private final List<Runnable> readyListeners = new CopyOnWriteArrayList<>();
@@ -69,6 +71,12 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
 
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor((r) -> {
         Thread t = new Thread(r, "spotflow-twin");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final java.util.concurrent.ExecutorService uploadExecutor = Executors.newSingleThreadExecutor((r) -> {
+        Thread t = new Thread(r, "spotflow-file-upload");
         t.setDaemon(true);
         return t;
     });
@@ -106,6 +114,17 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
         }
     }
 
+    /**
+     * Enables IoT Hub file upload for payloads above the inline limit.
+     * @param webClient a client without base URL (TLS from the same bundle as the hub connection)
+     * @param secure https (IoT Hub) or http (emulators)
+     * @param port the hub's HTTPS port
+     */
+    public void fileUpload(org.springframework.web.reactive.function.client.WebClient webClient, boolean secure,
+            int port, Duration timeout, tools.jackson.databind.json.JsonMapper json) {
+        this.uploads = new SpotflowFileUpload(webClient, secure ? "https" : "http", port, timeout, json);
+    }
+
     /** Called when messages may move (connected and twin fetched): dispatchers wake up. */
     public void addReadyListener(Runnable listener) {
         this.readyListeners.add(listener);
@@ -136,8 +155,21 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
                 if (c == null || as == null || !SpotflowHub.this.twinReady) {
                     return CompletableFuture.failedFuture(new MqttNotConnectedException("Spotflow is not connected"));
                 }
-                return c.publish(SpotflowTopics.streamTopic(as.hubDeviceId(), message.destination()),
-                        message.payload(), 1, false);
+                String topic = SpotflowTopics.streamTopic(as.hubDeviceId(), message.destination());
+                if (!message.destination().contains(SpotflowTopics.EXTERNALIZED)) {
+                    return c.publish(topic, message.payload(), 1, false);
+                }
+                SpotflowFileUpload upload = SpotflowHub.this.uploads;
+                SpotflowProvisioner.Credentials credentials = SpotflowHub.this.provisioner.credentials();
+                if (upload == null || credentials == null) {
+                    return CompletableFuture.failedFuture(new IllegalStateException(
+                            "Spotflow file upload needs spring-webflux and current credentials"));
+                }
+                // A failed upload fails this attempt; the dispatcher retries it in its place.
+                return CompletableFuture
+                    .supplyAsync(() -> upload.upload(as.hubHost(), as.hubDeviceId(), credentials.sas(),
+                            message.payload()), SpotflowHub.this.uploadExecutor)
+                    .thenCompose((link) -> c.publish(topic, link, 1, false));
             }
 
             @Override
@@ -209,6 +241,7 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
             c.close();
         }
         this.timer.shutdownNow();
+        this.uploadExecutor.shutdownNow();
     }
 
     // ------------------------------------------------------------------------------------------ internals

@@ -4,41 +4,44 @@ import java.util.Arrays;
 
 /**
  * Turns a stream message into what goes on the wire: compressed when asked and only when that is strictly
- * smaller, refused when larger than {@value #MAX_PAYLOAD_BYTES} bytes.
+ * smaller, and marked for IoT Hub file upload when still larger than {@value #MAX_PAYLOAD_BYTES} bytes.
  */
 final class SpotflowPayloads {
 
-    /**
-     * The largest payload sent inline. The reference SDK uploads larger ones through IoT Hub file upload, which
-     * this client does not implement: they are refused before anything is queued.
-     */
+    /** The largest payload sent inline; larger ones go through IoT Hub file upload (as the reference SDK). */
     static final int MAX_PAYLOAD_BYTES = 250_000;
 
     private SpotflowPayloads() {
     }
 
-    /** The wire bytes and whether they are Brotli-encoded. */
-    record Prepared(byte[] bytes, boolean brotli) {
+    /** The (possibly compressed) bytes, whether they are Brotli-encoded, whether they go by file upload. */
+    record Prepared(byte[] bytes, boolean brotli, boolean externalized) {
+
+        Prepared(byte[] bytes, boolean brotli) {
+            this(bytes, brotli, false);
+        }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Prepared p && this.brotli == p.brotli && Arrays.equals(this.bytes, p.bytes);
+            return o instanceof Prepared p && this.brotli == p.brotli && this.externalized == p.externalized
+                    && Arrays.equals(this.bytes, p.bytes);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(this.bytes) * 31 + Boolean.hashCode(this.brotli);
+            return Arrays.hashCode(this.bytes) * 31 + Boolean.hashCode(this.brotli) * 2
+                    + Boolean.hashCode(this.externalized);
         }
 
         @Override
         public String toString() {
-            return "Prepared[bytes=" + this.bytes.length + ", brotli=" + this.brotli + "]";
+            return "Prepared[bytes=" + this.bytes.length + ", brotli=" + this.brotli + ", externalized="
+                    + this.externalized + "]";
         }
     }
 
     /**
-     * @throws SpotflowValidationException when the payload (after compression) exceeds the limit, or compression
-     * is asked for without the Brotli library
+     * @throws SpotflowValidationException when compression is asked for without the Brotli library
      */
     static Prepared prepare(byte[] payload, Compression compression) {
         byte[] wire = payload;
@@ -55,11 +58,6 @@ final class SpotflowPayloads {
                 brotli = true;
             }
         }
-        if (wire.length > MAX_PAYLOAD_BYTES) {
-            throw new SpotflowValidationException("payload", "has " + wire.length + " bytes"
-                    + (brotli ? " after compression" : "") + ", more than the " + MAX_PAYLOAD_BYTES
-                    + " bytes sent inline (large-payload upload is not supported)");
-        }
-        return new Prepared(wire, brotli);
+        return new Prepared(wire, brotli, wire.length > MAX_PAYLOAD_BYTES);
     }
 }

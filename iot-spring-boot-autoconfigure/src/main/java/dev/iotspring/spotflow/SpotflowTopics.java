@@ -25,6 +25,9 @@ public final class SpotflowTopics {
 
     static final String TWIN_GET_PREFIX = "$iothub/twin/GET/?$rid=";
 
+    /** The flag of a payload that went through file upload; the MQTT payload is then {@code {"link":...}}. */
+    static final String EXTERNALIZED = "has-externalized-payload=true";
+
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private SpotflowTopics() {
@@ -47,9 +50,10 @@ public final class SpotflowTopics {
      * The property bag of a stream message, in the platform's fixed key order.
      * @param options stream, ids (already merged with the sender's defaults)
      * @param brotli whether the payload is Brotli-compressed
+     * @param externalized whether the payload goes through file upload
      * @param close the completion flags, if any
      */
-    static String propertyBag(MessageOptions options, boolean brotli, Close close) {
+    static String propertyBag(MessageOptions options, boolean brotli, boolean externalized, Close close) {
         StringBuilder bag = new StringBuilder(64);
         append(bag, "stream-group-name", options.streamGroup());
         append(bag, "stream-name", options.stream());
@@ -59,6 +63,9 @@ public final class SpotflowTopics {
         append(bag, "chunk-id", options.chunkId());
         if (brotli) {
             bag.append(bag.isEmpty() ? "" : "&").append("content-encoding=br");
+        }
+        if (externalized) {
+            bag.append(bag.isEmpty() ? "" : "&").append(EXTERNALIZED);
         }
         if (close != Close.NONE) {
             bag.append(bag.isEmpty() ? close.flags.substring(1) : close.flags);

@@ -14,7 +14,6 @@ import com.aayushatharva.brotli4j.decoder.DirectDecompress;
 import dev.iotspring.spotflow.SpotflowPayloads.Prepared;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SpotflowPayloadsTests {
 
@@ -52,17 +51,17 @@ class SpotflowPayloadsTests {
     }
 
     @Test
-    void payloadLimitAppliesToTheWireBytes() {
+    void payloadsOverTheInlineLimitAfterCompressionGoByFileUpload() {
         byte[] atLimit = new byte[SpotflowPayloads.MAX_PAYLOAD_BYTES];
-        assertThat(SpotflowPayloads.prepare(atLimit, Compression.UNCOMPRESSED).bytes()).hasSize(250_000);
+        assertThat(SpotflowPayloads.prepare(atLimit, Compression.UNCOMPRESSED).externalized()).isFalse();
         byte[] over = new byte[SpotflowPayloads.MAX_PAYLOAD_BYTES + 1];
-        assertThatThrownBy(() -> SpotflowPayloads.prepare(over, Compression.UNCOMPRESSED))
-            .isInstanceOf(SpotflowValidationException.class)
-            .hasMessageContaining("payload")
-            .hasMessageContaining("250001 bytes");
-        // Zeros compress far below the limit, so the compressed form is accepted.
-        Prepared compressed = SpotflowPayloads.prepare(over, Compression.FASTEST);
+        SpotflowPayloads.Prepared large = SpotflowPayloads.prepare(over, Compression.UNCOMPRESSED);
+        assertThat(large.externalized()).isTrue();
+        assertThat(large.bytes()).hasSize(250_001);
+        // Zeros compress far below the limit, so the compressed form goes inline.
+        SpotflowPayloads.Prepared compressed = SpotflowPayloads.prepare(over, Compression.FASTEST);
         assertThat(compressed.brotli()).isTrue();
+        assertThat(compressed.externalized()).isFalse();
         assertThat(compressed.bytes().length).isLessThan(1000);
     }
 

@@ -18,7 +18,7 @@ class SpotflowTopicsTests {
     void specExampleIsReproducedByteForByte() {
         MessageOptions options = MessageOptions.builder().streamGroup("plant").stream("temps").batchId("2025-01-01")
             .messageId("m 17").build();
-        String topic = SpotflowTopics.streamTopic(DEVICE, SpotflowTopics.propertyBag(options, true, Close.NONE));
+        String topic = SpotflowTopics.streamTopic(DEVICE, SpotflowTopics.propertyBag(options, true, false, Close.NONE));
         assertThat(topic).isEqualTo("devices/" + DEVICE
                 + "/messages/events/stream-group-name=plant&stream-name=temps&batch-id=2025-01-01&message-id=m%2017"
                 + "&content-encoding=br");
@@ -27,7 +27,7 @@ class SpotflowTopicsTests {
     @Test
     void emptyBagKeepsTheTrailingSlash() {
         assertThat(SpotflowTopics.streamTopic(DEVICE,
-                SpotflowTopics.propertyBag(MessageOptions.defaults(), false, Close.NONE)))
+                SpotflowTopics.propertyBag(MessageOptions.defaults(), false, false, Close.NONE)))
             .isEqualTo("devices/" + DEVICE + "/messages/events/");
     }
 
@@ -58,11 +58,16 @@ class SpotflowTopicsTests {
                 }
             }
             MessageOptions options = builder.build();
-            for (boolean brotli : new boolean[] { false, true }) {
+            for (int flags = 0; flags < 4; flags++) {
+                boolean brotli = (flags & 1) != 0;
+                boolean externalized = (flags & 2) != 0;
                 for (Close close : Close.values()) {
                     List<String> all = new ArrayList<>(expected);
                     if (brotli) {
                         all.add("content-encoding=br");
+                    }
+                    if (externalized) {
+                        all.add("has-externalized-payload=true");
                     }
                     if (close == Close.BATCH) {
                         all.add("complete-batch=true");
@@ -72,22 +77,23 @@ class SpotflowTopicsTests {
                         all.add("complete-message=true");
                         all.add("ignore-payload=true");
                     }
-                    assertThat(SpotflowTopics.propertyBag(options, brotli, close)).as("mask %d brotli %s close %s",
-                            mask, brotli, close).isEqualTo(String.join("&", all));
+                    assertThat(SpotflowTopics.propertyBag(options, brotli, externalized, close))
+                        .as("mask %d flags %d close %s", mask, flags, close)
+                        .isEqualTo(String.join("&", all));
                     checked++;
                 }
             }
         }
-        assertThat(checked).isEqualTo(64 * 2 * 3);
+        assertThat(checked).isEqualTo(64 * 4 * 3);
     }
 
     @Test
     void completionsCarryTheirFlags() {
         MessageOptions batch = MessageOptions.builder().streamGroup("g").stream("s").batchId("B").build();
-        assertThat(SpotflowTopics.propertyBag(batch, false, Close.BATCH))
+        assertThat(SpotflowTopics.propertyBag(batch, false, false, Close.BATCH))
             .isEqualTo("stream-group-name=g&stream-name=s&batch-id=B&complete-batch=true&ignore-payload=true");
         MessageOptions message = MessageOptions.builder().batchId("B").messageId("M").build();
-        assertThat(SpotflowTopics.propertyBag(message, false, Close.MESSAGE))
+        assertThat(SpotflowTopics.propertyBag(message, false, false, Close.MESSAGE))
             .isEqualTo("batch-id=B&message-id=M&complete-message=true&ignore-payload=true");
     }
 

@@ -140,7 +140,8 @@ public final class SpotflowAutoConfiguration {
     @ConditionalOnMissingBean
     SpotflowHub spotflowHub(SpotflowProvisioner provisioner, @Qualifier("spotflowTwin") SpotflowTwin twin,
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<SpotflowCustomizer> customizers,
-            @Qualifier("spotflowEventPublisher") IotEventPublisher events) {
+            @Qualifier("spotflowEventPublisher") IotEventPublisher events,
+            ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<JsonMapper> jsonMapper) {
         SpotflowProperties p = this.properties;
         SslBundle bundle = p.isMqttTls() ? sslBundle(sslBundles) : null;
         SpotflowHub hub = new SpotflowHub(provisioner, (host, clientId) -> {
@@ -158,6 +159,12 @@ public final class SpotflowAutoConfiguration {
             return settings;
         }, twin);
         hub.addConnectionListener(events.asMqttConnectionListener());
+        // Absolute URLs per upload: the base URL is only a placeholder the builder needs.
+        HttpClientSettings http = new HttpClientSettings(SpotflowInstance.baseUrl(p.getInstance()),
+                p.getConnectTimeout(), p.getRequestTimeout(), java.util.Map.of(), bundle);
+        hub.fileUpload(IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), http),
+                p.isMqttTls(), p.getHubHttpPort(), p.getRequestTimeout(),
+                jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
         return hub;
     }
 

@@ -55,8 +55,14 @@ public class SpotflowProperties {
     /** TCP port of the hub's MQTT listener (the reference SDK always uses 8883). */
     private int mqttPort = 8883;
 
-    /** Whether the hub connection uses TLS (mqtts); only emulators and test brokers turn it off. */
+    /**
+     * Whether the hub connections use TLS (mqtts, and https for file upload); only emulators and test brokers
+     * turn it off.
+     */
     private boolean mqttTls = true;
+
+    /** Port of the hub's HTTPS API, used to upload payloads larger than 250,000 bytes. */
+    private int hubHttpPort = 443;
 
     /** MQTT keep-alive interval (whole seconds). */
     private Duration keepAlive = Duration.ofSeconds(300);
@@ -122,6 +128,8 @@ public class SpotflowProperties {
                 "must be uncompressed, fastest or smallest-size", PropertyChecks.yaml(PREFIX, "compression: fastest"));
         PropertyChecks.requireState(this.mqttPort > 0 && this.mqttPort <= 65535, PREFIX + ".mqtt-port",
                 "must be a TCP port (1 to 65535)", PropertyChecks.yaml(PREFIX, "mqtt-port: 8883"));
+        PropertyChecks.requireState(this.hubHttpPort > 0 && this.hubHttpPort <= 65535, PREFIX + ".hub-http-port",
+                "must be a TCP port (1 to 65535)", PropertyChecks.yaml(PREFIX, "hub-http-port: 443"));
         PropertyChecks.requireState(this.keepAlive != null && this.keepAlive.toSeconds() >= 1
                 && this.keepAlive.toSeconds() <= 65535, PREFIX + ".keep-alive", "expected 1 to 65535 seconds",
                 PropertyChecks.yaml(PREFIX, "keep-alive: 300s"));
@@ -214,6 +222,14 @@ public class SpotflowProperties {
 
     public void setMqttTls(boolean mqttTls) {
         this.mqttTls = mqttTls;
+    }
+
+    public int getHubHttpPort() {
+        return this.hubHttpPort;
+    }
+
+    public void setHubHttpPort(int hubHttpPort) {
+        this.hubHttpPort = hubHttpPort;
     }
 
     public Duration getKeepAlive() {

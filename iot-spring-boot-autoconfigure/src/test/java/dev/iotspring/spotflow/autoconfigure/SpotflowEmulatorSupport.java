@@ -56,7 +56,7 @@ abstract class SpotflowEmulatorSupport {
                 "iot.spotflow.instance=" + emulator.url(),
                 "iot.spotflow.provisioning-token=" + emulator.provisioningToken(),
                 "iot.spotflow.device-id=" + deviceId, "iot.spotflow.mqtt-port=" + emulator.mqttPort(),
-                "iot.spotflow.mqtt-tls=false", "iot.spotflow.provisioning-poll-interval=100ms",
+                "iot.spotflow.mqtt-tls=false", "iot.spotflow.hub-http-port=" + emulator.hubHttpPort(), "iot.spotflow.provisioning-poll-interval=100ms",
                 "iot.spotflow.registration-retry-interval=300ms", "iot.spotflow.token-check-interval=300ms",
                 "iot.spotflow.reconnect.initial-delay=100ms", "iot.spotflow.reconnect.max-delay=500ms",
                 "iot.spotflow.queue.retry.initial-delay=50ms", "iot.spotflow.queue.retry.max-delay=200ms",

@@ -183,6 +183,29 @@ class SpotflowSenderIntegrationTests extends SpotflowEmulatorSupport {
     }
 
     @Test
+    void payloadsOverTheInlineLimitGoThroughFileUploadWithALink() {
+        SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId).run((context) -> {
+            SpotflowSender sender = context.getBean(SpotflowSender.class);
+            byte[] large = new byte[300_000];
+            new Random(11).nextBytes(large);
+            sender.sendMessage(large, MessageOptions.builder().streamGroup("g").stream("s").build());
+            byte[] text = "{\"v\":1}".repeat(60_000).getBytes(StandardCharsets.UTF_8);
+            sender.sendMessage(text, MessageOptions.builder().compression(Compression.FASTEST).build());
+            sender.sendMessage("small");
+            List<StreamMessage> messages = emulator.awaitStreamMessages(3, TIMEOUT);
+            StreamMessage uploaded = messages.get(0);
+            assertThat(uploaded.topic()).endsWith("/messages/events/stream-group-name=g&stream-name=s"
+                    + "&has-externalized-payload=true");
+            assertThat(new String(uploaded.payload(), StandardCharsets.UTF_8)).matches("\\{\"link\":\"[0-9a-f-]{36}\"\\}");
+            assertThat(uploaded.body()).isEqualTo(large);
+            // Compressed below the limit: inline.
+            assertThat(messages.get(1).property("has-externalized-payload")).isNull();
+            assertThat(messages.get(1).body()).isEqualTo(text);
+            assertThat(messages).allSatisfy((m) -> assertThat(m.problems()).isEmpty());
+        });
+    }
+
+    @Test
     void noStreamMessageLeavesBeforeTheTwinIsAnsweredAndTheTwinIsFetchedAgainAfterAReconnect() {
         SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId).run((context) -> {
             SpotflowSender sender = context.getBean(SpotflowSender.class);
