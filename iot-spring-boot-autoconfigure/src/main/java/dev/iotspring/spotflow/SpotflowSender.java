@@ -5,10 +5,11 @@ import java.time.Duration;
 /**
  * Sends stream messages to the Spotflow IoT Platform through a durable SQLite queue: every message is committed
  * to the {@code spotflow} store before a call returns, survives restarts, and leaves the queue only when the
- * platform acknowledged it (one message in flight, each acknowledgement matched to its own row).
+ * platform acknowledged it (one message in flight, each acknowledgement matched to its own row). Payloads above
+ * 250,000 bytes (after compression) go through IoT Hub file upload.
  *
- * <p>Caller errors throw at once and queue nothing: {@link SpotflowValidationException} (a payload over the
- * inline limit, an empty id, compression without the Brotli library), {@code QueueFullException} (a bounded
+ * <p>Caller errors throw at once and queue nothing: {@link SpotflowValidationException} (an empty id,
+ * compression without the Brotli library), {@code QueueFullException} (a bounded
  * queue under {@code raise-exception}), {@code DeliveryClosedException} (the application is stopping).
  */
 public interface SpotflowSender {

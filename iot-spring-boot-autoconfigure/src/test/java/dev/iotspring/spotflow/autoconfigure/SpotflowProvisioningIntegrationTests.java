@@ -37,7 +37,7 @@ class SpotflowProvisioningIntegrationTests extends SpotflowEmulatorSupport {
         emulator.failNext(SpotflowEndpoint.INIT, 423, 2);
         SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId).run((context) -> {
             var operation = emulator.awaitPendingOperation(TIMEOUT);
-            assertThat(emulator.requests(SpotflowEndpoint.INIT)).extracting((r) -> r.status())
+            assertThat(emulator.awaitRequests(SpotflowEndpoint.INIT, 3, TIMEOUT)).extracting((r) -> r.status())
                 .containsExactly(423, 423, 200);
             SpotflowProvisioner provisioner = context.getBean(SpotflowProvisioner.class);
             await().atMost(TIMEOUT)
