@@ -92,6 +92,7 @@ public final class SpotflowEmulator implements AutoCloseable {
             .authenticator(this.hub)
             .topicAuthorizer(this.hub);
         HttpServer http = HttpServer.create().host("127.0.0.1").port(0).handle(this.api::handle);
+        brokerBuilder.persistentSessions(builder.persistentSessions);
         if (builder.ca != null) {
             brokerBuilder.tls(builder.ca);
             IssuedCertificate certificate = builder.ca.issueServer("localhost", "localhost", "127.0.0.1");
@@ -494,7 +495,18 @@ public final class SpotflowEmulator implements AutoCloseable {
 
         private Clock clock = Clock.systemUTC();
 
+        private boolean persistentSessions;
+
         private Builder() {
+        }
+
+        /**
+         * Keeps MQTT sessions (subscriptions, queued messages of clean-session-false devices) across
+         * {@link SpotflowEmulator#stopBroker()} / {@link SpotflowEmulator#startBroker()}; default false.
+         */
+        public Builder persistentSessions(boolean persistent) {
+            this.persistentSessions = persistent;
+            return this;
         }
 
         /** The workspace id (default a random UUID). */

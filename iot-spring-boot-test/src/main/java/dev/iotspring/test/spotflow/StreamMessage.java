@@ -72,7 +72,12 @@ public record StreamMessage(String deviceId, String topic, Map<String, String> p
         }
         if ("br".equals(properties.get("content-encoding"))) {
             try {
-                body = brotliDecode(body);
+                byte[] compressed = body;
+                body = brotliDecode(compressed);
+                if (compressed.length >= body.length) {
+                    problems.add("content-encoding=br although the " + compressed.length + " compressed bytes are not "
+                            + "fewer than the " + body.length + " original ones; the SDK then sends the original");
+                }
             }
             catch (IOException | RuntimeException ex) {
                 problems.add("content-encoding=br but the payload is not a Brotli stream: " + ex.getMessage());

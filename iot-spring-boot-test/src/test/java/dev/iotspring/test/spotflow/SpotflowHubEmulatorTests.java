@@ -154,6 +154,25 @@ class SpotflowHubEmulatorTests {
     }
 
     @Test
+    void letsADeviceUseOnlyItsOwnTopics() throws Exception {
+        connectAsDevice();
+        IMqttToken subscribed = this.client.subscribe(new String[] { "#", "devices/other/messages/devicebound/#" },
+                new int[] { 1, 1 });
+        subscribed.waitForCompletion(WAIT_MS);
+        assertThat(subscribed.getGrantedQos()).containsExactly(128, 128);
+        // MQTT 3.1.1 has no negative PUBACK: a publish outside the device's topics closes its connection.
+        try {
+            this.client.publish("devices/" + emulator.workspaceId() + ":other/messages/events/", new byte[] { 1 }, 1,
+                    false).waitForCompletion(WAIT_MS);
+        }
+        catch (MqttException ex) {
+            // the connection closing may fail the token
+        }
+        Awaitility.await().atMost(TIMEOUT).until(() -> !this.client.isConnected());
+        assertThat(emulator.streamMessages()).isEmpty();
+    }
+
+    @Test
     void refusesAWrongSasWithBadUsernameOrPassword() {
         String wrong = this.sas.replaceFirst("sig=[^&]+", "sig=forged");
         assertThatThrownBy(() -> this.client.connect(options(emulator.expectedUsername(this.deviceId), wrong))
@@ -315,7 +334,9 @@ class SpotflowHubEmulatorTests {
         publishStream("message-id=f&content-encoding=br", fastest);
         publishStream("message-id=s&content-encoding=br", smallest);
         publishStream("message-id=x&content-encoding=br", original);
-        List<StreamMessage> messages = emulator.awaitStreamMessages(3, TIMEOUT);
+        byte[] tiny = Encoder.compress("a".getBytes(StandardCharsets.UTF_8), new Encoder.Parameters().setQuality(1));
+        publishStream("message-id=t&content-encoding=br", tiny);
+        List<StreamMessage> messages = emulator.awaitStreamMessages(4, TIMEOUT);
         assertThat(messages.get(0).body()).isEqualTo(original);
         assertThat(messages.get(0).payload()).isEqualTo(fastest);
         assertThat(messages.get(0).problems()).isEmpty();
@@ -323,6 +344,9 @@ class SpotflowHubEmulatorTests {
         assertThat(messages.get(1).problems()).isEmpty();
         assertThat(messages.get(2).problems()).singleElement()
             .satisfies((p) -> assertThat(p).contains("not a Brotli stream"));
+        assertThat(messages.get(3).bodyAsString()).isEqualTo("a");
+        assertThat(messages.get(3).problems()).singleElement()
+            .satisfies((p) -> assertThat(p).contains("the SDK then sends the original"));
     }
 
     @Test
