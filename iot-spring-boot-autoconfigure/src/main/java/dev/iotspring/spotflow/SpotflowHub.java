@@ -51,6 +51,12 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
 
     private static final Duration TWIN_RETRY = Duration.ofSeconds(5);
 
+    /** A twin request without an answer this long is given up (and asked again, for the whole twin). */
+    static final Duration TWIN_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Pause before asking again for a twin whose request failed while the connection is up. */
+    private static final Duration TWIN_REQUEST_RETRY = Duration.ofMillis(500);
+
     /** The twin's answer to a request: status and body. */
     record TwinResponse(int status, byte[] body) {
     }
@@ -197,6 +203,13 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
                 answer.completeExceptionally(failure);
             }
         });
+        // A lost answer must not hold the gate (or the reported queue) for ever.
+        this.timer.schedule(() -> {
+            if (this.requests.remove(rid, answer)) {
+                answer.completeExceptionally(new java.util.concurrent.TimeoutException(
+                        "Spotflow twin request not answered within " + TWIN_TIMEOUT.toSeconds() + " s"));
+            }
+        }, TWIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         return answer;
     }
 
@@ -317,13 +330,22 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
     }
 
     private void fetchTwin(long forSession) {
+        if (forSession != this.session || !this.running) {
+            return;
+        }
         twinRequest(SpotflowTopics.TWIN_GET_PREFIX, new byte[0]).whenComplete((answer, failure) -> {
             if (forSession != this.session) {
                 return;
             }
             if (failure != null) {
-                // The connection went down; the next connect fetches again.
-                logger.debug("Spotflow: twin request failed: {}", failure.getMessage());
+                MqttConnection c = this.connection;
+                // Down: the next connect fetches again. Up: the failure belonged to the previous connection (its
+                // loss is reported on another thread and may come after this connect), or the answer was lost.
+                if (c != null && c.isConnected()) {
+                    logger.debug("Spotflow: twin request failed ({}); asking again", failure.getMessage());
+                    this.timer.schedule(() -> fetchTwin(forSession), TWIN_REQUEST_RETRY.toMillis(),
+                            TimeUnit.MILLISECONDS);
+                }
                 return;
             }
             if (answer.status() != 200) {

@@ -70,21 +70,31 @@ class SpotflowDeliveryIntegrationTests extends SpotflowEmulatorSupport {
         for (int value : sequence) {
             if (!distinct.isEmpty() && distinct.get(distinct.size() - 1) == value) {
                 duplicates++;
+                StreamMessage repeat = messages.get(distinct.size() + duplicates - 1);
+                // DUP set means the MQTT client re-sent it itself; unset, the dispatcher published it again.
+                System.out.printf("Spotflow delivery: repeat of %d at %s (DUP flag %s)%n", value,
+                        repeat.receivedAt(), repeat.duplicate());
             }
             else {
                 distinct.add(value);
             }
         }
-        // Every message once, in order; repeats only adjacent: one per cut at most (broker restart, context
-        // restart).
+        // Every message once, in order; repeats only adjacent, and at most one per reconnect (the message in
+        // flight when a connection ended). A broker stop can end more than one connection (an attempt can get in
+        // while it shuts down), so the bound is counted, not assumed.
+        String hubDeviceId = emulator.hubDeviceId(this.deviceId);
+        long reconnects = emulator.broker().connects().stream()
+            .filter((c) -> c.info().clientId().equals(hubDeviceId) && c.decision().accepted())
+            .count() - 1;
         assertThat(distinct).hasSize(MESSAGES);
         for (int i = 0; i < MESSAGES; i++) {
             if (distinct.get(i) != i) {
                 throw new AssertionError("message " + i + " arrived as " + distinct.get(i));
             }
         }
-        assertThat(duplicates).isLessThanOrEqualTo(2);
-        System.out.printf("Spotflow delivery: %d messages, %d duplicate(s), %d ms, %.0f messages/s%n", MESSAGES,
-                duplicates, millis, MESSAGES * 1000.0 / millis);
+        assertThat(reconnects).isGreaterThanOrEqualTo(2);
+        assertThat((long) duplicates).isLessThanOrEqualTo(reconnects);
+        System.out.printf("Spotflow delivery: %d messages, %d duplicate(s), %d reconnect(s), %d ms, %.0f messages/s%n",
+                MESSAGES, duplicates, reconnects, millis, MESSAGES * 1000.0 / millis);
     }
 }
