@@ -51,14 +51,22 @@ final class SpotflowFileUpload {
         JsonNode grant = this.json.readTree(post(base + API_VERSION, sas, request, "file upload request"));
         String target = this.scheme + "://" + text(grant, "hostName") + "/" + text(grant, "containerName") + "/"
                 + text(grant, "blobName") + text(grant, "sasToken");
-        this.webClient.put()
-            .uri(URI.create(target))
-            .header("x-ms-blob-type", "BlockBlob")
-            .contentType(MediaType.APPLICATION_OCTET_STREAM)
-            .bodyValue(content)
-            .exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()))
-            .map((status) -> check(status, "blob upload"))
-            .block(this.timeout);
+        Integer status;
+        try {
+            status = this.webClient.put()
+                .uri(URI.create(target))
+                .header("x-ms-blob-type", "BlockBlob")
+                .contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .bodyValue(content)
+                .exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()))
+                .block(this.timeout);
+        }
+        catch (RuntimeException ex) {
+            // The client's message would show the blob URL, whose query is a secret grant: only the type.
+            throw new SpotflowHttpException("blob upload (" + ex.getClass().getSimpleName() + ")", 0, null, null,
+                    null);
+        }
+        check((status != null) ? status : 0, "blob upload");
         ObjectNode done = this.json.createObjectNode()
             .put("correlationId", text(grant, "correlationId"))
             .put("isSuccess", true)
@@ -84,7 +92,7 @@ final class SpotflowFileUpload {
     }
 
     private static int check(int status, String operation) {
-        if (status >= 300) {
+        if (status >= 300 || status == 0) {
             throw new SpotflowHttpException(operation, status, null, null, null);
         }
         return status;
