@@ -1,0 +1,34 @@
+package dev.iotspring.astarte;
+
+/**
+ * A value, path or call that Astarte would refuse (and answer by disconnecting the device and wiping its
+ * session), found before anything was queued or sent. The message names the interface, the path and the rule.
+ */
+public class AstarteValidationException extends IllegalArgumentException {
+
+    private final String interfaceName;
+
+    private final String path;
+
+    private final String rule;
+
+    public AstarteValidationException(String interfaceName, String path, String rule) {
+        super("Astarte interface " + interfaceName + ", path " + path + ": " + rule);
+        this.interfaceName = interfaceName;
+        this.path = path;
+        this.rule = rule;
+    }
+
+    public String getInterfaceName() {
+        return this.interfaceName;
+    }
+
+    public String getPath() {
+        return this.path;
+    }
+
+    /** What was wrong, e.g. "integer must be between -2147483647 and 2147483647". */
+    public String getRule() {
+        return this.rule;
+    }
+}
