@@ -346,7 +346,7 @@ class StellaNowTemplateIntegrationTests {
         String[] parts = scenario.split(",");
         List<Integer> expected = java.util.Arrays.stream(parts[2].split(" ")).map(Integer::valueOf).toList();
         emulator.broker().refuseConnects(true);
-        runner("iot.stellanow.queue.type=" + parts[0], "iot.stellanow.queue.overflow=" + parts[1],
+        runner("iot.stellanow.queue.order=" + parts[0], "iot.stellanow.queue.overflow=" + parts[1],
                 "iot.stellanow.queue.max-size=3", "iot.stellanow.queue.in-flight=2")
             .run((context) -> {
                 StellaNowTemplate template = context.getBean(StellaNowTemplate.class);

@@ -74,4 +74,21 @@ public final class PropertyChecks {
             throw new IotConfigurationException(property, "there is no SSL bundle named '" + name + "'", example);
         }
     }
+
+    /**
+     * A YAML example for a failure message: {@code yaml("iot.stellanow.queue", "type: durable")} gives the keys
+     * nested under {@code iot:}, {@code stellanow:}, {@code queue:} with the lines indented below them.
+     */
+    public static String yaml(String prefix, String... lines) {
+        StringBuilder yaml = new StringBuilder();
+        String indent = "";
+        for (String segment : prefix.split("\\.")) {
+            yaml.append(indent).append(segment).append(":\n");
+            indent += "  ";
+        }
+        for (String line : lines) {
+            yaml.append(indent).append(line).append('\n');
+        }
+        return yaml.toString();
+    }
 }

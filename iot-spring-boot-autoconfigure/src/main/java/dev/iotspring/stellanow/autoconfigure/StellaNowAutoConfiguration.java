@@ -155,20 +155,19 @@ public final class StellaNowAutoConfiguration {
     @ConditionalOnMissingBean(name = "stellaNowOutboundQueue")
     OutboundQueue stellaNowOutboundQueue(ObjectProvider<IotStores> stores, IotStorageProperties storage) {
         return this.properties.getQueue()
-            .createQueue(stores.getIfAvailable(), PLATFORM, "events", StellaNowProperties.PREFIX + ".queue",
-                    "iot:\n  stellanow:\n    queue:\n      type: fifo\n");
+            .createQueue(stores.getIfAvailable(), PLATFORM, "events", StellaNowProperties.PREFIX + ".queue");
     }
 
     @Bean(name = "stellaNowDispatcher", defaultCandidate = false)
     @ConditionalOnMissingBean(name = "stellaNowDispatcher")
     Dispatcher stellaNowDispatcher(@Qualifier("stellaNowOutboundQueue") OutboundQueue queue,
             @Qualifier("stellaNowMqttConnection") MqttConnection connection, IotShutdownProperties shutdown) {
-        // A failed publish means the connection dropped and the connection paces its own reconnects; the
-        // dispatcher only needs a short pause so it resumes soon after the connection is back.
-        Duration pauseCap = min(this.properties.getReconnect().getMaxDelay(), Duration.ofSeconds(5));
-        return this.properties.getQueue()
+        // The connection paces its own reconnects: the dispatcher never pauses longer than a reconnect would.
+        StellaNowProperties.Queue settings = this.properties.getQueue();
+        Duration pauseCap = min(this.properties.getReconnect().getMaxDelay(), settings.getRetry().getMaxDelay());
+        return settings
             .applyTo(Dispatcher.builder(PLATFORM, queue, new MqttMessageSender(connection)), shutdown.getDrainTimeout())
-            .backoff(new RetryBackoff(min(Duration.ofMillis(100), pauseCap), pauseCap, 2.0, 0.2))
+            .backoff(new RetryBackoff(min(settings.getRetry().getInitialDelay(), pauseCap), pauseCap, 2.0, 0.2))
             .build();
     }
 

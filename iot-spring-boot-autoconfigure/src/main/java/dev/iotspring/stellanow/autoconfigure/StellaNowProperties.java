@@ -255,19 +255,6 @@ public class StellaNowProperties {
         NONE
     }
 
-    /** Where accepted events wait for the broker's acknowledgement. */
-    public enum QueueType {
-
-        /** In memory, oldest first. */
-        FIFO,
-
-        /** In memory, newest first. */
-        LIFO,
-
-        /** SQLite under iot.storage.directory, oldest first; survives a restart or crash. */
-        DURABLE
-    }
-
     public static class Auth {
 
         /** Authentication strategy: oidc, basic or none. */
@@ -389,53 +376,19 @@ public class StellaNowProperties {
         }
     }
 
-    /** {@code iot.stellanow.queue.*}; defaults as the SDKs: unbounded, raise-exception, 100 in flight. */
+    /** {@code iot.stellanow.queue.*}; defaults as the SDKs: in memory, unbounded, raise-exception, 100 in flight. */
     public static class Queue extends OutboundQueueProperties {
-
-        /** Queue type: fifo, lifo (both in memory) or durable (SQLite, FIFO, survives restarts). */
-        private QueueType type = QueueType.FIFO;
 
         Queue() {
             // In-flight up to 65535: MQTT packet ids are 16 bits.
             super(0, 100, 65535);
+            // A failed publish means the connection dropped, and the connection paces its own reconnects: the
+            // dispatcher only pauses briefly so it resumes soon after the connection is back.
+            getRetry().setMaxDelay(Duration.ofSeconds(5));
         }
-
-        private static final String EXAMPLE_QUEUE = """
-                iot:
-                  stellanow:
-                    queue:
-                      type: durable          # fifo | lifo | durable
-                      max-size: 100000       # 0 = unbounded
-                      overflow: drop-oldest  # raise-exception | drop-oldest | drop-newest
-                """;
 
         void validate() {
-            validate(PREFIX + ".queue", EXAMPLE_QUEUE);
-        }
-
-        @Override
-        protected @Nullable Storage storage() {
-            if (this.type == null) {
-                return null;
-            }
-            return switch (this.type) {
-                case FIFO -> Storage.MEMORY_FIFO;
-                case LIFO -> Storage.MEMORY_LIFO;
-                case DURABLE -> Storage.DURABLE;
-            };
-        }
-
-        @Override
-        protected List<String> typeValues() {
-            return List.of("fifo", "lifo", "durable");
-        }
-
-        public QueueType getType() {
-            return this.type;
-        }
-
-        public void setType(QueueType type) {
-            this.type = type;
+            validate(PREFIX + ".queue");
         }
     }
 

@@ -7,7 +7,6 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.delivery.Dispatcher;
-import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.core.http.IotWebClientBuilders;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.store.IotStores;
@@ -76,9 +75,7 @@ public final class StreamSeaAutoConfiguration {
         try {
             return new StreamSeaTemplate(settings, connection,
                     jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
-                    IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> queue.applyTo(delivery, shutdown.getDrainTimeout())
-                        .backoff(new RetryBackoff(queue.getRetry().getInitialDelay(), queue.getRetry().getMaxDelay(),
-                                2.0, 0.2)));
+                    IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> queue.applyTo(delivery, shutdown.getDrainTimeout()));
         }
         catch (RuntimeException ex) {
             outbound.close();

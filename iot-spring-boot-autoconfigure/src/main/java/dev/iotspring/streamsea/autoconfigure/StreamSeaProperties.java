@@ -333,89 +333,11 @@ public class StreamSeaProperties {
         }
     }
 
-    /** Where a publish is kept until the server acknowledged it. */
-    public enum QueueType {
-
-        /** In the application's memory: lost when the application stops before they were sent. */
-        MEMORY,
-
-        /**
-         * In the platform's SQLite file under iot.storage.directory: survives restarts and crashes (at least
-         * once).
-         */
-        DURABLE
-    }
-
     /** {@code iot.stream-sea.queue.*}: a bound of 10000 and one publish in flight by default. */
     public static class Queue extends OutboundQueueProperties {
 
-        /**
-         * memory (lost on shutdown if the server cannot be reached within iot.shutdown.drain-timeout) or durable
-         * (SQLite file stream-sea.db under iot.storage.directory; what is left is sent after the next start).
-         */
-        private QueueType type = QueueType.MEMORY;
-
-        /**
-         * Backoff of failed publishes (no connection, timeout, 5xx); 4xx answers are not retried.
-         */
-        private final Retry retry = new Retry();
-
         Queue() {
             super(10_000, 1, 1000);
-        }
-
-        @Override
-        protected @Nullable Storage storage() {
-            if (this.type == null) {
-                return null;
-            }
-            return (this.type == QueueType.DURABLE) ? Storage.DURABLE : Storage.MEMORY_FIFO;
-        }
-
-        @Override
-        protected List<String> typeValues() {
-            return List.of("memory", "durable");
-        }
-
-        public QueueType getType() {
-            return this.type;
-        }
-
-        public void setType(QueueType type) {
-            this.type = type;
-        }
-
-        public Retry getRetry() {
-            return this.retry;
-        }
-    }
-
-    public static class Retry {
-
-        /**
-         * Pause after the first failed attempt; it doubles (with jitter) per further failure.
-         */
-        private Duration initialDelay = Duration.ofMillis(100);
-
-        /**
-         * Longest pause between attempts.
-         */
-        private Duration maxDelay = Duration.ofSeconds(30);
-
-        public Duration getInitialDelay() {
-            return this.initialDelay;
-        }
-
-        public void setInitialDelay(Duration initialDelay) {
-            this.initialDelay = initialDelay;
-        }
-
-        public Duration getMaxDelay() {
-            return this.maxDelay;
-        }
-
-        public void setMaxDelay(Duration maxDelay) {
-            this.maxDelay = maxDelay;
         }
     }
 }

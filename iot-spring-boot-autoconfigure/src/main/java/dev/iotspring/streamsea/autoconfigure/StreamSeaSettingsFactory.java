@@ -97,28 +97,11 @@ final class StreamSeaSettingsFactory {
             .build();
     }
 
-    static final String QUEUE_EXAMPLE = """
-            iot:
-              stream-sea:
-                queue:
-                  type: durable          # or memory
-                  max-size: 10000        # 0 = unbounded
-                  overflow: raise-exception
-                  in-flight: 1
-                  retry:
-                    initial-delay: 100ms
-                    max-delay: 30s""";
-
     /** The publish queue of {@code iot.stream-sea.queue.*}, validated. */
     static OutboundQueue queue(StreamSeaProperties.Queue queue, @Nullable IotStores stores, Duration drainTimeout) {
-        queue.validate(PREFIX + "queue", QUEUE_EXAMPLE);
-        Duration initial = queue.getRetry().getInitialDelay();
-        Duration max = queue.getRetry().getMaxDelay();
-        PropertyChecks.requirePositive(initial, PREFIX + "queue.retry.initial-delay", QUEUE_EXAMPLE);
-        PropertyChecks.requireState(max != null && max.compareTo(initial) >= 0, PREFIX + "queue.retry.max-delay",
-                "must not be shorter than queue.retry.initial-delay", QUEUE_EXAMPLE);
+        queue.validate(PREFIX + "queue");
         OutboundQueueProperties.requireDrainTimeout(drainTimeout);
-        return queue.createQueue(stores, StreamSeaTemplate.PLATFORM, "publish", PREFIX + "queue", QUEUE_EXAMPLE);
+        return queue.createQueue(stores, StreamSeaTemplate.PLATFORM, "publish", PREFIX + "queue");
     }
 
     private static StreamSeaTokenSource signer(StreamSeaProperties.Jwt jwt) {

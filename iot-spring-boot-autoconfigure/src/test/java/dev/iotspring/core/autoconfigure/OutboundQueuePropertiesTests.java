@@ -2,9 +2,7 @@ package dev.iotspring.core.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,22 +21,31 @@ class OutboundQueuePropertiesTests {
 
     static final String PREFIX = "iot.test.queue";
 
-    static final String EXAMPLE = "iot:\n  test:\n    queue:\n      type: a\n";
-
     @Test
     void constructorDefaultsAreTheBoundProperties() {
         TestQueue queue = new TestQueue();
+        assertThat(queue.getType()).isEqualTo(OutboundQueueProperties.Type.MEMORY);
+        assertThat(queue.getOrder()).isEqualTo(QueueOrder.FIFO);
         assertThat(queue.getMaxSize()).isEqualTo(10);
         assertThat(queue.getInFlight()).isEqualTo(2);
         assertThat(queue.getOverflow()).isEqualTo(OverflowStrategy.RAISE_EXCEPTION);
-        queue.validate(PREFIX, EXAMPLE);
+        assertThat(queue.getRetry().getInitialDelay()).isEqualTo(Duration.ofMillis(100));
+        assertThat(queue.getRetry().getMaxDelay()).isEqualTo(Duration.ofSeconds(30));
+        queue.validate(PREFIX);
     }
 
     @Test
-    void invalidValuesFailNamingTheKeyAndThePlatformsTypes() {
+    void invalidValuesFailNamingTheKey() {
         TestQueue queue = new TestQueue();
-        queue.type = null;
-        assertFailure(queue, PREFIX + ".type", "must be one of a, b or c");
+        queue.setType(null);
+        assertFailure(queue, PREFIX + ".type", "must be memory or durable");
+        queue = new TestQueue();
+        queue.setOrder(null);
+        assertFailure(queue, PREFIX + ".order", "must be fifo or lifo");
+        queue = new TestQueue();
+        queue.setType(OutboundQueueProperties.Type.DURABLE);
+        queue.setOrder(QueueOrder.LIFO);
+        assertFailure(queue, PREFIX + ".order", "must be fifo with type durable");
         queue = new TestQueue();
         queue.setMaxSize(-1);
         assertFailure(queue, PREFIX + ".max-size", "0 (unbounded) and 10000000");
@@ -52,21 +59,27 @@ class OutboundQueuePropertiesTests {
         assertFailure(queue, PREFIX + ".in-flight", "between 1 and 50");
         queue.setInFlight(51);
         assertFailure(queue, PREFIX + ".in-flight", "between 1 and 50");
+        queue = new TestQueue();
+        queue.getRetry().setInitialDelay(Duration.ZERO);
+        assertFailure(queue, PREFIX + ".retry.initial-delay", "positive");
+        queue = new TestQueue();
+        queue.getRetry().setMaxDelay(Duration.ofMillis(10));
+        assertFailure(queue, PREFIX + ".retry.max-delay", "initial-delay");
     }
 
     @Test
-    void memoryTypesGiveInMemoryQueuesInTheirOrder() {
+    void memoryTypeGivesAnInMemoryQueueInTheConfiguredOrder() {
         TestQueue queue = new TestQueue();
         queue.setOverflow(OverflowStrategy.DROP_OLDEST);
-        try (OutboundQueue fifo = queue.createQueue(null, "test", "q", PREFIX, EXAMPLE)) {
+        try (OutboundQueue fifo = queue.createQueue(null, "test", "q", PREFIX)) {
             assertThat(fifo).isInstanceOfSatisfying(InMemoryQueue.class, (q) -> {
                 assertThat(q.getOrder()).isEqualTo(QueueOrder.FIFO);
                 assertThat(q.getMaxSize()).isEqualTo(10);
                 assertThat(q.getOverflow()).isEqualTo(OverflowStrategy.DROP_OLDEST);
             });
         }
-        queue.type = "b";
-        try (OutboundQueue lifo = queue.createQueue(null, "test", "q", PREFIX, EXAMPLE)) {
+        queue.setOrder(QueueOrder.LIFO);
+        try (OutboundQueue lifo = queue.createQueue(null, "test", "q", PREFIX)) {
             assertThat(((InMemoryQueue) lifo).getOrder()).isEqualTo(QueueOrder.LIFO);
         }
     }
@@ -74,23 +87,24 @@ class OutboundQueuePropertiesTests {
     @Test
     void durableTypeOpensThePlatformsStore(@TempDir Path directory) {
         TestQueue queue = new TestQueue();
-        queue.type = "c";
+        queue.setType(OutboundQueueProperties.Type.DURABLE);
         try (IotStores stores = new IotStores(directory, SynchronousMode.NORMAL, Duration.ofSeconds(1));
-                OutboundQueue durable = queue.createQueue(stores, "test", "q", PREFIX, EXAMPLE)) {
+                OutboundQueue durable = queue.createQueue(stores, "test", "q", PREFIX)) {
             assertThat(durable.isDurable()).isTrue();
             assertThat(stores.file("test")).exists();
         }
     }
 
     @Test
-    void durableTypeWithoutStoresNamesTheTypeAndSuggestsAMemoryOne() {
+    void durableTypeWithoutStoresNamesTheTypeAndSuggestsMemory() {
         TestQueue queue = new TestQueue();
-        queue.type = "c";
+        queue.setType(OutboundQueueProperties.Type.DURABLE);
         assertThatExceptionOfType(IotConfigurationException.class)
-            .isThrownBy(() -> queue.createQueue(null, "test", "q", PREFIX, EXAMPLE))
+            .isThrownBy(() -> queue.createQueue(null, "test", "q", PREFIX))
             .satisfies((ex) -> {
                 assertThat(ex.getProperty()).isEqualTo(PREFIX + ".type");
-                assertThat(ex.getProblem()).contains("sqlite-jdbc").contains("type: a");
+                assertThat(ex.getProblem()).contains("sqlite-jdbc").contains("type: memory");
+                assertThat(ex.getExample()).isEqualTo("iot:\n  test:\n    queue:\n      type: memory\n");
             });
     }
 
@@ -103,38 +117,19 @@ class OutboundQueuePropertiesTests {
     }
 
     private static void assertFailure(TestQueue queue, String property, String problem) {
-        assertThatExceptionOfType(IotConfigurationException.class).isThrownBy(() -> queue.validate(PREFIX, EXAMPLE))
+        assertThatExceptionOfType(IotConfigurationException.class).isThrownBy(() -> queue.validate(PREFIX))
             .satisfies((ex) -> {
                 assertThat(ex.getProperty()).isEqualTo(property);
                 assertThat(ex.getProblem()).contains(problem);
-                assertThat(ex.getExample()).isEqualTo(EXAMPLE);
+                assertThat(ex.getExample()).startsWith("iot:\n  test:\n    queue:\n");
             });
     }
 
-    /** Types a (memory, FIFO), b (memory, LIFO) and c (durable). */
+    /** A platform's queue: bound 10, 2 in flight by default, at most 50. */
     static final class TestQueue extends OutboundQueueProperties {
-
-        @Nullable String type = "a";
 
         TestQueue() {
             super(10, 2, 50);
-        }
-
-        @Override
-        protected @Nullable Storage storage() {
-            if (this.type == null) {
-                return null;
-            }
-            return switch (this.type) {
-                case "b" -> Storage.MEMORY_LIFO;
-                case "c" -> Storage.DURABLE;
-                default -> Storage.MEMORY_FIFO;
-            };
-        }
-
-        @Override
-        protected List<String> typeValues() {
-            return List.of("a", "b", "c");
         }
     }
 }

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.iotspring.core.autoconfigure.ConfigurationMetadataDefaults;
+import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
+import dev.iotspring.core.queue.QueueOrder;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.delivery.Dispatcher;
@@ -115,7 +117,7 @@ class StellaNowAutoConfigurationTests {
     void bindsEveryProperty() {
         this.enabled
             .withPropertyValues("iot.stellanow.environment=dev", "iot.stellanow.client-id= my-client-1 ",
-                    "iot.stellanow.keep-alive=7s", "iot.stellanow.connect-timeout=3s", "iot.stellanow.queue.type=lifo",
+                    "iot.stellanow.keep-alive=7s", "iot.stellanow.connect-timeout=3s", "iot.stellanow.queue.order=lifo",
                     "iot.stellanow.queue.max-size=50", "iot.stellanow.queue.overflow=drop-oldest",
                     "iot.stellanow.queue.in-flight=5", "iot.stellanow.reconnect.initial-delay=250ms",
                     "iot.stellanow.reconnect.max-delay=20s", "iot.stellanow.reconnect.multiplier=3",
@@ -200,8 +202,12 @@ class StellaNowAutoConfigurationTests {
         assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.in-flight"))
             .isEqualTo(String.valueOf(queue.getInFlight())).isEqualTo("100");
         assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.overflow")).isEqualTo("raise-exception");
-        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.type")).isEqualTo("fifo");
-        assertThat(queue.getType()).isEqualTo(StellaNowProperties.QueueType.FIFO);
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.type")).isEqualTo("memory");
+        assertThat(queue.getType()).isEqualTo(OutboundQueueProperties.Type.MEMORY);
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.order")).isEqualTo("fifo");
+        assertThat(queue.getOrder()).isEqualTo(QueueOrder.FIFO);
+        assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stellanow.queue.retry.max-delay"))
+            .isEqualTo(queue.getRetry().getMaxDelay().toSeconds() + "s").isEqualTo("5s");
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.iotspring.core.autoconfigure.ConfigurationMetadataDefaults;
+import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.delivery.Dispatcher;
@@ -77,7 +78,7 @@ class StreamSeaAutoConfigurationTests {
         assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stream-sea.queue.overflow"))
             .isEqualTo("raise-exception");
         assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stream-sea.queue.type")).isEqualTo("memory");
-        assertThat(queue.getType()).isEqualTo(StreamSeaProperties.QueueType.MEMORY);
+        assertThat(queue.getType()).isEqualTo(OutboundQueueProperties.Type.MEMORY);
     }
 
     @Test
