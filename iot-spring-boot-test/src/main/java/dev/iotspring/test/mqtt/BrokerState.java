@@ -6,9 +6,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import com.hivemq.extension.sdk.api.async.Async;
+import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
 import org.jspecify.annotations.Nullable;
 
@@ -26,6 +29,10 @@ final class BrokerState {
     volatile Instant refuseUntil = Instant.MIN;
 
     volatile @Nullable ClientService clientService;
+
+    volatile @Nullable PublishService publishService;
+
+    final List<Consumer<RecordedPublish>> publishListeners = new CopyOnWriteArrayList<>();
 
     private final Object recordLock = new Object();
 
@@ -52,6 +59,9 @@ final class BrokerState {
     }
 
     void recordPublish(RecordedPublish publish) {
+        for (Consumer<RecordedPublish> listener : this.publishListeners) {
+            listener.accept(publish);
+        }
         if (!this.recordPublishes) {
             return;
         }

@@ -14,13 +14,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.extension.sdk.api.packets.general.Qos;
+import com.hivemq.extension.sdk.api.services.builder.Builders;
+import com.hivemq.extension.sdk.api.services.publish.Publish;
+import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
 import org.jspecify.annotations.Nullable;
 
@@ -188,6 +194,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         synchronized (STATE_CHANGE) {
             this.running = false;
             this.state.clientService = null;
+            this.state.publishService = null;
             EmbeddedHiveMQ instance = this.hivemq;
             this.hivemq = null;
             if (instance != null) {
@@ -341,6 +348,63 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         catch (ExecutionException | TimeoutException ex) {
             throw new IllegalStateException("Could not disconnect client " + clientId, ex);
         }
+    }
+
+    /**
+     * Removes a client's session (subscriptions and queued messages) and closes its connection if it is
+     * connected, as a platform does after a protocol error: its next CONNECT gets session-present false.
+     * @return true if there was a session to remove
+     */
+    public boolean invalidateSession(String clientId) {
+        ClientService service = this.state.clientService;
+        if (service == null || !this.running) {
+            return false;
+        }
+        try {
+            return service.invalidateSession(clientId).get(10, TimeUnit.SECONDS);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        catch (ExecutionException ex) {
+            // HiveMQ fails the future with NoSuchClientIdException when there is no session.
+            return false;
+        }
+        catch (TimeoutException ex) {
+            throw new IllegalStateException("Could not invalidate the session of " + clientId, ex);
+        }
+    }
+
+    /**
+     * Publishes from inside the broker (no client connection), to every matching subscription; sessions of
+     * offline clients queue it for QoS 1 and 2 as for any publish. Not recorded in {@link #publishes()}.
+     * @return completes when the broker has taken the message over for delivery
+     */
+    public CompletableFuture<Void> publish(String topic, byte[] payload, int qos) {
+        PublishService service = this.state.publishService;
+        if (service == null || !this.running) {
+            return CompletableFuture.failedFuture(new IllegalStateException("The broker is not running"));
+        }
+        Publish publish = Builders.publish()
+            .topic(topic)
+            .qos(Qos.valueOf(qos))
+            .retain(false)
+            .payload(ByteBuffer.wrap(payload.clone()))
+            .build();
+        return service.publish(publish);
+    }
+
+    /**
+     * Calls {@code listener} with every PUBLISH received from a client (on a broker thread; keep it quick),
+     * whether or not publishes are {@link #recordPublishes(boolean) recorded}.
+     */
+    public void addPublishListener(Consumer<RecordedPublish> listener) {
+        this.state.publishListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removePublishListener(Consumer<RecordedPublish> listener) {
+        this.state.publishListeners.remove(listener);
     }
 
     /** Whether a client with this id is connected now. */

@@ -50,6 +50,7 @@ final class RecordingExtension implements ExtensionMain {
     public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
         // Services are static in HiveMQ: capture this broker's client service while it is the one starting.
         this.state.clientService = Services.clientService();
+        this.state.publishService = Services.publishService();
         Authenticator authenticator = new Authenticator();
         Authorizer authorizer = new Authorizer();
         Services.securityRegistry().setAuthenticatorProvider(in -> authenticator);
@@ -161,7 +162,7 @@ final class RecordingExtension implements ExtensionMain {
 
         @Override
         public void onInboundPublish(PublishInboundInput input, PublishInboundOutput output) {
-            if (!state.recordPublishes) {
+            if (!state.recordPublishes && state.publishListeners.isEmpty()) {
                 return;
             }
             PublishPacket packet = input.getPublishPacket();

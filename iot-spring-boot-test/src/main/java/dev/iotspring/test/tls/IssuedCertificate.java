@@ -12,7 +12,6 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /**
  * A certificate issued by a {@link TestCertificateAuthority}, with its private key and chain (leaf first,
@@ -83,12 +82,7 @@ public final class IssuedCertificate {
 
     /** The private key as unencrypted PKCS#8 PEM text. */
     public String privateKeyPem() {
-        try {
-            return TestCertificateAuthority.pem(new JcaPKCS8Generator(this.privateKey, null));
-        }
-        catch (org.bouncycastle.util.io.pem.PemGenerationException ex) {
-            throw new IllegalStateException("Cannot encode the private key of '" + this.commonName + "'", ex);
-        }
+        return TestCertificateAuthority.privateKeyPem(this.privateKey);
     }
 
     /** Writes {@code <name>.crt} (chain) and {@code <name>.key} into {@code directory}; returns the two files. */

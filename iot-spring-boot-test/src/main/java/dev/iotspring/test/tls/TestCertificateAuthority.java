@@ -11,6 +11,8 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -145,24 +147,66 @@ public final class TestCertificateAuthority {
         return issue(commonName, false);
     }
 
+    /**
+     * A client certificate for a key the caller holds (e.g. from a CSR), as a platform CA signs one: subject
+     * exactly {@code CN=<commonName>} (whatever the request asked for), {@code basicConstraints CA:false},
+     * {@code keyUsage digitalSignature}, {@code extendedKeyUsage clientAuth}, a fresh serial, and the given
+     * validity (in the past for an expired certificate).
+     */
+    public X509Certificate signClient(PublicKey publicKey, String commonName, Instant notBefore, Instant notAfter) {
+        try {
+            X509v3CertificateBuilder builder = leaf(new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.CN, commonName)
+                .build(), publicKey, notBefore, notAfter, false, KeyUsage.digitalSignature);
+            return sign(builder, this.keyPair);
+        }
+        catch (GeneralSecurityException | IOException | OperatorCreationException ex) {
+            throw new IllegalStateException("Cannot sign certificate '" + commonName + "'", ex);
+        }
+    }
+
+    /** One certificate as PEM text ({@code -----BEGIN CERTIFICATE-----}). */
+    public static String toPem(X509Certificate certificate) {
+        return pem(certificate);
+    }
+
+    /** A private key as unencrypted PKCS#8 PEM text ({@code -----BEGIN PRIVATE KEY-----}). */
+    public static String privateKeyPem(PrivateKey key) {
+        try {
+            return pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null));
+        }
+        catch (org.bouncycastle.util.io.pem.PemGenerationException ex) {
+            throw new IllegalStateException("Cannot encode a " + key.getAlgorithm() + " private key", ex);
+        }
+    }
+
+    /** {@code certificate} (issued by this CA) with its private key, as an {@link IssuedCertificate}. */
+    public IssuedCertificate withPrivateKey(X509Certificate certificate, PrivateKey privateKey, String commonName) {
+        return new IssuedCertificate(commonName, privateKey, List.of(certificate, this.certificate));
+    }
+
+    private X509v3CertificateBuilder leaf(X500Name subject, PublicKey publicKey, Instant notBefore, Instant notAfter,
+            boolean server, int keyUsage) throws GeneralSecurityException, IOException {
+        X509CertificateHolder issuerHolder = new X509CertificateHolder(this.certificate.getEncoded());
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerHolder.getSubject(), nextSerial(),
+                Date.from(notBefore), Date.from(notAfter), subject, publicKey);
+        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        builder.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
+        builder.addExtension(Extension.extendedKeyUsage, false,
+                new ExtendedKeyUsage(server ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
+        builder.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(this.certificate));
+        builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(publicKey));
+        return builder;
+    }
+
     private IssuedCertificate issue(String commonName, boolean server, String... sans) {
         try {
             KeyPair keys = newKeyPair();
             Instant now = Instant.now();
-            X509CertificateHolder issuerHolder = new X509CertificateHolder(this.certificate.getEncoded());
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerHolder.getSubject(), nextSerial(),
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))),
-                    name(commonName), keys.getPublic());
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.keyUsage, true,
-                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
-            builder.addExtension(Extension.extendedKeyUsage, false,
-                    new ExtendedKeyUsage(server ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
-            builder.addExtension(Extension.authorityKeyIdentifier, false,
-                    ext.createAuthorityKeyIdentifier(this.certificate));
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
-                    ext.createSubjectKeyIdentifier(keys.getPublic()));
+            X509v3CertificateBuilder builder = leaf(name(commonName), keys.getPublic(),
+                    now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), server,
+                    KeyUsage.digitalSignature | KeyUsage.keyAgreement);
             if (sans.length > 0) {
                 List<GeneralName> names = new ArrayList<>();
                 for (String san : sans) {
