@@ -563,6 +563,11 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
             }));
             return;
         }
+        if (present && !this.settings.resubscribeWhenSessionPresent()) {
+            // The broker kept the subscriptions with the session.
+            markConnected(gen, present);
+            return;
+        }
         restoreSubscriptions(gen, present);
     }
 
