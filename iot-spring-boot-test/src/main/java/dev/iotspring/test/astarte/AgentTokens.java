@@ -1,6 +1,7 @@
 package dev.iotspring.test.astarte;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
@@ -144,7 +145,7 @@ final class AgentTokens {
             signature.update((header + "." + payload).getBytes(StandardCharsets.US_ASCII));
             return header + "." + payload + "." + encoder.encodeToString(signature.sign());
         }
-        catch (java.security.GeneralSecurityException ex) {
+        catch (GeneralSecurityException ex) {
             throw new IllegalArgumentException("Cannot sign a JWT with a " + key.getAlgorithm() + " key", ex);
         }
     }

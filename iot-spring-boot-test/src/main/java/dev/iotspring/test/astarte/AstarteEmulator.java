@@ -3,6 +3,7 @@ package dev.iotspring.test.astarte;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -44,9 +45,10 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  *
  * <p>Pairing (spec §3): {@code POST /v1/<realm>/agent/devices} and {@code DELETE .../agent/devices/<id>} need an
  * agent JWT signed by the realm key (RS/PS/ES 256/384/512, {@code exp}, {@code a_pa}); device routes need
- * {@code Authorization: Bearer <credentials_secret>}. Errors: 400 (no JSON {@code "data"}), 401 (no or bad token or
- * secret header), 403 (wrong secret, unknown device, claim not granting the route, credentials inhibited), 404,
- * 422 (bad {@code hw_id}, bad CSR, "Device already registered"). Each new certificate revokes the previous one.
+ * {@code Authorization: Bearer <credentials_secret>}. Errors, with Astarte's detail texts: 400 (no JSON
+ * {@code "data"}), 401 (no token or secret header, invalid token), 403 (unknown realm, wrong secret, {@code a_pa}
+ * not granting the route, credentials inhibited), 404 (unknown device or route), 422 (bad {@code hw_id}, bad CSR,
+ * "Device already registered"). Each new certificate revokes the previous one.
  *
  * <p>Broker (spec §5): TLS with a client certificate of {@link #certificateAuthority()} (expired ones fail the
  * handshake); CONNECT is refused with not-authorized when the certificate is revoked or names no registered device,
@@ -57,7 +59,8 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * answered with the consumer purge list and every server property; a device error (invalid introspection, data on an
  * interface outside the introspection, undecodable BSON or purge list, writes to server-owned or unset on datastream
  * interfaces {@link #installInterface(String) installed}) disconnects the device and wipes its session, as Astarte
- * does (switch off with {@link Builder#strict(boolean)}).
+ * does (switch off with {@link Builder#strict(boolean)}); a payload over 65535 bytes only drops the connection, as
+ * the VerneMQ plugin's {@code max_message_size} does.
  */
 public final class AstarteEmulator implements AutoCloseable {
 
@@ -176,7 +179,7 @@ public final class AstarteEmulator implements AutoCloseable {
     }
 
     /** A JWT over {@code claims}, RS256 for an RSA key, ES256/384/512 for an EC key by its curve. */
-    public static String signAgentToken(java.security.PrivateKey key, Map<String, ?> claims) {
+    public static String signAgentToken(PrivateKey key, Map<String, ?> claims) {
         return AgentTokens.sign(JSON, key, claims);
     }
 

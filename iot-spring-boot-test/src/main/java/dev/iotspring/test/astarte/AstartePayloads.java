@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -200,7 +201,7 @@ public final class AstartePayloads {
             case DOCUMENT -> {
                 Map<String, Object> map = new LinkedHashMap<>();
                 value.asDocument().forEach((k, v) -> map.put(k, fromBson(v)));
-                yield java.util.Collections.unmodifiableMap(map);
+                yield Collections.unmodifiableMap(map);
             }
             default -> throw new IllegalArgumentException("BSON " + value.getBsonType() + " is no Astarte type");
         };

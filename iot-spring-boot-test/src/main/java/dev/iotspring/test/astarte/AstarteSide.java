@@ -1,6 +1,7 @@
 package dev.iotspring.test.astarte;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,9 @@ final class AstarteSide {
     /** {@code name:major:minor} as {@code payloads_decoder.ex} accepts it. */
     private static final Pattern INTROSPECTION_ENTRY = Pattern.compile(
             "([a-zA-Z][a-zA-Z0-9]*\\.([a-zA-Z0-9][a-zA-Z0-9-]*\\.)*)?[a-zA-Z][a-zA-Z0-9]*:[0-9]+:[0-9]+");
+
+    /** The per-session payload limit the Astarte VerneMQ plugin sets (spec §5). */
+    static final int MAX_MESSAGE_SIZE = 65535;
 
     private final String realm;
 
@@ -77,6 +81,16 @@ final class AstarteSide {
             return; // Not a device of this realm on its own topics: the broker refuses those anyway.
         }
         String deviceId = base.substring(this.realm.length() + 1);
+        if (publish.payload().length > MAX_MESSAGE_SIZE && this.strict) {
+            // VerneMQ's max_message_size: the connection is dropped, the session (and the data) stays.
+            synchronized (this.lock) {
+                this.errors.add(new DeviceError(deviceId, publish.topic(), "max_message_size_exceeded",
+                        publish.receivedAt()));
+                this.lock.notifyAll();
+            }
+            this.reactions.execute(() -> this.broker.disconnectClient(base));
+            return;
+        }
         DeviceData device = device(deviceId);
         String sub = publish.topic().substring(base.length());
         DeviceMessage message;
@@ -167,7 +181,7 @@ final class AstarteSide {
 
     private static DeviceMessage message(DeviceMessage.Kind kind, String deviceId, RecordedPublish publish,
             @Nullable String interfaceName, @Nullable String path, @Nullable Object value,
-            java.time.@Nullable Instant timestamp, @Nullable String bsonType) {
+            @Nullable Instant timestamp, @Nullable String bsonType) {
         return new DeviceMessage(kind, deviceId, publish.topic(), interfaceName, path, publish.qos(),
                 publish.retain(), publish.payload(), value, timestamp, bsonType, publish.receivedAt());
     }

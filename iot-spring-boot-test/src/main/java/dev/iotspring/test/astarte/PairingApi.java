@@ -38,8 +38,11 @@ final class PairingApi {
     /** Where the API lives on the emulator's server; clients append {@code /v1/...} to it. */
     static final String BASE_PATH = "/pairing";
 
-    /** Astarte matches each Authorization header against this, case-insensitively ({@code device_controller.ex}). */
-    private static final Pattern BEARER = Pattern.compile("bearer:?\\s+(.*)", Pattern.CASE_INSENSITIVE);
+    /**
+     * Astarte searches each Authorization header for this, case-insensitively and not anchored at the start
+     * ({@code device_controller.ex}).
+     */
+    private static final Pattern BEARER = Pattern.compile("bearer:?\\s+(.*)$", Pattern.CASE_INSENSITIVE);
 
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS'Z'")
         .withZone(ZoneOffset.UTC);
@@ -118,47 +121,52 @@ final class PairingApi {
         }
         String prefix = BASE_PATH + "/v1/";
         if (!path.startsWith(prefix)) {
-            return error(404, "Not Found");
+            return error(404, "Page not found");
         }
         String rest = path.substring(prefix.length());
         int slash = rest.indexOf('/');
         if (slash <= 0) {
-            return error(404, "Not Found");
+            return error(404, "Page not found");
         }
         String realmName = rest.substring(0, slash);
         String route = rest.substring(slash + 1);
         String[] segments = route.split("/", -1);
-        boolean knownRealm = realmName.equals(this.realm);
-        if (route.equals("agent/devices") && method.equals("POST")) {
-            Reply refused = agentAuth(knownRealm, authorizations, method, route);
-            return (refused != null) ? refused : register(headers, body);
+        boolean agentRoute = (route.equals("agent/devices") && method.equals("POST"))
+                || (segments.length == 3 && route.startsWith("agent/devices/") && method.equals("DELETE"));
+        boolean deviceRoute = segments.length >= 2 && segments[0].equals("devices")
+                && isDeviceRoute(method, route.substring(("devices/" + segments[1]).length()));
+        if (!agentRoute && !deviceRoute) {
+            return error(404, "Page not found");
         }
-        if (segments.length == 3 && route.startsWith("agent/devices/") && method.equals("DELETE")) {
-            Reply refused = agentAuth(knownRealm, authorizations, method, route);
-            return (refused != null) ? refused : unregister(segments[2]);
+        if (!realmName.equals(this.realm)) {
+            // VerifyRealmExists runs before authentication.
+            return error(403, "Forbidden");
         }
-        if (segments.length >= 2 && segments[0].equals("devices")) {
-            String deviceId = PairingState.canonicalId(segments[1]);
-            String tail = route.substring(("devices/" + segments[1]).length());
-            if (!isDeviceRoute(method, tail)) {
-                return error(404, "Not Found");
+        if (agentRoute) {
+            Reply refused = agentAuth(authorizations, method, path.substring(BASE_PATH.length()), route);
+            if (refused != null) {
+                return refused;
             }
-            String secret = bearer(authorizations);
-            if (secret == null) {
-                return error(401, "Unauthorized");
-            }
-            PairingState.Device device = (knownRealm && deviceId != null) ? this.state.authenticate(deviceId, secret)
-                    : null;
-            if (device == null) {
-                return error(403, "Forbidden");
-            }
-            return switch (tail) {
-                case "" -> info(device);
-                case "/protocols/astarte_mqtt_v1/credentials" -> credentials(device, headers, body);
-                default -> verify(headers, body);
-            };
+            return method.equals("POST") ? register(headers, body) : unregister(segments[2]);
         }
-        return error(404, "Not Found");
+        String tail = route.substring(("devices/" + segments[1]).length());
+        String secret = bearer(authorizations);
+        if (secret == null) {
+            return error(401, "Unauthorized");
+        }
+        String deviceId = PairingState.canonicalId(segments[1]);
+        if (deviceId == null || this.state.device(deviceId) == null) {
+            return error(404, "Device not found");
+        }
+        PairingState.Device device = this.state.authenticate(deviceId, secret);
+        if (device == null) {
+            return error(403, "Forbidden");
+        }
+        return switch (tail) {
+            case "" -> info(device);
+            case "/protocols/astarte_mqtt_v1/credentials" -> credentials(device, headers, body);
+            default -> verify(headers, body);
+        };
     }
 
     private static boolean isDeviceRoute(String method, String tail) {
@@ -170,23 +178,24 @@ final class PairingApi {
         };
     }
 
-    private @Nullable Reply agentAuth(boolean knownRealm, List<String> authorizations, String method, String route) {
+    /** Guardian's answers: missing token, invalid token (signature, alg, exp), path not granted by {@code a_pa}. */
+    private @Nullable Reply agentAuth(List<String> authorizations, String method, String requestPath, String route) {
         String token = bearer(authorizations);
-        if (!knownRealm) {
-            // No realm, no public key to check the token against.
-            return error(401, "Unauthorized");
+        if (token == null) {
+            return error(401, "Missing authorization token");
         }
         return switch (this.tokens.check(token, this.realmKey, method, route)) {
             case ACCEPTED -> null;
-            case UNAUTHORIZED -> error(401, "Unauthorized");
-            case FORBIDDEN -> error(403, "Forbidden");
+            case UNAUTHORIZED -> error(401, "Invalid JWT token");
+            case FORBIDDEN -> error(403,
+                    "Unauthorized access to " + method + " " + requestPath + ". Please verify your permissions");
         };
     }
 
     private static @Nullable String bearer(List<String> authorizations) {
         for (String header : authorizations) {
             Matcher matcher = BEARER.matcher(header);
-            if (matcher.matches()) {
+            if (matcher.find()) {
                 return matcher.group(1);
             }
         }
@@ -198,7 +207,7 @@ final class PairingApi {
     private Reply register(Map<String, String> headers, String body) {
         JsonNode data = data(headers, body);
         if (data == null) {
-            return error(400, "Bad Request");
+            return error(400, "Bad request");
         }
         JsonNode hwId = data.path("hw_id");
         if (hwId.isMissingNode() || hwId.isNull() || (hwId.isString() && hwId.asString().isEmpty())) {
@@ -258,7 +267,7 @@ final class PairingApi {
         }
         JsonNode data = data(headers, body);
         if (data == null) {
-            return error(400, "Bad Request");
+            return error(400, "Bad request");
         }
         JsonNode csrNode = data.path("csr");
         if (!csrNode.isString() || csrNode.asString().isBlank()) {
@@ -266,7 +275,7 @@ final class PairingApi {
         }
         JcaPKCS10CertificationRequest csr = DeviceCertificates.parseCsr(csrNode.asString());
         if (csr == null) {
-            return fieldError("csr", "is not a valid CSR");
+            return fieldError("csr", "is not a valid PEM CSR");
         }
         X509Certificate certificate = this.certificates.sign(csr, this.realm + "/" + device.id);
         this.certificates.issued(device, certificate);
@@ -278,7 +287,7 @@ final class PairingApi {
     private Reply verify(Map<String, String> headers, String body) {
         JsonNode data = data(headers, body);
         if (data == null) {
-            return error(400, "Bad Request");
+            return error(400, "Bad request");
         }
         JsonNode pem = data.path("client_crt");
         if (!pem.isString() || pem.asString().isBlank()) {

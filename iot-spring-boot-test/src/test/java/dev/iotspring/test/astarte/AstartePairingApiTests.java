@@ -18,6 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.iotspring.test.tls.TestCertificateAuthority;
 
 import static dev.iotspring.test.astarte.AstarteTestClients.csr;
+import static dev.iotspring.test.astarte.AstarteTestClients.newDevice;
 import static dev.iotspring.test.astarte.AstarteTestClients.quote;
 import static dev.iotspring.test.astarte.AstarteTestClients.send;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,13 +46,6 @@ class AstartePairingApiTests {
     @BeforeEach
     void clear() {
         astarte.clearRecordings();
-    }
-
-    /** A fresh device id per test: the emulator outlives the tests. */
-    private String newDevice() {
-        byte[] bytes = new byte[16];
-        new java.security.SecureRandom().nextBytes(bytes);
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private String url(String route) {
@@ -150,10 +144,12 @@ class AstartePairingApiTests {
     @Test
     void registrationRefusesMissingBadExpiredAndUnauthorisedTokens() {
         String body = "{\"data\":{\"hw_id\":\"" + newDevice() + "\"}}";
-        assertThat(send("POST", url("agent/devices"), null, body).statusCode()).isEqualTo(401);
+        HttpResponse<String> missing = send("POST", url("agent/devices"), null, body);
+        assertThat(missing.statusCode()).isEqualTo(401);
+        assertThat(json(missing).path("errors").path("detail").asString()).isEqualTo("Missing authorization token");
         HttpResponse<String> bad = register("not.a.jwt", body);
         assertThat(bad.statusCode()).isEqualTo(401);
-        assertThat(json(bad).path("errors").path("detail").asString()).isEqualTo("Unauthorized");
+        assertThat(json(bad).path("errors").path("detail").asString()).isEqualTo("Invalid JWT token");
         String foreign = AstarteEmulator.signAgentToken(AstarteTestClients.ecKeys("secp256r1").getPrivate(),
                 Map.of("a_pa", List.of(".*::.*")));
         assertThat(register(foreign, body).statusCode()).isEqualTo(401);
@@ -165,16 +161,17 @@ class AstartePairingApiTests {
         String onlyGet = signed(signer, Map.of("a_pa", List.of("GET::.*")));
         HttpResponse<String> forbidden = register(onlyGet, body);
         assertThat(forbidden.statusCode()).isEqualTo(403);
-        assertThat(json(forbidden).path("errors").path("detail").asString()).isEqualTo("Forbidden");
+        assertThat(json(forbidden).path("errors").path("detail").asString())
+            .isEqualTo("Unauthorized access to POST /v1/test/agent/devices. Please verify your permissions");
         // The path regex is anchored: "agent" alone does not grant "agent/devices"; one colon is not "::".
         assertThat(register(signed(signer, Map.of("a_pa", List.of("POST::agent"))), body).statusCode()).isEqualTo(403);
         assertThat(register(signed(signer, Map.of("a_pa", List.of("POST:agent/devices"))), body).statusCode())
             .isEqualTo(403);
         assertThat(register(signed(signer, Map.of("a_pa", List.of("POST::agent/.*"))), body).statusCode())
             .isEqualTo(201);
-        // A realm that does not exist has no key to check with.
+        // A realm that does not exist is refused before any token check.
         assertThat(send("POST", astarte.pairingUrl() + "/v1/other/agent/devices", astarte.agentToken(), body)
-            .statusCode()).isEqualTo(401);
+            .statusCode()).isEqualTo(403);
     }
 
     private static String signed(AstarteEmulator emulator, Map<String, ?> claims) {
@@ -196,6 +193,7 @@ class AstartePairingApiTests {
         String token = astarte.agentToken();
         HttpResponse<String> noEnvelope = register(token, "{\"hw_id\":\"" + newDevice() + "\"}");
         assertThat(noEnvelope.statusCode()).isEqualTo(400);
+        assertThat(json(noEnvelope).path("errors").path("detail").asString()).isEqualTo("Bad request");
         assertThat(register(token, "{not json").statusCode()).isEqualTo(400);
 
         HttpResponse<String> shortId = register(token, "{\"data\":{\"hw_id\":\"AAAA\"}}");
@@ -233,9 +231,10 @@ class AstartePairingApiTests {
         credentials(device, secret, csr(AstarteTestClients.ecKeys("secp256r1"), "CN=x"));
         assertThat(send("DELETE", url("agent/devices/" + device), astarte.agentToken(), null).statusCode())
             .isEqualTo(204);
-        assertThat(send("GET", url("devices/" + device), secret, null).statusCode()).isEqualTo(403);
-        assertThat(send("DELETE", url("agent/devices/" + device), astarte.agentToken(), null).statusCode())
-            .isEqualTo(404);
+        assertThat(send("GET", url("devices/" + device), secret, null).statusCode()).isEqualTo(404);
+        HttpResponse<String> gone = send("DELETE", url("agent/devices/" + device), astarte.agentToken(), null);
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(json(gone).path("errors").path("detail").asString()).isEqualTo("Device not found");
         assertThat(send("DELETE", url("agent/devices/" + device), null, null).statusCode()).isEqualTo(401);
         registered(device);
     }
@@ -248,7 +247,9 @@ class AstartePairingApiTests {
         HttpResponse<String> wrong = send("GET", url("devices/" + device), PairingState.newSecret(), null);
         assertThat(wrong.statusCode()).isEqualTo(403);
         assertThat(json(wrong).path("errors").path("detail").asString()).isEqualTo("Forbidden");
-        assertThat(send("GET", url("devices/" + newDevice()), secret, null).statusCode()).isEqualTo(403);
+        assertThat(send("GET", url("devices/" + newDevice()), secret, null).statusCode()).isEqualTo(404);
+        assertThat(send("GET", astarte.pairingUrl() + "/v1/other/devices/" + device, secret, null).statusCode())
+            .isEqualTo(403);
         // The secret header is matched case-insensitively, with an optional colon after "bearer".
         var lower = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url("devices/" + device)))
             .header("Authorization", "bearer: " + secret)
@@ -274,7 +275,7 @@ class AstartePairingApiTests {
                 url("devices/" + device + "/protocols/astarte_mqtt_v1/credentials"), secret,
                 "{\"data\":{\"csr\":\"-----BEGIN CERTIFICATE REQUEST-----\\nAAAA\\n-----END CERTIFICATE REQUEST-----\"}}");
         assertThat(garbage.statusCode()).isEqualTo(422);
-        assertThat(json(garbage).path("errors").path("csr").get(0).asString()).isEqualTo("is not a valid CSR");
+        assertThat(json(garbage).path("errors").path("csr").get(0).asString()).isEqualTo("is not a valid PEM CSR");
         assertThat(send("POST", url("devices/" + device + "/protocols/astarte_mqtt_v1/credentials"), secret,
                 "{\"data\":{}}").statusCode()).isEqualTo(422);
         assertThat(astarte.deviceStatus(device)).isEqualTo("pending");
@@ -326,6 +327,31 @@ class AstartePairingApiTests {
             .isEqualTo("INVALID_ISSUER");
         assertThat(json(verify(device, secret, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"))
             .path("data").path("cause").asString()).isEqualTo("INVALID");
+    }
+
+    @Test
+    void servesHttpsWithACertificateOfItsCa() throws Exception {
+        try (AstarteEmulator secure = AstarteEmulator.builder().httpsPairing(true).start()) {
+            assertThat(secure.pairingUrl()).startsWith("https://localhost:");
+            javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory
+                .getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(secure.certificateAuthority().trustStore());
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            var request = java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(secure.pairingUrl() + "/v1/test/agent/devices"))
+                .header("Authorization", "Bearer " + secure.agentToken())
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"data\":{\"hw_id\":\"" + newDevice() + "\"}}"))
+                .build();
+            var response = java.net.http.HttpClient.newBuilder().sslContext(context).build().send(request,
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(201);
+            // The JVM trust store does not know the test CA.
+            assertThatThrownBy(() -> java.net.http.HttpClient.newHttpClient().send(request,
+                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+            assertThat(secure.pairingRequests()).hasSize(1);
+        }
     }
 
     @Test

@@ -10,8 +10,10 @@ import java.net.http.HttpResponse;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
+import java.util.Base64;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -23,6 +25,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.jspecify.annotations.Nullable;
 
@@ -33,6 +36,8 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
 final class AstarteTestClients {
 
     static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
@@ -59,6 +64,13 @@ final class AstarteTestClients {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(ex);
         }
+    }
+
+    /** A random 16-byte device id (22 characters). */
+    static String newDevice() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     static KeyPair ecKeys(String curve) {
@@ -108,6 +120,16 @@ final class AstarteTestClients {
     static MqttAsyncClient paho(AstarteEmulator astarte, String clientId) throws Exception {
         String uri = astarte.brokerUrl().replace("mqtts://", "ssl://");
         return new MqttAsyncClient(uri.substring(0, uri.length() - 1), clientId, new MemoryPersistence());
+    }
+
+    /** Disconnects (when connected) and closes a client; null is fine. */
+    static void close(@Nullable MqttAsyncClient client) throws MqttException {
+        if (client != null) {
+            if (client.isConnected()) {
+                client.disconnect().waitForCompletion(TIMEOUT.toMillis());
+            }
+            client.close(true);
+        }
     }
 
     /** MQTT 3.1.1, clean session false, TLS with {@code certificate} (or none) trusting {@code ca}. */

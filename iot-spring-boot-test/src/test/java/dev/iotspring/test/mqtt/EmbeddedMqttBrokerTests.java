@@ -3,6 +3,7 @@ package dev.iotspring.test.mqtt;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
@@ -168,6 +169,58 @@ class EmbeddedMqttBrokerTests {
         assertThat(second.isConnected()).isTrue();
         first.close(true);
         close(second);
+    }
+
+    @Test
+    void publishesFromInsideToSubscribersAndTellsListenersOfClientPublishes() throws Exception {
+        java.util.List<RecordedPublish> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.function.Consumer<RecordedPublish> listener = heard::add;
+        broker.addPublishListener(listener);
+        try {
+            java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
+            MqttAsyncClient client = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-inside");
+            client.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+                @Override
+                public void connectionLost(Throwable cause) {
+                }
+
+                @Override
+                public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+                    received.add(topic + "=" + new String(message.getPayload(), StandardCharsets.UTF_8) + "@"
+                            + message.getQos());
+                }
+
+                @Override
+                public void deliveryComplete(IMqttDeliveryToken token) {
+                }
+            });
+            client.connect(options()).waitForCompletion(10_000);
+            client.subscribe("inside/#", 2).waitForCompletion(10_000);
+            broker.publish("inside/a", "from the broker".getBytes(StandardCharsets.UTF_8), 2).get(10, TimeUnit.SECONDS);
+            assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("inside/a=from the broker@2");
+            assertThat(broker.publishes()).isEmpty();
+            client.publish("outside", new byte[] { 7 }, 1, false).waitForCompletion(10_000);
+            assertThat(heard).extracting(RecordedPublish::topic).containsExactly("outside");
+            close(client);
+        }
+        finally {
+            broker.removePublishListener(listener);
+        }
+    }
+
+    @Test
+    void invalidatingASessionDisconnectsAndForgetsIt() throws Exception {
+        MqttAsyncClient client = client(broker.tcpUrl().replace("mqtt://", "tcp://"), "rec-wipe");
+        MqttConnectOptions options = options();
+        options.setCleanSession(false);
+        client.connect(options).waitForCompletion(10_000);
+        assertThat(broker.invalidateSession("rec-wipe")).isTrue();
+        org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> !client.isConnected());
+        IMqttToken again = client.connect(options);
+        again.waitForCompletion(10_000);
+        assertThat(again.getSessionPresent()).isFalse();
+        assertThat(broker.invalidateSession("no-such-client")).isFalse();
+        close(client);
     }
 
     @Test
