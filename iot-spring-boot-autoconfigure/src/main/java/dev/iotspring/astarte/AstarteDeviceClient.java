@@ -1,6 +1,5 @@
 package dev.iotspring.astarte;
 
-import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,9 +16,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -68,6 +64,8 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle 
 
     private final AstarteKeyManager keyManager = new AstarteKeyManager();
 
+    private final AstarteSocketFactory socketFactory;
+
     private final AstartePropertyStore properties;
 
     private final AstarteSession session;
@@ -113,7 +111,8 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle 
         this.clock = Clock.systemUTC();
         this.events = events;
         this.pairing = new AstartePairing(pairingClient, store.keyValueStore("credentials"), settings.realm(),
-                settings.deviceId(), settings.credentialsSecret(), settings.agentToken(), this.clock, this.keyManager);
+                settings.deviceId(), settings.credentialsSecret(), settings.agentToken(), this.clock);
+        this.socketFactory = new AstarteSocketFactory(this.keyManager, settings.trustManagers());
         this.properties = new AstartePropertyStore(store.keyValueStore("properties"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "astarte-" + settings.deviceId());
@@ -436,14 +435,6 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle 
     }
 
     private MqttConnectionSettings connectionSettings(MqttEndpoint endpoint) {
-        SSLContext context;
-        try {
-            context = SSLContext.getInstance("TLS");
-            context.init(new KeyManager[] { this.keyManager }, this.settings.trustManagers(), null);
-        }
-        catch (GeneralSecurityException ex) {
-            throw new IllegalStateException("Cannot build the TLS context for Astarte: " + ex.getMessage(), ex);
-        }
         return MqttConnectionSettings.builder(endpoint, this.settings.realm() + "/" + this.settings.deviceId())
             .name(PLATFORM)
             .cleanSession(false)
@@ -452,7 +443,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle 
             .connectTimeout(this.settings.connectTimeout())
             .maxInflight(this.settings.maxInflight())
             .backoff(this.settings.backoff())
-            .tls(MqttTls.of(context.getSocketFactory()).withHostnameVerification(this.settings.hostnameVerification()))
+            .tls(MqttTls.of(this.socketFactory).withHostnameVerification(this.settings.hostnameVerification()))
             .credentials(this::certificateBeforeConnect)
             .build();
     }
@@ -461,6 +452,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle 
     private MqttCredentials certificateBeforeConnect() {
         try {
             AstarteCredentials credentials = this.pairing.certificate();
+            this.socketFactory.use(credentials);
             scheduleExpiryCheck(credentials.notAfter());
             return MqttCredentials.none();
         }
@@ -486,7 +478,6 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle 
             if (c != null && notAfter.equals(this.pairing.certificateNotAfter())) {
                 logger.info("Astarte: the certificate of device {} expired; reconnecting to renew it",
                         this.settings.deviceId());
-                this.pairing.distrustCertificate();
                 c.reconnect();
             }
         }, delay, TimeUnit.MILLISECONDS);

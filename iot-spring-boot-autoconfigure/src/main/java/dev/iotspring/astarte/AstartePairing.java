@@ -39,22 +39,16 @@ final class AstartePairing {
 
     private final Clock clock;
 
-    private final AstarteKeyManager keyManager;
-
     private @Nullable String secret;
 
     private @Nullable AstarteCredentials credentials;
-
-    /** Set right after a certificate was issued: the next connect needs no verify call. */
-    private boolean fresh;
 
     private volatile @Nullable Instant certificateNotAfter;
 
     private volatile @Nullable String lastError;
 
     AstartePairing(AstartePairingClient client, JdbcKeyValueStore store, String realm, String deviceId,
-            @Nullable String configuredSecret, @Nullable Supplier<String> agentToken, Clock clock,
-            AstarteKeyManager keyManager) {
+            @Nullable String configuredSecret, @Nullable Supplier<String> agentToken, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.store = Objects.requireNonNull(store, "store");
         this.realm = realm;
@@ -62,7 +56,6 @@ final class AstartePairing {
         this.configuredSecret = configuredSecret;
         this.agentToken = agentToken;
         this.clock = clock;
-        this.keyManager = keyManager;
     }
 
     /** Whether the device can get a secret: configured, stored, or through registration. */
@@ -104,17 +97,13 @@ final class AstartePairing {
     }
 
     /**
-     * A certificate Astarte accepts: the stored one if Astarte's verify says it is valid, else a new one from a
-     * fresh key pair and CSR. The key manager presents it from the next handshake on.
+     * A certificate Astarte accepts: the current (or stored) one if Astarte's verify says it is still valid (it may
+     * have been revoked meanwhile), else a new one from a fresh key pair and CSR. 
      */
     synchronized AstarteCredentials certificate() {
         AstarteCredentials current = (this.credentials != null) ? this.credentials : load();
         Instant now = this.clock.instant();
         if (current != null && !current.isExpired(now)) {
-            if (this.fresh) {
-                this.fresh = false;
-                return use(current);
-            }
             if (this.client.verify(secret(), this.deviceId, current.certificatePem())) {
                 return use(current);
             }
@@ -135,14 +124,12 @@ final class AstartePairing {
         entries.put(key("certificate"), pem.getBytes(StandardCharsets.US_ASCII));
         this.store.putAll(entries);
         logger.info("Astarte: device {} got a certificate valid until {}", this.deviceId, issued.notAfter());
-        this.fresh = true;
         return use(issued);
     }
 
     private AstarteCredentials use(AstarteCredentials c) {
         this.credentials = c;
         this.certificateNotAfter = c.notAfter();
-        this.keyManager.use(c);
         this.lastError = null;
         return c;
     }
@@ -155,11 +142,6 @@ final class AstartePairing {
         }
         return new AstarteCredentials(AstarteCredentials.parsePrivateKey(key), AstarteCredentials.parseCertificate(pem),
                 pem);
-    }
-
-    /** Makes the next {@link #certificate()} ask Astarte again (after a TLS refusal). */
-    synchronized void distrustCertificate() {
-        this.fresh = false;
     }
 
     void failed(String error) {

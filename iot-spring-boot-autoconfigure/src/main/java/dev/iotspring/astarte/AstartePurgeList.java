@@ -22,7 +22,14 @@ final class AstartePurgeList {
     private AstartePurgeList() {
     }
 
+    /**
+     * Encodes a purge list. An empty list is the bare header {@code 00 00 00 00}, which Astarte reads as "no
+     * properties" exactly like a header plus the zlib stream of an empty text (spec §7).
+     */
     static byte[] encode(Collection<String> entries) {
+        if (entries.isEmpty()) {
+            return new byte[4];
+        }
         byte[] text = String.join(";", entries).getBytes(StandardCharsets.UTF_8);
         Deflater deflater = new Deflater();
         deflater.setInput(text);
@@ -45,6 +52,9 @@ final class AstartePurgeList {
         if (payload.length < 4) {
             throw new IllegalArgumentException("purge list has " + payload.length + " bytes, fewer than its header");
         }
+        if (payload.length == 4) {
+            return new LinkedHashSet<>();
+        }
         Inflater inflater = new Inflater();
         inflater.setInput(payload, 4, payload.length - 4);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -52,7 +62,7 @@ final class AstartePurgeList {
         try {
             while (!inflater.finished()) {
                 int n = inflater.inflate(buffer);
-                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                if (n == 0 && !inflater.finished() && (inflater.needsInput() || inflater.needsDictionary())) {
                     throw new IllegalArgumentException("purge list zlib stream is truncated");
                 }
                 out.write(buffer, 0, n);

@@ -72,8 +72,7 @@ class AstartePairingTests {
         AstartePairingClient client = new AstartePairingClient(
                 WebClient.builder().baseUrl(astarte.pairingUrl()).build(), "test", JsonMapper.builder().build(),
                 Duration.ofSeconds(30));
-        return new AstartePairing(client, store, "test", this.deviceId, secret, agentToken, Clock.systemUTC(),
-                new AstarteKeyManager());
+        return new AstartePairing(client, store, "test", this.deviceId, secret, agentToken, Clock.systemUTC());
     }
 
     @Test
@@ -162,13 +161,13 @@ class AstartePairingTests {
     }
 
     @Test
-    void aFreshCertificateIsNotVerifiedAgainBeforeTheFirstConnect() {
+    void aNewCertificateIsUsedAsIssuedAndVerifiedBeforeEveryLaterConnect() {
         AstartePairing pairing = pairing(astarte.registerDevice(this.deviceId), null);
-        pairing.certificate();
         pairing.certificate();
         assertThat(astarte.pairingRequests("/credentials/verify")).isEmpty();
         pairing.certificate();
-        assertThat(astarte.pairingRequests("/credentials/verify")).hasSize(1);
+        pairing.certificate();
+        assertThat(astarte.pairingRequests("/credentials/verify")).hasSize(2);
         assertThat(astarte.pairingRequests("/credentials")).hasSize(1);
     }
 
@@ -176,7 +175,6 @@ class AstartePairingTests {
     void aRevokedCertificateIsReplaced() {
         AstartePairing pairing = pairing(astarte.registerDevice(this.deviceId), null);
         X509Certificate first = pairing.certificate().certificate();
-        pairing.distrustCertificate();
         astarte.revokeCertificates(this.deviceId);
         X509Certificate second = pairing.certificate().certificate();
         assertThat(second).isNotEqualTo(first);
@@ -190,7 +188,6 @@ class AstartePairingTests {
         AstartePairing pairing = pairing(astarte.registerDevice(this.deviceId), null);
         X509Certificate expired = pairing.certificate().certificate();
         astarte.certificateValidity(Duration.ofDays(1));
-        pairing.distrustCertificate();
         X509Certificate renewed = pairing.certificate().certificate();
         assertThat(renewed).isNotEqualTo(expired);
         assertThat(astarte.pairingRequests("/credentials/verify")).isEmpty();
