@@ -49,6 +49,10 @@ import org.springframework.context.SmartLifecycle;
  * {@code stored} datastreams, the in-memory queue for {@code volatile} ones. A {@link SmartLifecycle} in phase
  * {@link IotLifecyclePhases#DELIVERY}: start never blocks (pairing and connecting run in the background, retried
  * with the reconnect back-off), stop drains both queues and then disconnects.
+ *
+ * <p>It is one job, the device's life cycle and the routing of each value to its queue; the protocol itself lives
+ * in {@link AstarteSession} (handshake, inbound data), {@link AstartePairing} (secret and certificate) and
+ * {@link AstarteInterfaces} (checks and encoding).
  */
 public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle {
 
