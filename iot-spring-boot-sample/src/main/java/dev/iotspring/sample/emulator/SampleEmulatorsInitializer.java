@@ -28,6 +28,7 @@ public class SampleEmulatorsInitializer implements ApplicationContextInitializer
         emulators.add(new dev.iotspring.sample.streamsea.StreamSeaSampleEmulator());
         emulators.add(new dev.iotspring.sample.stellmap.StellMapSampleEmulator());
         emulators.add(new dev.iotspring.sample.stellanow.StellaNowSampleEmulator());
+        emulators.add(new dev.iotspring.sample.astarte.AstarteSampleEmulator());
         return emulators;
     }
 
