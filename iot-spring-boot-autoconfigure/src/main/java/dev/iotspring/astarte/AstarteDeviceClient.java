@@ -54,7 +54,7 @@ import org.springframework.context.SmartLifecycle;
  * in {@link AstarteSession} (handshake, inbound data), {@link AstartePairing} (secret and certificate) and
  * {@link AstarteInterfaces} (checks and encoding).
  */
-public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle {
+public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle, AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(AstarteDeviceClient.class);
 
@@ -388,7 +388,14 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle 
         this.running = true;
         this.durable.start();
         this.memory.start();
-        this.scheduler.execute(this::bootstrap);
+        MqttConnection c = this.connection;
+        if (c != null) {
+            // Started again after a stop: pairing is done, only the connection comes back.
+            c.start();
+        }
+        else {
+            this.scheduler.execute(this::bootstrap);
+        }
     }
 
     /** Registers if needed and learns the broker URL, then connects; retried with back-off until it works. */
@@ -499,6 +506,16 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle 
         MqttConnection c = this.connection;
         if (c != null) {
             c.stop();
+        }
+    }
+
+    /** Stops (if running) and releases the background thread; the device cannot start again. */
+    @Override
+    public void close() {
+        stop();
+        MqttConnection c = this.connection;
+        if (c != null) {
+            c.close();
         }
         this.scheduler.shutdownNow();
     }

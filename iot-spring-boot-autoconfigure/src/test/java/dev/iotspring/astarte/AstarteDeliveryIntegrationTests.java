@@ -76,7 +76,7 @@ class AstarteDeliveryIntegrationTests {
 
     @AfterEach
     void stop() {
-        this.clients.forEach(AstarteDeviceClient::stop);
+        this.clients.forEach(AstarteDeviceClient::close);
         this.stores.close();
         this.astarte.close();
     }

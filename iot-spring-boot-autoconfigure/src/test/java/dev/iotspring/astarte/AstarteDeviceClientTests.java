@@ -94,7 +94,7 @@ class AstarteDeviceClientTests {
 
     @AfterEach
     void close() {
-        this.clients.forEach(AstarteDeviceClient::stop);
+        this.clients.forEach(AstarteDeviceClient::close);
         this.stores.close();
     }
 
@@ -313,6 +313,22 @@ class AstarteDeviceClientTests {
         // The consumer purge list no longer names /mode/value: the stored copy goes.
         get(astarte.sendConsumerPurgeList(this.deviceId, Set.of()));
         await().atMost(WAIT).until(() -> client.getProperty(CONFIG, "/mode/value").isEmpty());
+    }
+
+    @Test
+    void aStoppedDeviceDrainsDisconnectsAndStartsAgain() throws Exception {
+        AstarteDeviceClient client = connected();
+        client.send(SENSORS, "/k/temperature", 1.0);
+        client.stop();
+        assertThat(client.isRunning()).isFalse();
+        assertThat(client.isConnected()).isFalse();
+        assertThat(client.pendingMessages()).isZero();
+        assertThat(astarte.awaitMessages(this.deviceId, m -> m.kind() == Kind.DATA, 1, WAIT)).hasSize(1);
+        client.start();
+        await().atMost(WAIT).until(client::isConnected);
+        get(client.send(SENSORS, "/k/temperature", 2.0));
+        assertThat(astarte.pairingRequests("/agent/devices").stream()
+            .filter(r -> r.body().contains(this.deviceId)).count()).isEqualTo(1);
     }
 
     @Test

@@ -39,6 +39,8 @@ import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
 import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.observe.DeliveryMetrics;
+import dev.iotspring.core.observe.IotMetrics;
+import dev.iotspring.core.observe.PlatformMeters;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.QueueOrder;
 import dev.iotspring.core.store.IotStore;
@@ -245,6 +247,9 @@ public final class AstarteAutoConfiguration {
                     // One set of meters per queue, told apart by the queue tag.
                     new DeliveryMetrics(client.durableDispatcher(), Tags.of("queue", "stored")).bindTo(registry);
                     new DeliveryMetrics(client.volatileDispatcher(), Tags.of("queue", "volatile")).bindTo(registry);
+                    // The connection exists only after pairing: the gauge asks the device.
+                    new PlatformMeters(registry, PLATFORM).gauge(IotMetrics.CONNECTION_STATE,
+                            "1 while the MQTT connection is up, 0 otherwise", client, c -> c.isConnected() ? 1.0 : 0.0);
                 }
             };
         }

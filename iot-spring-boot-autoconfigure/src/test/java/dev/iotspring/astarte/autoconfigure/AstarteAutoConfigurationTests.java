@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +76,13 @@ class AstarteAutoConfigurationTests {
             assertThat(health.health().getStatus()).isEqualTo(Status.UP);
             assertThat(health.health().getDetails()).containsEntry("paired", true).containsEntry("connected", false)
                 .containsEntry("queued", 0);
-            assertThat(context.getBean("astarteDeliveryMetrics")).isInstanceOf(MeterBinder.class);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            context.getBean("astarteDeliveryMetrics", MeterBinder.class).bindTo(registry);
+            assertThat(registry.get("iot.connection.state").tag("platform", "astarte").gauge().value()).isZero();
+            assertThat(registry.get("iot.queue.size").tags("platform", "astarte", "queue", "stored").gauge().value())
+                .isZero();
+            assertThat(registry.get("iot.messages.sent").tags("platform", "astarte", "queue", "volatile")
+                .functionCounter().count()).isZero();
             assertThat(this.directory.resolve("astarte.db")).exists();
         });
     }
