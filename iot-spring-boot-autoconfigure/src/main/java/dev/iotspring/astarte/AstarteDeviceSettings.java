@@ -8,7 +8,8 @@ import javax.net.ssl.TrustManager;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.iotspring.core.mqtt.MqttReconnectBackoff;
+import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.mqtt.MqttConnectionSettings;
 
 /**
  * What an {@link AstarteDeviceClient} is built from; an {@code AstarteCustomizer} may adjust the builder before
@@ -54,7 +55,7 @@ public final class AstarteDeviceSettings {
         return this.b.connectTimeout;
     }
 
-    public MqttReconnectBackoff backoff() {
+    public RetryBackoff backoff() {
         return this.b.backoff;
     }
 
@@ -94,7 +95,7 @@ public final class AstarteDeviceSettings {
 
         private Duration connectTimeout = Duration.ofSeconds(30);
 
-        private MqttReconnectBackoff backoff = MqttReconnectBackoff.DEFAULT;
+        private RetryBackoff backoff = MqttConnectionSettings.DEFAULT_BACKOFF;
 
         private TrustManager @Nullable [] trustManagers;
 
@@ -147,7 +148,8 @@ public final class AstarteDeviceSettings {
             return this;
         }
 
-        public Builder backoff(MqttReconnectBackoff backoff) {
+        /** Back-off of connect and pairing attempts. */
+        public Builder backoff(RetryBackoff backoff) {
             this.backoff = Objects.requireNonNull(backoff, "backoff");
             return this;
         }

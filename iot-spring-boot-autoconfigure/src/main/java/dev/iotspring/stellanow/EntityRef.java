@@ -15,10 +15,11 @@ public record EntityRef(String entityTypeDefinitionId, String entityId) {
         Objects.requireNonNull(entityTypeDefinitionId, "entityTypeDefinitionId");
         Objects.requireNonNull(entityId, "entityId");
         if (entityTypeDefinitionId.isBlank()) {
-            throw new IllegalArgumentException("The entity type definition id must not be blank");
+            throw new StellaNowValidationException("entityTypeDefinitionId", "must not be blank");
         }
         if (entityId.isBlank()) {
-            throw new IllegalArgumentException("The id of entity '" + entityTypeDefinitionId + "' must not be blank");
+            throw new StellaNowValidationException("entityId", "of entity '" + entityTypeDefinitionId
+                    + "' must not be blank");
         }
     }
 

@@ -5,11 +5,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,14 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.http.MediaType;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
-import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
@@ -37,7 +30,7 @@ import org.springframework.web.reactive.function.client.WebClient;
  * <li>{@link #accessToken()} returns a token that is valid now, logging in or refreshing first when needed; the
  * MQTT connection asks it at every CONNECT.</li>
  * <li>After {@link #start()}, a background task refreshes the token before it expires (at the later of
- * {@code expires_in - refreshBeforeExpiry} and a third of the lifetime) and tells the listeners, so the
+ * {@code expires_in - refreshBeforeExpiry} and a third of the lifetime) and tells the callbacks, so the
  * connection can carry the fresh token to the broker.</li>
  * <li>A dead refresh token (HTTP 400/401 to the refresh) leads to one new password login.</li>
  * <li>Wrong credentials, a disabled account or a rejected client are permanent: after two quick retries (several
@@ -46,43 +39,30 @@ import org.springframework.web.reactive.function.client.WebClient;
  * <li>Server errors, HTML error pages and network failures are transient: retried with a backoff from 1 s
  * doubling to 10 s (server) or 30 s (network); a still-valid token keeps being used meanwhile.</li>
  * </ul>
+ * The HTTP requests and the sorting of answers are {@link OidcTokenClient}'s; this class holds the tokens and
+ * runs the refresh schedule.
  */
 public final class OidcTokenSource implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(OidcTokenSource.class);
 
-    /** Keycloak's usual answer lacks nothing, but Python assumes 60 s when expires_in is missing. */
-    private static final long DEFAULT_EXPIRES_IN = 60;
-
     private static final Duration[] LOGIN_RACE_RETRIES = { Duration.ofMillis(100), Duration.ofMillis(300) };
 
     private static final AtomicInteger THREADS = new AtomicInteger();
 
-    private final WebClient webClient;
-
-    private final URI tokenEndpoint;
-
-    private final String clientId;
-
-    private final String username;
-
-    private final String password;
+    private final OidcTokenClient client;
 
     private final Duration refreshBeforeExpiry;
 
-    private final Duration requestTimeout;
-
     private final Clock clock;
-
-    private final JsonMapper mapper = JsonMapper.builder().build();
 
     private final ScheduledExecutorService scheduler;
 
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final List<TokenCallback> callbacks = new CopyOnWriteArrayList<>();
 
     private final Object lock = new Object();
 
-    private @Nullable Tokens tokens;
+    private volatile @Nullable OidcTokens tokens;
 
     private volatile @Nullable StellaNowAuthenticationException permanentFailure;
 
@@ -101,7 +81,7 @@ public final class OidcTokenSource implements AutoCloseable {
      * @param username OIDC user
      * @param password OIDC password
      * @param refreshBeforeExpiry how long before expiry to refresh (capped at two thirds of the lifetime)
-     * @param requestTimeout the longest a token request may take
+     * @param requestTimeout the longest a token request may take before it counts as failed (and is retried)
      */
     public OidcTokenSource(WebClient webClient, URI tokenEndpoint, String clientId, String username, String password,
             Duration refreshBeforeExpiry, Duration requestTimeout) {
@@ -111,13 +91,9 @@ public final class OidcTokenSource implements AutoCloseable {
 
     OidcTokenSource(WebClient webClient, URI tokenEndpoint, String clientId, String username, String password,
             Duration refreshBeforeExpiry, Duration requestTimeout, Clock clock) {
-        this.webClient = Objects.requireNonNull(webClient, "webClient");
-        this.tokenEndpoint = Objects.requireNonNull(tokenEndpoint, "tokenEndpoint");
-        this.clientId = Objects.requireNonNull(clientId, "clientId");
-        this.username = Objects.requireNonNull(username, "username");
-        this.password = Objects.requireNonNull(password, "password");
-        this.refreshBeforeExpiry = refreshBeforeExpiry;
-        this.requestTimeout = requestTimeout;
+        this.client = new OidcTokenClient(webClient, tokenEndpoint, clientId, username, password, requestTimeout,
+                clock);
+        this.refreshBeforeExpiry = Objects.requireNonNull(refreshBeforeExpiry, "refreshBeforeExpiry");
         this.clock = clock;
         this.scheduler = Executors.newSingleThreadScheduledExecutor((runnable) -> {
             Thread thread = new Thread(runnable, "stellanow-oidc-" + THREADS.incrementAndGet());
@@ -141,8 +117,8 @@ public final class OidcTokenSource implements AutoCloseable {
     }
 
     /** Registers a callback for fresh tokens and permanent failures. */
-    public void addListener(Listener listener) {
-        this.listeners.add(Objects.requireNonNull(listener, "listener"));
+    public void addCallback(TokenCallback callback) {
+        this.callbacks.add(Objects.requireNonNull(callback, "callback"));
     }
 
     /**
@@ -152,7 +128,7 @@ public final class OidcTokenSource implements AutoCloseable {
      */
     public String accessToken() {
         synchronized (this.lock) {
-            Tokens current = this.tokens;
+            OidcTokens current = this.tokens;
             if (current != null && current.accessUsable(this.clock.instant())) {
                 return current.accessToken;
             }
@@ -182,7 +158,7 @@ public final class OidcTokenSource implements AutoCloseable {
 
     /** When the held access token expires, or {@code null} when none is held. */
     public @Nullable Instant accessTokenExpiresAt() {
-        Tokens current = this.tokens;
+        OidcTokens current = this.tokens;
         return (current != null) ? current.accessExpiresAt : null;
     }
 
@@ -193,25 +169,24 @@ public final class OidcTokenSource implements AutoCloseable {
     }
 
     // Called with the lock held.
-    private Tokens obtain() {
+    private OidcTokens obtain() {
         StellaNowAuthenticationException permanent = this.permanentFailure;
         if (permanent != null) {
             throw permanent;
         }
-        Tokens current = this.tokens;
-        Instant now = this.clock.instant();
+        OidcTokens current = this.tokens;
         try {
-            Tokens fresh = null;
-            if (current != null && current.refreshUsable(now)) {
+            OidcTokens fresh = null;
+            if (current != null && current.refreshUsable(this.clock.instant())) {
                 try {
-                    fresh = request(refreshForm(current.refreshToken), false);
+                    fresh = this.client.refresh(current.refreshToken);
                 }
                 catch (StellaNowAuthenticationException ex) {
                     if (!ex.isPermanent() && ex.getStatus() != 400 && ex.getStatus() != 401) {
                         throw ex;
                     }
                     // The refresh token is dead (revoked, session ended, server restarted): log in again.
-                    logger.info("StellaNow refresh token rejected ({}); logging in again", describe(ex));
+                    logger.info("StellaNow refresh token rejected ({}); logging in again", ex.getMessage());
                     this.tokens = null;
                 }
             }
@@ -221,7 +196,7 @@ public final class OidcTokenSource implements AutoCloseable {
             this.tokens = fresh;
             this.lastFailure = null;
             this.transientFailures = 0;
-            scheduleRefresh(fresh);
+            schedule(refreshDelay(fresh.lifetime(), this.refreshBeforeExpiry));
             return fresh;
         }
         catch (StellaNowAuthenticationException ex) {
@@ -233,22 +208,19 @@ public final class OidcTokenSource implements AutoCloseable {
         }
     }
 
-    private Tokens login() {
-        StellaNowAuthenticationException failure = null;
-        for (int attempt = 0; attempt <= LOGIN_RACE_RETRIES.length; attempt++) {
+    private OidcTokens login() {
+        for (int attempt = 0;; attempt++) {
             try {
-                return request(passwordForm(), true);
+                return this.client.login();
             }
             catch (StellaNowAuthenticationException ex) {
-                failure = ex;
                 // Several workers sharing one account can make Keycloak refuse a login briefly.
                 if (!ex.isPermanent() || attempt == LOGIN_RACE_RETRIES.length || this.closed) {
                     throw ex;
                 }
-                sleep(LOGIN_RACE_RETRIES[attempt]);
+                pause(LOGIN_RACE_RETRIES[attempt]);
             }
         }
-        throw failure;
     }
 
     private void refreshInBackground() {
@@ -258,9 +230,9 @@ public final class OidcTokenSource implements AutoCloseable {
         boolean refreshed;
         String token;
         synchronized (this.lock) {
-            Tokens before = this.tokens;
+            OidcTokens before = this.tokens;
             try {
-                Tokens after = obtain();
+                OidcTokens after = obtain();
                 refreshed = before != null;
                 token = after.accessToken;
             }
@@ -268,34 +240,33 @@ public final class OidcTokenSource implements AutoCloseable {
                 if (ex.isPermanent()) {
                     return;
                 }
-                Duration delay = backoff(ex);
-                logger.warn("Cannot obtain a StellaNow access token ({}); retrying in {} ms", describe(ex),
+                this.transientFailures++;
+                Duration delay = retryDelay(ex, this.transientFailures);
+                logger.warn("Cannot obtain a StellaNow access token ({}); retrying in {} ms", ex.getMessage(),
                         delay.toMillis());
                 schedule(delay);
                 return;
             }
         }
         if (refreshed) {
-            for (Listener listener : this.listeners) {
+            for (TokenCallback callback : this.callbacks) {
                 try {
-                    listener.tokenRefreshed(token);
+                    callback.tokenRefreshed(token);
                 }
                 catch (RuntimeException ex) {
-                    logger.warn("StellaNow token listener failed", ex);
+                    logger.warn("StellaNow token callback failed", ex);
                 }
             }
         }
     }
 
-    private Duration backoff(StellaNowAuthenticationException ex) {
-        this.transientFailures++;
+    /**
+     * Pause before the next attempt after the {@code failures}-th transient failure in a row: 1 s doubling, capped
+     * at 30 s when no answer arrived (network, timeout) and at 10 s for server errors.
+     */
+    static Duration retryDelay(StellaNowAuthenticationException ex, int failures) {
         long capSeconds = (ex.getStatus() == 0) ? 30 : 10;
-        long seconds = Math.min(capSeconds, 1L << Math.min(this.transientFailures - 1, 5));
-        return Duration.ofSeconds(seconds);
-    }
-
-    private void scheduleRefresh(Tokens fresh) {
-        schedule(refreshDelay(Duration.between(fresh.issuedAt, fresh.accessExpiresAt), this.refreshBeforeExpiry));
+        return Duration.ofSeconds(Math.min(capSeconds, 1L << Math.min(failures - 1, 5)));
     }
 
     /**
@@ -320,7 +291,7 @@ public final class OidcTokenSource implements AutoCloseable {
             this.refreshTask = this.scheduler.schedule(this::refreshInBackground, delay.toMillis(),
                     TimeUnit.MILLISECONDS);
         }
-        catch (java.util.concurrent.RejectedExecutionException ex) {
+        catch (RejectedExecutionException ex) {
             // closed concurrently
         }
     }
@@ -338,153 +309,18 @@ public final class OidcTokenSource implements AutoCloseable {
         String fix = (ex.getErrorCode() != null && ex.getErrorCode().contains("client"))
                 ? "iot.stellanow.auth.oidc-client-id" : "iot.stellanow.auth.username/password";
         logger.error("StellaNow rejected the credentials of '{}' ({}); not retrying. Fix {} and restart the "
-                + "application.", this.username, describe(ex), fix);
-        for (Listener listener : this.listeners) {
+                + "application.", this.client.username(), ex.getMessage(), fix);
+        for (TokenCallback callback : this.callbacks) {
             try {
-                listener.permanentlyFailed(ex);
+                callback.permanentlyFailed(ex);
             }
             catch (RuntimeException failure) {
-                logger.warn("StellaNow token listener failed", failure);
+                logger.warn("StellaNow token callback failed", failure);
             }
         }
     }
 
-    private MultiValueMap<String, String> passwordForm() {
-        MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
-        form.add("grant_type", "password");
-        form.add("client_id", this.clientId);
-        form.add("username", this.username);
-        form.add("password", this.password);
-        return form;
-    }
-
-    private MultiValueMap<String, String> refreshForm(String refreshToken) {
-        MultiValueMap<String, String> form = new LinkedMultiValueMap<>();
-        form.add("grant_type", "refresh_token");
-        form.add("client_id", this.clientId);
-        form.add("refresh_token", refreshToken);
-        return form;
-    }
-
-    private Tokens request(MultiValueMap<String, String> form, boolean login) {
-        Instant sentAt = this.clock.instant();
-        Response response;
-        try {
-            response = this.webClient.post()
-                .uri(this.tokenEndpoint)
-                .contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                .accept(MediaType.APPLICATION_JSON)
-                .body(BodyInserters.fromFormData(form))
-                .exchangeToMono((r) -> r.bodyToMono(String.class)
-                    .defaultIfEmpty("")
-                    .map((body) -> new Response(r.statusCode().value(),
-                            r.headers().contentType().map(MediaType::toString).orElse(""), body)))
-                .block(this.requestTimeout);
-        }
-        catch (RuntimeException ex) {
-            throw new StellaNowAuthenticationException("Token endpoint " + this.tokenEndpoint + " not reachable: "
-                    + rootMessage(ex), false, 0, null, ex);
-        }
-        if (response == null) {
-            throw new StellaNowAuthenticationException("Token endpoint " + this.tokenEndpoint
-                    + " did not answer within " + this.requestTimeout.toMillis() + " ms", false, 0, null, null);
-        }
-        if (response.status / 100 == 2) {
-            return parseTokens(response.body, sentAt);
-        }
-        throw classify(response.status, response.contentType, response.body, login);
-    }
-
-    private Tokens parseTokens(String body, Instant issuedAt) {
-        JsonNode node;
-        try {
-            node = this.mapper.readTree(body);
-        }
-        catch (JacksonException ex) {
-            throw new StellaNowAuthenticationException("The token endpoint answered 2xx with a body that is not JSON",
-                    false, 200, null, null);
-        }
-        String access = text(node, "access_token");
-        if (access == null || access.isBlank()) {
-            throw new StellaNowAuthenticationException("The token endpoint answered without an access_token", false,
-                    200, null, null);
-        }
-        long expiresIn = node.path("expires_in").asLong(DEFAULT_EXPIRES_IN);
-        if (expiresIn <= 0) {
-            expiresIn = DEFAULT_EXPIRES_IN;
-        }
-        String refresh = text(node, "refresh_token");
-        long refreshExpiresIn = node.path("refresh_expires_in").asLong(0);
-        Instant refreshExpiresAt = (refresh == null) ? null
-                : (refreshExpiresIn > 0) ? issuedAt.plusSeconds(refreshExpiresIn) : Instant.MAX;
-        return new Tokens(access, refresh, issuedAt, issuedAt.plusSeconds(expiresIn), refreshExpiresAt);
-    }
-
-    /**
-     * Sorts an error answer of the token endpoint (Python SDK 0.1.5 rules, stricter on the client id).
-     * HTML pages and 5xx/429 are transient; for a login, OAuth errors are permanent; for a refresh, 400/401 mean
-     * the refresh token is dead (the caller logs in), except a rejected client, which is permanent.
-     */
-    static StellaNowAuthenticationException classify(int status, String contentType, String body, boolean login) {
-        String trimmed = body.strip();
-        boolean html = contentType.toLowerCase(Locale.ROOT).contains("html") || trimmed.startsWith("<");
-        String error = null;
-        String description = null;
-        if (!html && trimmed.startsWith("{")) {
-            try {
-                JsonNode node = JsonMapper.builder().build().readTree(trimmed);
-                error = text(node, "error");
-                description = text(node, "error_description");
-            }
-            catch (JacksonException ex) {
-                // not JSON after all
-            }
-        }
-        String what = (login ? "Login" : "Token refresh") + " at the StellaNow identity provider failed: HTTP "
-                + status + ((error != null) ? " " + error : "") + ((description != null) ? " (" + description + ")" : "")
-                + (html ? " (HTML page)" : "");
-        if (html || status >= 500 || status == 429 || status == 408) {
-            return new StellaNowAuthenticationException(what, false, status, error, null);
-        }
-        String text = ((error != null) ? error : "") + " " + ((description != null) ? description : "");
-        text = text.toLowerCase(Locale.ROOT);
-        boolean clientRejected = text.contains("client") && (text.contains("invalid") || text.contains("unauthorized"));
-        if (clientRejected) {
-            return new StellaNowAuthenticationException(what, true, status, error, null);
-        }
-        boolean permanent;
-        if (login) {
-            permanent = (status == 401 && (text.contains("grant") || text.contains("credential")
-                    || text.contains("disabled") || text.contains("locked") || error != null))
-                    || (status == 400 && error != null)
-                    || (status == 403 && error != null
-                            && (text.contains("denied") || text.contains("forbidden") || text.contains("insufficient")
-                                    || text.contains("access")));
-        }
-        else {
-            permanent = status == 403 && error != null;
-        }
-        return new StellaNowAuthenticationException(what, permanent, status, error, null);
-    }
-
-    private static @Nullable String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return (value != null && value.isString()) ? value.asString() : null;
-    }
-
-    private static String describe(StellaNowAuthenticationException ex) {
-        return ex.getMessage();
-    }
-
-    private static String rootMessage(Throwable ex) {
-        Throwable root = ex;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName() + ((root.getMessage() != null) ? ": " + root.getMessage() : "");
-    }
-
-    private static void sleep(Duration duration) {
+    private static void pause(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());
         }
@@ -495,12 +331,13 @@ public final class OidcTokenSource implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "OidcTokenSource[endpoint=" + this.tokenEndpoint + ", clientId=" + this.clientId + ", username="
-                + this.username + "]";
+        return "OidcTokenSource[endpoint=" + this.client.tokenEndpoint() + ", clientId=" + this.client.clientId()
+                + ", username=" + this.client.username() + ", requestTimeout=" + this.client.requestTimeout()
+                + ", refreshBeforeExpiry=" + this.refreshBeforeExpiry + "]";
     }
 
     /** Told about token changes; called on the source's own thread. */
-    public interface Listener {
+    public interface TokenCallback {
 
         /** A refresh produced a new access token; reconnect to carry it to the broker. */
         default void tokenRefreshed(String accessToken) {
@@ -508,47 +345,6 @@ public final class OidcTokenSource implements AutoCloseable {
 
         /** The identity provider rejected the credentials for good. */
         default void permanentlyFailed(StellaNowAuthenticationException failure) {
-        }
-    }
-
-    private record Response(int status, String contentType, String body) {
-    }
-
-    private static final class Tokens {
-
-        final String accessToken;
-
-        final @Nullable String refreshToken;
-
-        final Instant issuedAt;
-
-        final Instant accessExpiresAt;
-
-        final @Nullable Instant refreshExpiresAt;
-
-        Tokens(String accessToken, @Nullable String refreshToken, Instant issuedAt, Instant accessExpiresAt,
-                @Nullable Instant refreshExpiresAt) {
-            this.accessToken = accessToken;
-            this.refreshToken = refreshToken;
-            this.issuedAt = issuedAt;
-            this.accessExpiresAt = accessExpiresAt;
-            this.refreshExpiresAt = refreshExpiresAt;
-        }
-
-        /** Valid with a margin: a token about to expire could die between CONNECT and the broker's check. */
-        boolean accessUsable(Instant now) {
-            long lifetime = Duration.between(this.issuedAt, this.accessExpiresAt).toMillis();
-            long margin = Math.min(10_000, lifetime / 10);
-            return now.plusMillis(margin).isBefore(this.accessExpiresAt);
-        }
-
-        boolean refreshUsable(Instant now) {
-            return this.refreshToken != null && this.refreshExpiresAt != null && now.isBefore(this.refreshExpiresAt);
-        }
-
-        @Override
-        public String toString() {
-            return "Tokens[expiresAt=" + this.accessExpiresAt + "]";
         }
     }
 }

@@ -85,7 +85,7 @@ public final class StellaNowEnvelopeCodec {
 
     /**
      * Turns an object of a {@link StellaNowEvent} type into a message.
-     * @throws IllegalArgumentException when the type is not annotated or an entity id is missing
+     * @throws StellaNowValidationException when the type is not annotated or an entity id is missing
      */
     public StellaNowMessage toMessage(Object event) {
         return this.typedEvents.toMessage(event);
@@ -93,7 +93,8 @@ public final class StellaNowEnvelopeCodec {
 
     /**
      * The message's envelope as UTF-8 JSON bytes.
-     * @throws IllegalArgumentException when the payload cannot be serialized or a raw payload is not a JSON object
+     * @throws StellaNowValidationException when the payload cannot be serialized or a raw payload is not a JSON
+     *     object
      */
     public byte[] encode(StellaNowMessage message) {
         Objects.requireNonNull(message, "message");
@@ -133,12 +134,12 @@ public final class StellaNowEnvelopeCodec {
                 node = this.envelopeMapper.readTree(raw);
             }
             catch (JacksonException ex) {
-                throw new IllegalArgumentException("The raw payload of message " + message.messageId()
+                throw new StellaNowValidationException("rawPayload", "of message " + message.messageId()
                         + " is not valid JSON: " + ex.getOriginalMessage(), ex);
             }
             if (node == null || !node.isObject()) {
-                throw new IllegalArgumentException(
-                        "The raw payload of message " + message.messageId() + " must be a JSON object");
+                throw new StellaNowValidationException("rawPayload",
+                        "of message " + message.messageId() + " must be a JSON object");
             }
             return raw;
         }
@@ -150,7 +151,7 @@ public final class StellaNowEnvelopeCodec {
             return this.payloadMapper.writeValueAsString(payload);
         }
         catch (JacksonException ex) {
-            throw new IllegalArgumentException("The payload of message " + message.messageId() + " ("
+            throw new StellaNowValidationException("payload", "of message " + message.messageId() + " ("
                     + payload.getClass().getName() + ") cannot be serialized as JSON: " + ex.getOriginalMessage(), ex);
         }
     }

@@ -102,7 +102,7 @@ public final class StellaNowMessage {
         private Builder(String eventTypeDefinitionId) {
             Objects.requireNonNull(eventTypeDefinitionId, "eventTypeDefinitionId");
             if (eventTypeDefinitionId.isBlank()) {
-                throw new IllegalArgumentException("The event type definition id must not be blank");
+                throw new StellaNowValidationException("eventTypeDefinitionId", "must not be blank");
             }
             this.eventTypeDefinitionId = eventTypeDefinitionId;
         }
@@ -143,12 +143,12 @@ public final class StellaNowMessage {
         }
 
         /**
-         * @throws IllegalArgumentException when no entity was added
+         * @throws StellaNowValidationException (an IllegalArgumentException) when no entity was added
          */
         public StellaNowMessage build() {
             if (this.entities.isEmpty()) {
-                throw new IllegalArgumentException("Event '" + this.eventTypeDefinitionId
-                        + "' needs at least one entity: the first entity is the key of the event");
+                throw new StellaNowValidationException("entities", "of event '" + this.eventTypeDefinitionId
+                        + "' must hold at least one entity: the first entity is the key of the event");
             }
             return new StellaNowMessage(this);
         }

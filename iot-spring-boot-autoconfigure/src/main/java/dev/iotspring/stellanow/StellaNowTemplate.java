@@ -5,9 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +13,6 @@ import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.DeliveryListener;
 import dev.iotspring.core.delivery.DeliveryStats;
 import dev.iotspring.core.delivery.Dispatcher;
-import dev.iotspring.core.delivery.MessageDroppedException;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionListener;
 import dev.iotspring.core.queue.OutboundMessage;
@@ -35,9 +32,13 @@ import dev.iotspring.core.queue.QueueFullException;
  * stellaNowTemplate.send(m).thenAccept((result) -> log.info("sent {}", result.messageId()));
  * }</pre>
  *
- * Thread-safe. The dispatcher and the connection are Spring lifecycle beans; the template needs no lifecycle.
+ * Connection changes and failed or dropped events are published as Spring application events
+ * ({@link dev.iotspring.core.event.IotConnectionStateChangedEvent}, {@link dev.iotspring.core.event.IotMessageFailedEvent},
+ * {@link dev.iotspring.core.event.IotMessageDroppedEvent}, platform {@code stellanow}) by the auto-configuration.
+ *
+ * <p>Thread-safe. The dispatcher and the connection are Spring lifecycle beans; the template needs no lifecycle.
  */
-public class StellaNowTemplate {
+public class StellaNowTemplate implements StellaNowOperations {
 
     private static final Logger logger = LoggerFactory.getLogger(StellaNowTemplate.class);
 
@@ -47,24 +48,39 @@ public class StellaNowTemplate {
 
     private final MqttConnection connection;
 
-    private final String overflowRule;
-
-    private final List<StellaNowListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<StellaNowDeliveryCallback> callbacks;
 
     /**
      * @param codec encodes messages (organization, project, payload mapper)
      * @param dispatcher moves queued messages to the connection; its queue decides order and overflow
      * @param connection the MQTT connection the dispatcher's sender publishes on
-     * @param overflowRule the queue's overflow rule, for messages of dropped-message failures
+     */
+    public StellaNowTemplate(StellaNowEnvelopeCodec codec, Dispatcher dispatcher, MqttConnection connection) {
+        this(codec, dispatcher, connection, List.of());
+    }
+
+    /**
+     * @param codec encodes messages (organization, project, payload mapper)
+     * @param dispatcher moves queued messages to the connection; its queue decides order and overflow
+     * @param connection the MQTT connection the dispatcher's sender publishes on
+     * @param callbacks told about every acknowledgement, in this order
      */
     public StellaNowTemplate(StellaNowEnvelopeCodec codec, Dispatcher dispatcher, MqttConnection connection,
-            String overflowRule) {
+            List<StellaNowDeliveryCallback> callbacks) {
         this.codec = Objects.requireNonNull(codec, "codec");
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
         this.connection = Objects.requireNonNull(connection, "connection");
-        this.overflowRule = overflowRule;
-        dispatcher.addListener(new Delivery());
-        connection.addConnectionListener(new Connection());
+        this.callbacks = List.copyOf(callbacks);
+        if (!this.callbacks.isEmpty()) {
+            dispatcher.addListener(new Acknowledgements());
+        }
+        connection.addConnectionListener(new MqttConnectionListener() {
+            @Override
+            public void connected(boolean sessionPresent) {
+                // Queued events go out at once instead of at the dispatcher's next readiness check.
+                dispatcher.wakeUp();
+            }
+        });
     }
 
     /**
@@ -76,8 +92,10 @@ public class StellaNowTemplate {
      *     or {@link DeliveryClosedException} when the application stops before an in-memory queue could send it
      * @throws QueueFullException when the queue is full and its overflow rule is raise-exception
      * @throws DeliveryClosedException once shutdown started draining
-     * @throws IllegalArgumentException when the payload cannot be serialized
+     * @throws StellaNowValidationException (an IllegalArgumentException naming the field) when the payload cannot be
+     *     serialized
      */
+    @Override
     public CompletableFuture<SendResult> send(StellaNowMessage message) {
         Objects.requireNonNull(message, "message");
         byte[] envelope = this.codec.encode(message);
@@ -103,6 +121,7 @@ public class StellaNowTemplate {
      * Queues a typed event (a {@link StellaNowEvent} type) or a {@link StellaNowMessage}.
      * @see #send(StellaNowMessage)
      */
+    @Override
     public CompletableFuture<SendResult> send(Object event) {
         Objects.requireNonNull(event, "event");
         if (event instanceof StellaNowMessage message) {
@@ -111,36 +130,31 @@ public class StellaNowTemplate {
         return send(this.codec.toMessage(event));
     }
 
-    /** Messages accepted and not yet acknowledged by the broker (queued plus in flight). */
+    @Override
     public int pendingMessages() {
         return this.dispatcher.getQueue().size();
     }
 
-    /** Messages the queue's overflow rule discarded since the queue was created or opened. */
+    @Override
     public long droppedMessages() {
         return this.dispatcher.getQueue().droppedCount();
     }
 
-    /** Whether the MQTT connection is up. */
+    @Override
     public boolean isConnected() {
         return this.connection.isConnected();
     }
 
-    /**
-     * Waits until every accepted message was acknowledged, or the timeout passed.
-     * @return true when nothing is pending any more
-     */
-    public boolean flush(Duration timeout) throws InterruptedException {
+    @Override
+    public boolean flush(Duration timeout) {
         this.dispatcher.wakeUp();
-        return this.dispatcher.awaitDrained(timeout);
-    }
-
-    public void addListener(StellaNowListener listener) {
-        this.listeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    public void removeListener(StellaNowListener listener) {
-        this.listeners.remove(listener);
+        try {
+            return this.dispatcher.awaitDrained(timeout);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Delivery counters (sent, failed, dropped, lost, in flight, last acknowledgement). */
@@ -157,68 +171,18 @@ public class StellaNowTemplate {
         return this.connection;
     }
 
-    private void fail(OutboundMessage message, Throwable cause) {
-        for (StellaNowListener listener : this.listeners) {
-            try {
-                listener.onFailed(message.id(), cause);
-            }
-            catch (RuntimeException ex) {
-                logger.warn("A StellaNow listener failed for message {}", message.id(), ex);
-            }
-        }
-    }
-
-    private final class Delivery implements DeliveryListener {
+    private final class Acknowledgements implements DeliveryListener {
 
         @Override
         public void onAcked(OutboundMessage message) {
             SendResult result = new SendResult(message.id(), message.destination(), message.createdAt(),
                     Instant.now());
-            for (StellaNowListener listener : StellaNowTemplate.this.listeners) {
+            for (StellaNowDeliveryCallback callback : StellaNowTemplate.this.callbacks) {
                 try {
-                    listener.onAcknowledged(result);
+                    callback.acknowledged(result);
                 }
                 catch (RuntimeException ex) {
-                    logger.warn("A StellaNow listener failed for message {}", message.id(), ex);
-                }
-            }
-        }
-
-        @Override
-        public void onFailed(OutboundMessage message, Throwable cause) {
-            fail(message, cause);
-        }
-
-        @Override
-        public void onDropped(OutboundMessage message) {
-            fail(message, new MessageDroppedException(message.id(),
-                    "the full queue dropped it (" + StellaNowTemplate.this.overflowRule + ")"));
-        }
-    }
-
-    private final class Connection implements MqttConnectionListener {
-
-        @Override
-        public void connected(boolean sessionPresent) {
-            StellaNowTemplate.this.dispatcher.wakeUp();
-            for (StellaNowListener listener : StellaNowTemplate.this.listeners) {
-                try {
-                    listener.onConnected();
-                }
-                catch (RuntimeException ex) {
-                    logger.warn("A StellaNow listener failed", ex);
-                }
-            }
-        }
-
-        @Override
-        public void disconnected(@Nullable Throwable cause, boolean willRetry) {
-            for (StellaNowListener listener : StellaNowTemplate.this.listeners) {
-                try {
-                    listener.onDisconnected(cause, willRetry);
-                }
-                catch (RuntimeException ex) {
-                    logger.warn("A StellaNow listener failed", ex);
+                    logger.warn("A StellaNow delivery callback failed for message {}", message.id(), ex);
                 }
             }
         }

@@ -61,8 +61,8 @@ final class TypedEvents {
             Object value = property.read(event);
             if (property.entityType != null) {
                 if (value == null || value.toString().isBlank()) {
-                    throw new IllegalArgumentException("Entity '" + property.entityType + "' (" + property.javaName
-                            + ") of event " + layout.eventType + " has no id");
+                    throw new StellaNowValidationException(property.javaName, "(entity '" + property.entityType
+                            + "') of event " + layout.eventType + " has no id");
                 }
                 builder.entity(property.entityType, value.toString());
             }
@@ -74,7 +74,7 @@ final class TypedEvents {
             return builder.rawPayload(this.snakeCaseMapper.writeValueAsString(payload)).build();
         }
         catch (JacksonException ex) {
-            throw new IllegalArgumentException("Event " + layout.eventType + " (" + event.getClass().getName()
+            throw new StellaNowValidationException("event", layout.eventType + " (" + event.getClass().getName()
                     + ") cannot be serialized as JSON: " + ex.getOriginalMessage(), ex);
         }
     }
@@ -94,8 +94,8 @@ final class TypedEvents {
         static Layout of(Class<?> type) {
             StellaNowEvent annotation = type.getAnnotation(StellaNowEvent.class);
             if (annotation == null) {
-                throw new IllegalArgumentException(type.getName() + " is not annotated with @StellaNowEvent; "
-                        + "send a StellaNowMessage or annotate the type");
+                throw new StellaNowValidationException("event", "type " + type.getName()
+                        + " is not annotated with @StellaNowEvent; send a StellaNowMessage or annotate the type");
             }
             List<Property> properties = new ArrayList<>();
             List<Property> originDates = new ArrayList<>();
@@ -129,11 +129,12 @@ final class TypedEvents {
                 }
             }
             if (properties.stream().noneMatch((p) -> p.entityType != null)) {
-                throw new IllegalArgumentException(type.getName() + " has no @StellaNowEntity field; an event "
-                        + "needs at least one entity");
+                throw new StellaNowValidationException("event", "type " + type.getName()
+                        + " has no @StellaNowEntity field; an event needs at least one entity");
             }
             if (originDates.size() > 1) {
-                throw new IllegalArgumentException(type.getName() + " has more than one @StellaNowOriginDate member ("
+                throw new StellaNowValidationException("event", "type " + type.getName()
+                        + " has more than one @StellaNowOriginDate member ("
                         + String.join(", ", originDates.stream().map(Property::javaName).toList())
                         + "); an event has one origin date");
             }
@@ -149,12 +150,12 @@ final class TypedEvents {
             }
             String member = eventType.getName() + "." + name;
             if (valueType != Instant.class && valueType != OffsetDateTime.class && valueType != ZonedDateTime.class) {
-                throw new IllegalArgumentException("@StellaNowOriginDate member " + member + " is a "
+                throw new StellaNowValidationException(member, "is annotated @StellaNowOriginDate but is a "
                         + valueType.getName() + "; it must be a java.time.Instant, OffsetDateTime or ZonedDateTime");
             }
             if (isAnnotated(annotated, field, StellaNowEntity.class)) {
-                throw new IllegalArgumentException(member
-                        + " is annotated with both @StellaNowOriginDate and @StellaNowEntity; it can be only one");
+                throw new StellaNowValidationException(member,
+                        "is annotated with both @StellaNowOriginDate and @StellaNowEntity; it can be only one");
             }
             if (!((Member) reader).getDeclaringClass().getPackageName().startsWith("java.")) {
                 reader.trySetAccessible();
@@ -206,12 +207,12 @@ final class TypedEvents {
                         : ((Field) this.reader).get(target);
             }
             catch (IllegalAccessException ex) {
-                throw new IllegalArgumentException("Cannot read " + this.javaName + " of "
-                        + target.getClass().getName() + "; make the type public or open its package", ex);
+                throw new StellaNowValidationException(this.javaName, "of " + target.getClass().getName()
+                        + " cannot be read; make the type public or open its package", ex);
             }
             catch (InvocationTargetException ex) {
-                throw new IllegalArgumentException("Reading " + this.javaName + " of "
-                        + target.getClass().getName() + " failed", ex.getCause());
+                throw new StellaNowValidationException(this.javaName, "of " + target.getClass().getName()
+                        + " threw when read", ex.getCause());
             }
         }
     }

@@ -17,19 +17,19 @@ public record Endpoint(String name, String protocol, String host, int port, @Nul
 
     public Endpoint {
         if (protocol == null || protocol.isBlank()) {
-            throw new IllegalArgumentException("An endpoint needs a protocol");
+            throw new StellMapValidationException("protocol", "of an endpoint must not be blank");
         }
         if (name == null || name.isBlank()) {
             name = protocol;
         }
         if (host == null || host.isBlank()) {
-            throw new IllegalArgumentException("Endpoint '" + name + "' needs a host");
+            throw new StellMapValidationException("host", "of endpoint '" + name + "' must not be blank");
         }
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("Endpoint '" + name + "' has port " + port + ", expected 1..65535");
+            throw new StellMapValidationException("port", "of endpoint '" + name + "' is " + port + ", expected 1..65535");
         }
         if (weight < 0) {
-            throw new IllegalArgumentException("Endpoint '" + name + "' has a negative weight");
+            throw new StellMapValidationException("weight", "of endpoint '" + name + "' must not be negative");
         }
     }
 

@@ -16,7 +16,7 @@ final class Identifiers {
     static String check(@Nullable String value, String field) {
         String problem = problem(value);
         if (problem != null) {
-            throw new IllegalArgumentException("StellMap " + field + " '" + value + "' " + problem);
+            throw new StellMapValidationException(field, "'" + value + "' " + problem);
         }
         return value;
     }
@@ -37,7 +37,7 @@ final class Identifiers {
 
     static void checkTtl(@Nullable Duration ttl) {
         if (ttl != null && (ttl.isNegative() || ttl.toSeconds() < 1)) {
-            throw new IllegalArgumentException("The lease TTL must be at least 1 second, was " + ttl);
+            throw new StellMapValidationException("leaseTtl", "must be at least 1 second, was " + ttl);
         }
     }
 }

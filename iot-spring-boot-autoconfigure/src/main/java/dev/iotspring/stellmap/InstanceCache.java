@@ -23,7 +23,7 @@ final class InstanceCache implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(InstanceCache.class);
 
-    private final StellMapRegistry registry;
+    private final StellMapHttpRegistry registry;
 
     private final String namespace;
 
@@ -35,7 +35,7 @@ final class InstanceCache implements AutoCloseable {
 
     private final Sinks.Many<Long> changes = Sinks.many().multicast().directBestEffort();
 
-    InstanceCache(StellMapRegistry registry, String namespace, Duration firstSnapshotTimeout) {
+    InstanceCache(StellMapHttpRegistry registry, String namespace, Duration firstSnapshotTimeout) {
         this.registry = registry;
         this.namespace = namespace;
         this.firstSnapshotTimeout = firstSnapshotTimeout;
@@ -61,7 +61,7 @@ final class InstanceCache implements AutoCloseable {
         }
         // Until the first snapshot arrives, answer from a query so a caller never sees a false "no instances".
         return view.ready.asMono().timeout(this.firstSnapshotTimeout).map((ok) -> view.list())
-            .onErrorResume((ex) -> this.registry.queryInstancesAsync(InstanceQuery.of(this.namespace, service)));
+            .onErrorResume((ex) -> this.registry.query(InstanceQuery.of(this.namespace, service)));
     }
 
     Set<String> services() {

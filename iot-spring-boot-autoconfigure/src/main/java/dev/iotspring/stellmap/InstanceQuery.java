@@ -160,7 +160,7 @@ public final class InstanceQuery {
          */
         public Builder nameParts(String... parts) {
             if (parts.length == 0 || parts.length > 5) {
-                throw new IllegalArgumentException("Between 1 and 5 name parts, from organization on");
+                throw new StellMapValidationException("nameParts", "must be 1 to 5 parts, from organization on");
             }
             this.nameParts.clear();
             for (String part : parts) {
@@ -194,7 +194,7 @@ public final class InstanceQuery {
         /** At most this many instances; 0 (default) means all. A watch applies it to its snapshot only. */
         public Builder limit(int limit) {
             if (limit < 0) {
-                throw new IllegalArgumentException("limit must be >= 0");
+                throw new StellMapValidationException("limit", "must be >= 0");
             }
             this.limit = limit;
             return this;

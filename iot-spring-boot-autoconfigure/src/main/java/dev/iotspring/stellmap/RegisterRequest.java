@@ -30,10 +30,10 @@ public record RegisterRequest(String namespace, String service, String instanceI
         metadata = Map.copyOf(metadata);
         endpoints = List.copyOf(endpoints);
         if (endpoints.isEmpty()) {
-            throw new IllegalArgumentException("At least one endpoint is required");
+            throw new StellMapValidationException("endpoints", "must hold at least one endpoint");
         }
         if (endpoints.stream().map(Endpoint::name).distinct().count() != endpoints.size()) {
-            throw new IllegalArgumentException("Endpoint names must be unique: " + endpoints.stream()
+            throw new StellMapValidationException("endpoints", "must have unique names: " + endpoints.stream()
                 .map(Endpoint::name).toList());
         }
         Identifiers.checkTtl(leaseTtl);

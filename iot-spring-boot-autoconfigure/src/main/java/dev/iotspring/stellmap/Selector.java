@@ -47,7 +47,7 @@ public final class Selector {
 
     private static String set(String[] values) {
         if (values.length == 0) {
-            throw new IllegalArgumentException("A set selector needs at least one value");
+            throw new StellMapValidationException("values", "of a set selector must hold at least one value");
         }
         List<String> checked = Arrays.stream(values).map((v) -> token(v, "value")).toList();
         return String.join(",", checked);
@@ -55,11 +55,11 @@ public final class Selector {
 
     private static String token(String text, String what) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("A selector " + what + " must not be blank");
+            throw new StellMapValidationException(what, "of a selector must not be blank");
         }
         for (char c : text.toCharArray()) {
             if (c == ',' || c == '(' || c == ')' || c == '=' || c == '!' || Character.isWhitespace(c)) {
-                throw new IllegalArgumentException("A selector " + what + " may not contain '" + c + "': " + text);
+                throw new StellMapValidationException(what, "of a selector may not contain '" + c + "': " + text);
             }
         }
         return text;

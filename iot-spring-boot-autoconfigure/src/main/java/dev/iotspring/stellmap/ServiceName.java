@@ -37,7 +37,7 @@ public record ServiceName(String organization, String businessDomain, String cap
      * @throws IllegalArgumentException if the text does not have exactly five non-blank parts
      */
     public static ServiceName parse(String text) {
-        return tryParse(text).orElseThrow(() -> new IllegalArgumentException("'" + text
+        return tryParse(text).orElseThrow(() -> new StellMapValidationException("service", "'" + text
                 + "' is not a five-part service name (organization.businessDomain.capabilityDomain.application.role)"));
     }
 
@@ -60,12 +60,11 @@ public record ServiceName(String organization, String businessDomain, String cap
 
     private static String part(@Nullable String value, String name) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("The service name part '" + name + "' must not be blank");
+            throw new StellMapValidationException(name, "must not be blank");
         }
         String trimmed = value.trim();
         if (trimmed.contains(".") || trimmed.contains("/") || trimmed.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("The service name part '" + name + "' ('" + trimmed
-                    + "') must not contain '.', '/' or whitespace");
+            throw new StellMapValidationException(name, "'" + trimmed + "' must not contain '.', '/' or whitespace");
         }
         return trimmed;
     }

@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -44,6 +45,8 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
 
     private final Duration deregisterTimeout;
 
+    private final Supplier<Scheduler> schedulers;
+
     private final AtomicLong successes = new AtomicLong();
 
     private final AtomicLong failures = new AtomicLong();
@@ -76,10 +79,25 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
      */
     public StellMapAutoRegistration(StellMapRegistry registry, Function<OptionalInt, RegisterRequest> requestFactory,
             Duration heartbeatInterval, Duration deregisterTimeout) {
+        this(registry, requestFactory, heartbeatInterval, deregisterTimeout,
+                () -> Schedulers.newSingle("stellmap-heartbeat", true));
+    }
+
+    /**
+     * @param registry the client
+     * @param requestFactory builds the registration from the web server's port (empty without web server)
+     * @param heartbeatInterval time between heartbeats (and between registration attempts while failing)
+     * @param deregisterTimeout longest wait for the deregistration on shutdown
+     * @param schedulers makes the scheduler that paces heartbeats at each start (it is disposed at stop); a
+     *     virtual-time scheduler makes the cadence testable without waiting
+     */
+    public StellMapAutoRegistration(StellMapRegistry registry, Function<OptionalInt, RegisterRequest> requestFactory,
+            Duration heartbeatInterval, Duration deregisterTimeout, Supplier<Scheduler> schedulers) {
         this.registry = registry;
         this.requestFactory = requestFactory;
         this.heartbeatInterval = heartbeatInterval;
         this.deregisterTimeout = deregisterTimeout;
+        this.schedulers = schedulers;
     }
 
     /** Called when the application's (not the management) web server listens on {@code port}. */
@@ -115,7 +133,7 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
             return;
         }
         this.request = registration;
-        this.scheduler = Schedulers.newSingle("stellmap-heartbeat", true);
+        this.scheduler = this.schedulers.get();
         this.loop = Flux.interval(Duration.ZERO, this.heartbeatInterval, this.scheduler)
             .onBackpressureDrop()
             .concatMap((tick) -> beat(registration), 1)
@@ -124,19 +142,19 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
 
     private Mono<Void> beat(RegisterRequest registration) {
         if (!this.registered) {
-            return this.registry.registerAsync(registration).doOnSuccess((v) -> {
+            return Mono.fromFuture(() -> this.registry.registerAsync(registration)).doOnSuccess((v) -> {
                 logger.info("Registered {} of {} in StellMap namespace {}", registration.instanceId(),
                         registration.service(), registration.namespace());
                 this.registered = true;
                 renewed();
             }).onErrorResume((ex) -> failed("registration", ex));
         }
-        return this.registry.heartbeatAsync(registration.heartbeat()).doOnSuccess((v) -> {
+        return Mono.fromFuture(() -> this.registry.heartbeatAsync(registration.heartbeat())).doOnSuccess((v) -> {
             this.successes.incrementAndGet();
             renewed();
         }).onErrorResume(StellMapNotFoundException.class, (ex) -> {
             logger.warn("StellMap no longer knows {} (lease expired); registering again", registration.instanceId());
-            return this.registry.registerAsync(registration).doOnSuccess((v) -> {
+            return Mono.fromFuture(() -> this.registry.registerAsync(registration)).doOnSuccess((v) -> {
                 this.reregistrations.incrementAndGet();
                 renewed();
             });
@@ -191,7 +209,7 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
             return;
         }
         // Deregistration is idempotent, so it is sent even when the registration's answer never came.
-        this.registry.deregisterAsync(registration.identity())
+        Mono.fromFuture(() -> this.registry.deregisterAsync(registration.identity()))
             .timeout(this.deregisterTimeout)
             .doOnSuccess((v) -> logger.info("Deregistered {} from StellMap", registration.instanceId()))
             .onErrorResume((ex) -> {
@@ -223,17 +241,17 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
     }
 
     /** The registration sent (after the port was known), or {@code null}. */
-    public @Nullable RegisterRequest getRegistration() {
+    public @Nullable RegisterRequest registration() {
         return this.request;
     }
 
     /** Last successful registration or heartbeat. */
-    public @Nullable Instant getLastRenewal() {
+    public @Nullable Instant lastRenewal() {
         return this.lastRenewal;
     }
 
     /** Time left on the lease as of the last renewal (local clock); negative once it has run out. */
-    public @Nullable Duration getLeaseRemaining() {
+    public @Nullable Duration leaseRemaining() {
         Instant last = this.lastRenewal;
         RegisterRequest registration = this.request;
         if (last == null || registration == null) {
@@ -243,20 +261,20 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
         return Duration.between(Instant.now(), last.plus(ttl));
     }
 
-    public @Nullable String getLastError() {
+    public @Nullable String lastError() {
         return this.lastError;
     }
 
-    public long getHeartbeatSuccesses() {
+    public long heartbeatSuccesses() {
         return this.successes.get();
     }
 
-    public long getHeartbeatFailures() {
+    public long heartbeatFailures() {
         return this.failures.get();
     }
 
     /** Heartbeats answered 404 and followed by a new registration. */
-    public long getReregistrations() {
+    public long reregistrations() {
         return this.reregistrations.get();
     }
 }

@@ -88,7 +88,8 @@ final class StellMapWire {
             // Plain-text answers (405, 404 of an unknown route, a proxy's error page).
         }
         String code = (envelope != null) ? envelope.path("code").asString("") : "";
-        if (status >= 200 && status < 300 && (code.isEmpty() || code.equals("ok"))) {
+        boolean readable = (envelope != null) ? envelope.isObject() : body.isBlank();
+        if (status >= 200 && status < 300 && readable && (code.isEmpty() || code.equals("ok"))) {
             return (envelope != null) ? envelope.path("data") : JSON.missingNode();
         }
         throw error(status, envelope, body);
@@ -107,9 +108,16 @@ final class StellMapWire {
 
     static StellMapException error(int status, @Nullable JsonNode envelope, String body) {
         if (envelope == null || !envelope.isObject() || !envelope.has("code")) {
-            String text = body.strip();
-            return new StellMapException(status, "http_" + status,
-                    text.isEmpty() ? "no body" : text.substring(0, Math.min(200, text.length())), null);
+            // Not StellMap's envelope: a proxy's error page, a plain-text 404/405, a login page. Its text is not
+            // repeated: such pages may echo request headers, and gateway credentials travel in headers.
+            String what = body.isBlank() ? "an empty answer" : "an answer that is not a StellMap envelope ("
+                    + body.length() + " characters)";
+            if (status == 502 || status == 503 || status == 504) {
+                // Something in front of StellMap answered for a node it could not reach.
+                return new StellMapUnreachableException(status, "gateway answered " + status + " with " + what);
+            }
+            return new StellMapException(status, (status >= 200 && status < 300) ? "invalid_answer" : "http_" + status,
+                    what, null);
         }
         String code = envelope.path("code").asString("");
         String message = envelope.path("message").asString("");
@@ -163,6 +171,9 @@ final class StellMapWire {
      */
     static @Nullable WatchEvent event(@Nullable String eventName, String data) {
         JsonNode node = JSON.readTree(data);
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("watch data is not a JSON object");
+        }
         String type = node.path("type").asString(eventName != null ? eventName : "");
         WatchEvent.Type parsed;
         try {

@@ -13,7 +13,7 @@ public record WatchOptions(InstanceQuery query, long sinceRevision, boolean incl
 
     public WatchOptions {
         if (sinceRevision < 0) {
-            throw new IllegalArgumentException("sinceRevision must be >= 0");
+            throw new StellMapValidationException("sinceRevision", "must be >= 0");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.iotspring.stellanow;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -11,6 +10,8 @@ import dev.iotspring.test.stellanow.StellaNowIdentityProvider.Fault;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.TokenRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -46,27 +47,30 @@ class OidcTokenSourceTests {
         return this.source;
     }
 
+    static final Duration WAIT = Duration.ofSeconds(30);
+
     @Test
-    void logsInOnceAndRefreshesBeforeExpiryTellingListeners() {
+    void logsInOnceAndRefreshesWithTheRefreshTokenTellingListeners() {
         OidcTokenSource source = source("s3cret");
         List<String> refreshed = new CopyOnWriteArrayList<>();
-        source.addListener(new OidcTokenSource.Listener() {
+        source.addCallback(new OidcTokenSource.TokenCallback() {
             @Override
             public void tokenRefreshed(String accessToken) {
                 refreshed.add(accessToken);
             }
         });
         source.start();
-        await().atMost(Duration.ofSeconds(5)).until(() -> source.accessTokenExpiresAt() != null);
+        await().atMost(WAIT).until(() -> source.accessTokenExpiresAt() != null);
         String first = source.accessToken();
-        Instant firstExpiry = source.accessTokenExpiresAt();
         assertThat(this.idp.isAccessTokenActive(first)).isTrue();
 
-        await().atMost(Duration.ofSeconds(4)).until(() -> !refreshed.isEmpty());
+        // When the refresh is due is refreshIsPlannedAheadOfExpiryButNotTooEarly's business (no clock here).
+        await().atMost(WAIT).until(() -> !refreshed.isEmpty());
 
         List<TokenRequest> refreshes = this.idp.requests("refresh_token");
-        assertThat(refreshes).hasSize(1);
-        assertThat(refreshes.get(0).at()).isBefore(firstExpiry);
+        assertThat(refreshes).isNotEmpty();
+        assertThat(refreshes.get(0).status()).isEqualTo(200);
+        assertThat(refreshes.get(0).refreshToken()).isNotBlank();
         assertThat(refreshes.get(0).clientId()).isEqualTo("event-ingestor");
         assertThat(refreshed.get(0)).isNotEqualTo(first);
         assertThat(source.accessToken()).isEqualTo(refreshed.get(0));
@@ -99,14 +103,14 @@ class OidcTokenSourceTests {
     void wrongPasswordIsPermanentAndTheIdentityProviderIsLeftAlone() {
         OidcTokenSource source = source("wrong");
         List<StellaNowAuthenticationException> failures = new CopyOnWriteArrayList<>();
-        source.addListener(new OidcTokenSource.Listener() {
+        source.addCallback(new OidcTokenSource.TokenCallback() {
             @Override
             public void permanentlyFailed(StellaNowAuthenticationException failure) {
                 failures.add(failure);
             }
         });
         source.start();
-        await().atMost(Duration.ofSeconds(5)).until(source::isPermanentlyFailed);
+        await().atMost(WAIT).until(source::isPermanentlyFailed);
 
         // One login plus the two quick retries for accounts shared by several workers, then nothing.
         assertThatExceptionOfType(StellaNowAuthenticationException.class).isThrownBy(source::accessToken)
@@ -116,7 +120,7 @@ class OidcTokenSourceTests {
                 assertThat(ex.getErrorCode()).isEqualTo("invalid_grant");
                 assertThat(ex.getMessage()).contains("Invalid user credentials").doesNotContain("wrong");
             });
-        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+        await().during(Duration.ofMillis(1500)).atMost(WAIT)
             .until(() -> this.idp.requests().size() == 3);
         assertThat(failures).hasSize(1);
     }
@@ -131,19 +135,137 @@ class OidcTokenSourceTests {
     }
 
     @Test
-    void serverErrorsAndHtmlPagesAreRetriedWithGrowingPauses() {
+    void serverErrorsAndHtmlPagesAreRetriedUntilATokenComes() {
         this.idp.failNext(Fault.HTML_PAGE, 1);
         this.idp.failNext(Fault.SERVICE_UNAVAILABLE, 1);
+        this.idp.failNext(Fault.SERVER_ERROR_JSON, 1);
         OidcTokenSource source = source("s3cret");
         source.start();
 
-        await().atMost(Duration.ofSeconds(6)).until(() -> source.accessTokenExpiresAt() != null);
+        await().atMost(WAIT).until(() -> source.accessTokenExpiresAt() != null);
 
-        List<TokenRequest> requests = this.idp.requests();
-        assertThat(requests).extracting(TokenRequest::status).containsExactly(502, 503, 200);
-        assertThat(Duration.between(requests.get(0).at(), requests.get(1).at())).isGreaterThanOrEqualTo(Duration.ofMillis(900));
-        assertThat(Duration.between(requests.get(1).at(), requests.get(2).at())).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+        assertThat(this.idp.requests()).extracting(TokenRequest::status).containsExactly(502, 503, 500, 200);
         assertThat(source.isPermanentlyFailed()).isFalse();
+        assertThat(source.lastFailure()).isNull();
+    }
+
+    @Test
+    void retryPausesGrowFromOneSecondToTheirCaps() {
+        StellaNowAuthenticationException server = OidcTokenClient.classify(503, "text/html", "<html/>", true);
+        StellaNowAuthenticationException network = new StellaNowAuthenticationException("down", false, 0, null, null);
+        assertThat(java.util.stream.IntStream.rangeClosed(1, 7).mapToObj((n) -> OidcTokenSource.retryDelay(server, n)))
+            .extracting(Duration::toSeconds)
+            .containsExactly(1L, 2L, 4L, 8L, 10L, 10L, 10L);
+        assertThat(java.util.stream.IntStream.rangeClosed(1, 7).mapToObj((n) -> OidcTokenSource.retryDelay(network, n)))
+            .extracting(Duration::toSeconds)
+            .containsExactly(1L, 2L, 4L, 8L, 16L, 30L, 30L);
+    }
+
+    @Test
+    void serverErrorWithAJsonBodyIsTransientAndNamesTheOauthError() {
+        this.idp.failNext(Fault.SERVER_ERROR_JSON, 1);
+        OidcTokenSource source = source("s3cret");
+        assertThatExceptionOfType(StellaNowAuthenticationException.class).isThrownBy(source::accessToken)
+            .satisfies((ex) -> {
+                assertThat(ex.isPermanent()).isFalse();
+                assertThat(ex.getStatus()).isEqualTo(500);
+                assertThat(ex.getErrorCode()).isEqualTo("unknown_error");
+                assertThat(ex.getMessage()).contains("Internal server error").doesNotContain("s3cret");
+            });
+        assertThat(source.isPermanentlyFailed()).isFalse();
+        assertThat(this.idp.isAccessTokenActive(source.accessToken())).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Fault.class, names = { "OK_NOT_JSON", "OK_WITHOUT_ACCESS_TOKEN" })
+    void aSuccessWithoutAUsableTokenIsATransientTypedErrorWithoutSecrets(Fault fault) {
+        this.idp.failNext(fault, 1);
+        OidcTokenSource source = source("s3cret");
+        assertThatExceptionOfType(StellaNowAuthenticationException.class).isThrownBy(source::accessToken)
+            .satisfies((ex) -> {
+                assertThat(ex.isPermanent()).isFalse();
+                assertThat(ex.getStatus()).isEqualTo(200);
+                assertThat(ex.getMessage())
+                    .contains((fault == Fault.OK_NOT_JSON) ? "not a JSON object" : "without an access_token")
+                    .doesNotContain("s3cret")
+                    .doesNotContain("sign in");
+            });
+        assertThat(source.lastFailure()).isNotNull();
+        assertThat(source.accessTokenExpiresAt()).isNull();
+
+        // The next attempt gets a real token.
+        String token = source.accessToken();
+        assertThat(this.idp.isAccessTokenActive(token)).isTrue();
+        assertThat(source.lastFailure()).isNull();
+    }
+
+    @Test
+    void aSuccessWithoutAUsableTokenIsRetriedInTheBackground() {
+        this.idp.failNext(Fault.OK_WITHOUT_ACCESS_TOKEN, 1);
+        this.idp.failNext(Fault.OK_NOT_JSON, 1);
+        OidcTokenSource source = source("s3cret");
+        source.start();
+
+        await().atMost(WAIT).until(() -> source.accessTokenExpiresAt() != null);
+
+        assertThat(this.idp.requests()).extracting(TokenRequest::status).containsExactly(200, 200, 200);
+        assertThat(source.isPermanentlyFailed()).isFalse();
+    }
+
+    @Test
+    void anIdentityProviderThatDoesNotAnswerTimesOutWithATypedErrorAndIsAskedAgain() {
+        this.idp.failNext(Fault.NO_ANSWER, 1);
+        this.source = new OidcTokenSource(WebClient.builder().build(),
+                OidcTokenSource.tokenEndpoint(this.idp.baseUrl(), ORG), "event-ingestor", "ingest@example.com",
+                "s3cret", Duration.ofSeconds(40), Duration.ofSeconds(2));
+        OidcTokenSource source = this.source;
+
+        assertThatExceptionOfType(StellaNowAuthenticationException.class).isThrownBy(source::accessToken)
+            .satisfies((ex) -> {
+                assertThat(ex.isPermanent()).isFalse();
+                assertThat(ex.getStatus()).isZero();
+                assertThat(ex.getMessage()).contains("did not answer within 2000 ms").doesNotContain("s3cret");
+            });
+        assertThat(this.idp.requests()).extracting(TokenRequest::status).containsExactly(0);
+
+        // In the background: the request times out again, the schedule retries after its pause, and this time
+        // the identity provider answers.
+        this.idp.failNext(Fault.NO_ANSWER, 1);
+        source.start();
+        await().atMost(WAIT).until(() -> source.accessTokenExpiresAt() != null);
+        assertThat(this.idp.requests()).extracting(TokenRequest::status).containsExactly(0, 0, 200);
+        assertThat(source.lastFailure()).isNull();
+        assertThat(this.idp.isAccessTokenActive(source.accessToken())).isTrue();
+    }
+
+    @Test
+    void oneRefusedLoginOfASharedAccountIsRetriedAndSucceeds() {
+        // Several workers logging in with one account at once: Keycloak may refuse one of them briefly.
+        this.idp.failNext(Fault.INVALID_CREDENTIALS, 1);
+        OidcTokenSource source = source("s3cret");
+
+        String token = source.accessToken();
+
+        assertThat(this.idp.isAccessTokenActive(token)).isTrue();
+        assertThat(this.idp.requests()).extracting(TokenRequest::status).containsExactly(401, 200);
+        assertThat(source.isPermanentlyFailed()).isFalse();
+    }
+
+    @Test
+    void credentialsRefusedThreeTimesInARowArePermanent() {
+        this.idp.failNext(Fault.INVALID_CREDENTIALS, 3);
+        OidcTokenSource source = source("s3cret");
+
+        assertThatExceptionOfType(StellaNowAuthenticationException.class).isThrownBy(source::accessToken)
+            .satisfies((ex) -> {
+                assertThat(ex.isPermanent()).isTrue();
+                assertThat(ex.getErrorCode()).isEqualTo("invalid_grant");
+                assertThat(ex.getMessage()).doesNotContain("s3cret");
+            });
+        assertThat(source.isPermanentlyFailed()).isTrue();
+        // Stopped for good: a later call does not ask the identity provider again.
+        assertThatExceptionOfType(StellaNowAuthenticationException.class).isThrownBy(source::accessToken);
+        assertThat(this.idp.requests()).hasSize(3);
     }
 
     @Test
@@ -169,24 +291,24 @@ class OidcTokenSourceTests {
 
     @Test
     void classifiesAnswersLikeThePythonSdkButNeverHtmlAsPermanent() {
-        assertThat(OidcTokenSource.classify(401, "application/json",
+        assertThat(OidcTokenClient.classify(401, "application/json",
                 "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid user credentials\"}", true).isPermanent())
             .isTrue();
-        assertThat(OidcTokenSource.classify(400, "application/json",
+        assertThat(OidcTokenClient.classify(400, "application/json",
                 "{\"error\":\"invalid_grant\",\"error_description\":\"Account disabled\"}", true).isPermanent())
             .isTrue();
-        assertThat(OidcTokenSource.classify(403, "application/json",
+        assertThat(OidcTokenClient.classify(403, "application/json",
                 "{\"error\":\"access_denied\",\"error_description\":\"insufficient scope\"}", true).isPermanent())
             .isTrue();
-        assertThat(OidcTokenSource.classify(400, "application/json",
+        assertThat(OidcTokenClient.classify(400, "application/json",
                 "{\"error\":\"invalid_grant\",\"error_description\":\"Token is not active\"}", false).isPermanent())
             .isFalse();
-        assertThat(OidcTokenSource.classify(401, "application/json",
+        assertThat(OidcTokenClient.classify(401, "application/json",
                 "{\"error\":\"unauthorized_client\",\"error_description\":\"Invalid client\"}", false).isPermanent())
             .isTrue();
-        assertThat(OidcTokenSource.classify(401, "text/html", "<html>Invalid credentials</html>", true).isPermanent())
+        assertThat(OidcTokenClient.classify(401, "text/html", "<html>Invalid credentials</html>", true).isPermanent())
             .isFalse();
-        assertThat(OidcTokenSource.classify(503, "application/json", "{\"error\":\"x\"}", true).isPermanent()).isFalse();
-        assertThat(OidcTokenSource.classify(429, "", "", true).isPermanent()).isFalse();
+        assertThat(OidcTokenClient.classify(503, "application/json", "{\"error\":\"x\"}", true).isPermanent()).isFalse();
+        assertThat(OidcTokenClient.classify(429, "", "", true).isPermanent()).isFalse();
     }
 }

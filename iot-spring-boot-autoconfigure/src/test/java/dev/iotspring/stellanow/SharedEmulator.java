@@ -5,12 +5,26 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.core.mqtt.MqttConnection;
+import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
 
 import dev.iotspring.test.stellanow.StellaNowEmulator;
+import dev.iotspring.test.stellanow.StellaNowEmulator.ReceivedEvent;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * One StellaNow emulator (with TLS) for every integration test class of this module: starting and stopping
- * HiveMQ costs seconds, so the classes share it and reset it before each test. Closed when the JVM exits.
+ * HiveMQ costs seconds, so the classes share it and reset it before each test. Closed when the JVM exits. Also the
+ * context runner and event helpers those classes share.
  */
 final class SharedEmulator {
 
@@ -45,6 +59,49 @@ final class SharedEmulator {
         return caPem;
     }
 
+    /**
+     * A context runner with the StellaNow auto-configuration pointed at the shared emulator (OIDC, the given broker
+     * URL): quick reconnects (100-500 ms), a 5 s drain, the test CA as SSL bundle {@code stellanow-test}. Later
+     * {@code extra} properties override these.
+     */
+    static ApplicationContextRunner runnerAt(String brokerUrl, String... extra) {
+        List<String> properties = new ArrayList<>();
+        get().springProperties(brokerUrl).forEach((k, v) -> properties.add(k + "=" + v));
+        properties.add("iot.stellanow.reconnect.initial-delay=100ms");
+        properties.add("iot.stellanow.reconnect.max-delay=500ms");
+        properties.add("iot.shutdown.drain-timeout=5s");
+        properties.add("spring.ssl.bundle.pem.stellanow-test.truststore.certificate=file:" + caPem());
+        properties.addAll(List.of(extra));
+        return new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
+                    StellaNowAutoConfiguration.class))
+            .withPropertyValues(properties.toArray(String[]::new));
+    }
+
+    /** {@link #runnerAt} over plain TCP. */
+    static ApplicationContextRunner runner(String... extra) {
+        return runnerAt(get().tcpUrl(), extra);
+    }
+
+    /** An event carrying {@code n} in its payload. */
+    static StellaNowMessage numbered(int n) {
+        return StellaNowMessage.builder("counter").entity("device", "d-1").payload(Map.of("n", n)).build();
+    }
+
+    static String clientId(AssertableApplicationContext context) {
+        return context.getBean("stellaNowMqttConnection", MqttConnection.class).settings().clientId();
+    }
+
+    /** Events the broker received from the client, in arrival order. */
+    static List<ReceivedEvent> eventsFrom(String clientId) {
+        return get().events().stream().filter((e) -> e.publish().clientId().equals(clientId)).toList();
+    }
+
+    /** The {@code n} of every event the broker received from the client, in arrival order. */
+    static List<Integer> numbersFrom(String clientId) {
+        return eventsFrom(clientId).stream().map((e) -> e.payload().get("n").asInt()).toList();
+    }
+
     /** Back to defaults: broker running, faults off, recordings cleared, OIDC mode, 300 s tokens. */
     static void reset() {
         StellaNowEmulator current = get();
@@ -54,8 +111,9 @@ final class SharedEmulator {
         current.broker().reset();
         current.authMode(StellaNowEmulator.AuthMode.OIDC);
         current.disconnectOnTokenExpiry(false);
+        current.refusePublishes(false);
         current.identityProvider().clearRequests();
-        current.identityProvider().setFault(null);
+        current.identityProvider().clearFaults();
         current.identityProvider().setAccessTokenLifetime(Duration.ofSeconds(300));
     }
 }

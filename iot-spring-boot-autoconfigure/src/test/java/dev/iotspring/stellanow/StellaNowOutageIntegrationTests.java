@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,18 +15,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
-import dev.iotspring.core.mqtt.MqttConnection;
-import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
 import dev.iotspring.test.stellanow.StellaNowEmulator;
 import dev.iotspring.test.stellanow.StellaNowEmulator.ReceivedEvent;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import static dev.iotspring.stellanow.SharedEmulator.clientId;
+import static dev.iotspring.stellanow.SharedEmulator.numbered;
+import static dev.iotspring.stellanow.SharedEmulator.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -50,25 +46,6 @@ class StellaNowOutageIntegrationTests {
         SharedEmulator.reset();
     }
 
-    ApplicationContextRunner runner(String... extra) {
-        List<String> properties = new ArrayList<>();
-        emulator.springProperties().forEach((k, v) -> properties.add(k + "=" + v));
-        properties.add("iot.stellanow.reconnect.initial-delay=100ms");
-        properties.add("iot.stellanow.reconnect.max-delay=500ms");
-        properties.addAll(List.of(extra));
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(IotCoreAutoConfiguration.class, StellaNowAutoConfiguration.class))
-            .withPropertyValues(properties.toArray(String[]::new));
-    }
-
-    static String clientId(AssertableApplicationContext context) {
-        return context.getBean("stellaNowMqttConnection", MqttConnection.class).settings().clientId();
-    }
-
-    static StellaNowMessage numbered(int n) {
-        return StellaNowMessage.builder("counter").entity("device", "d-1").payload(Map.of("n", n)).build();
-    }
-
     /** Numbers in the order the broker first saw them, and how many PUBLISH packets arrived in all. */
     static List<Integer> firstArrivals(List<ReceivedEvent> events) {
         Set<Integer> seen = new HashSet<>();
@@ -88,7 +65,7 @@ class StellaNowOutageIntegrationTests {
         runner("iot.shutdown.drain-timeout=10s").run((context) -> {
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
             String clientId = clientId(context);
-            await().atMost(Duration.ofSeconds(10)).until(template::isConnected);
+            await().atMost(Duration.ofSeconds(30)).until(template::isConnected);
             List<CompletableFuture<SendResult>> futures = new ArrayList<>(total);
             for (int i = 0; i < total / 2; i++) {
                 futures.add(template.send(numbered(i)));
@@ -99,7 +76,7 @@ class StellaNowOutageIntegrationTests {
             for (int i = total / 2; i < total; i++) {
                 futures.add(template.send(numbered(i)));
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> !template.isConnected());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !template.isConnected());
             // Nothing unacknowledged left the queue: every accepted event is either acknowledged or pending.
             assertThat(template.stats().sent() + template.pendingMessages()).isEqualTo(total);
             assertThat(template.pendingMessages()).isGreaterThanOrEqualTo(total / 2);
@@ -123,6 +100,37 @@ class StellaNowOutageIntegrationTests {
     }
 
     @Test
+    void aBrokerThatRefusesPublishesLosesNothingAndDeliversInOrderOnceItAccepts() {
+        runner().run((context) -> {
+            StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
+            String clientId = clientId(context);
+            await().atMost(Duration.ofSeconds(30)).until(template::isConnected);
+            emulator.refusePublishes(true);
+            List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                futures.add(template.send(numbered(i)));
+            }
+            // Each refusal closes the connection (3.1.1 has no negative PUBACK); the client reconnects and retries.
+            await().atMost(Duration.ofSeconds(30))
+                .until(() -> emulator.connects().stream().filter((c) -> c.clientId().equals(clientId)).count() >= 3);
+            assertThat(template.pendingMessages()).isEqualTo(3);
+            assertThat(futures).noneMatch(CompletableFuture::isDone);
+            assertThat(template.stats().sent()).isZero();
+
+            emulator.refusePublishes(false);
+
+            assertThat(template.flush(Duration.ofSeconds(30))).isTrue();
+            assertThat(futures).allSatisfy((f) -> assertThat(f).isCompleted());
+            List<ReceivedEvent> events = emulator.events()
+                .stream()
+                .filter((e) -> e.publish().clientId().equals(clientId))
+                .toList();
+            assertThat(firstArrivals(events)).containsExactly(0, 1, 2);
+            assertThat(template.droppedMessages()).isZero();
+        });
+    }
+
+    @Test
     void durableQueueKeepsWhatContextOneCouldNotSendForContextTwo(@TempDir Path storage, CapturedOutput output) {
         emulator.broker().refuseConnects(true);
         String[] properties = { "iot.stellanow.queue.type=durable", "iot.storage.directory=" + storage,
@@ -140,7 +148,7 @@ class StellaNowOutageIntegrationTests {
         emulator.broker().refuseConnects(false);
         runner(properties).run((context) -> {
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
-            assertThat(template.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(template.flush(Duration.ofSeconds(30))).isTrue();
             List<ReceivedEvent> events = emulator.events()
                 .stream()
                 .filter((e) -> e.publish().clientId().equals(clientId(context)))

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
+import dev.iotspring.core.config.IotValidationException;
 import dev.iotspring.test.stellmap.RecordedRequest;
 import dev.iotspring.test.stellmap.StellMapEmulator;
 
@@ -29,7 +32,7 @@ class StellMapRegistryTests {
 
     static StellMapEmulator follower;
 
-    StellMapRegistry registry;
+    StellMapHttpRegistry registry;
 
     @BeforeAll
     static void startNodes() {
@@ -147,16 +150,51 @@ class StellMapRegistryTests {
         this.registry = TestRegistries.registry(deadUrl, leader.url());
         this.registry.register(instance("cart-1", 8080));
         assertThat(this.registry.queryInstances(InstanceQuery.of(NAMESPACE, SERVICE))).hasSize(1);
-        assertThat(this.registry.serverReachable()).isTrue();
+        assertThat(this.registry.isConnected()).isTrue();
     }
 
     @Test
-    void identifiersWithSlashesAreRejectedBeforeSending() {
-        assertThatIllegalArgumentException().isThrownBy(() -> new DeregisterRequest(NAMESPACE, "a/b", "x"))
-            .withMessageContaining("'/'");
-        assertThatIllegalArgumentException().isThrownBy(() -> InstanceQuery.of("team/a", SERVICE));
-        assertThatIllegalArgumentException().isThrownBy(() -> instanceWithId("cart 1"));
+    void invalidArgumentsAreThrownAtOnceNamingTheFieldAndNothingIsSent() {
+        this.registry = TestRegistries.registry(leader.url());
+        assertThatExceptionOfType(IotValidationException.class)
+            .isThrownBy(() -> new DeregisterRequest(NAMESPACE, "a/b", "x"))
+            .isInstanceOf(IllegalArgumentException.class)
+            .isInstanceOf(StellMapValidationException.class)
+            .withMessageContaining("'/'")
+            .satisfies((ex) -> assertThat(ex.getField()).isEqualTo("service"));
+        assertThatExceptionOfType(IotValidationException.class).isThrownBy(() -> InstanceQuery.of("team/a", SERVICE))
+            .satisfies((ex) -> assertThat(ex.getField()).isEqualTo("namespace"));
+        assertThatExceptionOfType(IotValidationException.class).isThrownBy(() -> instanceWithId("cart 1"))
+            .satisfies((ex) -> assertThat(ex.getField()).isEqualTo("instanceId"));
+        assertThatExceptionOfType(IotValidationException.class)
+            .isThrownBy(() -> new HeartbeatRequest(NAMESPACE, SERVICE, "cart-1", Duration.ofMillis(500)))
+            .satisfies((ex) -> assertThat(ex.getField()).isEqualTo("leaseTtl"));
+        assertThatExceptionOfType(IotValidationException.class)
+            .isThrownBy(() -> this.registry.cachedInstances("acme/cart"))
+            .satisfies((ex) -> assertThat(ex.getField()).isEqualTo("service"));
+        assertThatExceptionOfType(IotValidationException.class).isThrownBy(() -> Endpoint.of("http", "h", 70000))
+            .satisfies((ex) -> assertThat(ex.getField()).isEqualTo("port"));
         assertThat(leader.requests()).isEmpty();
+    }
+
+    @Test
+    void theAsyncFormsCompleteWithTheServersAnswer() throws Exception {
+        this.registry = TestRegistries.registry(leader.url());
+        RegisterRequest request = instance("cart-1", 8080);
+        assertThat(this.registry.registerAsync(request).get(30, TimeUnit.SECONDS)).isNull();
+        assertThat(leader.instance(NAMESPACE, SERVICE, "cart-1")).isPresent();
+        this.registry.heartbeatAsync(request.heartbeat()).get(30, TimeUnit.SECONDS);
+        assertThat(leader.requests("/api/v1/registry/heartbeat")).hasSize(1);
+        assertThat(this.registry.queryInstancesAsync(InstanceQuery.of(NAMESPACE, SERVICE)).get(30, TimeUnit.SECONDS))
+            .extracting(ServiceInstance::instanceId).containsExactly("cart-1");
+        assertThat(this.registry.cachedInstancesAsync(SERVICE).get(30, TimeUnit.SECONDS))
+            .extracting(ServiceInstance::instanceId).containsExactly("cart-1");
+        this.registry.deregisterAsync(request.identity()).get(30, TimeUnit.SECONDS);
+        assertThat(leader.instance(NAMESPACE, SERVICE, "cart-1")).isEmpty();
+        // A server error fails the future with the typed exception.
+        assertThatExceptionOfType(ExecutionException.class)
+            .isThrownBy(() -> this.registry.heartbeatAsync(request.heartbeat()).get(30, TimeUnit.SECONDS))
+            .withCauseInstanceOf(StellMapNotFoundException.class);
     }
 
     @Test

@@ -6,7 +6,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-import dev.iotspring.core.http.HttpClientSettings;
+import org.jspecify.annotations.Nullable;
+
+import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.event.IotEventPublisher;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /** Registries pointed at emulator nodes, with short timeouts so failures show quickly. */
@@ -19,17 +22,26 @@ final class TestRegistries {
     private TestRegistries() {
     }
 
-    static StellMapRegistry registry(Duration watchIdleTimeout, String... urls) {
-        List<URI> servers = Arrays.stream(urls).map(URI::create).toList();
-        HttpClientSettings http = new HttpClientSettings(servers.get(0), Duration.ofSeconds(2), Duration.ofSeconds(5),
-                Map.of(), null);
-        return new StellMapRegistry(WebClient.builder(),
-                new StellMapClientSettings(servers, http, watchIdleTimeout, Duration.ofMillis(50),
-                        Duration.ofMillis(500)), NAMESPACE);
+    /** 2 s connect, 5 s request, 30 s watch idle, watch reconnects 50 ms doubling to 500 ms without jitter. */
+    static StellMapClientSettings.Builder settings(String... urls) {
+        return StellMapClientSettings.builder()
+            .serverUrls(Arrays.stream(urls).map(URI::create).toList())
+            .connectTimeout(Duration.ofSeconds(2))
+            .requestTimeout(Duration.ofSeconds(5))
+            .watchIdleTimeout(Duration.ofSeconds(30))
+            .reconnect(new RetryBackoff(Duration.ofMillis(50), Duration.ofMillis(500), 2.0, 0.0));
     }
 
-    static StellMapRegistry registry(String... urls) {
-        return registry(Duration.ofSeconds(30), urls);
+    static StellMapHttpRegistry registry(StellMapClientSettings.Builder settings, @Nullable IotEventPublisher events) {
+        return new StellMapHttpRegistry(WebClient.builder(), settings.build(), NAMESPACE, events);
+    }
+
+    static StellMapHttpRegistry registry(Duration watchIdleTimeout, String... urls) {
+        return registry(settings(urls).watchIdleTimeout(watchIdleTimeout), null);
+    }
+
+    static StellMapHttpRegistry registry(String... urls) {
+        return registry(settings(urls), null);
     }
 
     static RegisterRequest instance(String id, int port) {

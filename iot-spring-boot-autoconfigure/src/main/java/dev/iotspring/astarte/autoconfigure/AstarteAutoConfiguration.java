@@ -37,7 +37,6 @@ import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.core.event.IotEventPublisher;
 import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
-import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.observe.IotMetrics;
 import dev.iotspring.core.observe.PlatformMeters;
@@ -138,8 +137,7 @@ public final class AstarteAutoConfiguration {
             .agentToken(agentToken())
             .keepAlive(p.getKeepAlive())
             .connectTimeout(p.getConnectTimeout())
-            .backoff(new MqttReconnectBackoff(p.getReconnect().getInitialDelay(), p.getReconnect().getMaxDelay(),
-                    p.getReconnect().getMultiplier(), p.getReconnect().getJitter()))
+            .backoff(p.getReconnect().toBackoff())
             .trustManagers(trustManagers(sslBundles.getIfAvailable()))
             .hostnameVerification(!p.isIgnoreSslErrors())
             .maxInflight(p.getQueue().getInFlight());

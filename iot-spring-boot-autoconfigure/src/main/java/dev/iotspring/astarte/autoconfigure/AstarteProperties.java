@@ -68,7 +68,7 @@ public class AstarteProperties {
 
     /** Back-off between connect (and pairing) attempts. */
     @NestedConfigurationProperty
-    private final ReconnectProperties reconnect = new ReconnectProperties(Duration.ofSeconds(1), Duration.ofSeconds(60));
+    private final ReconnectProperties reconnect = new ReconnectProperties();
 
     /** Trust for the Pairing API and the broker. */
     @NestedConfigurationProperty

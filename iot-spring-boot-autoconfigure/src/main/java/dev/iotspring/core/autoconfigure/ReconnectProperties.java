@@ -28,6 +28,13 @@ public class ReconnectProperties {
      */
     private double jitter = 0.2;
 
+    /** 1 s doubling to 60 s. */
+    public ReconnectProperties() {
+        this(Duration.ofSeconds(1), Duration.ofSeconds(60));
+    }
+
+    // Two constructors: the configuration processor then describes every setter (multiplier, jitter included)
+    // instead of treating the class as constructor-bound.
     public ReconnectProperties(Duration initialDelay, Duration maxDelay) {
         this.initialDelay = initialDelay;
         this.maxDelay = maxDelay;

@@ -1,22 +1,12 @@
 package dev.iotspring.core.delivery;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -53,7 +43,11 @@ import dev.iotspring.core.queue.QueuedMessage;
  * </ul>
  *
  * <p>One thread per dispatcher does all queue work (poll, ack, requeue), so a durable queue's acks are batched
- * off the client library's callback threads.
+ * off the client library's callback threads. This class is one job, that thread's loop with the lifecycle and the
+ * public API around it (its {@link Builder} is nested because platforms call {@code Dispatcher.builder(..)}); the
+ * in-flight window ({@code InFlightWindow}), the retry pause ({@code RetryPause}), settling outcomes
+ * ({@code DeliveryOutcomes}), the end of a drain ({@code QueueDrain}) and the fan-out to listeners and futures
+ * ({@code DeliveryNotifier}) are package-private helpers.
  */
 public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
@@ -81,26 +75,19 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private final MessageSender sender;
 
-    private final int window;
+    private final InFlightWindow window;
 
-    private final RetryBackoff backoff;
+    private final RetryPause pause;
 
     private final Duration drainTimeout;
 
     private final Duration readinessRecheck;
 
-    private final Predicate<Throwable> permanentFailure;
-
     private final int phase;
 
-    private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
+    private final DeliveryNotifier notifier;
 
-    private final FutureCompleter futureCompleter = new FutureCompleter();
-
-    private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
-
-    // Owned by the dispatcher thread; insertion order is send order.
-    private final LinkedHashMap<Long, InFlight> inFlight = new LinkedHashMap<>();
+    private final QueueDrain drain;
 
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -116,42 +103,21 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private @Nullable Thread thread;
 
-    private final AtomicLong sent = new AtomicLong();
-
-    private final AtomicLong failed = new AtomicLong();
-
-    private final AtomicLong lost = new AtomicLong();
-
-    private final AtomicLong retries = new AtomicLong();
-
-    private final AtomicLong expired = new AtomicLong();
-
-    /** Futures handed out by sendAsync, by message id. */
-    private final ConcurrentHashMap<String, CompletableFuture<Void>> futures = new ConcurrentHashMap<>();
-
-    private final Object drainedMonitor = new Object();
-
-    private volatile int inFlightCount;
-
-    private volatile @Nullable Instant lastAck;
-
-    private long pausedUntil;
-
-    private int consecutiveFailures;
-
-    private boolean waitedForReadiness;
+    private final DeliveryOutcomes outcomes;
 
     protected Dispatcher(Builder builder) {
         this.platform = builder.platform;
         this.queue = builder.queue;
         this.sender = builder.sender;
-        this.window = builder.window;
-        this.backoff = builder.backoff;
+        this.window = new InFlightWindow(builder.window);
+        this.pause = new RetryPause(builder.backoff);
         this.drainTimeout = builder.drainTimeout;
         this.readinessRecheck = builder.readinessRecheck;
-        this.permanentFailure = builder.permanentFailure;
         this.phase = builder.phase;
-        this.listeners.addAll(builder.listeners);
+        this.notifier = new DeliveryNotifier(this.platform, builder.listeners);
+        this.drain = new QueueDrain(this.platform, this.queue, this.notifier, this.drainTimeout);
+        this.outcomes = new DeliveryOutcomes(this.platform, this.queue, this.window, this.pause, this.notifier,
+                this.drain, builder.permanentFailure);
         this.queue.addArrivalListener(this::wakeUp);
         this.queue.addDropListener(this::notifyDropped);
     }
@@ -183,13 +149,12 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      * Messages are matched by id; sending the same id again while it is pending shares the first future.
      */
     public CompletableFuture<Void> sendAsync(OutboundMessage message) {
-        CompletableFuture<Void> future = this.futures.computeIfAbsent(message.id(), id -> new CompletableFuture<>());
+        CompletableFuture<Void> future = this.notifier.futureFor(message.id());
         try {
             send(message);
         }
         catch (RuntimeException ex) {
-            this.futures.remove(message.id(), future);
-            future.completeExceptionally(ex);
+            this.notifier.refused(message.id(), future, ex);
         }
         return future;
     }
@@ -200,26 +165,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      * @return whether the queue became empty within the timeout
      */
     public boolean awaitDrained(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (this.drainedMonitor) {
-            while (this.queue.size() > 0) {
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    return false;
-                }
-                // Woken on every acknowledgement; the slice also covers drops that empty the queue.
-                TimeUnit.NANOSECONDS.timedWait(this.drainedMonitor, Math.min(remaining, 100_000_000L));
-            }
-            return true;
-        }
-    }
-
-    private void signalIfDrained() {
-        if (this.queue.size() == 0) {
-            synchronized (this.drainedMonitor) {
-                this.drainedMonitor.notifyAll();
-            }
-        }
+        return this.drain.awaitDrained(timeout);
     }
 
     /** Queues several messages in order (one transaction for a durable queue) and wakes the dispatcher. */
@@ -256,29 +202,30 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     }
 
     public void addListener(DeliveryListener listener) {
-        this.listeners.add(Objects.requireNonNull(listener, "listener"));
+        this.notifier.addListener(listener);
     }
 
     public boolean removeListener(DeliveryListener listener) {
-        return this.listeners.remove(listener);
+        return this.notifier.removeListener(listener);
     }
 
     // ---- observation ---------------------------------------------------------------------------------------
 
     public DeliveryStats stats() {
         return new DeliveryStats(this.platform, this.state, this.sender.isReady(), this.queue.isDurable(),
-                this.queue.size(), this.inFlightCount, this.sent.get(), this.failed.get(), this.queue.droppedCount(),
-                this.expired.get(), this.lost.get(), this.retries.get(), this.lastAck);
+                this.queue.size(), this.window.count(), this.outcomes.sent(), this.outcomes.failed(),
+                this.queue.droppedCount(), this.outcomes.expired(), this.drain.lost(), this.outcomes.retries(),
+                this.outcomes.lastAck());
     }
 
     /** Messages acknowledged since the dispatcher was created. */
     public long sentCount() {
-        return this.sent.get();
+        return this.outcomes.sent();
     }
 
     /** Messages the server rejected (not retried). */
     public long failedCount() {
-        return this.failed.get();
+        return this.outcomes.failed();
     }
 
     /**
@@ -286,7 +233,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      * in-memory queue still held them at shutdown.
      */
     public long droppedCount() {
-        return this.queue.droppedCount() + this.expired.get() + this.lost.get();
+        return this.queue.droppedCount() + this.outcomes.expired() + this.drain.lost();
     }
 
     public String getPlatform() {
@@ -302,7 +249,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     }
 
     public int getWindow() {
-        return this.window;
+        return this.window.capacity();
     }
 
     // ---- lifecycle -----------------------------------------------------------------------------------------
@@ -313,10 +260,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             return;
         }
         this.state = State.RUNNING;
-        this.pausedUntil = 0;
-        this.consecutiveFailures = 0;
-        this.waitedForReadiness = false;
-        this.completions.clear(); // late outcomes of a previous run
+        this.pause.reset();
+        this.window.clearCompletions(); // late outcomes of a previous run
         Thread t = new Thread(this::run, "iot-" + this.platform + "-dispatcher");
         t.setDaemon(true);
         this.thread = t;
@@ -331,8 +276,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 if (this.state == State.NEW) {
                     // Never started: nothing was sent; account for what an in-memory queue loses.
                     this.state = State.STOPPED;
-                    releaseAfterDrain();
-                    failPendingFutures();
+                    this.drain.finish(this.window);
                 }
                 callback.run();
                 return;
@@ -386,7 +330,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             while (true) {
                 long waitNanos;
                 try {
-                    processCompletions();
+                    this.outcomes.settle();
                     if (this.state == State.DRAINING && (drained() || System.nanoTime() - this.drainDeadline >= 0)) {
                         break;
                     }
@@ -394,9 +338,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 }
                 catch (RuntimeException ex) {
                     // A failing store or sender must not end delivery: back off and try again.
-                    this.consecutiveFailures++;
-                    Duration delay = this.backoff.delay(this.consecutiveFailures);
-                    this.pausedUntil = System.nanoTime() + Math.max(1, delay.toNanos());
+                    Duration delay = this.pause.failed(System.nanoTime());
                     logger.warn("The {} dispatcher failed; retrying in {} ms", this.platform, delay.toMillis(), ex);
                     waitNanos = Math.max(1, delay.toNanos());
                 }
@@ -419,7 +361,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     }
 
     private boolean drained() {
-        return this.inFlight.isEmpty() && this.queue.size() == 0;
+        return this.window.isEmpty() && this.queue.size() == 0;
     }
 
     private boolean senderReady() {
@@ -440,38 +382,34 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             maxWait = Math.min(maxWait, Math.max(1, this.drainDeadline - now));
         }
         if (!senderReady()) {
-            this.waitedForReadiness = true;
+            this.pause.senderNotReady();
             return maxWait;
         }
-        if (this.waitedForReadiness) {
-            // The sender was down and is back (its own reconnect backoff spaced the attempts): resume at once.
-            this.waitedForReadiness = false;
-            this.pausedUntil = 0;
-            this.consecutiveFailures = 0;
+        // The sender was down and is back (its own reconnect backoff spaced the attempts): resume at once.
+        this.pause.senderReady();
+        long paused = this.pause.remainingNanos(now);
+        if (paused > 0) {
+            return Math.min(maxWait, paused);
         }
-        if (this.pausedUntil != 0 && this.pausedUntil - now > 0) {
-            return Math.min(maxWait, this.pausedUntil - now);
-        }
-        if (this.inFlight.size() >= this.window) {
+        if (this.window.free() <= 0) {
             return maxWait;
         }
         List<QueuedMessage> batch;
         try {
-            batch = this.queue.poll(this.window - this.inFlight.size());
+            batch = this.queue.poll(this.window.free());
         }
         catch (RuntimeException ex) {
             logger.warn("Could not read the {} queue: {}", this.platform, ex.toString());
-            onTransientFailure(List.of(), ex);
+            this.outcomes.transientFailure(List.of(), ex);
             return 0;
         }
         if (batch.isEmpty()) {
             return maxWait;
         }
-        batch = discardExpired(batch);
+        batch = this.outcomes.discardExpired(batch);
         for (int i = 0; i < batch.size(); i++) {
             QueuedMessage queued = batch.get(i);
-            InFlight entry = new InFlight(queued);
-            this.inFlight.put(queued.sequence(), entry);
+            InFlightWindow.Entry entry = this.window.add(queued);
             CompletableFuture<Void> future;
             try {
                 future = this.sender.send(queued.message());
@@ -490,132 +428,12 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             }
             future.whenComplete((v, ex) -> complete(entry, ex));
         }
-        this.inFlightCount = this.inFlight.size();
         return 0;
     }
 
-    private List<QueuedMessage> discardExpired(List<QueuedMessage> batch) {
-        Instant now = Instant.now();
-        List<QueuedMessage> live = new ArrayList<>(batch.size());
-        List<QueuedMessage> dead = new ArrayList<>(0);
-        for (QueuedMessage queued : batch) {
-            boolean isExpired;
-            try {
-                isExpired = queued.message().isExpired(now);
-            }
-            catch (RuntimeException ex) {
-                isExpired = false; // an unreadable expiry never loses a message
-            }
-            (isExpired ? dead : live).add(queued);
-        }
-        if (dead.isEmpty()) {
-            return batch;
-        }
-        this.queue.ack(dead);
-        this.expired.addAndGet(dead.size());
-        logger.info("Discarded {} expired messages for {}", dead.size(), this.platform);
-        for (QueuedMessage q : dead) {
-            MessageDroppedException cause = new MessageDroppedException(q.message().id(), "it expired before it "
-                    + "could be sent");
-            notifyFailed(q.message(), cause);
-        }
-        signalIfDrained();
-        return live;
-    }
-
-    private void complete(InFlight entry, @Nullable Throwable error) {
-        this.completions.add(new Completion(entry, error));
+    private void complete(InFlightWindow.Entry entry, @Nullable Throwable error) {
+        this.window.complete(entry, error);
         wakeUp();
-    }
-
-    private void processCompletions() {
-        if (this.completions.isEmpty()) {
-            return;
-        }
-        List<InFlight> acked = new ArrayList<>();
-        List<Completion> rejected = new ArrayList<>();
-        Throwable transientError = null;
-        List<QueuedMessage> requeue = new ArrayList<>();
-        Completion completion;
-        while ((completion = this.completions.poll()) != null) {
-            long sequence = completion.entry.queued.sequence();
-            if (this.inFlight.get(sequence) != completion.entry) {
-                continue; // requeued already because an earlier message failed: stale outcome
-            }
-            Throwable error = unwrap(completion.error);
-            if (error == null) {
-                this.inFlight.remove(sequence);
-                acked.add(completion.entry);
-            }
-            else if (this.permanentFailure.test(error)) {
-                this.inFlight.remove(sequence);
-                rejected.add(new Completion(completion.entry, error));
-            }
-            else {
-                // This one and everything sent after it go back, so the queue order holds on the wire.
-                boolean found = false;
-                for (Iterator<Map.Entry<Long, InFlight>> it = this.inFlight.entrySet().iterator(); it.hasNext();) {
-                    Map.Entry<Long, InFlight> e = it.next();
-                    if (e.getKey() == sequence) {
-                        found = true;
-                    }
-                    if (found) {
-                        requeue.add(e.getValue().queued);
-                        it.remove();
-                    }
-                }
-                transientError = error;
-            }
-        }
-        this.inFlightCount = this.inFlight.size();
-        if (!acked.isEmpty() || !rejected.isEmpty()) {
-            List<QueuedMessage> done = new ArrayList<>(acked.size() + rejected.size());
-            acked.forEach(a -> done.add(a.queued));
-            rejected.forEach(r -> done.add(r.entry.queued));
-            try {
-                this.queue.ack(done);
-            }
-            catch (RuntimeException ex) {
-                // Stays in flight for this run; a durable queue sends it again after a restart (at least once).
-                logger.warn("Could not remove {} acknowledged messages from the {} queue: {}", done.size(),
-                        this.platform, ex.toString());
-            }
-        }
-        if (!acked.isEmpty()) {
-            this.sent.addAndGet(acked.size());
-            this.lastAck = Instant.now();
-            this.consecutiveFailures = 0;
-            this.pausedUntil = 0;
-            for (InFlight a : acked) {
-                notifyAcked(a.queued.message());
-            }
-        }
-        for (Completion r : rejected) {
-            this.failed.incrementAndGet();
-            OutboundMessage message = r.entry.queued.message();
-            logger.warn("The {} server rejected message {}: {}", this.platform, message.id(),
-                    r.error.getMessage());
-            notifyFailed(message, r.error);
-        }
-        if (transientError != null) {
-            onTransientFailure(requeue, transientError);
-        }
-        if (!acked.isEmpty() || !rejected.isEmpty()) {
-            signalIfDrained();
-        }
-    }
-
-    private void onTransientFailure(List<QueuedMessage> requeue, Throwable error) {
-        if (!requeue.isEmpty()) {
-            this.queue.requeue(requeue);
-            this.retries.incrementAndGet();
-        }
-        this.consecutiveFailures++;
-        Duration delay = this.backoff.delay(this.consecutiveFailures);
-        this.pausedUntil = System.nanoTime() + Math.max(1, delay.toNanos());
-        // Expected while a connection is down: one line, no stack trace.
-        logger.info("Sending to {} failed ({}); {} messages back in the queue, retrying in {} ms", this.platform,
-                error.toString(), requeue.size(), delay.toMillis());
     }
 
     private void await(long nanos) throws InterruptedException {
@@ -635,23 +453,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private void finishDrain() {
         Runnable callback;
         synchronized (this) {
-            if (!this.inFlight.isEmpty()) {
-                List<QueuedMessage> unacked = new ArrayList<>();
-                this.inFlight.values().forEach(e -> unacked.add(e.queued));
-                this.inFlight.clear();
-                this.inFlightCount = 0;
-                try {
-                    this.queue.requeue(unacked);
-                }
-                catch (RuntimeException ex) {
-                    logger.warn("Could not return {} unacknowledged messages to the {} queue: {}", unacked.size(),
-                            this.platform, ex.toString());
-                }
-            }
             this.state = State.STOPPED;
             this.thread = null;
-            releaseAfterDrain();
-            failPendingFutures();
+            this.drain.finish(this.window);
             callback = this.drainCallback;
             this.drainCallback = null;
         }
@@ -660,138 +464,13 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         }
     }
 
-    /** Reports what the drain left behind: kept for the next start, or lost with an in-memory queue. */
-    private void releaseAfterDrain() {
-        int left;
-        try {
-            left = this.queue.size();
-        }
-        catch (RuntimeException ex) {
-            logger.warn("Could not count what is left in the {} queue: {}", this.platform, ex.toString());
-            return;
-        }
-        if (left == 0) {
-            logger.debug("The {} queue is drained", this.platform);
-            return;
-        }
-        if (this.queue.isDurable()) {
-            logger.info("{} messages for {} were not sent before shutdown; they stay in the store for the next start",
-                    left, this.platform);
-            return;
-        }
-        List<QueuedMessage> remaining = this.queue.poll(Integer.MAX_VALUE);
-        this.queue.ack(remaining);
-        this.lost.addAndGet(remaining.size());
-        logger.warn("Lost {} messages for {}: the in-memory queue was not drained within {}", remaining.size(),
-                this.platform, this.drainTimeout);
-        DeliveryClosedException cause = new DeliveryClosedException(
-                "The application stopped before the message could be sent to " + this.platform);
-        for (QueuedMessage q : remaining) {
-            notifyFailed(q.message(), cause);
-        }
-    }
-
-    /** What is still pending stays in a durable queue: its futures cannot complete in this run. */
-    private void failPendingFutures() {
-        if (this.futures.isEmpty()) {
-            return;
-        }
-        DeliveryClosedException cause = new DeliveryClosedException("The application stopped before the message "
-                + "was acknowledged; " + (this.queue.isDurable() ? "it stays in the durable queue and is sent after "
-                        + "the next start" : "it was lost"));
-        for (String id : List.copyOf(this.futures.keySet())) {
-            CompletableFuture<Void> future = this.futures.remove(id);
-            if (future != null) {
-                future.completeExceptionally(cause);
-            }
-        }
-    }
-
-    // The caller's future completes after every other listener (metrics, templates) saw the outcome, so a
-    // caller that joins the future observes counters and timers already updated.
-    private void notifyAcked(OutboundMessage message) {
-        for (DeliveryListener listener : this.listeners) {
-            safely(() -> listener.onAcked(message), message);
-        }
-        safely(() -> this.futureCompleter.onAcked(message), message);
-    }
-
-    private void notifyFailed(OutboundMessage message, Throwable cause) {
-        for (DeliveryListener listener : this.listeners) {
-            safely(() -> listener.onFailed(message, cause), message);
-        }
-        safely(() -> this.futureCompleter.onFailed(message, cause), message);
-    }
-
     private void notifyDropped(OutboundMessage message) {
-        for (DeliveryListener listener : this.listeners) {
-            safely(() -> listener.onDropped(message), message);
-        }
-        safely(() -> this.futureCompleter.onDropped(message), message);
-    }
-
-    /** Completes the futures of {@link #sendAsync}. */
-    private final class FutureCompleter implements DeliveryListener {
-
-        @Override
-        public void onAcked(OutboundMessage message) {
-            CompletableFuture<Void> future = Dispatcher.this.futures.remove(message.id());
-            if (future != null) {
-                future.complete(null);
-            }
-        }
-
-        @Override
-        public void onFailed(OutboundMessage message, Throwable cause) {
-            CompletableFuture<Void> future = Dispatcher.this.futures.remove(message.id());
-            if (future != null) {
-                future.completeExceptionally(cause);
-            }
-        }
-
-        @Override
-        public void onDropped(OutboundMessage message) {
-            CompletableFuture<Void> future = Dispatcher.this.futures.remove(message.id());
-            if (future != null) {
-                future.completeExceptionally(new MessageDroppedException(message.id(),
-                        "the queue was full and its overflow rule discarded it"));
-            }
-        }
-    }
-
-    private static @Nullable Throwable unwrap(@Nullable Throwable error) {
-        Throwable current = error;
-        while ((current instanceof CompletionException || current instanceof ExecutionException)
-                && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
-    }
-
-    private void safely(Runnable action, OutboundMessage message) {
-        try {
-            action.run();
-        }
-        catch (RuntimeException ex) {
-            logger.warn("A {} delivery listener failed for message {}", this.platform, message.id(), ex);
-        }
+        this.notifier.dropped(message);
     }
 
     @Override
     public String toString() {
-        return "Dispatcher[" + this.platform + ", " + this.state + ", window=" + this.window + "]";
-    }
-
-    private static final class InFlight {
-
-        final QueuedMessage queued;
-
-        InFlight(QueuedMessage queued) {
-            this.queued = queued;
-        }
-    }
-
-    private record Completion(InFlight entry, @Nullable Throwable error) {
+        return "Dispatcher[" + this.platform + ", " + this.state + ", window=" + this.window.capacity() + "]";
     }
 
     /** Settings of a {@link Dispatcher}; only platform, queue and sender are required. */

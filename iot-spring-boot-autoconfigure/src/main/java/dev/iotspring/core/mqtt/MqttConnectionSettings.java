@@ -8,15 +8,21 @@ import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.iotspring.core.delivery.RetryBackoff;
+
 /**
  * Everything a {@link MqttConnection} needs, immutable; build with {@link #builder(MqttEndpoint, String)}.
  * Defaults: MQTT 3.1.1, clean session, keep-alive 60 s, connect timeout 30 s, in-flight window 100,
- * {@link MqttReconnectBackoff#DEFAULT}, no credentials, JVM trust store for TLS endpoints.
+ * {@link #DEFAULT_BACKOFF}, no credentials, JVM trust store for TLS endpoints.
  */
 public final class MqttConnectionSettings {
 
     /** Paho's own default is 10; a higher window keeps throughput up on links with latency. */
     public static final int DEFAULT_MAX_INFLIGHT = 100;
+
+    /** Reconnect delays: 1 s, doubling up to 60 s, 20 % jitter. */
+    public static final RetryBackoff DEFAULT_BACKOFF = new RetryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60),
+            2.0, 0.2);
 
     private final MqttEndpoint endpoint;
 
@@ -36,7 +42,7 @@ public final class MqttConnectionSettings {
 
     private final int maxInflight;
 
-    private final MqttReconnectBackoff backoff;
+    private final RetryBackoff backoff;
 
     private final @Nullable MqttTls tls;
 
@@ -123,7 +129,7 @@ public final class MqttConnectionSettings {
         return this.maxInflight;
     }
 
-    public MqttReconnectBackoff backoff() {
+    public RetryBackoff backoff() {
         return this.backoff;
     }
 
@@ -176,7 +182,7 @@ public final class MqttConnectionSettings {
 
         private int maxInflight = DEFAULT_MAX_INFLIGHT;
 
-        private MqttReconnectBackoff backoff = MqttReconnectBackoff.DEFAULT;
+        private RetryBackoff backoff = DEFAULT_BACKOFF;
 
         private @Nullable MqttTls tls;
 
@@ -251,8 +257,14 @@ public final class MqttConnectionSettings {
             return this;
         }
 
-        public Builder backoff(MqttReconnectBackoff backoff) {
-            this.backoff = Objects.requireNonNull(backoff, "backoff");
+        /** Delays between connect attempts; the initial delay must be positive (no reconnect storm). */
+        public Builder backoff(RetryBackoff backoff) {
+            Objects.requireNonNull(backoff, "backoff");
+            if (backoff.initial().isZero()) {
+                throw new IllegalArgumentException("MQTT reconnect initial delay must be positive but was "
+                        + backoff.initial());
+            }
+            this.backoff = backoff;
             return this;
         }
 

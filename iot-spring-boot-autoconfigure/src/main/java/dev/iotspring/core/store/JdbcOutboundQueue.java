@@ -1,27 +1,17 @@
 package dev.iotspring.core.store;
 
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Types;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
-
-import javax.sql.DataSource;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -60,6 +50,9 @@ import dev.iotspring.core.queue.QueuedMessage;
  * Spring transaction on that DataSource joins it: the message is sent only if the business data it belongs to
  * commits.</li>
  * </ul>
+ *
+ * <p>This class keeps the queue's state in memory (sequences, in flight, requeued, bound) and plans each group
+ * commit; the package-private {@code OutboxWriter} turns the plan into SQL.
  */
 public class JdbcOutboundQueue implements OutboundQueue {
 
@@ -73,37 +66,13 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     + "payload ${binary} NOT NULL, qos SMALLINT NOT NULL, retain_flag SMALLINT NOT NULL, "
                     + "created_at BIGINT NOT NULL, headers VARCHAR(4000), PRIMARY KEY (queue_name, seq))"));
 
-    private static final int DELETE_CHUNK = 500;
-
-    private final JdbcTemplate jdbc;
-
-    private final TransactionTemplate tx;
+    private final OutboxWriter writer;
 
     private final String queueName;
 
     private final OverflowPolicy overflow;
 
-    private final String insertSql;
-
-    private final String deleteSql;
-
-    private final String pollSql;
-
-    private final String oldestSql;
-
     private final Runnable onClose;
-
-    /**
-     * The starter's own SQLite pool (one connection that lives as long as the store): group commits run plain
-     * JDBC on the physical connection with an insert statement prepared once, instead of a Spring transaction
-     * and a statement prepared per call.
-     */
-    private final boolean exclusiveSqlite;
-
-    /** The physical connection {@link #cachedInsert} belongs to; both only used under the lock. */
-    private @Nullable Connection cachedConnection;
-
-    private @Nullable PreparedStatement cachedInsert;
 
     /** Guards everything below and serialises writes; offers queue up behind it for group commit. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -132,7 +101,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
     private long offerTransactions;
 
     /** Sequences inserted in callers' transactions that are not committed (or not seen by poll) yet. */
-    private final java.util.Set<Long> uncommitted = new java.util.HashSet<>();
+    private final Set<Long> uncommitted = new HashSet<>();
 
     private final List<Runnable> arrivalListeners = new CopyOnWriteArrayList<>();
 
@@ -145,22 +114,11 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     JdbcOutboundQueue(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix,
             String queueName, OverflowPolicy overflow, Runnable onClose, boolean exclusiveSqlite) {
-        this.exclusiveSqlite = exclusiveSqlite && dialect.isSqlite();
-        this.jdbc = jdbc;
-        this.tx = tx;
+        this.writer = new OutboxWriter(jdbc, tx, dialect, prefix, queueName, exclusiveSqlite);
         this.queueName = queueName;
         this.overflow = overflow;
         this.onClose = onClose;
-        String table = prefix + "outbox";
-        String columns = "seq, message_id, destination, payload, qos, retain_flag, created_at, headers";
-        this.insertSql = "INSERT INTO " + table + " (queue_name, " + columns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        this.deleteSql = "DELETE FROM " + table + " WHERE queue_name = ? AND seq = ?";
-        this.pollSql = "SELECT " + columns + " FROM " + table + " WHERE queue_name = ? AND seq > ? ORDER BY seq"
-                + dialect.limitParameter();
-        this.oldestSql = this.pollSql;
-        Map<String, Object> stats = jdbc.queryForMap(
-                "SELECT COUNT(*) AS row_count, MAX(seq) AS max_seq FROM " + table + " WHERE queue_name = ?",
-                queueName);
+        Map<String, Object> stats = this.writer.stats();
         this.count = ((Number) stats.get("row_count")).intValue();
         Number last = (Number) stats.get("max_seq");
         this.nextSequence = (last != null) ? last.longValue() + 1 : 0;
@@ -183,9 +141,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
         messages.forEach(m -> Objects.requireNonNull(m, "message"));
         checkOpen();
-        DataSource dataSource = this.jdbc.getDataSource();
-        if (dataSource != null && TransactionSynchronizationManager.isSynchronizationActive()
-                && TransactionSynchronizationManager.hasResource(dataSource)) {
+        if (this.writer.inCallerTransaction()) {
             offerInCallerTransaction(List.copyOf(messages));
             return;
         }
@@ -248,8 +204,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
                         victim = this.requeued.get(key).message();
                     }
                     else {
-                        List<QueuedMessage> oldest = this.jdbc.query(this.oldestSql, this::mapRow, this.queueName,
-                                victimCursor, 1);
+                        List<QueuedMessage> oldest = this.writer.read(victimCursor, 1);
                         if (!oldest.isEmpty()) {
                             persistedVictims.add(oldest.get(0));
                             victimCursor = oldest.get(0).sequence();
@@ -271,19 +226,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
         try {
             List<Long> victims = new ArrayList<>(requeuedVictims);
             persistedVictims.forEach(v -> victims.add(v.sequence()));
-            if (this.exclusiveSqlite) {
-                writeDirect(inserts, victims);
-            }
-            else if (inserts.size() == 1 && victims.isEmpty()) {
-                // One statement commits on its own: no transaction demarcation round trips.
-                insertRow(inserts.get(0));
-            }
-            else {
-                this.tx.executeWithoutResult(status -> {
-                    insertRows(inserts);
-                    deleteRows(victims);
-                });
-            }
+            this.writer.commit(inserts, victims);
         }
         catch (RuntimeException ex) {
             RuntimeException failure = ex;
@@ -307,125 +250,6 @@ public class JdbcOutboundQueue implements OutboundQueue {
         this.dropped += droppedNow;
         for (OfferRequest request : batch) {
             request.done = true;
-        }
-    }
-
-    /**
-     * The group commit on the starter's own SQLite pool: one statement in autocommit, or BEGIN, a JDBC batch
-     * and COMMIT, all on the physical connection with a reused insert statement. Same durability as the
-     * transaction template (the commit returns once SQLite has synced under {@code synchronous=FULL}).
-     */
-    private void writeDirect(List<QueuedMessage> inserts, List<Long> victims) {
-        DataSource dataSource = Objects.requireNonNull(this.jdbc.getDataSource());
-        String sql = this.insertSql;
-        // Straight from the pool (not bound to the thread): no caller transaction on it, this method checked.
-        try (Connection pooled = dataSource.getConnection()) {
-            Connection physical = pooled.unwrap(Connection.class);
-            PreparedStatement insert = insertStatement((physical != null) ? physical : pooled);
-            if (inserts.size() == 1 && victims.isEmpty()) {
-                // One statement commits on its own: no transaction demarcation round trips.
-                setRow(insert, inserts.get(0));
-                insert.executeUpdate();
-                return;
-            }
-            Connection con = (physical != null) ? physical : pooled;
-            try {
-                con.setAutoCommit(false);
-                for (QueuedMessage row : inserts) {
-                    setRow(insert, row);
-                    insert.addBatch();
-                }
-                if (!inserts.isEmpty()) {
-                    insert.executeBatch();
-                }
-                if (!victims.isEmpty()) {
-                    sql = this.deleteSql;
-                    try (PreparedStatement delete = con.prepareStatement(this.deleteSql)) {
-                        for (Long seq : victims) {
-                            delete.setString(1, this.queueName);
-                            delete.setLong(2, seq);
-                            delete.addBatch();
-                        }
-                        delete.executeBatch();
-                    }
-                }
-                con.commit();
-            }
-            catch (SQLException | RuntimeException ex) {
-                try {
-                    insert.clearBatch();
-                    if (!con.getAutoCommit()) {
-                        con.rollback();
-                    }
-                }
-                catch (SQLException rollbackFailure) {
-                    ex.addSuppressed(rollbackFailure);
-                }
-                throw ex;
-            }
-            finally {
-                // Back to autocommit as the pool handed it out (ends the empty transaction the driver begins).
-                con.setAutoCommit(true);
-            }
-        }
-        catch (SQLException ex) {
-            forgetInsertStatement();
-            RuntimeException translated = this.jdbc.getExceptionTranslator().translate("offer", sql, ex);
-            throw (translated != null) ? translated : new IllegalStateException(ex);
-        }
-    }
-
-    /** The insert statement prepared on this physical connection, prepared again if the pool replaced it. */
-    private PreparedStatement insertStatement(Connection physical) throws SQLException {
-        if (this.cachedInsert == null || this.cachedConnection != physical) {
-            forgetInsertStatement();
-            this.cachedInsert = physical.prepareStatement(this.insertSql);
-            this.cachedConnection = physical;
-        }
-        return this.cachedInsert;
-    }
-
-    private void forgetInsertStatement() {
-        PreparedStatement statement = this.cachedInsert;
-        this.cachedInsert = null;
-        this.cachedConnection = null;
-        if (statement != null) {
-            try {
-                statement.close();
-            }
-            catch (SQLException ex) {
-                logger.debug("Could not close the cached insert of queue {}", this.queueName, ex);
-            }
-        }
-    }
-
-    private void insertRow(QueuedMessage row) {
-        this.jdbc.update(this.insertSql, ps -> setRow(ps, row));
-    }
-
-    private void insertRows(List<QueuedMessage> rows) {
-        if (rows.isEmpty()) {
-            return;
-        }
-        this.jdbc.batchUpdate(this.insertSql, rows, rows.size(), this::setRow);
-    }
-
-    private void setRow(PreparedStatement ps, QueuedMessage row) throws SQLException {
-        OutboundMessage m = row.message();
-        ps.setString(1, this.queueName);
-        ps.setLong(2, row.sequence());
-        ps.setString(3, m.id());
-        ps.setString(4, m.destination());
-        ps.setBytes(5, m.payload());
-        ps.setInt(6, m.qos());
-        ps.setInt(7, m.retain() ? 1 : 0);
-        ps.setLong(8, toNanos(m.createdAt()));
-        String headers = encodeHeaders(m.headers());
-        if (headers != null) {
-            ps.setString(9, headers);
-        }
-        else {
-            ps.setNull(9, Types.VARCHAR);
         }
     }
 
@@ -470,7 +294,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
             this.lock.unlock();
         }
         try {
-            insertRows(rows);
+            this.writer.insertRows(rows);
         }
         catch (RuntimeException ex) {
             forgetUncommitted(rows, false);
@@ -523,8 +347,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
             }
             int queuedUnread = this.count - this.inFlight.size() - this.requeued.size() - taken.size();
             if (taken.size() < max && queuedUnread > 0) {
-                List<QueuedMessage> rows = this.jdbc.query(this.pollSql, this::mapRow, this.queueName, this.cursor,
-                        Math.min(max - taken.size(), queuedUnread));
+                List<QueuedMessage> rows = this.writer.read(this.cursor, Math.min(max - taken.size(), queuedUnread));
                 if (!rows.isEmpty()) {
                     this.cursor = rows.get(rows.size() - 1).sequence();
                     taken.addAll(rows);
@@ -555,12 +378,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     sequences.add(message.sequence());
                 }
             }
-            if (sequences.size() == 1) {
-                this.jdbc.update(this.deleteSql, this.queueName, sequences.get(0));
-            }
-            else if (!sequences.isEmpty()) {
-                this.tx.executeWithoutResult(status -> deleteRows(sequences));
-            }
+            this.writer.delete(sequences);
             sequences.forEach(this.inFlight::remove);
             this.count -= sequences.size();
         }
@@ -582,16 +400,6 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
         finally {
             this.lock.unlock();
-        }
-    }
-
-    private void deleteRows(List<Long> sequences) {
-        for (int from = 0; from < sequences.size(); from += DELETE_CHUNK) {
-            List<Long> chunk = sequences.subList(from, Math.min(sequences.size(), from + DELETE_CHUNK));
-            this.jdbc.batchUpdate(this.deleteSql, chunk, chunk.size(), (ps, seq) -> {
-                ps.setString(1, this.queueName);
-                ps.setLong(2, seq);
-            });
         }
     }
 
@@ -650,9 +458,8 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 return;
             }
             this.closed = true;
-            // No commit runs now (we hold the lock) and none starts once closed. The driver serialises calls
-            // on a connection, so finalizing the statement is safe even while someone else holds it.
-            forgetInsertStatement();
+            // No commit runs now (we hold the lock) and none starts once closed.
+            this.writer.close();
         }
         finally {
             this.lock.unlock();
@@ -668,51 +475,6 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     private void notifyDropped(OutboundMessage message) {
         this.dropListeners.dropped(message);
-    }
-
-    // ---- mapping -------------------------------------------------------------------------------------------
-
-    private QueuedMessage mapRow(ResultSet rs, int row) throws SQLException {
-        OutboundMessage message = new OutboundMessage(rs.getString("message_id"), rs.getString("destination"),
-                rs.getBytes("payload"), rs.getInt("qos"), rs.getInt("retain_flag") != 0,
-                fromNanos(rs.getLong("created_at")), decodeHeaders(rs.getString("headers")));
-        return new QueuedMessage(rs.getLong("seq"), message);
-    }
-
-    static long toNanos(Instant instant) {
-        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
-    }
-
-    static Instant fromNanos(long nanos) {
-        return Instant.ofEpochSecond(0, nanos);
-    }
-
-    static @Nullable String encodeHeaders(Map<String, String> headers) {
-        if (headers.isEmpty()) {
-            return null;
-        }
-        StringBuilder sb = new StringBuilder();
-        headers.forEach((k, v) -> {
-            if (sb.length() > 0) {
-                sb.append('&');
-            }
-            sb.append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
-                    .append(URLEncoder.encode(v, StandardCharsets.UTF_8));
-        });
-        return sb.toString();
-    }
-
-    static Map<String, String> decodeHeaders(@Nullable String encoded) {
-        if (encoded == null || encoded.isEmpty()) {
-            return Map.of();
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (String pair : encoded.split("&")) {
-            int eq = pair.indexOf('=');
-            headers.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                    URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-        return headers;
     }
 
     @Override

@@ -14,9 +14,9 @@ import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.autoconfigure.IotStorageProperties;
 import dev.iotspring.core.config.IotConfigurationException;
-import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.event.IotEventPublisher;
 import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
 import dev.iotspring.core.mqtt.MqttConnection;
@@ -27,7 +27,6 @@ import dev.iotspring.core.mqtt.MqttCredentialsException;
 import dev.iotspring.core.mqtt.MqttCredentialsProvider;
 import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttMessageSender;
-import dev.iotspring.core.mqtt.MqttReconnectBackoff;
 import dev.iotspring.core.mqtt.MqttTls;
 import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.queue.OutboundQueue;
@@ -36,7 +35,8 @@ import dev.iotspring.stellanow.OidcTokenSource;
 import dev.iotspring.stellanow.StellaNowAuthenticationException;
 import dev.iotspring.stellanow.StellaNowClientIds;
 import dev.iotspring.stellanow.StellaNowEnvelopeCodec;
-import dev.iotspring.stellanow.StellaNowListener;
+import dev.iotspring.stellanow.StellaNowDeliveryCallback;
+import dev.iotspring.stellanow.StellaNowOperations;
 import dev.iotspring.stellanow.StellaNowTemplate;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -51,15 +51,18 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
- * StellaNow event ingestion, active with {@code iot.stellanow.enabled=true}: a {@link StellaNowTemplate} on an
- * MQTT 3.1.1 connection (Paho v3) to {@code in/{organizationId}}, a queue (fifo, lifo or durable SQLite), a
- * dispatcher that removes events only on PUBACK and drains on shutdown, OIDC tokens from the platform's
- * Keycloak (or basic / no authentication), a health indicator and meters.
+ * StellaNow event ingestion, active with {@code iot.stellanow.enabled=true}: a {@link StellaNowTemplate} (backing
+ * off for an application's {@link StellaNowOperations}) on an MQTT 3.1.1 connection (Paho v3) to
+ * {@code in/{organizationId}}, a queue (in memory FIFO/LIFO or durable SQLite), a dispatcher that removes events only
+ * on PUBACK and drains on shutdown, OIDC tokens from the platform's Keycloak (or basic / no authentication), the
+ * core's connection and delivery events for platform {@code stellanow}, {@link StellaNowCustomizer}s, a health
+ * indicator and meters.
  */
 @AutoConfiguration(after = IotCoreAutoConfiguration.class)
 @ConditionalOnBooleanProperty("iot.stellanow.enabled")
@@ -89,7 +92,8 @@ public final class StellaNowAutoConfiguration {
     @Bean(name = "stellaNowMqttConnection", defaultCandidate = false)
     @ConditionalOnMissingBean(name = "stellaNowMqttConnection")
     MqttConnection stellaNowMqttConnection(ObjectProvider<SslBundles> sslBundles,
-            ObjectProvider<OidcTokenSource> tokenSource) {
+            ObjectProvider<OidcTokenSource> tokenSource, ObjectProvider<StellaNowCustomizer> customizers,
+            @Qualifier("stellaNowEventPublisher") IotEventPublisher events) {
         StellaNowProperties p = this.properties;
         MqttEndpoint endpoint = MqttEndpoint.parse(p.effectiveBrokerUrl().toString());
         String clientId = (p.getClientId() != null) ? p.getClientId().trim() : StellaNowClientIds.generate();
@@ -97,23 +101,23 @@ public final class StellaNowAutoConfiguration {
             logger.warn("StellaNow client id '{}' has {} characters; MQTT 3.1.1 brokers only have to accept 23",
                     clientId, clientId.length());
         }
-        StellaNowProperties.Reconnect reconnect = p.getReconnect();
         MqttConnectionSettings.Builder settings = MqttConnectionSettings.builder(endpoint, clientId)
             .name(PLATFORM)
             .keepAlive(p.getKeepAlive())
             .connectTimeout(p.getConnectTimeout())
             .maxInflight(p.getQueue().getInFlight())
-            .backoff(new MqttReconnectBackoff(reconnect.getInitialDelay(), reconnect.getMaxDelay(),
-                    reconnect.getMultiplier(), reconnect.getJitter()))
+            .backoff(p.getReconnect().toBackoff())
             .credentials(credentials(tokenSource.getIfAvailable()));
         if (endpoint.isTls()) {
             SslBundle bundle = sslBundle(p, sslBundles);
             settings.tls((bundle != null) ? MqttTls.of(bundle) : MqttTls.jvmDefault());
         }
+        customizers.orderedStream().forEach((customizer) -> customizer.customize(settings));
         MqttConnection connection = new MqttConnection(settings.build());
+        connection.addConnectionListener(events.asMqttConnectionListener());
         OidcTokenSource source = tokenSource.getIfAvailable();
         if (source != null && p.getAuth().isReconnectOnRefresh()) {
-            source.addListener(new OidcTokenSource.Listener() {
+            source.addCallback(new OidcTokenSource.TokenCallback() {
                 @Override
                 public void tokenRefreshed(String accessToken) {
                     // The broker checks the token at CONNECT only: carry the fresh one over now.
@@ -161,26 +165,32 @@ public final class StellaNowAutoConfiguration {
     @Bean(name = "stellaNowDispatcher", defaultCandidate = false)
     @ConditionalOnMissingBean(name = "stellaNowDispatcher")
     Dispatcher stellaNowDispatcher(@Qualifier("stellaNowOutboundQueue") OutboundQueue queue,
-            @Qualifier("stellaNowMqttConnection") MqttConnection connection, IotShutdownProperties shutdown) {
+            @Qualifier("stellaNowMqttConnection") MqttConnection connection, IotShutdownProperties shutdown,
+            @Qualifier("stellaNowEventPublisher") IotEventPublisher events) {
         // The connection paces its own reconnects: the dispatcher never pauses longer than a reconnect would.
         StellaNowProperties.Queue settings = this.properties.getQueue();
         Duration pauseCap = min(this.properties.getReconnect().getMaxDelay(), settings.getRetry().getMaxDelay());
         return settings
             .applyTo(Dispatcher.builder(PLATFORM, queue, new MqttMessageSender(connection)), shutdown.getDrainTimeout())
             .backoff(new RetryBackoff(min(settings.getRetry().getInitialDelay(), pauseCap), pauseCap, 2.0, 0.2))
+            .listener(events.asDeliveryListener())
             .build();
     }
 
+    /** Publishes the connection and delivery events of the platform {@code stellanow}. */
+    @Bean(name = "stellaNowEventPublisher", defaultCandidate = false)
+    @ConditionalOnMissingBean(name = "stellaNowEventPublisher")
+    IotEventPublisher stellaNowEventPublisher(ApplicationEventPublisher applicationEventPublisher) {
+        return new IotEventPublisher(PLATFORM, applicationEventPublisher);
+    }
+
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnMissingBean(StellaNowOperations.class)
     StellaNowTemplate stellaNowTemplate(StellaNowEnvelopeCodec codec,
             @Qualifier("stellaNowDispatcher") Dispatcher dispatcher,
             @Qualifier("stellaNowMqttConnection") MqttConnection connection,
-            ObjectProvider<StellaNowListener> listeners) {
-        String rule = this.properties.getQueue().getOverflow().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-        StellaNowTemplate template = new StellaNowTemplate(codec, dispatcher, connection, rule);
-        listeners.orderedStream().forEach(template::addListener);
-        return template;
+            ObjectProvider<StellaNowDeliveryCallback> callbacks) {
+        return new StellaNowTemplate(codec, dispatcher, connection, callbacks.orderedStream().toList());
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -189,15 +199,7 @@ public final class StellaNowAutoConfiguration {
 
     /** The bundle iot.stellanow.ssl.bundle names (for the broker and the identity provider), or null if unset. */
     static @Nullable SslBundle sslBundle(StellaNowProperties properties, ObjectProvider<SslBundles> sslBundles) {
-        String name = properties.getSsl().getBundle();
-        if (name == null || name.isBlank()) {
-            return null;
-        }
-        return PropertyChecks.requireSslBundle(sslBundles.getIfAvailable(), name,
-                StellaNowProperties.PREFIX + ".ssl.bundle",
-                "spring:\n  ssl:\n    bundle:\n      pem:\n        " + name + ":\n          truststore:\n"
-                        + "            certificate: classpath:ca.pem\niot:\n  stellanow:\n    ssl:\n      bundle: "
-                        + name + "\n");
+        return properties.getSsl().resolve(sslBundles.getIfAvailable(), StellaNowProperties.PREFIX + ".ssl");
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -212,12 +214,12 @@ public final class StellaNowAutoConfiguration {
             URI api = properties.effectiveApiBaseUrl();
             SslBundle bundle = "https".equalsIgnoreCase(api.getScheme()) ? sslBundle(properties, sslBundles) : null;
             HttpClientSettings settings = new HttpClientSettings(api, properties.getConnectTimeout(),
-                    properties.getConnectTimeout(), Map.of(), bundle);
+                    properties.getRequestTimeout(), Map.of(), bundle);
             WebClient webClient = IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), settings);
             StellaNowProperties.Auth auth = properties.getAuth();
             return new OidcTokenSource(webClient, OidcTokenSource.tokenEndpoint(api, properties.organizationUuid()),
                     auth.getOidcClientId(), auth.getUsername(), auth.getPassword(), auth.getRefreshBeforeExpiry(),
-                    properties.getConnectTimeout());
+                    properties.getRequestTimeout());
         }
     }
 
@@ -229,9 +231,11 @@ public final class StellaNowAutoConfiguration {
         // Bean name gives the contributor name "stellanow", matching management.health.stellanow.enabled.
         @Bean
         @ConditionalOnMissingBean(name = "stellanowHealthIndicator")
-        StellaNowHealthIndicator stellanowHealthIndicator(StellaNowTemplate template,
+        StellaNowHealthIndicator stellanowHealthIndicator(
+                @Qualifier("stellaNowMqttConnection") MqttConnection connection,
+                @Qualifier("stellaNowDispatcher") Dispatcher dispatcher, StellaNowEnvelopeCodec codec,
                 ObjectProvider<OidcTokenSource> tokenSource, StellaNowProperties properties) {
-            return new StellaNowHealthIndicator(template, tokenSource.getIfAvailable(),
+            return new StellaNowHealthIndicator(connection, dispatcher, codec.topic(), tokenSource.getIfAvailable(),
                     properties.effectiveBrokerUrl().toString());
         }
     }

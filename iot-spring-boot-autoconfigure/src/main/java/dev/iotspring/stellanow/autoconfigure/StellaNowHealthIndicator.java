@@ -5,12 +5,12 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.delivery.DeliveryStats;
+import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionState;
 import dev.iotspring.core.observe.IotHealthDetails;
 import dev.iotspring.stellanow.OidcTokenSource;
 import dev.iotspring.stellanow.StellaNowAuthenticationException;
-import dev.iotspring.stellanow.StellaNowTemplate;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -23,23 +23,37 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  */
 public class StellaNowHealthIndicator implements HealthIndicator {
 
-    private final StellaNowTemplate template;
+    private final MqttConnection connection;
+
+    private final Dispatcher dispatcher;
+
+    private final String topic;
 
     private final @Nullable OidcTokenSource tokenSource;
 
     private final String broker;
 
-    public StellaNowHealthIndicator(StellaNowTemplate template, @Nullable OidcTokenSource tokenSource, String broker) {
-        this.template = template;
+    /**
+     * @param connection the MQTT connection events go out on
+     * @param dispatcher the dispatcher that moves queued events to the connection
+     * @param topic the topic events go to, {@code in/{organizationId}}
+     * @param tokenSource the OIDC token source, {@code null} for basic or no authentication
+     * @param broker the broker URL shown in the details
+     */
+    public StellaNowHealthIndicator(MqttConnection connection, Dispatcher dispatcher, String topic,
+            @Nullable OidcTokenSource tokenSource, String broker) {
+        this.connection = connection;
+        this.dispatcher = dispatcher;
+        this.topic = topic;
         this.tokenSource = tokenSource;
         this.broker = broker;
     }
 
     @Override
     public Health health() {
-        MqttConnection connection = this.template.connection();
+        MqttConnection connection = this.connection;
         MqttConnectionState state = connection.state();
-        DeliveryStats stats = this.template.stats();
+        DeliveryStats stats = this.dispatcher.stats();
         StellaNowAuthenticationException authFailure = (this.tokenSource != null)
                 ? this.tokenSource.permanentFailure() : null;
         boolean down = authFailure != null || state == MqttConnectionState.FAILED;
@@ -47,7 +61,7 @@ public class StellaNowHealthIndicator implements HealthIndicator {
         health.withDetail("connection", state.name().toLowerCase(Locale.ROOT))
             .withDetail("broker", this.broker)
             .withDetail("clientId", connection.settings().clientId())
-            .withDetail("topic", this.template.topic())
+            .withDetail("topic", this.topic)
             .withDetail("buffering", !connection.isConnected() && !down)
             .withDetails(IotHealthDetails.delivery(stats));
         if (connection.connectedSince() != null) {

@@ -2,7 +2,6 @@ package dev.iotspring.stellanow.autoconfigure;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
@@ -10,11 +9,14 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
+import dev.iotspring.core.autoconfigure.ReconnectProperties;
+import dev.iotspring.core.autoconfigure.SslProperties;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.stellanow.StellaNowEnvironment;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * Settings of the StellaNow event ingestion ({@code iot.stellanow.*}). Validated in code by {@link #validate()}
@@ -74,16 +76,27 @@ public class StellaNowProperties {
     /** MQTT keep-alive interval (whole seconds; 0 disables it). */
     private Duration keepAlive = Duration.ofSeconds(15);
 
-    /** How long one connection attempt may take before it counts as failed. */
+    /** How long one connection attempt (TCP, TLS and CONNECT, or a TCP connect to the identity provider) may take. */
     private Duration connectTimeout = Duration.ofSeconds(10);
+
+    /**
+     * How long a token request to the identity provider may take before it counts as failed (it is retried with
+     * a backoff; events keep queueing meanwhile).
+     */
+    private Duration requestTimeout = Duration.ofSeconds(10);
 
     private final Auth auth = new Auth();
 
     private final Queue queue = new Queue();
 
-    private final Ssl ssl = new Ssl();
+    /** TLS for mqtts:// and wss:// brokers and an https identity provider. */
+    @NestedConfigurationProperty
+    private final SslProperties ssl = new SslProperties();
 
-    private final Reconnect reconnect = new Reconnect();
+    /** Reconnect backoff of the MQTT connection (defaults 1s doubling to 60s, 20 % jitter). */
+    @NestedConfigurationProperty
+    private final ReconnectProperties reconnect = new ReconnectProperties(Duration.ofSeconds(1),
+            Duration.ofSeconds(60));
 
     /**
      * Fails with an {@link IotConfigurationException} naming the first property that is missing or invalid.
@@ -103,9 +116,10 @@ public class StellaNowProperties {
         PropertyChecks.requireState(!this.keepAlive.isNegative() && this.keepAlive.toSeconds() <= 65535,
                 PREFIX + ".keep-alive", "expected 0 to 65535 seconds", EXAMPLE);
         PropertyChecks.requirePositive(this.connectTimeout, PREFIX + ".connect-timeout", EXAMPLE);
+        PropertyChecks.requirePositive(this.requestTimeout, PREFIX + ".request-timeout", EXAMPLE);
         this.auth.validate(this);
         this.queue.validate();
-        this.reconnect.validate();
+        this.reconnect.validate(PREFIX + ".reconnect");
     }
 
     /** The broker URL to connect to: {@code broker-url}, else the environment's. */
@@ -226,11 +240,19 @@ public class StellaNowProperties {
         return this.queue;
     }
 
-    public Ssl getSsl() {
+    public Duration getRequestTimeout() {
+        return this.requestTimeout;
+    }
+
+    public void setRequestTimeout(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
+    }
+
+    public SslProperties getSsl() {
         return this.ssl;
     }
 
-    public Reconnect getReconnect() {
+    public ReconnectProperties getReconnect() {
         return this.reconnect;
     }
 
@@ -389,93 +411,6 @@ public class StellaNowProperties {
 
         void validate() {
             validate(PREFIX + ".queue");
-        }
-    }
-
-    public static class Ssl {
-
-        /**
-         * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) for mqtts:// and wss:// (and the https IdP).
-         * Unset: the JVM trust store with hostname verification.
-         */
-        private @Nullable String bundle;
-
-        public @Nullable String getBundle() {
-            return this.bundle;
-        }
-
-        public void setBundle(@Nullable String bundle) {
-            this.bundle = bundle;
-        }
-    }
-
-    public static class Reconnect {
-
-        /** Delay before the first reconnect attempt after a connection was lost or refused. */
-        private Duration initialDelay = Duration.ofSeconds(1);
-
-        /** Longest delay between two attempts. */
-        private Duration maxDelay = Duration.ofSeconds(60);
-
-        /** Factor applied to the delay after each failed attempt. */
-        private double multiplier = 2.0;
-
-        /**
-         * Share of each delay that is randomised (0 to 1), so many clients cut off by one outage do not all
-         * come back in the same instant.
-         */
-        private double jitter = 0.2;
-
-        void validate() {
-            PropertyChecks.requirePositive(this.initialDelay, PREFIX + ".reconnect.initial-delay", EXAMPLE_RECONNECT);
-            PropertyChecks.requireState(this.maxDelay.compareTo(this.initialDelay) >= 0,
-                    PREFIX + ".reconnect.max-delay", "must not be shorter than reconnect.initial-delay",
-                    EXAMPLE_RECONNECT);
-            PropertyChecks.requireState(this.multiplier >= 1.0, PREFIX + ".reconnect.multiplier",
-                    "expected 1.0 or more", EXAMPLE_RECONNECT);
-            PropertyChecks.requireState(this.jitter >= 0.0 && this.jitter <= 1.0, PREFIX + ".reconnect.jitter",
-                    "expected 0.0 to 1.0", EXAMPLE_RECONNECT);
-        }
-
-        private static final String EXAMPLE_RECONNECT = """
-                iot:
-                  stellanow:
-                    reconnect:
-                      initial-delay: 1s
-                      max-delay: 60s
-                      multiplier: 2.0
-                """;
-
-        public Duration getInitialDelay() {
-            return this.initialDelay;
-        }
-
-        public void setInitialDelay(Duration initialDelay) {
-            this.initialDelay = initialDelay;
-        }
-
-        public Duration getMaxDelay() {
-            return this.maxDelay;
-        }
-
-        public void setMaxDelay(Duration maxDelay) {
-            this.maxDelay = maxDelay;
-        }
-
-        public double getMultiplier() {
-            return this.multiplier;
-        }
-
-        public void setMultiplier(double multiplier) {
-            this.multiplier = multiplier;
-        }
-
-        public double getJitter() {
-            return this.jitter;
-        }
-
-        public void setJitter(double jitter) {
-            this.jitter = jitter;
         }
     }
 }

@@ -13,10 +13,11 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
-import dev.iotspring.core.http.HttpClientSettings;
+import dev.iotspring.core.event.IotEventPublisher;
 import dev.iotspring.core.http.IotWebClientBuilders;
 import dev.iotspring.stellmap.StellMapAutoRegistration;
 import dev.iotspring.stellmap.StellMapClientSettings;
+import dev.iotspring.stellmap.StellMapHttpRegistry;
 import dev.iotspring.stellmap.StellMapRegistry;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -29,6 +30,7 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -45,41 +47,24 @@ import org.springframework.web.reactive.function.client.WebClient;
 @EnableConfigurationProperties(StellMapProperties.class)
 public final class StellMapAutoConfiguration {
 
+    static final String PLATFORM = "stellmap";
+
+    static final String PREFIX = "iot.stellmap";
+
     static final String EXAMPLE_URL = "iot:\n  stellmap:\n    server-url: http://stellmap-1:8080,http://stellmap-2:8080";
 
     StellMapAutoConfiguration() {
     }
 
     @Bean(destroyMethod = "close")
-    @ConditionalOnMissingBean
-    StellMapRegistry stellMapRegistry(StellMapProperties properties, ListableBeanFactory beanFactory,
-            ObjectProvider<SslBundles> sslBundles) {
-        List<URI> urls = properties.getServerUrl();
-        if (urls.isEmpty()) {
-            throw IotConfigurationException.missing("iot.stellmap.server-url", EXAMPLE_URL);
-        }
-        for (URI url : urls) {
-            if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
-                    || url.getHost() == null) {
-                throw new IotConfigurationException("iot.stellmap.server-url",
-                        "'" + url + "' is not an http(s) URL with a host", EXAMPLE_URL);
-            }
-        }
-        String namespace = requireNamespace(properties);
-        requirePositive(properties.getConnectTimeout(), "connect-timeout", "connect-timeout: 5s");
-        requirePositive(properties.getRequestTimeout(), "request-timeout", "request-timeout: 10s");
-        requirePositive(properties.getWatchIdleTimeout(), "watch-idle-timeout", "watch-idle-timeout: 90s");
-        requirePositive(properties.getWatchReconnectMinBackoff(), "watch-reconnect-min-backoff",
-                "watch-reconnect-min-backoff: 1s");
-        requirePositive(properties.getWatchReconnectMaxBackoff(), "watch-reconnect-max-backoff",
-                "watch-reconnect-max-backoff: 10s");
-        var bundle = (properties.getSslBundle() != null) ? sslBundle(sslBundles, properties.getSslBundle()) : null;
-        HttpClientSettings http = new HttpClientSettings(urls.get(0), properties.getConnectTimeout(),
-                properties.getRequestTimeout(), properties.getHeaders(), bundle);
-        StellMapClientSettings settings = new StellMapClientSettings(urls, http, properties.getWatchIdleTimeout(),
-                properties.getWatchReconnectMinBackoff(), properties.getWatchReconnectMaxBackoff());
+    @ConditionalOnMissingBean(StellMapRegistry.class)
+    StellMapHttpRegistry stellMapRegistry(StellMapProperties properties, ListableBeanFactory beanFactory,
+            ObjectProvider<SslBundles> sslBundles, ObjectProvider<StellMapCustomizer> customizers,
+            ApplicationEventPublisher publisher) {
+        StellMapClientSettings settings = clientSettings(properties, sslBundles.getIfAvailable(), customizers);
         // Never the application's @LoadBalanced builder: StellMap's own calls would resolve through StellMap.
-        return new StellMapRegistry(IotWebClientBuilders.forPlatform(beanFactory), settings, namespace);
+        return new StellMapHttpRegistry(IotWebClientBuilders.forPlatform(beanFactory), settings,
+                requireNamespace(properties), new IotEventPublisher(PLATFORM, publisher));
     }
 
     @Bean
@@ -87,12 +72,34 @@ public final class StellMapAutoConfiguration {
         return new StellMapWatchLifecycle(registry);
     }
 
-
-    private static org.springframework.boot.ssl.SslBundle sslBundle(ObjectProvider<SslBundles> bundles, String name) {
-        return PropertyChecks.requireSslBundle(bundles.getIfAvailable(), name, "iot.stellmap.ssl-bundle",
-                "spring:\n  ssl:\n    bundle:\n      pem:\n        stellmap:\n          truststore:\n"
-                        + "            certificate: classpath:stellmap-ca.pem\niot:\n  stellmap:\n"
-                        + "    ssl-bundle: stellmap");
+    /** {@code iot.stellmap.*} checked and turned into client settings, then adjusted by the customizers. */
+    static StellMapClientSettings clientSettings(StellMapProperties properties, @Nullable SslBundles sslBundles,
+            ObjectProvider<StellMapCustomizer> customizers) {
+        List<URI> urls = properties.getServerUrl();
+        if (urls.isEmpty()) {
+            throw IotConfigurationException.missing(PREFIX + ".server-url", EXAMPLE_URL);
+        }
+        for (URI url : urls) {
+            if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
+                    || url.getHost() == null) {
+                throw new IotConfigurationException(PREFIX + ".server-url",
+                        "'" + url + "' is not an http(s) URL with a host", EXAMPLE_URL);
+            }
+        }
+        requirePositive(properties.getConnectTimeout(), "connect-timeout", "connect-timeout: 5s");
+        requirePositive(properties.getRequestTimeout(), "request-timeout", "request-timeout: 10s");
+        requirePositive(properties.getIdleTimeout(), "idle-timeout", "idle-timeout: 90s");
+        properties.getReconnect().validate(PREFIX + ".reconnect");
+        StellMapClientSettings.Builder settings = StellMapClientSettings.builder()
+            .serverUrls(urls)
+            .connectTimeout(properties.getConnectTimeout())
+            .requestTimeout(properties.getRequestTimeout())
+            .sslBundle(properties.getSsl().resolve(sslBundles, PREFIX + ".ssl"))
+            .watchIdleTimeout(properties.getIdleTimeout())
+            .reconnect(properties.getReconnect().toBackoff());
+        properties.getHeaders().forEach(settings::header);
+        customizers.orderedStream().forEach((customizer) -> customizer.customize(settings));
+        return settings.build();
     }
 
     static String requireNamespace(StellMapProperties properties) {
@@ -122,7 +129,8 @@ public final class StellMapAutoConfiguration {
                 Environment environment) {
             StellMapRegistrationFactory factory = new StellMapRegistrationFactory(properties,
                     environment.getProperty("spring.application.name"));
-            return new StellMapAutoRegistration(registry, factory, properties.effectiveHeartbeatInterval(),
+            return new StellMapAutoRegistration(registry, factory,
+                    StellMapRegistrationFactory.heartbeatInterval(properties),
                     properties.getRequestTimeout().plus(properties.getConnectTimeout()));
         }
 

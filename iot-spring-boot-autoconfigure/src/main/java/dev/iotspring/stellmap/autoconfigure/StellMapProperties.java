@@ -9,7 +9,10 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.iotspring.core.autoconfigure.ReconnectProperties;
+import dev.iotspring.core.autoconfigure.SslProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * StellMap service registry: where the registry is and how this application registers itself.
@@ -131,20 +134,17 @@ public class StellMapProperties {
     private Duration requestTimeout = Duration.ofSeconds(10);
 
     /**
-     * Longest silence tolerated on a watch stream before reconnecting. Keep it above three keepalive periods
-     * of the server (15 to 30s).
+     * Longest silence (not even a keepalive) tolerated on a watch stream before it is presumed dead and
+     * reconnected. Keep it above three keepalive periods of the server (15 to 30s).
      */
-    private Duration watchIdleTimeout = Duration.ofSeconds(90);
+    private Duration idleTimeout = Duration.ofSeconds(90);
 
     /**
-     * First delay before reconnecting a broken watch; doubles up to watch-reconnect-max-backoff.
+     * How a broken watch stream comes back: delays between reconnect attempts (defaults 1s doubling to 10s).
      */
-    private Duration watchReconnectMinBackoff = Duration.ofSeconds(1);
-
-    /**
-     * Longest delay between watch reconnect attempts.
-     */
-    private Duration watchReconnectMaxBackoff = Duration.ofSeconds(10);
+    @NestedConfigurationProperty
+    private final ReconnectProperties reconnect = new ReconnectProperties(Duration.ofSeconds(1),
+            Duration.ofSeconds(10));
 
     /**
      * Extra headers sent with every request (e.g. for a gateway in front of StellMap). Values are never logged.
@@ -152,9 +152,10 @@ public class StellMapProperties {
     private Map<String, String> headers = new LinkedHashMap<>();
 
     /**
-     * SSL bundle (spring.ssl.bundle.*) for https server URLs. Defaults to the JVM trust store.
+     * TLS of https server URLs: ssl.bundle names a spring.ssl.bundle.* entry. Unset: the JVM trust store.
      */
-    private @Nullable String sslBundle;
+    @NestedConfigurationProperty
+    private final SslProperties ssl = new SslProperties();
 
     private final Discovery discovery = new Discovery();
 
@@ -334,28 +335,16 @@ public class StellMapProperties {
         this.requestTimeout = requestTimeout;
     }
 
-    public Duration getWatchIdleTimeout() {
-        return this.watchIdleTimeout;
+    public Duration getIdleTimeout() {
+        return this.idleTimeout;
     }
 
-    public void setWatchIdleTimeout(Duration watchIdleTimeout) {
-        this.watchIdleTimeout = watchIdleTimeout;
+    public void setIdleTimeout(Duration idleTimeout) {
+        this.idleTimeout = idleTimeout;
     }
 
-    public Duration getWatchReconnectMinBackoff() {
-        return this.watchReconnectMinBackoff;
-    }
-
-    public void setWatchReconnectMinBackoff(Duration watchReconnectMinBackoff) {
-        this.watchReconnectMinBackoff = watchReconnectMinBackoff;
-    }
-
-    public Duration getWatchReconnectMaxBackoff() {
-        return this.watchReconnectMaxBackoff;
-    }
-
-    public void setWatchReconnectMaxBackoff(Duration watchReconnectMaxBackoff) {
-        this.watchReconnectMaxBackoff = watchReconnectMaxBackoff;
+    public ReconnectProperties getReconnect() {
+        return this.reconnect;
     }
 
     public Map<String, String> getHeaders() {
@@ -366,25 +355,12 @@ public class StellMapProperties {
         this.headers = headers;
     }
 
-    public @Nullable String getSslBundle() {
-        return this.sslBundle;
-    }
-
-    public void setSslBundle(@Nullable String sslBundle) {
-        this.sslBundle = sslBundle;
+    public SslProperties getSsl() {
+        return this.ssl;
     }
 
     public Discovery getDiscovery() {
         return this.discovery;
-    }
-
-    /** The effective heartbeat interval: the configured one, else a third of the TTL, at least one second. */
-    public Duration effectiveHeartbeatInterval() {
-        if (this.heartbeatInterval != null) {
-            return this.heartbeatInterval;
-        }
-        Duration third = this.leaseTtl.dividedBy(3);
-        return (third.compareTo(Duration.ofSeconds(1)) < 0) ? Duration.ofSeconds(1) : third;
     }
 
     @Override

@@ -161,12 +161,21 @@ final class StellMapRegistrationFactory implements Function<OptionalInt, Registe
             throw new IotConfigurationException(PREFIX + "lease-ttl", "the lease TTL must be a whole number of seconds, "
                     + "at least 1s", example("lease-ttl: 30s"));
         }
-        Duration interval = properties.effectiveHeartbeatInterval();
+        Duration interval = heartbeatInterval(properties);
         if (interval.isNegative() || interval.isZero() || interval.compareTo(ttl) >= 0) {
             throw new IotConfigurationException(PREFIX + "heartbeat-interval", "the heartbeat interval must be positive "
                     + "and shorter than lease-ttl (" + ttl.toSeconds() + "s); a third of it is usual",
                     example("lease-ttl: 30s\n    heartbeat-interval: 10s"));
         }
+    }
+
+    /** The configured heartbeat interval, else a third of the TTL, at least one second. */
+    static Duration heartbeatInterval(StellMapProperties properties) {
+        if (properties.getHeartbeatInterval() != null) {
+            return properties.getHeartbeatInterval();
+        }
+        Duration third = properties.getLeaseTtl().dividedBy(3);
+        return (third.compareTo(Duration.ofSeconds(1)) < 0) ? Duration.ofSeconds(1) : third;
     }
 
     private static void checkEndpoints(StellMapProperties properties) {

@@ -1,6 +1,7 @@
 package dev.iotspring.stellmap.autoconfigure;
 
 import dev.iotspring.core.lifecycle.IotLifecyclePhases;
+import dev.iotspring.stellmap.StellMapHttpRegistry;
 import dev.iotspring.stellmap.StellMapRegistry;
 import org.springframework.context.SmartLifecycle;
 
@@ -26,7 +27,10 @@ final class StellMapWatchLifecycle implements SmartLifecycle {
     @Override
     public void stop() {
         this.running = false;
-        this.registry.stopCacheWatches();
+        // An application's own registry bean (a stub) has no cache watches of ours to close.
+        if (this.registry instanceof StellMapHttpRegistry http) {
+            http.stopCacheWatches();
+        }
     }
 
     @Override

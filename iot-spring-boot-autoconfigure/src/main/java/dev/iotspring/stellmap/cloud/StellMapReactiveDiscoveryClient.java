@@ -1,6 +1,7 @@
 package dev.iotspring.stellmap.cloud;
 
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import dev.iotspring.stellmap.InstanceQuery;
 import dev.iotspring.stellmap.StellMapException;
@@ -27,13 +28,14 @@ public class StellMapReactiveDiscoveryClient implements ReactiveDiscoveryClient 
 
     @Override
     public Flux<ServiceInstance> getInstances(String serviceId) {
-        return this.registry.cachedInstancesAsync(serviceId)
+        return Mono.fromFuture(() -> this.registry.cachedInstancesAsync(serviceId))
             .flatMapIterable((list) -> Instances.convert(list, serviceId, this.endpoint));
     }
 
     @Override
     public Flux<String> getServices() {
-        return this.registry.queryInstancesAsync(InstanceQuery.namespace(this.registry.namespace()).build())
+        return Mono.fromFuture(() -> this.registry.queryInstancesAsync(InstanceQuery.namespace(this.registry.namespace())
+                .build()))
             .flatMapIterable(Instances::services)
             .onErrorResume(StellMapException.class, (ex) -> Flux.fromIterable(this.registry.cachedServices()));
     }

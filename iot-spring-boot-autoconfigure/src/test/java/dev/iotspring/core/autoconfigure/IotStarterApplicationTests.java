@@ -41,7 +41,11 @@ class IotStarterApplicationTests {
             IotStore store = context.getBean(IotStores.class).open("stellanow");
             JdbcOutboundQueue queue = store.outboundQueue("events");
             queue.offer(OutboundMessage.of("kept", "t", new byte[] { 7 }));
-            assertThat(context.getBean(DataSource.class)).isSameAs(app);
+            // Opening the store registered no DataSource and wrote nothing into the application's database.
+            assertThat(context.getBeansOfType(DataSource.class)).containsOnlyKeys("dataSource");
+            assertThat(store.getDataSource()).isNotSameAs(app);
+            assertThat(new JdbcTemplate(app).queryForObject("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "
+                    + "WHERE LOWER(TABLE_NAME) LIKE '%outbox%'", Integer.class)).isZero();
         }
         try (ConfigurableApplicationContext context = run(properties)) {
             JdbcOutboundQueue queue = context.getBean(IotStores.class).open("stellanow").outboundQueue("events");

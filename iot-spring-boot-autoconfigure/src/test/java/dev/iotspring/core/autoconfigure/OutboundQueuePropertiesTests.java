@@ -2,15 +2,20 @@ package dev.iotspring.core.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
 import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.MessageSender;
 import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.queue.QueueOrder;
 import dev.iotspring.core.store.IotStores;
 
@@ -22,16 +27,27 @@ class OutboundQueuePropertiesTests {
     static final String PREFIX = "iot.test.queue";
 
     @Test
-    void constructorDefaultsAreTheBoundProperties() {
+    void sharedDefaultsAndThePlatformsConstructorDefaults() {
         TestQueue queue = new TestQueue();
         assertThat(queue.getType()).isEqualTo(OutboundQueueProperties.Type.MEMORY);
         assertThat(queue.getOrder()).isEqualTo(QueueOrder.FIFO);
-        assertThat(queue.getMaxSize()).isEqualTo(10);
-        assertThat(queue.getInFlight()).isEqualTo(2);
         assertThat(queue.getOverflow()).isEqualTo(OverflowStrategy.RAISE_EXCEPTION);
         assertThat(queue.getRetry().getInitialDelay()).isEqualTo(Duration.ofMillis(100));
         assertThat(queue.getRetry().getMaxDelay()).isEqualTo(Duration.ofSeconds(30));
         queue.validate(PREFIX);
+        // The constructor's bound (10) and window (2) reach what the platform builds from them.
+        try (OutboundQueue built = queue.createQueue(null, "test", "q", PREFIX)) {
+            for (int i = 0; i < 10; i++) {
+                built.offer(OutboundMessage.of("m" + i, "t", new byte[0]));
+            }
+            assertThatExceptionOfType(QueueFullException.class)
+                .isThrownBy(() -> built.offer(OutboundMessage.of("m10", "t", new byte[0])));
+            assertThat(built.size()).isEqualTo(10);
+        }
+        Dispatcher dispatcher = queue
+            .applyTo(Dispatcher.builder("test", InMemoryQueue.fifo(), new IdleSender()), Duration.ZERO)
+            .build();
+        assertThat(dispatcher.getWindow()).isEqualTo(2);
     }
 
     @Test
@@ -123,6 +139,20 @@ class OutboundQueuePropertiesTests {
                 assertThat(ex.getProblem()).contains(problem);
                 assertThat(ex.getExample()).startsWith("iot:\n  test:\n    queue:\n");
             });
+    }
+
+    /** Never asked to send: the dispatcher under test is not started. */
+    static final class IdleSender implements MessageSender {
+
+        @Override
+        public CompletableFuture<Void> send(OutboundMessage message) {
+            throw new IllegalStateException("not started");
+        }
+
+        @Override
+        public boolean isReady() {
+            return false;
+        }
     }
 
     /** A platform's queue: bound 10, 2 in flight by default, at most 50. */

@@ -27,6 +27,9 @@ class TestSender implements MessageSender {
 
     final AtomicInteger maxOutstanding = new AtomicInteger();
 
+    /** How often the dispatcher asked {@link #isReady()}: it looked at the queue that many times. */
+    final AtomicInteger readyChecks = new AtomicInteger();
+
     @Override
     public CompletableFuture<Void> send(OutboundMessage message) {
         this.attempts.add(message.id());
@@ -39,14 +42,15 @@ class TestSender implements MessageSender {
 
     @Override
     public boolean isReady() {
+        this.readyChecks.incrementAndGet();
         return this.ready;
     }
 
-    /** The next send the dispatcher made, waiting up to 5 s for it. */
+    /** The next send the dispatcher made, waiting up to 30 s for it. */
     Pending next() throws InterruptedException {
-        Pending next = this.pending.poll(5, TimeUnit.SECONDS);
+        Pending next = this.pending.poll(30, TimeUnit.SECONDS);
         if (next == null) {
-            throw new AssertionError("no send within 5 s; attempts so far: " + this.attempts);
+            throw new AssertionError("no send within 30 s; attempts so far: " + this.attempts);
         }
         return next;
     }

@@ -42,7 +42,7 @@ class MqttBrokerOutageTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private static final MqttReconnectBackoff FAST = new MqttReconnectBackoff(Duration.ofMillis(100),
+    private static final RetryBackoff FAST = new RetryBackoff(Duration.ofMillis(100),
             Duration.ofMillis(500), 2.0, 0.2);
 
     private EmbeddedMqttBroker broker;

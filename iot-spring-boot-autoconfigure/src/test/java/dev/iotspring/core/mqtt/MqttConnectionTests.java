@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.EnableEmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.MqttAuthenticator;
@@ -29,9 +30,9 @@ import static org.awaitility.Awaitility.await;
 @EnableEmbeddedMqttBroker
 class MqttConnectionTests {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private static final MqttReconnectBackoff FAST = new MqttReconnectBackoff(Duration.ofMillis(50),
+    private static final RetryBackoff FAST = new RetryBackoff(Duration.ofMillis(50),
             Duration.ofMillis(200), 2.0, 0.0);
 
     static EmbeddedMqttBroker broker;
@@ -370,7 +371,7 @@ class MqttConnectionTests {
     void reconnectWhileDisconnectedSkipsTheBackoff() {
         broker.refuseConnects(true);
         MqttConnection connection = connection(settings(broker.tcpUrl(), "c-wake")
-            .backoff(new MqttReconnectBackoff(Duration.ofMinutes(5), Duration.ofMinutes(5), 1.0, 0.0))
+            .backoff(new RetryBackoff(Duration.ofMinutes(5), Duration.ofMinutes(5), 1.0, 0.0))
             .build());
         broker.awaitConnects(1, TIMEOUT);
         await().atMost(TIMEOUT).until(() -> connection.state() == MqttConnectionState.DISCONNECTED);
@@ -378,6 +379,14 @@ class MqttConnectionTests {
         // The next attempt would come in five minutes; a reconnect request runs it now.
         connection.reconnect();
         awaitConnected(connection);
+    }
+
+    @Test
+    void zeroInitialReconnectDelayIsRefused() {
+        RetryBackoff immediate = new RetryBackoff(Duration.ZERO, Duration.ofSeconds(1), 2.0, 0.0);
+        assertThatThrownBy(() -> settings(broker.tcpUrl(), "c-zero").backoff(immediate))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("reconnect initial delay must be positive");
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslOptions;
 import org.springframework.boot.ssl.SslStoreBundle;
 
+import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.EnableEmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.MqttAuthenticator;
@@ -34,7 +35,7 @@ import static org.awaitility.Awaitility.await;
 @EnableEmbeddedMqttBroker
 class MqttConnectionTlsTests {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private static final char[] PASSWORD = "secret".toCharArray();
 
@@ -171,7 +172,7 @@ class MqttConnectionTlsTests {
         MqttConnection connection = new MqttConnection(MqttConnectionSettings.builder(MqttEndpoint.parse(url), clientId)
             .tls(tls)
             .connectTimeout(Duration.ofSeconds(5))
-            .backoff(new MqttReconnectBackoff(Duration.ofSeconds(30), Duration.ofSeconds(30), 1.0, 0.0))
+            .backoff(new RetryBackoff(Duration.ofSeconds(30), Duration.ofSeconds(30), 1.0, 0.0))
             .build());
         connection.addConnectionListener(new MqttConnectionListener() {
             @Override

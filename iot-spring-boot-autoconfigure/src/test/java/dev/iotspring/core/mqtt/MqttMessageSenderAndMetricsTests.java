@@ -21,7 +21,7 @@ import static org.awaitility.Awaitility.await;
 @EnableEmbeddedMqttBroker
 class MqttMessageSenderAndMetricsTests {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @Test
     void senderPublishesTheMessageAsItSaysAndIsReadyOnlyWhenConnected(EmbeddedMqttBroker broker) throws Exception {

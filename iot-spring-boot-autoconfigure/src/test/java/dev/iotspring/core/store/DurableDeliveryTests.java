@@ -170,7 +170,7 @@ class DurableDeliveryTests {
         }
 
         CompletableFuture<Void> take() throws InterruptedException {
-            CompletableFuture<Void> next = this.futures.poll(5, TimeUnit.SECONDS);
+            CompletableFuture<Void> next = this.futures.poll(30, TimeUnit.SECONDS);
             assertThat(next).as("a send within 5 s").isNotNull();
             return next;
         }

@@ -1,29 +1,40 @@
 package dev.iotspring.stellmap.autoconfigure;
 
+import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
 
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.event.IotConnectionStateChangedEvent;
 import dev.iotspring.stellmap.Endpoint;
 import dev.iotspring.stellmap.RegisterRequest;
 import dev.iotspring.stellmap.StellMapAutoRegistration;
+import dev.iotspring.stellmap.InstanceQuery;
 import dev.iotspring.stellmap.StellMapClientSettings;
+import dev.iotspring.stellmap.StellMapHttpRegistry;
 import dev.iotspring.stellmap.StellMapRegistry;
 import dev.iotspring.stellmap.cloud.StellMapDiscoveryClient;
 import dev.iotspring.stellmap.cloud.StellMapHeartbeatPublisher;
 import dev.iotspring.stellmap.cloud.StellMapReactiveDiscoveryClient;
+import dev.iotspring.test.stellmap.RecordedRequest;
+import dev.iotspring.test.stellmap.StellMapEmulator;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -120,9 +131,11 @@ class StellMapAutoConfigurationTests {
         assertFailure(this.runner.withPropertyValues("iot.stellmap.enabled=true",
                 "iot.stellmap.server-url=http://127.0.0.1:1", "iot.stellmap.namespace=staging"), "iot.stellmap.service");
         assertFailure(this.enabled.withPropertyValues("iot.stellmap.request-timeout=0s"), "iot.stellmap.request-timeout");
-        assertFailure(this.enabled.withPropertyValues("iot.stellmap.watch-reconnect-max-backoff=-1s"),
-                "iot.stellmap.watch-reconnect-max-backoff");
-        assertFailure(this.enabled.withPropertyValues("iot.stellmap.ssl-bundle=missing"), "iot.stellmap.ssl-bundle");
+        assertFailure(this.enabled.withPropertyValues("iot.stellmap.connect-timeout=0s"), "iot.stellmap.connect-timeout");
+        assertFailure(this.enabled.withPropertyValues("iot.stellmap.reconnect.max-delay=100ms"),
+                "iot.stellmap.reconnect.max-delay");
+        assertFailure(this.enabled.withPropertyValues("iot.stellmap.reconnect.jitter=2"), "iot.stellmap.reconnect.jitter");
+        assertFailure(this.enabled.withPropertyValues("iot.stellmap.ssl.bundle=missing"), "iot.stellmap.ssl.bundle");
     }
 
     private static void assertFailure(ApplicationContextRunner runner, String property) {
@@ -138,6 +151,29 @@ class StellMapAutoConfigurationTests {
     }
 
     @Test
+    void customizersAdjustTheSettingsInOrderAndConnectionChangesArePublishedAsCoreEvents() {
+        try (StellMapEmulator stellmap = StellMapEmulator.start()) {
+            this.enabled.withPropertyValues("iot.stellmap.server-url=" + stellmap.url(),
+                    "iot.stellmap.auto-registration=false", "iot.stellmap.headers.X-Tenant=from-properties")
+                .withUserConfiguration(Customizers.class)
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    StellMapRegistry registry = context.getBean(StellMapRegistry.class);
+                    assertThat(registry).isInstanceOf(StellMapHttpRegistry.class);
+                    registry.queryInstances(InstanceQuery.of("staging", "cart-svc"));
+                    RecordedRequest query = stellmap.requests("/api/v1/registry/instances").get(0);
+                    // Properties first, then the customizers in @Order: the last one wins.
+                    assertThat(query.headers()).containsEntry("x-tenant", "second").containsEntry("x-first", "1");
+                    List<IotConnectionStateChangedEvent> events = context.getBean(ConnectionEvents.class).events;
+                    assertThat(events).singleElement().satisfies((event) -> {
+                        assertThat(event.getPlatform()).isEqualTo("stellmap");
+                        assertThat(event.isConnected()).isTrue();
+                    });
+                });
+        }
+    }
+
+    @Test
     void bindsEveryProperty() {
         Map<String, String> values = Map.ofEntries(Map.entry("iot.stellmap.server-url", "http://a:8080,http://b:8080"),
                 Map.entry("iot.stellmap.namespace", "staging"), Map.entry("iot.stellmap.labels.lane", "blue"),
@@ -145,14 +181,34 @@ class StellMapAutoConfigurationTests {
                 Map.entry("iot.stellmap.lease-ttl", "20s"), Map.entry("iot.stellmap.headers.X-Gateway-Key", "s3cret"),
                 Map.entry("iot.stellmap.endpoints[0].name", "metrics"),
                 Map.entry("iot.stellmap.endpoints[0].path", "/actuator/prometheus"),
-                Map.entry("iot.stellmap.endpoints[0].port", "8081"), Map.entry("iot.stellmap.discovery.endpoint", "grpc"));
+                Map.entry("iot.stellmap.endpoints[0].port", "8081"), Map.entry("iot.stellmap.discovery.endpoint", "grpc"),
+                Map.entry("iot.stellmap.connect-timeout", "3s"), Map.entry("iot.stellmap.request-timeout", "4s"),
+                Map.entry("iot.stellmap.idle-timeout", "60s"),
+                Map.entry("iot.stellmap.reconnect.initial-delay", "2s"), Map.entry("iot.stellmap.reconnect.max-delay", "20s"),
+                Map.entry("iot.stellmap.reconnect.multiplier", "1.5"), Map.entry("iot.stellmap.reconnect.jitter", "0.1"),
+                Map.entry("iot.stellmap.ssl.bundle", "stellmap"));
         StellMapProperties properties = new Binder(new MapConfigurationPropertySource(values))
             .bind("iot.stellmap", StellMapProperties.class).get();
-        assertThat(properties.getServerUrl()).hasSize(2);
-        assertThat(properties.getLabels()).containsEntry("lane", "blue");
-        assertThat(properties.effectiveHeartbeatInterval()).hasSeconds(6);
-        assertThat(properties.getEndpoints().get(0).getProtocol()).isEqualTo("http");
+        assertThat(properties.getServerUrl()).containsExactly(URI.create("http://a:8080"), URI.create("http://b:8080"));
+        assertThat(properties.getNamespace()).isEqualTo("staging");
+        assertThat(properties.getLabels()).containsExactly(Map.entry("lane", "blue"));
+        assertThat(properties.getMetadata()).containsExactly(Map.entry("git", "5f1c2e"));
+        assertThat(properties.getZone()).isEqualTo("eu-1a");
+        assertThat(properties.getLeaseTtl()).hasSeconds(20);
+        assertThat(StellMapRegistrationFactory.heartbeatInterval(properties)).hasSeconds(6);
+        assertThat(properties.getHeaders()).containsExactly(Map.entry("X-Gateway-Key", "s3cret"));
+        StellMapProperties.EndpointProperties endpoint = properties.getEndpoints().get(0);
+        assertThat(endpoint.getName()).isEqualTo("metrics");
+        assertThat(endpoint.getPath()).isEqualTo("/actuator/prometheus");
+        assertThat(endpoint.getPort()).isEqualTo(8081);
+        assertThat(endpoint.getProtocol()).isEqualTo("http");
         assertThat(properties.getDiscovery().getEndpoint()).isEqualTo("grpc");
+        assertThat(properties.getConnectTimeout()).hasSeconds(3);
+        assertThat(properties.getRequestTimeout()).hasSeconds(4);
+        assertThat(properties.getIdleTimeout()).hasSeconds(60);
+        assertThat(properties.getReconnect().toBackoff())
+            .isEqualTo(new RetryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(20), 1.5, 0.1));
+        assertThat(properties.getSsl().getBundle()).isEqualTo("stellmap");
         assertThat(properties.toString()).contains("X-Gateway-Key").doesNotContain("s3cret");
     }
 
@@ -198,12 +254,43 @@ class StellMapAutoConfigurationTests {
     }
 
     @Configuration(proxyBeanMethods = false)
+    static class Customizers {
+
+        @Bean
+        @Order(2)
+        StellMapCustomizer second() {
+            return (settings) -> settings.header("X-Tenant", "second");
+        }
+
+        @Bean
+        @Order(1)
+        StellMapCustomizer first() {
+            return (settings) -> settings.header("X-Tenant", "first").header("X-First", "1");
+        }
+
+        @Bean
+        ConnectionEvents connectionEvents() {
+            return new ConnectionEvents();
+        }
+    }
+
+    static class ConnectionEvents implements ApplicationListener<IotConnectionStateChangedEvent> {
+
+        final List<IotConnectionStateChangedEvent> events = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onApplicationEvent(IotConnectionStateChangedEvent event) {
+            this.events.add(event);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
     static class OwnRegistry {
 
         @Bean
         StellMapRegistry ownRegistry() {
-            return new StellMapRegistry(WebClient.builder(),
-                    StellMapClientSettings.of(java.net.URI.create("http://127.0.0.1:2")), "mine");
+            return new StellMapHttpRegistry(WebClient.builder(), StellMapClientSettings.of(URI.create("http://127.0.0.1:2")),
+                    "mine");
         }
     }
 }

@@ -6,7 +6,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -105,45 +104,43 @@ class StellMapAutoRegistrationIntegrationTests {
     }
 
     @Test
-    void registersWithTheWebServersPortHeartbeatsAtAThirdOfTheTtlAndIsDiscoverable() {
+    void registersWithTheWebServersPortRenewsTheLeaseAndIsDiscoverable() {
         start();
         int port = port();
-        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.requests(HEARTBEAT).size() >= 3);
+        String id = "cart-svc-127.0.0.1-" + port;
+        await().atMost(Duration.ofSeconds(30)).until(() -> stellmap.instance("staging", SERVICE, id).isPresent());
+        long registeredAt = stellmap.instance("staging", SERVICE, id).get().registeredAtUnix();
+        // Heartbeats keep the 3 s lease alive past its first expiry (the emulator purges every 200 ms); the
+        // cadence itself (ttl/3) is checked in virtual time by StellMapHeartbeatCadenceTests.
+        await().atMost(Duration.ofSeconds(30)).until(() -> stellmap.instance("staging", SERVICE, id)
+            .filter((i) -> i.lastHeartbeatUnix() > registeredAt + 3).isPresent());
+        assertThat(stellmap.requests(REGISTER)).hasSize(1);
+        assertThat(stellmap.requests(HEARTBEAT)).hasSizeGreaterThanOrEqualTo(3);
 
         RecordedRequest register = stellmap.requests(REGISTER).get(0);
         assertThat(register.bodyKeys()).containsExactly("namespace", "service", "instanceId", "zone", "labels",
                 "endpoints", "leaseTtlSeconds");
         assertThat(register.json().get("service").asString()).isEqualTo(SERVICE);
-        assertThat(register.json().get("instanceId").asString()).isEqualTo("cart-svc-127.0.0.1-" + port);
+        assertThat(register.json().get("instanceId").asString()).isEqualTo(id);
         assertThat(register.json().get("leaseTtlSeconds").asLong()).isEqualTo(3);
         assertThat(register.json().get("endpoints").get(0).get("port").asInt()).isEqualTo(port);
-        assertThat(stellmap.instance("staging", SERVICE, "cart-svc-127.0.0.1-" + port)).isPresent();
-
-        List<Instant> beats = new ArrayList<>();
-        stellmap.requests(HEARTBEAT).forEach((r) -> beats.add(r.receivedAt()));
-        assertThat(Duration.between(register.receivedAt(), beats.get(0))).isLessThan(Duration.ofMillis(1800));
-        for (int i = 1; i < beats.size(); i++) {
-            // Never a gap close to the TTL (3 s), even on a busy machine.
-            assertThat(Duration.between(beats.get(i - 1), beats.get(i))).isLessThan(Duration.ofMillis(2000));
-        }
-        // A fixed rate of ttl/3 (1 s) on average.
-        Duration average = Duration.between(beats.get(0), beats.get(beats.size() - 1)).dividedBy(beats.size() - 1);
-        assertThat(average).isBetween(Duration.ofMillis(800), Duration.ofMillis(1400));
         assertThat(stellmap.requests(HEARTBEAT).get(0).bodyKeys()).containsExactly("namespace", "service",
                 "instanceId", "leaseTtlSeconds");
 
         Health health = this.context.getBean(StellMapHealthIndicator.class).health();
         assertThat(health.getStatus()).isEqualTo(Status.UP);
-        assertThat(health.getDetails()).containsEntry("registered", true).containsEntry("serverReachable", true)
+        assertThat(health.getDetails()).containsEntry("registered", true).containsEntry("connected", true)
             .containsKeys("lastHeartbeat", "leaseRemaining").containsEntry("service", SERVICE);
         MeterRegistry meters = this.context.getBean(MeterRegistry.class);
         assertThat(meters.get("iot.heartbeats").tag("platform", "stellmap").tag("outcome", "success").functionCounter()
             .count()).isGreaterThanOrEqualTo(3);
+        assertThat(meters.get("iot.stellmap.watch.skipped").tag("platform", "stellmap").functionCounter().count())
+            .isZero();
 
         // lb://<service> through Spring Cloud LoadBalancer, the StellMap ReactiveDiscoveryClient and its cache.
         WebClient client = this.context.getBean("loadBalanced", WebClient.Builder.class).build();
         String answer = client.get().uri("lb://" + SERVICE + "/hello").retrieve().bodyToMono(String.class)
-            .block(Duration.ofSeconds(5));
+            .block(Duration.ofSeconds(30));
         assertThat(answer).isEqualTo("hello from cart-svc");
         org.springframework.cloud.client.discovery.DiscoveryClient discovery = this.context
             .getBean(org.springframework.cloud.client.discovery.DiscoveryClient.class);
@@ -153,7 +150,7 @@ class StellMapAutoRegistrationIntegrationTests {
             assertThat(instance.getMetadata()).containsEntry("zone", "eu-1a").containsEntry("lane", "blue");
         });
         // The cache change was announced to Spring Cloud listeners (e.g. Gateway's route locator).
-        await().atMost(Duration.ofSeconds(3)).until(() -> !this.context.getBean(HeartbeatRecorder.class).revisions.isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> !this.context.getBean(HeartbeatRecorder.class).revisions.isEmpty());
     }
 
     @Test
@@ -161,16 +158,16 @@ class StellMapAutoRegistrationIntegrationTests {
         start();
         int port = port();
         String id = "cart-svc-127.0.0.1-" + port;
-        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.instance("staging", SERVICE, id).isPresent());
-        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.requests(HEARTBEAT).size() >= 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> stellmap.instance("staging", SERVICE, id).isPresent());
+        await().atMost(Duration.ofSeconds(30)).until(() -> stellmap.requests(HEARTBEAT).size() >= 1);
 
         stellmap.forget("staging", SERVICE, id);
-        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.requests(REGISTER).size() == 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> stellmap.requests(REGISTER).size() == 2);
         int heartbeatsAfter = stellmap.requests(HEARTBEAT).size();
-        await().atMost(Duration.ofSeconds(5)).until(() -> stellmap.requests(HEARTBEAT).size() > heartbeatsAfter);
+        await().atMost(Duration.ofSeconds(30)).until(() -> stellmap.requests(HEARTBEAT).size() > heartbeatsAfter);
         assertThat(stellmap.instance("staging", SERVICE, id)).isPresent();
         StellMapAutoRegistration registration = this.context.getBean(StellMapAutoRegistration.class);
-        assertThat(registration.getReregistrations()).isEqualTo(1);
+        assertThat(registration.reregistrations()).isEqualTo(1);
         assertThat(this.context.getBean(MeterRegistry.class).get("iot.heartbeats").tag("outcome", "reregistered")
             .functionCounter().count()).isEqualTo(1);
 
@@ -212,14 +209,14 @@ class StellMapAutoRegistrationIntegrationTests {
         // The start does not wait for StellMap: the first registration fails and is retried a heartbeat later.
         this.context = new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
             .properties(properties.toArray(String[]::new)).run();
-        await().atMost(Duration.ofSeconds(5))
+        await().atMost(Duration.ofSeconds(30))
             .until(() -> stellmap.instance("staging", "batch", "batch-10.9.8.7-9000").isPresent());
         assertThat(stellmap.requests(REGISTER)).hasSize(2);
         assertThat(stellmap.instance("staging", "batch", "batch-10.9.8.7-9000").get().endpoints().get(0).port())
             .isEqualTo(9000);
         // The server stores the instance before the client has read its answer: wait for the client's view.
         StellMapHealthIndicator indicator = this.context.getBean(StellMapHealthIndicator.class);
-        await().atMost(Duration.ofSeconds(5))
+        await().atMost(Duration.ofSeconds(30))
             .untilAsserted(() -> assertThat(indicator.health().getDetails()).containsEntry("registered", true)
                 .doesNotContainKey("lastError"));
 

@@ -38,7 +38,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * StellMap over https: a non-web application registers and watches through the emulator serving a certificate
- * of a test CA, trusted through a Spring Boot PEM SSL bundle named by {@code iot.stellmap.ssl-bundle}; without
+ * of a test CA, trusted through a Spring Boot PEM SSL bundle named by {@code iot.stellmap.ssl.bundle}; without
  * the bundle (JVM trust store) nothing reaches the server.
  */
 class StellMapTlsTests {
@@ -97,10 +97,10 @@ class StellMapTlsTests {
     void registersAndWatchesOverHttpsTrustingTheServerThroughAnSslBundle() {
         assertThat(stellmap.url()).startsWith("https://127.0.0.1:");
         start("spring.ssl.bundle.pem.stellmap.truststore.certificate=" + ca.certificatePem(),
-                "iot.stellmap.ssl-bundle=stellmap");
+                "iot.stellmap.ssl.bundle=stellmap");
         StellMapAutoRegistration registration = this.context.getBean(StellMapAutoRegistration.class);
-        await().atMost(Duration.ofSeconds(10)).until(registration::isRegistered);
-        RegisterRequest registered = registration.getRegistration();
+        await().atMost(Duration.ofSeconds(30)).until(registration::isRegistered);
+        RegisterRequest registered = registration.registration();
         assertThat(stellmap.instance("staging", SERVICE, registered.instanceId())).isPresent();
         Health health = this.context.getBean(StellMapHealthIndicator.class).health();
         assertThat(health.getDetails()).containsEntry("registered", true).doesNotContainKey("lastError");
@@ -111,13 +111,13 @@ class StellMapTlsTests {
         Disposable watch = registry.watch(WatchOptions.of(InstanceQuery.of("staging", SERVICE)))
             .subscribe(events::add);
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !events.isEmpty());
             assertThat(events.get(0).type()).isEqualTo(WatchEvent.Type.SNAPSHOT);
             assertThat(events.get(0).instances()).extracting(ServiceInstance::instanceId)
                 .containsExactly(registered.instanceId());
             registry.register(new RegisterRequest("staging", SERVICE, "cart-2", null, registered.labels(),
                     registered.metadata(), registered.endpoints(), registered.leaseTtl()));
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(Duration.ofSeconds(30))
                 .until(() -> events.stream()
                     .anyMatch((e) -> e.type() == WatchEvent.Type.UPSERT && e.instance() != null
                             && e.instance().instanceId().equals("cart-2")));
@@ -131,7 +131,7 @@ class StellMapTlsTests {
     void withoutTheBundleTheUntrustedServerIsRefusedAndNothingReachesIt() {
         start();
         StellMapAutoRegistration registration = this.context.getBean(StellMapAutoRegistration.class);
-        await().atMost(Duration.ofSeconds(10)).until(() -> registration.getLastError() != null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> registration.lastError() != null);
         assertThat(registration.isRegistered()).isFalse();
         Health health = this.context.getBean(StellMapHealthIndicator.class).health();
         assertThat(health.getDetails()).containsEntry("registered", false).containsKey("lastError");

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.iotspring.stellanow.StellaNowMessage;
-import dev.iotspring.stellanow.StellaNowTemplate;
+import dev.iotspring.stellanow.StellaNowOperations;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -30,11 +30,11 @@ public class StellaNowSampleSender {
 
     private static final Logger logger = LoggerFactory.getLogger(StellaNowSampleSender.class);
 
-    private final StellaNowTemplate stellaNow;
+    private final StellaNowOperations stellaNow;
 
     private final AtomicLong receipts = new AtomicLong();
 
-    public StellaNowSampleSender(StellaNowTemplate stellaNow) {
+    public StellaNowSampleSender(StellaNowOperations stellaNow) {
         this.stellaNow = stellaNow;
     }
 

@@ -33,12 +33,14 @@ class StellMapSampleTests {
 
     @Test
     void theSampleIsRegisteredWithItsActualPort() {
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(this.registry
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(this.registry
             .queryInstances(InstanceQuery.namespace("sample").service("iotspring.samples.devices.iot-sample.api").build()))
             .singleElement()
             .satisfies((ServiceInstance instance) -> assertThat(instance.endpoint("http").orElseThrow().port())
                 .isEqualTo(this.port)));
         this.web.get().uri("/actuator/health").exchange().expectStatus().isOk().expectBody()
-            .jsonPath("$.components.stellmap.details.registered").isEqualTo(true);
+            .jsonPath("$.components.stellmap.status").isEqualTo("UP")
+            .jsonPath("$.components.stellmap.details.registered").isEqualTo(true)
+            .jsonPath("$.components.stellmap.details.connected").isEqualTo(true);
     }
 }

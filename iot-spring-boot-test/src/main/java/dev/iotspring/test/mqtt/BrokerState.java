@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import com.hivemq.extension.sdk.api.async.Async;
@@ -32,7 +33,12 @@ final class BrokerState {
 
     volatile @Nullable PublishService publishService;
 
+    /** Publishes whose acknowledgement is held back (besides all of them under {@link #holdAcks}). */
+    volatile @Nullable Predicate<RecordedPublish> holdFilter;
+
     final List<Consumer<RecordedPublish>> publishListeners = new CopyOnWriteArrayList<>();
+
+    private final List<RecordedSubscribe> subscribes = new ArrayList<>();
 
     private final Object recordLock = new Object();
 
@@ -59,9 +65,6 @@ final class BrokerState {
     }
 
     void recordPublish(RecordedPublish publish) {
-        for (Consumer<RecordedPublish> listener : this.publishListeners) {
-            listener.accept(publish);
-        }
         if (!this.recordPublishes) {
             return;
         }
@@ -71,10 +74,23 @@ final class BrokerState {
         }
     }
 
-    /** Holds the acknowledgement if asked to; returns whether it was held. */
-    boolean holdIfAsked(Supplier<Async<?>> async) {
+    void recordSubscribe(RecordedSubscribe subscribe) {
+        synchronized (this.recordLock) {
+            this.subscribes.add(subscribe);
+            this.recordLock.notifyAll();
+        }
+    }
+
+    /** Whether this publish's acknowledgement is to be held by {@link #holdFilter}. */
+    boolean selectedForHolding(RecordedPublish publish) {
+        Predicate<RecordedPublish> filter = this.holdFilter;
+        return filter != null && publish.qos() > 0 && filter.test(publish);
+    }
+
+    /** Holds the acknowledgement if asked to (or {@code selected}); returns whether it was held. */
+    boolean holdIfAsked(boolean selected, Supplier<Async<?>> async) {
         synchronized (this.held) {
-            if (!this.holdAcks) {
+            if (!this.holdAcks && !selected) {
                 return false;
             }
             this.held.add(async.get());
@@ -120,10 +136,17 @@ final class BrokerState {
         }
     }
 
+    List<RecordedSubscribe> subscribes() {
+        synchronized (this.recordLock) {
+            return List.copyOf(this.subscribes);
+        }
+    }
+
     void clear() {
         synchronized (this.recordLock) {
             this.connects.clear();
             this.publishes.clear();
+            this.subscribes.clear();
         }
     }
 

@@ -27,6 +27,7 @@ import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import com.hivemq.extension.sdk.api.services.publish.PublishToClientResult;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
 import org.jspecify.annotations.Nullable;
 
@@ -41,8 +42,12 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * <p>What tests get on top of a plain broker:
  * <ul>
  * <li>pluggable {@link MqttAuthenticator} and per-client {@link MqttTopicAuthorizer}, changeable at any time;</li>
- * <li>recordings of every CONNECT ({@link #connects()}) and PUBLISH ({@link #publishes()}) with await helpers;</li>
- * <li>fault knobs: {@link #withholdAcks()} / {@link #releaseAcks()}, {@link #disconnectClient(String)},
+ * <li>recordings of every CONNECT ({@link #connects()}), SUBSCRIBE ({@link #subscribes()}) and PUBLISH
+ * ({@link #publishes()}) with await helpers;</li>
+ * <li>a server side for platform emulators: {@link #addPublishListener publish listeners} and
+ * {@link #publishToClient publishes to one client};</li>
+ * <li>fault knobs: {@link #withholdAcks()} (or only matching publishes) / {@link #releaseAcks()},
+ * {@link #disconnectClient(String)},
  * {@link #refuseConnects(boolean)} / {@link #refuseConnectsFor(Duration)}, and {@link #stop()} then
  * {@link #start()} on the same ports to simulate an outage.</li>
  * </ul>
@@ -50,6 +55,9 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * Configuration and data live in temporary folders deleted by {@link #close()}; HiveMQ's own logging is
  * lowered to warnings. Starting takes a few seconds: share one broker per test class (or
  * {@link #shared() per JVM}) and give tests that stop the broker their own.
+ *
+ * <p>Its length is one job, the façade a test holds: every method is a thin control over
+ * {@code RecordingExtension} (the HiveMQ plumbing) and {@code BrokerState} (what they share).
  */
 public final class EmbeddedMqttBroker implements AutoCloseable {
 
@@ -150,6 +158,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         synchronized (STATE_CHANGE) {
             BrokerLogging.quieten();
             shortenShutdownGracePeriod();
+            allowDollarTopics(this.settings.allowDollarTopics);
             EmbeddedExtension extension = EmbeddedExtension.builder()
                 .withId("iot-spring-boot-test-broker")
                 .withName("iot-spring-boot test broker")
@@ -304,6 +313,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     /** Acknowledges every held PUBLISH (in arrival order) and stops holding new ones. */
     public void releaseAcks() {
         this.state.holdAcks = false;
+        this.state.holdFilter = null;
         this.state.releaseHeldAcks();
     }
 
@@ -316,6 +326,16 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     public void awaitHeldAcks(int count, Duration timeout) {
         this.state.await(() -> java.util.Collections.nCopies(this.state.heldCount(), "held"), count, timeout,
                 "held acknowledgement");
+    }
+
+    /**
+     * Holds back the acknowledgement (PUBACK/PUBREC) of every later QoS 1/2 PUBLISH that matches, until
+     * {@link #releaseAcks()}; {@code null} stops selecting. MQTT acknowledges in PUBLISH order, so a client's
+     * later acknowledgements wait behind a held one (they are not counted as held); other clients are not
+     * affected. The broker still reads, records and handles the later publishes.
+     */
+    public void withholdAcks(@Nullable Predicate<RecordedPublish> filter) {
+        this.state.holdFilter = filter;
     }
 
     /** Refuses (true) or accepts again (false) every CONNECT, with server-unavailable. */
@@ -395,18 +415,6 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         return service.publish(publish);
     }
 
-    /**
-     * Calls {@code listener} with every PUBLISH received from a client (on a broker thread; keep it quick),
-     * whether or not publishes are {@link #recordPublishes(boolean) recorded}.
-     */
-    public void addPublishListener(Consumer<RecordedPublish> listener) {
-        this.state.publishListeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    public void removePublishListener(Consumer<RecordedPublish> listener) {
-        this.state.publishListeners.remove(listener);
-    }
-
     /** Whether a client with this id is connected now. */
     public boolean isClientConnected(String clientId) {
         ClientService service = this.state.clientService;
@@ -425,6 +433,49 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------------------------- server side
+
+    /**
+     * Calls {@code listener} with every PUBLISH a client sends (recorded or not), on the broker's thread, before
+     * the broker acknowledges it: the hook for emulating a platform that answers device requests in-process.
+     * Listeners stay through {@link #reset()} and restarts; remove them with {@link #removePublishListener}.
+     */
+    public void addPublishListener(Consumer<RecordedPublish> listener) {
+        this.state.publishListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removePublishListener(Consumer<RecordedPublish> listener) {
+        this.state.publishListeners.remove(listener);
+    }
+
+    /**
+     * Sends a PUBLISH from the broker itself to one client, through that client's matching subscription.
+     * @return true when queued for the client, false when the client has no matching subscription (or the
+     * broker is stopped)
+     */
+    public boolean publishToClient(String clientId, String topic, byte[] payload, int qos) {
+        PublishService service = this.state.publishService;
+        if (service == null || !this.running) {
+            return false;
+        }
+        Publish publish = Builders.publish()
+            .topic(topic)
+            .qos(Qos.valueOf(qos))
+            .payload(ByteBuffer.wrap(payload.clone()))
+            .build();
+        try {
+            return service.publishToClient(publish, clientId).get(10, TimeUnit.SECONDS)
+                    == PublishToClientResult.SUCCESSFUL;
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        catch (ExecutionException | TimeoutException ex) {
+            throw new IllegalStateException("Could not publish to client " + clientId + " on " + topic, ex);
+        }
+    }
+
     /** Back to the built settings: authenticator and authorizer restored, faults off, recordings cleared. */
     public void reset() {
         this.state.authenticator = this.settings.authenticator;
@@ -440,6 +491,17 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     /** Every CONNECT since start or the last {@link #clearRecordings()}, in arrival order. */
     public List<RecordedConnect> connects() {
         return this.state.connects();
+    }
+
+    /** Every SUBSCRIBE received from clients, in arrival order. */
+    public List<RecordedSubscribe> subscribes() {
+        return this.state.subscribes();
+    }
+
+    /** Waits until at least {@code count} recorded SUBSCRIBE packets match; returns the matching ones. */
+    public List<RecordedSubscribe> awaitSubscribes(Predicate<RecordedSubscribe> filter, int count, Duration timeout) {
+        return this.state.await(() -> this.state.subscribes().stream().filter(filter).toList(), count, timeout,
+                "SUBSCRIBE");
     }
 
     /** Every PUBLISH received from clients, in arrival order. */
@@ -578,6 +640,27 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * HiveMQ disconnects a client that publishes to a topic starting with {@code $} unless an internal, JVM-wide
+     * flag is set; it is read when a broker starts, so each start sets it to that broker's setting.
+     */
+    private static void allowDollarTopics(boolean allow) {
+        try {
+            Class<?> internal = Class.forName("com.hivemq.configuration.service.InternalConfigurations");
+            Object flag = internal.getField("MQTT_ALLOW_DOLLAR_TOPICS").get(null);
+            if (flag instanceof java.util.concurrent.atomic.AtomicBoolean value) {
+                value.set(allow);
+                return;
+            }
+        }
+        catch (ReflectiveOperationException | LinkageError ex) {
+            // handled below
+        }
+        if (allow) {
+            throw new IllegalStateException("This HiveMQ version has no MQTT_ALLOW_DOLLAR_TOPICS switch");
+        }
+    }
+
     private static void requirePort(int port, String what) {
         if (port <= 0) {
             throw new IllegalStateException("This broker has no " + what + " listener; enable it on the builder");
@@ -671,6 +754,8 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
         private boolean persistentSessions;
 
+        private boolean allowDollarTopics;
+
         private MqttAuthenticator authenticator = MqttAuthenticator.allowAll();
 
         private MqttTopicAuthorizer authorizer = MqttTopicAuthorizer.allowAll();
@@ -715,6 +800,15 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
          */
         public Builder persistentSessions(boolean persistent) {
             this.persistentSessions = persistent;
+            return this;
+        }
+
+        /**
+         * Lets clients publish to topics starting with {@code $} (default false: HiveMQ disconnects them), as
+         * brokers that emulate Azure IoT Hub's {@code $iothub/...} topics need.
+         */
+        public Builder allowDollarTopics(boolean allow) {
+            this.allowDollarTopics = allow;
             return this;
         }
 

@@ -3,6 +3,9 @@ package dev.iotspring.test.mqtt;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import com.hivemq.extension.sdk.api.ExtensionMain;
 import com.hivemq.extension.sdk.api.auth.PublishAuthorizer;
@@ -15,15 +18,15 @@ import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
 import com.hivemq.extension.sdk.api.auth.parameter.SubscriptionAuthorizerInput;
 import com.hivemq.extension.sdk.api.auth.parameter.SubscriptionAuthorizerOutput;
 import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
-import com.hivemq.extension.sdk.api.interceptor.puback.PubackOutboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
-import com.hivemq.extension.sdk.api.interceptor.pubrec.PubrecOutboundInterceptor;
+import com.hivemq.extension.sdk.api.interceptor.subscribe.SubscribeInboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
 import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
 import com.hivemq.extension.sdk.api.packets.connect.ConnectPacket;
 import com.hivemq.extension.sdk.api.packets.general.MqttVersion;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
+import com.hivemq.extension.sdk.api.packets.subscribe.Subscription;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
@@ -33,7 +36,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded HiveMQ extension behind {@link EmbeddedMqttBroker}: authentication, topic authorization,
- * recording and held acknowledgements, all delegating to the shared {@link BrokerState}.
+ * recording (CONNECT, SUBSCRIBE, PUBLISH), publish listeners and held acknowledgements, all delegating to the
+ * shared {@link BrokerState}.
  */
 final class RecordingExtension implements ExtensionMain {
 
@@ -55,14 +59,21 @@ final class RecordingExtension implements ExtensionMain {
         Authorizer authorizer = new Authorizer();
         Services.securityRegistry().setAuthenticatorProvider(in -> authenticator);
         Services.securityRegistry().setAuthorizerProvider(in -> authorizer);
-        PublishInboundInterceptor recorder = new PublishRecorder();
-        // Acknowledgements are held on the way out, so the broker keeps reading (and recording) later publishes.
-        PubackOutboundInterceptor pubackHolder = (in, out) -> state.holdIfAsked(() -> out.async(MAX_HOLD));
-        PubrecOutboundInterceptor pubrecHolder = (in, out) -> state.holdIfAsked(() -> out.async(MAX_HOLD));
+        SubscribeInboundInterceptor subscribes = (in, out) -> state.recordSubscribe(new RecordedSubscribe(
+                in.getClientInformation().getClientId(),
+                in.getSubscribePacket().getSubscriptions().stream().map(Subscription::getTopicFilter).toList(),
+                in.getSubscribePacket().getSubscriptions().stream().map(s -> s.getQos().getQosNumber()).toList(),
+                Instant.now()));
         Services.initializerRegistry().setClientInitializer((in, context) -> {
-            context.addPublishInboundInterceptor(recorder);
-            context.addPubackOutboundInterceptor(pubackHolder);
-            context.addPubrecOutboundInterceptor(pubrecHolder);
+            // Packet ids of this client's publishes picked by the hold filter, until their acknowledgement leaves.
+            Set<Integer> selected = ConcurrentHashMap.newKeySet();
+            // Acknowledgements are held on the way out, so the broker keeps reading (and recording) later publishes.
+            context.addPublishInboundInterceptor(new PublishRecorder(selected));
+            context.addPubackOutboundInterceptor((pin, pout) -> state.holdIfAsked(
+                    selected.remove(pin.getPubackPacket().getPacketIdentifier()), () -> pout.async(MAX_HOLD)));
+            context.addPubrecOutboundInterceptor((pin, pout) -> state.holdIfAsked(
+                    selected.remove(pin.getPubrecPacket().getPacketIdentifier()), () -> pout.async(MAX_HOLD)));
+            context.addSubscribeInboundInterceptor(subscribes);
         });
     }
 
@@ -160,16 +171,29 @@ final class RecordingExtension implements ExtensionMain {
 
     private final class PublishRecorder implements PublishInboundInterceptor {
 
+        private final Set<Integer> selected;
+
+        PublishRecorder(Set<Integer> selected) {
+            this.selected = selected;
+        }
+
         @Override
         public void onInboundPublish(PublishInboundInput input, PublishInboundOutput output) {
-            if (!state.recordPublishes && state.publishListeners.isEmpty()) {
+            if (!state.recordPublishes && state.publishListeners.isEmpty() && state.holdFilter == null) {
                 return;
             }
             PublishPacket packet = input.getPublishPacket();
             byte[] payload = EmbeddedMqttBroker.bytes(packet.getPayload().orElse(null));
-            state.recordPublish(new RecordedPublish(input.getClientInformation().getClientId(), packet.getTopic(),
-                    packet.getQos().getQosNumber(), packet.getRetain(), packet.getDupFlag(),
-                    (payload != null) ? payload : new byte[0], Instant.now()));
+            RecordedPublish publish = new RecordedPublish(input.getClientInformation().getClientId(),
+                    packet.getTopic(), packet.getQos().getQosNumber(), packet.getRetain(), packet.getDupFlag(),
+                    (payload != null) ? payload : new byte[0], Instant.now());
+            if (state.selectedForHolding(publish)) {
+                this.selected.add(packet.getPacketId());
+            }
+            state.recordPublish(publish);
+            for (Consumer<RecordedPublish> listener : state.publishListeners) {
+                listener.accept(publish);
+            }
         }
     }
 }

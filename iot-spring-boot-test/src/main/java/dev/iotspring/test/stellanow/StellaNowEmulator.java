@@ -21,6 +21,7 @@ import dev.iotspring.test.mqtt.MqttAuthenticator;
 import dev.iotspring.test.mqtt.MqttAuthenticator.Decision;
 import dev.iotspring.test.mqtt.MqttAuthenticator.Decision.Refusal;
 import dev.iotspring.test.mqtt.MqttConnectInfo;
+import dev.iotspring.test.mqtt.MqttTopicAuthorizer;
 import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.mqtt.RecordedPublish;
 import dev.iotspring.test.tls.TestCertificateAuthority;
@@ -40,7 +41,7 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * </ul>
  * Every PUBLISH is recorded; {@link #events()} returns those to {@code in/{organizationId}} parsed as StellaNow
  * envelopes. The broker's fault knobs (withheld PUBACKs, refused connects, stop/start on the same ports) are
- * reachable through {@link #broker()}, the identity provider's error modes through {@link #identityProvider()}.
+ * reachable through {@link #broker()}, refused publishes through {@link #refusePublishes(boolean)}, the identity provider's error modes through {@link #identityProvider()}.
  *
  * <pre>{@code
  * try (StellaNowEmulator stellaNow = StellaNowEmulator.builder().start()) {
@@ -72,6 +73,8 @@ public final class StellaNowEmulator implements AutoCloseable {
 
     private volatile boolean disconnectOnTokenExpiry;
 
+    private volatile boolean refusePublishes;
+
     private @Nullable ScheduledExecutorService expiryWatch;
 
     private StellaNowEmulator(Builder builder) {
@@ -85,7 +88,12 @@ public final class StellaNowEmulator implements AutoCloseable {
             .accessTokenLifetime(builder.accessTokenLifetime)
             .refreshTokenLifetime(builder.refreshTokenLifetime)
             .build();
-        EmbeddedMqttBroker.Builder broker = EmbeddedMqttBroker.builder().webSocket(true).authenticator(authenticator());
+        EmbeddedMqttBroker.Builder broker = EmbeddedMqttBroker.builder()
+            .webSocket(true)
+            .authenticator(authenticator())
+            // Decides at PUBLISH time, so refusePublishes(...) applies at once and survives broker().reset().
+            .topicAuthorizer((client, action, topic) -> action != MqttTopicAuthorizer.Action.PUBLISH
+                    || !this.refusePublishes);
         if (builder.tls) {
             this.certificateAuthority = TestCertificateAuthority.create("StellaNow Test CA");
             broker.tls(this.certificateAuthority.issueLocalhostServer());
@@ -192,6 +200,16 @@ public final class StellaNowEmulator implements AutoCloseable {
         catch (RuntimeException ex) {
             // The broker is stopping or restarting; the next round looks again.
         }
+    }
+
+    /**
+     * Whether the broker refuses every PUBLISH, as for an account that may not write to the organization's topic.
+     * MQTT 3.1.1 has no negative PUBACK: the broker closes the connection under the publish, and a client sees it
+     * lost with the connection. Connects are still accepted.
+     */
+    public StellaNowEmulator refusePublishes(boolean refuse) {
+        this.refusePublishes = refuse;
+        return this;
     }
 
     /**

@@ -3,19 +3,14 @@ package dev.iotspring.test.stellanow;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -41,17 +36,17 @@ import dev.iotspring.test.netty.IsolatedLoopHttpServer;
  * <li>dead refresh token (expired, {@linkplain #revokeRefreshTokens() revoked}, unknown): 400
  * {@code {"error":"invalid_grant","error_description":"Token is not active"}}</li>
  * <li>unknown client id: 401 {@code {"error":"invalid_client",...}}</li>
- * <li>{@link Fault#SERVICE_UNAVAILABLE} (503) and {@link Fault#HTML_PAGE} (502 with an HTML proxy page), injected
- * with {@link #failNext(Fault, int)} or {@link #setFault(Fault)}</li>
+ * <li>the {@link Fault}s, injected with {@link #failNext(Fault, int)} or {@link #setFault(Fault)}: 503 and 502
+ * HTML pages, a 500 JSON error, wrong credentials whatever was sent, a 200 that is not JSON or lacks the
+ * {@code access_token}, and no answer at all</li>
  * </ul>
- * Every token request is recorded ({@link #requests()}) without its secrets.
+ * Every token request is recorded ({@link #requests()}) without its secrets. The issued tokens live in
+ * {@link IdentityProviderTokens}, the fault switches in {@link IdentityProviderFaults}; this class serves HTTP.
  */
 public final class StellaNowIdentityProvider implements AutoCloseable {
 
     /** The OIDC client every StellaNow SDK uses. */
     public static final String DEFAULT_CLIENT_ID = "event-ingestor";
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String realm;
 
@@ -59,23 +54,13 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
 
     private final Map<String, String> users = new ConcurrentHashMap<>();
 
-    private final Map<String, Issued> accessTokens = new ConcurrentHashMap<>();
+    private final IdentityProviderTokens tokens;
 
-    private final Map<String, Issued> refreshTokens = new ConcurrentHashMap<>();
+    private final IdentityProviderFaults faults = new IdentityProviderFaults();
 
     private final List<TokenRequest> requests = new ArrayList<>();
 
-    private final Deque<Fault> scheduledFaults = new ArrayDeque<>();
-
     private final JsonMapper json = JsonMapper.builder().build();
-
-    private final Clock clock;
-
-    private volatile Duration accessTokenLifetime;
-
-    private volatile Duration refreshTokenLifetime;
-
-    private volatile @Nullable Fault fault;
 
     private volatile @Nullable IsolatedLoopHttpServer server;
 
@@ -83,9 +68,8 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
         this.realm = builder.realm;
         this.clientId = builder.clientId;
         this.users.putAll(builder.users);
-        this.accessTokenLifetime = builder.accessTokenLifetime;
-        this.refreshTokenLifetime = builder.refreshTokenLifetime;
-        this.clock = builder.clock;
+        this.tokens = new IdentityProviderTokens(builder.clock, builder.accessTokenLifetime,
+                builder.refreshTokenLifetime);
     }
 
     public static Builder builder(String realm) {
@@ -147,48 +131,51 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
     }
 
     public void setAccessTokenLifetime(Duration lifetime) {
-        this.accessTokenLifetime = requireWholeSeconds(lifetime);
+        this.tokens.setAccessTokenLifetime(lifetime);
     }
 
     public void setRefreshTokenLifetime(Duration lifetime) {
-        this.refreshTokenLifetime = requireWholeSeconds(lifetime);
+        this.tokens.setRefreshTokenLifetime(lifetime);
     }
 
     /** Makes every refresh token issued so far dead, as a Keycloak session logout or restart does. */
     public void revokeRefreshTokens() {
-        this.refreshTokens.clear();
+        this.tokens.revokeRefreshTokens();
     }
 
     /** Makes every access token issued so far inactive (the broker then refuses them). */
     public void revokeAccessTokens() {
-        this.accessTokens.clear();
+        this.tokens.revokeAccessTokens();
     }
 
     /** Answers the next {@code count} token requests with the fault, then behaves again. */
-    public synchronized void failNext(Fault fault, int count) {
-        for (int i = 0; i < count; i++) {
-            this.scheduledFaults.add(fault);
-        }
+    public void failNext(Fault fault, int count) {
+        this.faults.failNext(Objects.requireNonNull(fault, "fault"), count);
     }
 
     /** Answers every token request with the fault until {@code setFault(null)}. */
     public void setFault(@Nullable Fault fault) {
-        this.fault = fault;
+        this.faults.set(fault);
+    }
+
+    /** Switches every fault off, including those scheduled by {@link #failNext(Fault, int)}. */
+    public void clearFaults() {
+        this.faults.clear();
     }
 
     /** Whether the access token was issued here and has not expired or been revoked. */
     public boolean isAccessTokenActive(@Nullable String token) {
-        if (token == null) {
-            return false;
-        }
-        Issued issued = this.accessTokens.get(token);
-        return issued != null && this.clock.instant().isBefore(issued.expiresAt);
+        return this.tokens.isAccessTokenActive(token);
+    }
+
+    /** When an access token issued here expires (or expired), or {@code null} for an unknown or revoked one. */
+    public @Nullable Instant accessTokenExpiresAt(String token) {
+        return this.tokens.expiresAt(token);
     }
 
     /** The user an active access token was issued to, or {@code null}. */
     public @Nullable String userOf(String token) {
-        Issued issued = this.accessTokens.get(token);
-        return (issued != null && isAccessTokenActive(token)) ? issued.username : null;
+        return this.tokens.userOf(token);
     }
 
     /** Every token request so far, oldest first. */
@@ -207,11 +194,7 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
 
     /** Access tokens issued so far (active or not), in issue order. */
     public List<String> issuedAccessTokens() {
-        return this.accessTokens.entrySet()
-            .stream()
-            .sorted(Map.Entry.comparingByValue((a, b) -> a.issuedAt.compareTo(b.issuedAt)))
-            .map(Map.Entry::getKey)
-            .toList();
+        return this.tokens.issuedAccessTokens();
     }
 
     private Mono<Void> discovery(HttpServerRequest request, HttpServerResponse response) {
@@ -231,39 +214,32 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
         String requestRealm = request.param("realm");
         return request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("").flatMap((body) -> {
             Map<String, String> form = parseForm(body);
-            Answer answer = answer(requestRealm, form);
-            record(form, answer.status);
-            if (answer.html != null) {
-                return response.status(answer.status)
-                    .header("Content-Type", "text/html; charset=utf-8")
-                    .sendString(Mono.just(answer.html))
-                    .then();
+            TokenAnswer answer = answer(requestRealm, form);
+            record(form, answer.status());
+            if (answer.silent()) {
+                // Held open until the client gives up and closes the connection.
+                return Mono.never();
             }
-            return send(response, answer.status, answer.body);
+            String text = (answer.json() != null) ? this.json.writeValueAsString(answer.json()) : answer.raw();
+            return response.status(HttpResponseStatus.valueOf(answer.status()))
+                .header("Content-Type", answer.contentType())
+                .header("Cache-Control", "no-store")
+                .sendString(Mono.just(text))
+                .then();
         });
     }
 
-    private Answer answer(@Nullable String requestRealm, Map<String, String> form) {
-        Fault next = nextFault();
-        if (next != null) {
-            return switch (next) {
-                case SERVICE_UNAVAILABLE -> new Answer(503, null, "<html><body><h1>503 Service Unavailable</h1>"
-                        + "No server is available to handle this request.</body></html>");
-                case HTML_PAGE -> new Answer(502, null,
-                        "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
-                                + "<center><h1>502 Bad Gateway</h1></center></body></html>");
-                case INVALID_CREDENTIALS -> invalidCredentials();
-                case SERVER_ERROR_JSON -> new Answer(500,
-                        Map.of("error", "unknown_error", "error_description", "Internal server error"), null);
-            };
+    private TokenAnswer answer(@Nullable String requestRealm, Map<String, String> form) {
+        Fault fault = this.faults.next();
+        if (fault != null) {
+            return IdentityProviderFaults.answer(fault);
         }
         if (!this.realm.equals(requestRealm)) {
-            return new Answer(404, Map.of("error", "Realm does not exist"), null);
+            return TokenAnswer.json(404, Map.of("error", "Realm does not exist"));
         }
         if (!this.clientId.equals(form.get("client_id"))) {
-            return new Answer(401,
-                    Map.of("error", "invalid_client", "error_description", "Invalid client or Invalid client credentials"),
-                    null);
+            return TokenAnswer.json(401,
+                    Map.of("error", "invalid_client", "error_description", "Invalid client or Invalid client credentials"));
         }
         String grantType = form.getOrDefault("grant_type", "");
         switch (grantType) {
@@ -271,74 +247,26 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
                 String username = form.get("username");
                 String expected = (username != null) ? this.users.get(username) : null;
                 if (expected == null || !expected.equals(form.get("password"))) {
-                    return invalidCredentials();
+                    return TokenAnswer.invalidCredentials();
                 }
-                return new Answer(200, issue(username), null);
+                return TokenAnswer.json(200, this.tokens.issue(username, issuer().toString(), this.clientId));
             }
             case "refresh_token": {
-                String refreshToken = form.get("refresh_token");
-                Issued issued = (refreshToken != null) ? this.refreshTokens.get(refreshToken) : null;
-                if (issued == null || !this.clock.instant().isBefore(issued.expiresAt)) {
-                    return new Answer(400,
-                            Map.of("error", "invalid_grant", "error_description", "Token is not active"), null);
+                String username = this.tokens.refreshTokenUser(form.get("refresh_token"));
+                if (username == null) {
+                    return TokenAnswer.json(400,
+                            Map.of("error", "invalid_grant", "error_description", "Token is not active"));
                 }
-                return new Answer(200, issue(issued.username), null);
+                return TokenAnswer.json(200, this.tokens.issue(username, issuer().toString(), this.clientId));
             }
             default:
-                return new Answer(400, Map.of("error", "unsupported_grant_type", "error_description",
-                        "Unsupported grant_type"), null);
+                return TokenAnswer.json(400, Map.of("error", "unsupported_grant_type", "error_description",
+                        "Unsupported grant_type"));
         }
     }
 
-    private static Answer invalidCredentials() {
-        return new Answer(401, Map.of("error", "invalid_grant", "error_description", "Invalid user credentials"),
-                null);
-    }
-
-    private synchronized @Nullable Fault nextFault() {
-        Fault scheduled = this.scheduledFaults.poll();
-        return (scheduled != null) ? scheduled : this.fault;
-    }
-
-    private Map<String, Object> issue(String username) {
-        Instant now = this.clock.instant();
-        Duration accessLifetime = this.accessTokenLifetime;
-        Duration refreshLifetime = this.refreshTokenLifetime;
-        String access = jwt(username, now, accessLifetime, "Bearer");
-        String refresh = jwt(username, now, refreshLifetime, "Refresh");
-        this.accessTokens.put(access, new Issued(username, now, now.plus(accessLifetime)));
-        this.refreshTokens.put(refresh, new Issued(username, now, now.plus(refreshLifetime)));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("access_token", access);
-        body.put("expires_in", accessLifetime.toSeconds());
-        body.put("refresh_expires_in", refreshLifetime.toSeconds());
-        body.put("refresh_token", refresh);
-        body.put("token_type", "Bearer");
-        body.put("not-before-policy", 0);
-        body.put("session_state", UUID.randomUUID().toString());
-        body.put("scope", "profile email");
-        return body;
-    }
-
-    private String jwt(String username, Instant now, Duration lifetime, String type) {
-        Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
-        Map<String, Object> claims = new LinkedHashMap<>();
-        claims.put("exp", now.plus(lifetime).getEpochSecond());
-        claims.put("iat", now.getEpochSecond());
-        claims.put("jti", UUID.randomUUID().toString());
-        claims.put("iss", issuer().toString());
-        claims.put("sub", UUID.nameUUIDFromBytes(username.getBytes(StandardCharsets.UTF_8)).toString());
-        claims.put("typ", type);
-        claims.put("azp", this.clientId);
-        claims.put("preferred_username", username);
-        byte[] signature = new byte[32];
-        RANDOM.nextBytes(signature);
-        return encoder.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
-                + encoder.encodeToString(this.json.writeValueAsBytes(claims)) + "." + encoder.encodeToString(signature);
-    }
-
     private synchronized void record(Map<String, String> form, int status) {
-        this.requests.add(new TokenRequest(this.clock.instant(), form.getOrDefault("grant_type", ""),
+        this.requests.add(new TokenRequest(this.tokens.now(), form.getOrDefault("grant_type", ""),
                 form.get("client_id"), form.get("username"), form.containsKey("password"),
                 form.get("refresh_token"), status));
     }
@@ -365,13 +293,6 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
         return form;
     }
 
-    private static Duration requireWholeSeconds(Duration lifetime) {
-        if (lifetime.toMillis() < 1000 || lifetime.toMillis() % 1000 != 0) {
-            throw new IllegalArgumentException("Token lifetimes are whole seconds (expires_in), at least 1s");
-        }
-        return lifetime;
-    }
-
     @Override
     public String toString() {
         return "StellaNowIdentityProvider[realm=" + this.realm + ", running=" + (this.server != null) + "]";
@@ -390,7 +311,16 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
         SERVER_ERROR_JSON,
 
         /** 401 invalid_grant "Invalid user credentials", whatever the request. */
-        INVALID_CREDENTIALS
+        INVALID_CREDENTIALS,
+
+        /** 200 with an HTML page (a captive portal or a misrouted proxy): a success that is not JSON. */
+        OK_NOT_JSON,
+
+        /** 200 with a JSON object that has no {@code access_token}. */
+        OK_WITHOUT_ACCESS_TOKEN,
+
+        /** The request is read and never answered (recorded with status 0); the client must time out. */
+        NO_ANSWER
     }
 
     /**
@@ -402,16 +332,10 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
      * @param username the username field (password grant)
      * @param passwordPresent whether a password field was sent
      * @param refreshToken the refresh token presented (refresh grant)
-     * @param status the HTTP status answered
+     * @param status the HTTP status answered, 0 for {@link Fault#NO_ANSWER}
      */
     public record TokenRequest(Instant at, String grantType, @Nullable String clientId, @Nullable String username,
             boolean passwordPresent, @Nullable String refreshToken, int status) {
-    }
-
-    private record Issued(String username, Instant issuedAt, Instant expiresAt) {
-    }
-
-    private record Answer(int status, @Nullable Map<String, ?> body, @Nullable String html) {
     }
 
     public static final class Builder {
@@ -444,13 +368,13 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
 
         /** {@code expires_in} of issued access tokens (whole seconds; default 300 s as Keycloak). */
         public Builder accessTokenLifetime(Duration lifetime) {
-            this.accessTokenLifetime = requireWholeSeconds(lifetime);
+            this.accessTokenLifetime = IdentityProviderTokens.requireWholeSeconds(lifetime);
             return this;
         }
 
         /** {@code refresh_expires_in} (whole seconds; default 1800 s as Keycloak). */
         public Builder refreshTokenLifetime(Duration lifetime) {
-            this.refreshTokenLifetime = requireWholeSeconds(lifetime);
+            this.refreshTokenLifetime = IdentityProviderTokens.requireWholeSeconds(lifetime);
             return this;
         }
 

@@ -26,6 +26,7 @@ import dev.iotspring.test.stellanow.StellaNowIdentityProvider.Fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /** The emulator as a plain MQTT and HTTP client sees it: the rules other tests rely on. */
 class StellaNowEmulatorTests {
@@ -50,7 +51,7 @@ class StellaNowEmulatorTests {
     void reset() {
         emulator.broker().reset();
         emulator.authMode(AuthMode.OIDC);
-        emulator.identityProvider().setFault(null);
+        emulator.identityProvider().clearFaults();
         emulator.identityProvider().clearRequests();
     }
 
@@ -135,10 +136,53 @@ class StellaNowEmulatorTests {
     }
 
     @Test
+    void faultSwitchesAnswerInsteadOfIssuingTokens() throws Exception {
+        String form = "grant_type=password&client_id=event-ingestor&username=" + emulator.username() + "&password="
+                + emulator.password();
+        emulator.identityProvider().failNext(Fault.SERVER_ERROR_JSON, 1);
+        emulator.identityProvider().failNext(Fault.INVALID_CREDENTIALS, 1);
+        emulator.identityProvider().failNext(Fault.OK_NOT_JSON, 1);
+        emulator.identityProvider().failNext(Fault.OK_WITHOUT_ACCESS_TOKEN, 1);
+
+        HttpResponse<String> serverError = token(form);
+        assertThat(serverError.statusCode()).isEqualTo(500);
+        assertThat(this.json.readTree(serverError.body()).get("error").asString()).isEqualTo("unknown_error");
+        HttpResponse<String> refused = token(form);
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.body()).contains("invalid_grant").contains("Invalid user credentials");
+        HttpResponse<String> notJson = token(form);
+        assertThat(notJson.statusCode()).isEqualTo(200);
+        assertThat(notJson.body()).startsWith("<!DOCTYPE html>");
+        HttpResponse<String> noToken = token(form);
+        assertThat(noToken.statusCode()).isEqualTo(200);
+        assertThat(this.json.readTree(noToken.body()).has("access_token")).isFalse();
+        assertThat(this.json.readTree(noToken.body()).get("token_type").asString()).isEqualTo("Bearer");
+        // Scheduled faults are used up: the next request gets tokens.
+        assertThat(emulator.identityProvider().isAccessTokenActive(login())).isTrue();
+        assertThat(emulator.identityProvider().requests()).extracting((r) -> r.status())
+            .containsExactly(500, 401, 200, 200, 200);
+    }
+
+    @Test
+    void noAnswerHoldsTheRequestUntilTheClientGivesUp() throws Exception {
+        emulator.identityProvider().failNext(Fault.NO_ANSWER, 1);
+        HttpRequest request = HttpRequest.newBuilder(emulator.identityProvider().tokenEndpoint())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .timeout(Duration.ofSeconds(2))
+            .POST(HttpRequest.BodyPublishers.ofString("grant_type=password&client_id=event-ingestor"))
+            .build();
+        assertThatExceptionOfType(java.net.http.HttpTimeoutException.class)
+            .isThrownBy(() -> this.http.send(request, HttpResponse.BodyHandlers.ofString()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> emulator.identityProvider().requests().size() == 1);
+        assertThat(emulator.identityProvider().requests()).extracting((r) -> r.status()).containsExactly(0);
+        assertThat(login()).isNotBlank();
+    }
+
+    @Test
     void oidcModeAcceptsOnlyLiveAccessTokensAsUsername() throws Exception {
         MqttClient client = connect(login(), null);
         client.publish(emulator.topic(), "{\"key\":{}}".getBytes(StandardCharsets.UTF_8), 1, false);
-        List<ReceivedEvent> events = emulator.awaitEvents(1, Duration.ofSeconds(5));
+        List<ReceivedEvent> events = emulator.awaitEvents(1, Duration.ofSeconds(30));
         assertThat(events.get(0).publish().qos()).isEqualTo(1);
         client.disconnect();
         client.close();

@@ -224,4 +224,56 @@ class StellMapEmulatorTests {
         assertThat(expired.statusCode()).isEqualTo(410);
         assertThat(expired.body()).contains("revision_expired");
     }
+
+    @Test
+    void faultSwitchesAnswerForTheNodeActAsAnOlderServerAndHoldWatches() throws Exception {
+        StellMapEmulator node = node(StellMapEmulator.builder());
+        node.answerNext("/api/v1/registry/register", 1, 502, "text/html", "<html>502 Bad Gateway</html>");
+        HttpResponse<String> proxied = post(node, "register", REGISTER_BODY);
+        assertThat(proxied.statusCode()).isEqualTo(502);
+        assertThat(proxied.headers().firstValue("Content-Type")).hasValue("text/html");
+        assertThat(proxied.body()).isEqualTo("<html>502 Bad Gateway</html>");
+        assertThat(node.instances()).isEmpty();
+        assertThat(node.requests("/api/v1/registry/register")).hasSize(1);
+
+        node.unknownFields("labels");
+        HttpResponse<String> older = post(node, "register", REGISTER_BODY);
+        assertThat(older.statusCode()).isEqualTo(400);
+        assertThat(this.json.readTree(older.body()).get("message").asString()).isEqualTo("json: unknown field \"labels\"");
+        node.unknownFields();
+        assertThat(post(node, "register", REGISTER_BODY).statusCode()).isEqualTo(200);
+
+        node.holdWatches();
+        var held = this.http.sendAsync(HttpRequest.newBuilder(URI.create(node.url()
+                + "/api/v1/registry/watch?namespace=staging")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+            .until(() -> node.requests("/api/v1/registry/watch").size() == 1);
+        assertThat(held).isNotDone();
+        assertThat(node.watcherCount()).isZero();
+        node.releaseWatches();
+        assertThat(held.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        held.get().body().close();
+    }
+
+    @Test
+    void aStoppedNodeCutsItsConnectionsAndAnotherCanStartOnItsPort() throws Exception {
+        StellMapEmulator first = StellMapEmulator.start();
+        HttpResponse<InputStream> stream = this.http.send(HttpRequest.newBuilder(URI.create(first.url()
+                + "/api/v1/registry/watch?namespace=staging")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        int port = first.port();
+        first.close();
+        try (InputStream body = stream.body()) {
+            // The stream ends (or breaks) instead of hanging on a node that is gone.
+            assertThat(body.readAllBytes()).isNotNull();
+        }
+        catch (java.io.IOException ex) {
+            // A cut connection is as good as an ended stream here.
+        }
+        assertThatExceptionOfType(java.net.ConnectException.class).isThrownBy(() -> this.http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString()));
+        StellMapEmulator second = node(StellMapEmulator.builder().port(port));
+        assertThat(second.port()).isEqualTo(port);
+        assertThat(get(second, "/healthz").statusCode()).isEqualTo(200);
+    }
 }

@@ -1,0 +1,117 @@
+package dev.iotspring.core.delivery;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.iotspring.core.queue.OutboundMessage;
+
+/**
+ * A {@link Dispatcher}'s fan-out of outcomes: every {@link DeliveryListener}, then the caller's future from
+ * {@link Dispatcher#sendAsync} (last, so that a caller joining it sees counters and timers already updated).
+ * A failing listener is logged and never stops the others or delivery.
+ */
+final class DeliveryNotifier {
+
+    private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final String platform;
+
+    private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
+
+    /** Futures handed out by sendAsync, by message id. */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> futures = new ConcurrentHashMap<>();
+
+    DeliveryNotifier(String platform, List<DeliveryListener> listeners) {
+        this.platform = platform;
+        this.listeners.addAll(listeners);
+    }
+
+    void addListener(DeliveryListener listener) {
+        this.listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    boolean removeListener(DeliveryListener listener) {
+        return this.listeners.remove(listener);
+    }
+
+    /** The future of a message id; sending the same id again while it is pending shares the first future. */
+    CompletableFuture<Void> futureFor(String messageId) {
+        return this.futures.computeIfAbsent(messageId, id -> new CompletableFuture<>());
+    }
+
+    /** The message was not accepted: its future fails now and is forgotten. */
+    void refused(String messageId, CompletableFuture<Void> future, RuntimeException cause) {
+        this.futures.remove(messageId, future);
+        future.completeExceptionally(cause);
+    }
+
+    void acked(OutboundMessage message) {
+        for (DeliveryListener listener : this.listeners) {
+            safely(() -> listener.onAcked(message), message);
+        }
+        safely(() -> complete(message, null), message);
+    }
+
+    void failed(OutboundMessage message, Throwable cause) {
+        for (DeliveryListener listener : this.listeners) {
+            safely(() -> listener.onFailed(message, cause), message);
+        }
+        safely(() -> complete(message, cause), message);
+    }
+
+    void dropped(OutboundMessage message) {
+        for (DeliveryListener listener : this.listeners) {
+            safely(() -> listener.onDropped(message), message);
+        }
+        safely(() -> {
+            CompletableFuture<Void> future = this.futures.remove(message.id());
+            if (future != null) {
+                future.completeExceptionally(new MessageDroppedException(message.id(),
+                        "the queue was full and its overflow rule discarded it"));
+            }
+        }, message);
+    }
+
+    /** Fails every future still pending (their messages cannot complete in this run). */
+    void failPendingFutures(DeliveryClosedException cause) {
+        for (String id : List.copyOf(this.futures.keySet())) {
+            CompletableFuture<Void> future = this.futures.remove(id);
+            if (future != null) {
+                future.completeExceptionally(cause);
+            }
+        }
+    }
+
+    boolean hasPendingFutures() {
+        return !this.futures.isEmpty();
+    }
+
+    private void complete(OutboundMessage message, @Nullable Throwable cause) {
+        CompletableFuture<Void> future = this.futures.remove(message.id());
+        if (future == null) {
+            return;
+        }
+        if (cause == null) {
+            future.complete(null);
+        }
+        else {
+            future.completeExceptionally(cause);
+        }
+    }
+
+    private void safely(Runnable action, OutboundMessage message) {
+        try {
+            action.run();
+        }
+        catch (RuntimeException ex) {
+            logger.warn("A {} delivery listener failed for message {}", this.platform, message.id(), ex);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.iotspring.core.delivery;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.iotspring.core.queue.QueuedMessage;
+
+/**
+ * The messages a {@link Dispatcher} handed to its sender and that are not acknowledged yet, in send order, and
+ * the outcomes reported for them. Outcomes arrive on any thread ({@link #complete}); everything else runs on the
+ * dispatcher's thread, which sorts them with {@link #collect}: acknowledged, rejected for good, or a transient
+ * failure that sends the failed message and every message sent after it back to the queue (so the queue order
+ * holds on the wire).
+ */
+final class InFlightWindow {
+
+    private final int capacity;
+
+    // Owned by the dispatcher thread; insertion order is send order.
+    private final LinkedHashMap<Long, Entry> inFlight = new LinkedHashMap<>();
+
+    private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
+
+    /** For readers on other threads (stats). */
+    private volatile int count;
+
+    InFlightWindow(int capacity) {
+        this.capacity = capacity;
+    }
+
+    int capacity() {
+        return this.capacity;
+    }
+
+    /** Messages in flight; safe from any thread. */
+    int count() {
+        return this.count;
+    }
+
+    boolean isEmpty() {
+        return this.inFlight.isEmpty();
+    }
+
+    /** Room left in the window. */
+    int free() {
+        return this.capacity - this.inFlight.size();
+    }
+
+    Entry add(QueuedMessage queued) {
+        Entry entry = new Entry(queued);
+        this.inFlight.put(queued.sequence(), entry);
+        this.count = this.inFlight.size();
+        return entry;
+    }
+
+    /** Any thread: the sender's outcome for {@code entry} (null error = acknowledged). */
+    void complete(Entry entry, @Nullable Throwable error) {
+        this.completions.add(new Completion(entry, error));
+    }
+
+    /** Forgets outcomes of a previous run. */
+    void clearCompletions() {
+        this.completions.clear();
+    }
+
+    /** Sorts the outcomes reported since the last call; null when there were none. */
+    @Nullable Outcomes collect(Predicate<Throwable> permanentFailure) {
+        if (this.completions.isEmpty()) {
+            return null;
+        }
+        List<QueuedMessage> acked = new ArrayList<>();
+        List<Rejected> rejected = new ArrayList<>();
+        List<QueuedMessage> requeue = new ArrayList<>();
+        Throwable transientError = null;
+        Completion completion;
+        while ((completion = this.completions.poll()) != null) {
+            long sequence = completion.entry.queued.sequence();
+            if (this.inFlight.get(sequence) != completion.entry) {
+                continue; // requeued already because an earlier message failed: stale outcome
+            }
+            Throwable error = unwrap(completion.error);
+            if (error == null) {
+                this.inFlight.remove(sequence);
+                acked.add(completion.entry.queued);
+            }
+            else if (permanentFailure.test(error)) {
+                this.inFlight.remove(sequence);
+                rejected.add(new Rejected(completion.entry.queued, error));
+            }
+            else {
+                // This one and everything sent after it go back, so the queue order holds on the wire.
+                boolean found = false;
+                for (Iterator<Map.Entry<Long, Entry>> it = this.inFlight.entrySet().iterator(); it.hasNext();) {
+                    Map.Entry<Long, Entry> e = it.next();
+                    if (e.getKey() == sequence) {
+                        found = true;
+                    }
+                    if (found) {
+                        requeue.add(e.getValue().queued);
+                        it.remove();
+                    }
+                }
+                transientError = error;
+            }
+        }
+        this.count = this.inFlight.size();
+        return new Outcomes(acked, rejected, requeue, transientError);
+    }
+
+    /** Empties the window (the drain ended); returns what was still unacknowledged, in send order. */
+    List<QueuedMessage> removeAll() {
+        List<QueuedMessage> unacked = new ArrayList<>(this.inFlight.size());
+        this.inFlight.values().forEach(e -> unacked.add(e.queued));
+        this.inFlight.clear();
+        this.count = 0;
+        return unacked;
+    }
+
+    private static @Nullable Throwable unwrap(@Nullable Throwable error) {
+        Throwable current = error;
+        while ((current instanceof CompletionException || current instanceof ExecutionException)
+                && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+
+    /** One message in flight; outcomes are matched by identity, so a resent message is a new entry. */
+    static final class Entry {
+
+        final QueuedMessage queued;
+
+        Entry(QueuedMessage queued) {
+            this.queued = queued;
+        }
+    }
+
+    private record Completion(Entry entry, @Nullable Throwable error) {
+    }
+
+    record Rejected(QueuedMessage queued, Throwable error) {
+    }
+
+    /** Outcomes sorted by {@link #collect}; {@code requeue} is non-empty only with a {@code transientError}. */
+    record Outcomes(List<QueuedMessage> acked, List<Rejected> rejected, List<QueuedMessage> requeue,
+            @Nullable Throwable transientError) {
+
+        boolean anyDone() {
+            return !this.acked.isEmpty() || !this.rejected.isEmpty();
+        }
+    }
+}

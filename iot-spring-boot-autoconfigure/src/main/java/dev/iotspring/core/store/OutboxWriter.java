@@ -1,0 +1,298 @@
+package dev.iotspring.core.store;
+
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.QueuedMessage;
+
+/**
+ * The SQL side of a {@link JdbcOutboundQueue}: rows of one queue name in the {@code <prefix>outbox} table,
+ * written in one of three ways. On the starter's own SQLite pool a group commit runs plain JDBC on the physical
+ * connection with an insert statement prepared once; on any other DataSource one insert commits on its own and
+ * larger writes run in a Spring transaction; inside a caller's transaction the rows join it. Not thread-safe:
+ * the queue calls it under its lock.
+ */
+final class OutboxWriter {
+
+    private static final Logger logger = LoggerFactory.getLogger(JdbcOutboundQueue.class);
+
+    private static final int DELETE_CHUNK = 500;
+
+    private final JdbcTemplate jdbc;
+
+    private final TransactionTemplate tx;
+
+    private final String queueName;
+
+    private final String insertSql;
+
+    private final String deleteSql;
+
+    private final String readSql;
+
+    private final String statsSql;
+
+    /** The starter's own SQLite pool: one connection that lives as long as the store. */
+    private final boolean exclusiveSqlite;
+
+    /** The physical connection {@link #cachedInsert} belongs to. */
+    private @Nullable Connection cachedConnection;
+
+    private @Nullable PreparedStatement cachedInsert;
+
+    OutboxWriter(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix, String queueName,
+            boolean exclusiveSqlite) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.queueName = queueName;
+        this.exclusiveSqlite = exclusiveSqlite && dialect.isSqlite();
+        String table = prefix + "outbox";
+        String columns = "seq, message_id, destination, payload, qos, retain_flag, created_at, headers";
+        this.insertSql = "INSERT INTO " + table + " (queue_name, " + columns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.deleteSql = "DELETE FROM " + table + " WHERE queue_name = ? AND seq = ?";
+        this.readSql = "SELECT " + columns + " FROM " + table + " WHERE queue_name = ? AND seq > ? ORDER BY seq"
+                + dialect.limitParameter();
+        this.statsSql = "SELECT COUNT(*) AS row_count, MAX(seq) AS max_seq FROM " + table + " WHERE queue_name = ?";
+    }
+
+    /** Rows of this queue in the table and the highest sequence (null when there is none). */
+    Map<String, Object> stats() {
+        return this.jdbc.queryForMap(this.statsSql, this.queueName);
+    }
+
+    /** Whether the calling thread runs a Spring transaction on this DataSource (the transactional outbox). */
+    boolean inCallerTransaction() {
+        DataSource dataSource = this.jdbc.getDataSource();
+        return dataSource != null && TransactionSynchronizationManager.isSynchronizationActive()
+                && TransactionSynchronizationManager.hasResource(dataSource);
+    }
+
+    /** Up to {@code limit} rows after sequence {@code after}, in order. */
+    List<QueuedMessage> read(long after, int limit) {
+        return this.jdbc.query(this.readSql, this::mapRow, this.queueName, after, limit);
+    }
+
+    /** A group commit: the inserts and the deletes of overflow victims, committed together before returning. */
+    void commit(List<QueuedMessage> inserts, List<Long> victims) {
+        if (this.exclusiveSqlite) {
+            writeDirect(inserts, victims);
+        }
+        else if (inserts.size() == 1 && victims.isEmpty()) {
+            // One statement commits on its own: no transaction demarcation round trips.
+            this.jdbc.update(this.insertSql, ps -> setRow(ps, inserts.get(0)));
+        }
+        else {
+            this.tx.executeWithoutResult(status -> {
+                insertRows(inserts);
+                deleteRows(victims);
+            });
+        }
+    }
+
+    /** Inserts in whatever transaction the calling thread runs (the caller's own, for the outbox). */
+    void insertRows(List<QueuedMessage> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        this.jdbc.batchUpdate(this.insertSql, rows, rows.size(), this::setRow);
+    }
+
+    /** Deletes acknowledged rows, committed before returning. */
+    void delete(List<Long> sequences) {
+        if (sequences.size() == 1) {
+            this.jdbc.update(this.deleteSql, this.queueName, sequences.get(0));
+        }
+        else if (!sequences.isEmpty()) {
+            this.tx.executeWithoutResult(status -> deleteRows(sequences));
+        }
+    }
+
+    /** Releases the cached statement; the DataSource stays open. */
+    void close() {
+        // The driver serialises calls on a connection, so finalizing the statement is safe even while someone
+        // else holds the connection.
+        forgetInsertStatement();
+    }
+
+    private void deleteRows(List<Long> sequences) {
+        for (int from = 0; from < sequences.size(); from += DELETE_CHUNK) {
+            List<Long> chunk = sequences.subList(from, Math.min(sequences.size(), from + DELETE_CHUNK));
+            this.jdbc.batchUpdate(this.deleteSql, chunk, chunk.size(), (ps, seq) -> {
+                ps.setString(1, this.queueName);
+                ps.setLong(2, seq);
+            });
+        }
+    }
+
+    /**
+     * The group commit on the starter's own SQLite pool: one statement in autocommit, or BEGIN, a JDBC batch
+     * and COMMIT, all on the physical connection with a reused insert statement. Same durability as the
+     * transaction template (the commit returns once SQLite has synced under {@code synchronous=FULL}).
+     */
+    private void writeDirect(List<QueuedMessage> inserts, List<Long> victims) {
+        DataSource dataSource = Objects.requireNonNull(this.jdbc.getDataSource());
+        String sql = this.insertSql;
+        // Straight from the pool (not bound to the thread): no caller transaction on it, the queue checked.
+        try (Connection pooled = dataSource.getConnection()) {
+            Connection physical = pooled.unwrap(Connection.class);
+            PreparedStatement insert = insertStatement((physical != null) ? physical : pooled);
+            if (inserts.size() == 1 && victims.isEmpty()) {
+                // One statement commits on its own: no transaction demarcation round trips.
+                setRow(insert, inserts.get(0));
+                insert.executeUpdate();
+                return;
+            }
+            Connection con = (physical != null) ? physical : pooled;
+            try {
+                con.setAutoCommit(false);
+                for (QueuedMessage row : inserts) {
+                    setRow(insert, row);
+                    insert.addBatch();
+                }
+                if (!inserts.isEmpty()) {
+                    insert.executeBatch();
+                }
+                if (!victims.isEmpty()) {
+                    sql = this.deleteSql;
+                    try (PreparedStatement delete = con.prepareStatement(this.deleteSql)) {
+                        for (Long seq : victims) {
+                            delete.setString(1, this.queueName);
+                            delete.setLong(2, seq);
+                            delete.addBatch();
+                        }
+                        delete.executeBatch();
+                    }
+                }
+                con.commit();
+            }
+            catch (SQLException | RuntimeException ex) {
+                try {
+                    insert.clearBatch();
+                    if (!con.getAutoCommit()) {
+                        con.rollback();
+                    }
+                }
+                catch (SQLException rollbackFailure) {
+                    ex.addSuppressed(rollbackFailure);
+                }
+                throw ex;
+            }
+            finally {
+                // Back to autocommit as the pool handed it out (ends the empty transaction the driver begins).
+                con.setAutoCommit(true);
+            }
+        }
+        catch (SQLException ex) {
+            forgetInsertStatement();
+            RuntimeException translated = this.jdbc.getExceptionTranslator().translate("offer", sql, ex);
+            throw (translated != null) ? translated : new IllegalStateException(ex);
+        }
+    }
+
+    /** The insert statement prepared on this physical connection, prepared again if the pool replaced it. */
+    private PreparedStatement insertStatement(Connection physical) throws SQLException {
+        if (this.cachedInsert == null || this.cachedConnection != physical) {
+            forgetInsertStatement();
+            this.cachedInsert = physical.prepareStatement(this.insertSql);
+            this.cachedConnection = physical;
+        }
+        return this.cachedInsert;
+    }
+
+    private void forgetInsertStatement() {
+        PreparedStatement statement = this.cachedInsert;
+        this.cachedInsert = null;
+        this.cachedConnection = null;
+        if (statement != null) {
+            try {
+                statement.close();
+            }
+            catch (SQLException ex) {
+                logger.debug("Could not close the cached insert of queue {}", this.queueName, ex);
+            }
+        }
+    }
+
+    private void setRow(PreparedStatement ps, QueuedMessage row) throws SQLException {
+        OutboundMessage m = row.message();
+        ps.setString(1, this.queueName);
+        ps.setLong(2, row.sequence());
+        ps.setString(3, m.id());
+        ps.setString(4, m.destination());
+        ps.setBytes(5, m.payload());
+        ps.setInt(6, m.qos());
+        ps.setInt(7, m.retain() ? 1 : 0);
+        ps.setLong(8, toNanos(m.createdAt()));
+        String headers = encodeHeaders(m.headers());
+        if (headers != null) {
+            ps.setString(9, headers);
+        }
+        else {
+            ps.setNull(9, Types.VARCHAR);
+        }
+    }
+
+    private QueuedMessage mapRow(ResultSet rs, int row) throws SQLException {
+        OutboundMessage message = new OutboundMessage(rs.getString("message_id"), rs.getString("destination"),
+                rs.getBytes("payload"), rs.getInt("qos"), rs.getInt("retain_flag") != 0,
+                fromNanos(rs.getLong("created_at")), decodeHeaders(rs.getString("headers")));
+        return new QueuedMessage(rs.getLong("seq"), message);
+    }
+
+    static long toNanos(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+    }
+
+    static Instant fromNanos(long nanos) {
+        return Instant.ofEpochSecond(0, nanos);
+    }
+
+    static @Nullable String encodeHeaders(Map<String, String> headers) {
+        if (headers.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        headers.forEach((k, v) -> {
+            if (sb.length() > 0) {
+                sb.append('&');
+            }
+            sb.append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+        });
+        return sb.toString();
+    }
+
+    static Map<String, String> decodeHeaders(@Nullable String encoded) {
+        if (encoded == null || encoded.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String pair : encoded.split("&")) {
+            int eq = pair.indexOf('=');
+            headers.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                    URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return headers;
+    }
+}
