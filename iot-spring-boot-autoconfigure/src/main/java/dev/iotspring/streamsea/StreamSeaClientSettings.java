@@ -7,6 +7,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.ssl.SslBundle;
 
+import dev.iotspring.core.delivery.RetryBackoff;
+
 /**
  * Everything a {@link StreamSeaTemplate} and its {@link StreamSeaConnection} need. Build with
  * {@link #builder(String, String)}; the auto-configuration builds it from {@code iot.stream-sea.*}.
@@ -19,23 +21,23 @@ import org.springframework.boot.ssl.SslBundle;
  *     token source is configured (then only subscriptions work)
  * @param tokenSource when set, the WebSocket authenticates with {@code type:"jwt"} and a token from it
  * @param connectTimeout TCP connect timeout
- * @param responseTimeout HTTP response timeout
+ * @param requestTimeout how long an HTTP call waits for the server's answer
  * @param authTimeout time the server gets to answer the {@code authenticate} frame
  * @param idleTimeout reconnect when no frame (pings included) arrived for this long; zero disables it
- * @param reconnectInitialDelay first delay after a connection dropped or failed
- * @param reconnectMaxDelay the delay doubles per failed attempt up to this
+ * @param reconnect delays between WebSocket connection attempts (reset once a socket authenticated)
  * @param maxFrameSize largest WebSocket message accepted, in bytes
  * @param compressRequests gzip HTTP request bodies ({@code Content-Encoding: gzip})
  * @param sslBundle TLS material; {@code null} means the JVM trust store
  */
 public record StreamSeaClientSettings(String host, int port, boolean secure, String clientId,
         @Nullable String clientSecret, @Nullable StreamSeaTokenSource tokenSource, Duration connectTimeout,
-        Duration responseTimeout, Duration authTimeout, Duration idleTimeout, Duration reconnectInitialDelay,
-        Duration reconnectMaxDelay, int maxFrameSize, boolean compressRequests, @Nullable SslBundle sslBundle) {
+        Duration requestTimeout, Duration authTimeout, Duration idleTimeout, RetryBackoff reconnect,
+        int maxFrameSize, boolean compressRequests, @Nullable SslBundle sslBundle) {
 
     public StreamSeaClientSettings {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(clientId, "clientId");
+        Objects.requireNonNull(reconnect, "reconnect");
         if (clientSecret == null && tokenSource == null) {
             throw new IllegalArgumentException("stream-sea needs a client secret or a JWT token source");
         }
@@ -69,11 +71,10 @@ public record StreamSeaClientSettings(String host, int port, boolean secure, Str
         builder.clientSecret = this.clientSecret;
         builder.tokenSource = this.tokenSource;
         builder.connectTimeout = this.connectTimeout;
-        builder.responseTimeout = this.responseTimeout;
+        builder.requestTimeout = this.requestTimeout;
         builder.authTimeout = this.authTimeout;
         builder.idleTimeout = this.idleTimeout;
-        builder.reconnectInitialDelay = this.reconnectInitialDelay;
-        builder.reconnectMaxDelay = this.reconnectMaxDelay;
+        builder.reconnect = this.reconnect;
         builder.maxFrameSize = this.maxFrameSize;
         builder.compressRequests = this.compressRequests;
         builder.sslBundle = this.sslBundle;
@@ -103,15 +104,13 @@ public record StreamSeaClientSettings(String host, int port, boolean secure, Str
 
         private Duration connectTimeout = Duration.ofSeconds(5);
 
-        private Duration responseTimeout = Duration.ofSeconds(10);
+        private Duration requestTimeout = Duration.ofSeconds(10);
 
         private Duration authTimeout = Duration.ofSeconds(10);
 
         private Duration idleTimeout = Duration.ofSeconds(75);
 
-        private Duration reconnectInitialDelay = Duration.ofSeconds(1);
-
-        private Duration reconnectMaxDelay = Duration.ofSeconds(30);
+        private RetryBackoff reconnect = new RetryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 2.0, 0.2);
 
         private int maxFrameSize = 10 * 1024 * 1024;
 
@@ -150,8 +149,8 @@ public record StreamSeaClientSettings(String host, int port, boolean secure, Str
             return this;
         }
 
-        public Builder responseTimeout(Duration responseTimeout) {
-            this.responseTimeout = responseTimeout;
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
             return this;
         }
 
@@ -165,9 +164,14 @@ public record StreamSeaClientSettings(String host, int port, boolean secure, Str
             return this;
         }
 
+        /** Doubling from {@code initialDelay} up to {@code maxDelay}, keeping the current jitter. */
         public Builder reconnect(Duration initialDelay, Duration maxDelay) {
-            this.reconnectInitialDelay = initialDelay;
-            this.reconnectMaxDelay = maxDelay;
+            return reconnect(new RetryBackoff(initialDelay, maxDelay, this.reconnect.multiplier(),
+                    this.reconnect.jitter()));
+        }
+
+        public Builder reconnect(RetryBackoff reconnect) {
+            this.reconnect = Objects.requireNonNull(reconnect, "reconnect");
             return this;
         }
 
@@ -189,8 +193,8 @@ public record StreamSeaClientSettings(String host, int port, boolean secure, Str
         public StreamSeaClientSettings build() {
             int effectivePort = (this.port != null) ? this.port : (this.secure ? 443 : 80);
             return new StreamSeaClientSettings(this.host, effectivePort, this.secure, this.clientId, this.clientSecret,
-                    this.tokenSource, this.connectTimeout, this.responseTimeout, this.authTimeout, this.idleTimeout,
-                    this.reconnectInitialDelay, this.reconnectMaxDelay, this.maxFrameSize, this.compressRequests,
+                    this.tokenSource, this.connectTimeout, this.requestTimeout, this.authTimeout, this.idleTimeout,
+                    this.reconnect, this.maxFrameSize, this.compressRequests,
                     this.sslBundle);
         }
     }

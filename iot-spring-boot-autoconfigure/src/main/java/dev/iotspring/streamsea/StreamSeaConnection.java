@@ -12,6 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -35,6 +38,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
+import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.event.IotEventPublisher;
 import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
 import dev.iotspring.core.lifecycle.IotLifecyclePhases;
@@ -86,6 +91,8 @@ public class StreamSeaConnection implements SmartLifecycle {
 
     private volatile @Nullable Session session;
 
+    private volatile @Nullable IotEventPublisher events;
+
     private volatile @Nullable Disposable loop;
 
     private volatile @Nullable Instant lastFrameAt;
@@ -118,6 +125,14 @@ public class StreamSeaConnection implements SmartLifecycle {
         });
     }
 
+    /**
+     * Reports every change between authenticated and not as a core {@code IotConnectionStateChangedEvent}
+     * (the auto-configuration sets it; set it before {@link #start()}).
+     */
+    public void setEventPublisher(@Nullable IotEventPublisher events) {
+        this.events = events;
+    }
+
     /** Connection failures as they happen (authentication refused, socket errors); never completes. */
     public Flux<StreamSeaException> errors() {
         return this.errors.asFlux();
@@ -136,12 +151,12 @@ public class StreamSeaConnection implements SmartLifecycle {
         if (this.loop != null) {
             return;
         }
-        Retry retry = Retry.backoff(Long.MAX_VALUE, this.settings.reconnectInitialDelay())
-            .maxBackoff(this.settings.reconnectMaxDelay())
-            .jitter(0.25)
-            // The attempt count (and so the delay) starts over once a socket authenticated.
-            .transientErrors(true)
-            .doBeforeRetry((signal) -> this.reconnects.incrementAndGet());
+        RetryBackoff backoff = this.settings.reconnect();
+        // The attempt count (and so the delay) starts over once a socket authenticated.
+        Retry retry = Retry.from((failures) -> failures.concatMap((failure) -> {
+            this.reconnects.incrementAndGet();
+            return Mono.delay(backoff.delay(Math.max(1, this.consecutiveFailures.get())), Schedulers.parallel());
+        }));
         this.loop = Flux.defer(this::connectOnce)
             .doOnError(this::onSessionEnded)
             .retryWhen(retry)
@@ -160,6 +175,14 @@ public class StreamSeaConnection implements SmartLifecycle {
         this.session = null;
         if (open != null) {
             open.close();
+        }
+        connectionChanged(false, null, false);
+    }
+
+    private void connectionChanged(boolean connected, @Nullable Throwable cause, boolean willRetry) {
+        IotEventPublisher publisher = this.events;
+        if (publisher != null) {
+            publisher.connectionChanged(this, connected, cause, willRetry);
         }
     }
 
@@ -219,6 +242,7 @@ public class StreamSeaConnection implements SmartLifecycle {
                 : new StreamSeaException("stream-sea connection failed: " + describe(ex), 0, ex);
         this.lastError = failure;
         this.errors.tryEmitNext(failure);
+        connectionChanged(false, failure, isRunning());
         int failures = this.consecutiveFailures.incrementAndGet();
         if (failures % FAILURE_ALERT_THRESHOLD == 0) {
             logger.error("stream-sea: {} consecutive connection failures, last: {}", failures, failure.getMessage());
@@ -228,27 +252,18 @@ public class StreamSeaConnection implements SmartLifecycle {
         }
     }
 
-    private static String describe(Throwable ex) {
+    private String describe(Throwable ex) {
         if (ex instanceof TimeoutException) {
             return "no frame arrived within the idle timeout";
         }
-        return (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
-    }
-
-    static final class LogicalSubscription {
-
-        final String stream;
-
-        final GroupMode mode;
-
-        final Sinks.Many<JsonNode> sink = Sinks.many().unicast().onBackpressureBuffer();
-
-        volatile boolean cancelled;
-
-        LogicalSubscription(String stream, GroupMode mode) {
-            this.stream = stream;
-            this.mode = mode;
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CorruptedWebSocketFrameException || cause instanceof TooLongFrameException) {
+                // Netty's text names its own limit; say which property sets it.
+                return "stream-sea sent a WebSocket message over max-frame-size (" + this.settings.maxFrameSize()
+                        + " bytes); it was dropped with its connection";
+            }
         }
+        return (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
     }
 
     private static final class Route {
@@ -326,6 +341,10 @@ public class StreamSeaConnection implements SmartLifecycle {
                 }
                 return;
             }
+            if (frame instanceof BinaryWebSocketFrame) {
+                skip("a binary frame", frame.content().readableBytes());
+                return;
+            }
             if (!(frame instanceof TextWebSocketFrame text)) {
                 return;
             }
@@ -335,12 +354,16 @@ public class StreamSeaConnection implements SmartLifecycle {
                 message = json.readTree(body);
             }
             catch (JacksonException ex) {
-                skip("a frame that is not JSON", body);
+                skip("a frame that is not JSON", body.length());
+                return;
+            }
+            if (!message.isObject()) {
+                skip("a JSON frame that is not an object", body.length());
                 return;
             }
             JsonNode id = message.get("id");
-            if (!message.isObject() || id == null || !id.isIntegralNumber() || id.asInt() == 0) {
-                skip("a frame without an id", body);
+            if (id == null || !id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() == 0) {
+                skip("a frame without an integer id", body.length());
                 return;
             }
             int frameId = id.asInt();
@@ -353,7 +376,7 @@ public class StreamSeaConnection implements SmartLifecycle {
                 route = this.routes.get(frameId);
             }
             if (route == null) {
-                skip("a frame with an unknown id", body);
+                skip("a frame with an unknown id", body.length());
                 return;
             }
             if (!route.acked && message.has("success")) {
@@ -378,7 +401,7 @@ public class StreamSeaConnection implements SmartLifecycle {
 
         private void onAuthenticateAnswer(JsonNode message) {
             if (this.authenticated) {
-                skip("a second answer to authenticate", message.toString());
+                skip("a second answer to authenticate", message.toString().length());
                 return;
             }
             if (message.path("success").asBoolean(false)) {
@@ -390,6 +413,7 @@ public class StreamSeaConnection implements SmartLifecycle {
                 }
                 lastError = null;
                 consecutiveFailures.set(0);
+                connectionChanged(true, null, true);
                 logger.info("Connected to stream-sea as '{}' with {} subscription(s)", settings.clientId(),
                         this.sent.size());
                 this.signals.tryEmitNext(AUTHENTICATED);
@@ -448,9 +472,9 @@ public class StreamSeaConnection implements SmartLifecycle {
             }
         }
 
-        private void skip(String what, String body) {
+        private void skip(String what, int length) {
             malformed.incrementAndGet();
-            logger.warn("stream-sea sent {}; skipped it ({} characters)", what, body.length());
+            logger.warn("stream-sea sent {}; skipped it ({} characters)", what, length);
         }
 
         private @Nullable String errorMessage(JsonNode message) {

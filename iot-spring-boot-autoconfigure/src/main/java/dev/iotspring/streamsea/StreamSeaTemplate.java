@@ -1,54 +1,36 @@
 package dev.iotspring.streamsea;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Type;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.zip.GZIPOutputStream;
 
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.client.HttpClient;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
-import dev.iotspring.core.delivery.MessageDroppedException;
 import dev.iotspring.core.delivery.MessageRejectedException;
 import dev.iotspring.core.delivery.MessageSender;
-import dev.iotspring.core.http.HttpClientSettings;
-import dev.iotspring.core.http.IotWebClients;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.QueueFullException;
 
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
-import org.springframework.http.MediaType;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
-import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * Publishes to stream-sea and manages stream schemas over its HTTP API ({@code /api/v1}, Basic auth), and
@@ -56,8 +38,9 @@ import org.springframework.web.util.UriComponentsBuilder;
  *
  * <p>Publishing goes through an outbound queue and a core {@link Dispatcher}: {@link #publish} queues the
  * message and returns at once; the dispatcher POSTs it and removes it from the queue only when the server
- * answered 2xx. Connection failures, timeouts and 5xx answers are retried with backoff, in order; 4xx answers
- * (validation, authentication, unknown stream) fail that message only. The dispatcher is a lifecycle bean of its
+ * answered 2xx. Connection failures, timeouts, 408, 429 and 5xx answers are retried with backoff, in order; other
+ * 4xx answers (validation, authentication, forbidden, unknown stream) fail that message only, with a
+ * {@link StreamSeaPublishRejectedException}. The dispatcher is a lifecycle bean of its
  * own in the delivery phase ({@link #getDispatcher()}): it drains the queue on shutdown.
  *
  * <p>Subscriptions are cold: each subscriber of a returned {@link Flux} is one subscription on the server,
@@ -67,19 +50,22 @@ import org.springframework.web.util.UriComponentsBuilder;
  * stream-sea has no flow control, so deliveries a subscriber has not requested yet are buffered (without
  * bound) rather than slowing down the shared socket.
  */
-public class StreamSeaTemplate implements DisposableBean {
+public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
 
-    /** Platform name in meters, health and the dispatcher's thread name. */
+    /**
+     * Platform name in meters ({@code platform=stream-sea}, unchanged), the dispatcher's thread name and the
+     * durable queue's SQLite file.
+     */
     public static final String PLATFORM = "stream-sea";
+
+    /** Platform id of the core events ({@code IotConnectionStateChangedEvent} and others) and of health. */
+    public static final String PLATFORM_ID = "streamsea";
 
     /**
      * Failures retrying cannot fix: the server refused this very request (4xx other than 408 Request Timeout and
      * 429 Too Many Requests). Everything else (no connection, timeouts, 5xx) is retried.
      */
-    static final Predicate<Throwable> PERMANENT = (ex) -> {
-        if (ex instanceof MessageRejectedException) {
-            return true;
-        }
+    static final Predicate<Throwable> PERMANENT_ANSWER = (ex) -> {
         if (ex instanceof StreamSeaException failure) {
             int status = failure.getStatus();
             return status >= 400 && status < 500 && status != 408 && status != 429;
@@ -95,9 +81,7 @@ public class StreamSeaTemplate implements DisposableBean {
 
     private final JsonMapper json;
 
-    private final WebClient webClient;
-
-    private final Duration blockTimeout;
+    private final StreamSeaHttpApi http;
 
     private final AtomicLong undecodable = new AtomicLong();
 
@@ -126,18 +110,11 @@ public class StreamSeaTemplate implements DisposableBean {
         this.settings = settings;
         this.connection = connection;
         this.json = json;
-        HttpClientSettings http = new HttpClientSettings(settings.httpBaseUri(), settings.connectTimeout(),
-                settings.responseTimeout(), Map.of(), settings.sslBundle());
-        // Asks for gzip responses like the JS client and inflates them.
-        HttpClient httpClient = IotWebClients.httpClient(http).compress(true);
-        this.webClient = webClientBuilder.clone()
-            .clientConnector(new ReactorClientHttpConnector(httpClient))
-            .build();
-        this.blockTimeout = settings.connectTimeout().plus(settings.responseTimeout()).plusSeconds(1);
+        this.http = new StreamSeaHttpApi(settings, json, webClientBuilder);
         this.queue = queue;
         Dispatcher.Builder builder = Dispatcher.builder(PLATFORM, queue, new PublishSender())
             .window(1)
-            .permanentFailure(PERMANENT);
+            .permanentFailure(MessageRejectedException.class::isInstance);
         delivery.accept(builder);
         this.dispatcher = builder.build();
     }
@@ -199,117 +176,161 @@ public class StreamSeaTemplate implements DisposableBean {
 
     // ---- HTTP API ----------------------------------------------------------------------------------------
 
-    /**
-     * Queues {@code POST /streams/{stream}/publish} with {@code {"payload": payload}} and returns at once. The
-     * payload is any object Jackson can write (or a {@link JsonNode}); it is serialized now, so later changes to
-     * it are not sent. Messages reach the server in the order they were published, also across outages.
-     *
-     * <p>The future completes when the server answered 2xx. It fails with
-     * <ul>
-     * <li>{@link StreamSeaValidationException} (400: the payload does not match the schema),
-     * {@link StreamSeaAuthenticationException} (401), {@link StreamSeaNotFoundException} (404: no such stream) or a
-     * {@link StreamSeaException} for another 4xx: that message is not retried, the ones after it go on;</li>
-     * <li>{@link DeliveryClosedException} when the application stopped before the server acknowledged it (a
-     * durable queue sends it after the next start), or when the shutdown drain had already started;</li>
-     * <li>{@link QueueFullException} or {@link MessageDroppedException} when the bounded queue was full.</li>
-     * </ul>
-     * Connection failures, timeouts and 5xx answers never fail the future: the message is retried with backoff.
-     * The future completes on the dispatcher's thread: chain blocking work with the {@code *Async} methods.
-     *
-     * @throws NullPointerException when {@code stream} is null
-     * @throws JacksonException when the payload cannot be written as JSON (nothing is queued)
-     */
+    @Override
     public CompletableFuture<Void> publish(String stream, Object payload) {
-        Objects.requireNonNull(stream, "stream");
-        ObjectNode body = this.json.createObjectNode();
-        body.set("payload", this.json.valueToTree(payload));
-        OutboundMessage message = OutboundMessage.of(UUID.randomUUID().toString(), stream,
-                this.json.writeValueAsBytes(body));
-        return this.dispatcher.sendAsync(message);
+        StreamSeaArgumentException.requireStream(stream);
+        byte[] body;
+        try {
+            ObjectNode envelope = this.json.createObjectNode();
+            envelope.set("payload", this.json.valueToTree(payload));
+            body = this.json.writeValueAsBytes(envelope);
+        }
+        catch (JacksonException | IllegalArgumentException ex) {
+            throw new StreamSeaArgumentException("payload", "cannot be written as JSON: " + ex.getMessage());
+        }
+        CompletableFuture<Void> acknowledged = this.dispatcher
+            .sendAsync(OutboundMessage.of(UUID.randomUUID().toString(), stream, body));
+        if (acknowledged.isCompletedExceptionally()) {
+            // Refused before it was queued (a fresh id has no other way to fail this early): the caller's error.
+            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
+            if (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
+                throw (RuntimeException) cause;
+            }
+        }
+        return acknowledged;
     }
 
-    /** {@code GET /streams/{stream}/schema}: the stream's current schema. */
+    @Override
     public SchemaDefinition describeStream(String stream) {
-        JsonNode body = block(exchange(HttpMethod.GET, stream, (JsonNode) null, "streams", stream, "schema"));
-        return readSchema(body);
+        return block(describeStreamMono(stream));
     }
 
-    /**
-     * {@code POST /streams/{name}/define} with {@code {"version","fields"}}. Defining the stored version again
-     * with equal fields succeeds; a lower version fails with {@link StreamSeaSchemaDowngradeException}, the
-     * same version with other fields with {@link StreamSeaValidationException}.
-     */
+    @Override
+    public CompletableFuture<SchemaDefinition> describeStreamAsync(String stream) {
+        return describeStreamMono(stream).toFuture();
+    }
+
+    @Override
     public void defineStream(SchemaDefinition schema) {
-        ObjectNode body = this.json.createObjectNode();
-        body.put("version", schema.version());
-        body.set("fields", writeFields(schema.fields()));
-        block(exchange(HttpMethod.POST, schema.name(), body, "streams", schema.name(), "define"));
+        defineStreamMono(schema).block(this.http.blockTimeout());
     }
 
-    /**
-     * {@code POST /schema-versions-vector}: the current version of each stream, in order, empty for a stream
-     * the server does not know.
-     */
+    @Override
+    public CompletableFuture<Void> defineStreamAsync(SchemaDefinition schema) {
+        return defineStreamMono(schema).toFuture();
+    }
+
+    @Override
     public List<Optional<Integer>> getSchemaVersionsVector(List<String> streams) {
-        ObjectNode body = this.json.createObjectNode();
-        ArrayNode names = body.putArray("schemaNames");
-        streams.forEach(names::add);
-        JsonNode answer = block(exchange(HttpMethod.POST, null, body, "schema-versions-vector"));
-        JsonNode vector = answer.path("versionsVector");
-        if (!vector.isArray() || vector.size() != streams.size()) {
-            throw new StreamSeaException("stream-sea answered the versions vector with " + vector.size()
-                    + " entries for " + streams.size() + " streams");
+        return block(versionsMono(streams));
+    }
+
+    @Override
+    public CompletableFuture<List<Optional<Integer>>> getSchemaVersionsVectorAsync(List<String> streams) {
+        return versionsMono(streams).toFuture();
+    }
+
+    private Mono<SchemaDefinition> describeStreamMono(String stream) {
+        StreamSeaArgumentException.requireStream(stream);
+        return this.http.describe(stream);
+    }
+
+    private Mono<Void> defineStreamMono(SchemaDefinition schema) {
+        if (schema == null) {
+            throw new StreamSeaArgumentException("schema", "must not be null");
         }
-        List<Optional<Integer>> versions = new ArrayList<>();
-        for (JsonNode version : vector) {
-            versions.add(version.isNumber() ? Optional.of(version.asInt()) : Optional.empty());
+        return this.http.define(schema);
+    }
+
+    private Mono<List<Optional<Integer>>> versionsMono(List<String> streams) {
+        if (streams == null) {
+            throw new StreamSeaArgumentException("streams", "must not be null");
         }
-        return versions;
+        streams.forEach(StreamSeaArgumentException::requireStream);
+        return this.http.versionsVector(List.copyOf(streams));
+    }
+
+    private <T> T block(Mono<T> call) {
+        T answer = call.block(this.http.blockTimeout());
+        if (answer == null) {
+            throw new StreamSeaException("stream-sea sent no answer");
+        }
+        return answer;
     }
 
     // ---- WebSocket subscriptions -------------------------------------------------------------------------
 
-    /** Subscribes without a {@code groupId}: the server's default group, shared by instances of this client. */
+    @Override
     public <T> Flux<T> subscribe(String stream, Class<T> payloadType) {
+        StreamSeaArgumentException.requireStream(stream);
         return decode(this.connection.subscribe(stream, new GroupMode.ServerDefault()), stream, payloadType);
     }
 
-    /**
-     * Subscribes as a member of a consumer group: every message reaches exactly one member. The same UUID is
-     * sent on every reconnect, so all instances configured with it keep sharing the stream.
-     */
+    @Override
     public <T> Flux<T> subscribe(String stream, UUID groupId, Class<T> payloadType) {
-        Objects.requireNonNull(groupId, "groupId");
+        StreamSeaArgumentException.requireStream(stream);
+        if (groupId == null) {
+            throw new StreamSeaArgumentException("groupId", "must not be null (use subscribe(stream, type) for the "
+                    + "server's default group)");
+        }
         return decode(this.connection.subscribe(stream, new GroupMode.Fixed(groupId)), stream, payloadType);
     }
 
-    /** Subscribes with a fresh UUID per subscribe frame: this subscriber receives every message. */
+    @Override
     public <T> Flux<T> subscribeFanout(String stream, Class<T> payloadType) {
+        StreamSeaArgumentException.requireStream(stream);
         return decode(this.connection.subscribe(stream, new GroupMode.Fanout()), stream, payloadType);
     }
 
-    /** Connection failures as they happen (authentication refused, socket errors). */
+    @Override
     public Flux<StreamSeaException> connectionErrors() {
         return this.connection.errors();
     }
 
+    @Override
     public StreamSeaConnectionState connectionState() {
         return this.connection.state();
     }
 
-    /** Publishes the server acknowledged (2xx). */
-    public long getPublishedCount() {
+    // ---- state ---------------------------------------------------------------------------------------------
+
+    @Override
+    public boolean isConnected() {
+        return this.connection.state().connected();
+    }
+
+    @Override
+    public int pendingMessages() {
+        return this.dispatcher.getQueue().size();
+    }
+
+    @Override
+    public long droppedMessages() {
+        return this.dispatcher.getQueue().droppedCount();
+    }
+
+    @Override
+    public long publishedMessages() {
         return this.dispatcher.sentCount();
     }
 
-    /** Publishes the server refused (4xx); they are not retried. */
-    public long getPublishFailedCount() {
+    @Override
+    public long rejectedMessages() {
         return this.dispatcher.failedCount();
     }
 
-    /** Deliveries skipped because they could not be read as the subscriber's payload type. */
-    public long getUndecodableCount() {
+    @Override
+    public long undecodableDeliveries() {
         return this.undecodable.get();
+    }
+
+    @Override
+    public boolean flush(Duration timeout) throws InterruptedException {
+        this.dispatcher.wakeUp();
+        return this.dispatcher.awaitDrained(timeout);
     }
 
     <T> T convert(JsonNode payload, Class<T> type) {
@@ -333,61 +354,16 @@ public class StreamSeaTemplate implements DisposableBean {
         });
     }
 
-    // ---- HTTP plumbing -----------------------------------------------------------------------------------
-
-    private Mono<JsonNode> exchange(HttpMethod method, @Nullable String stream, @Nullable JsonNode body,
-            String... path) {
-        return exchange(method, stream, (body != null) ? this.json.writeValueAsBytes(body) : null, path);
-    }
-
-    private Mono<JsonNode> exchange(HttpMethod method, @Nullable String stream, byte @Nullable [] body,
-            String... path) {
-        String secret = this.settings.clientSecret();
-        if (secret == null) {
-            return Mono.error(new StreamSeaException("The stream-sea HTTP API needs a client secret "
-                    + "(iot.stream-sea.client-secret); a JWT only authenticates the WebSocket"));
-        }
-        var uri = UriComponentsBuilder.fromUri(this.settings.httpBaseUri()).pathSegment(path).build().encode().toUri();
-        WebClient.RequestBodySpec request = this.webClient.method(method)
-            .uri(uri)
-            .headers((headers) -> {
-                // UTF-8 like Node and Python; Spring's default charset for Basic auth is ISO-8859-1.
-                headers.setBasicAuth(this.settings.clientId(), secret, StandardCharsets.UTF_8);
-                headers.setContentType(MediaType.APPLICATION_JSON);
-                headers.setAccept(List.of(MediaType.APPLICATION_JSON));
-            });
-        if (body != null) {
-            byte[] bytes = body;
-            if (this.settings.compressRequests()) {
-                bytes = gzip(bytes);
-                request.header(HttpHeaders.CONTENT_ENCODING, "gzip");
-            }
-            request.bodyValue(bytes);
-        }
-        return request.exchangeToMono((response) -> response.bodyToMono(byte[].class)
-            .defaultIfEmpty(new byte[0])
-            .<JsonNode>handle((bytes, sink) -> {
-                int status = response.statusCode().value();
-                JsonNode answer = parse(bytes);
-                if (status >= 200 && status < 300) {
-                    sink.next(answer);
-                }
-                else {
-                    sink.error(toException(status, answer, stream));
-                }
-            }))
-            .onErrorMap((ex) -> !(ex instanceof StreamSeaException),
-                    (ex) -> new StreamSeaException("stream-sea call " + method + " " + uri.getPath() + " failed: "
-                            + ex.getMessage(), 0, ex));
-    }
-
     /** POSTs queued publishes; a message is acknowledged by the server's 2xx. */
     private final class PublishSender implements MessageSender {
 
         @Override
         public CompletableFuture<Void> send(OutboundMessage message) {
             String stream = message.destination();
-            return exchange(HttpMethod.POST, stream, message.payload(), "streams", stream, "publish").then().toFuture();
+            return StreamSeaTemplate.this.http.publish(stream, message.payload())
+                .onErrorMap(PERMANENT_ANSWER, (ex) -> new StreamSeaPublishRejectedException(stream,
+                        (StreamSeaException) ex))
+                .toFuture();
         }
 
         /** HTTP has no connection to wait for: failures show per request and are retried with backoff. */
@@ -395,93 +371,6 @@ public class StreamSeaTemplate implements DisposableBean {
         public boolean isReady() {
             return true;
         }
-    }
-
-    private JsonNode parse(byte[] bytes) {
-        if (bytes.length == 0) {
-            return this.json.missingNode();
-        }
-        try {
-            return this.json.readTree(bytes);
-        }
-        catch (JacksonException ex) {
-            return this.json.stringNode(new String(bytes, StandardCharsets.UTF_8));
-        }
-    }
-
-    private StreamSeaException toException(int status, JsonNode answer, @Nullable String stream) {
-        String message = answer.path("message").isString() ? answer.path("message").asString() : null;
-        List<String> errors = new ArrayList<>();
-        answer.path("errors").forEach((error) -> errors.add(error.isString() ? error.asString() : error.toString()));
-        if (status == 401) {
-            return new StreamSeaAuthenticationException(message, status);
-        }
-        if (status == 400) {
-            if (errors.isEmpty() && message != null && message.toLowerCase().contains("older version")) {
-                return new StreamSeaSchemaDowngradeException(message);
-            }
-            return new StreamSeaValidationException(message, errors);
-        }
-        if (status == 404 && stream != null) {
-            return new StreamSeaNotFoundException(stream, message);
-        }
-        return new StreamSeaException("stream-sea answered HTTP " + status + (message != null ? ": " + message : ""),
-                status, null);
-    }
-
-    private JsonNode block(Mono<JsonNode> call) {
-        JsonNode answer = call.block(this.blockTimeout);
-        return (answer != null) ? answer : this.json.missingNode();
-    }
-
-    private ArrayNode writeFields(List<SchemaField> fields) {
-        ArrayNode array = this.json.createArrayNode();
-        for (SchemaField field : fields) {
-            ObjectNode node = array.addObject();
-            node.put("name", field.name());
-            node.put("type", field.type().json());
-            if (field.type() == FieldType.ENUM) {
-                ArrayNode values = node.putArray("enum");
-                field.enumValues().forEach(values::add);
-            }
-            if (field.type().hasNestedFields()) {
-                node.set("fields", writeFields(field.fields()));
-            }
-        }
-        return array;
-    }
-
-    private SchemaDefinition readSchema(JsonNode node) {
-        try {
-            return new SchemaDefinition(node.path("name").asString(), node.path("version").asInt(),
-                    readFields(node.path("fields")));
-        }
-        catch (IllegalArgumentException ex) {
-            throw new StreamSeaException("stream-sea sent a schema this client cannot read: " + ex.getMessage(), 200,
-                    ex);
-        }
-    }
-
-    private List<SchemaField> readFields(JsonNode fields) {
-        List<SchemaField> result = new ArrayList<>();
-        for (JsonNode field : fields) {
-            List<String> values = new ArrayList<>();
-            field.path("enum").forEach((value) -> values.add(value.asString()));
-            result.add(new SchemaField(field.path("name").asString(), FieldType.fromJson(field.path("type").asString()),
-                    values, readFields(field.path("fields"))));
-        }
-        return result;
-    }
-
-    private static byte[] gzip(byte[] bytes) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 2 + 16);
-        try (GZIPOutputStream zip = new GZIPOutputStream(out)) {
-            zip.write(bytes);
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        return out.toByteArray();
     }
 
     @Override

@@ -67,12 +67,34 @@ final class Templates implements AutoCloseable {
 
     /** Waits until the template is authenticated; returns the emulator's newest open authenticated socket. */
     ConnectionRecord awaitAuthenticated(StreamSeaTemplate template) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> template.connectionState().connected());
+        await().atMost(Duration.ofSeconds(30)).until(() -> template.connectionState().connected());
+        return java.util.Objects.requireNonNull(newestAuthenticated());
+    }
+
+    /**
+     * Waits until the template is authenticated and {@code count} of its subscriptions joined their groups on
+     * the emulator (deliveries reach them from then on); returns that socket.
+     */
+    ConnectionRecord awaitJoined(StreamSeaTemplate template, int count) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            ConnectionRecord current = newestAuthenticated();
+            return template.connectionState().connected() && current != null
+                    && this.emulator.joinedSubscriptions(current.id()) >= count;
+        });
+        return newestAuthenticated();
+    }
+
+    /** The emulator's record of socket {@code id}, as it is now. */
+    ConnectionRecord record(int id) {
+        return this.emulator.connections().stream().filter((c) -> c.id() == id).findFirst().orElseThrow();
+    }
+
+    private ConnectionRecord newestAuthenticated() {
         return this.emulator.connections()
             .stream()
             .filter((c) -> c.authenticatedAt() != null && c.isOpen())
             .reduce((a, b) -> b)
-            .orElseThrow();
+            .orElse(null);
     }
 
     /** Destroys the template after the test. */

@@ -6,8 +6,11 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
+import dev.iotspring.core.autoconfigure.ReconnectProperties;
+import dev.iotspring.core.autoconfigure.SslProperties;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -56,7 +59,9 @@ public class StreamSeaProperties {
     /**
      * Reconnect delays of the WebSocket.
      */
-    private final Reconnect reconnect = new Reconnect();
+    @NestedConfigurationProperty
+    private final ReconnectProperties reconnect = new ReconnectProperties(Duration.ofSeconds(1),
+            Duration.ofSeconds(30));
 
     /**
      * Largest WebSocket message accepted (deliveries larger than this close the connection).
@@ -71,7 +76,7 @@ public class StreamSeaProperties {
     /**
      * Time an HTTP call waits for the server's answer.
      */
-    private Duration responseTimeout = Duration.ofSeconds(10);
+    private Duration requestTimeout = Duration.ofSeconds(10);
 
     /**
      * Time the server gets to answer the WebSocket authenticate frame before the client reconnects.
@@ -92,7 +97,8 @@ public class StreamSeaProperties {
     /**
      * TLS settings.
      */
-    private final Ssl ssl = new Ssl();
+    @NestedConfigurationProperty
+    private final SslProperties ssl = new SslProperties();
 
     /**
      * Where publishes wait until the server acknowledged them, and how they are retried.
@@ -151,7 +157,7 @@ public class StreamSeaProperties {
         return this.jwt;
     }
 
-    public Reconnect getReconnect() {
+    public ReconnectProperties getReconnect() {
         return this.reconnect;
     }
 
@@ -171,12 +177,12 @@ public class StreamSeaProperties {
         this.connectTimeout = connectTimeout;
     }
 
-    public Duration getResponseTimeout() {
-        return this.responseTimeout;
+    public Duration getRequestTimeout() {
+        return this.requestTimeout;
     }
 
-    public void setResponseTimeout(Duration responseTimeout) {
-        this.responseTimeout = responseTimeout;
+    public void setRequestTimeout(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
     }
 
     public Duration getAuthTimeout() {
@@ -203,7 +209,7 @@ public class StreamSeaProperties {
         this.compressRequests = compressRequests;
     }
 
-    public Ssl getSsl() {
+    public SslProperties getSsl() {
         return this.ssl;
     }
 
@@ -216,7 +222,7 @@ public class StreamSeaProperties {
         return "StreamSeaProperties[enabled=" + this.enabled + ", remoteHost=" + this.remoteHost + ", remotePort="
                 + this.remotePort + ", secure=" + this.secure + ", clientId=" + this.clientId + ", clientSecret="
                 + mask(this.clientSecret) + ", jwt=" + this.jwt + ", maxFrameSize=" + this.maxFrameSize
-                + ", ssl.bundle=" + this.ssl.bundle + ", queue=" + this.queue + "]";
+                + ", reconnect=" + this.reconnect + ", ssl=" + this.ssl + ", queue=" + this.queue + "]";
     }
 
     static String mask(@Nullable String secret) {
@@ -284,52 +290,6 @@ public class StreamSeaProperties {
         public String toString() {
             return "Jwt[token=" + mask(this.token) + ", privateKey=" + mask(this.privateKey) + ", ttl=" + this.ttl
                     + ", mustFanout=" + this.mustFanout + "]";
-        }
-    }
-
-    public static class Reconnect {
-
-        /**
-         * Delay before the first reconnect after the WebSocket dropped or failed to connect.
-         */
-        private Duration initialDelay = Duration.ofSeconds(1);
-
-        /**
-         * The delay doubles per failed attempt up to this; it starts over once authenticated.
-         */
-        private Duration maxDelay = Duration.ofSeconds(30);
-
-        public Duration getInitialDelay() {
-            return this.initialDelay;
-        }
-
-        public void setInitialDelay(Duration initialDelay) {
-            this.initialDelay = initialDelay;
-        }
-
-        public Duration getMaxDelay() {
-            return this.maxDelay;
-        }
-
-        public void setMaxDelay(Duration maxDelay) {
-            this.maxDelay = maxDelay;
-        }
-    }
-
-    public static class Ssl {
-
-        /**
-         * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) with the trust material (and client key) for
-         * https/wss. The default is the JVM trust store.
-         */
-        private @Nullable String bundle;
-
-        public @Nullable String getBundle() {
-            return this.bundle;
-        }
-
-        public void setBundle(@Nullable String bundle) {
-            this.bundle = bundle;
         }
     }
 

@@ -46,6 +46,11 @@ final class StreamSeaSettingsFactory {
     }
 
     static StreamSeaClientSettings create(StreamSeaProperties properties, @Nullable SslBundles sslBundles) {
+        return builder(properties, sslBundles).build();
+    }
+
+    /** The validated settings as a builder, for {@code StreamSeaCustomizer} beans to adjust. */
+    static StreamSeaClientSettings.Builder builder(StreamSeaProperties properties, @Nullable SslBundles sslBundles) {
         String host = PropertyChecks.requireText(properties.getRemoteHost(), PREFIX + "remote-host", EXAMPLE);
         String clientId = PropertyChecks.requireText(properties.getClientId(), PREFIX + "client-id", EXAMPLE);
         Integer port = properties.getRemotePort();
@@ -59,13 +64,9 @@ final class StreamSeaSettingsFactory {
         if (!hasToken && !hasKey) {
             PropertyChecks.requireText(properties.getClientSecret(), PREFIX + "client-secret", EXAMPLE);
         }
-        positive(properties.getReconnect().getInitialDelay(), "reconnect.initial-delay");
-        positive(properties.getReconnect().getMaxDelay(), "reconnect.max-delay");
-        PropertyChecks.requireState(
-                properties.getReconnect().getMaxDelay().compareTo(properties.getReconnect().getInitialDelay()) >= 0,
-                PREFIX + "reconnect.max-delay", "must not be shorter than reconnect.initial-delay", EXAMPLE);
+        properties.getReconnect().validate(PREFIX + "reconnect");
         positive(properties.getConnectTimeout(), "connect-timeout");
-        positive(properties.getResponseTimeout(), "response-timeout");
+        positive(properties.getRequestTimeout(), "request-timeout");
         positive(properties.getAuthTimeout(), "auth-timeout");
         PropertyChecks.requireState(!properties.getIdleTimeout().isNegative(), PREFIX + "idle-timeout",
                 "must not be negative (0 disables it)", EXAMPLE);
@@ -87,14 +88,13 @@ final class StreamSeaSettingsFactory {
             .clientSecret(StringUtils.hasText(properties.getClientSecret()) ? properties.getClientSecret() : null)
             .tokenSource(tokens)
             .connectTimeout(properties.getConnectTimeout())
-            .responseTimeout(properties.getResponseTimeout())
+            .requestTimeout(properties.getRequestTimeout())
             .authTimeout(properties.getAuthTimeout())
             .idleTimeout(properties.getIdleTimeout())
-            .reconnect(properties.getReconnect().getInitialDelay(), properties.getReconnect().getMaxDelay())
+            .reconnect(properties.getReconnect().toBackoff())
             .maxFrameSize((int) frame)
             .compressRequests(properties.isCompressRequests())
-            .sslBundle(sslBundle(properties.getSsl().getBundle(), sslBundles))
-            .build();
+            .sslBundle(properties.getSsl().resolve(sslBundles, PREFIX + "ssl"));
     }
 
     /** The publish queue of {@code iot.stream-sea.queue.*}, validated. */
@@ -116,25 +116,6 @@ final class StreamSeaSettingsFactory {
             // The message names the problem, never the key material.
             throw new IotConfigurationException(PREFIX + "jwt.private-key", ex.getMessage(), JWT_EXAMPLE);
         }
-    }
-
-    private static @Nullable SslBundle sslBundle(@Nullable String name, @Nullable SslBundles bundles) {
-        if (!StringUtils.hasText(name)) {
-            return null;
-        }
-        String example = """
-                spring:
-                  ssl:
-                    bundle:
-                      pem:
-                        stream-sea:
-                          truststore:
-                            certificate: classpath:stream-sea-ca.pem
-                iot:
-                  stream-sea:
-                    ssl:
-                      bundle: stream-sea""";
-        return PropertyChecks.requireSslBundle(bundles, name, PREFIX + "ssl.bundle", example);
     }
 
     private static void positive(Duration value, String property) {

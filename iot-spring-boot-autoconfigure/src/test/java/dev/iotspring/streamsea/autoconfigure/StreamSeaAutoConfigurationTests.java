@@ -3,7 +3,10 @@ package dev.iotspring.streamsea.autoconfigure;
 import java.security.KeyPairGenerator;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.Base64;
@@ -20,6 +23,11 @@ import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.MessageDroppedException;
+import dev.iotspring.core.event.IotConnectionStateChangedEvent;
+import dev.iotspring.core.event.IotEvent;
+import dev.iotspring.core.event.IotMessageDroppedEvent;
+import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.core.lifecycle.IotLifecyclePhases;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OverflowStrategy;
@@ -27,6 +35,8 @@ import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.store.JdbcOutboundQueue;
 import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaConnection;
+import dev.iotspring.streamsea.StreamSeaCustomizer;
+import dev.iotspring.streamsea.StreamSeaOperations;
 import dev.iotspring.streamsea.StreamSeaJwtSigner;
 import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
 import dev.iotspring.streamsea.StreamSeaTemplate;
@@ -38,15 +48,19 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class StreamSeaAutoConfigurationTests {
 
     static StreamSeaEmulator emulator;
+
+    static final Duration WAIT = Duration.ofSeconds(30);
 
     final ApplicationContextRunner runner = new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(IotCoreAutoConfiguration.class, StreamSeaAutoConfiguration.class));
@@ -93,7 +107,7 @@ class StreamSeaAutoConfigurationTests {
             assertThat(context).hasSingleBean(StreamSeaTemplate.class)
                 .hasSingleBean(StreamSeaConnection.class)
                 .hasSingleBean(StreamSeaListenerEndpointRegistry.class)
-                .hasBean("streamSeaHealthIndicator")
+                .hasBean("streamseaHealthIndicator")
                 .hasSingleBean(StreamSeaMetrics.class);
             StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
             // The connection is a SmartLifecycle: refreshing the context started it.
@@ -126,18 +140,19 @@ class StreamSeaAutoConfigurationTests {
     @Test
     void bindsEveryProperty() {
         active().withPropertyValues("iot.stream-sea.max-frame-size=2MB", "iot.stream-sea.connect-timeout=2s",
-                "iot.stream-sea.response-timeout=3s", "iot.stream-sea.auth-timeout=4s",
+                "iot.stream-sea.request-timeout=3s", "iot.stream-sea.auth-timeout=4s",
                 "iot.stream-sea.idle-timeout=0", "iot.stream-sea.reconnect.max-delay=7s",
+                "iot.stream-sea.reconnect.multiplier=3", "iot.stream-sea.reconnect.jitter=0.1",
                 "iot.stream-sea.compress-requests=true")
             .run((context) -> {
                 StreamSeaClientSettings settings = context.getBean(StreamSeaClientSettings.class);
                 assertThat(settings.maxFrameSize()).isEqualTo(2 * 1024 * 1024);
                 assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
-                assertThat(settings.responseTimeout()).isEqualTo(Duration.ofSeconds(3));
+                assertThat(settings.requestTimeout()).isEqualTo(Duration.ofSeconds(3));
                 assertThat(settings.authTimeout()).isEqualTo(Duration.ofSeconds(4));
                 assertThat(settings.idleTimeout()).isZero();
-                assertThat(settings.reconnectInitialDelay()).isEqualTo(Duration.ofMillis(100));
-                assertThat(settings.reconnectMaxDelay()).isEqualTo(Duration.ofSeconds(7));
+                assertThat(settings.reconnect()).isEqualTo(
+                        new RetryBackoff(Duration.ofMillis(100), Duration.ofSeconds(7), 3.0, 0.1));
                 assertThat(settings.compressRequests()).isTrue();
                 assertThat(settings.tokenSource()).isNull();
                 assertThat(settings.toString()).doesNotContain("top-secret");
@@ -168,6 +183,105 @@ class StreamSeaAutoConfigurationTests {
             assertThat(context).hasSingleBean(StreamSeaTemplate.class);
             assertThat(context.getBean(StreamSeaTemplate.class)).isSameAs(context.getBean(OwnTemplate.class).template);
         });
+    }
+
+    @Test
+    void backsOffFromAStubbedOperationsBean() {
+        // What an application's test would do: its own StreamSeaOperations, no server.
+        StreamSeaOperations stub = (StreamSeaOperations) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] { StreamSeaOperations.class },
+                (proxy, method, args) -> method.getName().equals("pendingMessages") ? 42 : null);
+        active().withBean(StreamSeaOperations.class, () -> stub).run((context) -> {
+            assertThat(context).hasNotFailed()
+                .doesNotHaveBean(StreamSeaTemplate.class)
+                .doesNotHaveBean("streamSeaDispatcher")
+                .doesNotHaveBean("streamseaHealthIndicator")
+                .doesNotHaveBean(StreamSeaListenerEndpointRegistry.class);
+            assertThat(context.getBean(StreamSeaOperations.class).pendingMessages()).isEqualTo(42);
+        });
+    }
+
+    @Test
+    void customizersAdjustTheSettingsInOrder() {
+        active().withPropertyValues("iot.stream-sea.auth-timeout=4s")
+            .withBean("first", StreamSeaCustomizer.class, () -> (settings) -> settings.authTimeout(Duration.ofSeconds(7)))
+            .withBean("second", StreamSeaCustomizer.class,
+                    () -> (settings) -> settings.maxFrameSize(123_456))
+            .run((context) -> {
+                StreamSeaClientSettings settings = context.getBean(StreamSeaClientSettings.class);
+                assertThat(settings.authTimeout()).isEqualTo(Duration.ofSeconds(7));
+                assertThat(settings.maxFrameSize()).isEqualTo(123_456);
+                assertThat(settings.connectTimeout()).as("the rest comes from the properties")
+                    .isEqualTo(Duration.ofSeconds(5));
+            });
+    }
+
+    @Test
+    void aLostWebSocketAndItsReturnArePublishedAsConnectionEvents() {
+        List<IotEvent> events = new CopyOnWriteArrayList<>();
+        active().withBean("collector", ApplicationListener.class, () -> (ApplicationListener<IotEvent>) events::add)
+            .run((context) -> {
+                await().atMost(WAIT).until(() -> connectionEvents(events).size() == 1);
+                IotConnectionStateChangedEvent up = connectionEvents(events).get(0);
+                assertThat(up.getPlatform()).isEqualTo("streamsea");
+                assertThat(up.isConnected()).isTrue();
+
+                emulator.dropAllConnections();
+                await().atMost(WAIT).until(() -> connectionEvents(events).size() >= 3);
+                IotConnectionStateChangedEvent lost = connectionEvents(events).get(1);
+                assertThat(lost.isConnected()).isFalse();
+                assertThat(lost.isWillRetry()).isTrue();
+                assertThat(lost.getCause()).isNotNull();
+                assertThat(lost.getCause().getMessage()).doesNotContain("top-secret");
+                IotConnectionStateChangedEvent back = connectionEvents(events).get(2);
+                assertThat(back.isConnected()).isTrue();
+                assertThat(context.getBean(StreamSeaTemplate.class).isConnected()).isTrue();
+            });
+        // Closing the context ends the connection for good: reported once, without a retry.
+        IotConnectionStateChangedEvent closed = connectionEvents(events).get(connectionEvents(events).size() - 1);
+        assertThat(closed.isConnected()).isFalse();
+        assertThat(closed.isWillRetry()).isFalse();
+    }
+
+    @Test
+    void anOverflowDropIsPublishedAsAMessageDroppedEvent() {
+        List<IotEvent> events = new CopyOnWriteArrayList<>();
+        emulator.delayPublishAnswers(Duration.ofSeconds(2));
+        try {
+            active().withPropertyValues("iot.stream-sea.queue.max-size=1", "iot.stream-sea.queue.overflow=drop-oldest")
+                .withBean("collector", ApplicationListener.class, () -> (ApplicationListener<IotEvent>) events::add)
+                .run((context) -> {
+                    StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+                    template.publish("bounded", Map.of("n", 1));
+                    await().atMost(WAIT).until(() -> template.getDispatcher().stats().inFlight() == 1);
+                    CompletableFuture<Void> oldest = template.publish("bounded", Map.of("n", 2));
+                    template.publish("bounded", Map.of("n", 3));
+                    // The waiting message made room for the newer one: its future fails, an event says which.
+                    assertThat(oldest).failsWithin(WAIT)
+                        .withThrowableOfType(ExecutionException.class)
+                        .withCauseInstanceOf(MessageDroppedException.class);
+                    await().atMost(WAIT).until(() -> events.stream().anyMatch(IotMessageDroppedEvent.class::isInstance));
+                    IotMessageDroppedEvent dropped = events.stream()
+                        .filter(IotMessageDroppedEvent.class::isInstance)
+                        .map(IotMessageDroppedEvent.class::cast)
+                        .findFirst()
+                        .orElseThrow();
+                    assertThat(dropped.getPlatform()).isEqualTo("streamsea");
+                    assertThat(new String(dropped.getMessage().payload(), StandardCharsets.UTF_8))
+                        .isEqualTo("{\"payload\":{\"n\":2}}");
+                    assertThat(template.droppedMessages()).isEqualTo(1);
+                });
+        }
+        finally {
+            emulator.delayPublishAnswers(Duration.ZERO);
+        }
+    }
+
+    private static List<IotConnectionStateChangedEvent> connectionEvents(List<IotEvent> events) {
+        return events.stream()
+            .filter(IotConnectionStateChangedEvent.class::isInstance)
+            .map(IotConnectionStateChangedEvent.class::cast)
+            .toList();
     }
 
     @Test
@@ -269,10 +383,8 @@ class StreamSeaAutoConfigurationTests {
                     CompletableFuture<Void> sending = template.publish("bounded", Map.of("n", 1));
                     await().atMost(Duration.ofSeconds(5)).until(() -> template.getDispatcher().stats().inFlight() == 1);
                     CompletableFuture<Void> waiting = template.publish("bounded", Map.of("n", 2));
-                    assertThat(template.publish("bounded", Map.of("n", 3))).isCompletedExceptionally()
-                        .failsWithin(Duration.ZERO)
-                        .withThrowableOfType(ExecutionException.class)
-                        .withCauseInstanceOf(QueueFullException.class);
+                    assertThatThrownBy(() -> template.publish("bounded", Map.of("n", 3)))
+                        .isInstanceOf(QueueFullException.class);
                     assertThat(sending).isNotDone();
                     assertThat(waiting).isNotDone();
                 }

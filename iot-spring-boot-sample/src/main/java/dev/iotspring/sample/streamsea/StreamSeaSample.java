@@ -12,10 +12,12 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
+import dev.iotspring.core.delivery.DeliveryClosedException;
+import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.streamsea.FieldType;
 import dev.iotspring.streamsea.SchemaDefinition;
 import dev.iotspring.streamsea.StreamSeaListener;
-import dev.iotspring.streamsea.StreamSeaTemplate;
+import dev.iotspring.streamsea.StreamSeaOperations;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -24,7 +26,7 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Uses the {@link StreamSeaTemplate}: defines the schema of a stream when the application is ready, publishes
+ * Uses {@link StreamSeaOperations}: defines the schema of a stream when the application is ready, publishes
  * a boiler reading to it every ten seconds, and receives the readings with a {@link StreamSeaListener}.
  */
 @Component
@@ -42,7 +44,7 @@ public class StreamSeaSample implements DisposableBean {
 
     private static final Logger logger = LoggerFactory.getLogger(StreamSeaSample.class);
 
-    private final StreamSeaTemplate template;
+    private final StreamSeaOperations streamSea;
 
     private final List<BoilerReading> received = new CopyOnWriteArrayList<>();
 
@@ -50,15 +52,21 @@ public class StreamSeaSample implements DisposableBean {
 
     private volatile Disposable publishing;
 
-    public StreamSeaSample(StreamSeaTemplate template) {
-        this.template = template;
+    public StreamSeaSample(StreamSeaOperations streamSea) {
+        this.streamSea = streamSea;
     }
 
     @EventListener(ApplicationReadyEvent.class)
     public void defineAndPublish() {
-        this.template.defineStream(SCHEMA);
-        this.publishing = Flux.interval(Duration.ZERO, Duration.ofSeconds(10))
-            .subscribe((tick) -> publishOne());
+        // Without blocking the ready event: publishing starts once the schema is defined.
+        this.streamSea.defineStreamAsync(SCHEMA).whenComplete((ok, ex) -> {
+            if (ex != null) {
+                logger.warn("Defining the stream-sea schema failed: {}", ex.getMessage());
+                return;
+            }
+            this.publishing = Flux.interval(Duration.ZERO, Duration.ofSeconds(10))
+                .subscribe((tick) -> publishOne());
+        });
     }
 
     private void publishOne() {
@@ -66,12 +74,17 @@ public class StreamSeaSample implements DisposableBean {
         BoilerReading reading = new BoilerReading("boiler-1", 60.0 + (n % 10),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                 (n % 2 == 0) ? "idle" : "heating");
-        this.template.publish(STREAM, reading)
-            .whenComplete((ok, ex) -> {
+        try {
+            this.streamSea.publish(STREAM, reading).whenComplete((ok, ex) -> {
                 if (ex != null) {
-                    logger.warn("Publishing to stream-sea failed: {}", ex.getMessage());
+                    logger.warn("stream-sea did not take reading {}: {}", n, ex.getMessage());
                 }
             });
+        }
+        catch (QueueFullException | DeliveryClosedException ex) {
+            // Thrown at once: the queue is full, or the application is shutting down.
+            logger.warn("Reading {} was not queued: {}", n, ex.getMessage());
+        }
     }
 
     @StreamSeaListener(stream = STREAM)

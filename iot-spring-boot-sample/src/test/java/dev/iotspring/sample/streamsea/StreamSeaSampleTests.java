@@ -34,7 +34,7 @@ class StreamSeaSampleTests {
             .expectStatus()
             .isOk()
             .expectBody()
-            .jsonPath("$.components.streamSea.details.connected")
+            .jsonPath("$.components.streamsea.details.connected")
             .isEqualTo(true);
     }
 }

@@ -102,6 +102,7 @@ class StreamSeaEmulatorTests {
             .handle((in, out) -> out.sendObject(Flux.just(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] { 1 }))))
                 .then(Mono.delay(Duration.ofMillis(200)).then()))
             .blockLast(Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !emulator.protocolViolations().isEmpty());
         assertThat(emulator.protocolViolations()).singleElement().asString().contains("BinaryWebSocketFrame");
     }
 
@@ -126,6 +127,18 @@ class StreamSeaEmulatorTests {
     }
 
     @Test
+    void failsPublishesWithAnErrorPageThenServesAgain() {
+        emulator.failPublishes(502, 1, "text/html", "<html><body>502 Bad Gateway</body></html>");
+        assertThat(send("POST", "/streams/nope/publish", "svc", "secret", "{\"payload\":{}}"))
+            .isEqualTo("502 text/html <html><body>502 Bad Gateway</body></html>");
+        // One failure only: the next publish is judged normally (no such stream).
+        assertThat(send("POST", "/streams/nope/publish", "svc", "secret", "{\"payload\":{}}"))
+            .startsWith("404 application/json {\"message\":");
+        assertThat(emulator.acceptedPayloads("nope")).isEmpty();
+        assertThat(emulator.deliveryCount("nope")).isZero();
+    }
+
+    @Test
     void keepsServingAfterReactorNettysGlobalResourcesAreDisposed() throws Exception {
         // What closing a Spring context with a ReactorResourceFactory (global resources) does.
         reactor.netty.http.HttpResources.disposeLoopsAndConnections();
@@ -137,16 +150,25 @@ class StreamSeaEmulatorTests {
     }
 
     private static String put(String path, String user, String secret, String body) {
+        String answer = send("PUT", path, user, secret, body);
+        // "<status> <content type> <body>" without the content type, as the key tests read it
+        int space = answer.indexOf(' ', answer.indexOf(' ') + 1);
+        return answer.substring(0, answer.indexOf(' ') + 1) + answer.substring(space + 1);
+    }
+
+    /** {@code "<status> <content type> <body>"}. */
+    private static String send(String method, String path, String user, String secret, String body) {
         return HttpClient.create()
             .headers((h) -> h.set("Authorization", "Basic " + Base64.getEncoder()
                 .encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8)))
                 .set("Content-Type", "application/json"))
-            .put()
+            .request(io.netty.handler.codec.http.HttpMethod.valueOf(method))
             .uri(emulator.httpBaseUrl() + path)
             .send(Mono.just(Unpooled.wrappedBuffer(body.getBytes(StandardCharsets.UTF_8))))
             .responseSingle((response, content) -> content.asString()
                 .defaultIfEmpty("")
-                .map((text) -> response.status().code() + " " + text))
+                .map((text) -> response.status().code() + " " + response.responseHeaders().get("Content-Type") + " "
+                        + text))
             .block(Duration.ofSeconds(5));
     }
 
