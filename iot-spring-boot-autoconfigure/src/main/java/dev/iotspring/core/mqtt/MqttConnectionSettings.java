@@ -50,6 +50,8 @@ public final class MqttConnectionSettings {
 
     private final DoubleSupplier random;
 
+    private final boolean resubscribeWhenSessionPresent;
+
     private MqttConnectionSettings(Builder b) {
         this.endpoint = b.endpoint;
         this.clientId = b.clientId;
@@ -65,6 +67,7 @@ public final class MqttConnectionSettings {
         String threadName = "mqtt-" + this.name;
         this.scheduler = (b.scheduler != null) ? b.scheduler : () -> MqttScheduler.singleThread(threadName);
         this.random = b.random;
+        this.resubscribeWhenSessionPresent = b.resubscribeWhenSessionPresent;
     }
 
     public static Builder builder(MqttEndpoint endpoint, String clientId) {
@@ -84,6 +87,7 @@ public final class MqttConnectionSettings {
         b.tls = this.tls;
         b.scheduler = this.scheduler;
         b.random = this.random;
+        b.resubscribeWhenSessionPresent = this.resubscribeWhenSessionPresent;
         return b;
     }
 
@@ -134,6 +138,14 @@ public final class MqttConnectionSettings {
         return this.tls;
     }
 
+    /**
+     * Whether subscriptions are sent again when the broker kept the session (default true). Off for protocols
+     * that must send nothing but their data while a session is present (Astarte MQTT v1).
+     */
+    public boolean resubscribeWhenSessionPresent() {
+        return this.resubscribeWhenSessionPresent;
+    }
+
     Supplier<MqttScheduler> schedulerFactory() {
         return this.scheduler;
     }
@@ -177,6 +189,8 @@ public final class MqttConnectionSettings {
         private @Nullable Supplier<MqttScheduler> scheduler;
 
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+
+        private boolean resubscribeWhenSessionPresent = true;
 
         private Builder(MqttEndpoint endpoint, String clientId) {
             this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -269,6 +283,12 @@ public final class MqttConnectionSettings {
         /** Source of jitter, numbers in {@code [0, 1)}; for deterministic tests. */
         public Builder random(DoubleSupplier random) {
             this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /** Whether to send the subscriptions again when CONNACK says the session is present (default true). */
+        public Builder resubscribeWhenSessionPresent(boolean resubscribe) {
+            this.resubscribeWhenSessionPresent = resubscribe;
             return this;
         }
 

@@ -300,6 +300,11 @@ final class MqttReconnectLoop {
             return;
         }
         long g = gen;
+        if (present && !this.settings.resubscribeWhenSessionPresent()) {
+            // The broker kept the subscriptions with the session.
+            markConnected(g, present);
+            return;
+        }
         this.hooks.restoreSubscriptions(() -> markConnected(g, present));
     }
 

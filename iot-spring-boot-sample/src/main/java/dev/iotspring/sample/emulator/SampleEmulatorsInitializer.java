@@ -29,6 +29,7 @@ public class SampleEmulatorsInitializer implements ApplicationContextInitializer
         emulators.add(new dev.iotspring.sample.stellmap.StellMapSampleEmulator());
         emulators.add(new dev.iotspring.sample.stellanow.StellaNowSampleEmulator());
         emulators.add(new dev.iotspring.sample.spotflow.SpotflowSampleEmulator());
+        emulators.add(new dev.iotspring.sample.astarte.AstarteSampleEmulator());
         return emulators;
     }
 

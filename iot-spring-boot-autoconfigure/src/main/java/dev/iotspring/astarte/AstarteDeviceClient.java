@@ -1,0 +1,537 @@
+package dev.iotspring.astarte;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+
+import dev.iotspring.core.delivery.DeliveryClosedException;
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.MessageSender;
+import dev.iotspring.core.event.IotEventPublisher;
+import dev.iotspring.core.lifecycle.IotLifecyclePhases;
+import dev.iotspring.core.mqtt.MqttConnection;
+import dev.iotspring.core.mqtt.MqttConnectionSettings;
+import dev.iotspring.core.mqtt.MqttCredentials;
+import dev.iotspring.core.mqtt.MqttCredentialsException;
+import dev.iotspring.core.mqtt.MqttEndpoint;
+import dev.iotspring.core.mqtt.MqttNotConnectedException;
+import dev.iotspring.core.mqtt.MqttTls;
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.QueueFullException;
+import dev.iotspring.core.store.IotStore;
+
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The {@link AstarteDevice} over the core: pairing through the Pairing API, one {@link MqttConnection} with the
+ * device certificate (client id {@code realm/device_id}, clean session false), the {@link AstarteSession}
+ * handshake, and two {@link Dispatcher}s that send only after the handshake: the durable queue for properties and
+ * {@code stored} datastreams, the in-memory queue for {@code volatile} ones. A {@link SmartLifecycle} in phase
+ * {@link IotLifecyclePhases#DELIVERY}: start never blocks (pairing and connecting run in the background, retried
+ * with the reconnect back-off), stop drains both queues and then disconnects.
+ *
+ * <p>It is one job, the device's life cycle and the routing of each value to its queue; the protocol itself lives
+ * in {@link AstarteSession} (handshake, inbound data), {@link AstartePairing} (secret and certificate) and
+ * {@link AstarteInterfaces} (checks and encoding).
+ */
+public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle, AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(AstarteDeviceClient.class);
+
+    static final String PLATFORM = "astarte";
+
+    private final AstarteDeviceSettings settings;
+
+    private final AstarteInterfaces interfaces;
+
+    private final AstartePairing pairing;
+
+    private final AstarteKeyManager keyManager = new AstarteKeyManager();
+
+    private final AstarteSocketFactory socketFactory;
+
+    private final AstartePropertyStore properties;
+
+    private final AstarteSession session;
+
+    private final Dispatcher durable;
+
+    private final Dispatcher memory;
+
+    private final @Nullable IotEventPublisher events;
+
+    private final ScheduledExecutorService scheduler;
+
+    private final List<AstarteServerListener> listeners = new CopyOnWriteArrayList<>();
+
+    private final Sinks.Many<AstarteServerEvent> sink = Sinks.many().multicast().directBestEffort();
+
+    private final Clock clock;
+
+    private volatile @Nullable MqttConnection connection;
+
+    private volatile boolean running;
+
+    private @Nullable ScheduledFuture<?> expiryCheck;
+
+    private @Nullable Instant expiryScheduledFor;
+
+    private int bootstrapAttempts;
+
+    /**
+     * @param settings device, interfaces, credentials and connection settings
+     * @param pairingClient the Pairing API client
+     * @param store the {@code astarte} store: credentials, properties, session state
+     * @param durableQueue properties and {@code stored} datastreams (a durable queue keeps them across restarts)
+     * @param memoryQueue {@code volatile} datastreams
+     * @param dispatcher adjusts each dispatcher (window, retry, drain timeout, delivery listeners)
+     * @param events publishes connection and delivery events, or null
+     */
+    public AstarteDeviceClient(AstarteDeviceSettings settings, AstartePairingClient pairingClient, IotStore store,
+            OutboundQueue durableQueue, OutboundQueue memoryQueue, UnaryOperator<Dispatcher.Builder> dispatcher,
+            @Nullable IotEventPublisher events) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.interfaces = settings.interfaces();
+        this.clock = Clock.systemUTC();
+        this.events = events;
+        this.pairing = new AstartePairing(pairingClient, store.keyValueStore("credentials"), settings.realm(),
+                settings.deviceId(), settings.credentialsSecret(), settings.agentToken(), this.clock);
+        this.socketFactory = new AstarteSocketFactory(this.keyManager, settings.trustManagers());
+        this.properties = new AstartePropertyStore(store.keyValueStore("properties"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "astarte-" + settings.deviceId());
+            t.setDaemon(true);
+            return t;
+        });
+        this.session = new AstarteSession(settings.realm(), settings.deviceId(), this.interfaces, this.properties,
+                store.keyValueStore("session"), this::deliver, this::wakeUp, this.scheduler);
+        MessageSender sender = new GatedSender();
+        this.durable = build(dispatcher, Dispatcher.builder(PLATFORM, durableQueue, sender));
+        this.memory = build(dispatcher, Dispatcher.builder(PLATFORM, memoryQueue, sender));
+        if (!this.pairing.canPair()) {
+            throw new IllegalStateException("Astarte device " + settings.deviceId() + " has no credentials secret and "
+                    + "no way to register: set iot.astarte.credentials-secret, pairing.jwt or pairing.private-key");
+        }
+    }
+
+    private Dispatcher build(UnaryOperator<Dispatcher.Builder> customizer, Dispatcher.Builder builder) {
+        if (this.events != null) {
+            builder.listener(this.events.asDeliveryListener());
+        }
+        return customizer.apply(builder).build();
+    }
+
+    // ---- sending -------------------------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<Void> send(String interfaceName, String path, Object value) {
+        return dispatch(this.interfaces.individual(interfaceName, path, value, null));
+    }
+
+    @Override
+    public CompletableFuture<Void> send(String interfaceName, String path, Object value, Instant timestamp) {
+        Objects.requireNonNull(timestamp, "timestamp");
+        return dispatch(this.interfaces.individual(interfaceName, path, value, timestamp));
+    }
+
+    @Override
+    public CompletableFuture<Void> sendAggregate(String interfaceName, String path, Map<String, ?> values) {
+        return dispatch(this.interfaces.aggregate(interfaceName, path, values, null));
+    }
+
+    @Override
+    public CompletableFuture<Void> sendAggregate(String interfaceName, String path, Map<String, ?> values,
+            Instant timestamp) {
+        Objects.requireNonNull(timestamp, "timestamp");
+        return dispatch(this.interfaces.aggregate(interfaceName, path, values, timestamp));
+    }
+
+    @Override
+    public CompletableFuture<Void> setProperty(String interfaceName, String path, Object value) {
+        AstarteOutbound out = this.interfaces.property(interfaceName, path, value);
+        Optional<AstartePropertyStore.Row> previous = this.properties.get(false, interfaceName, path);
+        // Stored before it is queued: the next session's property replay and purge list must include it.
+        this.properties.put(false, interfaceName, path, out.major(), out.payload());
+        try {
+            return dispatch(out);
+        }
+        catch (RuntimeException ex) {
+            restore(interfaceName, path, previous);
+            throw ex;
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> unsetProperty(String interfaceName, String path) {
+        AstarteOutbound out = this.interfaces.unset(interfaceName, path);
+        Optional<AstartePropertyStore.Row> previous = this.properties.get(false, interfaceName, path);
+        this.properties.remove(false, interfaceName, path);
+        try {
+            return dispatch(out);
+        }
+        catch (RuntimeException ex) {
+            restore(interfaceName, path, previous);
+            throw ex;
+        }
+    }
+
+    private void restore(String interfaceName, String path, Optional<AstartePropertyStore.Row> previous) {
+        if (previous.isPresent()) {
+            AstartePropertyStore.Row row = previous.get();
+            this.properties.put(false, interfaceName, path, row.major(), row.payload());
+        }
+        else {
+            this.properties.remove(false, interfaceName, path);
+        }
+    }
+
+    private CompletableFuture<Void> dispatch(AstarteOutbound out) {
+        Instant now = this.clock.instant();
+        OutboundMessage message = new OutboundMessage(UUID.randomUUID().toString(),
+                this.session.base() + "/" + out.topicSuffix(), out.payload(), out.qos(), false, now);
+        if (!out.expiry().isZero()) {
+            message = message.withExpiry(now.plus(out.expiry()));
+        }
+        return switch (out.retention()) {
+            case STORED -> enqueue(this.durable, message);
+            case VOLATILE -> enqueue(this.memory, message);
+            case DISCARD -> publishNow(message);
+        };
+    }
+
+    private static CompletableFuture<Void> enqueue(Dispatcher dispatcher, OutboundMessage message) {
+        CompletableFuture<Void> acknowledged = dispatcher.sendAsync(message);
+        if (acknowledged.isCompletedExceptionally()) {
+            // Refused before it was queued: a caller error, thrown at once.
+            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
+            if (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
+                throw (RuntimeException) cause;
+            }
+        }
+        return acknowledged;
+    }
+
+    /** Retention discard: sent now if the session is up, else failed at once (Astarte would never get it). */
+    private CompletableFuture<Void> publishNow(OutboundMessage message) {
+        MqttConnection c = this.connection;
+        if (!this.running) {
+            throw new DeliveryClosedException("Astarte device " + this.settings.deviceId() + " is not running");
+        }
+        if (c == null || !this.session.isReady()) {
+            return CompletableFuture.failedFuture(new MqttNotConnectedException("Astarte device "
+                    + this.settings.deviceId() + " is not connected; the mapping's retention is discard"));
+        }
+        return c.publish(message.destination(), message.payload(), message.qos(), false);
+    }
+
+    /** Publishes through the connection, and only once the session's handshake is done. */
+    private final class GatedSender implements MessageSender {
+
+        @Override
+        public CompletableFuture<Void> send(OutboundMessage message) {
+            MqttConnection c = connection;
+            if (c == null) {
+                return CompletableFuture.failedFuture(new MqttNotConnectedException("Astarte is not connected yet"));
+            }
+            return c.publish(message.destination(), message.payload(), message.qos(), false);
+        }
+
+        @Override
+        public boolean isReady() {
+            MqttConnection c = connection;
+            return c != null && c.isConnected() && session.isReady();
+        }
+    }
+
+    private void wakeUp() {
+        this.durable.wakeUp();
+        this.memory.wakeUp();
+    }
+
+    // ---- receiving -----------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Object> getProperty(String interfaceName, String path) {
+        AstarteInterface iface = this.interfaces.known(interfaceName, path);
+        AstarteMapping mapping = iface.mappingFor(path);
+        if (!iface.isProperties() || mapping == null) {
+            return Optional.empty();
+        }
+        Optional<AstartePropertyStore.Row> row = this.properties.get(iface.isServerOwned(), interfaceName, path);
+        if (row.isEmpty()) {
+            return Optional.empty();
+        }
+        if (row.get().major() != iface.major()) {
+            this.properties.remove(iface.isServerOwned(), interfaceName, path);
+            return Optional.empty();
+        }
+        return Optional.of(AstartePayloads.toJava(mapping.type(), AstartePayloads.decode(row.get().payload()).value()));
+    }
+
+    @Override
+    public void addListener(AstarteServerListener listener) {
+        this.listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public Flux<AstarteServerEvent> receive() {
+        return this.sink.asFlux();
+    }
+
+    private void deliver(AstarteServerEvent event) {
+        for (AstarteServerListener listener : this.listeners) {
+            try {
+                listener.onData(event);
+            }
+            catch (RuntimeException ex) {
+                logger.warn("Astarte listener {} failed on {}", listener, event, ex);
+            }
+        }
+        this.sink.tryEmitNext(event);
+    }
+
+    // ---- state ---------------------------------------------------------------------------------------------
+
+    @Override
+    public String getDeviceId() {
+        return this.settings.deviceId();
+    }
+
+    @Override
+    public boolean isConnected() {
+        MqttConnection c = this.connection;
+        return c != null && c.isConnected();
+    }
+
+    @Override
+    public int pendingMessages() {
+        return this.durable.getQueue().size() + this.memory.getQueue().size();
+    }
+
+    @Override
+    public long droppedMessages() {
+        return this.durable.droppedCount() + this.memory.droppedCount();
+    }
+
+    @Override
+    public boolean flush(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            return this.durable.awaitDrained(timeout)
+                    && this.memory.awaitDrained(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public boolean isPaired() {
+        return this.pairing.isPaired();
+    }
+
+    public @Nullable Instant certificateNotAfter() {
+        return this.pairing.certificateNotAfter();
+    }
+
+    public @Nullable String lastError() {
+        MqttConnection c = this.connection;
+        String pairingError = this.pairing.lastError();
+        return (pairingError != null) ? pairingError : (c != null) ? c.lastFailure() : null;
+    }
+
+    /** The MQTT connection once pairing gave a broker URL, else null. */
+    public @Nullable MqttConnection connection() {
+        return this.connection;
+    }
+
+    /** The dispatcher of the durable queue (properties, stored datastreams), for metrics. */
+    public Dispatcher durableDispatcher() {
+        return this.durable;
+    }
+
+    /** The dispatcher of the in-memory queue (volatile datastreams), for metrics. */
+    public Dispatcher volatileDispatcher() {
+        return this.memory;
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------------------
+
+    @Override
+    public void start() {
+        if (this.running) {
+            return;
+        }
+        this.running = true;
+        this.durable.start();
+        this.memory.start();
+        MqttConnection c = this.connection;
+        if (c != null) {
+            // Started again after a stop: pairing is done, only the connection comes back.
+            c.start();
+        }
+        else {
+            this.scheduler.execute(this::bootstrap);
+        }
+    }
+
+    /** Registers if needed and learns the broker URL, then connects; retried with back-off until it works. */
+    private void bootstrap() {
+        if (!this.running || this.connection != null) {
+            return;
+        }
+        try {
+            String url = this.pairing.brokerUrl();
+            MqttConnection c = new MqttConnection(connectionSettings(MqttEndpoint.parse(url)));
+            this.session.attach(c);
+            c.addConnectionListener(this.session);
+            if (this.events != null) {
+                c.addConnectionListener(this.events.asMqttConnectionListener());
+            }
+            c.addConnectionListener(new dev.iotspring.core.mqtt.MqttConnectionListener() {
+                @Override
+                public void connected(boolean sessionPresent) {
+                    wakeUp();
+                }
+            });
+            this.connection = c;
+            logger.info("Astarte: device {} connects to {} as {}/{}", this.settings.deviceId(), url,
+                    this.settings.realm(), this.settings.deviceId());
+            c.start();
+        }
+        catch (AstartePairingException ex) {
+            this.pairing.failed(ex.getMessage());
+            if (ex.isPermanent()) {
+                logger.error("Astarte: device {} cannot pair and will not retry: {}", this.settings.deviceId(),
+                        ex.getMessage());
+                return;
+            }
+            retryBootstrap(ex.getMessage());
+        }
+        catch (RuntimeException ex) {
+            this.pairing.failed(ex.toString());
+            retryBootstrap(ex.toString());
+        }
+    }
+
+    private void retryBootstrap(String reason) {
+        Duration delay = this.settings.backoff().delay(++this.bootstrapAttempts, Math::random);
+        logger.warn("Astarte: pairing of device {} failed ({}); retrying in {}", this.settings.deviceId(), reason, delay);
+        if (this.running) {
+            this.scheduler.schedule(this::bootstrap, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private MqttConnectionSettings connectionSettings(MqttEndpoint endpoint) {
+        return MqttConnectionSettings.builder(endpoint, this.settings.realm() + "/" + this.settings.deviceId())
+            .name(PLATFORM)
+            .cleanSession(false)
+            .resubscribeWhenSessionPresent(false)
+            .keepAlive(this.settings.keepAlive())
+            .connectTimeout(this.settings.connectTimeout())
+            .maxInflight(this.settings.maxInflight())
+            .backoff(this.settings.backoff())
+            .tls(MqttTls.of(this.socketFactory).withHostnameVerification(this.settings.hostnameVerification()))
+            .credentials(this::certificateBeforeConnect)
+            .build();
+    }
+
+    /** Before every connect: a certificate Astarte accepts (verified, or renewed), presented by the key manager. */
+    private MqttCredentials certificateBeforeConnect() {
+        try {
+            AstarteCredentials credentials = this.pairing.certificate();
+            this.socketFactory.use(credentials);
+            scheduleExpiryCheck(credentials.notAfter());
+            return MqttCredentials.none();
+        }
+        catch (AstartePairingException ex) {
+            this.pairing.failed(ex.getMessage());
+            throw ex.isPermanent() ? MqttCredentialsException.permanent(ex.getMessage(), ex)
+                    : MqttCredentialsException.transientFailure(ex.getMessage(), ex);
+        }
+    }
+
+    /** Reconnects when the certificate expires, so the next connect renews it while the application runs. */
+    private synchronized void scheduleExpiryCheck(Instant notAfter) {
+        if (notAfter.equals(this.expiryScheduledFor)) {
+            return;
+        }
+        if (this.expiryCheck != null) {
+            this.expiryCheck.cancel(false);
+        }
+        this.expiryScheduledFor = notAfter;
+        long delay = Math.max(0, Duration.between(this.clock.instant(), notAfter).toMillis() + 1000);
+        this.expiryCheck = this.scheduler.schedule(() -> {
+            MqttConnection c = this.connection;
+            if (c != null && notAfter.equals(this.pairing.certificateNotAfter())) {
+                logger.info("Astarte: the certificate of device {} expired; reconnecting to renew it",
+                        this.settings.deviceId());
+                c.reconnect();
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        if (!this.running) {
+            return;
+        }
+        // Drain while the connection is still up, then disconnect.
+        this.durable.stop();
+        this.memory.stop();
+        this.running = false;
+        MqttConnection c = this.connection;
+        if (c != null) {
+            c.stop();
+        }
+    }
+
+    /** Stops (if running) and releases the background thread; the device cannot start again. */
+    @Override
+    public void close() {
+        stop();
+        MqttConnection c = this.connection;
+        if (c != null) {
+            c.close();
+        }
+        this.scheduler.shutdownNow();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.running;
+    }
+
+    @Override
+    public int getPhase() {
+        return IotLifecyclePhases.DELIVERY;
+    }
+
+    @Override
+    public String toString() {
+        return "AstarteDeviceClient[realm=" + this.settings.realm() + ", deviceId=" + this.settings.deviceId() + "]";
+    }
+}

@@ -1,0 +1,258 @@
+package dev.iotspring.astarte;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.bson.BsonValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.iotspring.core.mqtt.MqttConnection;
+import dev.iotspring.core.mqtt.MqttConnectionListener;
+import dev.iotspring.core.mqtt.MqttInboundMessage;
+import dev.iotspring.core.store.JdbcKeyValueStore;
+
+/**
+ * The Astarte MQTT v1 session of one device over one {@link MqttConnection}: the handshake after a connect
+ * (spec §7: subscriptions, introspection, emptyCache, device properties, producer purge list, in that order,
+ * only when the broker has no session or the introspection changed since the last completed handshake), and what
+ * arrives from Astarte (server properties stored and purged, server data decoded for the listeners). Data may
+ * be published only while {@link #isReady()}.
+ */
+final class AstarteSession implements MqttConnectionListener {
+
+    private static final Logger logger = LoggerFactory.getLogger(AstarteSession.class);
+
+    private static final String INTROSPECTION_KEY = "introspection";
+
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(60);
+
+    private final String base;
+
+    private final AstarteInterfaces interfaces;
+
+    private final AstartePropertyStore properties;
+
+    private final JdbcKeyValueStore meta;
+
+    private final Consumer<AstarteServerEvent> deliver;
+
+    private final Runnable onReady;
+
+    private final Executor worker;
+
+    private volatile MqttConnection connection;
+
+    private volatile boolean ready;
+
+    /** Counts connects, so a handshake for an older connect does not mark a newer one ready. */
+    private volatile long connects;
+
+    AstarteSession(String realm, String deviceId, AstarteInterfaces interfaces, AstartePropertyStore properties,
+            JdbcKeyValueStore meta, Consumer<AstarteServerEvent> deliver, Runnable onReady, Executor worker) {
+        this.base = realm + "/" + deviceId;
+        this.interfaces = interfaces;
+        this.properties = properties;
+        this.meta = meta;
+        this.deliver = deliver;
+        this.onReady = onReady;
+        this.worker = worker;
+    }
+
+    String base() {
+        return this.base;
+    }
+
+    /** Registers the subscriptions; the connection sends them after a connect without a session. */
+    void attach(MqttConnection connection) {
+        this.connection = connection;
+        for (String filter : subscriptions()) {
+            connection.subscribe(filter, 2, this::onMessage);
+        }
+    }
+
+    private List<String> subscriptions() {
+        List<String> filters = new ArrayList<>();
+        filters.add(this.base + "/control/consumer/properties");
+        for (AstarteInterface i : this.interfaces.serverOwned()) {
+            filters.add(this.base + "/" + i.name() + "/#");
+        }
+        return filters;
+    }
+
+    boolean isReady() {
+        return this.ready;
+    }
+
+    @Override
+    public void connected(boolean sessionPresent) {
+        long connect = ++this.connects;
+        this.ready = false;
+        // Blocking waits for acknowledgements must not run on Paho's callback thread.
+        this.worker.execute(() -> handshake(connect, sessionPresent));
+    }
+
+    @Override
+    public void disconnected(Throwable cause, boolean willRetry) {
+        this.ready = false;
+    }
+
+    private void handshake(long connect, boolean sessionPresent) {
+        String introspection = this.interfaces.introspection();
+        boolean sameIntrospection = introspection.equals(this.meta.getString(INTROSPECTION_KEY).orElse(null));
+        try {
+            if (!sessionPresent || !sameIntrospection) {
+                fullHandshake(sessionPresent, introspection);
+                this.meta.putString(INTROSPECTION_KEY, introspection);
+            }
+            else {
+                logger.debug("Astarte: session present for {}, no handshake", this.base);
+            }
+            if (connect == this.connects && this.connection.isConnected()) {
+                this.ready = true;
+                this.onReady.run();
+            }
+        }
+        catch (Exception ex) {
+            // The connection dropped meanwhile; the next connect starts over.
+            logger.info("Astarte: handshake of {} did not complete: {}", this.base, ex.toString());
+        }
+    }
+
+    private void fullHandshake(boolean sessionPresent, String introspection) throws Exception {
+        MqttConnection c = this.connection;
+        List<CompletableFuture<?>> acks = new ArrayList<>();
+        if (sessionPresent) {
+            // The broker kept a session made for other interfaces: subscribe again before the introspection.
+            for (String filter : subscriptions()) {
+                acks.add(c.subscribe(filter, 2, this::onMessage));
+            }
+            await(acks);
+        }
+        logger.info("Astarte: handshake of {} (session present: {})", this.base, sessionPresent);
+        acks.add(c.publish(this.base, introspection.getBytes(StandardCharsets.US_ASCII), 2, false));
+        acks.add(c.publish(this.base + "/control/emptyCache", new byte[] { '1' }, 2, false));
+        Map<String, AstartePropertyStore.Row> current = currentDeviceProperties();
+        for (AstartePropertyStore.Row row : current.values()) {
+            acks.add(c.publish(this.base + "/" + row.entry(), row.payload(), 2, false));
+        }
+        acks.add(c.publish(this.base + "/control/producer/properties", AstartePurgeList.encode(current.keySet()), 2,
+                false));
+        await(acks);
+    }
+
+    /** Stored device properties still in the introspection under the same major version; others are dropped. */
+    private Map<String, AstartePropertyStore.Row> currentDeviceProperties() {
+        Map<String, AstartePropertyStore.Row> current = new LinkedHashMap<>();
+        this.properties.all(false).forEach((entry, row) -> {
+            AstarteInterface iface = this.interfaces.get(row.interfaceName()).orElse(null);
+            if (iface != null && !iface.isServerOwned() && iface.isProperties() && iface.major() == row.major()
+                    && iface.mappingFor(row.path()) != null) {
+                current.put(entry, row);
+            }
+            else {
+                this.properties.remove(false, row.interfaceName(), row.path());
+            }
+        });
+        return current;
+    }
+
+    private static void await(List<CompletableFuture<?>> acks) throws Exception {
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+            .get(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void onMessage(MqttInboundMessage message) {
+        String topic = message.topic();
+        if (!topic.startsWith(this.base + "/")) {
+            return;
+        }
+        String rest = topic.substring(this.base.length() + 1);
+        if (rest.equals("control/consumer/properties")) {
+            purgeServerProperties(message.payload());
+            return;
+        }
+        int slash = rest.indexOf('/');
+        if (slash < 0) {
+            logger.warn("Astarte: ignoring a message on {} (no path)", topic);
+            return;
+        }
+        String interfaceName = rest.substring(0, slash);
+        String path = rest.substring(slash);
+        AstarteInterface iface = this.interfaces.get(interfaceName).orElse(null);
+        if (iface == null || !iface.isServerOwned()) {
+            logger.warn("Astarte: ignoring data on {}: not a server-owned interface of this device", topic);
+            return;
+        }
+        try {
+            AstarteServerEvent event = decode(iface, path, message.payload());
+            if (event != null) {
+                this.deliver.accept(event);
+            }
+        }
+        catch (IllegalArgumentException ex) {
+            logger.warn("Astarte: ignoring data on {}: {}", topic, ex.getMessage());
+        }
+    }
+
+    private AstarteServerEvent decode(AstarteInterface iface, String path, byte[] payload) {
+        if (iface.isObject()) {
+            if (!iface.isObjectPath(path)) {
+                throw new IllegalArgumentException("not an object path of the interface");
+            }
+            AstartePayloads.Decoded decoded = AstartePayloads.decode(payload);
+            Map<String, Object> values = new LinkedHashMap<>();
+            for (Map.Entry<String, BsonValue> e : AstartePayloads.objectEntries(decoded.value()).entrySet()) {
+                AstarteMapping m = iface.mappingFor(path + "/" + e.getKey());
+                if (m == null) {
+                    throw new IllegalArgumentException("unexpected object key " + e.getKey());
+                }
+                values.put(e.getKey(), AstartePayloads.toJava(m.type(), e.getValue()));
+            }
+            return new AstarteServerEvent(iface.name(), path, values, decoded.timestamp(), false);
+        }
+        AstarteMapping mapping = iface.mappingFor(path);
+        if (mapping == null) {
+            throw new IllegalArgumentException("no mapping matches the path");
+        }
+        if (payload.length == 0) {
+            if (!iface.isProperties()) {
+                throw new IllegalArgumentException("an empty payload on a datastream");
+            }
+            this.properties.remove(true, iface.name(), path);
+            return new AstarteServerEvent(iface.name(), path, null, null, true);
+        }
+        AstartePayloads.Decoded decoded = AstartePayloads.decode(payload);
+        Object value = AstartePayloads.toJava(mapping.type(), decoded.value());
+        if (iface.isProperties()) {
+            this.properties.put(true, iface.name(), path, iface.major(), payload);
+        }
+        return new AstarteServerEvent(iface.name(), path, value, decoded.timestamp(), false);
+    }
+
+    /** Astarte lists every server property it still has; the others are gone (spec §8). */
+    private void purgeServerProperties(byte[] payload) {
+        Set<String> keep;
+        try {
+            keep = AstartePurgeList.decode(payload);
+        }
+        catch (IllegalArgumentException ex) {
+            logger.warn("Astarte: ignoring a consumer purge list: {}", ex.getMessage());
+            return;
+        }
+        this.properties.all(true).forEach((entry, row) -> {
+            if (!keep.contains(entry)) {
+                this.properties.remove(true, row.interfaceName(), row.path());
+            }
+        });
+    }
+}

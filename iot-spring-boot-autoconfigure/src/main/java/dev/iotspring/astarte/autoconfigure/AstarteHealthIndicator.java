@@ -1,0 +1,41 @@
+package dev.iotspring.astarte.autoconfigure;
+
+import java.time.Instant;
+
+import dev.iotspring.astarte.AstarteDeviceClient;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * Health of the Astarte device ({@code astarte}): paired, certificate expiry, connected, queued and dropped
+ * values, last error. UP while reconnecting (values wait in the queue); DOWN only when the device cannot pair.
+ */
+public class AstarteHealthIndicator implements HealthIndicator {
+
+    private final AstarteDeviceClient device;
+
+    public AstarteHealthIndicator(AstarteDeviceClient device) {
+        this.device = device;
+    }
+
+    @Override
+    public Health health() {
+        boolean paired = this.device.isPaired();
+        Health.Builder health = paired ? Health.up() : Health.down();
+        health.withDetail("deviceId", this.device.getDeviceId())
+            .withDetail("paired", paired)
+            .withDetail("connected", this.device.isConnected())
+            .withDetail("queued", this.device.pendingMessages())
+            .withDetail("dropped", this.device.droppedMessages());
+        Instant notAfter = this.device.certificateNotAfter();
+        if (notAfter != null) {
+            health.withDetail("certificateExpiry", notAfter.toString());
+        }
+        String error = this.device.lastError();
+        if (error != null) {
+            health.withDetail("lastError", error);
+        }
+        return health.build();
+    }
+}

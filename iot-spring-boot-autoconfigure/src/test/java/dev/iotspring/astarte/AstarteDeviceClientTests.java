@@ -1,0 +1,354 @@
+package dev.iotspring.astarte;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.TrustManagerFactory;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.mqtt.MqttNotConnectedException;
+import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.store.IotStore;
+import dev.iotspring.core.store.IotStores;
+import dev.iotspring.test.astarte.AstarteEmulator;
+import dev.iotspring.test.astarte.DeviceMessage;
+import dev.iotspring.test.astarte.DeviceMessage.Kind;
+import dev.iotspring.test.mqtt.RecordedConnect;
+
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@link AstarteDeviceClient} against the Astarte emulator over real mutual TLS and HTTP (spec §16.3 checks 3-10).
+ */
+class AstarteDeviceClientTests {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static final String SENSORS = "org.example.Sensors";
+
+    private static final String SETTINGS = "org.example.Settings";
+
+    private static final String CONFIG = "org.example.Config";
+
+    private static AstarteEmulator astarte;
+
+    private static AstarteInterfaces interfaces;
+
+    @TempDir
+    Path directory;
+
+    private IotStores stores;
+
+    private final String deviceId = AstarteDeviceIds.random();
+
+    private final List<AstarteDeviceClient> clients = new ArrayList<>();
+
+    @BeforeAll
+    static void startEmulator() throws IOException {
+        astarte = AstarteEmulator.builder().realm("test").start();
+        PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver();
+        for (Resource r : resolver.getResources("classpath*:astarte/interfaces/*.json")) {
+            try (InputStream in = r.getInputStream()) {
+                astarte.installInterface(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        interfaces = AstarteInterfaces.load(resolver, List.of("classpath*:astarte/interfaces/*.json"),
+                JsonMapper.builder().build());
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        astarte.close();
+    }
+
+    @BeforeEach
+    void openStores() {
+        astarte.certificateValidity(Duration.ofDays(1));
+        this.stores = new IotStores(this.directory, SynchronousMode.FULL, Duration.ofSeconds(5));
+    }
+
+    @AfterEach
+    void close() {
+        this.clients.forEach(AstarteDeviceClient::close);
+        this.stores.close();
+    }
+
+    private AstarteDeviceClient client() {
+        try {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(astarte.certificateAuthority().trustStore());
+            AstarteDeviceSettings settings = AstarteDeviceSettings.builder("test", this.deviceId, interfaces)
+                .agentToken(astarte::agentToken)
+                .trustManagers(tmf.getTrustManagers())
+                .build();
+            IotStore store = this.stores.open("astarte");
+            AstartePairingClient pairing = new AstartePairingClient(
+                    WebClient.builder().baseUrl(astarte.pairingUrl()).build(), "test", JsonMapper.builder().build(),
+                    WAIT);
+            AstarteDeviceClient client = new AstarteDeviceClient(settings, pairing, store,
+                    store.outboundQueue("outbox-" + this.clients.size()), InMemoryQueue.fifo(), b -> b, null);
+            this.clients.add(client);
+            return client;
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** A started client whose first handshake (no session yet) has completed. */
+    private AstarteDeviceClient connected() {
+        AstarteDeviceClient client = client();
+        client.start();
+        awaitKind(Kind.PRODUCER_PROPERTIES, 1);
+        await().atMost(WAIT).until(client::isConnected);
+        return client;
+    }
+
+    private List<DeviceMessage> awaitKind(Kind kind, int count) {
+        return astarte.awaitMessages(this.deviceId, m -> m.kind() == kind, count, WAIT);
+    }
+
+    private static <T> T get(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Test
+    void cleanConnectPairsAndDoesTheFullHandshakeInOrder() {
+        AstarteDeviceClient client = connected();
+        DeviceMessage purge = awaitKind(Kind.PRODUCER_PROPERTIES, 1).get(0);
+        RecordedConnect connect = astarte.broker().connects().stream()
+            .filter(c -> c.clientId().equals("test/" + this.deviceId)).findFirst().orElseThrow();
+        assertThat(connect.accepted()).isTrue();
+        assertThat(connect.info().cleanSession()).isFalse();
+        assertThat(connect.info().keepAliveSeconds()).isEqualTo(30);
+        assertThat(connect.info().tls()).isTrue();
+        assertThat(connect.info().certificateCommonName()).isEqualTo("test/" + this.deviceId);
+        assertThat(client.isPaired()).isTrue();
+        assertThat(client.certificateNotAfter()).isAfter(Instant.now());
+
+        List<DeviceMessage> messages = astarte.messages(this.deviceId);
+        assertThat(messages).extracting(DeviceMessage::kind)
+            .startsWith(Kind.INTROSPECTION, Kind.EMPTY_CACHE, Kind.PRODUCER_PROPERTIES);
+        DeviceMessage introspection = messages.get(0);
+        assertThat(introspection.qos()).isEqualTo(2);
+        assertThat(introspection.introspectionEntries()).containsExactlyInAnyOrder("org.example.Sensors:1:2",
+                "org.example.Weather:0:1", "org.example.Settings:2:0", "org.example.Commands:1:0",
+                "org.example.Config:1:0");
+        assertThat(messages.get(1).payload()).containsExactly(0x31);
+        assertThat(messages.get(1).qos()).isEqualTo(2);
+        assertThat(purge.qos()).isEqualTo(2);
+        assertThat(purge.purgeList().entries()).isEmpty();
+        assertThat(purge.purgeList().headerMatches()).isTrue();
+        assertThat(messages).allSatisfy(m -> assertThat(m.retain()).isFalse());
+        assertThat(astarte.deviceErrors(this.deviceId)).isEmpty();
+    }
+
+    @Test
+    void datastreamsTravelWithTheirMappingsQosTypeAndTimestamp() throws Exception {
+        AstarteDeviceClient client = connected();
+        Instant t = Instant.parse("2026-01-02T03:04:05.678Z");
+        get(client.send(SENSORS, "/kitchen/temperature", 21.5));
+        get(client.send(SENSORS, "/events/timed", 42L, t));
+        get(client.send(SENSORS, "/kitchen/samples", List.of(1.0, 2.5)));
+        get(client.send(SENSORS, "/kitchen/counter", 7));
+        get(client.sendAggregate("org.example.Weather", "/station1", Map.of("temp", 20.0, "hum", 55.5)));
+        List<DeviceMessage> data = awaitKind(Kind.DATA, 5);
+        assertThat(data).extracting(DeviceMessage::topic).containsExactly(
+                "test/" + this.deviceId + "/org.example.Sensors/kitchen/temperature",
+                "test/" + this.deviceId + "/org.example.Sensors/events/timed",
+                "test/" + this.deviceId + "/org.example.Sensors/kitchen/samples",
+                "test/" + this.deviceId + "/org.example.Sensors/kitchen/counter",
+                "test/" + this.deviceId + "/org.example.Weather/station1");
+        assertThat(data).extracting(DeviceMessage::qos).containsExactly(1, 1, 2, 0, 1);
+        assertThat(data).extracting(DeviceMessage::bsonType).containsExactly("DOUBLE", "INT64", "ARRAY", "INT32",
+                "DOCUMENT");
+        assertThat(data.get(0).value()).isEqualTo(21.5);
+        assertThat(data.get(0).timestamp()).isNull();
+        assertThat(data.get(1).timestamp()).isEqualTo(t);
+        assertThat(data.get(4).value()).isEqualTo(Map.of("temp", 20.0, "hum", 55.5));
+        assertThat(astarte.deviceErrors(this.deviceId)).isEmpty();
+    }
+
+    @Test
+    void invalidSendsThrowAndNothingIsSent() {
+        AstarteDeviceClient client = connected();
+        awaitKind(Kind.PRODUCER_PROPERTIES, 1);
+        int before = astarte.messages(this.deviceId).size();
+        assertThatThrownBy(() -> client.send(SENSORS, "/kitchen/counter", Integer.MIN_VALUE))
+            .isInstanceOf(AstarteValidationException.class);
+        assertThatThrownBy(() -> client.send("org.example.Commands", "/1/run", "x"))
+            .hasMessageContaining("owned by the server");
+        assertThatThrownBy(() -> client.send(SENSORS, "/events/timed", 1L)).hasMessageContaining("timestamp is required");
+        assertThatThrownBy(() -> client.unsetProperty(SETTINGS, "/firmware/version"))
+            .hasMessageContaining("unset is not allowed");
+        assertThat(client.getProperty(SETTINGS, "/firmware/version")).isEmpty();
+        assertThat(client.pendingMessages()).isZero();
+        assertThat(astarte.messages(this.deviceId)).hasSize(before);
+    }
+
+    @Test
+    void discardRetentionFailsAtOnceWhenNotConnected() {
+        AstarteDeviceClient client = client();
+        client.start();
+        // Not paired/connected yet, or just connecting: a discard value is never kept.
+        if (!client.isConnected()) {
+            assertThatThrownBy(() -> get(client.send(SENSORS, "/events/discarded", "x")))
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(MqttNotConnectedException.class);
+        }
+        await().atMost(WAIT).until(client::isConnected);
+        astarte.broker().stop();
+        try {
+            await().atMost(WAIT).until(() -> !client.isConnected());
+            assertThatThrownBy(() -> get(client.send(SENSORS, "/events/discarded", "x")))
+                .hasCauseInstanceOf(MqttNotConnectedException.class);
+        }
+        finally {
+            astarte.broker().start();
+        }
+    }
+
+    @Test
+    void propertiesAreStoredSentWithQos2AndReplayedOnANewSession() throws Exception {
+        AstarteDeviceClient client = connected();
+        get(client.setProperty(SETTINGS, "/wifi/enabled", true));
+        get(client.setProperty(SETTINGS, "/firmware/version", "1.2.3"));
+        List<DeviceMessage> set = awaitKind(Kind.DATA, 2);
+        assertThat(set).extracting(DeviceMessage::qos).containsOnly(2);
+        assertThat(client.getProperty(SETTINGS, "/wifi/enabled")).contains(true);
+        get(client.unsetProperty(SETTINGS, "/wifi/enabled"));
+        DeviceMessage unset = awaitKind(Kind.UNSET, 1).get(0);
+        assertThat(unset.payload()).isEmpty();
+        assertThat(unset.qos()).isEqualTo(2);
+        assertThat(client.getProperty(SETTINGS, "/wifi/enabled")).isEmpty();
+        assertThat(astarte.deviceProperties(this.deviceId)).containsOnlyKeys("org.example.Settings/firmware/version");
+
+        // Astarte wipes the session: the next connect replays the stored property and lists it for the purge.
+        astarte.clearRecordings();
+        astarte.wipeSession(this.deviceId);
+        DeviceMessage purge = awaitKind(Kind.PRODUCER_PROPERTIES, 1).get(0);
+        assertThat(purge.purgeList().entries()).containsExactly("org.example.Settings/firmware/version");
+        List<DeviceMessage> replay = astarte.messages(this.deviceId);
+        assertThat(replay).extracting(DeviceMessage::kind)
+            .containsSubsequence(Kind.INTROSPECTION, Kind.EMPTY_CACHE, Kind.DATA, Kind.PRODUCER_PROPERTIES);
+        assertThat(replay).filteredOn(m -> m.kind() == Kind.DATA).extracting(DeviceMessage::interfacePath)
+            .containsExactly("org.example.Settings/firmware/version");
+    }
+
+    @Test
+    void aPresentSessionSkipsTheHandshakeAndAWipedOneRedoesIt() throws Exception {
+        AstarteDeviceClient first = connected();
+        awaitKind(Kind.PRODUCER_PROPERTIES, 1);
+        first.stop();
+        astarte.clearRecordings();
+
+        // Restart of the application: same store, the broker kept the session.
+        AstarteDeviceClient second = client();
+        second.start();
+        await().atMost(WAIT).until(second::isConnected);
+        get(second.send(SENSORS, "/kitchen/temperature", 1.0));
+        assertThat(astarte.messages(this.deviceId)).extracting(DeviceMessage::kind).containsExactly(Kind.DATA);
+        assertThat(astarte.pairingRequests("/credentials")).isEmpty();
+
+        astarte.clearRecordings();
+        astarte.wipeSession(this.deviceId);
+        awaitKind(Kind.PRODUCER_PROPERTIES, 1);
+        assertThat(astarte.messages(this.deviceId)).extracting(DeviceMessage::kind)
+            .startsWith(Kind.INTROSPECTION, Kind.EMPTY_CACHE, Kind.PRODUCER_PROPERTIES);
+        // Server data still arrives: the subscriptions were made again on the new session.
+        List<AstarteServerEvent> received = new CopyOnWriteArrayList<>();
+        second.addListener(received::add);
+        get(astarte.setServerProperty(this.deviceId, CONFIG, "/rate/value", 5L));
+        await().atMost(WAIT).until(() -> !received.isEmpty());
+    }
+
+    @Test
+    void serverDataReachesListenersAndTheFluxAndServerPropertiesAreStoredAndPurged() throws Exception {
+        AstarteDeviceClient client = connected();
+        List<AstarteServerEvent> received = new CopyOnWriteArrayList<>();
+        List<AstarteServerEvent> flux = new CopyOnWriteArrayList<>();
+        client.addListener(received::add);
+        client.receive().subscribe(flux::add);
+        get(astarte.setServerProperty(this.deviceId, CONFIG, "/rate/value", 5L));
+        get(astarte.setServerProperty(this.deviceId, CONFIG, "/mode/value", 7L));
+        get(astarte.sendDatastream(this.deviceId, "org.example.Commands", "/c1/run", "reboot", null, 2));
+        await().atMost(WAIT).until(() -> received.size() == 3 && flux.size() == 3);
+        assertThat(received.get(0).interfaceName()).isEqualTo(CONFIG);
+        assertThat(received.get(0).path()).isEqualTo("/rate/value");
+        assertThat(received.get(0).value()).isEqualTo(5L);
+        assertThat(received.get(2).value()).isEqualTo("reboot");
+        assertThat(client.getProperty(CONFIG, "/rate/value")).contains(5L);
+
+        get(astarte.unsetServerProperty(this.deviceId, CONFIG, "/rate/value"));
+        await().atMost(WAIT).until(() -> received.size() == 4);
+        assertThat(received.get(3).isUnset()).isTrue();
+        assertThat(received.get(3).value()).isNull();
+        assertThat(client.getProperty(CONFIG, "/rate/value")).isEmpty();
+
+        // The consumer purge list no longer names /mode/value: the stored copy goes.
+        get(astarte.sendConsumerPurgeList(this.deviceId, Set.of()));
+        await().atMost(WAIT).until(() -> client.getProperty(CONFIG, "/mode/value").isEmpty());
+    }
+
+    @Test
+    void aStoppedDeviceDrainsDisconnectsAndStartsAgain() throws Exception {
+        AstarteDeviceClient client = connected();
+        client.send(SENSORS, "/k/temperature", 1.0);
+        client.stop();
+        assertThat(client.isRunning()).isFalse();
+        assertThat(client.isConnected()).isFalse();
+        assertThat(client.pendingMessages()).isZero();
+        assertThat(astarte.awaitMessages(this.deviceId, m -> m.kind() == Kind.DATA, 1, WAIT)).hasSize(1);
+        client.start();
+        await().atMost(WAIT).until(client::isConnected);
+        get(client.send(SENSORS, "/k/temperature", 2.0));
+        assertThat(astarte.pairingRequests("/agent/devices").stream()
+            .filter(r -> r.body().contains(this.deviceId)).count()).isEqualTo(1);
+    }
+
+    @Test
+    void anExpiredCertificateIsRenewedWhileRunning() {
+        astarte.certificateValidity(Duration.ofSeconds(4));
+        AstarteDeviceClient client = connected();
+        Instant firstExpiry = client.certificateNotAfter();
+        astarte.certificateValidity(Duration.ofDays(1));
+        await().atMost(WAIT).until(() -> astarte.certificates(this.deviceId).size() == 2 && client.isConnected()
+                && !firstExpiry.equals(client.certificateNotAfter()));
+        assertThat(client.certificateNotAfter()).isAfter(Instant.now().plus(Duration.ofHours(23)));
+    }
+
+    @Test
+    void aRevokedCertificateIsReplacedAtTheNextConnect() {
+        AstarteDeviceClient client = connected();
+        astarte.revokeCertificates(this.deviceId);
+        astarte.disconnect(this.deviceId);
+        await().atMost(WAIT).until(() -> astarte.certificates(this.deviceId).size() == 2 && client.isConnected());
+        assertThat(astarte.verify(astarte.certificates(this.deviceId).get(1)).valid()).isTrue();
+        assertThat(astarte.pairingRequests("/credentials/verify")).isNotEmpty();
+    }
+}

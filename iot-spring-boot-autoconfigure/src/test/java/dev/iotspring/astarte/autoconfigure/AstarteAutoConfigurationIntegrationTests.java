@@ -1,0 +1,126 @@
+package dev.iotspring.astarte.autoconfigure;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.iotspring.astarte.AstarteDevice;
+import dev.iotspring.astarte.AstarteDeviceIds;
+import dev.iotspring.astarte.AstarteListener;
+import dev.iotspring.astarte.AstarteServerEvent;
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.core.event.IotConnectionStateChangedEvent;
+import dev.iotspring.test.astarte.AstarteEmulator;
+import dev.iotspring.test.astarte.DeviceMessage;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The auto-configured device against the emulator: registration with a JWT signed from the realm key, trust
+ * from an SSL bundle, a datastream out, server data into an {@code @AstarteListener} method, health and events.
+ */
+class AstarteAutoConfigurationIntegrationTests {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static AstarteEmulator astarte;
+
+    @TempDir
+    Path directory;
+
+    @BeforeAll
+    static void startEmulator() throws IOException {
+        astarte = AstarteEmulator.builder().realm("test").start();
+        for (Resource r : new PathMatchingResourcePatternResolver().getResources("classpath*:astarte/interfaces/*.json")) {
+            try (InputStream in = r.getInputStream()) {
+                astarte.installInterface(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        astarte.close();
+    }
+
+    @Test
+    void pairsConnectsSendsAndReceivesThroughTheAutoConfiguredDevice() {
+        String deviceId = AstarteDeviceIds.random();
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
+                    AstarteAutoConfiguration.class))
+            .withUserConfiguration(Listeners.class)
+            .withPropertyValues("iot.astarte.enabled=true", "iot.astarte.realm=test",
+                    "iot.astarte.pairing-url=" + astarte.pairingUrl(), "iot.astarte.device-id=" + deviceId,
+                    "iot.astarte.pairing.private-key=" + astarte.realmPrivateKeyPem(),
+                    "iot.astarte.ssl.bundle=astarte-test",
+                    "spring.ssl.bundle.pem.astarte-test.truststore.certificate="
+                            + astarte.certificateAuthority().certificatePem(),
+                    "iot.storage.directory=" + this.directory, "iot.shutdown.drain-timeout=5s")
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                AstarteDevice device = context.getBean(AstarteDevice.class);
+                await().atMost(WAIT).until(device::isConnected);
+                astarte.awaitMessages(deviceId, m -> m.kind() == DeviceMessage.Kind.PRODUCER_PROPERTIES, 1, WAIT);
+                assertThat(astarte.isRegistered(deviceId)).isTrue();
+
+                device.send("org.example.Sensors", "/hall/temperature", 19.5).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(astarte.awaitMessages(deviceId, m -> m.kind() == DeviceMessage.Kind.DATA, 1, WAIT).get(0)
+                    .value()).isEqualTo(19.5);
+
+                astarte.sendDatastream(deviceId, "org.example.Commands", "/42/run", "blink", null, 2)
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                Listeners listeners = context.getBean(Listeners.class);
+                await().atMost(WAIT).until(() -> listeners.commands.size() == 1);
+                assertThat(listeners.commands.get(0).path()).isEqualTo("/42/run");
+                assertThat(listeners.commands.get(0).value()).isEqualTo("blink");
+                assertThat(listeners.connected).anySatisfy(e -> {
+                    assertThat(e.getPlatform()).isEqualTo("astarte");
+                    assertThat(e.isConnected()).isTrue();
+                });
+
+                HealthIndicator health = context.getBean("astarteHealthIndicator", HealthIndicator.class);
+                assertThat(health.health().getDetails()).containsEntry("connected", true).containsEntry("paired", true)
+                    .containsKey("certificateExpiry");
+            });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Listeners {
+
+        final List<AstarteServerEvent> commands = new CopyOnWriteArrayList<>();
+
+        final List<IotConnectionStateChangedEvent> connected = new CopyOnWriteArrayList<>();
+
+        @AstarteListener(interfaceName = "org.example.Commands")
+        void onCommand(AstarteServerEvent event) {
+            this.commands.add(event);
+        }
+
+        @Bean
+        ApplicationListener<IotConnectionStateChangedEvent> connectionEvents() {
+            return this.connected::add;
+        }
+    }
+}

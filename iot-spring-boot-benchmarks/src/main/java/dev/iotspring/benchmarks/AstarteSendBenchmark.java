@@ -1,0 +1,203 @@
+package dev.iotspring.benchmarks;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.net.ssl.TrustManagerFactory;
+
+import org.bson.BsonDocument;
+import org.bson.BsonDouble;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
+import org.eclipse.paho.client.mqttv3.IMqttActionListener;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.iotspring.astarte.AstarteDeviceClient;
+import dev.iotspring.astarte.AstarteDeviceIds;
+import dev.iotspring.astarte.AstarteDeviceSettings;
+import dev.iotspring.astarte.AstarteInterfaces;
+import dev.iotspring.astarte.AstartePairingClient;
+import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.mqtt.MqttEndpoint;
+import dev.iotspring.core.mqtt.MqttTls;
+import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.store.IotStore;
+import dev.iotspring.core.store.IotStores;
+import dev.iotspring.test.astarte.AstarteEmulator;
+import dev.iotspring.test.tls.IssuedCertificate;
+
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * Astarte datastream sends, QoS 1 (reliability guaranteed), at most {@value #WINDOW} unacknowledged, to the
+ * emulator's broker over mutual TLS, in values per second acknowledged by the broker.
+ *
+ * <ul>
+ * <li>{@code rawSend}: Paho used directly with a device certificate, publishing the same BSON bytes an
+ * {@code AstarteDevice} would ({@code {"v": double}}), a semaphore as the window.</li>
+ * <li>{@code starterSend}: {@link AstarteDeviceClient#send}: interface checks, BSON encoding, the queue of the
+ * mapping's retention ({@code volatile}: in memory; {@code stored}: SQLite, synchronous NORMAL), the dispatcher
+ * and the connection; the call waits for every future.</li>
+ * </ul>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 5)
+@Measurement(iterations = 5, time = 5)
+@Fork(1)
+public class AstarteSendBenchmark {
+
+    static final int BATCH = 1000;
+
+    static final int WINDOW = 100;
+
+    private static final String INTERFACE = "{\"interface_name\":\"org.iotspring.bench.Values\",\"version_major\":1,"
+            + "\"version_minor\":0,\"type\":\"datastream\",\"ownership\":\"device\",\"mappings\":["
+            + "{\"endpoint\":\"/volatile\",\"type\":\"double\",\"reliability\":\"guaranteed\",\"retention\":\"volatile\"},"
+            + "{\"endpoint\":\"/stored\",\"type\":\"double\",\"reliability\":\"guaranteed\",\"retention\":\"stored\"}]}";
+
+    @Param({ "volatile", "stored" })
+    public String retention;
+
+    private AstarteEmulator astarte;
+
+    private Path directory;
+
+    private IotStores stores;
+
+    private AstarteDeviceClient device;
+
+    private MqttAsyncClient raw;
+
+    private String rawTopic;
+
+    private final byte[] payload = new RawBsonDocument(new BsonDocument("v", new BsonDouble(21.5)),
+            new BsonDocumentCodec()).getByteBuffer().array();
+
+    private final Semaphore rawWindow = new Semaphore(WINDOW);
+
+    @Setup(Level.Trial)
+    public void start() throws Exception {
+        this.astarte = AstarteEmulator.builder().realm("bench").strict(false).start();
+        this.astarte.installInterface(INTERFACE);
+        this.directory = Files.createTempDirectory("astarte-bench");
+        this.stores = new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(this.astarte.certificateAuthority().trustStore());
+        AstarteInterfaces interfaces = AstarteInterfaces
+            .of(List.of(AstarteInterfaces.parse("bench", INTERFACE.getBytes(StandardCharsets.UTF_8))));
+        String deviceId = AstarteDeviceIds.random();
+        AstarteDeviceSettings settings = AstarteDeviceSettings.builder("bench", deviceId, interfaces)
+            .agentToken(this.astarte::agentToken)
+            .trustManagers(tmf.getTrustManagers())
+            .maxInflight(WINDOW)
+            .build();
+        IotStore store = this.stores.open("astarte");
+        this.device = new AstarteDeviceClient(settings,
+                new AstartePairingClient(WebClient.builder().baseUrl(this.astarte.pairingUrl()).build(), "bench",
+                        JsonMapper.builder().build(), Duration.ofSeconds(30)),
+                store, store.outboundQueue("outbox"), InMemoryQueue.fifo(), b -> b.window(WINDOW), null);
+        this.device.start();
+        // Ready once a first value went through (pairing, connect and handshake done).
+        this.device.send("org.iotspring.bench.Values", "/volatile", 0.0).get(60, TimeUnit.SECONDS);
+
+        String rawId = AstarteDeviceIds.random();
+        IssuedCertificate certificate = this.astarte.issueDeviceCertificate(rawId);
+        char[] password = "bench".toCharArray();
+        KeyStore keys = certificate.keyStore(password);
+        MqttTls tls = MqttTls.of(keys, password, this.astarte.certificateAuthority().trustStore());
+        this.raw = new MqttAsyncClient(MqttEndpoint.parse(this.astarte.brokerUrl()).pahoServerUri(),
+                this.astarte.clientId(rawId), new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        options.setCleanSession(false);
+        options.setMaxInflight(WINDOW);
+        options.setSocketFactory(tls.socketFactory());
+        this.raw.connect(options).waitForCompletion(30_000);
+        this.rawTopic = "bench/" + rawId + "/org.iotspring.bench.Values/" + this.retention;
+        this.astarte.broker().recordPublishes(false);
+    }
+
+    /** The Astarte side decodes and keeps every message: forgotten after each iteration to bound memory. */
+    @TearDown(Level.Iteration)
+    public void forgetRecordings() {
+        this.astarte.clearRecordings();
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() throws Exception {
+        this.device.stop();
+        this.raw.disconnect().waitForCompletion(10_000);
+        this.raw.close();
+        this.stores.close();
+        this.astarte.close();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void rawSend() throws Exception {
+        CountDownLatch done = new CountDownLatch(BATCH);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        IMqttActionListener listener = new IMqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+                rawWindow.release();
+                done.countDown();
+            }
+
+            @Override
+            public void onFailure(IMqttToken token, Throwable ex) {
+                failure.compareAndSet(null, ex);
+                rawWindow.release();
+                done.countDown();
+            }
+        };
+        for (int i = 0; i < BATCH; i++) {
+            this.rawWindow.acquire();
+            this.raw.publish(this.rawTopic, this.payload, 1, false, null, listener);
+        }
+        done.await();
+        if (failure.get() != null) {
+            throw new IllegalStateException("raw publish failed", failure.get());
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void starterSend() {
+        CompletableFuture<?>[] futures = new CompletableFuture<?>[BATCH];
+        String path = "/" + this.retention;
+        for (int i = 0; i < BATCH; i++) {
+            futures[i] = this.device.send("org.iotspring.bench.Values", path, 21.5);
+        }
+        CompletableFuture.allOf(futures).join();
+    }
+}
