@@ -21,7 +21,7 @@ import static org.awaitility.Awaitility.await;
 @AutoConfigureWebTestClient
 class SampleApplicationTests {
 
-    static final List<String> PLATFORMS = List.of("stellanow", "streamsea", "stellmap", "spotflow");
+    static final List<String> PLATFORMS = List.of("stellanow", "streamsea", "stellmap", "astarte", "spotflow");
 
     @Autowired
     WebTestClient web;
