@@ -125,7 +125,8 @@ public final class AstartePayloads {
         try {
             while (!inflater.finished()) {
                 int n = inflater.inflate(buffer);
-                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                // An empty text inflates to nothing and finishes at once: only an unfinished stream is truncated.
+                if (n == 0 && !inflater.finished() && (inflater.needsInput() || inflater.needsDictionary())) {
                     throw new IllegalArgumentException("Purge list: truncated zlib stream");
                 }
                 out.write(buffer, 0, n);

@@ -82,6 +82,8 @@ class AstartePayloadsTests {
         assertThat(decoded.lengthHeader()).isEqualTo(0x46);
         assertThat(decoded.headerMatches()).isTrue();
         assertThat(AstartePayloads.decodePurgeList(hex("00 00 00 00")).entries()).isEmpty();
+        // A zero-length header followed by the zlib stream of an empty text is an empty list too (spec §8).
+        assertThat(AstartePayloads.decodePurgeList(hex("00 00 00 00 78 9c 03 00 00 00 00 01")).entries()).isEmpty();
         // Python's little-endian header still inflates (the server skips it) but is flagged.
         byte[] littleEndian = hex(PURGE_EXAMPLE);
         littleEndian[0] = 0x46;
