@@ -33,6 +33,7 @@ import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.astarte.DeviceMessage;
 import dev.iotspring.test.astarte.DeviceMessage.Kind;
 import dev.iotspring.test.mqtt.RecordedConnect;
+import dev.iotspring.test.mqtt.RecordedSubscribe;
 
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
@@ -166,6 +167,16 @@ class AstarteDeviceClientTests {
         assertThat(purge.purgeList().headerMatches()).isTrue();
         assertThat(messages).allSatisfy(m -> assertThat(m.retain()).isFalse());
         assertThat(astarte.deviceErrors(this.deviceId)).isEmpty();
+
+        // Spec §7: the consumer properties control topic and every server-owned interface, at QoS 2.
+        String base = "test/" + this.deviceId;
+        List<RecordedSubscribe> subscribes = astarte.broker().subscribes().stream()
+            .filter(s -> s.clientId().equals(base))
+            .toList();
+        assertThat(subscribes.stream().flatMap(s -> s.filters().stream()).distinct()).containsExactlyInAnyOrder(
+                base + "/control/consumer/properties", base + "/org.example.Commands/#",
+                base + "/org.example.Config/#");
+        assertThat(subscribes.stream().flatMap(s -> s.qos().stream())).containsOnly(2);
     }
 
     @Test
