@@ -7,10 +7,8 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.TrustManagerFactory;
 
@@ -18,8 +16,6 @@ import org.bson.BsonDocument;
 import org.bson.BsonDouble;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
-import org.eclipse.paho.client.mqttv3.IMqttActionListener;
-import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -164,30 +160,7 @@ public class AstarteSendBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void rawSend() throws Exception {
-        CountDownLatch done = new CountDownLatch(BATCH);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        IMqttActionListener listener = new IMqttActionListener() {
-            @Override
-            public void onSuccess(IMqttToken token) {
-                rawWindow.release();
-                done.countDown();
-            }
-
-            @Override
-            public void onFailure(IMqttToken token, Throwable ex) {
-                failure.compareAndSet(null, ex);
-                rawWindow.release();
-                done.countDown();
-            }
-        };
-        for (int i = 0; i < BATCH; i++) {
-            this.rawWindow.acquire();
-            this.raw.publish(this.rawTopic, this.payload, 1, false, null, listener);
-        }
-        done.await();
-        if (failure.get() != null) {
-            throw new IllegalStateException("raw publish failed", failure.get());
-        }
+        RawPahoBatch.publish(this.raw, this.rawWindow, this.rawTopic, this.payload, BATCH);
     }
 
     @Benchmark

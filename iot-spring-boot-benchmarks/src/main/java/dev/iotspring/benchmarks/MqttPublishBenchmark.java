@@ -1,13 +1,9 @@
 package dev.iotspring.benchmarks;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
-import org.eclipse.paho.client.mqttv3.IMqttActionListener;
-import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
@@ -112,30 +108,7 @@ public class MqttPublishBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void rawPublish() throws Exception {
-        CountDownLatch done = new CountDownLatch(BATCH);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        IMqttActionListener listener = new IMqttActionListener() {
-            @Override
-            public void onSuccess(IMqttToken token) {
-                rawWindow.release();
-                done.countDown();
-            }
-
-            @Override
-            public void onFailure(IMqttToken token, Throwable ex) {
-                failure.compareAndSet(null, ex);
-                rawWindow.release();
-                done.countDown();
-            }
-        };
-        for (int i = 0; i < BATCH; i++) {
-            this.rawWindow.acquire();
-            this.raw.publish(TOPIC, this.payload, 1, false, null, listener);
-        }
-        done.await();
-        if (failure.get() != null) {
-            throw new IllegalStateException("raw publish failed", failure.get());
-        }
+        RawPahoBatch.publish(this.raw, this.rawWindow, TOPIC, this.payload, BATCH);
     }
 
     @Benchmark

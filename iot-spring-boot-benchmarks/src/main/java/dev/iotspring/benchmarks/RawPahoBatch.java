@@ -1,0 +1,49 @@
+package dev.iotspring.benchmarks;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.eclipse.paho.client.mqttv3.IMqttActionListener;
+import org.eclipse.paho.client.mqttv3.IMqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.IMqttToken;
+
+/**
+ * The raw side of every MQTT pair: Paho's async client used directly, a semaphore keeping it inside its
+ * in-flight window, a latch waiting for the last acknowledgement. One implementation, so every pair's baseline
+ * does the same work.
+ */
+final class RawPahoBatch {
+
+    private RawPahoBatch() {
+    }
+
+    /** Publishes {@code count} QoS 1 messages and returns once the broker acknowledged all of them. */
+    static void publish(IMqttAsyncClient client, Semaphore window, String topic, byte[] payload, int count)
+            throws Exception {
+        CountDownLatch done = new CountDownLatch(count);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        IMqttActionListener listener = new IMqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+                window.release();
+                done.countDown();
+            }
+
+            @Override
+            public void onFailure(IMqttToken token, Throwable ex) {
+                failure.compareAndSet(null, ex);
+                window.release();
+                done.countDown();
+            }
+        };
+        for (int i = 0; i < count; i++) {
+            window.acquire();
+            client.publish(topic, payload, 1, false, null, listener);
+        }
+        done.await();
+        if (failure.get() != null) {
+            throw new IllegalStateException("raw publish failed", failure.get());
+        }
+    }
+}
