@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,9 @@ import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
  * <p>Each file gets a HikariCP pool of exactly one connection (SQLite has one writer; the pool's wait is the
  * back-pressure), WAL journal, the configured {@code synchronous} mode, a busy timeout for other processes
  * touching the file, and IMMEDIATE transactions so a read never has to upgrade to a write lock.
+ *
+ * <p>The first store opened locks the directory for this process ({@code StorageDirectoryLock}): a second process
+ * on the same directory fails at once, naming the directory and the holder's pid.
  */
 public class IotStores implements AutoCloseable {
 
@@ -43,6 +47,9 @@ public class IotStores implements AutoCloseable {
     private final Map<String, IotStore> stores = new LinkedHashMap<>();
 
     private boolean closed;
+
+    /** Taken with the first store and held until {@link #close()}: one process per directory. */
+    private @Nullable StorageDirectoryLock directoryLock;
 
     public IotStores(Path directory, SynchronousMode synchronous, Duration busyTimeout) {
         this.directory = Objects.requireNonNull(directory, "directory");
@@ -65,6 +72,9 @@ public class IotStores implements AutoCloseable {
             return existing;
         }
         Path file = file(platform);
+        if (this.directoryLock == null) {
+            this.directoryLock = StorageDirectoryLock.acquire(this.directory);
+        }
         try {
             Files.createDirectories(file.getParent());
         }
@@ -127,6 +137,10 @@ public class IotStores implements AutoCloseable {
             }
         }
         this.stores.clear();
+        if (this.directoryLock != null) {
+            this.directoryLock.close();
+            this.directoryLock = null;
+        }
     }
 
     @Override
