@@ -108,7 +108,7 @@ public class OutboundQueueProperties {
                                 + "memory)",
                         PropertyChecks.yaml(prefix, "type: memory"));
             }
-            return stores.open(platform).outboundQueue(name, this.maxSize, this.overflow);
+            return stores.durableQueue(platform, name, this.maxSize, this.overflow);
         }
         return new InMemoryQueue(this.order, this.maxSize, this.overflow);
     }

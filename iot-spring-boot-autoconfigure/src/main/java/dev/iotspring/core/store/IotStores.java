@@ -20,6 +20,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.queue.DurableQueueFactory;
+import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.OverflowStrategy;
 
 /**
  * Opens one SQLite file per platform ({@code <directory>/<platform>.db}) on the starter's own connection pool
@@ -47,6 +50,9 @@ public class IotStores implements AutoCloseable {
     private final Map<String, IotStore> stores = new LinkedHashMap<>();
 
     private boolean closed;
+
+    /** Where durable queues come from instead of the SQLite files (the shared outbox), if set. */
+    private @Nullable DurableQueueFactory durableQueues;
 
     /** Taken with the first store and held until {@link #close()}: one process per directory. */
     private @Nullable StorageDirectoryLock directoryLock;
@@ -87,6 +93,30 @@ public class IotStores implements AutoCloseable {
         this.stores.put(platform, store);
         logger.debug("Opened store {} at {}", platform, file);
         return store;
+    }
+
+    /**
+     * Durable queues come from {@code factory} from now on (the shared outbox on the application's database,
+     * {@code iot.storage.data-source=application}); closed with these stores if it is {@link AutoCloseable}.
+     */
+    public synchronized void useDurableQueues(DurableQueueFactory factory) {
+        this.durableQueues = Objects.requireNonNull(factory, "factory");
+    }
+
+    /**
+     * A platform's durable FIFO queue: in its SQLite file, or in the shared outbox when one is set (queue name
+     * {@code <platform>.<queueName>} there).
+     */
+    public OutboundQueue durableQueue(String platform, String queueName, int maxSize, OverflowStrategy overflow) {
+        DurableQueueFactory factory;
+        synchronized (this) {
+            factory = this.durableQueues;
+        }
+        if (factory != null) {
+            return factory.open(IotStore.checkName(platform, "platform") + "." + IotStore.checkName(queueName,
+                    "queue name"), maxSize, overflow);
+        }
+        return open(platform).outboundQueue(queueName, maxSize, overflow);
     }
 
     /** Where the platform's SQLite file is. */
@@ -137,6 +167,14 @@ public class IotStores implements AutoCloseable {
             }
         }
         this.stores.clear();
+        if (this.durableQueues instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            }
+            catch (Exception ex) {
+                logger.warn("Could not close {}", closeable, ex);
+            }
+        }
         if (this.directoryLock != null) {
             this.directoryLock.close();
             this.directoryLock = null;
