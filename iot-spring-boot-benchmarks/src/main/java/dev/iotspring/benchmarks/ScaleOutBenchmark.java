@@ -40,8 +40,10 @@ import dev.iotspring.test.postgres.EmbeddedPostgresServer;
  * Scale-out on one shared outbox: 1, 2 or 3 application instances (each its own connection pool, shared-outbox
  * queue, MQTT connection and dispatcher, as separate processes would have; here in one JVM) on one PostgreSQL
  * database, publishing to one broker. One operation is one message delivered: each invocation every instance
- * queues {@value #PER_INSTANCE} messages (in transactions of {@value #CHUNK}) and waits until its broker
- * acknowledged them all. The score is delivered messages per second over all instances.
+ * queues its share of the messages (in transactions of {@value #CHUNK}) and waits until the broker
+ * acknowledged them all. The score is delivered messages per second over all instances: each invocation delivers
+ * {@value #TOTAL} messages, split evenly over the instances, so the three scores compare directly (2 instances
+ * / 1 instance is the scale-out factor).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -51,7 +53,8 @@ import dev.iotspring.test.postgres.EmbeddedPostgresServer;
 @Fork(1)
 public class ScaleOutBenchmark {
 
-    static final int PER_INSTANCE = 2000;
+    /** Messages per invocation, over all instances (divisible by 1, 2 and 3). */
+    static final int TOTAL = 6000;
 
     static final int CHUNK = 100;
 
@@ -92,14 +95,14 @@ public class ScaleOutBenchmark {
         this.postgres.close();
     }
 
-    /** Each call: every instance queues and delivers {@value #PER_INSTANCE} messages. */
+    /** Each call: the instances queue and deliver {@value #TOTAL} messages between them. */
     @Benchmark
-    @org.openjdk.jmh.annotations.OperationsPerInvocation(PER_INSTANCE)
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(TOTAL)
     public void deliver() throws Exception {
         long call = this.invocation++;
         List<Future<?>> done = new ArrayList<>(this.instances);
         for (Instance instance : this.running) {
-            done.add(this.producers.submit(() -> instance.sendAndAwait(call)));
+            done.add(this.producers.submit(() -> instance.sendAndAwait(call, TOTAL / this.instances)));
         }
         for (Future<?> f : done) {
             f.get();
@@ -134,9 +137,9 @@ public class ScaleOutBenchmark {
             this.dispatcher.start();
         }
 
-        void sendAndAwait(long call) {
+        void sendAndAwait(long call, int count) {
             Instant now = Instant.now();
-            for (int from = 0; from < PER_INSTANCE; from += CHUNK) {
+            for (int from = 0; from < count; from += CHUNK) {
                 List<OutboundMessage> chunk = new ArrayList<>(CHUNK);
                 for (int i = from; i < from + CHUNK; i++) {
                     chunk.add(new OutboundMessage(this.id + "-" + call + "-" + i, "bench/" + this.id, PAYLOAD, 1,
