@@ -30,7 +30,8 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(EmbeddedPostgresExtension.class)
 class SharedOutboxPostgresTests {
 
-    private static final Duration LEASE = Duration.ofMillis(900);
+    /** Short for a quick take-over, long enough that a live instance starved of CPU keeps its lane. */
+    private static final Duration LEASE = Duration.ofSeconds(2);
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
