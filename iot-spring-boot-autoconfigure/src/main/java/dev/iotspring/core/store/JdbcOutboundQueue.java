@@ -58,7 +58,8 @@ import dev.iotspring.core.queue.QueuedMessage;
  *
  * <p>This class keeps the queue's state in memory (sequences, in flight, requeued, read-ahead, bound) and plans
  * each group commit; {@code GroupCommit} gathers the callers and the package-private {@code OutboxWriter} turns
- * the plan into SQL.
+ * the plan into SQL. It is longer than most classes because that state is one state machine: the bound, the
+ * overflow victims, the read-ahead and the in-flight marks all change in the same commit, under one lock.
  */
 public class JdbcOutboundQueue implements OutboundQueue {
 
@@ -452,21 +453,12 @@ public class JdbcOutboundQueue implements OutboundQueue {
         if (messages.isEmpty()) {
             return;
         }
+        checkOpen();
+        // Which of them are still in flight is checked by the commit, under the lock: waiting for the lock here
+        // would keep this request out of the batch being gathered.
         List<Long> sequences = new ArrayList<>(messages.size());
-        this.lock.lock();
-        try {
-            checkOpen();
-            for (QueuedMessage message : messages) {
-                if (this.inFlight.containsKey(message.sequence())) {
-                    sequences.add(message.sequence());
-                }
-            }
-        }
-        finally {
-            this.lock.unlock();
-        }
-        if (sequences.isEmpty()) {
-            return;
+        for (QueuedMessage message : messages) {
+            sequences.add(message.sequence());
         }
         GroupCommit.Request request = GroupCommit.Request.ack(sequences);
         this.groupCommit.submit(request);
