@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * sqlite-jdbc), {@code JdbcOutboundQueue.offer} with 1 and 8 producer threads, {@code StellaNowTemplate.send}
  * on a durable queue with 1 and 8 producer threads (until PUBACK, to the embedded broker).</li>
  * <li>{@code end-to-end} ({@code synchronous=NORMAL}): raw Paho ({@code MemoryPersistence}) against
- * {@code StellaNowTemplate.send} on a durable queue, one producer, window 100, the same envelope bytes.</li>
+ * {@code StellaNowTemplate.send} on a durable queue, one producer, window 100, the same envelope bytes; and a
+ * raw one-row commit (plain sqlite-jdbc, NORMAL), the floor of a send that commits before it returns; and the
+ * template with 8 producer threads.</li>
  * </ul>
  *
  * <pre>
@@ -68,6 +70,13 @@ public final class DurableRounds {
                 outbox.rawSingle_t1();
                 return 1;
             }));
+            variants.put("raw commit t8", new Variant(8, () -> {
+                outbox.rawSingle_t8();
+                return 1;
+            }));
+            // One thread, raw commit and queue offer in turns: both see the same disk at the same moment.
+            variants.put("alternating: raw", new Variant(1, () -> alternate(outbox, true)));
+            variants.put("alternating: queue", new Variant(1, () -> alternate(outbox, false)));
             variants.put("queue offer t1", new Variant(1, () -> {
                 outbox.starterSingle_t1();
                 return 1;
@@ -79,7 +88,9 @@ public final class DurableRounds {
             variants.put("template send t1", new Variant(1, () -> sendAndWait(send)));
             variants.put("template send t8", new Variant(8, () -> sendAndWait(send)));
             ratios.add(new String[] { "queue offer t8", "queue offer t1" });
+            ratios.add(new String[] { "queue offer t8", "raw commit t8" });
             ratios.add(new String[] { "queue offer t1", "raw commit t1" });
+            ratios.add(new String[] { "alternating: queue", "alternating: raw" });
             ratios.add(new String[] { "template send t8", "template send t1" });
             ratios.add(new String[] { "template send t1", "raw commit t1" });
         }
@@ -96,7 +107,20 @@ public final class DurableRounds {
                 send.starterPublish();
                 return DurableSendBenchmark.BATCH;
             }));
+            // What one producer cannot go below when each send commits before it returns.
+            SqliteOutboxBenchmark outbox = new SqliteOutboxBenchmark();
+            outbox.synchronous = "NORMAL";
+            outbox.open();
+            resources.add(outbox::close);
+            variants.put("raw commit t1", new Variant(1, () -> {
+                outbox.rawSingle_t1();
+                return 1;
+            }));
+            // Several producers: group commit lifts that floor.
+            variants.put("template send t8", new Variant(8, () -> sendAndWait(send)));
             ratios.add(new String[] { "template send", "raw Paho" });
+            ratios.add(new String[] { "raw commit t1", "raw Paho" });
+            ratios.add(new String[] { "template send t8", "raw Paho" });
         }
         else {
             throw new IllegalArgumentException("suite must be group-commit or end-to-end but was " + suite);
@@ -122,6 +146,30 @@ public final class DurableRounds {
         System.exit(0);
     }
 
+    /** Time spent in raw commits [0] and in queue offers [1] by the alternating variant. */
+    private static final AtomicLong[] alternatingNanos = { new AtomicLong(), new AtomicLong() };
+
+    private static final AtomicLong alternatingPairs = new AtomicLong();
+
+    /**
+     * A raw commit then a queue offer, timing each: the rate of each side is the pairs over its own time. Only the
+     * raw-side variant runs; the queue side is filled in from the same measurement.
+     */
+    private static int alternate(SqliteOutboxBenchmark outbox, boolean rawSide) throws Exception {
+        if (!rawSide) {
+            throw new IllegalStateException("measured with the raw side");
+        }
+        long t0 = System.nanoTime();
+        outbox.rawSingle_t1();
+        long t1 = System.nanoTime();
+        outbox.starterSingle_t1();
+        long t2 = System.nanoTime();
+        alternatingNanos[0].addAndGet(t1 - t0);
+        alternatingNanos[1].addAndGet(t2 - t1);
+        alternatingPairs.incrementAndGet();
+        return 1;
+    }
+
     private static int sendAndWait(DurableSendBenchmark send) {
         CompletableFuture<?>[] futures = new CompletableFuture<?>[SENDS_PER_WAIT];
         for (int i = 0; i < SENDS_PER_WAIT; i++) {
@@ -138,13 +186,32 @@ public final class DurableRounds {
         names.forEach(n -> rates.put(n, new double[rounds]));
         // Warm-up: one short pass of each.
         for (String name : names) {
-            variants.get(name).measure(Math.max(1, seconds / 2));
+            if (!name.equals("alternating: queue")) {
+                variants.get(name).measure(Math.max(1, seconds / 2));
+            }
         }
         for (int r = 0; r < rounds; r++) {
             StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
             for (int i = 0; i < names.size(); i++) {
                 String name = names.get((i + r) % names.size());
-                double rate = variants.get(name).measure(seconds);
+                if (name.equals("alternating: queue")) {
+                    continue; // measured together with "alternating: raw"
+                }
+                double rate;
+                if (name.equals("alternating: raw")) {
+                    alternatingNanos[0].set(0);
+                    alternatingNanos[1].set(0);
+                    alternatingPairs.set(0);
+                    variants.get(name).measure(seconds);
+                    double pairs = alternatingPairs.get();
+                    rate = pairs / (alternatingNanos[0].get() / 1e9);
+                    double queueRate = pairs / (alternatingNanos[1].get() / 1e9);
+                    rates.get("alternating: queue")[r] = queueRate;
+                    line.append(String.format(Locale.ROOT, "  %s %,.0f", "alternating: queue", queueRate));
+                }
+                else {
+                    rate = variants.get(name).measure(seconds);
+                }
                 rates.get(name)[r] = rate;
                 line.append(String.format(Locale.ROOT, "  %s %,.0f", name, rate));
             }
