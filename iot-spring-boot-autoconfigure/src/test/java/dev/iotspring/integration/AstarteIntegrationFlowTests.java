@@ -27,10 +27,10 @@ import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.integration.channel.QueueChannel;
-import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.support.MessageBuilder;
 import org.springframework.messaging.Message;
@@ -131,18 +131,8 @@ class AstarteIntegrationFlowTests {
     }
 
     @Configuration(proxyBeanMethods = false)
-    @EnableIntegration
+    @Import(TestChannels.class)
     static class Flows {
-
-        @Bean
-        QueueChannel acknowledged() {
-            return new QueueChannel();
-        }
-
-        @Bean
-        QueueChannel received() {
-            return new QueueChannel();
-        }
 
         @Bean
         IntegrationFlow temperatureFlow(AstarteDevice device) {

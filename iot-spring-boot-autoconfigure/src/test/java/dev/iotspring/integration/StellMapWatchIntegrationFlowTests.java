@@ -24,8 +24,8 @@ import dev.iotspring.test.stellmap.StellMapEmulator;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.integration.channel.QueueChannel;
-import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessagingException;
@@ -67,7 +67,7 @@ class StellMapWatchIntegrationFlowTests {
     void watchEventsArriveOnTheChannelInOrderWithTheirHeaders() {
         runner().run((context) -> {
             StellMapRegistry registry = context.getBean(StellMapRegistry.class);
-            QueueChannel changes = context.getBean("changes", QueueChannel.class);
+            QueueChannel changes = context.getBean("received", QueueChannel.class);
             Message<?> snapshot = changes.receive(WAIT.toMillis());
             assertThat(snapshot).isNotNull();
             assertThat(snapshot.getHeaders()).containsEntry(IotHeaders.STELLMAP_EVENT_TYPE, WatchEvent.Type.SNAPSHOT);
@@ -94,7 +94,7 @@ class StellMapWatchIntegrationFlowTests {
         this.stellmap.answerNext("/api/v1/registry/watch", 1, 400, "application/json",
                 "{\"code\":\"bad_request\",\"message\":\"invalid selector\"}\n");
         runner().run((context) -> {
-            Message<?> error = context.getBean("watchErrors", QueueChannel.class).receive(WAIT.toMillis());
+            Message<?> error = context.getBean("failures", QueueChannel.class).receive(WAIT.toMillis());
             assertThat(error).isInstanceOf(ErrorMessage.class);
             assertThat(((MessagingException) error.getPayload())).hasMessageContaining("stellmap")
                 .hasCauseInstanceOf(StellMapBadRequestException.class);
@@ -107,25 +107,15 @@ class StellMapWatchIntegrationFlowTests {
     }
 
     @Configuration(proxyBeanMethods = false)
-    @EnableIntegration
+    @Import(TestChannels.class)
     static class Flows {
-
-        @Bean
-        QueueChannel changes() {
-            return new QueueChannel();
-        }
-
-        @Bean
-        QueueChannel watchErrors() {
-            return new QueueChannel();
-        }
 
         @Bean
         IntegrationFlow watchFlow(StellMapRegistry registry) {
             return IntegrationFlow
                 .from(IotIntegration.stellMapWatch(registry, WatchOptions.of(InstanceQuery.of(NAMESPACE, SERVICE)))
-                    .errorChannel("watchErrors"))
-                .channel("changes")
+                    .errorChannel("failures"))
+                .channel("received")
                 .get();
         }
     }

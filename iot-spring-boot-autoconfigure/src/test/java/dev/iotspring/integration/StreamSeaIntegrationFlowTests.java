@@ -31,8 +31,8 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.integration.channel.QueueChannel;
-import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.support.MessageBuilder;
 import org.springframework.messaging.Message;
@@ -198,23 +198,8 @@ class StreamSeaIntegrationFlowTests {
     }
 
     @Configuration(proxyBeanMethods = false)
-    @EnableIntegration
+    @Import(TestChannels.class)
     static class Flows {
-
-        @Bean
-        QueueChannel acknowledged() {
-            return new QueueChannel();
-        }
-
-        @Bean
-        QueueChannel failures() {
-            return new QueueChannel();
-        }
-
-        @Bean
-        QueueChannel received() {
-            return new QueueChannel();
-        }
 
         @Bean
         IntegrationFlow publishReadings(StreamSeaOperations streamSea) {

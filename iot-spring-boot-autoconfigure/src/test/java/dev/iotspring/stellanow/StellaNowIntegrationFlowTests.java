@@ -12,13 +12,14 @@ import org.junit.jupiter.api.Test;
 import dev.iotspring.core.delivery.MessageDroppedException;
 import dev.iotspring.integration.IotHeaders;
 import dev.iotspring.integration.IotIntegration;
+import dev.iotspring.integration.TestChannels;
 import dev.iotspring.test.stellanow.StellaNowEmulator;
 import dev.iotspring.test.stellanow.StellaNowEmulator.ReceivedEvent;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.integration.channel.QueueChannel;
-import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.support.MessageBuilder;
 import org.springframework.messaging.Message;
@@ -100,18 +101,8 @@ class StellaNowIntegrationFlowTests {
     }
 
     @Configuration(proxyBeanMethods = false)
-    @EnableIntegration
+    @Import(TestChannels.class)
     static class Flows {
-
-        @Bean
-        QueueChannel acknowledged() {
-            return new QueueChannel();
-        }
-
-        @Bean
-        QueueChannel failures() {
-            return new QueueChannel();
-        }
 
         @Bean
         IntegrationFlow eventFlow(StellaNowOperations stellaNow) {

@@ -9,13 +9,14 @@ import org.junit.jupiter.api.Test;
 import dev.iotspring.core.config.IotValidationException;
 import dev.iotspring.integration.IotHeaders;
 import dev.iotspring.integration.IotIntegration;
+import dev.iotspring.integration.TestChannels;
 import dev.iotspring.spotflow.SpotflowSender;
 import dev.iotspring.test.spotflow.StreamMessage;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.integration.channel.QueueChannel;
-import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.support.MessageBuilder;
 import org.springframework.messaging.MessageChannel;
@@ -69,13 +70,8 @@ class SpotflowIntegrationFlowTests extends SpotflowEmulatorSupport {
     }
 
     @Configuration(proxyBeanMethods = false)
-    @EnableIntegration
+    @Import(TestChannels.class)
     static class Flows {
-
-        @Bean
-        QueueChannel acknowledged() {
-            return new QueueChannel();
-        }
 
         @Bean
         IntegrationFlow readingFlow(SpotflowSender sender) {
