@@ -150,6 +150,22 @@ class StreamSeaIntegrationFlowTests {
     }
 
     @Test
+    void inSyncModeTheSenderReturnsAfterTheAcknowledgementAndGetsTheRefusal() {
+        runner().run((context) -> {
+            MessageChannel publishAndWait = context.getBean("publishAndWait", MessageChannel.class);
+            publishAndWait.send(MessageBuilder.withPayload(Map.of("seq", 1)).build());
+            // Acknowledged before send returned: no waiting needed.
+            assertThat(emulator.acceptedPayloads("alerts")).extracting((p) -> p.get("seq").asInt()).containsExactly(1);
+            assertThat(context.getBean("acknowledged", QueueChannel.class).receive(0)).isNotNull();
+
+            assertThatThrownBy(() -> publishAndWait.send(MessageBuilder.withPayload(Map.of("seq", "x")).build()))
+                .isInstanceOf(MessageHandlingException.class)
+                .hasCauseInstanceOf(StreamSeaPublishRejectedException.class);
+            assertThat(context.getBean("failures", QueueChannel.class).receive(0)).isNull();
+        });
+    }
+
+    @Test
     void subscribedMessagesArriveOnTheChannelInOrderWithTheStreamHeader() {
         runner().run((context) -> {
             await().atMost(WAIT).until(() -> emulator.subscriberCount("jail", "alerts") >= 1);
@@ -214,6 +230,15 @@ class StreamSeaIntegrationFlowTests {
         IntegrationFlow publishToHeaderStream(StreamSeaOperations streamSea) {
             return IntegrationFlow.from("publishAnywhere")
                 .handle(IotIntegration.streamSea(streamSea))
+                .get();
+        }
+
+        @Bean
+        IntegrationFlow publishAlertsAndWait(StreamSeaOperations streamSea) {
+            return IntegrationFlow.from("publishAndWait")
+                .enrichHeaders((h) -> h.errorChannel("failures"))
+                .handle(IotIntegration.streamSea(streamSea).stream("alerts").async(false))
+                .channel("acknowledged")
                 .get();
         }
 
