@@ -43,8 +43,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Integration flows over the auto-configured Astarte device and the emulator: datastream values in order on the
- * interface and path the handler computes, a value the interface refuses thrown to the sender, and server data and
- * property unsets arriving on a channel with their headers.
+ * interface and path the handler computes, a value the interface refuses thrown to the sender, a device property
+ * addressed by headers alone, and server data and property unsets arriving on a channel with their headers.
  */
 class AstarteIntegrationFlowTests {
 
@@ -109,6 +109,16 @@ class AstarteIntegrationFlowTests {
                     .build())).isInstanceOf(MessageHandlingException.class)
                     .hasCauseInstanceOf(AstarteValidationException.class);
 
+                // Headers alone address a device property.
+                context.getBean("astarteOut", MessageChannel.class).send(MessageBuilder.withPayload("2.4.0")
+                    .setHeader(IotHeaders.ASTARTE_INTERFACE, "org.example.Settings")
+                    .setHeader(IotHeaders.ASTARTE_PATH, "/firmware/version")
+                    .setHeader(IotHeaders.ASTARTE_PROPERTY, true)
+                    .build());
+                await().atMost(WAIT).until(() -> "2.4.0"
+                    .equals(astarte.deviceProperties(deviceId).get("org.example.Settings/firmware/version")));
+                assertThat(device.getProperty("org.example.Settings", "/firmware/version")).contains("2.4.0");
+
                 astarte.sendDatastream(deviceId, "org.example.Commands", "/42/run", "blink", null, 2)
                     .get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 astarte.setServerProperty(deviceId, "org.example.Config", "/rate/value", 5L)
@@ -142,6 +152,11 @@ class AstarteIntegrationFlowTests {
                     .path((m) -> "/" + m.getHeaders().get("sensor") + "/temperature"))
                 .channel("acknowledged")
                 .get();
+        }
+
+        @Bean
+        IntegrationFlow headerAddressedFlow(AstarteDevice device) {
+            return IntegrationFlow.from("astarteOut").handle(IotIntegration.astarte(device)).get();
         }
 
         @Bean
