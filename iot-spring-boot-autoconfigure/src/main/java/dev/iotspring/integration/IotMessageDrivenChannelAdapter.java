@@ -13,6 +13,7 @@ import reactor.core.scheduler.Schedulers;
 
 import org.springframework.integration.endpoint.MessageProducerSupport;
 import org.springframework.messaging.Message;
+import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.MessagingException;
 import org.springframework.messaging.support.ErrorMessage;
 
@@ -116,11 +117,16 @@ public abstract class IotMessageDrivenChannelAdapter<T> extends MessageProducerS
     private void failed(Throwable failure) {
         MessagingException error = new MessagingException("The " + platform() + " stream of the inbound adapter '"
                 + getComponentName() + "' ended with an error: " + failure.getMessage(), failure);
-        if (getErrorChannel() != null) {
-            getMessagingTemplate().send(getErrorChannel(), new ErrorMessage(error));
+        MessageChannel errorChannel = getErrorChannel();
+        try {
+            if (errorChannel != null) {
+                getMessagingTemplate().send(errorChannel, new ErrorMessage(error));
+                return;
+            }
         }
-        else {
-            logger.error(error.getMessage(), failure);
+        catch (RuntimeException ex) {
+            error.addSuppressed(ex);
         }
+        logger.error(error.getMessage(), error);
     }
 }

@@ -32,8 +32,8 @@ import org.springframework.messaging.MessageHandlingException;
  * for platforms whose acknowledgement carries nothing, the original payload) and the request's headers. When the
  * platform fails the message (rejected for good, dropped by the overflow rule, not sent before shutdown), an
  * {@code ErrorMessage} with a {@link MessageHandlingException} goes to the request's {@code errorChannel} header
- * or the application's {@code errorChannel}. Both are sent on the platform's delivery thread: make a slow output
- * an executor or queue channel.</li>
+ * or the application's {@code errorChannel}; so does an exception thrown by the next step of the flow. Both are
+ * sent on the platform's delivery thread: make a slow output an executor or queue channel.</li>
  * <li>Sync mode ({@code setAsync(false)}): the handler waits for the acknowledgement, at most the sync timeout
  * (30 s), and throws what failed; a timeout ({@link MessageTimeoutException}) leaves the message queued, to be
  * sent later.</li>
@@ -82,7 +82,13 @@ public abstract class IotMessageHandler<R> extends AbstractMessageProducingHandl
                     sendErrorMessage(message, failed(message, unwrap(failure)));
                 }
                 else {
-                    replyIfWanted(result, message);
+                    try {
+                        replyIfWanted(result, message);
+                    }
+                    catch (RuntimeException ex) {
+                        // A failing next step runs on the platform's thread: nobody up the stack would see it.
+                        sendErrorMessage(message, ex);
+                    }
                 }
             });
         }

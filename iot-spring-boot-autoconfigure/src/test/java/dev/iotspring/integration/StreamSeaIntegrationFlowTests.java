@@ -166,6 +166,18 @@ class StreamSeaIntegrationFlowTests {
     }
 
     @Test
+    void aNextStepThatFailsOnTheAcknowledgementReachesTheErrorChannel() {
+        runner().run((context) -> {
+            context.getBean("publishThenFail", MessageChannel.class)
+                .send(MessageBuilder.withPayload(Map.of("seq", 5)).build());
+            Message<?> error = context.getBean("failures", QueueChannel.class).receive(WAIT.toMillis());
+            assertThat(error).isInstanceOf(ErrorMessage.class);
+            assertThat(((Throwable) error.getPayload())).hasRootCauseMessage("downstream failed");
+            assertThat(emulator.acceptedPayloads("alerts")).hasSize(1);
+        });
+    }
+
+    @Test
     void subscribedMessagesArriveOnTheChannelInOrderWithTheStreamHeader() {
         runner().run((context) -> {
             await().atMost(WAIT).until(() -> emulator.subscriberCount("jail", "alerts") >= 1);
@@ -239,6 +251,17 @@ class StreamSeaIntegrationFlowTests {
                 .enrichHeaders((h) -> h.errorChannel("failures"))
                 .handle(IotIntegration.streamSea(streamSea).stream("alerts").async(false))
                 .channel("acknowledged")
+                .get();
+        }
+
+        @Bean
+        IntegrationFlow publishThenFailFlow(StreamSeaOperations streamSea) {
+            return IntegrationFlow.from("publishThenFail")
+                .enrichHeaders((h) -> h.errorChannel("failures"))
+                .handle(IotIntegration.streamSea(streamSea).stream("alerts"))
+                .handle((payload, headers) -> {
+                    throw new IllegalStateException("downstream failed");
+                })
                 .get();
         }
 
