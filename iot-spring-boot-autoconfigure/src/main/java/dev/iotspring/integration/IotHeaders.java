@@ -3,9 +3,9 @@ package dev.iotspring.integration;
 /**
  * Message header names the adapters of this package read (outbound) and write (inbound). Every name starts with
  * {@code iot_} and the platform id, as Spring Integration's own adapters prefix theirs ({@code mqtt_},
- * {@code kafka_}). An outbound handler reads a header only when the handler was not given a value or function for
- * that field (see {@link IotIntegration}); a header of the wrong type fails the send with an
- * {@link IllegalArgumentException} naming it.
+ * {@code kafka_}). Outbound, a header wins over a fixed value given to the handler ({@code .stream("readings")}),
+ * and is not read when the handler was given a function for that field ({@code .stream(m -> ...)}); a header of the
+ * wrong type fails the send with an {@link IllegalArgumentException} naming it.
  */
 public final class IotHeaders {
 
