@@ -112,7 +112,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             @Nullable IotEventPublisher events) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.interfaces = settings.interfaces();
-        this.clock = Clock.systemUTC();
+        this.clock = settings.clock();
         this.events = events;
         this.pairing = new AstartePairing(pairingClient, store.keyValueStore("credentials"), settings.realm(),
                 settings.deviceId(), settings.credentialsSecret(), settings.agentToken(), this.clock);
