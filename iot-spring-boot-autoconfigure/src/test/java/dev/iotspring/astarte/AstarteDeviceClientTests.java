@@ -379,7 +379,8 @@ class AstarteDeviceClientTests {
         astarte.certificateValidity(Duration.ofMinutes(-10));
         AstarteDeviceClient client = client(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-30)));
         client.start();
-        await().atMost(WAIT).until(() -> !astarte.certificates(this.deviceId).isEmpty());
+        await().atMost(WAIT)
+            .until(() -> astarte.isRegistered(this.deviceId) && !astarte.certificates(this.deviceId).isEmpty());
         X509Certificate refused = astarte.certificates(this.deviceId).get(0);
         astarte.certificateValidity(Duration.ofDays(1));
         await().atMost(WAIT).until(() -> client.isConnected() && astarte.certificates(this.deviceId).size() >= 2);

@@ -1,5 +1,6 @@
 package dev.iotspring.benchmarks;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import org.bson.codecs.BsonDocumentCodec;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -74,6 +76,9 @@ public class AstarteSendBenchmark {
     static final int BATCH = 1000;
 
     static final int WINDOW = 100;
+
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private static final String INTERFACE = "{\"interface_name\":\"org.iotspring.bench.Values\",\"version_major\":1,"
             + "\"version_minor\":0,\"type\":\"datastream\",\"ownership\":\"device\",\"mappings\":["
@@ -172,5 +177,63 @@ public class AstarteSendBenchmark {
             futures[i] = this.device.send("org.iotspring.bench.Values", path, 21.5);
         }
         CompletableFuture.allOf(futures).join();
+    }
+
+    /**
+     * Both sides in turns, one batch each per call (which goes first alternates), each timed: on a shared machine
+     * whose load changes from one second to the next, both see the same load. {@link PairReport} prints
+     * {@code rawNanos / starterNanos}, the starter's throughput relative to raw, and the same for the CPU time the
+     * whole process (client, broker, Astarte side) spent on each side's batch, which the other processes on the
+     * machine do not change.
+     */
+    @Benchmark
+    @OperationsPerInvocation(2 * BATCH)
+    public void alternating(Turns turns) throws Exception {
+        boolean rawFirst = (turns.calls++ % 2) == 0;
+        long[] first = timed(rawFirst ? this::rawSend : this::starterSend);
+        long[] second = timed(rawFirst ? this::starterSend : this::rawSend);
+        long[] raw = rawFirst ? first : second;
+        long[] starter = rawFirst ? second : first;
+        turns.rawNanos += raw[0];
+        turns.rawCpuNanos += raw[1];
+        turns.starterNanos += starter[0];
+        turns.starterCpuNanos += starter[1];
+    }
+
+    /** Runs one batch: its wall-clock time and the CPU time of the whole process, in nanoseconds. */
+    private static long[] timed(Batch batch) throws Exception {
+        long cpu = PROCESS.getProcessCpuTime();
+        long start = System.nanoTime();
+        batch.run();
+        return new long[] { System.nanoTime() - start, PROCESS.getProcessCpuTime() - cpu };
+    }
+
+    private interface Batch {
+
+        void run() throws Exception;
+    }
+
+    /** Time spent by each side of {@link #alternating}, summed per iteration. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Turns {
+
+        public long rawNanos;
+
+        public long starterNanos;
+
+        public long rawCpuNanos;
+
+        public long starterCpuNanos;
+
+        long calls;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            this.rawNanos = 0;
+            this.starterNanos = 0;
+            this.rawCpuNanos = 0;
+            this.starterCpuNanos = 0;
+        }
     }
 }
