@@ -5,6 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -105,6 +110,10 @@ public class AstarteSendBenchmark {
 
     private final Semaphore rawWindow = new Semaphore(WINDOW);
 
+    private Connection commits;
+
+    private long commitSequence;
+
     @Setup(Level.Trial)
     public void start() throws Exception {
         this.astarte = AstarteEmulator.builder().realm("bench").strict(false).start();
@@ -145,6 +154,13 @@ public class AstarteSendBenchmark {
         this.raw.connect(options).waitForCompletion(30_000);
         this.rawTopic = "bench/" + rawId + "/org.iotspring.bench.Values/" + this.retention;
         this.astarte.broker().recordPublishes(false);
+        if (this.retention.equals("stored")) {
+            this.commits = DriverManager.getConnection(this.stores.jdbcUrl(this.directory.resolve("commits.db")));
+            try (Statement create = this.commits.createStatement()) {
+                create.execute("CREATE TABLE outbox (seq BIGINT PRIMARY KEY, topic VARCHAR(1024) NOT NULL, "
+                        + "payload BLOB NOT NULL)");
+            }
+        }
     }
 
     /** The Astarte side decodes and keeps every message: forgotten after each iteration to bound memory. */
@@ -155,6 +171,9 @@ public class AstarteSendBenchmark {
 
     @TearDown(Level.Trial)
     public void stop() throws Exception {
+        if (this.commits != null) {
+            this.commits.close();
+        }
         this.device.stop();
         this.raw.disconnect().waitForCompletion(10_000);
         this.raw.close();
@@ -198,6 +217,31 @@ public class AstarteSendBenchmark {
         turns.rawCpuNanos += raw[1];
         turns.starterNanos += starter[0];
         turns.starterCpuNanos += starter[1];
+        if (this.commits != null) {
+            long[] commit = timed(this::commitBatch);
+            turns.commitNanos += commit[0];
+            turns.commitCpuNanos += commit[1];
+        }
+    }
+
+    /**
+     * What the durable outbox must do for a batch on top of publishing, on plain sqlite-jdbc (same file
+     * pragmas): one insert committed per value, as a caller returns only after its value is on disk, and one
+     * delete of the acknowledged rows. Only for {@code stored}: it bounds what a durable send can reach.
+     */
+    private void commitBatch() throws SQLException {
+        try (PreparedStatement insert = this.commits
+            .prepareStatement("INSERT INTO outbox (seq, topic, payload) VALUES (?, ?, ?)")) {
+            for (int i = 0; i < BATCH; i++) {
+                insert.setLong(1, ++this.commitSequence);
+                insert.setString(2, this.rawTopic);
+                insert.setBytes(3, this.payload);
+                insert.executeUpdate();
+            }
+        }
+        try (Statement delete = this.commits.createStatement()) {
+            delete.executeUpdate("DELETE FROM outbox WHERE seq <= " + this.commitSequence);
+        }
     }
 
     /** Runs one batch: its wall-clock time and the CPU time of the whole process, in nanoseconds. */
@@ -226,6 +270,11 @@ public class AstarteSendBenchmark {
 
         public long starterCpuNanos;
 
+        /** Only for stored retention: one SQLite commit per value (see {@code commitBatch}). */
+        public long commitNanos;
+
+        public long commitCpuNanos;
+
         long calls;
 
         @Setup(Level.Iteration)
@@ -234,6 +283,8 @@ public class AstarteSendBenchmark {
             this.starterNanos = 0;
             this.rawCpuNanos = 0;
             this.starterCpuNanos = 0;
+            this.commitNanos = 0;
+            this.commitCpuNanos = 0;
         }
     }
 }

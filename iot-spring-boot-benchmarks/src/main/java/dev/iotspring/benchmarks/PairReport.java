@@ -95,6 +95,14 @@ final class PairReport {
                 out.printf(Locale.ROOT, "%-40s %-22s CPU of the process: raw / starter %.2f%n", "", "",
                         rawCpu.getScore() / starterCpu.getScore());
             }
+            Result<?> commit = secondary.get("commitNanos");
+            Result<?> commitCpu = secondary.get("commitCpuNanos");
+            if (commit != null && commitCpu != null && commit.getScore() > 0) {
+                // Publishing plus one commit per message, done one after the other: the ceiling of a durable send.
+                out.printf(Locale.ROOT, "%-40s %-22s bound with a commit per message: raw / (raw + commits) %.2f, "
+                        + "CPU %.2f%n", "", "", raw.getScore() / (raw.getScore() + commit.getScore()),
+                        rawCpu.getScore() / (rawCpu.getScore() + commitCpu.getScore()));
+            }
         }
     }
 
