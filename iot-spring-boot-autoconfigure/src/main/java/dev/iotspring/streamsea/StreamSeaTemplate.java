@@ -2,6 +2,8 @@ package dev.iotspring.streamsea;
 
 import java.lang.reflect.Type;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -11,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -18,6 +21,7 @@ import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.iotspring.core.delivery.DeliveryClosedException;
@@ -30,6 +34,7 @@ import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.QueueFullException;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.core.ResolvableType;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
@@ -104,15 +109,30 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
      */
     public StreamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection, JsonMapper json,
             WebClient.Builder webClientBuilder, OutboundQueue queue, Consumer<Dispatcher.Builder> delivery) {
+        this(settings, connection, json, webClientBuilder, queue, delivery, null);
+    }
+
+    /**
+     * @param batching when set, consecutive publishes of one stream go out together as one JSON-array payload
+     *     ({@link StreamSeaPublishBatching}); it sets the dispatcher's window after {@code delivery} ran
+     */
+    public StreamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection, JsonMapper json,
+            WebClient.Builder webClientBuilder, OutboundQueue queue, Consumer<Dispatcher.Builder> delivery,
+            @Nullable StreamSeaPublishBatching batching) {
         this.settings = settings;
         this.connection = connection;
         this.json = json;
         this.http = new StreamSeaHttpApi(settings, json, webClientBuilder);
         this.queue = queue;
-        Dispatcher.Builder builder = Dispatcher.builder(PLATFORM, queue, new PublishSender())
+        MessageSender sender = (batching != null) ? new BatchPublishSender(batching, json, this::post)
+                : new PublishSender();
+        Dispatcher.Builder builder = Dispatcher.builder(PLATFORM, queue, sender)
             .window(1)
             .permanentFailure(MessageRejectedException.class::isInstance);
         delivery.accept(builder);
+        if (batching != null) {
+            builder.window(batching.dispatcherWindow());
+        }
         this.dispatcher = builder.build();
     }
 
@@ -337,8 +357,31 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         return this.json.treeToValue(payload, this.json.constructType(type));
     }
 
+    /**
+     * The messages of one delivery: a batch (a JSON-array payload, see {@link StreamSeaPublishBatching}) is opened
+     * into its elements, unless the subscriber reads arrays or collections.
+     */
+    static List<JsonNode> messages(JsonNode payload, Type type) {
+        if (!payload.isArray() || readsArrays(type)) {
+            return List.of(payload);
+        }
+        List<JsonNode> messages = new ArrayList<>(payload.size());
+        payload.forEach(messages::add);
+        return messages;
+    }
+
+    private static boolean readsArrays(Type type) {
+        Class<?> raw = ResolvableType.forType(type).toClass();
+        return raw.isArray() || Collection.class.isAssignableFrom(raw) || ArrayNode.class.isAssignableFrom(raw);
+    }
+
+    /** Deliveries as the server sent them, for the listener registry (it opens batches by the method's type). */
+    Flux<JsonNode> deliveries(String stream, GroupMode mode) {
+        return this.connection.subscribe(stream, mode);
+    }
+
     private <T> Flux<T> decode(Flux<JsonNode> deliveries, String stream, Class<T> type) {
-        return deliveries.handle((payload, sink) -> {
+        return deliveries.concatMapIterable((payload) -> messages(payload, type)).handle((payload, sink) -> {
             try {
                 sink.next(convert(payload, type));
             }
@@ -350,16 +393,20 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         });
     }
 
-    /** POSTs queued publishes; a message is acknowledged by the server's 2xx. */
+    /** POSTs one publish request; a rejection for good fails it with a {@link StreamSeaPublishRejectedException}. */
+    private CompletableFuture<Void> post(String stream, byte[] body) {
+        return this.http.publish(stream, body)
+            .onErrorMap(PERMANENT_ANSWER, (ex) -> new StreamSeaPublishRejectedException(stream,
+                    (StreamSeaException) ex))
+            .toFuture();
+    }
+
+    /** POSTs queued publishes one per request; a message is acknowledged by the server's 2xx. */
     private final class PublishSender implements MessageSender {
 
         @Override
         public CompletableFuture<Void> send(OutboundMessage message) {
-            String stream = message.destination();
-            return StreamSeaTemplate.this.http.publish(stream, message.payload())
-                .onErrorMap(PERMANENT_ANSWER, (ex) -> new StreamSeaPublishRejectedException(stream,
-                        (StreamSeaException) ex))
-                .toFuture();
+            return post(message.destination(), message.payload());
         }
 
         /** HTTP has no connection to wait for: failures show per request and are retried with backoff. */

@@ -17,6 +17,7 @@ import dev.iotspring.streamsea.StreamSeaCustomizer;
 import dev.iotspring.streamsea.StreamSeaListenerAnnotationBeanPostProcessor;
 import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
 import dev.iotspring.streamsea.StreamSeaOperations;
+import dev.iotspring.streamsea.StreamSeaPublishBatching;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -90,6 +91,7 @@ public final class StreamSeaAutoConfiguration {
                 StreamSeaProperties properties, IotShutdownProperties shutdown, ObjectProvider<JsonMapper> jsonMapper,
                 ListableBeanFactory beanFactory, ObjectProvider<IotStores> stores, ApplicationEventPublisher events) {
             StreamSeaProperties.Queue queue = properties.getQueue();
+            StreamSeaPublishBatching batching = StreamSeaSettingsFactory.batching(properties);
             OutboundQueue outbound = StreamSeaSettingsFactory.queue(queue, stores.getIfAvailable(),
                     shutdown.getDrainTimeout());
             try {
@@ -97,7 +99,8 @@ public final class StreamSeaAutoConfiguration {
                         jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
                         IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> queue.applyTo(delivery,
                                 shutdown.getDrainTimeout())
-                            .listener(new IotEventPublisher(StreamSeaTemplate.PLATFORM, events).asDeliveryListener()));
+                            .listener(new IotEventPublisher(StreamSeaTemplate.PLATFORM, events).asDeliveryListener()),
+                        batching);
             }
             catch (RuntimeException ex) {
                 outbound.close();

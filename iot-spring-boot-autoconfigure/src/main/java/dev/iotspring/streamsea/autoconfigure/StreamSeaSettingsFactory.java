@@ -12,6 +12,7 @@ import dev.iotspring.core.store.IotStores;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaJwtSigner;
+import dev.iotspring.streamsea.StreamSeaPublishBatching;
 import dev.iotspring.streamsea.StreamSeaTokenSource;
 
 import org.springframework.boot.ssl.SslBundle;
@@ -102,6 +103,22 @@ final class StreamSeaSettingsFactory {
         queue.validate(PREFIX + "queue");
         OutboundQueueProperties.requireDrainTimeout(drainTimeout);
         return queue.createQueue(stores, StreamSeaTemplate.PLATFORM, "publish", PREFIX + "queue");
+    }
+
+    /** {@code iot.stream-sea.batch.*}, validated; {@code null} when batching is off. */
+    static @Nullable StreamSeaPublishBatching batching(StreamSeaProperties properties) {
+        StreamSeaProperties.Batch batch = properties.getBatch();
+        if (!batch.isEnabled()) {
+            return null;
+        }
+        properties.getQueue().validate(PREFIX + "queue");
+        String example = PropertyChecks.yaml(PREFIX + "batch", "enabled: true", "max-size: 100", "max-wait: 5ms");
+        PropertyChecks.requireState(batch.getMaxSize() >= 1 && batch.getMaxSize() <= StreamSeaPublishBatching.MAX_SIZE_LIMIT,
+                PREFIX + "batch.max-size", "must be between 1 and " + StreamSeaPublishBatching.MAX_SIZE_LIMIT, example);
+        PropertyChecks.requireState(batch.getMaxWait() != null && !batch.getMaxWait().isNegative(),
+                PREFIX + "batch.max-wait", "must not be negative (0 sends at once)", example);
+        return new StreamSeaPublishBatching(batch.getMaxSize(), batch.getMaxWait(),
+                properties.getQueue().getInFlight());
     }
 
     private static StreamSeaTokenSource signer(StreamSeaProperties.Jwt jwt) {
