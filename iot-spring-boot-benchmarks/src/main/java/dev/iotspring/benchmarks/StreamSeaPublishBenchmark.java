@@ -57,7 +57,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 @Fork(1)
 public class StreamSeaPublishBenchmark {
 
-    static final int MESSAGES = 1000;
+    static final int MESSAGES = 200;
 
     static final int BATCH_SIZE = 100;
 

@@ -68,8 +68,10 @@ public final class StreamSeaAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         StreamSeaClientSettings streamSeaClientSettings(StreamSeaProperties properties,
-                ObjectProvider<SslBundles> sslBundles, ObjectProvider<StreamSeaCustomizer> customizers) {
+                ObjectProvider<StreamSeaConnectionDetails> connectionDetails, ObjectProvider<SslBundles> sslBundles,
+                ObjectProvider<StreamSeaCustomizer> customizers) {
             StreamSeaClientSettings.Builder builder = StreamSeaSettingsFactory.builder(properties,
+                    connectionDetails.getIfAvailable(() -> new PropertiesStreamSeaConnectionDetails(properties)),
                     sslBundles.getIfAvailable());
             customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
             return builder.build();

@@ -47,14 +47,15 @@ final class StreamSeaSettingsFactory {
     }
 
     static StreamSeaClientSettings create(StreamSeaProperties properties, @Nullable SslBundles sslBundles) {
-        return builder(properties, sslBundles).build();
+        return builder(properties, new PropertiesStreamSeaConnectionDetails(properties), sslBundles).build();
     }
 
     /** The validated settings as a builder, for {@code StreamSeaCustomizer} beans to adjust. */
-    static StreamSeaClientSettings.Builder builder(StreamSeaProperties properties, @Nullable SslBundles sslBundles) {
-        String host = PropertyChecks.requireText(properties.getRemoteHost(), PREFIX + "remote-host", EXAMPLE);
-        String clientId = PropertyChecks.requireText(properties.getClientId(), PREFIX + "client-id", EXAMPLE);
-        Integer port = properties.getRemotePort();
+    static StreamSeaClientSettings.Builder builder(StreamSeaProperties properties, StreamSeaConnectionDetails details,
+            @Nullable SslBundles sslBundles) {
+        String host = PropertyChecks.requireText(details.host(), PREFIX + "remote-host", EXAMPLE);
+        String clientId = PropertyChecks.requireText(details.clientId(), PREFIX + "client-id", EXAMPLE);
+        Integer port = details.port();
         PropertyChecks.requireState(port == null || (port >= 1 && port <= 65535), PREFIX + "remote-port",
                 "must be between 1 and 65535", EXAMPLE);
         StreamSeaProperties.Jwt jwt = properties.getJwt();
@@ -63,7 +64,7 @@ final class StreamSeaSettingsFactory {
         PropertyChecks.requireState(!(hasToken && hasKey), PREFIX + "jwt.private-key",
                 "set either jwt.token or jwt.private-key, not both", JWT_EXAMPLE);
         if (!hasToken && !hasKey) {
-            PropertyChecks.requireText(properties.getClientSecret(), PREFIX + "client-secret", EXAMPLE);
+            PropertyChecks.requireText(details.clientSecret(), PREFIX + "client-secret", EXAMPLE);
         }
         properties.getReconnect().validate(PREFIX + "reconnect");
         positive(properties.getConnectTimeout(), "connect-timeout");
@@ -85,8 +86,8 @@ final class StreamSeaSettingsFactory {
         }
         return StreamSeaClientSettings.builder(host.trim(), clientId.trim())
             .port(port)
-            .secure(properties.isSecure())
-            .clientSecret(StringUtils.hasText(properties.getClientSecret()) ? properties.getClientSecret() : null)
+            .secure(details.secure())
+            .clientSecret(StringUtils.hasText(details.clientSecret()) ? details.clientSecret() : null)
             .tokenSource(tokens)
             .connectTimeout(properties.getConnectTimeout())
             .requestTimeout(properties.getRequestTimeout())
