@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -24,14 +23,12 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageRejectedException;
 import dev.iotspring.core.delivery.MessageSender;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
-import dev.iotspring.core.queue.QueueFullException;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.ResolvableType;
@@ -205,19 +202,8 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         catch (JacksonException | IllegalArgumentException ex) {
             throw new StreamSeaArgumentException("payload", "cannot be written as JSON: " + ex.getMessage());
         }
-        CompletableFuture<Void> acknowledged = this.dispatcher
-            .sendAsync(OutboundMessage.of(UUID.randomUUID().toString(), stream, body));
-        if (acknowledged.isCompletedExceptionally()) {
-            // Refused before it was queued (a fresh id has no other way to fail this early): the caller's error.
-            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
-            if (cause instanceof CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
-                throw (RuntimeException) cause;
-            }
-        }
-        return acknowledged;
+        // Refused before it was queued (full, draining): thrown, the caller's error.
+        return this.dispatcher.acceptAsync(OutboundMessage.of(UUID.randomUUID().toString(), stream, body));
     }
 
     @Override
