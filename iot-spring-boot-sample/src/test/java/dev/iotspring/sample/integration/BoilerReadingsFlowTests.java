@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 import dev.iotspring.stellanow.StellaNowTemplate;
+import dev.iotspring.test.autoconfigure.AutoConfigureIotEmulators;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -17,6 +18,7 @@ import static org.awaitility.Awaitility.await;
 /** Same configuration as SampleApplicationTests, so the cached application context (and emulators) is reused. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient
+@AutoConfigureIotEmulators
 class BoilerReadingsFlowTests {
 
     @Autowired
