@@ -35,6 +35,7 @@ import dev.iotspring.core.mqtt.MqttCredentialsException;
 import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttNotConnectedException;
 import dev.iotspring.core.mqtt.MqttTls;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.QueueFullException;
@@ -88,6 +89,8 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     private final Clock clock;
 
+    private IotObservations observations = IotObservations.disabled();
+
     private volatile @Nullable MqttConnection connection;
 
     private volatile boolean running;
@@ -139,6 +142,11 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             builder.listener(this.events.asDeliveryListener());
         }
         return customizer.apply(builder).build();
+    }
+
+    /** Observes sends and server data when {@code iot.astarte.observation-enabled} (auto-configuration). */
+    public void setObservations(IotObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
     }
 
     // ---- sending -------------------------------------------------------------------------------------------
@@ -206,6 +214,10 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     }
 
     private CompletableFuture<Void> dispatch(AstarteOutbound out) {
+        return this.observations.send("interface", out.topicSuffix(), null, () -> dispatchUnobserved(out));
+    }
+
+    private CompletableFuture<Void> dispatchUnobserved(AstarteOutbound out) {
         Instant now = this.clock.instant();
         OutboundMessage message = new OutboundMessage(UUID.randomUUID().toString(),
                 this.session.base() + "/" + out.topicSuffix(), out.payload(), out.qos(), false, now);
@@ -302,6 +314,11 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     }
 
     private void deliver(AstarteServerEvent event) {
+        this.observations.receive("interface", event.interfaceName() + event.path(), null,
+                () -> deliverUnobserved(event));
+    }
+
+    private void deliverUnobserved(AstarteServerEvent event) {
         for (AstarteServerListener listener : this.listeners) {
             try {
                 listener.onData(event);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.spotflow.SpotflowTopics.Close;
 
@@ -37,6 +38,8 @@ public final class DefaultSpotflowSender implements SpotflowSender {
 
     private final Duration sendTimeout;
 
+    private IotObservations observations = IotObservations.disabled();
+
     /**
      * @param dispatcher over the durable {@code messages} queue of the {@code spotflow} store and
      * {@link SpotflowHub#streamSender()}, window 1
@@ -59,7 +62,9 @@ public final class DefaultSpotflowSender implements SpotflowSender {
 
     @Override
     public void sendMessage(byte[] payload, MessageOptions options) {
-        CompletableFuture<Void> acked = this.dispatcher.sendAsync(message(payload, options, Close.NONE));
+        MessageOptions target = options.orDefaults(this.defaultGroup, this.defaultStream, this.defaultCompression);
+        CompletableFuture<Void> acked = this.observations.send("stream", target.streamGroup() + "/" + target.stream(),
+                target.messageId(), () -> this.dispatcher.sendAsync(message(payload, options, Close.NONE)));
         try {
             acked.get(this.sendTimeout.toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -128,8 +133,15 @@ public final class DefaultSpotflowSender implements SpotflowSender {
     public SpotflowSender forStream(String streamGroup, String stream) {
         requireId(streamGroup, "streamGroup");
         requireId(stream, "stream");
-        return new DefaultSpotflowSender(this.dispatcher, this.hub, streamGroup, stream, this.defaultCompression,
-                this.sendTimeout);
+        DefaultSpotflowSender sender = new DefaultSpotflowSender(this.dispatcher, this.hub, streamGroup, stream,
+                this.defaultCompression, this.sendTimeout);
+        sender.observations = this.observations;
+        return sender;
+    }
+
+    /** Observes {@code sendMessage} (call to acknowledgement) when {@code iot.spotflow.observation-enabled}. */
+    public void setObservations(IotObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
     }
 
     @Override

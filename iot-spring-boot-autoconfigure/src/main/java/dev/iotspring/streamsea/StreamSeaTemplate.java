@@ -3,6 +3,7 @@ package dev.iotspring.streamsea;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +25,7 @@ import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageRejectedException;
 import dev.iotspring.core.delivery.MessageSender;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
@@ -85,6 +87,8 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
     private final OutboundQueue queue;
 
     private final Dispatcher dispatcher;
+
+    private IotObservations observations = IotObservations.disabled();
 
     /**
      * A template whose publishes wait in an unbounded in-memory FIFO queue, one POST in flight at a time.
@@ -171,11 +175,20 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         return this.settings;
     }
 
+    /** Observes publishes and deliveries when {@code iot.stream-sea.observation-enabled} (auto-configuration). */
+    public void setObservations(IotObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
+    }
+
     // ---- HTTP API ----------------------------------------------------------------------------------------
 
     @Override
     public CompletableFuture<Void> publish(String stream, Object payload) {
         StreamSeaArgumentException.requireStream(stream);
+        return this.observations.send("stream", stream, null, () -> publishUnobserved(stream, payload));
+    }
+
+    private CompletableFuture<Void> publishUnobserved(String stream, Object payload) {
         byte[] body;
         try {
             ObjectNode envelope = this.json.createObjectNode();
@@ -338,6 +351,11 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
     }
 
     private <T> Flux<T> decode(Flux<JsonNode> deliveries, String stream, Class<T> type) {
+        return this.observations.receive(decodeUnobserved(deliveries, stream, type), "stream", (t) -> stream,
+                (t) -> null);
+    }
+
+    private <T> Flux<T> decodeUnobserved(Flux<JsonNode> deliveries, String stream, Class<T> type) {
         return deliveries.handle((payload, sink) -> {
             try {
                 sink.next(convert(payload, type));
