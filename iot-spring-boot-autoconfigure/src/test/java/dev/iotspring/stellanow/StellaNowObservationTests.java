@@ -74,8 +74,8 @@ class StellaNowObservationTests {
 
     @Test
     void aSendRefusedByAFullQueueIsAFailureAndADroppedOneIsDropped() {
-        SharedEmulator.runnerAt(DEAD_BROKER, "iot.stellanow.observation-enabled=true", "iot.shutdown.drain-timeout=100ms",
-                "iot.stellanow.queue.max-size=1",
+        SharedEmulator.runnerAt(DEAD_BROKER, "iot.stellanow.observation-enabled=true",
+                "iot.shutdown.drain-timeout=100ms", "iot.stellanow.queue.max-size=1",
                 "iot.stellanow.queue.overflow=raise-exception")
             .withBean(ObservationRegistry.class, () -> this.observations)
             .run((context) -> {
@@ -91,8 +91,8 @@ class StellaNowObservationTests {
                         .isInstanceOf(QueueFullException.class));
             });
         this.observations.clear();
-        SharedEmulator.runnerAt(DEAD_BROKER, "iot.stellanow.observation-enabled=true", "iot.shutdown.drain-timeout=100ms",
-                "iot.stellanow.queue.max-size=1",
+        SharedEmulator.runnerAt(DEAD_BROKER, "iot.stellanow.observation-enabled=true",
+                "iot.shutdown.drain-timeout=100ms", "iot.stellanow.queue.max-size=1",
                 "iot.stellanow.queue.overflow=drop-oldest")
             .withBean(ObservationRegistry.class, () -> this.observations)
             .run((context) -> {

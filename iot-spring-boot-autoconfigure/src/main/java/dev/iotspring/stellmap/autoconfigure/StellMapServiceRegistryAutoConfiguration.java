@@ -17,12 +17,13 @@ import org.springframework.core.env.Environment;
 
 /**
  * StellMap as a Spring Cloud service registry (modelled on spring-cloud-consul's registry auto-configurations),
- * when spring-cloud-commons is on the classpath and the application registers itself: a {@link Registration
- * StellMapRegistration} bean, a {@code ServiceRegistry} (so {@code /actuator/serviceregistry} reads and sets the
- * status) and an {@code AbstractAutoServiceRegistration} that publishes Spring Cloud's registration events. All
- * three sit on the one {@link StellMapAutoRegistration} lifecycle: the instance is registered once, heartbeats
- * and deregisters first on shutdown as before. {@code spring.cloud.service-registry.auto-registration.enabled=false}
- * and {@code @EnableDiscoveryClient(autoRegister = false)} switch the lifecycle, and so all of this, off.
+ * when spring-cloud-commons is on the classpath and the application registers itself: a
+ * {@code Registration} ({@link StellMapRegistration}) bean, a {@code ServiceRegistry} (so
+ * {@code /actuator/serviceregistry} reads and sets the status) and an {@code AbstractAutoServiceRegistration}
+ * that publishes Spring Cloud's registration events. All three sit on the one {@link StellMapAutoRegistration}
+ * lifecycle: the instance is registered once, heartbeats and deregisters first on shutdown as before.
+ * {@code spring.cloud.service-registry.auto-registration.enabled=false} and
+ * {@code @EnableDiscoveryClient(autoRegister = false)} switch the lifecycle, and so all of this, off.
  */
 @AutoConfiguration(after = StellMapAutoConfiguration.class,
         afterName = "org.springframework.cloud.client.serviceregistry.AutoServiceRegistrationAutoConfiguration",

@@ -297,8 +297,8 @@ class StellMapAutoRegistrationIntegrationTests {
         assertThat(registration.getUri()).hasToString("http://127.0.0.1:" + port);
         assertThat(registration.getMetadata()).containsEntry("lane", "blue");
         assertThat(stellmap.requests(REGISTER)).hasSize(1);
-        assertThat(this.context.getBean(RegistrationEvents.class).received).hasExactlyElementsOfTypes(InstancePreRegisteredEvent.class,
-                InstanceRegisteredEvent.class);
+        assertThat(this.context.getBean(RegistrationEvents.class).received).hasExactlyElementsOfTypes(
+                InstancePreRegisteredEvent.class, InstanceRegisteredEvent.class);
 
         WebTestClient actuator = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port + "/actuator")
             .responseTimeout(Duration.ofSeconds(30)).build();
