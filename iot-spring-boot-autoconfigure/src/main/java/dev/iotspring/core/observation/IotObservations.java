@@ -100,10 +100,13 @@ public final class IotObservations {
      */
     public <T> CompletableFuture<T> send(String destinationKind, String destination, @Nullable String messageId,
             Supplier<CompletableFuture<T>> send) {
+        // Small enough to inline: disabled, the supplier is called at once and need not be allocated.
         ObservationRegistry registry = this.registry;
-        if (registry == null) {
-            return send.get();
-        }
+        return (registry != null) ? observeSend(registry, destinationKind, destination, messageId, send) : send.get();
+    }
+
+    private <T> CompletableFuture<T> observeSend(ObservationRegistry registry, String destinationKind,
+            String destination, @Nullable String messageId, Supplier<CompletableFuture<T>> send) {
         IotSendContext context = new IotSendContext(this.platform, destinationKind, destination, messageId);
         Observation observation = IotObservationDocumentation.SEND
             .observation(this.sendConvention, DefaultIotSendObservationConvention.INSTANCE, () -> context, registry)
@@ -127,8 +130,14 @@ public final class IotObservations {
         ObservationRegistry registry = this.registry;
         if (registry == null) {
             delivery.run();
-            return;
         }
+        else {
+            observeReceive(registry, destinationKind, destination, messageId, delivery);
+        }
+    }
+
+    private void observeReceive(ObservationRegistry registry, String destinationKind, String destination,
+            @Nullable String messageId, Runnable delivery) {
         IotReceiveContext context = new IotReceiveContext(this.platform, destinationKind, destination, messageId);
         Observation observation = IotObservationDocumentation.RECEIVE
             .observation(this.receiveConvention, DefaultIotReceiveObservationConvention.INSTANCE, () -> context,
