@@ -62,9 +62,7 @@ public final class DefaultSpotflowSender implements SpotflowSender {
 
     @Override
     public void sendMessage(byte[] payload, MessageOptions options) {
-        MessageOptions target = options.orDefaults(this.defaultGroup, this.defaultStream, this.defaultCompression);
-        CompletableFuture<Void> acked = this.observations.send("stream", target.streamGroup() + "/" + target.stream(),
-                target.messageId(), () -> this.dispatcher.sendAsync(message(payload, options, Close.NONE)));
+        CompletableFuture<Void> acked = sendMessageAsync(payload, options);
         try {
             acked.get(this.sendTimeout.toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -82,6 +80,14 @@ public final class DefaultSpotflowSender implements SpotflowSender {
             }
             throw new IllegalStateException(ex.getCause());
         }
+    }
+
+    @Override
+    public CompletableFuture<Void> sendMessageAsync(byte[] payload, MessageOptions options) {
+        MessageOptions target = Objects.requireNonNull(options, "options")
+            .orDefaults(this.defaultGroup, this.defaultStream, this.defaultCompression);
+        return this.observations.send("stream", target.streamGroup() + "/" + target.stream(), target.messageId(),
+                () -> this.dispatcher.acceptAsync(message(payload, options, Close.NONE)));
     }
 
     @Override
