@@ -145,7 +145,7 @@ public final class DefaultSpotflowSender implements SpotflowSender {
         return sender;
     }
 
-    /** Observes {@code sendMessage} (call to acknowledgement) when {@code iot.spotflow.observation-enabled}. */
+    /** Observes {@code sendMessage(Async)} (call to acknowledgement) when {@code iot.spotflow.observation-enabled}. */
     public void setObservations(IotObservations observations) {
         this.observations = Objects.requireNonNull(observations, "observations");
     }
