@@ -34,13 +34,17 @@ public class OutboundQueueProperties {
         MEMORY,
 
         /**
-         * In the platform's SQLite file under iot.storage.directory, oldest first: survives restarts and crashes
-         * (at least once).
+         * In the platform's SQLite file under iot.storage.directory (or the shared outbox on the application's
+         * database with iot.storage.data-source=application), oldest first: survives restarts and crashes (at least
+         * once).
          */
         DURABLE
     }
 
-    /** memory, or durable (the platform's SQLite file under iot.storage.directory, survives restarts). */
+    /**
+     * memory, or durable (the platform's SQLite file under iot.storage.directory, or the shared outbox with
+     * iot.storage.data-source=application; survives restarts).
+     */
     private Type type = Type.MEMORY;
 
     /** Which queued message is sent next: fifo (oldest) or lifo (newest); lifo only with type memory. */
@@ -108,7 +112,7 @@ public class OutboundQueueProperties {
                                 + "memory)",
                         PropertyChecks.yaml(prefix, "type: memory"));
             }
-            return stores.open(platform).outboundQueue(name, this.maxSize, this.overflow);
+            return stores.durableQueue(platform, name, this.maxSize, this.overflow);
         }
         return new InMemoryQueue(this.order, this.maxSize, this.overflow);
     }
