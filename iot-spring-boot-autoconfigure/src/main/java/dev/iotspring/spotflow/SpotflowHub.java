@@ -1,6 +1,5 @@
 package dev.iotspring.spotflow;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -312,7 +311,8 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
         created.subscribe(SpotflowTopics.DESIRED_PATCHES, 1, this::desiredPatch);
         created.subscribe(SpotflowTopics.cloudToDevice(hubDeviceId), 1, (m) -> logger
             .debug("Spotflow: cloud-to-device message on {} ignored (not supported)", m.topic()));
-        created.subscribe(SpotflowTopics.METHODS, 1, this::directMethod);
+        // No $iothub/methods/POST/# (spec §3): the reference SDK subscribes to it only with a method handler, which
+        // is hidden and deprecated there and not offered here, so IoT Hub reports the device offline for methods.
         this.connectedAs = target;
         this.twinReady = false;
         this.connection = created;
@@ -437,17 +437,6 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
         }
         byte[] body = message.payload();
         this.timer.execute(() -> this.device.desiredPatch(v, body));
-    }
-
-    /** No direct methods are offered: every call is answered 404 as the reference SDK does without a handler. */
-    private void directMethod(MqttInboundMessage message) {
-        String topic = message.topic();
-        String rid = queryValue(topic.substring(topic.lastIndexOf('/') + 1), "$rid");
-        MqttConnection c = this.connection;
-        if (rid != null && c != null) {
-            c.publish("$iothub/methods/res/404/?$rid=" + rid,
-                    "{\"detail\":\"No handler found\"}".getBytes(StandardCharsets.UTF_8), 1, false);
-        }
     }
 
     /** The value of {@code key} in a {@code ?a=b&c=d} segment, or null. */

@@ -18,9 +18,6 @@ public final class SpotflowTopics {
     /** Subscribed for desired-property patches. */
     public static final String DESIRED_PATCHES = "$iothub/twin/PATCH/properties/desired/#";
 
-    /** Subscribed for direct-method calls. */
-    public static final String METHODS = "$iothub/methods/POST/#";
-
     static final String REPORTED_PATCH_PREFIX = "$iothub/twin/PATCH/properties/reported/?$rid=";
 
     static final String TWIN_GET_PREFIX = "$iothub/twin/GET/?$rid=";

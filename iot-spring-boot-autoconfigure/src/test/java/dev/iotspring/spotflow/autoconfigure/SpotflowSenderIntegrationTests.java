@@ -101,8 +101,7 @@ class SpotflowSenderIntegrationTests extends SpotflowEmulatorSupport {
                     .findFirst()
                     .orElseThrow();
                 assertThat(subscribe.filters()).containsExactlyInAnyOrder("$iothub/twin/res/#",
-                        "$iothub/twin/PATCH/properties/desired/#", "devices/" + hubDeviceId + "/messages/devicebound/#",
-                        "$iothub/methods/POST/#");
+                        "$iothub/twin/PATCH/properties/desired/#", "devices/" + hubDeviceId + "/messages/devicebound/#");
                 assertThat(subscribe.qos()).containsOnly(1);
                 assertThat(context.getBean("spotflowHealthIndicator", HealthIndicator.class).health().getStatus())
                     .isEqualTo(Status.UP);
