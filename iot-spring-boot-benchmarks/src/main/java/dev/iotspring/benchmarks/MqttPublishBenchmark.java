@@ -5,9 +5,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,9 +22,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.iotspring.core.mqtt.MqttConnection;
-import dev.iotspring.core.mqtt.MqttConnectionListener;
-import dev.iotspring.core.mqtt.MqttConnectionSettings;
-import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 
 /**
@@ -73,26 +68,8 @@ public class MqttPublishBenchmark {
     public void start() throws MqttException {
         this.payload = new byte[this.payloadBytes];
         this.broker = EmbeddedMqttBroker.builder().webSocket(false).start();
-        String uri = MqttEndpoint.parse(this.broker.tcpUrl()).pahoServerUri();
-        this.raw = new MqttAsyncClient(uri, "bench-raw", new MemoryPersistence());
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-        options.setMaxInflight(WINDOW);
-        options.setAutomaticReconnect(false);
-        this.raw.connect(options).waitForCompletion(30_000);
-        this.starter = new MqttConnection(MqttConnectionSettings
-            .builder(MqttEndpoint.parse(this.broker.tcpUrl()), "bench-starter")
-            .maxInflight(WINDOW)
-            .build());
-        CompletableFuture<Boolean> connected = new CompletableFuture<>();
-        this.starter.addConnectionListener(new MqttConnectionListener() {
-            @Override
-            public void connected(boolean sessionPresent) {
-                connected.complete(sessionPresent);
-            }
-        });
-        this.starter.start();
-        connected.orTimeout(30, TimeUnit.SECONDS).join();
+        this.raw = RawPahoBatch.connect(this.broker.tcpUrl(), "bench-raw", WINDOW);
+        this.starter = RawPahoBatch.connectStarter(this.broker.tcpUrl(), "bench-starter", WINDOW);
         // Recording 10^6 publishes would only measure the recorder's memory.
         this.broker.recordPublishes(false);
     }

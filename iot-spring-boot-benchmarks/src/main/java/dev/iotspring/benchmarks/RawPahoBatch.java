@@ -1,12 +1,23 @@
 package dev.iotspring.benchmarks;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+
+import dev.iotspring.core.mqtt.MqttConnection;
+import dev.iotspring.core.mqtt.MqttConnectionListener;
+import dev.iotspring.core.mqtt.MqttConnectionSettings;
+import dev.iotspring.core.mqtt.MqttEndpoint;
 
 /**
  * The raw side of every MQTT pair: Paho's async client used directly, a semaphore keeping it inside its
@@ -16,6 +27,36 @@ import org.eclipse.paho.client.mqttv3.IMqttToken;
 final class RawPahoBatch {
 
     private RawPahoBatch() {
+    }
+
+    /** A connected Paho client (MQTT 3.1.1, no reconnect, memory persistence) with {@code window} in flight. */
+    static MqttAsyncClient connect(String brokerUrl, String clientId, int window) throws MqttException {
+        MqttAsyncClient client = new MqttAsyncClient(MqttEndpoint.parse(brokerUrl).pahoServerUri(), clientId,
+                new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        options.setMaxInflight(window);
+        options.setAutomaticReconnect(false);
+        client.connect(options).waitForCompletion(30_000);
+        return client;
+    }
+
+    /** The starter's connection with {@code window} in flight, started and connected. */
+    static MqttConnection connectStarter(String brokerUrl, String clientId, int window) {
+        MqttConnection connection = new MqttConnection(MqttConnectionSettings
+            .builder(MqttEndpoint.parse(brokerUrl), clientId)
+            .maxInflight(window)
+            .build());
+        CompletableFuture<Boolean> connected = new CompletableFuture<>();
+        connection.addConnectionListener(new MqttConnectionListener() {
+            @Override
+            public void connected(boolean sessionPresent) {
+                connected.complete(sessionPresent);
+            }
+        });
+        connection.start();
+        connected.orTimeout(30, TimeUnit.SECONDS).join();
+        return connection;
     }
 
     /** Publishes {@code count} QoS 1 messages and returns once the broker acknowledged all of them. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -157,6 +158,25 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             this.notifier.refused(message.id(), future, ex);
         }
         return future;
+    }
+
+    /**
+     * {@link #sendAsync} for the contract's non-blocking sends: a message refused before it was queued throws at
+     * once ({@link QueueFullException}, {@link DeliveryClosedException}) instead of failing the future, so the
+     * caller learns it on its own thread; delivery outcomes still fail the future.
+     */
+    public CompletableFuture<Void> acceptAsync(OutboundMessage message) {
+        CompletableFuture<Void> acknowledged = sendAsync(message);
+        if (acknowledged.isCompletedExceptionally()) {
+            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
+            if (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
+                throw (RuntimeException) cause;
+            }
+        }
+        return acknowledged;
     }
 
     /**
