@@ -158,7 +158,7 @@ public final class AstarteAutoConfiguration {
                     AstarteProperties.EXAMPLE);
         }
         listeners.orderedStream().forEach(device::addListener);
-        device.setObservations(IotObservations.forPlatform(beanFactory, AstarteProperties.PREFIX, PLATFORM));
+        device.setObservations(IotObservations.forPlatform(beanFactory, p.isObservationEnabled(), PLATFORM));
         logger.info("Astarte: device {} in realm {} with interfaces {}", device.getDeviceId(), p.getRealm(),
                 interfaces.introspection());
         return device;

@@ -34,6 +34,11 @@ public class AstarteProperties {
     /** Whether to run the Astarte device. */
     private boolean enabled;
 
+    /**
+     * Whether to make each send an Observation from the call to the broker's acknowledgement, and each server data delivery one (needs an ObservationRegistry bean; conventions from IotSendObservationConvention / IotReceiveObservationConvention beans).
+     */
+    private boolean observationEnabled;
+
     /** The Astarte realm. */
     private @Nullable String realm;
 
@@ -129,6 +134,14 @@ public class AstarteProperties {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    public boolean isObservationEnabled() {
+        return this.observationEnabled;
+    }
+
+    public void setObservationEnabled(boolean observationEnabled) {
+        this.observationEnabled = observationEnabled;
     }
 
     public @Nullable String getRealm() {

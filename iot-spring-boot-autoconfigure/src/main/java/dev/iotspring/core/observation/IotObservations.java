@@ -12,7 +12,6 @@ import reactor.core.publisher.Flux;
 
 import dev.iotspring.core.delivery.MessageDroppedException;
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -63,18 +62,17 @@ public final class IotObservations {
     }
 
     /**
-     * What a platform's auto-configuration hands its bean: enabled when {@code <prefix>.observation-enabled} is
-     * true (default false, as spring-kafka's {@code spring.kafka.template.observation-enabled}) and the context has
-     * an {@code ObservationRegistry}; conventions from {@link IotSendObservationConvention} and
-     * {@link IotReceiveObservationConvention} beans when there are.
+     * What a platform's auto-configuration hands its bean: enabled when the platform's
+     * {@code iot.<platform>.observation-enabled} is true (default false, as spring-kafka's
+     * {@code spring.kafka.template.observation-enabled}) and the context has an {@code ObservationRegistry};
+     * conventions from {@link IotSendObservationConvention} and {@link IotReceiveObservationConvention} beans when
+     * there are.
      * @param beanFactory the application's bean factory
-     * @param prefix the platform's property prefix, e.g. {@code iot.stream-sea}
+     * @param enabled the platform's {@code observation-enabled} property
      * @param platform the platform id, e.g. {@code streamsea}
      */
-    public static IotObservations forPlatform(BeanFactory beanFactory, String prefix, String platform) {
-        Environment environment = beanFactory.getBean(Environment.class);
-        if (!OBSERVATION_PRESENT
-                || !environment.getProperty(prefix + ".observation-enabled", Boolean.class, Boolean.FALSE)) {
+    public static IotObservations forPlatform(BeanFactory beanFactory, boolean enabled, String platform) {
+        if (!OBSERVATION_PRESENT || !enabled) {
             return DISABLED;
         }
         ObservationRegistry registry = beanFactory.getBeanProvider(ObservationRegistry.class).getIfUnique();

@@ -207,7 +207,7 @@ public final class SpotflowAutoConfiguration {
         SpotflowProperties p = this.properties;
         DefaultSpotflowSender sender = new DefaultSpotflowSender(dispatcher, hub, p.getDefaultStreamGroup(),
                 p.getDefaultStream(), p.getCompression(), p.getSendTimeout());
-        sender.setObservations(IotObservations.forPlatform(beanFactory, SpotflowProperties.PREFIX, PLATFORM));
+        sender.setObservations(IotObservations.forPlatform(beanFactory, p.isObservationEnabled(), PLATFORM));
         return sender;
     }
 

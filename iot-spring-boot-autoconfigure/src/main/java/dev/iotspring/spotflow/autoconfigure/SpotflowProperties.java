@@ -29,6 +29,11 @@ public class SpotflowProperties {
     private boolean enabled;
 
     /**
+     * Whether to make each sendMessage / sendMessageAsync an Observation from the call to the acknowledgement (needs an ObservationRegistry bean; conventions from IotSendObservationConvention / IotReceiveObservationConvention beans).
+     */
+    private boolean observationEnabled;
+
+    /**
      * Host (and optional port) of the platform's provisioning API; requests go to https://host[:port], a path is
      * ignored. An explicit http:// is kept, for emulators.
      */
@@ -158,6 +163,14 @@ public class SpotflowProperties {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    public boolean isObservationEnabled() {
+        return this.observationEnabled;
+    }
+
+    public void setObservationEnabled(boolean observationEnabled) {
+        this.observationEnabled = observationEnabled;
     }
 
     public String getInstance() {

@@ -194,7 +194,7 @@ public final class StellaNowAutoConfiguration {
             ObjectProvider<StellaNowDeliveryCallback> callbacks, BeanFactory beanFactory) {
         StellaNowTemplate template = new StellaNowTemplate(codec, dispatcher, connection,
                 callbacks.orderedStream().toList());
-        template.setObservations(IotObservations.forPlatform(beanFactory, StellaNowProperties.PREFIX, PLATFORM));
+        template.setObservations(IotObservations.forPlatform(beanFactory, this.properties.isObservationEnabled(), PLATFORM));
         return template;
     }
 

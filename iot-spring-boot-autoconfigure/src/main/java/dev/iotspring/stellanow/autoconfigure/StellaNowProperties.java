@@ -48,6 +48,11 @@ public class StellaNowProperties {
     /** Whether to send events to StellaNow. Nothing of the platform is created while false. */
     private boolean enabled;
 
+    /**
+     * Whether to make each send an Observation from the call to the broker's acknowledgement (needs an ObservationRegistry bean; conventions from IotSendObservationConvention / IotReceiveObservationConvention beans).
+     */
+    private boolean observationEnabled;
+
     /** Organization id (UUID): the MQTT topic is in/{organization-id} and the OIDC realm is this id. */
     private @Nullable String organizationId;
 
@@ -166,6 +171,14 @@ public class StellaNowProperties {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    public boolean isObservationEnabled() {
+        return this.observationEnabled;
+    }
+
+    public void setObservationEnabled(boolean observationEnabled) {
+        this.observationEnabled = observationEnabled;
     }
 
     public @Nullable String getOrganizationId() {

@@ -68,7 +68,7 @@ public final class StellMapAutoConfiguration {
         // Never the application's @LoadBalanced builder: StellMap's own calls would resolve through StellMap.
         StellMapHttpRegistry registry = new StellMapHttpRegistry(IotWebClientBuilders.forPlatform(beanFactory),
                 settings, requireNamespace(properties), new IotEventPublisher(PLATFORM, publisher));
-        registry.setObservations(IotObservations.forPlatform(beanFactory, PREFIX, PLATFORM));
+        registry.setObservations(IotObservations.forPlatform(beanFactory, properties.isObservationEnabled(), PLATFORM));
         return registry;
     }
 

@@ -26,6 +26,11 @@ public class StellMapProperties {
     private boolean enabled;
 
     /**
+     * Whether to make each watch event handed to a subscriber an Observation (needs an ObservationRegistry bean; conventions from IotSendObservationConvention / IotReceiveObservationConvention beans).
+     */
+    private boolean observationEnabled;
+
+    /**
      * Base URLs of one or more StellMap nodes (their public HTTP listener). Reads and watches use any node,
      * writes follow the raft leader.
      */
@@ -165,6 +170,14 @@ public class StellMapProperties {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    public boolean isObservationEnabled() {
+        return this.observationEnabled;
+    }
+
+    public void setObservationEnabled(boolean observationEnabled) {
+        this.observationEnabled = observationEnabled;
     }
 
     public List<URI> getServerUrl() {

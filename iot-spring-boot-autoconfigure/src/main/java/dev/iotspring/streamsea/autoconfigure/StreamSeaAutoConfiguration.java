@@ -105,7 +105,7 @@ public final class StreamSeaAutoConfiguration {
                             .listener(new IotEventPublisher(StreamSeaTemplate.PLATFORM, events).asDeliveryListener()),
                         batching);
                 template.setObservations(
-                        IotObservations.forPlatform(beanFactory, "iot.stream-sea", StreamSeaTemplate.PLATFORM));
+                        IotObservations.forPlatform(beanFactory, properties.isObservationEnabled(), StreamSeaTemplate.PLATFORM));
                 return template;
             }
             catch (RuntimeException ex) {

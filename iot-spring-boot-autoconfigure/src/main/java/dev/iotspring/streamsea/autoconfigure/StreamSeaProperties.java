@@ -26,6 +26,11 @@ public class StreamSeaProperties {
     private boolean enabled;
 
     /**
+     * Whether to make each publish an Observation from the call to the server's acknowledgement, and each subscription delivery one (needs an ObservationRegistry bean; conventions from IotSendObservationConvention / IotReceiveObservationConvention beans).
+     */
+    private boolean observationEnabled;
+
+    /**
      * Host name of the stream-sea server.
      */
     private @Nullable String remoteHost;
@@ -116,6 +121,14 @@ public class StreamSeaProperties {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    public boolean isObservationEnabled() {
+        return this.observationEnabled;
+    }
+
+    public void setObservationEnabled(boolean observationEnabled) {
+        this.observationEnabled = observationEnabled;
     }
 
     public @Nullable String getRemoteHost() {

@@ -214,6 +214,7 @@ class StellaNowAutoConfigurationTests {
 
     /** One non-default value for every iot.stellanow.* key (the test below fails when a key is missing here). */
     static final Map<String, String> EVERY_PROPERTY = Map.ofEntries(Map.entry("iot.stellanow.enabled", "true"),
+            Map.entry("iot.stellanow.observation-enabled", "true"),
             Map.entry("iot.stellanow.organization-id", ORG), Map.entry("iot.stellanow.project-id", PROJECT),
             Map.entry("iot.stellanow.environment", "dev"),
             Map.entry("iot.stellanow.broker-url", "mqtts://broker.example.com:8884"),
@@ -250,6 +251,7 @@ class StellaNowAutoConfigurationTests {
             .get();
 
         assertThat(p.isEnabled()).isTrue();
+        assertThat(p.isObservationEnabled()).isTrue();
         assertThat(p.getOrganizationId()).isEqualTo(ORG);
         assertThat(p.getProjectId()).isEqualTo(PROJECT);
         assertThat(p.getEnvironment()).isEqualTo(StellaNowEnvironment.DEV);
