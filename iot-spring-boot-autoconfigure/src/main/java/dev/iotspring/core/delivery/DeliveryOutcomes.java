@@ -39,6 +39,16 @@ final class DeliveryOutcomes {
 
     private final Predicate<Throwable> permanentFailure;
 
+    private final Predicate<Throwable> connectionLoss;
+
+    private final int poisonThreshold;
+
+    /** The oldest in-flight message the connection was lost under, -1 for none; dispatcher thread only. */
+    private long suspectSequence = -1;
+
+    /** Consecutive connection losses under {@link #suspectSequence} with nothing acknowledged in between. */
+    private int suspectLosses;
+
     private final AtomicLong sent = new AtomicLong();
 
     private final AtomicLong failed = new AtomicLong();
@@ -50,7 +60,8 @@ final class DeliveryOutcomes {
     private volatile @Nullable Instant lastAck;
 
     DeliveryOutcomes(String platform, OutboundQueue queue, InFlightWindow window, RetryPause pause,
-            DeliveryNotifier notifier, QueueDrain drain, Predicate<Throwable> permanentFailure) {
+            DeliveryNotifier notifier, QueueDrain drain, Predicate<Throwable> permanentFailure,
+            Predicate<Throwable> connectionLoss, int poisonThreshold) {
         this.platform = platform;
         this.queue = queue;
         this.window = window;
@@ -58,6 +69,8 @@ final class DeliveryOutcomes {
         this.notifier = notifier;
         this.drain = drain;
         this.permanentFailure = permanentFailure;
+        this.connectionLoss = connectionLoss;
+        this.poisonThreshold = poisonThreshold;
     }
 
     long sent() {
@@ -111,7 +124,7 @@ final class DeliveryOutcomes {
 
     /** Settles the outcomes the sender reported since the last call. */
     void settle() {
-        InFlightWindow.Outcomes outcomes = this.window.collect(this.permanentFailure);
+        InFlightWindow.Outcomes outcomes = this.window.collect(this.permanentFailure, this.connectionLoss);
         if (outcomes == null) {
             return;
         }
@@ -128,6 +141,9 @@ final class DeliveryOutcomes {
             }
         }
         if (!outcomes.acked().isEmpty()) {
+            // Something got through: the connection is not refusing what it was given.
+            this.suspectSequence = -1;
+            this.suspectLosses = 0;
             this.sent.addAndGet(outcomes.acked().size());
             this.lastAck = Instant.now();
             this.pause.succeeded();
@@ -142,11 +158,56 @@ final class DeliveryOutcomes {
             this.notifier.failed(message, r.error());
         }
         if (outcomes.transientError() != null) {
-            transientFailure(outcomes.requeue(), outcomes.transientError());
+            List<QueuedMessage> requeue = outcomes.requeue();
+            QueuedMessage poison = poison(outcomes.lostOldest());
+            if (poison != null) {
+                requeue = new ArrayList<>(requeue);
+                requeue.remove(poison);
+                rejectPoison(poison);
+            }
+            transientFailure(requeue, outcomes.transientError());
         }
         if (outcomes.anyDone()) {
             this.drain.signalIfDrained();
         }
+    }
+
+    /**
+     * Counts a connection loss under the oldest message in flight; returns it once that happened
+     * {@code poisonThreshold} times in a row with nothing acknowledged in between (null otherwise).
+     */
+    private @Nullable QueuedMessage poison(@Nullable QueuedMessage lostOldest) {
+        if (lostOldest == null || this.poisonThreshold <= 0) {
+            return null;
+        }
+        if (lostOldest.sequence() == this.suspectSequence) {
+            this.suspectLosses++;
+        }
+        else {
+            this.suspectSequence = lostOldest.sequence();
+            this.suspectLosses = 1;
+        }
+        if (this.suspectLosses < this.poisonThreshold) {
+            return null;
+        }
+        this.suspectSequence = -1;
+        this.suspectLosses = 0;
+        return lostOldest;
+    }
+
+    private void rejectPoison(QueuedMessage poison) {
+        OutboundMessage message = poison.message();
+        this.queue.ack(List.of(poison));
+        this.failed.incrementAndGet();
+        logger.warn("The {} connection was lost {} times in a row while message {} was the oldest unacknowledged "
+                + "one, with nothing acknowledged: taken as refused by the server, not sent again", this.platform,
+                this.poisonThreshold, message.id());
+        this.notifier.failed(message, new MessageRejectedException("The " + this.platform + " server closed the "
+                + "connection " + this.poisonThreshold + " times in a row while message " + message.id()
+                + " was the oldest unacknowledged one and acknowledged nothing: it is taken as refused (an MQTT "
+                + "3.1.1 broker refuses a publish, e.g. to a topic the client may not publish to, by closing the "
+                + "connection) and is not sent again"));
+        this.drain.signalIfDrained();
     }
 
     void transientFailure(List<QueuedMessage> requeue, Throwable error) {

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -93,7 +94,11 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private final Condition signal = this.lock.newCondition();
 
-    private boolean signalled;
+    /** Something changed since the dispatcher last looked; set by {@link #wakeUp()} from any thread. */
+    private final AtomicBoolean signalled = new AtomicBoolean();
+
+    /** The dispatcher thread is (about to be) waiting on {@link #signal}. */
+    private volatile boolean parked;
 
     private volatile State state = State.NEW;
 
@@ -117,7 +122,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.notifier = new DeliveryNotifier(this.platform, builder.listeners);
         this.drain = new QueueDrain(this.platform, this.queue, this.notifier, this.drainTimeout);
         this.outcomes = new DeliveryOutcomes(this.platform, this.queue, this.window, this.pause, this.notifier,
-                this.drain, builder.permanentFailure);
+                this.drain, builder.permanentFailure, this.sender::isConnectionLoss, builder.poisonThreshold);
         this.queue.addArrivalListener(this::wakeUp);
         this.queue.addDropListener(this::notifyDropped);
     }
@@ -208,13 +213,19 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      * connection listeners). Cheap and safe from any thread.
      */
     public void wakeUp() {
-        this.lock.lock();
-        try {
-            this.signalled = true;
-            this.signal.signalAll();
-        }
-        finally {
-            this.lock.unlock();
+        this.signalled.set(true);
+        // Only a parked dispatcher needs the lock and a signal; one that is running sees the flag before it
+        // parks (both fields are volatile: the waker writes signalled then reads parked, the dispatcher writes
+        // parked then reads signalled, so at least one of them sees the other's write). This keeps a send and an
+        // acknowledgement from paying a lock and a thread wake-up each while the dispatcher is busy anyway.
+        if (this.parked) {
+            this.lock.lock();
+            try {
+                this.signal.signalAll();
+            }
+            finally {
+                this.lock.unlock();
+            }
         }
     }
 
@@ -346,6 +357,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         try {
             while (true) {
                 long waitNanos;
+                // Consumed before looking: a wake-up from now on makes the next await return at once.
+                this.signalled.getAndSet(false);
                 try {
                     this.outcomes.settle();
                     if (this.state == State.DRAINING && (drained() || System.nanoTime() - this.drainDeadline >= 0)) {
@@ -456,13 +469,14 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private void await(long nanos) throws InterruptedException {
         this.lock.lock();
         try {
+            this.parked = true;
             long remaining = nanos;
-            while (!this.signalled && remaining > 0) {
+            while (!this.signalled.get() && remaining > 0) {
                 remaining = this.signal.awaitNanos(remaining);
             }
-            this.signalled = false;
         }
         finally {
+            this.parked = false;
             this.lock.unlock();
         }
     }
@@ -510,6 +524,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         private Predicate<Throwable> permanentFailure = MessageRejectedException.class::isInstance;
 
         private int phase = IotLifecyclePhases.DELIVERY;
+
+        private int poisonThreshold = 3;
 
         private final List<DeliveryListener> listeners = new ArrayList<>();
 
@@ -560,6 +576,21 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         /** Which failures are final for a message (default: {@link MessageRejectedException}). */
         public Builder permanentFailure(Predicate<Throwable> permanentFailure) {
             this.permanentFailure = Objects.requireNonNull(permanentFailure, "permanentFailure");
+            return this;
+        }
+
+        /**
+         * Poison-message rule: after this many consecutive connection losses (as the sender's
+         * {@link MessageSender#isConnectionLoss} tells them) while the same message was the oldest in flight and
+         * nothing was acknowledged in between, that message is failed with {@link MessageRejectedException}
+         * instead of being retried forever (MQTT 3.1.1 brokers refuse a publish by closing the connection).
+         * Default 3; 0 turns the rule off.
+         */
+        public Builder poisonThreshold(int losses) {
+            if (losses < 0) {
+                throw new IllegalArgumentException("poisonThreshold must not be negative but was " + losses);
+            }
+            this.poisonThreshold = losses;
             return this;
         }
 
