@@ -3,6 +3,7 @@ package dev.iotspring.stellanow;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -41,6 +42,9 @@ public final class StellaNowEnvelopeCodec {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter
         .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
         .withZone(ZoneOffset.UTC);
+
+    /** First second of the year 10000: from there on the year has five digits. */
+    private static final long LAST_FOUR_DIGIT_YEAR = 253402300800L;
 
     private static final SerializedString KEY = new SerializedString("key");
 
@@ -103,7 +107,30 @@ public final class StellaNowEnvelopeCodec {
 
     /** Formats an instant as {@code yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'} in UTC (truncated to microseconds). */
     public static String formatTimestamp(Instant instant) {
-        return TIMESTAMP.format(instant);
+        long seconds = instant.getEpochSecond();
+        if (seconds < 0 || seconds >= LAST_FOUR_DIGIT_YEAR) {
+            return TIMESTAMP.format(instant);
+        }
+        // Written by hand for years 1970-9999: DateTimeFormatter's pattern walk showed up in send profiles.
+        LocalDateTime t = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
+        char[] c = "0000-00-00T00:00:00.000000Z".toCharArray();
+        digits(c, 0, t.getYear(), 4);
+        digits(c, 5, t.getMonthValue(), 2);
+        digits(c, 8, t.getDayOfMonth(), 2);
+        digits(c, 11, t.getHour(), 2);
+        digits(c, 14, t.getMinute(), 2);
+        digits(c, 17, t.getSecond(), 2);
+        digits(c, 20, instant.getNano() / 1000, 6);
+        return new String(c);
+    }
+
+    /** Writes {@code value} as {@code width} decimal digits, zero-padded, at {@code at}. */
+    private static void digits(char[] target, int at, int value, int width) {
+        int v = value;
+        for (int i = at + width - 1; i >= at; i--) {
+            target[i] = (char) ('0' + v % 10);
+            v /= 10;
+        }
     }
 
     /**

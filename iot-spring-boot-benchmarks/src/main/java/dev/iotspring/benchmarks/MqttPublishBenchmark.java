@@ -5,9 +5,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -73,13 +71,7 @@ public class MqttPublishBenchmark {
     public void start() throws MqttException {
         this.payload = new byte[this.payloadBytes];
         this.broker = EmbeddedMqttBroker.builder().webSocket(false).start();
-        String uri = MqttEndpoint.parse(this.broker.tcpUrl()).pahoServerUri();
-        this.raw = new MqttAsyncClient(uri, "bench-raw", new MemoryPersistence());
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-        options.setMaxInflight(WINDOW);
-        options.setAutomaticReconnect(false);
-        this.raw.connect(options).waitForCompletion(30_000);
+        this.raw = RawPahoBatch.connect(this.broker.tcpUrl(), "bench-raw", WINDOW);
         this.starter = new MqttConnection(MqttConnectionSettings
             .builder(MqttEndpoint.parse(this.broker.tcpUrl()), "bench-starter")
             .maxInflight(WINDOW)

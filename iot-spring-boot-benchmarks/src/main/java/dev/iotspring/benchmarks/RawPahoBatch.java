@@ -7,6 +7,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+
+import dev.iotspring.core.mqtt.MqttEndpoint;
 
 /**
  * The raw side of every MQTT pair: Paho's async client used directly, a semaphore keeping it inside its
@@ -16,6 +22,18 @@ import org.eclipse.paho.client.mqttv3.IMqttToken;
 final class RawPahoBatch {
 
     private RawPahoBatch() {
+    }
+
+    /** A Paho client connected over MQTT 3.1.1 to {@code brokerUrl} with {@code maxInflight} = {@code window}. */
+    static MqttAsyncClient connect(String brokerUrl, String clientId, int window) throws MqttException {
+        MqttAsyncClient client = new MqttAsyncClient(MqttEndpoint.parse(brokerUrl).pahoServerUri(), clientId,
+                new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        options.setMaxInflight(window);
+        options.setAutomaticReconnect(false);
+        client.connect(options).waitForCompletion(30_000);
+        return client;
     }
 
     /** Publishes {@code count} QoS 1 messages and returns once the broker acknowledged all of them. */

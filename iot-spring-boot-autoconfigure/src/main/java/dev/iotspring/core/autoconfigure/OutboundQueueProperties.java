@@ -8,6 +8,7 @@ import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.queue.DeferredOutboundQueue;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.OverflowStrategy;
@@ -108,7 +109,12 @@ public class OutboundQueueProperties {
                                 + "memory)",
                         PropertyChecks.yaml(prefix, "type: memory"));
             }
-            return stores.open(platform).outboundQueue(name, this.maxSize, this.overflow);
+            // Opening the SQLite file, its pool and migrations runs beside the rest of the startup; a send waits
+            // for it and still returns only once its message is committed.
+            int maxSize = this.maxSize;
+            OverflowStrategy overflow = this.overflow;
+            return new DeferredOutboundQueue(platform + "-" + name, true,
+                    () -> stores.open(platform).outboundQueue(name, maxSize, overflow));
         }
         return new InMemoryQueue(this.order, this.maxSize, this.overflow);
     }

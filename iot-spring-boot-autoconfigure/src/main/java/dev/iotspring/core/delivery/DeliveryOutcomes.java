@@ -41,13 +41,7 @@ final class DeliveryOutcomes {
 
     private final Predicate<Throwable> connectionLoss;
 
-    private final int poisonThreshold;
-
-    /** The oldest in-flight message the connection was lost under, -1 for none; dispatcher thread only. */
-    private long suspectSequence = -1;
-
-    /** Consecutive connection losses under {@link #suspectSequence} with nothing acknowledged in between. */
-    private int suspectLosses;
+    private final PoisonMessageRule poison;
 
     private final AtomicLong sent = new AtomicLong();
 
@@ -70,7 +64,7 @@ final class DeliveryOutcomes {
         this.drain = drain;
         this.permanentFailure = permanentFailure;
         this.connectionLoss = connectionLoss;
-        this.poisonThreshold = poisonThreshold;
+        this.poison = new PoisonMessageRule(poisonThreshold);
     }
 
     long sent() {
@@ -128,9 +122,32 @@ final class DeliveryOutcomes {
         if (outcomes == null) {
             return;
         }
-        if (outcomes.anyDone()) {
+        List<QueuedMessage> requeue = outcomes.requeue();
+        QueuedMessage refused = null;
+        if (this.poison.isProbing()) {
+            if (this.poison.probeAcknowledged(outcomes.acked())) {
+                refused = this.poison.endProbe();
+            }
+            else if (outcomes.transientError() != null || !outcomes.rejected().isEmpty()) {
+                // The probe did not get through either: not this message's fault. Both go back, nothing is lost.
+                requeue = new ArrayList<>(requeue);
+                requeue.add(this.poison.endProbe());
+            }
+        }
+        else {
+            if (!outcomes.acked().isEmpty()) {
+                this.poison.acknowledged();
+            }
+            if (outcomes.transientError() != null && outcomes.lostOldest() != null) {
+                this.poison.lostUnder(outcomes.lostOldest());
+            }
+        }
+        if (outcomes.anyDone() || refused != null) {
             List<QueuedMessage> done = new ArrayList<>(outcomes.acked());
             outcomes.rejected().forEach(r -> done.add(r.queued()));
+            if (refused != null) {
+                done.add(refused);
+            }
             try {
                 this.queue.ack(done);
             }
@@ -141,9 +158,6 @@ final class DeliveryOutcomes {
             }
         }
         if (!outcomes.acked().isEmpty()) {
-            // Something got through: the connection is not refusing what it was given.
-            this.suspectSequence = -1;
-            this.suspectLosses = 0;
             this.sent.addAndGet(outcomes.acked().size());
             this.lastAck = Instant.now();
             this.pause.succeeded();
@@ -157,57 +171,53 @@ final class DeliveryOutcomes {
             logger.warn("The {} server rejected message {}: {}", this.platform, message.id(), r.error().getMessage());
             this.notifier.failed(message, r.error());
         }
+        if (refused != null) {
+            rejectRefused(refused);
+        }
         if (outcomes.transientError() != null) {
-            List<QueuedMessage> requeue = outcomes.requeue();
-            QueuedMessage poison = poison(outcomes.lostOldest());
-            if (poison != null) {
-                requeue = new ArrayList<>(requeue);
-                requeue.remove(poison);
-                rejectPoison(poison);
-            }
             transientFailure(requeue, outcomes.transientError());
         }
-        if (outcomes.anyDone()) {
+        else if (requeue != outcomes.requeue()) {
+            this.queue.requeue(requeue);
+        }
+        if (outcomes.anyDone() || refused != null) {
             this.drain.signalIfDrained();
         }
     }
 
-    /**
-     * Counts a connection loss under the oldest message in flight; returns it once that happened
-     * {@code poisonThreshold} times in a row with nothing acknowledged in between (null otherwise).
-     */
-    private @Nullable QueuedMessage poison(@Nullable QueuedMessage lostOldest) {
-        if (lostOldest == null || this.poisonThreshold <= 0) {
-            return null;
-        }
-        if (lostOldest.sequence() == this.suspectSequence) {
-            this.suspectLosses++;
-        }
-        else {
-            this.suspectSequence = lostOldest.sequence();
-            this.suspectLosses = 1;
-        }
-        if (this.suspectLosses < this.poisonThreshold) {
-            return null;
-        }
-        this.suspectSequence = -1;
-        this.suspectLosses = 0;
-        return lostOldest;
+    /** See {@link PoisonMessageRule}: whether the next dispatch is a probe. */
+    boolean probeDue() {
+        return this.poison.probeDue();
     }
 
-    private void rejectPoison(QueuedMessage poison) {
-        OutboundMessage message = poison.message();
-        this.queue.ack(List.of(poison));
+    boolean isProbing() {
+        return this.poison.isProbing();
+    }
+
+    List<QueuedMessage> startProbe(List<QueuedMessage> batch) {
+        return this.poison.startProbe(batch);
+    }
+
+    /** The dispatcher stops: a message held back by a probe goes back to the queue. */
+    void releaseHeld() {
+        QueuedMessage held = this.poison.release();
+        if (held != null) {
+            this.queue.requeue(List.of(held));
+        }
+    }
+
+    private void rejectRefused(QueuedMessage refused) {
+        OutboundMessage message = refused.message();
         this.failed.incrementAndGet();
-        logger.warn("The {} connection was lost {} times in a row while message {} was the oldest unacknowledged "
-                + "one, with nothing acknowledged: taken as refused by the server, not sent again", this.platform,
-                this.poisonThreshold, message.id());
+        int times = this.poison.threshold();
+        logger.warn("The {} connection was lost {} times in a row under message {} while the message after it "
+                + "went through: taken as refused by the server, not sent again", this.platform, times,
+                message.id());
         this.notifier.failed(message, new MessageRejectedException("The " + this.platform + " server closed the "
-                + "connection " + this.poisonThreshold + " times in a row while message " + message.id()
-                + " was the oldest unacknowledged one and acknowledged nothing: it is taken as refused (an MQTT "
-                + "3.1.1 broker refuses a publish, e.g. to a topic the client may not publish to, by closing the "
+                + "connection " + times + " times in a row while message " + message.id() + " was the oldest "
+                + "unacknowledged one, and acknowledged the message after it: it is taken as refused (an MQTT 3.1.1 "
+                + "broker refuses a publish, e.g. to a topic the client may not publish to, by closing the "
                 + "connection) and is not sent again"));
-        this.drain.signalIfDrained();
     }
 
     void transientFailure(List<QueuedMessage> requeue, Throwable error) {

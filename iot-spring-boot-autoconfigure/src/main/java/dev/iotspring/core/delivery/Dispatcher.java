@@ -421,12 +421,13 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         if (paused > 0) {
             return Math.min(maxWait, paused);
         }
-        if (this.window.free() <= 0) {
-            return maxWait;
+        if (this.window.free() <= 0 || this.outcomes.isProbing()) {
+            return maxWait; // a poison-message probe goes alone
         }
+        boolean probe = this.outcomes.probeDue();
         List<QueuedMessage> batch;
         try {
-            batch = this.queue.poll(this.window.free());
+            batch = this.queue.poll(probe ? Math.min(2, this.window.free()) : this.window.free());
         }
         catch (RuntimeException ex) {
             logger.warn("Could not read the {} queue: {}", this.platform, ex.toString());
@@ -437,6 +438,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             return maxWait;
         }
         batch = this.outcomes.discardExpired(batch);
+        if (probe) {
+            batch = this.outcomes.startProbe(batch);
+        }
         for (int i = 0; i < batch.size(); i++) {
             QueuedMessage queued = batch.get(i);
             InFlightWindow.Entry entry = this.window.add(queued);
@@ -486,6 +490,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         synchronized (this) {
             this.state = State.STOPPED;
             this.thread = null;
+            this.outcomes.releaseHeld();
             this.drain.finish(this.window);
             callback = this.drainCallback;
             this.drainCallback = null;
@@ -580,11 +585,12 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         }
 
         /**
-         * Poison-message rule: after this many consecutive connection losses (as the sender's
-         * {@link MessageSender#isConnectionLoss} tells them) while the same message was the oldest in flight and
-         * nothing was acknowledged in between, that message is failed with {@link MessageRejectedException}
-         * instead of being retried forever (MQTT 3.1.1 brokers refuse a publish by closing the connection).
-         * Default 3; 0 turns the rule off.
+         * Poison-message rule (see {@code PoisonMessageRule}): after this many consecutive connection losses (as
+         * the sender's {@link MessageSender#isConnectionLoss} tells them) while the same message was the oldest in
+         * flight and nothing was acknowledged in between, the message after it is sent alone; if that one is
+         * acknowledged, the held-back message fails with {@link MessageRejectedException} instead of being
+         * retried forever (MQTT 3.1.1 brokers refuse a publish by closing the connection); if not, both stay
+         * queued. Default 3; 0 turns the rule off.
          */
         public Builder poisonThreshold(int losses) {
             if (losses < 0) {
