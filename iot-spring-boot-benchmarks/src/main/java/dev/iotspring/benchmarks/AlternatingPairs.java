@@ -41,6 +41,18 @@ public final class AlternatingPairs {
                     bench.stop();
                 }
             }
+            case "stellanow-encoded" -> {
+                StellaNowSendBenchmark bench = new StellaNowSendBenchmark();
+                bench.start();
+                try {
+                    measure("StellaNowTemplate.send vs raw Paho encoding each envelope with the codec (msg/s)",
+                            StellaNowSendBenchmark.BATCH, rounds, batches, bench::rawEncodedSend, bench::starterSend,
+                            jfr);
+                }
+                finally {
+                    bench.stop();
+                }
+            }
             case "mqtt" -> {
                 MqttPublishBenchmark bench = new MqttPublishBenchmark();
                 bench.payloadBytes = 256;
@@ -53,7 +65,7 @@ public final class AlternatingPairs {
                     bench.stop();
                 }
             }
-            default -> throw new IllegalArgumentException("unknown pair " + pair + " (stellanow, mqtt)");
+            default -> throw new IllegalArgumentException("unknown pair " + pair + " (stellanow, stellanow-encoded, mqtt)");
         }
         System.exit(0);
     }

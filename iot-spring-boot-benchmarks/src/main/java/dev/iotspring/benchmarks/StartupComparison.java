@@ -25,6 +25,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
@@ -112,6 +113,8 @@ public final class StartupComparison {
             System.out.printf(Locale.ROOT, "Startup to ApplicationReady (%s queues), %d alternating rounds: without "
                     + "platforms median %.0f ms, with all five median %.0f ms, added %.0f ms%n",
                     durable ? "StellaNow/stream-sea durable" : "in-memory", rounds, mNone, mAll, mAll - mNone);
+            System.out.println("Slowest bean creations of the last start with all five:");
+            lastSteps.forEach(System.out::println);
         }
         System.exit(0);
     }
@@ -123,6 +126,9 @@ public final class StartupComparison {
         properties.put("iot.spotflow.device-id", "startup-" + n + "-" + System.nanoTime());
         return properties;
     }
+
+    /** The slowest bean creations of the last start with the platforms enabled. */
+    private static List<String> lastSteps = List.of();
 
     private static double start(Path work, String name, Map<String, Object> properties) throws Exception {
         Path dir = Files.createDirectories(work.resolve(name));
@@ -151,6 +157,9 @@ public final class StartupComparison {
             }
         }
         int exit = process.waitFor();
+        if (!properties.isEmpty()) {
+            lastSteps = lines.stream().filter((l) -> l.startsWith("STEP ")).toList();
+        }
         if (ready < 0 || exit != 0) {
             lines.forEach(System.err::println);
             throw new IllegalStateException("start " + name + " failed (exit " + exit + ")");
@@ -171,8 +180,20 @@ public final class StartupComparison {
             SpringApplication application = new SpringApplication(Child.class);
             application.setWebApplicationType(WebApplicationType.NONE);
             application.setLogStartupInfo(false);
-            application.addListeners((ApplicationListener<ApplicationReadyEvent>) (event) -> System.out
-                .println("READY " + ManagementFactory.getRuntimeMXBean().getUptime()));
+            BufferingApplicationStartup steps = new BufferingApplicationStartup(20_000);
+            application.setApplicationStartup(steps);
+            application.addListeners((ApplicationListener<ApplicationReadyEvent>) (event) -> {
+                System.out.println("READY " + ManagementFactory.getRuntimeMXBean().getUptime());
+                // Where the startup went: the slowest bean creations (a step's time includes its dependencies').
+                steps.getBufferedTimeline()
+                    .getEvents()
+                    .stream()
+                    .filter((e) -> e.getStartupStep().getName().equals("spring.beans.instantiate"))
+                    .sorted((a, b) -> b.getDuration().compareTo(a.getDuration()))
+                    .limit(15)
+                    .forEach((e) -> System.out.println("STEP " + e.getDuration().toMillis() + " ms "
+                            + e.getStartupStep().getTags().iterator().next().getValue()));
+            });
             ConfigurableApplicationContext context = application.run(args);
             context.close();
         }
