@@ -34,7 +34,9 @@ import dev.iotspring.core.queue.QueuedMessage;
  * acknowledgement was already processed is not sent again), and sending pauses
  * with exponential backoff; the pause ends early when the sender reported not ready and is ready again (a
  * reconnect, whose own backoff already spaced the attempts). A {@link MessageRejectedException} is final
- * instead: that message is removed and reported failed, the others go on.</li>
+ * instead: that message is removed and reported failed, the others go on. A message the connection keeps
+ * closing under (MQTT 3.1.1's only way to refuse a publish) is found by the poison-message rule
+ * ({@code PoisonMessageRule}, {@link Builder#poisonThreshold}) and failed the same way.</li>
  * <li>While the sender is not ready, the dispatcher sleeps until {@link #wakeUp()} (platforms call it from
  * their connection listeners) or a readiness re-check interval passes; {@link #send} wakes it too.</li>
  * <li>As a {@link SmartLifecycle} at phase {@link IotLifecyclePhases#DELIVERY}: {@link #send} is accepted
@@ -47,8 +49,9 @@ import dev.iotspring.core.queue.QueuedMessage;
  * off the client library's callback threads. This class is one job, that thread's loop with the lifecycle and the
  * public API around it (its {@link Builder} is nested because platforms call {@code Dispatcher.builder(..)}); the
  * in-flight window ({@code InFlightWindow}), the retry pause ({@code RetryPause}), settling outcomes
- * ({@code DeliveryOutcomes}), the end of a drain ({@code QueueDrain}) and the fan-out to listeners and futures
- * ({@code DeliveryNotifier}) are package-private helpers.
+ * ({@code DeliveryOutcomes}, with the poison-message rule {@code PoisonMessageRule}), the end of a drain
+ * ({@code QueueDrain}) and the fan-out to listeners and futures ({@code DeliveryNotifier}) are package-private
+ * helpers.
  */
 public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
