@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 import org.jspecify.annotations.Nullable;
@@ -88,6 +89,12 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     private final Clock clock;
 
+    private final String topicPrefix;
+
+    private final String messageIdPrefix = UUID.randomUUID() + "-";
+
+    private final AtomicLong messageSequence = new AtomicLong();
+
     private volatile @Nullable MqttConnection connection;
 
     private volatile boolean running;
@@ -112,7 +119,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             @Nullable IotEventPublisher events) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.interfaces = settings.interfaces();
-        this.clock = Clock.systemUTC();
+        this.clock = settings.clock();
         this.events = events;
         this.pairing = new AstartePairing(pairingClient, store.keyValueStore("credentials"), settings.realm(),
                 settings.deviceId(), settings.credentialsSecret(), settings.agentToken(), this.clock);
@@ -125,6 +132,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
         });
         this.session = new AstarteSession(settings.realm(), settings.deviceId(), this.interfaces, this.properties,
                 store.keyValueStore("session"), this::deliver, this::wakeUp, this.scheduler);
+        this.topicPrefix = this.session.base() + "/";
         MessageSender sender = new GatedSender();
         this.durable = build(dispatcher, Dispatcher.builder(PLATFORM, durableQueue, sender));
         this.memory = build(dispatcher, Dispatcher.builder(PLATFORM, memoryQueue, sender));
@@ -207,8 +215,11 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     private CompletableFuture<Void> dispatch(AstarteOutbound out) {
         Instant now = this.clock.instant();
-        OutboundMessage message = new OutboundMessage(UUID.randomUUID().toString(),
-                this.session.base() + "/" + out.topicSuffix(), out.payload(), out.qos(), false, now);
+        // A counter behind a random prefix: unique across restarts like a random UUID, without SecureRandom's
+        // lock and hashing on every send (a quarter of the caller's time in the send benchmark's profile).
+        String id = this.messageIdPrefix + Long.toHexString(this.messageSequence.incrementAndGet());
+        OutboundMessage message = new OutboundMessage(id, this.topicPrefix + out.interfaceName() + out.path(),
+                out.payload(), out.qos(), false, now);
         if (!out.expiry().isZero()) {
             message = message.withExpiry(now.plus(out.expiry()));
         }

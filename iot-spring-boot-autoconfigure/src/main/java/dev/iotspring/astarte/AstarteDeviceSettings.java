@@ -1,5 +1,6 @@
 package dev.iotspring.astarte;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -67,6 +68,11 @@ public final class AstarteDeviceSettings {
         return this.b.hostnameVerification;
     }
 
+    /** Decides whether the certificate expired (and stamps queued values); the system UTC clock by default. */
+    public Clock clock() {
+        return this.b.clock;
+    }
+
     public int maxInflight() {
         return this.b.maxInflight;
     }
@@ -103,6 +109,8 @@ public final class AstarteDeviceSettings {
 
         private int maxInflight = 100;
 
+        private Clock clock = Clock.systemUTC();
+
         private Builder(String realm, String deviceId, AstarteInterfaces interfaces) {
             this.realm = Objects.requireNonNull(realm, "realm");
             if (!AstarteDeviceIds.isValid(deviceId)) {
@@ -123,6 +131,7 @@ public final class AstarteDeviceSettings {
             c.trustManagers = this.trustManagers;
             c.hostnameVerification = this.hostnameVerification;
             c.maxInflight = this.maxInflight;
+            c.clock = this.clock;
             return c;
         }
 
@@ -168,6 +177,12 @@ public final class AstarteDeviceSettings {
         /** QoS 1/2 publishes awaiting their acknowledgement (the reference broker allows 100). */
         public Builder maxInflight(int maxInflight) {
             this.maxInflight = maxInflight;
+            return this;
+        }
+
+        /** The device's clock (certificate expiry, queued values' time); a test may give a skewed one. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

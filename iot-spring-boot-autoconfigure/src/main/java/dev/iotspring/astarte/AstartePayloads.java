@@ -50,6 +50,8 @@ public final class AstartePayloads {
 
     private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
 
+    private static final EncoderContext ENCODER_CONTEXT = EncoderContext.builder().build();
+
     private AstartePayloads() {
     }
 
@@ -221,9 +223,10 @@ public final class AstartePayloads {
     }
 
     static byte[] bytes(BsonDocument doc) {
-        BasicOutputBuffer buffer = new BasicOutputBuffer();
+        // Most values are a few dozen bytes: the default 1 KiB buffer would be allocated and zeroed for nothing.
+        BasicOutputBuffer buffer = new BasicOutputBuffer(64);
         try (BsonBinaryWriter writer = new BsonBinaryWriter(buffer)) {
-            CODEC.encode(writer, doc, EncoderContext.builder().build());
+            CODEC.encode(writer, doc, ENCODER_CONTEXT);
         }
         return buffer.toByteArray();
     }

@@ -59,7 +59,7 @@ public final class DefaultSpotflowSender implements SpotflowSender {
 
     @Override
     public void sendMessage(byte[] payload, MessageOptions options) {
-        CompletableFuture<Void> acked = this.dispatcher.sendAsync(message(payload, options, Close.NONE));
+        CompletableFuture<Void> acked = sendMessageAsync(payload, options);
         try {
             acked.get(this.sendTimeout.toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -77,6 +77,11 @@ public final class DefaultSpotflowSender implements SpotflowSender {
             }
             throw new IllegalStateException(ex.getCause());
         }
+    }
+
+    @Override
+    public CompletableFuture<Void> sendMessageAsync(byte[] payload, MessageOptions options) {
+        return this.dispatcher.acceptAsync(message(payload, options, Close.NONE));
     }
 
     @Override

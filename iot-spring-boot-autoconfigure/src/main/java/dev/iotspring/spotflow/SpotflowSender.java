@@ -1,6 +1,7 @@
 package dev.iotspring.spotflow;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Sends stream messages to the Spotflow IoT Platform through a durable SQLite queue: every message is committed
@@ -26,6 +27,15 @@ public interface SpotflowSender {
 
     /** {@link #sendMessage(byte[])} of the UTF-8 bytes of a text. */
     void sendMessage(String payload);
+
+    /**
+     * Queues a message and returns once its row is committed, without waiting for the platform.
+     * Caller errors are thrown at once and nothing is queued, as for {@link #enqueueMessage(byte[], MessageOptions)}.
+     * @return completes when the platform acknowledged the message; fails with a {@code MessageDroppedException}
+     * when the queue's overflow rule discarded it, or a {@code DeliveryClosedException} when the application stopped
+     * first (the row stays and is sent after the next start)
+     */
+    CompletableFuture<Void> sendMessageAsync(byte[] payload, MessageOptions options);
 
     /** Queues a message; returns once its row is committed to the store. */
     void enqueueMessage(byte[] payload);

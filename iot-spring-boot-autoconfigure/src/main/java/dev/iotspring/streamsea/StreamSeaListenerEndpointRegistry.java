@@ -75,16 +75,18 @@ public class StreamSeaListenerEndpointRegistry implements SmartLifecycle {
     }
 
     private Disposable subscribe(StreamSeaListenerEndpoint endpoint) {
-        Flux<JsonNode> deliveries;
+        GroupMode mode;
         if (endpoint.fanout()) {
-            deliveries = this.template.subscribeFanout(endpoint.stream(), JsonNode.class);
+            mode = new GroupMode.Fanout();
         }
         else if (endpoint.group() != null) {
-            deliveries = this.template.subscribe(endpoint.stream(), endpoint.group(), JsonNode.class);
+            mode = new GroupMode.Fixed(endpoint.group());
         }
         else {
-            deliveries = this.template.subscribe(endpoint.stream(), JsonNode.class);
+            mode = new GroupMode.ServerDefault();
         }
+        Flux<JsonNode> deliveries = this.template.deliveries(endpoint.stream(), mode)
+            .concatMapIterable((payload) -> StreamSeaTemplate.messages(payload, endpoint.payloadType()));
         logger.debug("Subscribing {} to stream-sea stream '{}'", endpoint.id(), endpoint.stream());
         // Conversion happens here, not in the Flux, so a bad payload counts as a listener error and the
         // subscription goes on.

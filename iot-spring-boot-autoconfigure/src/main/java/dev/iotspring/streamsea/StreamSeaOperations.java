@@ -29,6 +29,9 @@ public interface StreamSeaOperations {
      * payload is any object Jackson can write (or a {@code JsonNode}); it is serialized now, so later changes to
      * it are not sent. Messages reach the server in the order they were published, also across outages.
      *
+     * <p>With batch publishing on ({@link StreamSeaPublishBatching}, {@code iot.stream-sea.batch.*}) consecutive
+     * publishes of one stream share a request, and the answer to that request completes each of their futures.
+     *
      * <p>The future completes when the server answered 2xx. It fails with
      * <ul>
      * <li>{@link StreamSeaPublishRejectedException} when the server refused the message for good (a 4xx other
@@ -72,7 +75,12 @@ public interface StreamSeaOperations {
     /** {@link #getSchemaVersionsVector} without blocking. */
     CompletableFuture<List<Optional<Integer>>> getSchemaVersionsVectorAsync(List<String> streams);
 
-    /** Subscribes without a {@code groupId}: the server's default group, shared by instances of this client. */
+    /**
+     * Subscribes without a {@code groupId}: the server's default group, shared by instances of this client. A
+     * delivery whose payload is a JSON array (a batch) is handed over one element at a time, unless
+     * {@code payloadType} is an array, a {@code Collection} or an {@code ArrayNode}; the same holds for the other
+     * subscribe methods and {@code @StreamSeaListener} methods.
+     */
     <T> Flux<T> subscribe(String stream, Class<T> payloadType);
 
     /**

@@ -2,15 +2,17 @@ package dev.iotspring.streamsea;
 
 import java.lang.reflect.Type;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -18,18 +20,18 @@ import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageRejectedException;
 import dev.iotspring.core.delivery.MessageSender;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
-import dev.iotspring.core.queue.QueueFullException;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.core.ResolvableType;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
@@ -104,15 +106,30 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
      */
     public StreamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection, JsonMapper json,
             WebClient.Builder webClientBuilder, OutboundQueue queue, Consumer<Dispatcher.Builder> delivery) {
+        this(settings, connection, json, webClientBuilder, queue, delivery, null);
+    }
+
+    /**
+     * @param batching when set, consecutive publishes of one stream go out together as one JSON-array payload
+     *     ({@link StreamSeaPublishBatching}); it sets the dispatcher's window after {@code delivery} ran
+     */
+    public StreamSeaTemplate(StreamSeaClientSettings settings, StreamSeaConnection connection, JsonMapper json,
+            WebClient.Builder webClientBuilder, OutboundQueue queue, Consumer<Dispatcher.Builder> delivery,
+            @Nullable StreamSeaPublishBatching batching) {
         this.settings = settings;
         this.connection = connection;
         this.json = json;
         this.http = new StreamSeaHttpApi(settings, json, webClientBuilder);
         this.queue = queue;
-        Dispatcher.Builder builder = Dispatcher.builder(PLATFORM, queue, new PublishSender())
+        MessageSender sender = (batching != null) ? new BatchPublishSender(batching, json, this::post)
+                : new PublishSender();
+        Dispatcher.Builder builder = Dispatcher.builder(PLATFORM, queue, sender)
             .window(1)
             .permanentFailure(MessageRejectedException.class::isInstance);
         delivery.accept(builder);
+        if (batching != null) {
+            builder.window(batching.dispatcherWindow());
+        }
         this.dispatcher = builder.build();
     }
 
@@ -185,19 +202,8 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         catch (JacksonException | IllegalArgumentException ex) {
             throw new StreamSeaArgumentException("payload", "cannot be written as JSON: " + ex.getMessage());
         }
-        CompletableFuture<Void> acknowledged = this.dispatcher
-            .sendAsync(OutboundMessage.of(UUID.randomUUID().toString(), stream, body));
-        if (acknowledged.isCompletedExceptionally()) {
-            // Refused before it was queued (a fresh id has no other way to fail this early): the caller's error.
-            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
-            if (cause instanceof CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
-                throw (RuntimeException) cause;
-            }
-        }
-        return acknowledged;
+        // Refused before it was queued (full, draining): thrown, the caller's error.
+        return this.dispatcher.acceptAsync(OutboundMessage.of(UUID.randomUUID().toString(), stream, body));
     }
 
     @Override
@@ -337,8 +343,31 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         return this.json.treeToValue(payload, this.json.constructType(type));
     }
 
+    /**
+     * The messages of one delivery: a batch (a JSON-array payload, see {@link StreamSeaPublishBatching}) is opened
+     * into its elements, unless the subscriber reads arrays or collections.
+     */
+    static List<JsonNode> messages(JsonNode payload, Type type) {
+        if (!payload.isArray() || readsArrays(type)) {
+            return List.of(payload);
+        }
+        List<JsonNode> messages = new ArrayList<>(payload.size());
+        payload.forEach(messages::add);
+        return messages;
+    }
+
+    private static boolean readsArrays(Type type) {
+        Class<?> raw = ResolvableType.forType(type).toClass();
+        return raw.isArray() || Collection.class.isAssignableFrom(raw) || ArrayNode.class.isAssignableFrom(raw);
+    }
+
+    /** Deliveries as the server sent them, for the listener registry (it opens batches by the method's type). */
+    Flux<JsonNode> deliveries(String stream, GroupMode mode) {
+        return this.connection.subscribe(stream, mode);
+    }
+
     private <T> Flux<T> decode(Flux<JsonNode> deliveries, String stream, Class<T> type) {
-        return deliveries.handle((payload, sink) -> {
+        return deliveries.concatMapIterable((payload) -> messages(payload, type)).handle((payload, sink) -> {
             try {
                 sink.next(convert(payload, type));
             }
@@ -350,16 +379,20 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         });
     }
 
-    /** POSTs queued publishes; a message is acknowledged by the server's 2xx. */
+    /** POSTs one publish request; a rejection for good fails it with a {@link StreamSeaPublishRejectedException}. */
+    private CompletableFuture<Void> post(String stream, byte[] body) {
+        return this.http.publish(stream, body)
+            .onErrorMap(PERMANENT_ANSWER, (ex) -> new StreamSeaPublishRejectedException(stream,
+                    (StreamSeaException) ex))
+            .toFuture();
+    }
+
+    /** POSTs queued publishes one per request; a message is acknowledged by the server's 2xx. */
     private final class PublishSender implements MessageSender {
 
         @Override
         public CompletableFuture<Void> send(OutboundMessage message) {
-            String stream = message.destination();
-            return StreamSeaTemplate.this.http.publish(stream, message.payload())
-                .onErrorMap(PERMANENT_ANSWER, (ex) -> new StreamSeaPublishRejectedException(stream,
-                        (StreamSeaException) ex))
-                .toFuture();
+            return post(message.destination(), message.payload());
         }
 
         /** HTTP has no connection to wait for: failures show per request and are retried with backoff. */

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,9 +33,11 @@ import dev.iotspring.core.store.IotStore;
 import dev.iotspring.core.store.IotStores;
 import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.astarte.DeviceMessage;
+import dev.iotspring.test.astarte.RecordedPairingRequest;
 import dev.iotspring.test.astarte.DeviceMessage.Kind;
 import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.mqtt.RecordedSubscribe;
+import dev.iotspring.test.tls.TestCertificateAuthority;
 
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
@@ -100,12 +104,17 @@ class AstarteDeviceClientTests {
     }
 
     private AstarteDeviceClient client() {
+        return client(Clock.systemUTC());
+    }
+
+    private AstarteDeviceClient client(Clock clock) {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(astarte.certificateAuthority().trustStore());
             AstarteDeviceSettings settings = AstarteDeviceSettings.builder("test", this.deviceId, interfaces)
                 .agentToken(astarte::agentToken)
                 .trustManagers(tmf.getTrustManagers())
+                .clock(clock)
                 .build();
             IotStore store = this.stores.open("astarte");
             AstartePairingClient pairing = new AstartePairingClient(
@@ -361,5 +370,42 @@ class AstarteDeviceClientTests {
         await().atMost(WAIT).until(() -> astarte.certificates(this.deviceId).size() == 2 && client.isConnected());
         assertThat(astarte.verify(astarte.certificates(this.deviceId).get(1)).valid()).isTrue();
         assertThat(astarte.pairingRequests("/credentials/verify")).isNotEmpty();
+    }
+
+    @Test
+    void aTlsHandshakeRefusalLeadsToVerifyANewCertificateAndAReconnect() {
+        // The device's clock is 30 minutes slow, so it cannot tell that its certificate expired: only the broker's
+        // TLS handshake refuses it (spec §16.3 check 10).
+        astarte.certificateValidity(Duration.ofMinutes(-10));
+        AstarteDeviceClient client = client(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-30)));
+        client.start();
+        await().atMost(WAIT)
+            .until(() -> astarte.isRegistered(this.deviceId) && !astarte.certificates(this.deviceId).isEmpty());
+        X509Certificate refused = astarte.certificates(this.deviceId).get(0);
+        astarte.certificateValidity(Duration.ofDays(1));
+        await().atMost(WAIT).until(() -> client.isConnected() && astarte.certificates(this.deviceId).size() >= 2);
+        assertThat(astarte.verify(refused).cause()).isIn("EXPIRED", "REVOKED");
+        assertThat(client.lastError()).containsIgnoringCase("SSL");
+        List<X509Certificate> issued = astarte.certificates(this.deviceId);
+        assertThat(astarte.verify(issued.get(issued.size() - 1)).valid()).isTrue();
+        // After the refusal the device asked Astarte about the certificate it had (expired: invalid), and only then
+        // requested a new one.
+        String refusedPem = TestCertificateAuthority.toPem(refused);
+        List<RecordedPairingRequest> requests = astarte.pairingRequests().stream()
+            .filter(r -> r.path().contains(this.deviceId + "/protocols/astarte_mqtt_v1/credentials"))
+            .toList();
+        assertThat(requests.get(0).path()).endsWith("/credentials");
+        int verifyOfRefused = -1;
+        for (int i = 0; i < requests.size() && verifyOfRefused < 0; i++) {
+            RecordedPairingRequest r = requests.get(i);
+            if (r.path().endsWith("/verify")
+                    && refusedPem.equals(r.json().path("data").path("client_crt").asString())) {
+                verifyOfRefused = i;
+            }
+        }
+        assertThat(verifyOfRefused).isPositive();
+        assertThat(requests.subList(verifyOfRefused + 1, requests.size()))
+            .anyMatch(r -> r.path().endsWith("/credentials") && r.status() == 201);
+        awaitKind(Kind.PRODUCER_PROPERTIES, 1);
     }
 }

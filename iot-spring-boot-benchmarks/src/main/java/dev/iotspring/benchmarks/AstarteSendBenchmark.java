@@ -1,9 +1,15 @@
 package dev.iotspring.benchmarks;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +25,7 @@ import org.bson.codecs.BsonDocumentCodec;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -75,6 +82,9 @@ public class AstarteSendBenchmark {
 
     static final int WINDOW = 100;
 
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
     private static final String INTERFACE = "{\"interface_name\":\"org.iotspring.bench.Values\",\"version_major\":1,"
             + "\"version_minor\":0,\"type\":\"datastream\",\"ownership\":\"device\",\"mappings\":["
             + "{\"endpoint\":\"/volatile\",\"type\":\"double\",\"reliability\":\"guaranteed\",\"retention\":\"volatile\"},"
@@ -99,6 +109,10 @@ public class AstarteSendBenchmark {
             new BsonDocumentCodec()).getByteBuffer().array();
 
     private final Semaphore rawWindow = new Semaphore(WINDOW);
+
+    private Connection commits;
+
+    private long commitSequence;
 
     @Setup(Level.Trial)
     public void start() throws Exception {
@@ -140,6 +154,13 @@ public class AstarteSendBenchmark {
         this.raw.connect(options).waitForCompletion(30_000);
         this.rawTopic = "bench/" + rawId + "/org.iotspring.bench.Values/" + this.retention;
         this.astarte.broker().recordPublishes(false);
+        if (this.retention.equals("stored")) {
+            this.commits = DriverManager.getConnection(this.stores.jdbcUrl(this.directory.resolve("commits.db")));
+            try (Statement create = this.commits.createStatement()) {
+                create.execute("CREATE TABLE outbox (seq BIGINT PRIMARY KEY, topic VARCHAR(1024) NOT NULL, "
+                        + "payload BLOB NOT NULL)");
+            }
+        }
     }
 
     /** The Astarte side decodes and keeps every message: forgotten after each iteration to bound memory. */
@@ -150,6 +171,9 @@ public class AstarteSendBenchmark {
 
     @TearDown(Level.Trial)
     public void stop() throws Exception {
+        if (this.commits != null) {
+            this.commits.close();
+        }
         this.device.stop();
         this.raw.disconnect().waitForCompletion(10_000);
         this.raw.close();
@@ -172,5 +196,95 @@ public class AstarteSendBenchmark {
             futures[i] = this.device.send("org.iotspring.bench.Values", path, 21.5);
         }
         CompletableFuture.allOf(futures).join();
+    }
+
+    /**
+     * Both sides in turns, one batch each per call (which goes first alternates), each timed: on a shared machine
+     * whose load changes from one second to the next, both see the same load. {@link PairReport} prints
+     * {@code rawNanos / starterNanos}, the starter's throughput relative to raw, and the same for the CPU time the
+     * whole process (client, broker, Astarte side) spent on each side's batch, which the other processes on the
+     * machine do not change.
+     */
+    @Benchmark
+    @OperationsPerInvocation(2 * BATCH)
+    public void alternating(Turns turns) throws Exception {
+        boolean rawFirst = (turns.calls++ % 2) == 0;
+        long[] first = timed(rawFirst ? this::rawSend : this::starterSend);
+        long[] second = timed(rawFirst ? this::starterSend : this::rawSend);
+        long[] raw = rawFirst ? first : second;
+        long[] starter = rawFirst ? second : first;
+        turns.rawNanos += raw[0];
+        turns.rawCpuNanos += raw[1];
+        turns.starterNanos += starter[0];
+        turns.starterCpuNanos += starter[1];
+        if (this.commits != null) {
+            long[] commit = timed(this::commitBatch);
+            turns.commitNanos += commit[0];
+            turns.commitCpuNanos += commit[1];
+        }
+    }
+
+    /**
+     * What the durable outbox must do for a batch on top of publishing, on plain sqlite-jdbc (same file
+     * pragmas): one insert committed per value, as a caller returns only after its value is on disk, and one
+     * delete of the acknowledged rows. Only for {@code stored}: it bounds what a durable send can reach.
+     */
+    private void commitBatch() throws SQLException {
+        try (PreparedStatement insert = this.commits
+            .prepareStatement("INSERT INTO outbox (seq, topic, payload) VALUES (?, ?, ?)")) {
+            for (int i = 0; i < BATCH; i++) {
+                insert.setLong(1, ++this.commitSequence);
+                insert.setString(2, this.rawTopic);
+                insert.setBytes(3, this.payload);
+                insert.executeUpdate();
+            }
+        }
+        try (Statement delete = this.commits.createStatement()) {
+            delete.executeUpdate("DELETE FROM outbox WHERE seq <= " + this.commitSequence);
+        }
+    }
+
+    /** Runs one batch: its wall-clock time and the CPU time of the whole process, in nanoseconds. */
+    private static long[] timed(Batch batch) throws Exception {
+        long cpu = PROCESS.getProcessCpuTime();
+        long start = System.nanoTime();
+        batch.run();
+        return new long[] { System.nanoTime() - start, PROCESS.getProcessCpuTime() - cpu };
+    }
+
+    private interface Batch {
+
+        void run() throws Exception;
+    }
+
+    /** Time spent by each side of {@link #alternating}, summed per iteration. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Turns {
+
+        public long rawNanos;
+
+        public long starterNanos;
+
+        public long rawCpuNanos;
+
+        public long starterCpuNanos;
+
+        /** Only for stored retention: one SQLite commit per value (see {@code commitBatch}). */
+        public long commitNanos;
+
+        public long commitCpuNanos;
+
+        long calls;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            this.rawNanos = 0;
+            this.starterNanos = 0;
+            this.rawCpuNanos = 0;
+            this.starterCpuNanos = 0;
+            this.commitNanos = 0;
+            this.commitCpuNanos = 0;
+        }
     }
 }

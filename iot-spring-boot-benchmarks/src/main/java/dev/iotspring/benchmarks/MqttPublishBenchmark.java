@@ -22,9 +22,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.iotspring.core.mqtt.MqttConnection;
-import dev.iotspring.core.mqtt.MqttConnectionListener;
-import dev.iotspring.core.mqtt.MqttConnectionSettings;
-import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 
 /**
@@ -72,19 +69,7 @@ public class MqttPublishBenchmark {
         this.payload = new byte[this.payloadBytes];
         this.broker = EmbeddedMqttBroker.builder().webSocket(false).start();
         this.raw = RawPahoBatch.connect(this.broker.tcpUrl(), "bench-raw", WINDOW);
-        this.starter = new MqttConnection(MqttConnectionSettings
-            .builder(MqttEndpoint.parse(this.broker.tcpUrl()), "bench-starter")
-            .maxInflight(WINDOW)
-            .build());
-        CompletableFuture<Boolean> connected = new CompletableFuture<>();
-        this.starter.addConnectionListener(new MqttConnectionListener() {
-            @Override
-            public void connected(boolean sessionPresent) {
-                connected.complete(sessionPresent);
-            }
-        });
-        this.starter.start();
-        connected.orTimeout(30, TimeUnit.SECONDS).join();
+        this.starter = RawPahoBatch.connectStarter(this.broker.tcpUrl(), "bench-starter", WINDOW);
         // Recording 10^6 publishes would only measure the recorder's memory.
         this.broker.recordPublishes(false);
     }

@@ -1,7 +1,9 @@
 package dev.iotspring.benchmarks;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -13,6 +15,9 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
+import dev.iotspring.core.mqtt.MqttConnection;
+import dev.iotspring.core.mqtt.MqttConnectionListener;
+import dev.iotspring.core.mqtt.MqttConnectionSettings;
 import dev.iotspring.core.mqtt.MqttEndpoint;
 
 /**
@@ -25,7 +30,7 @@ final class RawPahoBatch {
     private RawPahoBatch() {
     }
 
-    /** A Paho client connected over MQTT 3.1.1 to {@code brokerUrl} with {@code maxInflight} = {@code window}. */
+    /** A connected Paho client (MQTT 3.1.1, no reconnect, memory persistence) with {@code window} in flight. */
     static MqttAsyncClient connect(String brokerUrl, String clientId, int window) throws MqttException {
         MqttAsyncClient client = new MqttAsyncClient(MqttEndpoint.parse(brokerUrl).pahoServerUri(), clientId,
                 new MemoryPersistence());
@@ -35,6 +40,24 @@ final class RawPahoBatch {
         options.setAutomaticReconnect(false);
         client.connect(options).waitForCompletion(30_000);
         return client;
+    }
+
+    /** The starter's connection with {@code window} in flight, started and connected. */
+    static MqttConnection connectStarter(String brokerUrl, String clientId, int window) {
+        MqttConnection connection = new MqttConnection(MqttConnectionSettings
+            .builder(MqttEndpoint.parse(brokerUrl), clientId)
+            .maxInflight(window)
+            .build());
+        CompletableFuture<Boolean> connected = new CompletableFuture<>();
+        connection.addConnectionListener(new MqttConnectionListener() {
+            @Override
+            public void connected(boolean sessionPresent) {
+                connected.complete(sessionPresent);
+            }
+        });
+        connection.start();
+        connected.orTimeout(30, TimeUnit.SECONDS).join();
+        return connection;
     }
 
     /** Publishes {@code count} QoS 1 messages and returns once the broker acknowledged all of them. */

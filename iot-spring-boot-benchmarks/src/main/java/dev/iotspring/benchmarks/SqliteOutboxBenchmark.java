@@ -107,11 +107,7 @@ public class SqliteOutboxBenchmark {
         this.rawInsert.close();
         this.raw.close();
         this.stores.close();
-        try (Stream<Path> files = Files.walk(this.directory)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        SqliteOutboxBenchmark.deleteDirectory(this.directory);
     }
 
     // ---- batches of 100 -----------------------------------------------------------------------------------
@@ -168,6 +164,19 @@ public class SqliteOutboxBenchmark {
     @Threads(8)
     public void starterSingle_t8() {
         this.queue.offer(message());
+    }
+
+    /** Removes a benchmark's temporary directory and everything in it. */
+    static void deleteDirectory(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    JdbcOutboundQueue queue() {
+        return this.queue;
     }
 
     private void rawInsert(int count) throws SQLException {

@@ -6,6 +6,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.iotspring.test.autoconfigure.AutoConfigureIotEmulators;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -19,6 +21,7 @@ import static org.awaitility.Awaitility.await;
 /** The sample as a newcomer runs it: every platform on its emulator, each UP under its own health name. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient
+@AutoConfigureIotEmulators
 class SampleApplicationTests {
 
     static final List<String> PLATFORMS = List.of("stellanow", "streamsea", "stellmap", "astarte", "spotflow");

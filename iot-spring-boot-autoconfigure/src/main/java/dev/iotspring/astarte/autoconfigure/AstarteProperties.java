@@ -13,6 +13,7 @@ import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 import dev.iotspring.core.autoconfigure.ReconnectProperties;
 import dev.iotspring.core.autoconfigure.SslProperties;
 import dev.iotspring.core.config.PropertyChecks;
+import dev.iotspring.core.queue.QueueOrder;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
@@ -112,6 +113,7 @@ public class AstarteProperties {
         PropertyChecks.requirePositive(this.requestTimeout, PREFIX + ".request-timeout",
                 PropertyChecks.yaml(PREFIX, "request-timeout: 30s"));
         this.reconnect.validate(PREFIX + ".reconnect");
+        this.queue.validateForAstarte(PREFIX + ".queue");
         this.queue.validate(PREFIX + ".queue");
     }
 
@@ -280,11 +282,35 @@ public class AstarteProperties {
         }
     }
 
-    /** {@code iot.astarte.queue.*}: 100000 values and 100 publishes in flight (the reference broker's cap) by default. */
+    /**
+     * {@code iot.astarte.queue.*}: 100000 values and 100 publishes in flight (the reference broker's cap) by default.
+     * {@code type} and {@code order} are the contract's keys but Astarte decides them: each mapping's retention
+     * picks the queue (stored: SQLite, volatile: memory) and both send oldest first. Setting {@code type} at all,
+     * or {@code order} to anything but fifo, fails the start instead of being silently ignored.
+     */
     public static class Queue extends OutboundQueueProperties {
+
+        private boolean typeSet;
 
         Queue() {
             super(100_000, 100, 100);
+        }
+
+        @Override
+        public void setType(Type type) {
+            super.setType(type);
+            this.typeSet = true;
+        }
+
+        void validateForAstarte(String prefix) {
+            String example = PropertyChecks.yaml(prefix, "max-size: 100000", "overflow: drop-oldest");
+            PropertyChecks.requireState(!this.typeSet, prefix + ".type",
+                    "does not apply to Astarte: each mapping's retention decides where a value waits (stored: the "
+                            + "SQLite outbox, volatile: memory, discard: not queued); remove the key",
+                    example);
+            PropertyChecks.requireState(getOrder() == QueueOrder.FIFO, prefix + ".order",
+                    "must be fifo for Astarte: Astarte expects each interface's values oldest first; remove the key",
+                    example);
         }
     }
 }

@@ -1,5 +1,9 @@
 package dev.iotspring.core.autoconfigure;
 
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -8,6 +12,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.config.PropertyChecks;
+import dev.iotspring.core.queue.shared.SharedOutbox;
 import dev.iotspring.core.store.IotStores;
 
 /**
@@ -32,7 +38,7 @@ public final class IotCoreAutoConfiguration {
 
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean
-        IotStores iotStores(IotStorageProperties properties) {
+        IotStores iotStores(IotStorageProperties properties, ObjectProvider<DataSource> dataSources) {
             if (properties.getDirectory() == null || properties.getDirectory().toString().isBlank()) {
                 throw new IotConfigurationException("iot.storage.directory", "a directory is required",
                         "iot:\n  storage:\n    directory: /var/lib/my-app/iot");
@@ -41,8 +47,32 @@ public final class IotCoreAutoConfiguration {
                 throw new IotConfigurationException("iot.storage.busy-timeout", "must be zero or positive",
                         "iot:\n  storage:\n    busy-timeout: 5s");
             }
-            return new IotStores(properties.getDirectory(), properties.getSynchronous(),
+            IotStores stores = new IotStores(properties.getDirectory(), properties.getSynchronous(),
                     properties.getBusyTimeout());
+            if (properties.getDataSource() == IotStorageProperties.DataSourceKind.APPLICATION) {
+                stores.useDurableQueues(sharedOutbox(properties, dataSources.getIfUnique()));
+            }
+            return stores;
+        }
+
+        private static SharedOutbox sharedOutbox(IotStorageProperties properties, @Nullable DataSource dataSource) {
+            String example = PropertyChecks.yaml("iot.storage", "data-source: application", "table-prefix: iot_",
+                    "lease: 10s");
+            PropertyChecks.requireState(dataSource != null, "iot.storage.data-source",
+                    "application needs the application's DataSource (one DataSource bean, e.g. spring.datasource.url "
+                            + "of a PostgreSQL database)",
+                    example);
+            PropertyChecks.requireState(properties.getTablePrefix() != null
+                    && properties.getTablePrefix().matches("[A-Za-z0-9_]{0,40}"), "iot.storage.table-prefix",
+                    "must be up to 40 letters, digits or underscores", example);
+            PropertyChecks.requireState(properties.getLease() != null && properties.getLease().toMillis() >= 300,
+                    "iot.storage.lease", "must be at least 300ms", example);
+            String instanceId = properties.getInstanceId();
+            PropertyChecks.requireState(instanceId == null
+                    || instanceId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,179}"), "iot.storage.instance-id",
+                    "must be 1 to 180 letters, digits, '.', '_' or '-'", example);
+            return new SharedOutbox(dataSource, properties.getTablePrefix(),
+                    (instanceId != null) ? instanceId : SharedOutbox.newInstanceId(), properties.getLease());
         }
     }
 }

@@ -6,7 +6,8 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Where and how platforms keep durable state (queues, credentials, properties) in SQLite.
+ * Where and how platforms keep durable state (queues, credentials, properties): SQLite files under a directory,
+ * or, for the durable queues of several instances, one shared outbox on the application's DataSource.
  */
 @ConfigurationProperties("iot.storage")
 public class IotStorageProperties {
@@ -26,6 +27,28 @@ public class IotStorageProperties {
      * How long an SQLite connection waits for a lock held by another process on the same file before failing.
      */
     private Duration busyTimeout = Duration.ofSeconds(5);
+
+    /**
+     * Where durable queues (queue.type=durable) live: sqlite (a file per platform under the directory, one
+     * process) or application (one outbox table on the application's DataSource, PostgreSQL, shared by every
+     * instance). Other durable state stays in the SQLite files.
+     */
+    private DataSourceKind dataSource = DataSourceKind.SQLITE;
+
+    /** Prefix of the shared outbox's tables (data-source=application). */
+    private String tablePrefix = "iot_";
+
+    /**
+     * How long an instance's lane of the shared outbox stays with it after its last renewal (data-source=
+     * application): the delay before another instance delivers the messages of one that died.
+     */
+    private Duration lease = Duration.ofSeconds(10);
+
+    /**
+     * This instance's name in the shared outbox (data-source=application); unique among running instances.
+     * Generated (host, pid, random) when not set.
+     */
+    private String instanceId;
 
     public Path getDirectory() {
         return this.directory;
@@ -49,6 +72,48 @@ public class IotStorageProperties {
 
     public void setBusyTimeout(Duration busyTimeout) {
         this.busyTimeout = busyTimeout;
+    }
+
+    public DataSourceKind getDataSource() {
+        return this.dataSource;
+    }
+
+    public void setDataSource(DataSourceKind dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public String getTablePrefix() {
+        return this.tablePrefix;
+    }
+
+    public void setTablePrefix(String tablePrefix) {
+        this.tablePrefix = tablePrefix;
+    }
+
+    public Duration getLease() {
+        return this.lease;
+    }
+
+    public void setLease(Duration lease) {
+        this.lease = lease;
+    }
+
+    public String getInstanceId() {
+        return this.instanceId;
+    }
+
+    public void setInstanceId(String instanceId) {
+        this.instanceId = instanceId;
+    }
+
+    /** Where durable queues live. */
+    public enum DataSourceKind {
+
+        /** A SQLite file per platform under iot.storage.directory; one process per directory. */
+        SQLITE,
+
+        /** One shared outbox table on the application's DataSource (PostgreSQL), for several instances. */
+        APPLICATION
     }
 
     public enum SynchronousMode {

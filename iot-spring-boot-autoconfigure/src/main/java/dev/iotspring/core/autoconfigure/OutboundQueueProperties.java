@@ -35,13 +35,17 @@ public class OutboundQueueProperties {
         MEMORY,
 
         /**
-         * In the platform's SQLite file under iot.storage.directory, oldest first: survives restarts and crashes
-         * (at least once).
+         * In the platform's SQLite file under iot.storage.directory (or the shared outbox on the application's
+         * database with iot.storage.data-source=application), oldest first: survives restarts and crashes (at least
+         * once).
          */
         DURABLE
     }
 
-    /** memory, or durable (the platform's SQLite file under iot.storage.directory, survives restarts). */
+    /**
+     * memory, or durable (the platform's SQLite file under iot.storage.directory, or the shared outbox with
+     * iot.storage.data-source=application; survives restarts).
+     */
     private Type type = Type.MEMORY;
 
     /** Which queued message is sent next: fifo (oldest) or lifo (newest); lifo only with type memory. */
@@ -109,12 +113,12 @@ public class OutboundQueueProperties {
                                 + "memory)",
                         PropertyChecks.yaml(prefix, "type: memory"));
             }
-            // Opening the SQLite file, its pool and migrations runs beside the rest of the startup; a send waits
-            // for it and still returns only once its message is committed.
+            // Opening the store (SQLite file or shared outbox), its pool and migrations runs beside the rest of the
+            // startup; a send waits for it and still returns only once its message is committed.
             int maxSize = this.maxSize;
             OverflowStrategy overflow = this.overflow;
             return new DeferredOutboundQueue(platform + "-" + name, true,
-                    () -> stores.open(platform).outboundQueue(name, maxSize, overflow));
+                    () -> stores.durableQueue(platform, name, maxSize, overflow));
         }
         return new InMemoryQueue(this.order, this.maxSize, this.overflow);
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -165,6 +166,25 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             this.notifier.refused(message.id(), future, ex);
         }
         return future;
+    }
+
+    /**
+     * {@link #sendAsync} for the contract's non-blocking sends: a message refused before it was queued throws at
+     * once ({@link QueueFullException}, {@link DeliveryClosedException}) instead of failing the future, so the
+     * caller learns it on its own thread; delivery outcomes still fail the future.
+     */
+    public CompletableFuture<Void> acceptAsync(OutboundMessage message) {
+        CompletableFuture<Void> acknowledged = sendAsync(message);
+        if (acknowledged.isCompletedExceptionally()) {
+            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
+            if (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
+                throw (RuntimeException) cause;
+            }
+        }
+        return acknowledged;
     }
 
     /**
@@ -533,7 +553,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
         private int phase = IotLifecyclePhases.DELIVERY;
 
-        private int poisonThreshold = 3;
+        private int poisonThreshold = 5;
 
         private final List<DeliveryListener> listeners = new ArrayList<>();
 
@@ -593,7 +613,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
          * flight and nothing was acknowledged in between, the message after it is sent alone; if that one is
          * acknowledged, the held-back message fails with {@link MessageRejectedException} instead of being
          * retried forever (MQTT 3.1.1 brokers refuse a publish by closing the connection); if not, both stay
-         * queued. Default 3; 0 turns the rule off.
+         * queued. Default 5; 0 turns the rule off.
          */
         public Builder poisonThreshold(int losses) {
             if (losses < 0) {

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +20,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.queue.DurableQueueFactory;
+import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.OverflowStrategy;
 
 /**
  * Opens one SQLite file per platform ({@code <directory>/<platform>.db}) on the starter's own connection pool
@@ -29,6 +33,9 @@ import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
  * <p>Each file gets a HikariCP pool of exactly one connection (SQLite has one writer; the pool's wait is the
  * back-pressure), WAL journal, the configured {@code synchronous} mode, a busy timeout for other processes
  * touching the file, and IMMEDIATE transactions so a read never has to upgrade to a write lock.
+ *
+ * <p>The first store opened locks the directory for this process ({@code StorageDirectoryLock}): a second process
+ * on the same directory fails at once, naming the directory and the holder's pid.
  */
 public class IotStores implements AutoCloseable {
 
@@ -43,6 +50,12 @@ public class IotStores implements AutoCloseable {
     private final Map<String, IotStore> stores = new LinkedHashMap<>();
 
     private boolean closed;
+
+    /** Where durable queues come from instead of the SQLite files (the shared outbox), if set. */
+    private @Nullable DurableQueueFactory durableQueues;
+
+    /** Taken with the first store and held until {@link #close()}: one process per directory. */
+    private @Nullable StorageDirectoryLock directoryLock;
 
     public IotStores(Path directory, SynchronousMode synchronous, Duration busyTimeout) {
         this.directory = Objects.requireNonNull(directory, "directory");
@@ -65,6 +78,9 @@ public class IotStores implements AutoCloseable {
             return existing;
         }
         Path file = file(platform);
+        if (this.directoryLock == null) {
+            this.directoryLock = StorageDirectoryLock.acquire(this.directory);
+        }
         try {
             Files.createDirectories(file.getParent());
         }
@@ -77,6 +93,30 @@ public class IotStores implements AutoCloseable {
         this.stores.put(platform, store);
         logger.debug("Opened store {} at {}", platform, file);
         return store;
+    }
+
+    /**
+     * Durable queues come from {@code factory} from now on (the shared outbox on the application's database,
+     * {@code iot.storage.data-source=application}); closed with these stores if it is {@link AutoCloseable}.
+     */
+    public synchronized void useDurableQueues(DurableQueueFactory factory) {
+        this.durableQueues = Objects.requireNonNull(factory, "factory");
+    }
+
+    /**
+     * A platform's durable FIFO queue: in its SQLite file, or in the shared outbox when one is set (queue name
+     * {@code <platform>.<queueName>} there).
+     */
+    public OutboundQueue durableQueue(String platform, String queueName, int maxSize, OverflowStrategy overflow) {
+        DurableQueueFactory factory;
+        synchronized (this) {
+            factory = this.durableQueues;
+        }
+        if (factory != null) {
+            return factory.open(IotStore.checkName(platform, "platform") + "." + IotStore.checkName(queueName,
+                    "queue name"), maxSize, overflow);
+        }
+        return open(platform).outboundQueue(queueName, maxSize, overflow);
     }
 
     /** Where the platform's SQLite file is. */
@@ -127,6 +167,18 @@ public class IotStores implements AutoCloseable {
             }
         }
         this.stores.clear();
+        if (this.durableQueues instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            }
+            catch (Exception ex) {
+                logger.warn("Could not close {}", closeable, ex);
+            }
+        }
+        if (this.directoryLock != null) {
+            this.directoryLock.close();
+            this.directoryLock = null;
+        }
     }
 
     @Override

@@ -1,19 +1,20 @@
 package dev.iotspring.core.store;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
@@ -38,12 +39,16 @@ import dev.iotspring.core.queue.QueuedMessage;
  * database) can live in the same table; each queue name must have a single writer process.
  *
  * <ul>
- * <li><b>Group commit.</b> Concurrent {@link #offer} calls are gathered: the first caller to get the write lock
- * inserts every message waiting at that moment in one transaction, the others find theirs committed. Each
- * caller returns only once its message is committed (with {@code synchronous=FULL}, on disk).</li>
+ * <li><b>Group commit.</b> Offers and acknowledgements go through a {@link GroupCommit}: every request waiting
+ * while a transaction runs is written by the next one (inserts and the deletes of acknowledged rows together,
+ * one fsync). Each caller returns only once its own rows are committed (with {@code synchronous=FULL}, on
+ * disk).</li>
  * <li><b>In flight in memory only.</b> {@link #poll} marks rows in flight without writing; {@link #ack} deletes
  * them. After a crash every row that was in flight is still there and comes back at its place on the next open
  * (at least once; duplicates bounded by the dispatcher's window).</li>
+ * <li><b>Bounded heap.</b> The newest committed rows not yet handed out are kept in a read-ahead of at most
+ * {@value #READ_AHEAD_MAX} rows, so a dispatcher keeping up with producers never reads them back; a longer queue
+ * stays on disk and is read in pages. Heap does not grow with the queue's length.</li>
  * <li><b>Bound.</b> Optional, with the overflow rules of {@link InMemoryQueue}, applied to queued (not in
  * flight) rows.</li>
  * <li><b>Transactional outbox.</b> On an application's DataSource ({@link IotStore#of}), an offer made inside a
@@ -51,8 +56,10 @@ import dev.iotspring.core.queue.QueuedMessage;
  * commits.</li>
  * </ul>
  *
- * <p>This class keeps the queue's state in memory (sequences, in flight, requeued, bound) and plans each group
- * commit; the package-private {@code OutboxWriter} turns the plan into SQL.
+ * <p>This class keeps the queue's state in memory (sequences, in flight, requeued, read-ahead, bound) and plans
+ * each group commit; {@code GroupCommit} gathers the callers and the package-private {@code OutboxWriter} turns
+ * the plan into SQL. It is longer than most classes because that state is one state machine: the bound, the
+ * overflow victims, the read-ahead and the in-flight marks all change in the same commit, under one lock.
  */
 public class JdbcOutboundQueue implements OutboundQueue {
 
@@ -66,6 +73,12 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     + "payload ${binary} NOT NULL, qos SMALLINT NOT NULL, retain_flag SMALLINT NOT NULL, "
                     + "created_at BIGINT NOT NULL, headers VARCHAR(4000), PRIMARY KEY (queue_name, seq))"));
 
+    /** Most committed, not yet handed out rows kept in heap. */
+    static final int READ_AHEAD_MAX = 1024;
+
+    /** Rows read per page when the queue is longer than the read-ahead. */
+    static final int READ_PAGE = 256;
+
     private final OutboxWriter writer;
 
     private final String queueName;
@@ -74,22 +87,30 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     private final Runnable onClose;
 
-    /** Guards everything below and serialises writes; offers queue up behind it for group commit. */
+    /** Guards everything below; a group commit holds it while it plans, writes and applies a batch. */
     private final ReentrantLock lock = new ReentrantLock();
 
-    /** Offers waiting for the next group commit; filled without the lock while a commit runs. */
-    private final ConcurrentLinkedQueue<OfferRequest> waiting = new ConcurrentLinkedQueue<>();
+    private final GroupCommit groupCommit = new GroupCommit(this::commitBatch);
 
     private final Map<Long, QueuedMessage> inFlight = new HashMap<>();
 
     /** Messages returned by requeue: all below the cursor, handed out again before anything newer. */
     private final TreeMap<Long, QueuedMessage> requeued = new TreeMap<>();
 
+    /**
+     * The next committed rows after the cursor, in order, so poll need not read them back. When
+     * {@link #readAheadComplete}, no other committed row is unread; otherwise rows after the last one here are
+     * on disk only.
+     */
+    private final ArrayDeque<QueuedMessage> readAhead = new ArrayDeque<>();
+
+    private boolean readAheadComplete;
+
     private final DropListeners dropListeners = new DropListeners(JdbcOutboundQueue.class);
 
     private long nextSequence;
 
-    /** Highest sequence read from the table; rows above it have never been handed out in this run. */
+    /** Highest sequence handed out by poll in this run; rows above it have never been handed out. */
     private long cursor = -1;
 
     /** Rows of this queue in the table: queued plus in flight. Written under the lock, read without it. */
@@ -122,12 +143,13 @@ public class JdbcOutboundQueue implements OutboundQueue {
         this.count = ((Number) stats.get("row_count")).intValue();
         Number last = (Number) stats.get("max_seq");
         this.nextSequence = (last != null) ? last.longValue() + 1 : 0;
+        this.readAheadComplete = (this.count == 0);
         if (this.count > 0) {
             logger.info("Outbound queue {} opened with {} messages from a previous run", queueName, this.count);
         }
     }
 
-    // ---- offer: group commit -------------------------------------------------------------------------------
+    // ---- offer and ack: group commit -----------------------------------------------------------------------
 
     @Override
     public void offer(OutboundMessage message) {
@@ -145,43 +167,49 @@ public class JdbcOutboundQueue implements OutboundQueue {
             offerInCallerTransaction(List.copyOf(messages));
             return;
         }
-        OfferRequest request = new OfferRequest(List.copyOf(messages));
-        this.waiting.add(request);
-        // Whoever gets the lock first commits everything waiting, this request included or not.
-        this.lock.lock();
-        try {
-            if (!request.done) {
-                checkOpen();
-                commitWaiting();
-            }
-        }
-        finally {
-            this.lock.unlock();
-        }
+        GroupCommit.Request request = GroupCommit.Request.offer(List.copyOf(messages));
+        this.groupCommit.submit(request);
         request.dropped.forEach(this::notifyDropped);
         if (request.failure != null) {
             throw request.failure;
         }
     }
 
-    /** Runs under the lock: one transaction for every waiting request. */
-    private void commitWaiting() {
-        List<OfferRequest> batch = new ArrayList<>();
-        OfferRequest next;
-        while ((next = this.waiting.poll()) != null) {
-            batch.add(next);
+    /** Offers waiting for the next group commit (tests arrange batches with it). */
+    int waitingRequests() {
+        return this.groupCommit.waitingRequests();
+    }
+
+    /** The leader of a group commit: one transaction for the whole batch, under the lock. */
+    private void commitBatch(List<GroupCommit.Request> batch) {
+        this.lock.lock();
+        try {
+            if (this.closed) {
+                IllegalStateException closedFailure = new IllegalStateException(
+                        "Outbound queue " + this.queueName + " is closed");
+                batch.forEach(r -> r.fail(closedFailure));
+                return;
+            }
+            commitLocked(batch);
         }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
+    private void commitLocked(List<GroupCommit.Request> batch) {
         // Plan in memory first; apply to the in-memory state only after the commit.
         List<QueuedMessage> inserts = new ArrayList<>();
         List<QueuedMessage> persistedVictims = new ArrayList<>();
         List<Long> requeuedVictims = new ArrayList<>();
+        Iterator<QueuedMessage> unreadInHeap = null;
         long sequence = this.nextSequence;
-        long victimCursor = this.cursor;
+        long victimCursor = this.readAhead.isEmpty() ? this.cursor : this.readAhead.peekLast().sequence();
         int queued = this.count - this.inFlight.size();
         int requeuedLeft = this.requeued.size();
         long droppedNow = 0;
-        for (OfferRequest request : batch) {
-            for (OutboundMessage message : request.messages) {
+        for (GroupCommit.Request request : batch) {
+            for (OutboundMessage message : request.inserts) {
                 if (this.overflow.isFull(queued)) {
                     if (this.overflow.strategy() == OverflowStrategy.RAISE_EXCEPTION) {
                         request.failure = new QueueFullException(queued + this.inFlight.size(),
@@ -195,7 +223,8 @@ public class JdbcOutboundQueue implements OutboundQueue {
                                 this.overflow.maxSize(), message.id());
                         continue;
                     }
-                    // DROP_OLDEST: requeued rows are oldest, then unread rows, then this batch's own inserts.
+                    // DROP_OLDEST: requeued rows are oldest, then unread rows (in heap, then on disk), then this
+                    // batch's own inserts.
                     OutboundMessage victim;
                     if (requeuedVictims.size() < requeuedLeft) {
                         Long key = this.requeued.keySet().stream().skip(requeuedVictims.size()).findFirst()
@@ -204,11 +233,23 @@ public class JdbcOutboundQueue implements OutboundQueue {
                         victim = this.requeued.get(key).message();
                     }
                     else {
-                        List<QueuedMessage> oldest = this.writer.read(victimCursor, 1);
-                        if (!oldest.isEmpty()) {
-                            persistedVictims.add(oldest.get(0));
-                            victimCursor = oldest.get(0).sequence();
-                            victim = oldest.get(0).message();
+                        if (unreadInHeap == null) {
+                            unreadInHeap = this.readAhead.iterator();
+                        }
+                        QueuedMessage oldest = null;
+                        if (unreadInHeap.hasNext()) {
+                            oldest = unreadInHeap.next();
+                        }
+                        else if (!this.readAheadComplete) {
+                            List<QueuedMessage> onDisk = this.writer.read(victimCursor, 1);
+                            if (!onDisk.isEmpty()) {
+                                oldest = onDisk.get(0);
+                                victimCursor = oldest.sequence();
+                            }
+                        }
+                        if (oldest != null) {
+                            persistedVictims.add(oldest);
+                            victim = oldest.message();
                         }
                         else {
                             victim = inserts.remove(0).message();
@@ -223,10 +264,19 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 queued++;
             }
         }
+        // Acknowledged rows: still in flight (a row is acknowledged once), deleted in the same transaction.
+        TreeSet<Long> deletes = new TreeSet<>(requeuedVictims);
+        persistedVictims.forEach(v -> deletes.add(v.sequence()));
+        List<Long> acked = new ArrayList<>();
+        for (GroupCommit.Request request : batch) {
+            for (Long seq : request.deletes) {
+                if (this.inFlight.containsKey(seq) && deletes.add(seq)) {
+                    acked.add(seq);
+                }
+            }
+        }
         try {
-            List<Long> victims = new ArrayList<>(requeuedVictims);
-            persistedVictims.forEach(v -> victims.add(v.sequence()));
-            this.writer.commit(inserts, victims);
+            this.writer.commit(inserts, new ArrayList<>(deletes));
         }
         catch (RuntimeException ex) {
             RuntimeException failure = ex;
@@ -235,22 +285,34 @@ public class JdbcOutboundQueue implements OutboundQueue {
                         + "already used: another process writes the same queue name (give each instance its own)",
                         ex);
             }
-            for (OfferRequest request : batch) {
-                request.dropped.clear();
-                request.failure = failure;
-                request.done = true;
+            for (GroupCommit.Request request : batch) {
+                request.fail(failure);
             }
-            throw failure;
+            return;
         }
         this.nextSequence = sequence;
-        this.offerTransactions++;
+        if (!inserts.isEmpty() || !requeuedVictims.isEmpty() || !persistedVictims.isEmpty()) {
+            this.offerTransactions++;
+        }
         requeuedVictims.forEach(this.requeued::remove);
-        int deletedRows = requeuedVictims.size() + persistedVictims.size();
+        acked.forEach(this.inFlight::remove);
+        if (!persistedVictims.isEmpty()) {
+            Set<Long> gone = new HashSet<>();
+            persistedVictims.forEach(v -> gone.add(v.sequence()));
+            this.readAhead.removeIf(q -> gone.contains(q.sequence()));
+        }
+        if (this.readAheadComplete) {
+            if (this.readAhead.size() + inserts.size() <= READ_AHEAD_MAX) {
+                this.readAhead.addAll(inserts);
+            }
+            else {
+                // The queue outgrew the read-ahead: what follows its last row is read from disk.
+                this.readAheadComplete = false;
+            }
+        }
+        int deletedRows = requeuedVictims.size() + persistedVictims.size() + acked.size();
         this.count += inserts.size() - deletedRows;
         this.dropped += droppedNow;
-        for (OfferRequest request : batch) {
-            request.done = true;
-        }
     }
 
     /**
@@ -321,6 +383,11 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     // poll moved past this sequence while the row was invisible: hand it out at its place.
                     this.requeued.put(row.sequence(), row);
                 }
+                else if (committed && unseen) {
+                    // It sits before rows of the read-ahead (or after it, on disk): read from the cursor again.
+                    this.readAhead.clear();
+                    this.readAheadComplete = false;
+                }
             }
             if (!committed) {
                 this.count -= rows.size();
@@ -345,16 +412,14 @@ public class JdbcOutboundQueue implements OutboundQueue {
             while (taken.size() < max && !this.requeued.isEmpty()) {
                 taken.add(this.requeued.pollFirstEntry().getValue());
             }
+            while (taken.size() < max && !this.readAhead.isEmpty()) {
+                QueuedMessage next = this.readAhead.pollFirst();
+                taken.add(next);
+                this.cursor = next.sequence();
+            }
             int queuedUnread = this.count - this.inFlight.size() - this.requeued.size() - taken.size();
-            if (taken.size() < max && queuedUnread > 0) {
-                List<QueuedMessage> rows = this.writer.read(this.cursor, Math.min(max - taken.size(), queuedUnread));
-                if (!rows.isEmpty()) {
-                    this.cursor = rows.get(rows.size() - 1).sequence();
-                    taken.addAll(rows);
-                    if (!this.uncommitted.isEmpty()) {
-                        rows.forEach(r -> this.uncommitted.remove(r.sequence()));
-                    }
-                }
+            if (taken.size() < max && queuedUnread > 0 && !this.readAheadComplete) {
+                readPage(taken, max, queuedUnread);
             }
             taken.forEach(q -> this.inFlight.put(q.sequence(), q));
             return taken;
@@ -364,26 +429,41 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
     }
 
+    /** The read-ahead is empty: reads the next page from disk, hands out what was asked, keeps the rest. */
+    private void readPage(List<QueuedMessage> taken, int max, int queuedUnread) {
+        int wanted = max - taken.size();
+        int page = Math.min(Math.max(wanted, READ_PAGE), queuedUnread);
+        List<QueuedMessage> rows = this.writer.read(this.cursor, page);
+        if (!this.uncommitted.isEmpty()) {
+            rows.forEach(r -> this.uncommitted.remove(r.sequence()));
+        }
+        // Fewer than asked: every committed row is read (a caller's transaction committing later resets this).
+        this.readAheadComplete = rows.size() < page || (rows.size() == queuedUnread && this.uncommitted.isEmpty());
+        int handOut = Math.min(wanted, rows.size());
+        taken.addAll(rows.subList(0, handOut));
+        this.readAhead.addAll(rows.subList(handOut, rows.size()));
+        if (handOut > 0) {
+            this.cursor = rows.get(handOut - 1).sequence();
+        }
+    }
+
+    /** Deletes the rows in one group commit (with whatever offers are waiting); returns once committed. */
     @Override
     public void ack(Collection<QueuedMessage> messages) {
         if (messages.isEmpty()) {
             return;
         }
-        this.lock.lock();
-        try {
-            checkOpen();
-            List<Long> sequences = new ArrayList<>(messages.size());
-            for (QueuedMessage message : messages) {
-                if (this.inFlight.containsKey(message.sequence())) {
-                    sequences.add(message.sequence());
-                }
-            }
-            this.writer.delete(sequences);
-            sequences.forEach(this.inFlight::remove);
-            this.count -= sequences.size();
+        checkOpen();
+        // Which of them are still in flight is checked by the commit, under the lock: waiting for the lock here
+        // would keep this request out of the batch being gathered.
+        List<Long> sequences = new ArrayList<>(messages.size());
+        for (QueuedMessage message : messages) {
+            sequences.add(message.sequence());
         }
-        finally {
-            this.lock.unlock();
+        GroupCommit.Request request = GroupCommit.Request.ack(sequences);
+        this.groupCommit.submit(request);
+        if (request.failure != null) {
+            throw request.failure;
         }
     }
 
@@ -483,18 +563,4 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 + this.overflow.strategy() + "]";
     }
 
-    private static final class OfferRequest {
-
-        final List<OutboundMessage> messages;
-
-        final List<OutboundMessage> dropped = new ArrayList<>(0);
-
-        volatile boolean done;
-
-        @Nullable RuntimeException failure;
-
-        OfferRequest(List<OutboundMessage> messages) {
-            this.messages = messages;
-        }
-    }
 }

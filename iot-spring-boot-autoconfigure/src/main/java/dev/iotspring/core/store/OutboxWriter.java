@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +38,6 @@ final class OutboxWriter {
 
     private static final Logger logger = LoggerFactory.getLogger(JdbcOutboundQueue.class);
 
-    private static final int DELETE_CHUNK = 500;
-
     private final JdbcTemplate jdbc;
 
     private final TransactionTemplate tx;
@@ -47,7 +46,7 @@ final class OutboxWriter {
 
     private final String insertSql;
 
-    private final String deleteSql;
+    private final String deleteRangeSql;
 
     private final String readSql;
 
@@ -56,10 +55,12 @@ final class OutboxWriter {
     /** The starter's own SQLite pool: one connection that lives as long as the store. */
     private final boolean exclusiveSqlite;
 
-    /** The physical connection {@link #cachedInsert} belongs to. */
+    /** The physical connection the cached statements belong to. */
     private @Nullable Connection cachedConnection;
 
     private @Nullable PreparedStatement cachedInsert;
+
+    private @Nullable PreparedStatement cachedDeleteRange;
 
     OutboxWriter(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix, String queueName,
             boolean exclusiveSqlite) {
@@ -70,7 +71,7 @@ final class OutboxWriter {
         String table = prefix + "outbox";
         String columns = "seq, message_id, destination, payload, qos, retain_flag, created_at, headers";
         this.insertSql = "INSERT INTO " + table + " (queue_name, " + columns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        this.deleteSql = "DELETE FROM " + table + " WHERE queue_name = ? AND seq = ?";
+        this.deleteRangeSql = "DELETE FROM " + table + " WHERE queue_name = ? AND seq >= ? AND seq <= ?";
         this.readSql = "SELECT " + columns + " FROM " + table + " WHERE queue_name = ? AND seq > ? ORDER BY seq"
                 + dialect.limitParameter();
         this.statsSql = "SELECT COUNT(*) AS row_count, MAX(seq) AS max_seq FROM " + table + " WHERE queue_name = ?";
@@ -93,21 +94,59 @@ final class OutboxWriter {
         return this.jdbc.query(this.readSql, this::mapRow, this.queueName, after, limit);
     }
 
-    /** A group commit: the inserts and the deletes of overflow victims, committed together before returning. */
-    void commit(List<QueuedMessage> inserts, List<Long> victims) {
-        if (this.exclusiveSqlite) {
-            writeDirect(inserts, victims);
+    /**
+     * A group commit: the inserts and the deletes (acknowledged rows, overflow victims), committed together
+     * before returning.
+     * @param deletes sequences in ascending order, each once
+     */
+    void commit(List<QueuedMessage> inserts, List<Long> deletes) {
+        List<long[]> ranges = ranges(deletes);
+        if (inserts.isEmpty() && ranges.isEmpty()) {
+            return;
         }
-        else if (inserts.size() == 1 && victims.isEmpty()) {
+        if (this.exclusiveSqlite) {
+            writeDirect(inserts, ranges);
+        }
+        else if (inserts.size() + ranges.size() == 1) {
             // One statement commits on its own: no transaction demarcation round trips.
-            this.jdbc.update(this.insertSql, ps -> setRow(ps, inserts.get(0)));
+            if (inserts.isEmpty()) {
+                this.jdbc.update(this.deleteRangeSql, this.queueName, ranges.get(0)[0], ranges.get(0)[1]);
+            }
+            else {
+                this.jdbc.update(this.insertSql, ps -> setRow(ps, inserts.get(0)));
+            }
         }
         else {
             this.tx.executeWithoutResult(status -> {
                 insertRows(inserts);
-                deleteRows(victims);
+                if (!ranges.isEmpty()) {
+                    this.jdbc.batchUpdate(this.deleteRangeSql, ranges, ranges.size(), (ps, range) -> {
+                        ps.setString(1, this.queueName);
+                        ps.setLong(2, range[0]);
+                        ps.setLong(3, range[1]);
+                    });
+                }
             });
         }
+    }
+
+    /**
+     * Runs of consecutive sequences, each deleted by one statement: a dispatcher acknowledges mostly in order,
+     * so a window of acknowledgements is usually one range. Only sequences in the list are in a range.
+     */
+    static List<long[]> ranges(List<Long> sortedSequences) {
+        List<long[]> ranges = new ArrayList<>();
+        long[] current = null;
+        for (long seq : sortedSequences) {
+            if (current != null && seq == current[1] + 1) {
+                current[1] = seq;
+            }
+            else {
+                current = new long[] { seq, seq };
+                ranges.add(current);
+            }
+        }
+        return ranges;
     }
 
     /** Inserts in whatever transaction the calling thread runs (the caller's own, for the outbox). */
@@ -118,31 +157,11 @@ final class OutboxWriter {
         this.jdbc.batchUpdate(this.insertSql, rows, rows.size(), this::setRow);
     }
 
-    /** Deletes acknowledged rows, committed before returning. */
-    void delete(List<Long> sequences) {
-        if (sequences.size() == 1) {
-            this.jdbc.update(this.deleteSql, this.queueName, sequences.get(0));
-        }
-        else if (!sequences.isEmpty()) {
-            this.tx.executeWithoutResult(status -> deleteRows(sequences));
-        }
-    }
-
     /** Releases the cached statement; the DataSource stays open. */
     void close() {
         // The driver serialises calls on a connection, so finalizing the statement is safe even while someone
         // else holds the connection.
-        forgetInsertStatement();
-    }
-
-    private void deleteRows(List<Long> sequences) {
-        for (int from = 0; from < sequences.size(); from += DELETE_CHUNK) {
-            List<Long> chunk = sequences.subList(from, Math.min(sequences.size(), from + DELETE_CHUNK));
-            this.jdbc.batchUpdate(this.deleteSql, chunk, chunk.size(), (ps, seq) -> {
-                ps.setString(1, this.queueName);
-                ps.setLong(2, seq);
-            });
-        }
+        forgetStatements();
     }
 
     /**
@@ -150,20 +169,29 @@ final class OutboxWriter {
      * and COMMIT, all on the physical connection with a reused insert statement. Same durability as the
      * transaction template (the commit returns once SQLite has synced under {@code synchronous=FULL}).
      */
-    private void writeDirect(List<QueuedMessage> inserts, List<Long> victims) {
+    private void writeDirect(List<QueuedMessage> inserts, List<long[]> ranges) {
         DataSource dataSource = Objects.requireNonNull(this.jdbc.getDataSource());
         String sql = this.insertSql;
         // Straight from the pool (not bound to the thread): no caller transaction on it, the queue checked.
         try (Connection pooled = dataSource.getConnection()) {
             Connection physical = pooled.unwrap(Connection.class);
-            PreparedStatement insert = insertStatement((physical != null) ? physical : pooled);
-            if (inserts.size() == 1 && victims.isEmpty()) {
+            Connection con = (physical != null) ? physical : pooled;
+            prepareStatements(con);
+            PreparedStatement insert = Objects.requireNonNull(this.cachedInsert);
+            PreparedStatement deleteRange = Objects.requireNonNull(this.cachedDeleteRange);
+            if (inserts.size() + ranges.size() == 1) {
                 // One statement commits on its own: no transaction demarcation round trips.
-                setRow(insert, inserts.get(0));
-                insert.executeUpdate();
+                if (inserts.isEmpty()) {
+                    sql = this.deleteRangeSql;
+                    setRange(deleteRange, ranges.get(0));
+                    deleteRange.executeUpdate();
+                }
+                else {
+                    setRow(insert, inserts.get(0));
+                    insert.executeUpdate();
+                }
                 return;
             }
-            Connection con = (physical != null) ? physical : pooled;
             try {
                 con.setAutoCommit(false);
                 for (QueuedMessage row : inserts) {
@@ -173,16 +201,10 @@ final class OutboxWriter {
                 if (!inserts.isEmpty()) {
                     insert.executeBatch();
                 }
-                if (!victims.isEmpty()) {
-                    sql = this.deleteSql;
-                    try (PreparedStatement delete = con.prepareStatement(this.deleteSql)) {
-                        for (Long seq : victims) {
-                            delete.setString(1, this.queueName);
-                            delete.setLong(2, seq);
-                            delete.addBatch();
-                        }
-                        delete.executeBatch();
-                    }
+                sql = this.deleteRangeSql;
+                for (long[] range : ranges) {
+                    setRange(deleteRange, range);
+                    deleteRange.executeUpdate();
                 }
                 con.commit();
             }
@@ -204,32 +226,45 @@ final class OutboxWriter {
             }
         }
         catch (SQLException ex) {
-            forgetInsertStatement();
+            forgetStatements();
             RuntimeException translated = this.jdbc.getExceptionTranslator().translate("offer", sql, ex);
             throw (translated != null) ? translated : new IllegalStateException(ex);
         }
     }
 
-    /** The insert statement prepared on this physical connection, prepared again if the pool replaced it. */
-    private PreparedStatement insertStatement(Connection physical) throws SQLException {
-        if (this.cachedInsert == null || this.cachedConnection != physical) {
-            forgetInsertStatement();
-            this.cachedInsert = physical.prepareStatement(this.insertSql);
-            this.cachedConnection = physical;
-        }
-        return this.cachedInsert;
+    private void setRange(PreparedStatement ps, long[] range) throws SQLException {
+        ps.setString(1, this.queueName);
+        ps.setLong(2, range[0]);
+        ps.setLong(3, range[1]);
     }
 
-    private void forgetInsertStatement() {
-        PreparedStatement statement = this.cachedInsert;
+    /** The statements prepared on this physical connection, prepared again if the pool replaced it. */
+    private void prepareStatements(Connection physical) throws SQLException {
+        if (this.cachedInsert == null || this.cachedDeleteRange == null || this.cachedConnection != physical) {
+            forgetStatements();
+            this.cachedConnection = physical;
+            this.cachedInsert = physical.prepareStatement(this.insertSql);
+            this.cachedDeleteRange = physical.prepareStatement(this.deleteRangeSql);
+        }
+    }
+
+    private void forgetStatements() {
+        PreparedStatement insert = this.cachedInsert;
+        PreparedStatement deleteRange = this.cachedDeleteRange;
         this.cachedInsert = null;
+        this.cachedDeleteRange = null;
         this.cachedConnection = null;
+        closeQuietly(insert);
+        closeQuietly(deleteRange);
+    }
+
+    private void closeQuietly(@Nullable PreparedStatement statement) {
         if (statement != null) {
             try {
                 statement.close();
             }
             catch (SQLException ex) {
-                logger.debug("Could not close the cached insert of queue {}", this.queueName, ex);
+                logger.debug("Could not close a cached statement of queue {}", this.queueName, ex);
             }
         }
     }

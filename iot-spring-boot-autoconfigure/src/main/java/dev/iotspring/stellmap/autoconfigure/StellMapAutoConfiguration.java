@@ -60,8 +60,10 @@ public final class StellMapAutoConfiguration {
     @ConditionalOnMissingBean(StellMapRegistry.class)
     StellMapHttpRegistry stellMapRegistry(StellMapProperties properties, ListableBeanFactory beanFactory,
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<StellMapCustomizer> customizers,
-            ApplicationEventPublisher publisher) {
-        StellMapClientSettings settings = clientSettings(properties, sslBundles.getIfAvailable(), customizers);
+            ApplicationEventPublisher publisher, ObjectProvider<StellMapConnectionDetails> connectionDetails) {
+        StellMapConnectionDetails details = connectionDetails.getIfAvailable(() -> properties::getServerUrl);
+        StellMapClientSettings settings = clientSettings(properties, details.serverUrls(), sslBundles.getIfAvailable(),
+                customizers);
         // Never the application's @LoadBalanced builder: StellMap's own calls would resolve through StellMap.
         return new StellMapHttpRegistry(IotWebClientBuilders.forPlatform(beanFactory), settings,
                 requireNamespace(properties), new IotEventPublisher(PLATFORM, publisher));
@@ -72,10 +74,12 @@ public final class StellMapAutoConfiguration {
         return new StellMapWatchLifecycle(registry);
     }
 
-    /** {@code iot.stellmap.*} checked and turned into client settings, then adjusted by the customizers. */
-    static StellMapClientSettings clientSettings(StellMapProperties properties, @Nullable SslBundles sslBundles,
-            ObjectProvider<StellMapCustomizer> customizers) {
-        List<URI> urls = properties.getServerUrl();
+    /**
+     * {@code iot.stellmap.*} checked and turned into client settings, then adjusted by the customizers; the node
+     * URLs come from a {@link StellMapConnectionDetails} bean when there is one.
+     */
+    static StellMapClientSettings clientSettings(StellMapProperties properties, List<URI> urls,
+            @Nullable SslBundles sslBundles, ObjectProvider<StellMapCustomizer> customizers) {
         if (urls.isEmpty()) {
             throw IotConfigurationException.missing(PREFIX + ".server-url", EXAMPLE_URL);
         }

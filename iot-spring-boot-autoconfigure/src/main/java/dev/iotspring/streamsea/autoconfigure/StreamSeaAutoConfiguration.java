@@ -17,6 +17,7 @@ import dev.iotspring.streamsea.StreamSeaCustomizer;
 import dev.iotspring.streamsea.StreamSeaListenerAnnotationBeanPostProcessor;
 import dev.iotspring.streamsea.StreamSeaListenerEndpointRegistry;
 import dev.iotspring.streamsea.StreamSeaOperations;
+import dev.iotspring.streamsea.StreamSeaPublishBatching;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -67,8 +68,10 @@ public final class StreamSeaAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         StreamSeaClientSettings streamSeaClientSettings(StreamSeaProperties properties,
-                ObjectProvider<SslBundles> sslBundles, ObjectProvider<StreamSeaCustomizer> customizers) {
+                ObjectProvider<StreamSeaConnectionDetails> connectionDetails, ObjectProvider<SslBundles> sslBundles,
+                ObjectProvider<StreamSeaCustomizer> customizers) {
             StreamSeaClientSettings.Builder builder = StreamSeaSettingsFactory.builder(properties,
+                    connectionDetails.getIfAvailable(() -> new PropertiesStreamSeaConnectionDetails(properties)),
                     sslBundles.getIfAvailable());
             customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
             return builder.build();
@@ -90,6 +93,7 @@ public final class StreamSeaAutoConfiguration {
                 StreamSeaProperties properties, IotShutdownProperties shutdown, ObjectProvider<JsonMapper> jsonMapper,
                 ListableBeanFactory beanFactory, ObjectProvider<IotStores> stores, ApplicationEventPublisher events) {
             StreamSeaProperties.Queue queue = properties.getQueue();
+            StreamSeaPublishBatching batching = StreamSeaSettingsFactory.batching(properties);
             OutboundQueue outbound = StreamSeaSettingsFactory.queue(queue, stores.getIfAvailable(),
                     shutdown.getDrainTimeout());
             try {
@@ -97,7 +101,8 @@ public final class StreamSeaAutoConfiguration {
                         jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
                         IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> queue.applyTo(delivery,
                                 shutdown.getDrainTimeout())
-                            .listener(new IotEventPublisher(StreamSeaTemplate.PLATFORM, events).asDeliveryListener()));
+                            .listener(new IotEventPublisher(StreamSeaTemplate.PLATFORM, events).asDeliveryListener()),
+                        batching);
             }
             catch (RuntimeException ex) {
                 outbound.close();

@@ -105,6 +105,11 @@ public class StreamSeaProperties {
      */
     private final Queue queue = new Queue();
 
+    /**
+     * Opt-in batch publishing: consecutive publishes of one stream go out as one request.
+     */
+    private final Batch batch = new Batch();
+
     public boolean isEnabled() {
         return this.enabled;
     }
@@ -217,12 +222,16 @@ public class StreamSeaProperties {
         return this.queue;
     }
 
+    public Batch getBatch() {
+        return this.batch;
+    }
+
     @Override
     public String toString() {
         return "StreamSeaProperties[enabled=" + this.enabled + ", remoteHost=" + this.remoteHost + ", remotePort="
                 + this.remotePort + ", secure=" + this.secure + ", clientId=" + this.clientId + ", clientSecret="
                 + mask(this.clientSecret) + ", jwt=" + this.jwt + ", maxFrameSize=" + this.maxFrameSize
-                + ", reconnect=" + this.reconnect + ", ssl=" + this.ssl + ", queue=" + this.queue + "]";
+                + ", reconnect=" + this.reconnect + ", ssl=" + this.ssl + ", queue=" + this.queue + ", batch=" + this.batch + "]";
     }
 
     static String mask(@Nullable String secret) {
@@ -298,6 +307,60 @@ public class StreamSeaProperties {
 
         Queue() {
             super(10_000, 1, 1000);
+        }
+    }
+
+    /**
+     * {@code iot.stream-sea.batch.*}: consecutive queued publishes of one stream sent as one request whose payload
+     * is the JSON array of their payloads (stream-sea's batch feature). Subscribers must read such a delivery as a
+     * batch: this starter's subscribers do; other clients may see one array message.
+     */
+    public static class Batch {
+
+        /**
+         * Send consecutive publishes of one stream as one request whose payload is a JSON array. Every consumer of
+         * the stream must understand array deliveries (this starter's subscribers split them).
+         */
+        private boolean enabled;
+
+        /**
+         * Most publishes in one request.
+         */
+        private int maxSize = 100;
+
+        /**
+         * How long a batch that is not full waits for more publishes while no request is outstanding; 0 sends at
+         * once (batches then form while a request is outstanding).
+         */
+        private Duration maxWait = Duration.ofMillis(0);
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public int getMaxSize() {
+            return this.maxSize;
+        }
+
+        public void setMaxSize(int maxSize) {
+            this.maxSize = maxSize;
+        }
+
+        public Duration getMaxWait() {
+            return this.maxWait;
+        }
+
+        public void setMaxWait(Duration maxWait) {
+            this.maxWait = maxWait;
+        }
+
+        @Override
+        public String toString() {
+            return "Batch[enabled=" + this.enabled + ", maxSize=" + this.maxSize + ", maxWait=" + this.maxWait + "]";
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.iotspring.core.store.IotStores;
 import dev.iotspring.streamsea.StreamSeaTemplate;
 import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaJwtSigner;
+import dev.iotspring.streamsea.StreamSeaPublishBatching;
 import dev.iotspring.streamsea.StreamSeaTokenSource;
 
 import org.springframework.boot.ssl.SslBundle;
@@ -46,14 +47,15 @@ final class StreamSeaSettingsFactory {
     }
 
     static StreamSeaClientSettings create(StreamSeaProperties properties, @Nullable SslBundles sslBundles) {
-        return builder(properties, sslBundles).build();
+        return builder(properties, new PropertiesStreamSeaConnectionDetails(properties), sslBundles).build();
     }
 
     /** The validated settings as a builder, for {@code StreamSeaCustomizer} beans to adjust. */
-    static StreamSeaClientSettings.Builder builder(StreamSeaProperties properties, @Nullable SslBundles sslBundles) {
-        String host = PropertyChecks.requireText(properties.getRemoteHost(), PREFIX + "remote-host", EXAMPLE);
-        String clientId = PropertyChecks.requireText(properties.getClientId(), PREFIX + "client-id", EXAMPLE);
-        Integer port = properties.getRemotePort();
+    static StreamSeaClientSettings.Builder builder(StreamSeaProperties properties, StreamSeaConnectionDetails details,
+            @Nullable SslBundles sslBundles) {
+        String host = PropertyChecks.requireText(details.host(), PREFIX + "remote-host", EXAMPLE);
+        String clientId = PropertyChecks.requireText(details.clientId(), PREFIX + "client-id", EXAMPLE);
+        Integer port = details.port();
         PropertyChecks.requireState(port == null || (port >= 1 && port <= 65535), PREFIX + "remote-port",
                 "must be between 1 and 65535", EXAMPLE);
         StreamSeaProperties.Jwt jwt = properties.getJwt();
@@ -62,7 +64,7 @@ final class StreamSeaSettingsFactory {
         PropertyChecks.requireState(!(hasToken && hasKey), PREFIX + "jwt.private-key",
                 "set either jwt.token or jwt.private-key, not both", JWT_EXAMPLE);
         if (!hasToken && !hasKey) {
-            PropertyChecks.requireText(properties.getClientSecret(), PREFIX + "client-secret", EXAMPLE);
+            PropertyChecks.requireText(details.clientSecret(), PREFIX + "client-secret", EXAMPLE);
         }
         properties.getReconnect().validate(PREFIX + "reconnect");
         positive(properties.getConnectTimeout(), "connect-timeout");
@@ -84,8 +86,8 @@ final class StreamSeaSettingsFactory {
         }
         return StreamSeaClientSettings.builder(host.trim(), clientId.trim())
             .port(port)
-            .secure(properties.isSecure())
-            .clientSecret(StringUtils.hasText(properties.getClientSecret()) ? properties.getClientSecret() : null)
+            .secure(details.secure())
+            .clientSecret(StringUtils.hasText(details.clientSecret()) ? details.clientSecret() : null)
             .tokenSource(tokens)
             .connectTimeout(properties.getConnectTimeout())
             .requestTimeout(properties.getRequestTimeout())
@@ -102,6 +104,22 @@ final class StreamSeaSettingsFactory {
         queue.validate(PREFIX + "queue");
         OutboundQueueProperties.requireDrainTimeout(drainTimeout);
         return queue.createQueue(stores, StreamSeaTemplate.PLATFORM, "publish", PREFIX + "queue");
+    }
+
+    /** {@code iot.stream-sea.batch.*}, validated; {@code null} when batching is off. */
+    static @Nullable StreamSeaPublishBatching batching(StreamSeaProperties properties) {
+        StreamSeaProperties.Batch batch = properties.getBatch();
+        if (!batch.isEnabled()) {
+            return null;
+        }
+        properties.getQueue().validate(PREFIX + "queue");
+        String example = PropertyChecks.yaml(PREFIX + "batch", "enabled: true", "max-size: 100", "max-wait: 5ms");
+        PropertyChecks.requireState(batch.getMaxSize() >= 1 && batch.getMaxSize() <= StreamSeaPublishBatching.MAX_SIZE_LIMIT,
+                PREFIX + "batch.max-size", "must be between 1 and " + StreamSeaPublishBatching.MAX_SIZE_LIMIT, example);
+        PropertyChecks.requireState(batch.getMaxWait() != null && !batch.getMaxWait().isNegative(),
+                PREFIX + "batch.max-wait", "must not be negative (0 sends at once)", example);
+        return new StreamSeaPublishBatching(batch.getMaxSize(), batch.getMaxWait(),
+                properties.getQueue().getInFlight());
     }
 
     private static StreamSeaTokenSource signer(StreamSeaProperties.Jwt jwt) {

@@ -145,6 +145,22 @@ class AstarteAutoConfigurationTests {
     }
 
     @Test
+    void queueTypeAndOrderFailTheStartBecauseEachMappingsRetentionDecides() {
+        for (String type : List.of("durable", "memory")) {
+            enabled().withPropertyValues("iot.astarte.queue.type=" + type).run(context -> assertThat(context)
+                .getFailure().rootCause().isInstanceOf(IotConfigurationException.class)
+                .hasMessageContaining("'iot.astarte.queue.type': does not apply to Astarte")
+                .hasMessageContaining("retention"));
+        }
+        enabled().withPropertyValues("iot.astarte.queue.order=lifo").run(context -> assertThat(context).getFailure()
+            .rootCause().isInstanceOf(IotConfigurationException.class)
+            .hasMessageContaining("'iot.astarte.queue.order': must be fifo for Astarte"));
+        // What Astarte does anyway is accepted.
+        enabled().withPropertyValues("iot.astarte.queue.order=fifo", "iot.astarte.queue.overflow=drop-oldest")
+            .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void aBadRealmKeyFailsWithoutShowingIt() {
         String key = "-----BEGIN PRIVATE KEY-----\nbm90LWEta2V5\n-----END PRIVATE KEY-----";
         enabled().withPropertyValues("iot.astarte.credentials-secret=", "iot.astarte.pairing.private-key=" + key)

@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
  * caller's future fails with a {@link MqttPublishException}; what was acknowledged before stays delivered, the
  * connection comes back with its subscriptions, and later publishes go through. Through a {@link Dispatcher}, the
  * refused message would be retried on every reconnect and stall the queue: the poison-message rule fails it after
- * three connection losses under it and delivers the rest.
+ * five connection losses under it (and a probe with the next message) and delivers the rest.
  */
 class MqttPublishRefusalTests {
 
@@ -118,7 +118,7 @@ class MqttPublishRefusalTests {
                 .cause()
                 .isInstanceOf(MessageRejectedException.class)
                 .hasMessageContaining("m2")
-                .hasMessageContaining("3 times");
+                .hasMessageContaining("5 times");
             before.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             after.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             await().atMost(TIMEOUT).until(() -> received.contains("three"));

@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -19,12 +18,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
-import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
-import dev.iotspring.streamsea.FieldType;
-import dev.iotspring.streamsea.SchemaDefinition;
-import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.streamsea.StreamSeaArgumentException;
 import dev.iotspring.streamsea.StreamSeaNotFoundException;
@@ -34,11 +29,12 @@ import dev.iotspring.streamsea.StreamSeaTemplate;
 import dev.iotspring.streamsea.StreamSeaValidationException;
 import dev.iotspring.test.streamsea.StreamSeaEmulator;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import static dev.iotspring.streamsea.autoconfigure.StreamSeaPublishFixture.range;
+import static dev.iotspring.streamsea.autoconfigure.StreamSeaPublishFixture.seqs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -61,15 +57,8 @@ class StreamSeaPublishDeliveryTests {
 
     @BeforeAll
     static void startEmulator() {
-        emulator = new StreamSeaEmulator().addClient("jail", "svc", "top-secret").start();
+        emulator = StreamSeaPublishFixture.startEmulator("readings");
         port = emulator.port();
-        StreamSeaTemplate setup = StreamSeaTemplate.create(StreamSeaClientSettings.builder("127.0.0.1", "svc")
-            .port(port)
-            .secure(false)
-            .clientSecret("top-secret")
-            .build());
-        setup.defineStream(SchemaDefinition.builder("readings", 1).field("seq", FieldType.INTEGER).build());
-        setup.destroy();
     }
 
     @AfterAll
@@ -86,15 +75,7 @@ class StreamSeaPublishDeliveryTests {
     }
 
     ApplicationContextRunner runner(String... extra) {
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(IotCoreAutoConfiguration.class, StreamSeaAutoConfiguration.class))
-            .withPropertyValues("iot.stream-sea.enabled=true", "iot.stream-sea.remote-host=127.0.0.1",
-                    "iot.stream-sea.remote-port=" + port, "iot.stream-sea.secure=false",
-                    "iot.stream-sea.client-id=svc", "iot.stream-sea.client-secret=top-secret",
-                    "iot.stream-sea.reconnect.initial-delay=100ms", "iot.stream-sea.reconnect.max-delay=200ms",
-                    "iot.stream-sea.queue.retry.initial-delay=20ms", "iot.stream-sea.queue.retry.max-delay=200ms",
-                    "iot.storage.directory=" + this.storage)
-            .withPropertyValues(extra);
+        return StreamSeaPublishFixture.runner(port, this.storage).withPropertyValues(extra);
     }
 
     @Test
@@ -300,19 +281,7 @@ class StreamSeaPublishDeliveryTests {
     }
 
     private static List<CompletableFuture<Void>> publish(StreamSeaTemplate template, int from, int to) {
-        List<CompletableFuture<Void>> futures = new ArrayList<>();
-        for (int seq = from; seq < to; seq++) {
-            futures.add(template.publish("readings", Map.of("seq", seq)));
-        }
-        return futures;
-    }
-
-    private static List<Integer> seqs(List<JsonNode> payloads) {
-        return payloads.stream().map((p) -> p.path("seq").asInt()).toList();
-    }
-
-    private static List<Integer> range(int from, int to) {
-        return IntStream.range(from, to).boxed().toList();
+        return StreamSeaPublishFixture.publish(template, "readings", from, to);
     }
 
     private static long publishRequests(String stream) {

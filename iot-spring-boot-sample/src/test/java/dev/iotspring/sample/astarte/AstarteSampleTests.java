@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.iotspring.astarte.AstarteDevice;
 
+import dev.iotspring.test.autoconfigure.AutoConfigureIotEmulators;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -18,6 +20,7 @@ import static org.awaitility.Awaitility.await;
 /** Same configuration as SampleApplicationTests, so the cached application context (and emulators) is reused. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient
+@AutoConfigureIotEmulators
 class AstarteSampleTests {
 
     @Autowired

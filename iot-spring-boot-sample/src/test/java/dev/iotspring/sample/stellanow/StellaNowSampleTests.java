@@ -6,6 +6,9 @@ import org.junit.jupiter.api.Test;
 
 import dev.iotspring.stellanow.StellaNowTemplate;
 
+import dev.iotspring.test.autoconfigure.AutoConfigureIotEmulators;
+import dev.iotspring.test.autoconfigure.IotEmulators;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -18,10 +21,14 @@ import static org.awaitility.Awaitility.await;
 /** Same configuration as SampleApplicationTests, so the cached application context (and emulators) is reused. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient
+@AutoConfigureIotEmulators
 class StellaNowSampleTests {
 
     @Autowired
     WebTestClient web;
+
+    @Autowired
+    IotEmulators emulators;
 
     @Autowired
     StellaNowTemplate stellaNow;
@@ -30,6 +37,7 @@ class StellaNowSampleTests {
     void theStartupEventReachesTheEmulatorAndHealthShowsStellaNow() {
         await().atMost(Duration.ofSeconds(20)).until(() -> this.stellaNow.stats().sent() >= 1);
         assertThat(this.stellaNow.isConnected()).isTrue();
+        assertThat(this.emulators.stellaNow().events()).isNotEmpty();
         this.web.get().uri("/actuator/health").exchange().expectStatus().isOk().expectBody()
             .jsonPath("$.components.stellanow.status").isEqualTo("UP")
             .jsonPath("$.components.stellanow.details.connection").isEqualTo("connected");

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import dev.iotspring.stellmap.InstanceQuery;
 import dev.iotspring.stellmap.ServiceInstance;
 import dev.iotspring.stellmap.StellMapRegistry;
+import dev.iotspring.test.autoconfigure.AutoConfigureIotEmulators;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -20,6 +22,7 @@ import static org.awaitility.Awaitility.await;
 /** The sample registers itself in the emulated StellMap and reports it in its health. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient
+@AutoConfigureIotEmulators
 class StellMapSampleTests {
 
     @Autowired

@@ -4,6 +4,9 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import dev.iotspring.test.autoconfigure.AutoConfigureIotEmulators;
+import dev.iotspring.test.autoconfigure.IotEmulators;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -16,6 +19,7 @@ import static org.awaitility.Awaitility.await;
 /** The sample defines its stream, publishes to it and its listener receives the reading (on the emulator). */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient
+@AutoConfigureIotEmulators
 class StreamSeaSampleTests {
 
     @Autowired
@@ -24,10 +28,16 @@ class StreamSeaSampleTests {
     @Autowired
     WebTestClient web;
 
+    @Autowired
+    IotEmulators emulators;
+
     @Test
     void publishedReadingReachesTheListener() {
         await().atMost(Duration.ofSeconds(10)).until(() -> !this.sample.getReceived().isEmpty());
         assertThat(this.sample.getReceived().get(0).boilerId()).isEqualTo("boiler-1");
+        // What the server accepted, as the emulator recorded it.
+        assertThat(this.emulators.streamSea().acceptedMessages("boiler_readings"))
+            .anySatisfy((reading) -> assertThat(reading.path("boilerId").asString()).isEqualTo("boiler-1"));
         this.web.get()
             .uri("/actuator/health")
             .exchange()

@@ -23,7 +23,7 @@ final class EmulatorFaults {
 
     volatile String answerAction = "subscription";
 
-    volatile boolean splitArrayPayloads = true;
+    volatile boolean splitArrayPayloads;
 
     volatile boolean closeOnIdViolation;
 

@@ -138,17 +138,18 @@ final class HttpApiHandlers {
         }
         JsonNode schema = versions.get(versions.size() - 1);
         JsonNode payload = body.get("payload");
-        List<JsonNode> messages = new ArrayList<>();
-        if (payload.isArray() && this.faults.splitArrayPayloads) {
-            payload.forEach(messages::add);
+        // A JSON array is a batch (the PHP client's batch feature): every element must match the schema.
+        List<String> errors = new ArrayList<>();
+        if (payload.isArray()) {
+            if (payload.isEmpty()) {
+                errors.add("payload: a batch needs at least one message");
+            }
+            for (int i = 0; i < payload.size(); i++) {
+                SchemaRules.validateObject(schema.get("fields"), payload.get(i), "payload[" + i + "]", errors);
+            }
         }
         else {
-            messages.add(payload);
-        }
-        List<String> errors = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            String prefix = (messages.size() > 1 || payload.isArray()) ? "payload[" + i + "]" : "payload";
-            SchemaRules.validateObject(schema.get("fields"), messages.get(i), prefix, errors);
+            SchemaRules.validateObject(schema.get("fields"), payload, "payload", errors);
         }
         if (!errors.isEmpty()) {
             ObjectNode answer = this.json.createObjectNode();
@@ -156,6 +157,15 @@ final class HttpApiHandlers {
             ArrayNode list = answer.putArray("errors");
             errors.forEach(list::add);
             return new Answer(400, answer);
+        }
+        // A batch reaches subscribers as it was published, one delivery whose payload is the array (stream-sea's
+        // batch documentation); splitting it into one delivery per element is a switch.
+        List<JsonNode> messages = new ArrayList<>();
+        if (payload.isArray() && this.faults.splitArrayPayloads) {
+            payload.forEach(messages::add);
+        }
+        else {
+            messages.add(payload);
         }
         messages.forEach((message) -> this.state.route(client.jailId, stream, message));
         this.state.accepted.computeIfAbsent(stream, (s) -> new CopyOnWriteArrayList<>()).add(payload);

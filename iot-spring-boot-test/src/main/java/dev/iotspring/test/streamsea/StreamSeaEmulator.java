@@ -177,7 +177,12 @@ public final class StreamSeaEmulator implements AutoCloseable {
         return this;
     }
 
-    /** Whether an array payload is delivered as one message per element (default true). */
+    /**
+     * Whether a batch (an array payload) is delivered as one message per element. By default it is delivered
+     * as published, one delivery whose payload is the array, as stream-sea documents batch reception (the JS
+     * client's {@code batch_poc} branch: "an array of user-defined message objects which were published in a
+     * single batch"); the real server's choice is UNCONFIRMED.
+     */
     public StreamSeaEmulator splitArrayPayloads(boolean split) {
         this.faults.splitArrayPayloads = split;
         return this;
@@ -325,6 +330,23 @@ public final class StreamSeaEmulator implements AutoCloseable {
     public List<JsonNode> acceptedPayloads(String stream) {
         List<JsonNode> payloads = this.state.accepted.get(stream);
         return (payloads != null) ? List.copyOf(payloads) : List.of();
+    }
+
+    /**
+     * Messages of {@code stream} the server accepted, in order, with every batch (an array payload) opened into
+     * its elements: what a subscriber would see one by one.
+     */
+    public List<JsonNode> acceptedMessages(String stream) {
+        List<JsonNode> messages = new ArrayList<>();
+        for (JsonNode payload : acceptedPayloads(stream)) {
+            if (payload.isArray()) {
+                payload.forEach(messages::add);
+            }
+            else {
+                messages.add(payload);
+            }
+        }
+        return messages;
     }
 
     public List<RecordedRequest> httpRequests() {

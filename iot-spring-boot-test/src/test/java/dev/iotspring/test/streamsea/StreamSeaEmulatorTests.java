@@ -139,6 +139,23 @@ class StreamSeaEmulatorTests {
     }
 
     @Test
+    void acceptsABatchOnlyWhenEveryElementMatchesTheSchema() {
+        assertThat(send("POST", "/streams/moves/define", "svc", "secret",
+                "{\"version\":1,\"fields\":[{\"name\":\"key\",\"type\":\"string\"},"
+                        + "{\"name\":\"count\",\"type\":\"integer\"}]}")).startsWith("200 ");
+        // The PHP client's batch: one request, the payload a JSON array of messages.
+        assertThat(send("POST", "/streams/moves/publish", "svc", "secret",
+                "{\"payload\":[{\"key\":\"a\",\"count\":1},{\"key\":\"b\",\"count\":2}]}")).startsWith("200 ");
+        String refused = send("POST", "/streams/moves/publish", "svc", "secret",
+                "{\"payload\":[{\"key\":\"c\",\"count\":3},{\"key\":\"d\",\"count\":\"four\"}]}");
+        assertThat(refused).startsWith("400 ").contains("payload[1].count").doesNotContain("payload[0]");
+        assertThat(send("POST", "/streams/moves/publish", "svc", "secret", "{\"payload\":[]}")).startsWith("400 ");
+        assertThat(emulator.acceptedPayloads("moves")).hasSize(1);
+        assertThat(emulator.acceptedMessages("moves")).extracting((m) -> m.get("key").asString())
+            .containsExactly("a", "b");
+    }
+
+    @Test
     void keepsServingAfterReactorNettysGlobalResourcesAreDisposed() throws Exception {
         // What closing a Spring context with a ReactorResourceFactory (global resources) does.
         reactor.netty.http.HttpResources.disposeLoopsAndConnections();

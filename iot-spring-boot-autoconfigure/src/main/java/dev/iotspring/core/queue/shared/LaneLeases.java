@@ -1,0 +1,218 @@
+package dev.iotspring.core.queue.shared;
+
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Which lanes of one shared queue this instance delivers. A lane is one producing instance's messages (the
+ * {@code producer} column); its row in {@code <prefix>outbox_lease} names the instance that delivers it and until
+ * when. Each instance holds its own lane and renews the lease; a lane whose lease expired (its holder died or
+ * stalled) is claimed by a survivor with {@code SELECT ... FOR UPDATE SKIP LOCKED}, so only one survivor gets it,
+ * and delivered in order from its oldest row. One holder per lane is what keeps the order per producer.
+ *
+ * <p>Lease times are the database's clock (the offset to the local clock is measured at start), so instances with
+ * skewed clocks agree on expiry. Not thread-safe: the outbox's lease thread calls it.
+ */
+final class LaneLeases {
+
+    private static final Logger logger = LoggerFactory.getLogger(SharedOutboxQueue.class);
+
+    /** Every this many ticks, lanes whose lease row is missing (a stalled producer wrote after losing it). */
+    private static final int ORPHAN_SCAN_EVERY = 10;
+
+    private final JdbcTemplate jdbc;
+
+    private final TransactionTemplate tx;
+
+    private final String outbox;
+
+    private final String leases;
+
+    private final String queueName;
+
+    private final String instanceId;
+
+    private final long leaseMillis;
+
+    private final String forUpdateSkipLocked;
+
+    private long clockOffset;
+
+    private int generation;
+
+    private int ticks;
+
+    /** The lane this instance's own offers go to. */
+    private volatile String producer;
+
+    private volatile Set<String> held = Set.of();
+
+    LaneLeases(JdbcTemplate jdbc, TransactionTemplate tx, String prefix, String queueName, String instanceId,
+            long leaseMillis) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.outbox = prefix + "shared_outbox";
+        this.leases = prefix + "outbox_lease";
+        this.queueName = queueName;
+        this.instanceId = instanceId;
+        this.leaseMillis = leaseMillis;
+        this.producer = instanceId;
+        this.forUpdateSkipLocked = " FOR UPDATE SKIP LOCKED";
+    }
+
+    /** Takes this instance's own lane. */
+    void start() {
+        syncClock();
+        claimOwn();
+        this.held = Set.copyOf(heldLanes());
+    }
+
+    String producer() {
+        return this.producer;
+    }
+
+    /** Lanes to poll, own lane first. */
+    Set<String> held() {
+        return this.held;
+    }
+
+    /**
+     * Renews every held lease, drops lanes another instance took over, claims expired ones and lets go of
+     * adopted lanes that are empty.
+     * @return whether a lane was added (its rows are new work)
+     */
+    boolean tick() {
+        if (++this.ticks % ORPHAN_SCAN_EVERY == 0) {
+            syncClock();
+            registerOrphans();
+        }
+        long now = now();
+        this.jdbc.update("UPDATE " + this.leases + " SET lease_until = ? WHERE queue_name = ? AND owner = ?",
+                now + this.leaseMillis, this.queueName, this.instanceId);
+        Set<String> before = this.held;
+        Set<String> current = heldLanes();
+        if (!current.contains(this.producer)) {
+            // This instance stalled past its lease and a survivor took its lane (and delivers it): continue in a
+            // lane of its own, so its new messages are not left to another instance.
+            String lost = this.producer;
+            this.producer = this.instanceId + "-" + (++this.generation);
+            logger.warn("Shared queue {}: lane {} was taken over by another instance (this one missed its lease); "
+                    + "continuing as {}", this.queueName, lost, this.producer);
+            claimOwn();
+            current = heldLanes();
+        }
+        List<String> adopted = adoptExpired(now);
+        if (!adopted.isEmpty()) {
+            logger.info("Shared queue {}: took over lanes {} whose holder's lease expired", this.queueName, adopted);
+            current = heldLanes();
+        }
+        for (String lane : List.copyOf(current)) {
+            if (!lane.equals(this.producer) && releaseIfEmpty(lane)) {
+                logger.debug("Shared queue {}: lane {} delivered completely, released", this.queueName, lane);
+                current.remove(lane);
+            }
+        }
+        this.held = Set.copyOf(current);
+        return !before.containsAll(current);
+    }
+
+    /** Gives every held lane up at once (a clean stop): what is left is another instance's to deliver now. */
+    void release() {
+        this.jdbc.update("UPDATE " + this.leases + " SET lease_until = 0 WHERE queue_name = ? AND owner = ?",
+                this.queueName, this.instanceId);
+        this.held = Set.of();
+    }
+
+    private void claimOwn() {
+        long until = now() + this.leaseMillis;
+        String lane = this.producer;
+        int updated = this.jdbc.update("UPDATE " + this.leases + " SET owner = ?, lease_until = ? "
+                + "WHERE queue_name = ? AND producer = ?", this.instanceId, until, this.queueName, lane);
+        if (updated == 0) {
+            try {
+                this.jdbc.update("INSERT INTO " + this.leases + " (queue_name, producer, owner, lease_until) "
+                        + "VALUES (?, ?, ?, ?)", this.queueName, lane, this.instanceId, until);
+            }
+            catch (DataIntegrityViolationException ex) {
+                // Another instance registered the lane between the two statements: an id used twice.
+                throw new IllegalStateException("Shared queue " + this.queueName + ": instance id " + lane
+                        + " is used by two running instances; each needs its own", ex);
+            }
+        }
+    }
+
+    private Set<String> heldLanes() {
+        Set<String> lanes = new LinkedHashSet<>();
+        List<String> rows = this.jdbc.queryForList("SELECT producer FROM " + this.leases
+                + " WHERE queue_name = ? AND owner = ? ORDER BY producer", String.class, this.queueName,
+                this.instanceId);
+        if (rows.contains(this.producer)) {
+            lanes.add(this.producer);
+        }
+        lanes.addAll(rows);
+        return lanes;
+    }
+
+    /** Claims lanes whose lease expired; the row lock makes exactly one claimant win each. */
+    private List<String> adoptExpired(long now) {
+        List<String> adopted = this.tx.execute(status -> {
+            List<String> expired = this.jdbc.queryForList("SELECT producer FROM " + this.leases
+                    + " WHERE queue_name = ? AND lease_until < ? ORDER BY producer" + this.forUpdateSkipLocked,
+                    String.class, this.queueName, now);
+            List<String> claimed = new ArrayList<>(expired.size());
+            for (String lane : expired) {
+                this.jdbc.update("UPDATE " + this.leases + " SET owner = ?, lease_until = ? WHERE queue_name = ? "
+                        + "AND producer = ?", this.instanceId, now + this.leaseMillis, this.queueName, lane);
+                claimed.add(lane);
+            }
+            return claimed;
+        });
+        return (adopted != null) ? adopted : List.of();
+    }
+
+    /** Deletes an adopted lane's lease once it has no rows left (the dead producer writes no more). */
+    private boolean releaseIfEmpty(String lane) {
+        return this.jdbc.update("DELETE FROM " + this.leases + " WHERE queue_name = ? AND producer = ? AND owner = ? "
+                + "AND NOT EXISTS (SELECT 1 FROM " + this.outbox + " WHERE queue_name = ? AND producer = ?)",
+                this.queueName, lane, this.instanceId, this.queueName, lane) > 0;
+    }
+
+    /** Rows whose lane has no lease row get one, expired, so that someone claims them. */
+    private void registerOrphans() {
+        List<String> orphans = this.jdbc.queryForList("SELECT DISTINCT producer FROM " + this.outbox
+                + " o WHERE queue_name = ? AND NOT EXISTS (SELECT 1 FROM " + this.leases
+                + " l WHERE l.queue_name = o.queue_name AND l.producer = o.producer)", String.class, this.queueName);
+        for (String lane : orphans) {
+            try {
+                this.jdbc.update("INSERT INTO " + this.leases + " (queue_name, producer, owner, lease_until) "
+                        + "VALUES (?, ?, ?, 0)", this.queueName, lane, this.instanceId);
+            }
+            catch (DataIntegrityViolationException ex) {
+                // registered meanwhile
+            }
+        }
+    }
+
+    /** The database's clock in epoch milliseconds. */
+    long now() {
+        return System.currentTimeMillis() + this.clockOffset;
+    }
+
+    private void syncClock() {
+        long before = System.currentTimeMillis();
+        Timestamp database = this.jdbc.queryForObject("SELECT CURRENT_TIMESTAMP", Timestamp.class);
+        long after = System.currentTimeMillis();
+        if (database != null) {
+            this.clockOffset = database.getTime() - (before + after) / 2;
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.iotspring.core.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.Function;
+import org.sqlite.SQLiteConnection;
+
+import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.QueuedMessage;
+
+import static dev.iotspring.core.queue.QueueScenarios.ids;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Group commit on a real SQLite file. A trigger on the outbox calls a Java function that holds the transaction
+ * writing the row {@code held} until the test lets it go, so the test knows which callers wait for the next
+ * commit; another trigger aborts any transaction inserting a row whose id starts with {@code poison}. A second
+ * pool on the same file sees only committed rows.
+ */
+class GroupCommitTests {
+
+    @TempDir
+    Path directory;
+
+    private IotStores stores;
+
+    private IotStores observer;
+
+    private JdbcOutboundQueue queue;
+
+    private final CountDownLatch holding = new CountDownLatch(1);
+
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @BeforeEach
+    void open() throws SQLException {
+        this.stores = new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5));
+        this.observer = new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5));
+        IotStore store = this.stores.open("gc");
+        this.queue = store.outboundQueue("events");
+        try (Connection pooled = store.getDataSource().getConnection()) {
+            Function.create(pooled.unwrap(SQLiteConnection.class), "gate", new Function() {
+                @Override
+                protected void xFunc() throws SQLException {
+                    if ("held".equals(value_text(0))) {
+                        GroupCommitTests.this.holding.countDown();
+                        try {
+                            GroupCommitTests.this.release.await(30, TimeUnit.SECONDS);
+                        }
+                        catch (InterruptedException ex) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    result(0);
+                }
+            });
+        }
+        store.jdbcTemplate().execute("CREATE TRIGGER outbox_gate BEFORE INSERT ON outbox BEGIN "
+                + "SELECT gate(NEW.message_id); "
+                + "SELECT RAISE(ABORT, 'poisoned row') WHERE NEW.message_id LIKE 'poison%'; END");
+    }
+
+    @AfterEach
+    void close() {
+        this.release.countDown();
+        this.observer.close();
+        this.stores.close();
+    }
+
+    @Test
+    void everyCallerWaitingDuringACommitSharesTheNextOneAndReturnsOnlyOnceItsRowIsCommitted() throws Exception {
+        CompletableFuture<Boolean> held = offerAsync("held");
+        assertThat(this.holding.await(30, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<Boolean>> waiting = new ArrayList<>();
+        for (String id : List.of("b", "c", "d")) {
+            waiting.add(offerAsync(id));
+            int expected = waiting.size();
+            // One at a time, so the order they queued in is known.
+            await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.waitingRequests() == expected);
+        }
+        assertThat(committedIds()).isEmpty();
+        assertThat(held).isNotDone();
+        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+
+        this.release.countDown();
+        assertThat(held.get(30, TimeUnit.SECONDS)).as("held saw its row committed when it returned").isTrue();
+        for (CompletableFuture<Boolean> w : waiting) {
+            assertThat(w.get(30, TimeUnit.SECONDS)).as("a waiting caller saw its row committed").isTrue();
+        }
+        assertThat(this.queue.offerTransactions()).as("held alone, then b, c, d together").isEqualTo(2);
+        assertThat(ids(this.queue.poll(10))).isEqualTo("held,b,c,d");
+    }
+
+    @Test
+    void aFailingCommitFailsExactlyTheCallersOfItsBatch() throws Exception {
+        CompletableFuture<Boolean> held = offerAsync("held");
+        assertThat(this.holding.await(30, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<Boolean>> batch = new ArrayList<>();
+        for (String id : List.of("b", "poison", "d")) {
+            batch.add(offerAsync(id));
+            int expected = batch.size();
+            await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.waitingRequests() == expected);
+        }
+        this.release.countDown();
+
+        assertThat(held.get(30, TimeUnit.SECONDS)).isTrue();
+        for (CompletableFuture<Boolean> f : batch) {
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .rootCause().hasMessageContaining("poisoned row");
+        }
+        this.queue.offer(message("e"));
+        assertThat(committedIds()).containsExactly("held", "e");
+        assertThat(this.queue.size()).isEqualTo(2);
+        assertThat(ids(this.queue.poll(10))).isEqualTo("held,e");
+    }
+
+    @Test
+    void anAcknowledgementJoinsTheWaitingOffersAndReturnsOnceTheRowsAreGone() throws Exception {
+        this.queue.offerAll(List.of(message("x0"), message("x1")));
+        List<QueuedMessage> inFlight = this.queue.poll(2);
+        CompletableFuture<Boolean> held = offerAsync("held");
+        assertThat(this.holding.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<List<String>> acked = CompletableFuture.supplyAsync(() -> {
+            this.queue.ack(inFlight);
+            return committedIds();
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.waitingRequests() == 1);
+        CompletableFuture<Boolean> offered = offerAsync("y");
+        await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.waitingRequests() == 2);
+        this.release.countDown();
+
+        assertThat(held.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(offered.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(acked.get(30, TimeUnit.SECONDS)).as("rows left when ack returned").doesNotContain("x0", "x1");
+        assertThat(this.queue.offerTransactions()).as("x0+x1, held, then y with the deletes").isEqualTo(3);
+        assertThat(this.queue.size()).isEqualTo(2);
+        assertThat(ids(this.queue.poll(10))).isEqualTo("held,y");
+    }
+
+    @Test
+    void aQueueLongerThanTheReadAheadComesOutInOrderWhileProducersKeepAdding() {
+        int total = JdbcOutboundQueue.READ_AHEAD_MAX * 3;
+        this.queue.offerAll(IntStream.range(0, total / 2).mapToObj(i -> message("m" + i)).toList());
+        List<String> seen = new ArrayList<>();
+        int next = total / 2;
+        List<QueuedMessage> batch;
+        while (!(batch = this.queue.poll(100)).isEmpty()) {
+            batch.forEach(q -> seen.add(q.message().id()));
+            this.queue.ack(batch);
+            for (int i = 0; i < 60 && next < total; i++) {
+                this.queue.offer(message("m" + next++));
+            }
+        }
+        assertThat(seen).containsExactlyElementsOf(IntStream.range(0, total).mapToObj(i -> "m" + i).toList());
+        assertThat(this.queue.size()).isZero();
+        assertThat(committedIds()).isEmpty();
+    }
+
+    /** Offers on another thread; completes with whether the row was committed when offer returned. */
+    private CompletableFuture<Boolean> offerAsync(String id) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        Thread producer = new Thread(() -> {
+            try {
+                this.queue.offer(message(id));
+                result.complete(committedIds().contains(id));
+            }
+            catch (Throwable ex) {
+                result.completeExceptionally(ex);
+            }
+        }, "producer-" + id);
+        producer.start();
+        return result;
+    }
+
+    private List<String> committedIds() {
+        return this.observer.open("gc").jdbcTemplate().queryForList(
+                "SELECT message_id FROM outbox WHERE queue_name = 'events' ORDER BY seq", String.class);
+    }
+
+    private static OutboundMessage message(String id) {
+        return OutboundMessage.of(id, "topic", new byte[] { 1 });
+    }
+}

@@ -1,0 +1,306 @@
+package dev.iotspring.benchmarks;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The durable goals of issue 11 as alternating rounds instead of JMH's one-benchmark-after-the-other: on a
+ * shared machine the disk's fsync time changes by ten times within a minute, so a ratio is only meaningful
+ * between figures taken seconds apart. Each round runs every variant for {@code seconds} (the order rotating
+ * from round to round) and the report gives each variant's median and the median of the per-round ratios.
+ *
+ * <ul>
+ * <li>{@code group-commit} ({@code synchronous=FULL}): a raw one-row commit with one producer (plain
+ * sqlite-jdbc), {@code JdbcOutboundQueue.offer} with 1 and 8 producer threads, {@code StellaNowTemplate.send}
+ * on a durable queue with 1 and 8 producer threads (until PUBACK, to the embedded broker).</li>
+ * <li>{@code end-to-end} ({@code synchronous=NORMAL}): raw Paho ({@code MemoryPersistence}) against
+ * {@code StellaNowTemplate.send} on a durable queue, one producer, window 100, the same envelope bytes; and a
+ * raw one-row commit (plain sqlite-jdbc, NORMAL), the floor of a send that commits before it returns; and the
+ * template with 8 producer threads.</li>
+ * </ul>
+ *
+ * <pre>
+ * ./mvnw -o -q -pl iot-spring-boot-benchmarks -am -DskipTests -Pbenchmark verify \
+ *     -Dbenchmark.main=dev.iotspring.benchmarks.DurableRounds -Dbenchmark.args="group-commit 5 2"
+ * </pre>
+ * Arguments: the suite, rounds (default 5), seconds per variant and round (default 2), and optionally a file to
+ * write a JDK Flight Recording of the measured rounds to (profile settings).
+ */
+public final class DurableRounds {
+
+    /** Sends a producer keeps unacknowledged before it waits for their PUBACKs. */
+    static final int SENDS_PER_WAIT = 50;
+
+    private DurableRounds() {
+    }
+
+    interface Call {
+
+        /** Does some work; returns how many messages it completed. */
+        int run() throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String suite = (args.length > 0) ? args[0] : "group-commit";
+        int rounds = (args.length > 1) ? Integer.parseInt(args[1]) : 5;
+        double seconds = (args.length > 2) ? Double.parseDouble(args[2]) : 2;
+        Map<String, Variant> variants = new LinkedHashMap<>();
+        List<AutoCloseable> resources = new ArrayList<>();
+        List<String[]> ratios = new ArrayList<>();
+        if (suite.equals("group-commit")) {
+            SqliteOutboxBenchmark outbox = new SqliteOutboxBenchmark();
+            outbox.synchronous = "FULL";
+            outbox.open();
+            resources.add(outbox::close);
+            DurableSendBenchmark send = new DurableSendBenchmark();
+            send.synchronous = "FULL";
+            send.start();
+            resources.add(send::stop);
+            variants.put("raw commit t1", new Variant(1, () -> {
+                outbox.rawSingle_t1();
+                return 1;
+            }));
+            variants.put("raw commit t8", new Variant(8, () -> {
+                outbox.rawSingle_t8();
+                return 1;
+            }));
+            // One thread, raw commit and queue offer in turns: both see the same disk at the same moment.
+            variants.put("alternating: raw", new Variant(1, () -> alternate(outbox, true)));
+            variants.put("alternating: queue", new Variant(1, () -> alternate(outbox, false)));
+            variants.put("queue offer t1", new Variant(1, () -> {
+                outbox.starterSingle_t1();
+                return 1;
+            }, outbox.queue()::offerTransactions));
+            variants.put("queue offer t8", new Variant(8, () -> {
+                outbox.starterSingle_t8();
+                return 1;
+            }, outbox.queue()::offerTransactions));
+            variants.put("template send t1", new Variant(1, () -> sendAndWait(send)));
+            variants.put("template send t8", new Variant(8, () -> sendAndWait(send)));
+            ratios.add(new String[] { "queue offer t8", "queue offer t1" });
+            ratios.add(new String[] { "queue offer t8", "raw commit t8" });
+            ratios.add(new String[] { "queue offer t1", "raw commit t1" });
+            ratios.add(new String[] { "alternating: queue", "alternating: raw" });
+            ratios.add(new String[] { "template send t8", "template send t1" });
+            ratios.add(new String[] { "template send t1", "raw commit t1" });
+        }
+        else if (suite.equals("end-to-end")) {
+            DurableSendBenchmark send = new DurableSendBenchmark();
+            send.synchronous = "NORMAL";
+            send.start();
+            resources.add(send::stop);
+            variants.put("raw Paho", new Variant(1, () -> {
+                send.rawPublish();
+                return DurableSendBenchmark.BATCH;
+            }));
+            variants.put("template send", new Variant(1, () -> {
+                send.starterPublish();
+                return DurableSendBenchmark.BATCH;
+            }));
+            // What one producer cannot go below when each send commits before it returns.
+            SqliteOutboxBenchmark outbox = new SqliteOutboxBenchmark();
+            outbox.synchronous = "NORMAL";
+            outbox.open();
+            resources.add(outbox::close);
+            variants.put("raw commit t1", new Variant(1, () -> {
+                outbox.rawSingle_t1();
+                return 1;
+            }));
+            // Several producers: group commit lifts that floor.
+            variants.put("template send t8", new Variant(8, () -> sendAndWait(send)));
+            ratios.add(new String[] { "template send", "raw Paho" });
+            ratios.add(new String[] { "raw commit t1", "raw Paho" });
+            ratios.add(new String[] { "template send t8", "raw Paho" });
+        }
+        else {
+            throw new IllegalArgumentException("suite must be group-commit or end-to-end but was " + suite);
+        }
+        jdk.jfr.Recording recording = null;
+        if (args.length > 3) {
+            recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+            recording.setDestination(java.nio.file.Path.of(args[3]));
+            recording.start();
+        }
+        try {
+            run(variants, ratios, rounds, seconds);
+        }
+        finally {
+            if (recording != null) {
+                recording.stop();
+                recording.close();
+            }
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                resources.get(i).close();
+            }
+        }
+        System.exit(0);
+    }
+
+    /** Time spent in raw commits [0] and in queue offers [1] by the alternating variant. */
+    private static final AtomicLong[] alternatingNanos = { new AtomicLong(), new AtomicLong() };
+
+    private static final AtomicLong alternatingPairs = new AtomicLong();
+
+    /**
+     * A raw commit then a queue offer, timing each: the rate of each side is the pairs over its own time. Only the
+     * raw-side variant runs; the queue side is filled in from the same measurement.
+     */
+    private static int alternate(SqliteOutboxBenchmark outbox, boolean rawSide) throws Exception {
+        if (!rawSide) {
+            throw new IllegalStateException("measured with the raw side");
+        }
+        long t0 = System.nanoTime();
+        outbox.rawSingle_t1();
+        long t1 = System.nanoTime();
+        outbox.starterSingle_t1();
+        long t2 = System.nanoTime();
+        alternatingNanos[0].addAndGet(t1 - t0);
+        alternatingNanos[1].addAndGet(t2 - t1);
+        alternatingPairs.incrementAndGet();
+        return 1;
+    }
+
+    private static int sendAndWait(DurableSendBenchmark send) {
+        CompletableFuture<?>[] futures = new CompletableFuture<?>[SENDS_PER_WAIT];
+        for (int i = 0; i < SENDS_PER_WAIT; i++) {
+            futures[i] = send.template().send(DurableSendBenchmark.event());
+        }
+        CompletableFuture.allOf(futures).join();
+        return SENDS_PER_WAIT;
+    }
+
+    private static void run(Map<String, Variant> variants, List<String[]> ratios, int rounds, double seconds)
+            throws Exception {
+        List<String> names = new ArrayList<>(variants.keySet());
+        Map<String, double[]> rates = new LinkedHashMap<>();
+        names.forEach(n -> rates.put(n, new double[rounds]));
+        // Warm-up: one short pass of each.
+        for (String name : names) {
+            if (!name.equals("alternating: queue")) {
+                variants.get(name).measure(Math.max(1, seconds / 2));
+            }
+        }
+        for (int r = 0; r < rounds; r++) {
+            StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get((i + r) % names.size());
+                if (name.equals("alternating: queue")) {
+                    continue; // measured together with "alternating: raw"
+                }
+                double rate;
+                if (name.equals("alternating: raw")) {
+                    alternatingNanos[0].set(0);
+                    alternatingNanos[1].set(0);
+                    alternatingPairs.set(0);
+                    variants.get(name).measure(seconds);
+                    double pairs = alternatingPairs.get();
+                    rate = pairs / (alternatingNanos[0].get() / 1e9);
+                    double queueRate = pairs / (alternatingNanos[1].get() / 1e9);
+                    rates.get("alternating: queue")[r] = queueRate;
+                    line.append(String.format(Locale.ROOT, "  %s %,.0f", "alternating: queue", queueRate));
+                }
+                else {
+                    rate = variants.get(name).measure(seconds);
+                }
+                rates.get(name)[r] = rate;
+                line.append(String.format(Locale.ROOT, "  %s %,.0f", name, rate));
+            }
+            System.out.println(line);
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-20s %14s%n", "variant", "median msg/s");
+        rates.forEach((name, values) -> System.out.printf(Locale.ROOT, "%-20s %,14.0f%n", name, median(values)));
+        System.out.println();
+        for (String[] ratio : ratios) {
+            double[] perRound = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                perRound[r] = rates.get(ratio[0])[r] / rates.get(ratio[1])[r];
+            }
+            System.out.printf(Locale.ROOT, "%-40s median of rounds %.2f  (rounds %s)%n",
+                    ratio[0] + " / " + ratio[1], median(perRound), format(perRound));
+        }
+    }
+
+    private static String format(double[] values) {
+        StringBuilder sb = new StringBuilder();
+        for (double v : values) {
+            sb.append(sb.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", v));
+        }
+        return sb.toString();
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return (n % 2 == 1) ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /**
+     * A call run by {@code threads} threads in a loop until the time is up.
+     * @param transactions counts the queue's committed transactions (null when not a queue variant)
+     */
+    record Variant(int threads, Call call, @Nullable LongSupplier transactions) {
+
+        Variant(int threads, Call call) {
+            this(threads, call, null);
+        }
+
+        double measure(double seconds) throws Exception {
+            AtomicLong done = new AtomicLong();
+            CountDownLatch ready = new CountDownLatch(this.threads);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> workers = new ArrayList<>();
+            long[] window = new long[2];
+            List<Throwable> failures = new ArrayList<>();
+            for (int t = 0; t < this.threads; t++) {
+                Thread worker = new Thread(() -> {
+                    ready.countDown();
+                    try {
+                        go.await();
+                        long deadline = window[1];
+                        while (System.nanoTime() < deadline) {
+                            done.addAndGet(this.call.run());
+                        }
+                    }
+                    catch (Throwable ex) {
+                        synchronized (failures) {
+                            failures.add(ex);
+                        }
+                    }
+                }, "producer-" + t);
+                workers.add(worker);
+                worker.start();
+            }
+            ready.await();
+            long transactionsBefore = (this.transactions != null) ? this.transactions.getAsLong() : 0;
+            window[0] = System.nanoTime();
+            window[1] = window[0] + (long) (seconds * 1e9);
+            go.countDown();
+            for (Thread worker : workers) {
+                worker.join();
+            }
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("a producer failed", failures.get(0));
+            }
+            // Calls finishing after the deadline count with the time they took.
+            double elapsed = (System.nanoTime() - window[0]) / 1e9;
+            if (this.transactions != null) {
+                long commits = this.transactions.getAsLong() - transactionsBefore;
+                System.out.printf(Locale.ROOT, "    [%d thread(s): %.1f messages and %.2f ms per transaction]%n",
+                        this.threads, done.get() / (double) Math.max(1, commits), elapsed * 1000 / Math.max(1, commits));
+            }
+            return done.get() / elapsed;
+        }
+    }
+}
