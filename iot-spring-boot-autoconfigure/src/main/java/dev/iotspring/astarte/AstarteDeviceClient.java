@@ -36,6 +36,7 @@ import dev.iotspring.core.mqtt.MqttCredentialsException;
 import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttNotConnectedException;
 import dev.iotspring.core.mqtt.MqttTls;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.QueueFullException;
@@ -95,6 +96,8 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     private final AtomicLong messageSequence = new AtomicLong();
 
+    private IotObservations observations = IotObservations.disabled();
+
     private volatile @Nullable MqttConnection connection;
 
     private volatile boolean running;
@@ -147,6 +150,11 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             builder.listener(this.events.asDeliveryListener());
         }
         return customizer.apply(builder).build();
+    }
+
+    /** Observes sends and server data when {@code iot.astarte.observation-enabled} (auto-configuration). */
+    public void setObservations(IotObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
     }
 
     // ---- sending -------------------------------------------------------------------------------------------
@@ -214,6 +222,10 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     }
 
     private CompletableFuture<Void> dispatch(AstarteOutbound out) {
+        return this.observations.send("interface", out.topicSuffix(), null, () -> dispatchUnobserved(out));
+    }
+
+    private CompletableFuture<Void> dispatchUnobserved(AstarteOutbound out) {
         Instant now = this.clock.instant();
         // A counter behind a random prefix: unique across restarts like a random UUID, without SecureRandom's
         // lock and hashing on every send (a quarter of the caller's time in the send benchmark's profile).
@@ -313,6 +325,11 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     }
 
     private void deliver(AstarteServerEvent event) {
+        this.observations.receive("interface", event.interfaceName() + event.path(), null,
+                () -> deliverUnobserved(event));
+    }
+
+    private void deliverUnobserved(AstarteServerEvent event) {
         for (AstarteServerListener listener : this.listeners) {
             try {
                 listener.onData(event);

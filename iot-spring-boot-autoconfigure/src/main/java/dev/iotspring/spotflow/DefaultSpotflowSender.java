@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.spotflow.SpotflowTopics.Close;
 
@@ -36,6 +37,8 @@ public final class DefaultSpotflowSender implements SpotflowSender {
     private final Compression defaultCompression;
 
     private final Duration sendTimeout;
+
+    private IotObservations observations = IotObservations.disabled();
 
     /**
      * @param dispatcher over the durable {@code messages} queue of the {@code spotflow} store and
@@ -81,7 +84,10 @@ public final class DefaultSpotflowSender implements SpotflowSender {
 
     @Override
     public CompletableFuture<Void> sendMessageAsync(byte[] payload, MessageOptions options) {
-        return this.dispatcher.acceptAsync(message(payload, options, Close.NONE));
+        MessageOptions target = Objects.requireNonNull(options, "options")
+            .orDefaults(this.defaultGroup, this.defaultStream, this.defaultCompression);
+        return this.observations.send("stream", target.streamGroup() + "/" + target.stream(), target.messageId(),
+                () -> this.dispatcher.acceptAsync(message(payload, options, Close.NONE)));
     }
 
     @Override
@@ -133,8 +139,15 @@ public final class DefaultSpotflowSender implements SpotflowSender {
     public SpotflowSender forStream(String streamGroup, String stream) {
         requireId(streamGroup, "streamGroup");
         requireId(stream, "stream");
-        return new DefaultSpotflowSender(this.dispatcher, this.hub, streamGroup, stream, this.defaultCompression,
-                this.sendTimeout);
+        DefaultSpotflowSender sender = new DefaultSpotflowSender(this.dispatcher, this.hub, streamGroup, stream,
+                this.defaultCompression, this.sendTimeout);
+        sender.observations = this.observations;
+        return sender;
+    }
+
+    /** Observes {@code sendMessage(Async)} (call to acknowledgement) when {@code iot.spotflow.observation-enabled}. */
+    public void setObservations(IotObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
     }
 
     @Override

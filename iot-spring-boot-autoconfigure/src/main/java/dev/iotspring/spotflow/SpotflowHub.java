@@ -2,6 +2,7 @@ package dev.iotspring.spotflow;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -91,7 +92,14 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
 
     private volatile SpotflowProvisioner.@Nullable Credentials connectedAs;
 
-    private volatile boolean twinReady;
+    /**
+     * The connection the gate is open for: {@link MqttConnection#connectedSince()} of the connect whose twin was
+     * answered; null while closed. A later connect has another start, so it never inherits an open gate.
+     */
+    private volatile @Nullable Instant readyFor;
+
+    /** Orders gate changes: a connect, its twin answer and a loss reported late on another thread. */
+    private final Object gate = new Object();
 
     private volatile boolean running;
 
@@ -139,7 +147,8 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
     /** Connected and the twin fetched since. */
     public boolean isReady() {
         MqttConnection c = this.connection;
-        return this.twinReady && c != null && c.isConnected();
+        Instant since = this.readyFor;
+        return c != null && since != null && since.equals(c.connectedSince());
     }
 
     /** The current connection, null before the first credentials. */
@@ -158,7 +167,7 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
             public CompletableFuture<Void> send(OutboundMessage message) {
                 MqttConnection c = SpotflowHub.this.connection;
                 SpotflowProvisioner.Credentials as = SpotflowHub.this.connectedAs;
-                if (c == null || as == null || !SpotflowHub.this.twinReady) {
+                if (c == null || as == null || !SpotflowHub.this.isReady()) {
                     return CompletableFuture.failedFuture(new MqttNotConnectedException("Spotflow is not connected"));
                 }
                 String topic = SpotflowTopics.streamTopic(as.hubDeviceId(), message.destination());
@@ -314,22 +323,26 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
             .debug("Spotflow: cloud-to-device message on {} ignored (not supported)", m.topic()));
         created.subscribe(SpotflowTopics.METHODS, 1, this::directMethod);
         this.connectedAs = target;
-        this.twinReady = false;
+        this.readyFor = null;
         this.connection = created;
         created.start();
     }
 
     private void onConnected(MqttConnection source) {
-        if (source != this.connection) {
-            return;
+        long current;
+        Instant since = source.connectedSince();
+        synchronized (this.gate) {
+            if (source != this.connection || since == null) {
+                return;
+            }
+            current = ++this.session;
+            this.readyFor = null;
         }
-        long current = ++this.session;
-        this.twinReady = false;
         this.device.connected();
-        fetchTwin(current);
+        fetchTwin(current, since);
     }
 
-    private void fetchTwin(long forSession) {
+    private void fetchTwin(long forSession, Instant since) {
         if (forSession != this.session || !this.running) {
             return;
         }
@@ -343,7 +356,7 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
                 // loss is reported on another thread and may come after this connect), or the answer was lost.
                 if (c != null && c.isConnected()) {
                     logger.debug("Spotflow: twin request failed ({}); asking again", failure.getMessage());
-                    this.timer.schedule(() -> fetchTwin(forSession), TWIN_REQUEST_RETRY.toMillis(),
+                    this.timer.schedule(() -> fetchTwin(forSession, since), TWIN_REQUEST_RETRY.toMillis(),
                             TimeUnit.MILLISECONDS);
                 }
                 return;
@@ -351,11 +364,16 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
             if (answer.status() != 200) {
                 logger.warn("Spotflow: the twin request was answered with status {}; asking again in {} s",
                         answer.status(), TWIN_RETRY.toSeconds());
-                this.timer.schedule(() -> fetchTwin(forSession), TWIN_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                this.timer.schedule(() -> fetchTwin(forSession, since), TWIN_RETRY.toMillis(), TimeUnit.MILLISECONDS);
                 return;
             }
             this.device.fullTwin(answer.body());
-            this.twinReady = true;
+            synchronized (this.gate) {
+                if (forSession != this.session) {
+                    return;
+                }
+                this.readyFor = since;
+            }
             this.readyListeners.forEach(Runnable::run);
         });
     }
@@ -370,11 +388,24 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
         });
     }
 
-    private void onDisconnected(MqttConnection source, Throwable cause) {
-        if (source != this.connection) {
-            return;
+    /**
+     * The connection reports a loss (or a refused connect) on the thread that saw it, after its state changed; a
+     * busy machine can delay that thread past the next connect. Such a late report finds the connection up again
+     * and is ignored: closing the gate then would stop every message on a working connection (no further connect
+     * would open it again). Package-private for the test that delivers a report that late.
+     */
+    void onDisconnected(MqttConnection source, Throwable cause) {
+        synchronized (this.gate) {
+            if (source != this.connection) {
+                return;
+            }
+            if (source.isConnected()) {
+                logger.debug("Spotflow: a connection loss reported after the next connect ({}); ignored",
+                        cause.toString());
+                return;
+            }
+            this.readyFor = null;
         }
-        this.twinReady = false;
         failRequests("connection lost");
         if (cause instanceof MqttException mqtt) {
             int code = mqtt.getReasonCode();

@@ -15,6 +15,7 @@ import dev.iotspring.core.delivery.DeliveryStats;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionListener;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.QueueFullException;
 
@@ -50,6 +51,8 @@ public class StellaNowTemplate implements StellaNowOperations {
 
     private final List<StellaNowDeliveryCallback> callbacks;
 
+    private IotObservations observations = IotObservations.disabled();
+
     /**
      * @param codec encodes messages (organization, project, payload mapper)
      * @param dispatcher moves queued messages to the connection; its queue decides order and overflow
@@ -83,6 +86,11 @@ public class StellaNowTemplate implements StellaNowOperations {
         });
     }
 
+    /** Observes each send when {@code iot.stellanow.observation-enabled} (set by the auto-configuration). */
+    public void setObservations(IotObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
+    }
+
     /**
      * Queues the message for sending. A message keeps its id: sending the same instance again while it is pending
      * queues it twice under one id (the platform can deduplicate by {@code messageId}); build a new message for a
@@ -98,6 +106,11 @@ public class StellaNowTemplate implements StellaNowOperations {
     @Override
     public CompletableFuture<SendResult> send(StellaNowMessage message) {
         Objects.requireNonNull(message, "message");
+        return this.observations.send("event-type", message.eventTypeDefinitionId(), message.messageId(),
+                () -> sendUnobserved(message));
+    }
+
+    private CompletableFuture<SendResult> sendUnobserved(StellaNowMessage message) {
         byte[] envelope = this.codec.encode(message);
         Instant acceptedAt = Instant.now();
         OutboundMessage outbound = new OutboundMessage(message.messageId(), this.codec.topic(), envelope, 1, false,

@@ -3,6 +3,7 @@ package dev.iotspring.stellmap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,6 +64,8 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
 
     private volatile boolean registered;
 
+    private volatile boolean outOfService;
+
     private volatile @Nullable Instant lastRenewal;
 
     private volatile @Nullable String lastError;
@@ -119,7 +122,8 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
     }
 
     private synchronized void begin() {
-        if (!this.running || this.loop != null || (this.webServerPort == null && !this.applicationReady)) {
+        if (!this.running || this.loop != null || this.outOfService
+                || (this.webServerPort == null && !this.applicationReady)) {
             return;
         }
         Integer port = this.webServerPort;
@@ -194,22 +198,56 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
         RegisterRequest registration;
         synchronized (this) {
             this.running = false;
-            if (this.loop != null) {
-                this.loop.dispose();
-                this.loop = null;
-            }
-            if (this.scheduler != null) {
-                this.scheduler.dispose();
-                this.scheduler = null;
-            }
-            registration = this.request;
+            registration = halt();
         }
+        deregister(registration, true).doFinally((signal) -> callback.run()).subscribe();
+    }
+
+    /**
+     * Takes the instance out of service: stops the heartbeats and deregisters (what Spring Cloud's
+     * {@code ServiceRegistry.setStatus(registration, "OUT_OF_SERVICE")} does), until {@link #inService()}.
+     * @return completes when StellMap answered the deregistration (or it failed, or there was none to send)
+     */
+    public CompletableFuture<Void> outOfService() {
+        RegisterRequest registration;
+        synchronized (this) {
+            this.outOfService = true;
+            registration = halt();
+            this.registered = false;
+        }
+        return deregister(registration, false).toFuture();
+    }
+
+    /** Back in service after {@link #outOfService()}: registers at once (once the port is known) and heartbeats. */
+    public void inService() {
+        this.outOfService = false;
+        begin();
+    }
+
+    /** Whether {@link #outOfService()} took the instance out until {@link #inService()}. */
+    public boolean isOutOfService() {
+        return this.outOfService;
+    }
+
+    /** Ends the heartbeat loop and its scheduler (callers hold the lock); the registration that was sent. */
+    private @Nullable RegisterRequest halt() {
+        if (this.loop != null) {
+            this.loop.dispose();
+            this.loop = null;
+        }
+        if (this.scheduler != null) {
+            this.scheduler.dispose();
+            this.scheduler = null;
+        }
+        return this.request;
+    }
+
+    private Mono<Void> deregister(@Nullable RegisterRequest registration, boolean forget) {
         if (registration == null) {
-            callback.run();
-            return;
+            return Mono.empty();
         }
         // Deregistration is idempotent, so it is sent even when the registration's answer never came.
-        Mono.fromFuture(() -> this.registry.deregisterAsync(registration.identity()))
+        return Mono.fromFuture(() -> this.registry.deregisterAsync(registration.identity()))
             .timeout(this.deregisterTimeout)
             .doOnSuccess((v) -> logger.info("Deregistered {} from StellMap", registration.instanceId()))
             .onErrorResume((ex) -> {
@@ -219,10 +257,10 @@ public class StellMapAutoRegistration implements SmartLifecycle, ApplicationList
             })
             .doFinally((signal) -> {
                 this.registered = false;
-                this.request = null;
-                callback.run();
-            })
-            .subscribe();
+                if (forget) {
+                    this.request = null;
+                }
+            });
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,6 +26,7 @@ import dev.iotspring.core.delivery.RetryBackoff;
 import dev.iotspring.core.event.IotEventPublisher;
 import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
+import dev.iotspring.core.observation.IotObservations;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.MediaType;
@@ -80,6 +82,8 @@ public class StellMapHttpRegistry implements StellMapRegistry, AutoCloseable {
     private final AtomicBoolean connected = new AtomicBoolean();
 
     private final InstanceCache cache;
+
+    private IotObservations observations = IotObservations.disabled();
 
     /**
      * @param builder Boot's prototype builder (cloned, so the application's customizers apply)
@@ -192,6 +196,17 @@ public class StellMapHttpRegistry implements StellMapRegistry, AutoCloseable {
 
     @Override
     public Flux<WatchEvent> watch(WatchOptions options) {
+        return this.observations.receive(watchUnobserved(options), "service",
+                (event) -> (event.service() != null) ? event.service() : event.namespace(),
+                (event) -> Long.toString(event.revision()));
+    }
+
+    /** Observes each watch event handed to a subscriber when {@code iot.stellmap.observation-enabled}. */
+    public void setObservations(IotObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
+    }
+
+    private Flux<WatchEvent> watchUnobserved(WatchOptions options) {
         RetryBackoff backoff = this.settings.reconnect();
         return Flux.defer(() -> {
             WatchCursor cursor = new WatchCursor(options.sinceRevision(), options.includeSnapshot());

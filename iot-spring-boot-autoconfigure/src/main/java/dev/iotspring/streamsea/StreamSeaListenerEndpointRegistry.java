@@ -85,8 +85,7 @@ public class StreamSeaListenerEndpointRegistry implements SmartLifecycle {
         else {
             mode = new GroupMode.ServerDefault();
         }
-        Flux<JsonNode> deliveries = this.template.deliveries(endpoint.stream(), mode)
-            .concatMapIterable((payload) -> StreamSeaTemplate.messages(payload, endpoint.payloadType()));
+        Flux<JsonNode> deliveries = this.template.deliveries(endpoint.stream(), mode, endpoint.payloadType());
         logger.debug("Subscribing {} to stream-sea stream '{}'", endpoint.id(), endpoint.stream());
         // Conversion happens here, not in the Flux, so a bad payload counts as a listener error and the
         // subscription goes on.

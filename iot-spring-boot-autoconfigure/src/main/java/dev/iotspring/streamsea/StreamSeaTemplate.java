@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageRejectedException;
 import dev.iotspring.core.delivery.MessageSender;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
@@ -87,6 +89,8 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
     private final OutboundQueue queue;
 
     private final Dispatcher dispatcher;
+
+    private IotObservations observations = IotObservations.disabled();
 
     /**
      * A template whose publishes wait in an unbounded in-memory FIFO queue, one POST in flight at a time.
@@ -188,11 +192,20 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         return this.settings;
     }
 
+    /** Observes publishes and deliveries when {@code iot.stream-sea.observation-enabled} (auto-configuration). */
+    public void setObservations(IotObservations observations) {
+        this.observations = Objects.requireNonNull(observations, "observations");
+    }
+
     // ---- HTTP API ----------------------------------------------------------------------------------------
 
     @Override
     public CompletableFuture<Void> publish(String stream, Object payload) {
         StreamSeaArgumentException.requireStream(stream);
+        return this.observations.send("stream", stream, null, () -> publishUnobserved(stream, payload));
+    }
+
+    private CompletableFuture<Void> publishUnobserved(String stream, Object payload) {
         byte[] body;
         try {
             ObjectNode envelope = this.json.createObjectNode();
@@ -361,12 +374,19 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         return raw.isArray() || Collection.class.isAssignableFrom(raw) || ArrayNode.class.isAssignableFrom(raw);
     }
 
-    /** Deliveries as the server sent them, for the listener registry (it opens batches by the method's type). */
-    Flux<JsonNode> deliveries(String stream, GroupMode mode) {
-        return this.connection.subscribe(stream, mode);
+    /** Messages for the listener registry, batches opened by the listener's parameter type; observed like subscribe's. */
+    Flux<JsonNode> deliveries(String stream, GroupMode mode, Type type) {
+        return this.observations.receive(
+                this.connection.subscribe(stream, mode).concatMapIterable((payload) -> messages(payload, type)),
+                "stream", (t) -> stream, (t) -> null);
     }
 
     private <T> Flux<T> decode(Flux<JsonNode> deliveries, String stream, Class<T> type) {
+        return this.observations.receive(decodeUnobserved(deliveries, stream, type), "stream", (t) -> stream,
+                (t) -> null);
+    }
+
+    private <T> Flux<T> decodeUnobserved(Flux<JsonNode> deliveries, String stream, Class<T> type) {
         return deliveries.concatMapIterable((payload) -> messages(payload, type)).handle((payload, sink) -> {
             try {
                 sink.next(convert(payload, type));

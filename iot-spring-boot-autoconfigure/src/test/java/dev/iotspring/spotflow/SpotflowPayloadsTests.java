@@ -10,6 +10,7 @@ import com.aayushatharva.brotli4j.Brotli4jLoader;
 import com.aayushatharva.brotli4j.decoder.Decoder;
 import com.aayushatharva.brotli4j.decoder.DecoderJNI;
 import com.aayushatharva.brotli4j.decoder.DirectDecompress;
+import com.aayushatharva.brotli4j.encoder.Encoder;
 
 import dev.iotspring.spotflow.SpotflowPayloads.Prepared;
 
@@ -30,6 +31,17 @@ class SpotflowPayloadsTests {
         assertThat(smallest.bytes().length).isLessThanOrEqualTo(fastest.bytes().length);
         assertThat(decode(fastest.bytes())).isEqualTo(TEXT);
         assertThat(decode(smallest.bytes())).isEqualTo(TEXT);
+    }
+
+    @Test
+    void fastestIsBrotliQualityOneAndSmallestSizeIsQualityEleven() throws IOException {
+        // The reference SDK's two levels (spec §4); the encoder is deterministic, so each level has one output.
+        Brotli4jLoader.ensureAvailability();
+        byte[] quality1 = Encoder.compress(TEXT, new Encoder.Parameters().setQuality(1));
+        byte[] quality11 = Encoder.compress(TEXT, new Encoder.Parameters().setQuality(11));
+        assertThat(quality1).isNotEqualTo(quality11);
+        assertThat(SpotflowPayloads.prepare(TEXT, Compression.FASTEST).bytes()).isEqualTo(quality1);
+        assertThat(SpotflowPayloads.prepare(TEXT, Compression.SMALLEST_SIZE).bytes()).isEqualTo(quality11);
     }
 
     @Test

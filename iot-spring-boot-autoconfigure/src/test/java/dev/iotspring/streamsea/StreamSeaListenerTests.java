@@ -8,12 +8,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.core.delivery.MessageRejectedException;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.streamsea.Templates.Reading;
 import dev.iotspring.streamsea.autoconfigure.StreamSeaAutoConfiguration;
 import dev.iotspring.streamsea.autoconfigure.StreamSeaMetrics;
@@ -27,7 +31,10 @@ import org.springframework.context.annotation.Configuration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** {@code @StreamSeaListener} methods in a real application context against the emulator. */
+/**
+ * {@code @StreamSeaListener} methods in a real application context against the emulator; publishes and deliveries
+ * as Observations.
+ */
 class StreamSeaListenerTests {
 
     static final UUID GROUP = UUID.fromString("3f1c2a9e-5b7d-4c11-9a0e-6d2f8b41c7aa");
@@ -153,5 +160,45 @@ class StreamSeaListenerTests {
         @StreamSeaListener(stream = "readings")
         void on(Reading reading, String extra) {
         }
+    }
+
+    /** Publishes end with the server's answer (a refusal is a failure); deliveries with the subscriber. */
+    @Test
+    void publishesEndWithTheServersAnswerAndDeliveriesWithTheSubscriber() {
+        TestObservationRegistry observations = TestObservationRegistry.create();
+        try (Templates templates = new Templates(emulator)) {
+            publishesAndDeliveriesAreObserved(templates, observations);
+        }
+    }
+
+    private void publishesAndDeliveriesAreObserved(Templates templates, TestObservationRegistry observations) {
+        StreamSeaTemplate template = templates.start("svc", "secret");
+        template.setObservations(IotObservations.of(observations, "streamsea", null, null));
+        List<Reading> received = new CopyOnWriteArrayList<>();
+        templates.keep(template.subscribe("readings", Reading.class).subscribe(received::add));
+        templates.awaitJoined(template, 1);
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(template.publish("readings", new Reading(i, "p", "m"))).succeedsWithin(Duration.ofSeconds(30));
+        }
+        assertThat(template.publish("no-such-stream", new Reading(9, "p", "m"))).failsWithin(Duration.ofSeconds(30))
+            .withThrowableThat()
+            .havingCause()
+            .isInstanceOf(MessageRejectedException.class);
+        await().atMost(Duration.ofSeconds(30)).until(() -> received.size() == 3);
+
+        TestObservationRegistryAssert.assertThat(observations)
+            .hasNumberOfObservationsWithNameEqualTo("iot.message.send", 4)
+            .hasNumberOfObservationsWithNameEqualTo("iot.message.receive", 3)
+            .forAllObservationsWithNameEqualTo("iot.message.receive", (observation) -> observation
+                .hasLowCardinalityKeyValue("iot.platform", "streamsea")
+                .hasLowCardinalityKeyValue("iot.destination.kind", "stream")
+                .hasHighCardinalityKeyValue("iot.destination", "readings"))
+            .hasAnObservation((observation) -> observation.hasNameEqualTo("iot.message.send")
+                .hasHighCardinalityKeyValue("iot.destination", "no-such-stream")
+                .hasLowCardinalityKeyValue("iot.outcome", "failure"))
+            .hasAnObservation((observation) -> observation.hasNameEqualTo("iot.message.send")
+                .hasHighCardinalityKeyValue("iot.destination", "readings")
+                .hasLowCardinalityKeyValue("iot.outcome", "success"));
     }
 }

@@ -35,6 +35,7 @@ import dev.iotspring.core.autoconfigure.IotStorageProperties;
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.core.event.IotEventPublisher;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
 import dev.iotspring.core.observe.DeliveryMetrics;
@@ -45,6 +46,7 @@ import dev.iotspring.core.queue.QueueOrder;
 import dev.iotspring.core.store.IotStore;
 import dev.iotspring.core.store.IotStores;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -118,7 +120,7 @@ public final class AstarteAutoConfiguration {
     AstarteDeviceClient astarteDevice(AstarteInterfaces interfaces, AstartePairingClient pairingClient,
             ObjectProvider<IotStores> stores, ObjectProvider<SslBundles> sslBundles, IotShutdownProperties shutdown,
             ObjectProvider<AstarteCustomizer> customizers, ObjectProvider<AstarteServerListener> listeners,
-            ApplicationEventPublisher eventPublisher) {
+            ApplicationEventPublisher eventPublisher, BeanFactory beanFactory) {
         AstarteProperties p = this.properties;
         IotStores iotStores = stores.getIfAvailable();
         if (iotStores == null) {
@@ -156,6 +158,7 @@ public final class AstarteAutoConfiguration {
                     AstarteProperties.EXAMPLE);
         }
         listeners.orderedStream().forEach(device::addListener);
+        device.setObservations(IotObservations.forPlatform(beanFactory, AstarteProperties.PREFIX, PLATFORM));
         logger.info("Astarte: device {} in realm {} with interfaces {}", device.getDeviceId(), p.getRealm(),
                 interfaces.introspection());
         return device;

@@ -6,6 +6,7 @@ import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -31,6 +32,7 @@ import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.event.IotEventPublisher;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.http.HttpClientSettings;
 import dev.iotspring.core.http.IotWebClients;
 import dev.iotspring.core.mqtt.MqttConnectionSettings;
@@ -200,10 +202,13 @@ public final class SpotflowAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    SpotflowSender spotflowSender(@Qualifier("spotflowDispatcher") Dispatcher dispatcher, SpotflowHub hub) {
+    SpotflowSender spotflowSender(@Qualifier("spotflowDispatcher") Dispatcher dispatcher, SpotflowHub hub,
+            BeanFactory beanFactory) {
         SpotflowProperties p = this.properties;
-        return new DefaultSpotflowSender(dispatcher, hub, p.getDefaultStreamGroup(), p.getDefaultStream(),
-                p.getCompression(), p.getSendTimeout());
+        DefaultSpotflowSender sender = new DefaultSpotflowSender(dispatcher, hub, p.getDefaultStreamGroup(),
+                p.getDefaultStream(), p.getCompression(), p.getSendTimeout());
+        sender.setObservations(IotObservations.forPlatform(beanFactory, SpotflowProperties.PREFIX, PLATFORM));
+        return sender;
     }
 
     @Bean

@@ -28,6 +28,7 @@ import dev.iotspring.core.mqtt.MqttCredentialsProvider;
 import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttMessageSender;
 import dev.iotspring.core.mqtt.MqttTls;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.store.IotStores;
@@ -39,6 +40,7 @@ import dev.iotspring.stellanow.StellaNowDeliveryCallback;
 import dev.iotspring.stellanow.StellaNowOperations;
 import dev.iotspring.stellanow.StellaNowTemplate;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -189,8 +191,11 @@ public final class StellaNowAutoConfiguration {
     StellaNowTemplate stellaNowTemplate(StellaNowEnvelopeCodec codec,
             @Qualifier("stellaNowDispatcher") Dispatcher dispatcher,
             @Qualifier("stellaNowMqttConnection") MqttConnection connection,
-            ObjectProvider<StellaNowDeliveryCallback> callbacks) {
-        return new StellaNowTemplate(codec, dispatcher, connection, callbacks.orderedStream().toList());
+            ObjectProvider<StellaNowDeliveryCallback> callbacks, BeanFactory beanFactory) {
+        StellaNowTemplate template = new StellaNowTemplate(codec, dispatcher, connection,
+                callbacks.orderedStream().toList());
+        template.setObservations(IotObservations.forPlatform(beanFactory, StellaNowProperties.PREFIX, PLATFORM));
+        return template;
     }
 
     private static Duration min(Duration a, Duration b) {

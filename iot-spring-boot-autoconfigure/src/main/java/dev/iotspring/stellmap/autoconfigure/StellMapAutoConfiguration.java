@@ -15,6 +15,7 @@ import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.core.event.IotEventPublisher;
 import dev.iotspring.core.http.IotWebClientBuilders;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.stellmap.StellMapAutoRegistration;
 import dev.iotspring.stellmap.StellMapClientSettings;
 import dev.iotspring.stellmap.StellMapHttpRegistry;
@@ -65,8 +66,10 @@ public final class StellMapAutoConfiguration {
         StellMapClientSettings settings = clientSettings(properties, details.serverUrls(), sslBundles.getIfAvailable(),
                 customizers);
         // Never the application's @LoadBalanced builder: StellMap's own calls would resolve through StellMap.
-        return new StellMapHttpRegistry(IotWebClientBuilders.forPlatform(beanFactory), settings,
-                requireNamespace(properties), new IotEventPublisher(PLATFORM, publisher));
+        StellMapHttpRegistry registry = new StellMapHttpRegistry(IotWebClientBuilders.forPlatform(beanFactory),
+                settings, requireNamespace(properties), new IotEventPublisher(PLATFORM, publisher));
+        registry.setObservations(IotObservations.forPlatform(beanFactory, PREFIX, PLATFORM));
+        return registry;
     }
 
     @Bean

@@ -8,6 +8,7 @@ import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.event.IotEventPublisher;
+import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.http.IotWebClientBuilders;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.store.IotStores;
@@ -97,12 +98,15 @@ public final class StreamSeaAutoConfiguration {
             OutboundQueue outbound = StreamSeaSettingsFactory.queue(queue, stores.getIfAvailable(),
                     shutdown.getDrainTimeout());
             try {
-                return new StreamSeaTemplate(settings, connection,
+                StreamSeaTemplate template = new StreamSeaTemplate(settings, connection,
                         jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
                         IotWebClientBuilders.forPlatform(beanFactory), outbound, (delivery) -> queue.applyTo(delivery,
                                 shutdown.getDrainTimeout())
                             .listener(new IotEventPublisher(StreamSeaTemplate.PLATFORM, events).asDeliveryListener()),
                         batching);
+                template.setObservations(
+                        IotObservations.forPlatform(beanFactory, "iot.stream-sea", StreamSeaTemplate.PLATFORM));
+                return template;
             }
             catch (RuntimeException ex) {
                 outbound.close();

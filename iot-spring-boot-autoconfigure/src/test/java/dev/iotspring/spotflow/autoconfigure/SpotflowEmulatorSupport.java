@@ -17,31 +17,32 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * Runs the auto-configured client against a {@link SpotflowEmulator} (one per test class, auto-approving): fast
- * intervals, plain MQTT, a storage directory and a device id per test.
+ * intervals, plain MQTT, a storage directory and a device id per test. Public for the tests of package-private
+ * parts of {@code dev.iotspring.spotflow}.
  */
-abstract class SpotflowEmulatorSupport {
+public abstract class SpotflowEmulatorSupport {
 
     private static final AtomicInteger DEVICES = new AtomicInteger();
 
-    static SpotflowEmulator emulator;
+    protected static SpotflowEmulator emulator;
 
     @TempDir
-    Path storage;
+    protected Path storage;
 
-    String deviceId;
+    protected String deviceId;
 
     @BeforeAll
-    static void startEmulator() {
+    protected static void startEmulator() {
         emulator = SpotflowEmulator.builder().autoApprove(true).start();
     }
 
     @AfterAll
-    static void stopEmulator() {
+    protected static void stopEmulator() {
         emulator.close();
     }
 
     @BeforeEach
-    void freshDevice() {
+    protected void freshDevice() {
         emulator.clearRecordings();
         this.deviceId = newDeviceId();
     }
@@ -50,7 +51,7 @@ abstract class SpotflowEmulatorSupport {
         return "device-" + DEVICES.incrementAndGet() + "-" + ProcessHandle.current().pid();
     }
 
-    static ApplicationContextRunner runner(SpotflowEmulator emulator, Path storage, String deviceId,
+    public static ApplicationContextRunner runner(SpotflowEmulator emulator, Path storage, String deviceId,
             String... more) {
         List<String> properties = new java.util.ArrayList<>(List.of("iot.spotflow.enabled=true",
                 "iot.spotflow.instance=" + emulator.url(),

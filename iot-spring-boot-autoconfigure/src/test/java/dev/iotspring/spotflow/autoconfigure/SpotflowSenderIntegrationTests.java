@@ -8,6 +8,9 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -320,5 +323,31 @@ class SpotflowSenderIntegrationTests extends SpotflowEmulatorSupport {
         String marker() {
             return "events";
         }
+    }
+
+    /** {@code iot.spotflow.observation-enabled}: a send is an Observation of the call to the acknowledgement. */
+    @Test
+    void eachSendMessageIsObservedUntilItsAcknowledgement() {
+        TestObservationRegistry observations = TestObservationRegistry.create();
+        SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId, "iot.spotflow.observation-enabled=true",
+                "iot.spotflow.default-stream-group=plant", "iot.spotflow.default-stream=temps")
+            .withBean(ObservationRegistry.class, () -> observations)
+            .run((context) -> {
+                SpotflowSender sender = context.getBean(SpotflowSender.class);
+                sender.sendMessage("21.5".getBytes(StandardCharsets.UTF_8),
+                        MessageOptions.builder().messageId("m-1").build());
+                sender.forStream("other", "stream").sendMessage("x");
+
+                TestObservationRegistryAssert.assertThat(observations).hasNumberOfObservationsWithNameEqualTo("iot.message.send", 2)
+                    .forAllObservationsWithNameEqualTo("iot.message.send", (observation) -> observation
+                        .hasLowCardinalityKeyValue("iot.platform", "spotflow")
+                        .hasLowCardinalityKeyValue("iot.destination.kind", "stream")
+                        .hasLowCardinalityKeyValue("iot.outcome", "success"))
+                    .hasAnObservation((observation) -> observation
+                        .hasHighCardinalityKeyValue("iot.destination", "plant/temps")
+                        .hasHighCardinalityKeyValue("iot.message.id", "m-1"))
+                    .hasAnObservation((observation) -> observation
+                        .hasHighCardinalityKeyValue("iot.destination", "other/stream"));
+            });
     }
 }

@@ -20,6 +20,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.stellmap.cloud.StellMapAutoServiceRegistration;
+import dev.iotspring.stellmap.cloud.StellMapRegistration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.cloud.client.discovery.EnableDiscoveryClient;
+import org.springframework.cloud.client.discovery.event.InstancePreRegisteredEvent;
+import org.springframework.cloud.client.discovery.event.InstanceRegisteredEvent;
+import org.springframework.cloud.client.serviceregistry.AutoServiceRegistration;
+import org.springframework.cloud.client.serviceregistry.AutoServiceRegistrationAutoConfiguration;
+import org.springframework.cloud.client.serviceregistry.Registration;
+import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
+import org.springframework.cloud.client.serviceregistry.ServiceRegistryAutoConfiguration;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
 import dev.iotspring.core.lifecycle.IotLifecyclePhases;
 import dev.iotspring.stellmap.StellMapAutoRegistration;
 import dev.iotspring.test.stellmap.RecordedRequest;
@@ -46,7 +63,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A real application with a reactive web server on a random port registering itself in the emulator: body,
- * cadence, re-registration, shutdown order, health, meters, and {@code lb://} through the discovery client.
+ * cadence, re-registration, shutdown order, health, meters, and {@code lb://} through the discovery client; and
+ * StellMap as a Spring Cloud service registry (one registration whatever Spring Cloud adds,
+ * {@code /actuator/serviceregistry}, its switches). spring-cloud-commons publishes no test kit for registries, so
+ * these drive its own endpoint and auto-configurations.
  */
 class StellMapAutoRegistrationIntegrationTests {
 
@@ -250,6 +270,107 @@ class StellMapAutoRegistrationIntegrationTests {
         @Bean
         HeartbeatRecorder heartbeatRecorder() {
             return new HeartbeatRecorder();
+        }
+
+        @Bean
+        RegistrationEvents registrationEvents() {
+            return new RegistrationEvents();
+        }
+    }
+
+    @Test
+    void theActuatorEndpointTakesTheOneRegistrationOutOfServiceAndBack() {
+        start("management.endpoints.web.exposure.include=serviceregistry");
+        int port = port();
+        String id = "cart-svc-127.0.0.1-" + port;
+        await().atMost(Duration.ofSeconds(30)).until(() -> stellmap.instance("staging", SERVICE, id).isPresent());
+
+        // Spring Cloud sees the lifecycle's registration: one bean of each kind, one REGISTER sent.
+        assertThat(this.context.getBean(AutoServiceRegistration.class))
+            .isInstanceOf(StellMapAutoServiceRegistration.class);
+        assertThat(this.context.getBean(ServiceRegistry.class)).isNotNull();
+        Registration registration = this.context.getBean(Registration.class);
+        assertThat(registration.getServiceId()).isEqualTo(SERVICE);
+        assertThat(registration.getInstanceId()).isEqualTo(id);
+        assertThat(registration.getHost()).isEqualTo("127.0.0.1");
+        assertThat(registration.getPort()).isEqualTo(port);
+        assertThat(registration.getUri()).hasToString("http://127.0.0.1:" + port);
+        assertThat(registration.getMetadata()).containsEntry("lane", "blue");
+        assertThat(stellmap.requests(REGISTER)).hasSize(1);
+        assertThat(this.context.getBean(RegistrationEvents.class).received).hasExactlyElementsOfTypes(
+                InstancePreRegisteredEvent.class, InstanceRegisteredEvent.class);
+
+        WebTestClient actuator = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port + "/actuator")
+            .responseTimeout(Duration.ofSeconds(30)).build();
+        actuator.get().uri("/serviceregistry").exchange().expectStatus().isOk().expectBody(String.class)
+            .isEqualTo("UP");
+
+        actuator.post().uri("/serviceregistry").contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(Map.of("status", "OUT_OF_SERVICE")).exchange().expectStatus().isOk();
+        assertThat(stellmap.instance("staging", SERVICE, id)).isEmpty();
+        assertThat(stellmap.requests(DEREGISTER)).hasSize(1);
+        actuator.get().uri("/serviceregistry").exchange().expectBody(String.class).isEqualTo("OUT_OF_SERVICE");
+
+        actuator.post().uri("/serviceregistry").contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(Map.of("status", "UP")).exchange().expectStatus().isOk();
+        await().atMost(Duration.ofSeconds(30)).until(() -> stellmap.instance("staging", SERVICE, id).isPresent());
+        assertThat(stellmap.requests(REGISTER)).hasSize(2);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> actuator.get().uri("/serviceregistry").exchange()
+            .expectBody(String.class).isEqualTo("UP"));
+
+        // Shutdown: the lifecycle deregisters first, once; Spring Cloud's own destroy adds nothing.
+        this.context.close();
+        this.context = null;
+        assertThat(stellmap.requests(DEREGISTER)).hasSize(2);
+        assertThat(stellmap.instance("staging", SERVICE, id)).isEmpty();
+    }
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(IotCoreAutoConfiguration.class, StellMapAutoConfiguration.class,
+                StellMapServiceRegistryAutoConfiguration.class, AutoServiceRegistrationAutoConfiguration.class,
+                ServiceRegistryAutoConfiguration.class))
+        .withPropertyValues("iot.stellmap.enabled=true", "iot.stellmap.server-url=" + stellmap.url(),
+                "iot.stellmap.namespace=staging", "iot.stellmap.service=" + SERVICE, "iot.stellmap.host=127.0.0.1");
+
+    @Test
+    void springCloudsSwitchesTurnTheRegistrationOff() {
+        this.runner.run((context) -> assertThat(context).hasSingleBean(StellMapAutoRegistration.class)
+            .hasSingleBean(StellMapRegistration.class)
+            .hasSingleBean(ServiceRegistry.class)
+            .hasSingleBean(StellMapAutoServiceRegistration.class));
+        this.runner.withPropertyValues("spring.cloud.service-registry.auto-registration.enabled=false")
+            .run((context) -> assertThat(context).doesNotHaveBean(StellMapAutoRegistration.class)
+                .doesNotHaveBean(ServiceRegistry.class)
+                .doesNotHaveBean(AutoServiceRegistration.class));
+        this.runner.withUserConfiguration(NoAutoRegister.class)
+            .run((context) -> assertThat(context).doesNotHaveBean(StellMapAutoRegistration.class)
+                .doesNotHaveBean(AutoServiceRegistration.class));
+        // The registry without Spring Cloud's auto-registration: the lifecycle still registers, Spring Cloud's
+        // endpoint can still set its status.
+        this.runner.withPropertyValues("spring.cloud.service-registry.enabled=false")
+            .run((context) -> assertThat(context).hasSingleBean(StellMapAutoRegistration.class)
+                .doesNotHaveBean(ServiceRegistry.class));
+        // Spring Cloud's fail-fast finds the StellMap auto-registration.
+        this.runner.withPropertyValues("spring.cloud.service-registry.auto-registration.fail-fast=true")
+            .run((context) -> assertThat(context).hasNotFailed());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableDiscoveryClient(autoRegister = false)
+    static class NoAutoRegister {
+
+    }
+
+    /** Spring Cloud's registration events, as a registry's users listen to them. */
+    static class RegistrationEvents implements ApplicationListener<ApplicationEvent> {
+
+        final List<ApplicationEvent> received = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onApplicationEvent(ApplicationEvent event) {
+            if (event instanceof InstancePreRegisteredEvent || event instanceof InstanceRegisteredEvent) {
+                this.received.add(event);
+            }
         }
     }
 

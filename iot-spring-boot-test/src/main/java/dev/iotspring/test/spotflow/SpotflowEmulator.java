@@ -275,6 +275,18 @@ public final class SpotflowEmulator implements AutoCloseable {
         this.hub.disconnectAtSasExpiry(disconnect);
     }
 
+    /**
+     * Provisions and registers a device at once, without the HTTP API, and returns its hub credentials: for a
+     * plain MQTT client (a benchmark's baseline, a tool) that talks to the hub side directly.
+     */
+    public HubCredentials registerDevice(String deviceId) {
+        DeviceRegistry.Registration registration = this.registry
+            .register(this.registry.issueRegistrationToken(deviceId).token());
+        String hubDeviceId = hubDeviceId(deviceId);
+        return new HubCredentials(registration.hubHostName(), hubDeviceId,
+                this.registry.expectedUsername(hubDeviceId), registration.sas());
+    }
+
     /** Devices that got a registration token, in order. */
     public List<String> devices() {
         return this.registry.deviceIds();

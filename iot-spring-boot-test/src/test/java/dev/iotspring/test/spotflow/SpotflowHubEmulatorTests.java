@@ -173,6 +173,31 @@ class SpotflowHubEmulatorTests {
     }
 
     @Test
+    void aDeviceRegisteredWithoutTheHttpApiConnectsWithItsHubCredentials() throws Exception {
+        HubCredentials credentials = emulator.registerDevice("raw-device");
+        assertThat(credentials.hubDeviceId()).isEqualTo(emulator.hubDeviceId("raw-device"));
+        assertThat(credentials.username()).isEqualTo(emulator.expectedUsername("raw-device"));
+        assertThat(credentials.toString()).doesNotContain(credentials.sas());
+        MqttAsyncClient raw = new MqttAsyncClient("tcp://127.0.0.1:" + emulator.mqttPort(),
+                credentials.hubDeviceId(), new MemoryPersistence());
+        try {
+            raw.connect(options(credentials.username(), credentials.sas())).waitForCompletion(WAIT_MS);
+            raw.publish(credentials.streamTopic("stream-name=s"), "42".getBytes(StandardCharsets.UTF_8), 1, false)
+                .waitForCompletion(WAIT_MS);
+            assertThat(emulator.awaitStreamMessages(1, TIMEOUT)).singleElement().satisfies((m) -> {
+                assertThat(m.deviceId()).isEqualTo("raw-device");
+                assertThat(m.properties()).containsEntry("stream-name", "s");
+                assertThat(m.bodyAsString()).isEqualTo("42");
+                assertThat(m.problems()).isEmpty();
+            });
+        }
+        finally {
+            raw.disconnectForcibly(1000, 1000);
+            raw.close(true);
+        }
+    }
+
+    @Test
     void refusesAWrongSasWithBadUsernameOrPassword() {
         String wrong = this.sas.replaceFirst("sig=[^&]+", "sig=forged");
         assertThatThrownBy(() -> this.client.connect(options(emulator.expectedUsername(this.deviceId), wrong))
