@@ -114,7 +114,9 @@ public class OutboundQueueProperties {
                         PropertyChecks.yaml(prefix, "type: memory"));
             }
             // Opening the store (SQLite file or shared outbox), its pool and migrations runs beside the rest of the
-            // startup; a send waits for it and still returns only once its message is committed.
+            // startup; a send waits for it and still returns only once its message is committed. The directory lock
+            // is taken now, so a second process on the same directory still fails its start.
+            stores.claimDirectory();
             int maxSize = this.maxSize;
             OverflowStrategy overflow = this.overflow;
             return new DeferredOutboundQueue(platform + "-" + name, true,
