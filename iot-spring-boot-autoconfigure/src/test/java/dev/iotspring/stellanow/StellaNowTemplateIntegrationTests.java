@@ -35,6 +35,7 @@ import dev.iotspring.test.stellanow.StellaNowIdentityProvider.Fault;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.TokenRequest;
 
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -442,13 +443,19 @@ class StellaNowTemplateIntegrationTests {
             .withCauseInstanceOf(DeliveryClosedException.class));
     }
 
+    /** This context's first CONNECT: the emulator is shared, so earlier tests' clients may be recorded too. */
+    private static RecordedConnect firstConnectOf(AssertableApplicationContext context) {
+        String id = clientId(context);
+        return emulator.connects().stream().filter((c) -> c.clientId().equals(id)).findFirst().orElseThrow();
+    }
+
     @Test
     void basicAndNoAuthentication() {
         try {
             emulator.authMode(AuthMode.BASIC);
             runner().run((context) -> {
                 assertThat(context.getBean(StellaNowTemplate.class).send(numbered(1))).succeedsWithin(TIMEOUT);
-                RecordedConnect connect = emulator.connects().get(0);
+                RecordedConnect connect = firstConnectOf(context);
                 assertThat(connect.info().username()).isEqualTo(emulator.username());
                 assertThat(connect.info().passwordAsString()).isEqualTo(emulator.password());
                 assertThat(context).doesNotHaveBean(OidcTokenSource.class);
@@ -463,7 +470,7 @@ class StellaNowTemplateIntegrationTests {
             emulator.authMode(AuthMode.NONE);
             runner().run((context) -> {
                 assertThat(context.getBean(StellaNowTemplate.class).send(numbered(2))).succeedsWithin(TIMEOUT);
-                RecordedConnect connect = emulator.connects().get(0);
+                RecordedConnect connect = firstConnectOf(context);
                 assertThat(connect.info().username()).isNull();
                 assertThat(connect.info().hasPassword()).isFalse();
             });
