@@ -1,20 +1,20 @@
 package dev.iotspring.stellanow;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonEncoding;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.io.SerializedString;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationContext;
 import tools.jackson.databind.SerializationFeature;
@@ -42,6 +42,33 @@ public final class StellaNowEnvelopeCodec {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter
         .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
         .withZone(ZoneOffset.UTC);
+
+    /** First second of the year 10000: from there on the year has five digits. */
+    private static final long LAST_FOUR_DIGIT_YEAR = 253402300800L;
+
+    private static final SerializedString KEY = new SerializedString("key");
+
+    private static final SerializedString ORGANIZATION_ID = new SerializedString("organizationId");
+
+    private static final SerializedString PROJECT_ID = new SerializedString("projectId");
+
+    private static final SerializedString ENTITY_ID = new SerializedString("entityId");
+
+    private static final SerializedString ENTITY_TYPE_DEFINITION_ID = new SerializedString("entityTypeDefinitionId");
+
+    private static final SerializedString VALUE = new SerializedString("value");
+
+    private static final SerializedString METADATA = new SerializedString("metadata");
+
+    private static final SerializedString MESSAGE_ID = new SerializedString("messageId");
+
+    private static final SerializedString MESSAGE_ORIGIN_DATE = new SerializedString("messageOriginDateUTC");
+
+    private static final SerializedString EVENT_TYPE_DEFINITION_ID = new SerializedString("eventTypeDefinitionId");
+
+    private static final SerializedString ENTITY_TYPE_IDS = new SerializedString("entityTypeIds");
+
+    private static final SerializedString PAYLOAD = new SerializedString("payload");
 
     private final String organizationId;
 
@@ -80,7 +107,30 @@ public final class StellaNowEnvelopeCodec {
 
     /** Formats an instant as {@code yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'} in UTC (truncated to microseconds). */
     public static String formatTimestamp(Instant instant) {
-        return TIMESTAMP.format(instant);
+        long seconds = instant.getEpochSecond();
+        if (seconds < 0 || seconds >= LAST_FOUR_DIGIT_YEAR) {
+            return TIMESTAMP.format(instant);
+        }
+        // Written by hand for years 1970-9999: DateTimeFormatter's pattern walk showed up in send profiles.
+        LocalDateTime t = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
+        char[] c = "0000-00-00T00:00:00.000000Z".toCharArray();
+        digits(c, 0, t.getYear(), 4);
+        digits(c, 5, t.getMonthValue(), 2);
+        digits(c, 8, t.getDayOfMonth(), 2);
+        digits(c, 11, t.getHour(), 2);
+        digits(c, 14, t.getMinute(), 2);
+        digits(c, 17, t.getSecond(), 2);
+        digits(c, 20, instant.getNano() / 1000, 6);
+        return new String(c);
+    }
+
+    /** Writes {@code value} as {@code width} decimal digits, zero-padded, at {@code at}. */
+    private static void digits(char[] target, int at, int value, int width) {
+        int v = value;
+        for (int i = at + width - 1; i >= at; i--) {
+            target[i] = (char) ('0' + v % 10);
+            v /= 10;
+        }
     }
 
     /**
@@ -98,31 +148,51 @@ public final class StellaNowEnvelopeCodec {
      */
     public byte[] encode(StellaNowMessage message) {
         Objects.requireNonNull(message, "message");
+        String payload = payloadJson(message);
         EntityRef key = message.entities().get(0);
-        Map<String, Object> keyNode = new LinkedHashMap<>();
-        keyNode.put("organizationId", this.organizationId);
-        keyNode.put("projectId", this.projectId);
-        keyNode.put("entityId", key.entityId());
-        keyNode.put("entityTypeDefinitionId", key.entityTypeDefinitionId());
-        List<Map<String, String>> entities = new ArrayList<>(message.entities().size());
-        for (EntityRef entity : message.entities()) {
-            Map<String, String> node = new LinkedHashMap<>();
-            node.put("entityTypeDefinitionId", entity.entityTypeDefinitionId());
-            node.put("entityId", entity.entityId());
-            entities.add(node);
+        // Streamed field by field (no maps to build and walk): this runs on the caller's thread for every send.
+        ByteArrayOutputStream out = new ByteArrayOutputStream(320 + payload.length() + payload.length() / 8);
+        try (JsonGenerator json = this.envelopeMapper.createGenerator(out, JsonEncoding.UTF8)) {
+            json.writeStartObject();
+            json.writeName(KEY);
+            json.writeStartObject();
+            json.writeName(ORGANIZATION_ID);
+            json.writeString(this.organizationId);
+            json.writeName(PROJECT_ID);
+            json.writeString(this.projectId);
+            json.writeName(ENTITY_ID);
+            json.writeString(key.entityId());
+            json.writeName(ENTITY_TYPE_DEFINITION_ID);
+            json.writeString(key.entityTypeDefinitionId());
+            json.writeEndObject();
+            json.writeName(VALUE);
+            json.writeStartObject();
+            json.writeName(METADATA);
+            json.writeStartObject();
+            json.writeName(MESSAGE_ID);
+            json.writeString(message.messageId());
+            json.writeName(MESSAGE_ORIGIN_DATE);
+            json.writeString(formatTimestamp(message.originDate()));
+            json.writeName(EVENT_TYPE_DEFINITION_ID);
+            json.writeString(message.eventTypeDefinitionId());
+            json.writeName(ENTITY_TYPE_IDS);
+            json.writeStartArray();
+            for (EntityRef entity : message.entities()) {
+                json.writeStartObject();
+                json.writeName(ENTITY_TYPE_DEFINITION_ID);
+                json.writeString(entity.entityTypeDefinitionId());
+                json.writeName(ENTITY_ID);
+                json.writeString(entity.entityId());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+            json.writeName(PAYLOAD);
+            json.writeString(payload);
+            json.writeEndObject();
+            json.writeEndObject();
         }
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("messageId", message.messageId());
-        metadata.put("messageOriginDateUTC", formatTimestamp(message.originDate()));
-        metadata.put("eventTypeDefinitionId", message.eventTypeDefinitionId());
-        metadata.put("entityTypeIds", entities);
-        Map<String, Object> value = new LinkedHashMap<>();
-        value.put("metadata", metadata);
-        value.put("payload", payloadJson(message));
-        Map<String, Object> envelope = new LinkedHashMap<>();
-        envelope.put("key", keyNode);
-        envelope.put("value", value);
-        return this.envelopeMapper.writeValueAsBytes(envelope);
+        return out.toByteArray();
     }
 
     /** The payload as the JSON text that goes into {@code value.payload}. */

@@ -126,8 +126,11 @@ public class StellaNowTemplate implements StellaNowOperations {
                 throw (RuntimeException) cause;
             }
         }
+        // Captures the id, not the message: a queued event must not keep its payload object alive (heap per
+        // queued message is the encoded envelope plus bookkeeping).
+        String messageId = message.messageId();
         String topic = this.codec.topic();
-        return acknowledged.thenApply((ignored) -> new SendResult(message.messageId(), topic, acceptedAt, Instant.now()));
+        return acknowledged.thenApply((ignored) -> new SendResult(messageId, topic, acceptedAt, Instant.now()));
     }
 
     /**

@@ -288,4 +288,22 @@ class StellaNowEnvelopeCodecTests {
         @StellaNowOriginDate
         OffsetDateTime second;
     }
+
+    @Test
+    void timestampsMatchTheSixDigitPatternAcrossTheCalendar() {
+        java.time.format.DateTimeFormatter pattern = java.time.format.DateTimeFormatter
+            .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+            .withZone(ZoneOffset.UTC);
+        List<Instant> instants = new ArrayList<>(List.of(Instant.EPOCH, Instant.parse("2024-02-29T23:59:59.999999999Z"),
+                Instant.parse("9999-12-31T23:59:59.999999Z"), Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.parse("1969-12-31T23:59:59.5Z"), Instant.parse("2026-12-02T02:03:04.000001Z")));
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 2000; i++) {
+            instants.add(Instant.ofEpochSecond(random.nextLong(0, 253402300800L), random.nextInt(1_000_000_000)));
+        }
+        for (Instant instant : instants) {
+            assertThat(StellaNowEnvelopeCodec.formatTimestamp(instant)).as(instant.toString())
+                .isEqualTo(pattern.format(instant));
+        }
+    }
 }

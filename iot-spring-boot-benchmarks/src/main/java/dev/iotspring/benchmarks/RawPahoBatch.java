@@ -5,6 +5,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttAsyncClient;
@@ -62,6 +63,12 @@ final class RawPahoBatch {
     /** Publishes {@code count} QoS 1 messages and returns once the broker acknowledged all of them. */
     static void publish(IMqttAsyncClient client, Semaphore window, String topic, byte[] payload, int count)
             throws Exception {
+        publish(client, window, topic, () -> payload, count);
+    }
+
+    /** The same, each message's bytes made by {@code payloads} just before it is published. */
+    static void publish(IMqttAsyncClient client, Semaphore window, String topic, Supplier<byte[]> payloads,
+            int count) throws Exception {
         CountDownLatch done = new CountDownLatch(count);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         IMqttActionListener listener = new IMqttActionListener() {
@@ -80,6 +87,7 @@ final class RawPahoBatch {
         };
         for (int i = 0; i < count; i++) {
             window.acquire();
+            byte[] payload = payloads.get();
             client.publish(topic, payload, 1, false, null, listener);
         }
         done.await();

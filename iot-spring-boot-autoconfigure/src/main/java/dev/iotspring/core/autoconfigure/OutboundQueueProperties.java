@@ -8,6 +8,7 @@ import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.queue.DeferredOutboundQueue;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.OverflowStrategy;
@@ -112,7 +113,14 @@ public class OutboundQueueProperties {
                                 + "memory)",
                         PropertyChecks.yaml(prefix, "type: memory"));
             }
-            return stores.durableQueue(platform, name, this.maxSize, this.overflow);
+            // Opening the store (SQLite file or shared outbox), its pool and migrations runs beside the rest of the
+            // startup; a send waits for it and still returns only once its message is committed. The directory lock
+            // is taken now, so a second process on the same directory still fails its start.
+            stores.claimDirectory();
+            int maxSize = this.maxSize;
+            OverflowStrategy overflow = this.overflow;
+            return new DeferredOutboundQueue(platform + "-" + name, true,
+                    () -> stores.durableQueue(platform, name, maxSize, overflow));
         }
         return new InMemoryQueue(this.order, this.maxSize, this.overflow);
     }

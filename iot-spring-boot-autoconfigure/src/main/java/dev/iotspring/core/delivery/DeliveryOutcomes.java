@@ -39,6 +39,10 @@ final class DeliveryOutcomes {
 
     private final Predicate<Throwable> permanentFailure;
 
+    private final Predicate<Throwable> connectionLoss;
+
+    private final PoisonMessageRule poison;
+
     private final AtomicLong sent = new AtomicLong();
 
     private final AtomicLong failed = new AtomicLong();
@@ -50,7 +54,8 @@ final class DeliveryOutcomes {
     private volatile @Nullable Instant lastAck;
 
     DeliveryOutcomes(String platform, OutboundQueue queue, InFlightWindow window, RetryPause pause,
-            DeliveryNotifier notifier, QueueDrain drain, Predicate<Throwable> permanentFailure) {
+            DeliveryNotifier notifier, QueueDrain drain, Predicate<Throwable> permanentFailure,
+            Predicate<Throwable> connectionLoss, int poisonThreshold) {
         this.platform = platform;
         this.queue = queue;
         this.window = window;
@@ -58,6 +63,8 @@ final class DeliveryOutcomes {
         this.notifier = notifier;
         this.drain = drain;
         this.permanentFailure = permanentFailure;
+        this.connectionLoss = connectionLoss;
+        this.poison = new PoisonMessageRule(poisonThreshold);
     }
 
     long sent() {
@@ -111,13 +118,36 @@ final class DeliveryOutcomes {
 
     /** Settles the outcomes the sender reported since the last call. */
     void settle() {
-        InFlightWindow.Outcomes outcomes = this.window.collect(this.permanentFailure);
+        InFlightWindow.Outcomes outcomes = this.window.collect(this.permanentFailure, this.connectionLoss);
         if (outcomes == null) {
             return;
         }
-        if (outcomes.anyDone()) {
+        List<QueuedMessage> requeue = outcomes.requeue();
+        QueuedMessage refused = null;
+        if (this.poison.isProbing()) {
+            if (this.poison.probeAcknowledged(outcomes.acked())) {
+                refused = this.poison.endProbe();
+            }
+            else if (outcomes.transientError() != null || !outcomes.rejected().isEmpty()) {
+                // The probe did not get through either: not this message's fault. Both go back, nothing is lost.
+                requeue = new ArrayList<>(requeue);
+                requeue.add(this.poison.endProbe());
+            }
+        }
+        else {
+            if (!outcomes.acked().isEmpty()) {
+                this.poison.acknowledged();
+            }
+            if (outcomes.transientError() != null && outcomes.lostOldest() != null) {
+                this.poison.lostUnder(outcomes.lostOldest());
+            }
+        }
+        if (outcomes.anyDone() || refused != null) {
             List<QueuedMessage> done = new ArrayList<>(outcomes.acked());
             outcomes.rejected().forEach(r -> done.add(r.queued()));
+            if (refused != null) {
+                done.add(refused);
+            }
             try {
                 this.queue.ack(done);
             }
@@ -141,12 +171,53 @@ final class DeliveryOutcomes {
             logger.warn("The {} server rejected message {}: {}", this.platform, message.id(), r.error().getMessage());
             this.notifier.failed(message, r.error());
         }
-        if (outcomes.transientError() != null) {
-            transientFailure(outcomes.requeue(), outcomes.transientError());
+        if (refused != null) {
+            rejectRefused(refused);
         }
-        if (outcomes.anyDone()) {
+        if (outcomes.transientError() != null) {
+            transientFailure(requeue, outcomes.transientError());
+        }
+        else if (requeue != outcomes.requeue()) {
+            this.queue.requeue(requeue);
+        }
+        if (outcomes.anyDone() || refused != null) {
             this.drain.signalIfDrained();
         }
+    }
+
+    /** See {@link PoisonMessageRule}: whether the next dispatch is a probe. */
+    boolean probeDue() {
+        return this.poison.probeDue();
+    }
+
+    boolean isProbing() {
+        return this.poison.isProbing();
+    }
+
+    List<QueuedMessage> startProbe(List<QueuedMessage> batch) {
+        return this.poison.startProbe(batch);
+    }
+
+    /** The dispatcher stops: a message held back by a probe goes back to the queue. */
+    void releaseHeld() {
+        QueuedMessage held = this.poison.release();
+        if (held != null) {
+            this.queue.requeue(List.of(held));
+        }
+    }
+
+    private void rejectRefused(QueuedMessage refused) {
+        OutboundMessage message = refused.message();
+        this.failed.incrementAndGet();
+        int times = this.poison.threshold();
+        logger.warn("The {} connection was lost {} times in a row under message {} while the message after it "
+                + "went through: taken as refused by the server, not sent again", this.platform, times,
+                message.id());
+        this.notifier.failed(message, new MessageRejectedException("The " + this.platform + " server closed the "
+                + "connection " + times + " times in a row while message " + message.id() + " was the oldest "
+                + "unacknowledged one, and acknowledged the message after it: it is taken as refused (an MQTT 3.1.1 "
+                + "broker refuses a publish, e.g. to a topic the client may not publish to, by closing the "
+                + "connection) and is not sent again"));
     }
 
     void transientFailure(List<QueuedMessage> requeue, Throwable error) {

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -34,7 +35,9 @@ import dev.iotspring.core.queue.QueuedMessage;
  * acknowledgement was already processed is not sent again), and sending pauses
  * with exponential backoff; the pause ends early when the sender reported not ready and is ready again (a
  * reconnect, whose own backoff already spaced the attempts). A {@link MessageRejectedException} is final
- * instead: that message is removed and reported failed, the others go on.</li>
+ * instead: that message is removed and reported failed, the others go on. A message the connection keeps
+ * closing under (MQTT 3.1.1's only way to refuse a publish) is found by the poison-message rule
+ * ({@code PoisonMessageRule}, {@link Builder#poisonThreshold}) and failed the same way.</li>
  * <li>While the sender is not ready, the dispatcher sleeps until {@link #wakeUp()} (platforms call it from
  * their connection listeners) or a readiness re-check interval passes; {@link #send} wakes it too.</li>
  * <li>As a {@link SmartLifecycle} at phase {@link IotLifecyclePhases#DELIVERY}: {@link #send} is accepted
@@ -47,8 +50,9 @@ import dev.iotspring.core.queue.QueuedMessage;
  * off the client library's callback threads. This class is one job, that thread's loop with the lifecycle and the
  * public API around it (its {@link Builder} is nested because platforms call {@code Dispatcher.builder(..)}); the
  * in-flight window ({@code InFlightWindow}), the retry pause ({@code RetryPause}), settling outcomes
- * ({@code DeliveryOutcomes}), the end of a drain ({@code QueueDrain}) and the fan-out to listeners and futures
- * ({@code DeliveryNotifier}) are package-private helpers.
+ * ({@code DeliveryOutcomes}, with the poison-message rule {@code PoisonMessageRule}), the end of a drain
+ * ({@code QueueDrain}) and the fan-out to listeners and futures ({@code DeliveryNotifier}) are package-private
+ * helpers.
  */
 public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
@@ -94,7 +98,11 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private final Condition signal = this.lock.newCondition();
 
-    private boolean signalled;
+    /** Something changed since the dispatcher last looked; set by {@link #wakeUp()} from any thread. */
+    private final AtomicBoolean signalled = new AtomicBoolean();
+
+    /** The dispatcher thread is (about to be) waiting on {@link #signal}. */
+    private volatile boolean parked;
 
     private volatile State state = State.NEW;
 
@@ -118,7 +126,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.notifier = new DeliveryNotifier(this.platform, builder.listeners);
         this.drain = new QueueDrain(this.platform, this.queue, this.notifier, this.drainTimeout);
         this.outcomes = new DeliveryOutcomes(this.platform, this.queue, this.window, this.pause, this.notifier,
-                this.drain, builder.permanentFailure);
+                this.drain, builder.permanentFailure, this.sender::isConnectionLoss, builder.poisonThreshold);
         this.queue.addArrivalListener(this::wakeUp);
         this.queue.addDropListener(this::notifyDropped);
     }
@@ -228,13 +236,19 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      * connection listeners). Cheap and safe from any thread.
      */
     public void wakeUp() {
-        this.lock.lock();
-        try {
-            this.signalled = true;
-            this.signal.signalAll();
-        }
-        finally {
-            this.lock.unlock();
+        this.signalled.set(true);
+        // Only a parked dispatcher needs the lock and a signal; one that is running sees the flag before it
+        // parks (both fields are volatile: the waker writes signalled then reads parked, the dispatcher writes
+        // parked then reads signalled, so at least one of them sees the other's write). This keeps a send and an
+        // acknowledgement from paying a lock and a thread wake-up each while the dispatcher is busy anyway.
+        if (this.parked) {
+            this.lock.lock();
+            try {
+                this.signal.signalAll();
+            }
+            finally {
+                this.lock.unlock();
+            }
         }
     }
 
@@ -366,6 +380,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         try {
             while (true) {
                 long waitNanos;
+                // Consumed before looking: a wake-up from now on makes the next await return at once.
+                this.signalled.getAndSet(false);
                 try {
                     this.outcomes.settle();
                     if (this.state == State.DRAINING && (drained() || System.nanoTime() - this.drainDeadline >= 0)) {
@@ -428,12 +444,13 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         if (paused > 0) {
             return Math.min(maxWait, paused);
         }
-        if (this.window.free() <= 0) {
-            return maxWait;
+        if (this.window.free() <= 0 || this.outcomes.isProbing()) {
+            return maxWait; // a poison-message probe goes alone
         }
+        boolean probe = this.outcomes.probeDue();
         List<QueuedMessage> batch;
         try {
-            batch = this.queue.poll(this.window.free());
+            batch = this.queue.poll(probe ? Math.min(2, this.window.free()) : this.window.free());
         }
         catch (RuntimeException ex) {
             logger.warn("Could not read the {} queue: {}", this.platform, ex.toString());
@@ -444,6 +461,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             return maxWait;
         }
         batch = this.outcomes.discardExpired(batch);
+        if (probe) {
+            batch = this.outcomes.startProbe(batch);
+        }
         for (int i = 0; i < batch.size(); i++) {
             QueuedMessage queued = batch.get(i);
             InFlightWindow.Entry entry = this.window.add(queued);
@@ -476,13 +496,14 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private void await(long nanos) throws InterruptedException {
         this.lock.lock();
         try {
+            this.parked = true;
             long remaining = nanos;
-            while (!this.signalled && remaining > 0) {
+            while (!this.signalled.get() && remaining > 0) {
                 remaining = this.signal.awaitNanos(remaining);
             }
-            this.signalled = false;
         }
         finally {
+            this.parked = false;
             this.lock.unlock();
         }
     }
@@ -492,6 +513,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         synchronized (this) {
             this.state = State.STOPPED;
             this.thread = null;
+            this.outcomes.releaseHeld();
             this.drain.finish(this.window);
             callback = this.drainCallback;
             this.drainCallback = null;
@@ -530,6 +552,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         private Predicate<Throwable> permanentFailure = MessageRejectedException.class::isInstance;
 
         private int phase = IotLifecyclePhases.DELIVERY;
+
+        private int poisonThreshold = 5;
 
         private final List<DeliveryListener> listeners = new ArrayList<>();
 
@@ -580,6 +604,22 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         /** Which failures are final for a message (default: {@link MessageRejectedException}). */
         public Builder permanentFailure(Predicate<Throwable> permanentFailure) {
             this.permanentFailure = Objects.requireNonNull(permanentFailure, "permanentFailure");
+            return this;
+        }
+
+        /**
+         * Poison-message rule (see {@code PoisonMessageRule}): after this many consecutive connection losses (as
+         * the sender's {@link MessageSender#isConnectionLoss} tells them) while the same message was the oldest in
+         * flight and nothing was acknowledged in between, the message after it is sent alone; if that one is
+         * acknowledged, the held-back message fails with {@link MessageRejectedException} instead of being
+         * retried forever (MQTT 3.1.1 brokers refuse a publish by closing the connection); if not, both stay
+         * queued. Default 5; 0 turns the rule off.
+         */
+        public Builder poisonThreshold(int losses) {
+            if (losses < 0) {
+                throw new IllegalArgumentException("poisonThreshold must not be negative but was " + losses);
+            }
+            this.poisonThreshold = losses;
             return this;
         }
 

@@ -72,8 +72,12 @@ final class InFlightWindow {
         this.completions.clear();
     }
 
-    /** Sorts the outcomes reported since the last call; null when there were none. */
-    @Nullable Outcomes collect(Predicate<Throwable> permanentFailure) {
+    /**
+     * Sorts the outcomes reported since the last call; null when there were none.
+     * @param connectionLoss which transient failures mean the connection closed under a message that was on the
+     *     wire (see {@link Outcomes#lostOldest})
+     */
+    @Nullable Outcomes collect(Predicate<Throwable> permanentFailure, Predicate<Throwable> connectionLoss) {
         if (this.completions.isEmpty()) {
             return null;
         }
@@ -81,6 +85,7 @@ final class InFlightWindow {
         List<Rejected> rejected = new ArrayList<>();
         List<QueuedMessage> requeue = new ArrayList<>();
         Throwable transientError = null;
+        QueuedMessage lostOldest = null;
         Completion completion;
         while ((completion = this.completions.poll()) != null) {
             long sequence = completion.entry.queued.sequence();
@@ -98,6 +103,9 @@ final class InFlightWindow {
             }
             else {
                 // This one and everything sent after it go back, so the queue order holds on the wire.
+                if (lostOldest == null && isOldest(sequence) && connectionLoss.test(error)) {
+                    lostOldest = completion.entry.queued;
+                }
                 boolean found = false;
                 for (Iterator<Map.Entry<Long, Entry>> it = this.inFlight.entrySet().iterator(); it.hasNext();) {
                     Map.Entry<Long, Entry> e = it.next();
@@ -113,7 +121,12 @@ final class InFlightWindow {
             }
         }
         this.count = this.inFlight.size();
-        return new Outcomes(acked, rejected, requeue, transientError);
+        return new Outcomes(acked, rejected, requeue, transientError, lostOldest);
+    }
+
+    private boolean isOldest(long sequence) {
+        Iterator<Long> it = this.inFlight.keySet().iterator();
+        return it.hasNext() && it.next() == sequence;
     }
 
     /** Empties the window (the drain ended); returns what was still unacknowledged, in send order. */
@@ -150,9 +163,13 @@ final class InFlightWindow {
     record Rejected(QueuedMessage queued, Throwable error) {
     }
 
-    /** Outcomes sorted by {@link #collect}; {@code requeue} is non-empty only with a {@code transientError}. */
+    /**
+     * Outcomes sorted by {@link #collect}; {@code requeue} is non-empty only with a {@code transientError};
+     * {@code lostOldest} is the oldest message in flight when the connection was lost under it (a poison-message
+     * suspect: MQTT 3.1.1 brokers refuse a publish by closing the connection).
+     */
     record Outcomes(List<QueuedMessage> acked, List<Rejected> rejected, List<QueuedMessage> requeue,
-            @Nullable Throwable transientError) {
+            @Nullable Throwable transientError, @Nullable QueuedMessage lostOldest) {
 
         boolean anyDone() {
             return !this.acked.isEmpty() || !this.rejected.isEmpty();

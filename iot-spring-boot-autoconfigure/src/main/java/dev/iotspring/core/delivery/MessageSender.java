@@ -14,4 +14,13 @@ public interface MessageSender {
 
     /** Whether sending can succeed now (connected, authenticated); the dispatcher waits while it is not. */
     boolean isReady();
+
+    /**
+     * Whether a failure means the connection closed while the message was on the wire. The dispatcher's
+     * poison-message rule ({@link Dispatcher.Builder#poisonThreshold}) counts these for the oldest message in
+     * flight; senders that cannot tell keep the default (never), so their failures are always retried.
+     */
+    default boolean isConnectionLoss(Throwable failure) {
+        return false;
+    }
 }

@@ -187,6 +187,9 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         this.loop.reconnect();
     }
 
+    /** The topic of the last publish that passed validation. */
+    private volatile @Nullable String lastValidTopic;
+
     /**
      * Publishes a message.
      * @return completes when the broker acknowledged it (QoS 1: PUBACK, QoS 2: PUBCOMP, QoS 0: written);
@@ -198,7 +201,11 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(payload, "payload");
         checkQos(qos);
-        MqttTopic.validate(topic, false);
+        if (!topic.equals(this.lastValidTopic)) {
+            // Platforms publish to one or a few topics: validate each new one, not every message.
+            MqttTopic.validate(topic, false);
+            this.lastValidTopic = topic;
+        }
         return this.window.publish(topic, payload, qos, retain);
     }
 

@@ -9,7 +9,7 @@ import dev.iotspring.core.queue.OutboundMessage;
 /**
  * Sends queued messages over a {@link MqttConnection}: topic = the message's destination, QoS and retain as
  * the message says. Ready while the connection is connected; the future completes on the broker's
- * acknowledgement.
+ * acknowledgement. Connection losses under a publish count for the dispatcher's poison-message rule.
  */
 public final class MqttMessageSender implements MessageSender {
 
@@ -27,6 +27,15 @@ public final class MqttMessageSender implements MessageSender {
     @Override
     public boolean isReady() {
         return this.connection.isConnected();
+    }
+
+    /**
+     * A publish the connection went down under: with MQTT 3.1.1 also how a broker refuses a publish (no negative
+     * PUBACK), which the dispatcher's poison-message rule tells apart by repetition.
+     */
+    @Override
+    public boolean isConnectionLoss(Throwable failure) {
+        return failure instanceof MqttConnectionLostException;
     }
 
     public MqttConnection connection() {

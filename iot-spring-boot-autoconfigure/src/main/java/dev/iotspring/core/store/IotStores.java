@@ -119,6 +119,17 @@ public class IotStores implements AutoCloseable {
         return open(platform).outboundQueue(queueName, maxSize, overflow);
     }
 
+    /**
+     * Takes this process's lock on the storage directory now, if durable queues live in it (not on the application's
+     * database): a queue whose store opens in the background still fails the start at once when another process
+     * holds the directory.
+     */
+    public synchronized void claimDirectory() {
+        if (this.durableQueues == null && this.directoryLock == null && !this.closed) {
+            this.directoryLock = StorageDirectoryLock.acquire(this.directory);
+        }
+    }
+
     /** Where the platform's SQLite file is. */
     public Path file(String platform) {
         return this.directory.resolve(IotStore.checkName(platform, "platform") + ".db").toAbsolutePath();

@@ -107,6 +107,8 @@ class OutboundQueuePropertiesTests {
         try (IotStores stores = new IotStores(directory, SynchronousMode.NORMAL, Duration.ofSeconds(1));
                 OutboundQueue durable = queue.createQueue(stores, "test", "q", PREFIX)) {
             assertThat(durable.isDurable()).isTrue();
+            // Opened beside the startup: the first operation waits for the file.
+            assertThat(durable.size()).isZero();
             assertThat(stores.file("test")).exists();
         }
     }

@@ -11,7 +11,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.iotspring.core.delivery.Dispatcher;
+import dev.iotspring.core.delivery.MessageRejectedException;
 import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.event.IotEventPublisher;
+import dev.iotspring.core.event.IotMessageFailedEvent;
+import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.MqttTopicAuthorizer;
 
@@ -23,7 +29,9 @@ import static org.awaitility.Awaitility.await;
  * A broker that refuses a publish (its authorizer denies the topic). MQTT 3.1.1 has no negative PUBACK: the
  * broker closes the connection, and Paho reports the publish as lost with the connection (reason 32109). The
  * caller's future fails with a {@link MqttPublishException}; what was acknowledged before stays delivered, the
- * connection comes back with its subscriptions, and later publishes go through.
+ * connection comes back with its subscriptions, and later publishes go through. Through a {@link Dispatcher}, the
+ * refused message would be retried on every reconnect and stall the queue: the poison-message rule fails it after
+ * five connection losses under it (and a probe with the next message) and delivers the rest.
  */
 class MqttPublishRefusalTests {
 
@@ -80,6 +88,48 @@ class MqttPublishRefusalTests {
             assertThat(echoed).containsExactly("still subscribed");
             assertThat(sender.pendingCount()).isZero();
             assertThat(sender.lastFailure()).contains("connection lost");
+        }
+    }
+
+    @Test
+    void dispatcherGivesUpOnAMessageTheBrokerKeepsRefusingAndDeliversTheRest() throws Exception {
+        List<String> received = new CopyOnWriteArrayList<>();
+        List<Object> events = new CopyOnWriteArrayList<>();
+        IotEventPublisher publisher = new IotEventPublisher("test", events::add);
+        try (MqttConnection watcher = new MqttConnection(settings("poison-watcher"));
+                MqttConnection sender = new MqttConnection(settings("poison-sender"));
+                Dispatcher dispatcher = Dispatcher.builder("test", InMemoryQueue.fifo(), new MqttMessageSender(sender))
+                    .backoff(new RetryBackoff(Duration.ofMillis(20), Duration.ofMillis(100), 2.0, 0.0))
+                    .readinessRecheck(Duration.ofMillis(50))
+                    .listener(publisher.asDeliveryListener())
+                    .build()) {
+            watcher.start();
+            sender.start();
+            await().atMost(TIMEOUT).until(() -> watcher.isConnected() && sender.isConnected());
+            watcher.subscribe("allowed/#", 1, m -> received.add(text(m.payload())))
+                .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            dispatcher.start();
+
+            CompletableFuture<Void> before = dispatcher.sendAsync(OutboundMessage.of("m1", "allowed/a", bytes("one")));
+            CompletableFuture<Void> poison = dispatcher.sendAsync(OutboundMessage.of("m2", "forbidden/a", bytes("two")));
+            CompletableFuture<Void> after = dispatcher.sendAsync(OutboundMessage.of("m3", "allowed/a", bytes("three")));
+
+            assertThatThrownBy(() -> poison.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOf(MessageRejectedException.class)
+                .hasMessageContaining("m2")
+                .hasMessageContaining("5 times");
+            before.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            after.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            await().atMost(TIMEOUT).until(() -> received.contains("three"));
+            assertThat(received).containsExactly("one", "three");
+            assertThat(dispatcher.failedCount()).isEqualTo(1);
+            assertThat(dispatcher.getQueue().size()).isZero();
+            assertThat(events).singleElement()
+                .isInstanceOfSatisfying(IotMessageFailedEvent.class, (e) -> {
+                    assertThat(e.getMessage().id()).isEqualTo("m2");
+                    assertThat(e.getCause()).isInstanceOf(MessageRejectedException.class);
+                });
         }
     }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 import dev.iotspring.core.config.IotConfigurationException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,6 +49,13 @@ class StorageDirectoryLockTests {
                 assertThatExceptionOfType(IotConfigurationException.class).isThrownBy(() -> second.open("spotflow"))
                     .satisfies(ex -> assertThat(ex.getProperty()).isEqualTo("iot.storage.directory"))
                     .withMessageContaining(this.directory.toAbsolutePath().toString())
+                    .withMessageContaining("pid " + holder.pid());
+                // A durable queue opens its store beside the startup, yet the start still fails at once.
+                OutboundQueueProperties durable = new OutboundQueueProperties(0, 100, 1000) {
+                };
+                durable.setType(OutboundQueueProperties.Type.DURABLE);
+                assertThatExceptionOfType(IotConfigurationException.class)
+                    .isThrownBy(() -> durable.createQueue(second, "stellanow", "events", "iot.stellanow.queue"))
                     .withMessageContaining("pid " + holder.pid());
             }
         }

@@ -32,6 +32,7 @@ import dev.iotspring.core.lifecycle.IotLifecyclePhases;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OverflowStrategy;
 import dev.iotspring.core.queue.QueueFullException;
+import dev.iotspring.core.queue.DeferredOutboundQueue;
 import dev.iotspring.core.store.JdbcOutboundQueue;
 import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaConnection;
@@ -362,7 +363,9 @@ class StreamSeaAutoConfigurationTests {
             .run((context) -> {
                 Dispatcher dispatcher = context.getBean(StreamSeaTemplate.class).getDispatcher();
                 assertThat(dispatcher.getWindow()).isEqualTo(4);
-                assertThat(dispatcher.getQueue()).isInstanceOf(JdbcOutboundQueue.class);
+                // Opened beside the startup (core DeferredOutboundQueue); queue() waits for it.
+                assertThat(dispatcher.getQueue()).isInstanceOfSatisfying(DeferredOutboundQueue.class,
+                        (deferred) -> assertThat(deferred.queue()).isInstanceOf(JdbcOutboundQueue.class));
                 assertThat(dispatcher.getQueue().isDurable()).isTrue();
                 assertThat(storage.resolve("streamsea.db")).exists();
                 StreamSeaProperties.Queue queue = context.getBean(StreamSeaProperties.class).getQueue();

@@ -1,0 +1,169 @@
+package dev.iotspring.core.queue;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A queue that is opened on a thread of its own, so that opening it (a SQLite file, its connection pool and its
+ * migrations) runs beside the rest of the application's startup instead of on it. Every operation waits until the
+ * queue is open and then goes to it, so nothing changes for a caller except when the time is spent: an
+ * {@link #offer} still returns only once the opened queue accepted (for a durable queue: committed) the message.
+ * If opening fails, every operation throws that failure ({@link #offer} with nothing queued), and it is logged
+ * once at error level.
+ */
+public final class DeferredOutboundQueue implements OutboundQueue {
+
+    private static final Logger logger = LoggerFactory.getLogger(DeferredOutboundQueue.class);
+
+    private final String description;
+
+    private final boolean durable;
+
+    private final CompletableFuture<OutboundQueue> opened = new CompletableFuture<>();
+
+    /** Listener registrations made before the queue was open. */
+    private final List<Consumer<OutboundQueue>> pendingListeners = new ArrayList<>();
+
+    /**
+     * Starts opening at once.
+     * @param description names the queue in the thread name and in the log when opening fails
+     * @param durable what {@link #isDurable()} answers (known before the queue is open)
+     * @param opener opens the queue; runs once, on a daemon thread
+     */
+    public DeferredOutboundQueue(String description, boolean durable, Supplier<? extends OutboundQueue> opener) {
+        this.description = Objects.requireNonNull(description, "description");
+        this.durable = durable;
+        Objects.requireNonNull(opener, "opener");
+        Thread thread = new Thread(() -> open(opener), "iot-open-" + description);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void open(Supplier<? extends OutboundQueue> opener) {
+        try {
+            OutboundQueue queue = Objects.requireNonNull(opener.get(), "the opened queue");
+            synchronized (this.pendingListeners) {
+                // Before anyone can offer to it, so no drop or arrival goes unheard.
+                this.pendingListeners.forEach((register) -> register.accept(queue));
+                this.pendingListeners.clear();
+                this.opened.complete(queue);
+            }
+        }
+        catch (RuntimeException | Error ex) {
+            logger.error("Could not open the {} queue; sends fail until the application is restarted",
+                    this.description, ex);
+            this.opened.completeExceptionally(ex);
+        }
+    }
+
+    /** The opened queue, waiting for it if needed. */
+    public OutboundQueue queue() {
+        try {
+            return this.opened.join();
+        }
+        catch (CompletionException ex) {
+            if (ex.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (ex.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw ex;
+        }
+    }
+
+    /** Whether opening finished (successfully or not). */
+    public boolean isOpened() {
+        return this.opened.isDone();
+    }
+
+    @Override
+    public void offer(OutboundMessage message) {
+        queue().offer(message);
+    }
+
+    @Override
+    public void offerAll(List<OutboundMessage> messages) {
+        queue().offerAll(messages);
+    }
+
+    @Override
+    public List<QueuedMessage> poll(int max) {
+        return queue().poll(max);
+    }
+
+    @Override
+    public void ack(Collection<QueuedMessage> messages) {
+        queue().ack(messages);
+    }
+
+    @Override
+    public void requeue(Collection<QueuedMessage> messages) {
+        queue().requeue(messages);
+    }
+
+    @Override
+    public int size() {
+        return queue().size();
+    }
+
+    @Override
+    public long droppedCount() {
+        return queue().droppedCount();
+    }
+
+    @Override
+    public boolean isDurable() {
+        return this.durable;
+    }
+
+    @Override
+    public void addDropListener(DropListener listener) {
+        register((queue) -> queue.addDropListener(listener));
+    }
+
+    @Override
+    public void addArrivalListener(Runnable listener) {
+        register((queue) -> queue.addArrivalListener(listener));
+    }
+
+    private void register(Consumer<OutboundQueue> registration) {
+        synchronized (this.pendingListeners) {
+            if (!this.opened.isDone()) {
+                this.pendingListeners.add(registration);
+                return;
+            }
+        }
+        if (!this.opened.isCompletedExceptionally()) {
+            registration.accept(this.opened.join());
+        }
+    }
+
+    @Override
+    public void close() {
+        OutboundQueue queue;
+        try {
+            queue = this.opened.join();
+        }
+        catch (CompletionException ex) {
+            return; // never opened: nothing to close
+        }
+        queue.close();
+    }
+
+    @Override
+    public String toString() {
+        return "DeferredOutboundQueue[" + this.description + ", "
+                + (this.opened.isDone() && !this.opened.isCompletedExceptionally() ? this.opened.join() : "opening")
+                + "]";
+    }
+}
