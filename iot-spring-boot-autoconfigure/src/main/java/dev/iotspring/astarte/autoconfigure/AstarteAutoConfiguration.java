@@ -1,5 +1,6 @@
 package dev.iotspring.astarte.autoconfigure;
 
+import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
@@ -106,9 +107,12 @@ public final class AstarteAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     AstartePairingClient astartePairingClient(ObjectProvider<WebClient.Builder> webClientBuilder,
-            ObjectProvider<SslBundles> sslBundles, ObjectProvider<JsonMapper> jsonMapper) {
+            ObjectProvider<SslBundles> sslBundles, ObjectProvider<JsonMapper> jsonMapper,
+            ObjectProvider<AstarteConnectionDetails> connectionDetails) {
         AstarteProperties p = this.properties;
-        HttpClientSettings settings = new HttpClientSettings(p.getPairingUrl(), p.getConnectTimeout(),
+        URI pairingUrl = AstarteProperties.validatePairingUrl(
+                connectionDetails.getIfAvailable(() -> p::getPairingUrl).pairingUrl());
+        HttpClientSettings settings = new HttpClientSettings(pairingUrl, p.getConnectTimeout(),
                 p.getRequestTimeout(), Map.of(), pairingSslBundle(sslBundles.getIfAvailable()));
         WebClient webClient = IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), settings);
         return new AstartePairingClient(webClient, p.getRealm(), jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),

@@ -92,10 +92,9 @@ public class AstarteProperties {
     /** Fails with an IotConfigurationException naming the first missing or invalid key. */
     public void validate() {
         PropertyChecks.requireText(this.realm, PREFIX + ".realm", EXAMPLE);
-        PropertyChecks.requireState(this.pairingUrl != null, PREFIX + ".pairing-url", "is required", EXAMPLE);
-        String scheme = this.pairingUrl.getScheme();
-        PropertyChecks.requireState("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme),
-                PREFIX + ".pairing-url", "must be an http or https URL", EXAMPLE);
+        if (this.pairingUrl != null) {
+            validatePairingUrl(this.pairingUrl);
+        }
         if (this.deviceId != null) {
             PropertyChecks.requireState(this.deviceIdNamespace == null && this.deviceIdData == null,
                     PREFIX + ".device-id", "set either device-id or device-id-namespace with device-id-data",
@@ -150,6 +149,15 @@ public class AstarteProperties {
 
     public void setRealm(@Nullable String realm) {
         this.realm = realm;
+    }
+
+    /** Checks the Pairing API URL in use (of this key or of an {@code AstarteConnectionDetails} bean). */
+    static URI validatePairingUrl(@Nullable URI pairingUrl) {
+        PropertyChecks.requireState(pairingUrl != null, PREFIX + ".pairing-url", "is required", EXAMPLE);
+        String scheme = pairingUrl.getScheme();
+        PropertyChecks.requireState("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme),
+                PREFIX + ".pairing-url", "must be an http or https URL", EXAMPLE);
+        return pairingUrl;
     }
 
     public @Nullable URI getPairingUrl() {

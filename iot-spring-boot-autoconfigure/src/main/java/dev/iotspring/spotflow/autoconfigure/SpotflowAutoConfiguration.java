@@ -110,9 +110,10 @@ public final class SpotflowAutoConfiguration {
     @ConditionalOnMissingBean
     SpotflowProvisioner spotflowProvisioner(@Qualifier("spotflowStore") IotStore store,
             ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<SslBundles> sslBundles,
-            ObjectProvider<JsonMapper> jsonMapper, ObjectProvider<SpotflowProvisioningListener> listeners) {
+            ObjectProvider<JsonMapper> jsonMapper, ObjectProvider<SpotflowProvisioningListener> listeners,
+            ObjectProvider<SpotflowConnectionDetails> connectionDetails) {
         SpotflowProperties p = this.properties;
-        java.net.URI baseUrl = SpotflowInstance.baseUrl(p.getInstance());
+        java.net.URI baseUrl = baseUrl(connectionDetails(connectionDetails));
         SslBundle bundle = "https".equals(baseUrl.getScheme()) ? sslBundle(sslBundles) : null;
         HttpClientSettings http = new HttpClientSettings(baseUrl, p.getConnectTimeout(), p.getRequestTimeout(),
                 java.util.Map.of(), bundle);
@@ -130,6 +131,22 @@ public final class SpotflowAutoConfiguration {
                         p.getTokenCheckInterval()));
     }
 
+    /** The {@link SpotflowConnectionDetails} bean, else those of {@code iot.spotflow.*}. */
+    private SpotflowConnectionDetails connectionDetails(ObjectProvider<SpotflowConnectionDetails> connectionDetails) {
+        return connectionDetails.getIfAvailable(() -> new PropertiesSpotflowConnectionDetails(this.properties));
+    }
+
+    /** The provisioning API's base URL; a bad instance of a details bean fails naming the key it stands for. */
+    private static java.net.URI baseUrl(SpotflowConnectionDetails details) {
+        try {
+            return SpotflowInstance.baseUrl(details.instance());
+        }
+        catch (IllegalArgumentException ex) {
+            throw new IotConfigurationException(SpotflowProperties.PREFIX + ".instance", ex.getMessage(),
+                    PropertyChecks.yaml(SpotflowProperties.PREFIX, "instance: " + SpotflowInstance.DEFAULT));
+        }
+    }
+
     @Bean(name = "spotflowTwin", defaultCandidate = false, destroyMethod = "close")
     @ConditionalOnMissingBean(name = "spotflowTwin")
     SpotflowTwin spotflowTwin(@Qualifier("spotflowStore") IotStore store,
@@ -143,18 +160,20 @@ public final class SpotflowAutoConfiguration {
     SpotflowHub spotflowHub(SpotflowProvisioner provisioner, @Qualifier("spotflowTwin") SpotflowTwin twin,
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<SpotflowCustomizer> customizers,
             @Qualifier("spotflowEventPublisher") IotEventPublisher events,
-            ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<JsonMapper> jsonMapper) {
+            ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<JsonMapper> jsonMapper,
+            ObjectProvider<SpotflowConnectionDetails> connectionDetails) {
         SpotflowProperties p = this.properties;
-        SslBundle bundle = p.isMqttTls() ? sslBundle(sslBundles) : null;
+        SpotflowConnectionDetails details = connectionDetails(connectionDetails);
+        SslBundle bundle = details.mqttTls() ? sslBundle(sslBundles) : null;
         SpotflowHub hub = new SpotflowHub(provisioner, (host, clientId) -> {
             MqttEndpoint endpoint = MqttEndpoint
-                .parse((p.isMqttTls() ? "mqtts://" : "mqtt://") + host + ":" + p.getMqttPort());
+                .parse((details.mqttTls() ? "mqtts://" : "mqtt://") + host + ":" + details.mqttPort());
             MqttConnectionSettings.Builder settings = MqttConnectionSettings.builder(endpoint, clientId)
                 .name(PLATFORM)
                 .keepAlive(p.getKeepAlive())
                 .connectTimeout(p.getConnectTimeout())
                 .backoff(p.getReconnect().toBackoff());
-            if (p.isMqttTls()) {
+            if (details.mqttTls()) {
                 settings.tls((bundle != null) ? MqttTls.of(bundle) : MqttTls.jvmDefault());
             }
             customizers.orderedStream().forEach((c) -> c.customize(settings));
@@ -162,10 +181,10 @@ public final class SpotflowAutoConfiguration {
         }, twin);
         hub.addConnectionListener(events.asMqttConnectionListener());
         // Absolute URLs per upload: the base URL is only a placeholder the builder needs.
-        HttpClientSettings http = new HttpClientSettings(SpotflowInstance.baseUrl(p.getInstance()),
+        HttpClientSettings http = new HttpClientSettings(baseUrl(details),
                 p.getConnectTimeout(), p.getRequestTimeout(), java.util.Map.of(), bundle);
         hub.fileUpload(IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), http),
-                p.isMqttTls(), p.getHubHttpPort(), p.getRequestTimeout(),
+                details.mqttTls(), details.hubHttpPort(), p.getRequestTimeout(),
                 jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
         return hub;
     }

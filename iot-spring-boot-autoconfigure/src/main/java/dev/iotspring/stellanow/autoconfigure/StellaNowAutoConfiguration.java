@@ -95,9 +95,12 @@ public final class StellaNowAutoConfiguration {
     @ConditionalOnMissingBean(name = "stellaNowMqttConnection")
     MqttConnection stellaNowMqttConnection(ObjectProvider<SslBundles> sslBundles,
             ObjectProvider<OidcTokenSource> tokenSource, ObjectProvider<StellaNowCustomizer> customizers,
-            @Qualifier("stellaNowEventPublisher") IotEventPublisher events) {
+            @Qualifier("stellaNowEventPublisher") IotEventPublisher events,
+            ObjectProvider<StellaNowConnectionDetails> connectionDetails) {
         StellaNowProperties p = this.properties;
-        MqttEndpoint endpoint = MqttEndpoint.parse(p.effectiveBrokerUrl().toString());
+        URI brokerUrl = connectionDetails(p, connectionDetails).brokerUrl();
+        StellaNowProperties.validateBrokerUrl(brokerUrl);
+        MqttEndpoint endpoint = MqttEndpoint.parse(brokerUrl.toString());
         String clientId = (p.getClientId() != null) ? p.getClientId().trim() : StellaNowClientIds.generate();
         if (clientId.length() > StellaNowProperties.PORTABLE_CLIENT_ID_LENGTH) {
             logger.warn("StellaNow client id '{}' has {} characters; MQTT 3.1.1 brokers only have to accept 23",
@@ -202,6 +205,12 @@ public final class StellaNowAutoConfiguration {
         return (a.compareTo(b) <= 0) ? a : b;
     }
 
+    /** The {@link StellaNowConnectionDetails} bean, else those of {@code iot.stellanow.*}. */
+    static StellaNowConnectionDetails connectionDetails(StellaNowProperties properties,
+            ObjectProvider<StellaNowConnectionDetails> connectionDetails) {
+        return connectionDetails.getIfAvailable(() -> new PropertiesStellaNowConnectionDetails(properties));
+    }
+
     /** The bundle iot.stellanow.ssl.bundle names (for the broker and the identity provider), or null if unset. */
     static @Nullable SslBundle sslBundle(StellaNowProperties properties, ObjectProvider<SslBundles> sslBundles) {
         return properties.getSsl().resolve(sslBundles.getIfAvailable(), StellaNowProperties.PREFIX + ".ssl");
@@ -215,8 +224,15 @@ public final class StellaNowAutoConfiguration {
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean
         OidcTokenSource stellaNowOidcTokenSource(StellaNowProperties properties,
-                ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<SslBundles> sslBundles) {
-            URI api = properties.effectiveApiBaseUrl();
+                ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<SslBundles> sslBundles,
+                ObjectProvider<StellaNowConnectionDetails> connectionDetails) {
+            URI api = connectionDetails(properties, connectionDetails).apiBaseUrl();
+            if (api == null) {
+                // Only a details bean can get here: the properties' own gap fails in validate().
+                throw new IotConfigurationException(StellaNowProperties.PREFIX + ".api-base-url",
+                        "the StellaNowConnectionDetails bean has no API base URL for the OIDC tokens",
+                        "iot:\n  stellanow:\n    auth:\n      strategy: basic\n");
+            }
             SslBundle bundle = "https".equalsIgnoreCase(api.getScheme()) ? sslBundle(properties, sslBundles) : null;
             HttpClientSettings settings = new HttpClientSettings(api, properties.getConnectTimeout(),
                     properties.getRequestTimeout(), Map.of(), bundle);
@@ -239,9 +255,10 @@ public final class StellaNowAutoConfiguration {
         StellaNowHealthIndicator stellanowHealthIndicator(
                 @Qualifier("stellaNowMqttConnection") MqttConnection connection,
                 @Qualifier("stellaNowDispatcher") Dispatcher dispatcher, StellaNowEnvelopeCodec codec,
-                ObjectProvider<OidcTokenSource> tokenSource, StellaNowProperties properties) {
+                ObjectProvider<OidcTokenSource> tokenSource, StellaNowProperties properties,
+                ObjectProvider<StellaNowConnectionDetails> connectionDetails) {
             return new StellaNowHealthIndicator(connection, dispatcher, codec.topic(), tokenSource.getIfAvailable(),
-                    properties.effectiveBrokerUrl().toString());
+                    connectionDetails(properties, connectionDetails).brokerUrl().toString());
         }
     }
 

@@ -150,7 +150,7 @@ public class StellaNowProperties {
         return UUID.fromString(this.projectId.trim());
     }
 
-    private static void validateBrokerUrl(URI url) {
+    static void validateBrokerUrl(URI url) {
         String property = PREFIX + ".broker-url";
         String scheme = url.getScheme();
         PropertyChecks.requireState(scheme != null && BROKER_SCHEMES.contains(scheme.toLowerCase(Locale.ROOT)),

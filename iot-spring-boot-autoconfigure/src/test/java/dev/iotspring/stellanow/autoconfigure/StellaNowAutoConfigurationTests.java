@@ -141,6 +141,31 @@ class StellaNowAutoConfigurationTests {
     }
 
     @Test
+    void anApplicationsConnectionDetailsWinOverTheProperties() {
+        // The properties say port 1 for both; the bean says 2 and 3.
+        StellaNowConnectionDetails details = StellaNowConnectionDetails.of("mqtt://127.0.0.1:2", "http://127.0.0.1:3");
+        this.enabled
+            .withPropertyValues("iot.stellanow.auth.strategy=oidc", "iot.stellanow.auth.username=u",
+                    "iot.stellanow.auth.password=p", "iot.stellanow.api-base-url=http://127.0.0.1:1")
+            .withBean(StellaNowConnectionDetails.class, () -> details)
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                MqttConnectionSettings settings = context.getBean("stellaNowMqttConnection", MqttConnection.class)
+                    .settings();
+                assertThat(settings.endpoint().port()).isEqualTo(2);
+                assertThat(context.getBean("stellanowHealthIndicator", StellaNowHealthIndicator.class).health()
+                    .getDetails()).containsEntry("broker", "mqtt://127.0.0.1:2");
+                assertThat(context.getBean(OidcTokenSource.class).toString())
+                    .contains("endpoint=http://127.0.0.1:3/auth/realms/" + ORG);
+            });
+        // The bean's URLs are checked like the properties'.
+        this.enabled.withBean(StellaNowConnectionDetails.class, () -> StellaNowConnectionDetails.of("http://x", null))
+            .run((context) -> assertThat(context).getFailure()
+                .rootCause()
+                .hasMessageContaining("'iot.stellanow.broker-url'"));
+    }
+
+    @Test
     void customizersAdjustTheClientSettingsInOrderBeforeTheConnectionIsBuilt() {
         this.enabled
             .withBean("second", StellaNowCustomizer.class,

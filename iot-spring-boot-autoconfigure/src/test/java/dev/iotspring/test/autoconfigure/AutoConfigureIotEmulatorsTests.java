@@ -8,11 +8,14 @@ import org.junit.jupiter.api.Test;
 
 import dev.iotspring.astarte.AstarteDevice;
 import dev.iotspring.astarte.autoconfigure.AstarteAutoConfiguration;
+import dev.iotspring.astarte.autoconfigure.AstarteConnectionDetails;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.spotflow.SpotflowSender;
 import dev.iotspring.spotflow.autoconfigure.SpotflowAutoConfiguration;
+import dev.iotspring.spotflow.autoconfigure.SpotflowConnectionDetails;
 import dev.iotspring.stellanow.StellaNowOperations;
 import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
+import dev.iotspring.stellanow.autoconfigure.StellaNowConnectionDetails;
 import dev.iotspring.stellmap.StellMapRegistry;
 import dev.iotspring.stellmap.autoconfigure.StellMapAutoConfiguration;
 import dev.iotspring.stellmap.autoconfigure.StellMapConnectionDetails;
@@ -109,7 +112,9 @@ class AutoConfigureIotEmulatorsTests {
     @Nested
     @SpringBootTest(classes = StellaNowApplication.class, webEnvironment = WebEnvironment.NONE, properties = { "iot.stellanow.enabled=true",
             "iot.stellanow.organization-id=5d4a7c3e-0b1f-4c8e-9a2d-6f3b1e0c7d21",
-            "iot.stellanow.project-id=0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f", STORAGE })
+            "iot.stellanow.project-id=0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f",
+            // Nothing listens there: only the connection details bean can lead to the emulator.
+            "iot.stellanow.broker-url=mqtt://127.0.0.1:1", "iot.stellanow.api-base-url=http://127.0.0.1:1", STORAGE })
     @AutoConfigureIotEmulators
     class StellaNow {
 
@@ -119,8 +124,13 @@ class AutoConfigureIotEmulatorsTests {
         @Autowired
         IotEmulators emulators;
 
+        @Autowired
+        StellaNowConnectionDetails details;
+
         @Test
         void theApplicationConnectsToTheEmulatorWithItsOwnOrganization() {
+            assertThat(this.details.brokerUrl()).hasToString(this.emulators.stellaNow().tcpUrl());
+            assertThat(this.details.apiBaseUrl()).hasToString(this.emulators.stellaNow().apiBaseUrl());
             await().atMost(WAIT).until(this.stellaNow::isConnected);
             assertThat(this.emulators.stellaNow().organizationId())
                 .hasToString("5d4a7c3e-0b1f-4c8e-9a2d-6f3b1e0c7d21");
@@ -130,7 +140,8 @@ class AutoConfigureIotEmulatorsTests {
 
     @Nested
     @SpringBootTest(classes = AstarteApplication.class, webEnvironment = WebEnvironment.NONE, properties = { "iot.astarte.enabled=true",
-            "iot.astarte.interfaces=classpath:astarte/interfaces/org.example.Sensors.json", STORAGE })
+            "iot.astarte.interfaces=classpath:astarte/interfaces/org.example.Sensors.json",
+            "iot.astarte.pairing-url=http://127.0.0.1:1/pairing", STORAGE })
     @AutoConfigureIotEmulators
     class Astarte {
 
@@ -140,8 +151,12 @@ class AutoConfigureIotEmulatorsTests {
         @Autowired
         IotEmulators emulators;
 
+        @Autowired
+        AstarteConnectionDetails details;
+
         @Test
         void theDevicePairsWithTheEmulatorAndDeclaresItsInterfaces() {
+            assertThat(this.details.pairingUrl()).hasToString(this.emulators.astarte().pairingUrl());
             await().atMost(WAIT).until(this.device::isConnected);
             assertThat(this.emulators.astarte().isRegistered(this.device.getDeviceId())).isTrue();
             await().atMost(WAIT)
@@ -152,7 +167,8 @@ class AutoConfigureIotEmulatorsTests {
 
     @Nested
     @SpringBootTest(classes = SpotflowApplication.class, webEnvironment = WebEnvironment.NONE, properties = { "iot.spotflow.enabled=true",
-            "iot.spotflow.device-id=press-7", "iot.spotflow.provisioning-poll-interval=200ms", STORAGE })
+            "iot.spotflow.device-id=press-7", "iot.spotflow.provisioning-poll-interval=200ms",
+            "iot.spotflow.instance=http://127.0.0.1:1", "iot.spotflow.mqtt-port=1", STORAGE })
     @AutoConfigureIotEmulators
     class Spotflow {
 
@@ -162,8 +178,13 @@ class AutoConfigureIotEmulatorsTests {
         @Autowired
         IotEmulators emulators;
 
+        @Autowired
+        SpotflowConnectionDetails details;
+
         @Test
         void theDeviceIsProvisionedAndItsMessageRecorded() {
+            assertThat(this.details.instance()).isEqualTo(this.emulators.spotflow().url());
+            assertThat(this.details.mqttPort()).isEqualTo(this.emulators.spotflow().mqttPort());
             await().atMost(WAIT).until(this.sender::isConnected);
             this.sender.sendMessage("{\"pressure\":7}");
             assertThat(this.emulators.spotflow().awaitStreamMessages(1, WAIT)).isNotEmpty();

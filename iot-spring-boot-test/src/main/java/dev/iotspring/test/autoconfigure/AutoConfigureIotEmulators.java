@@ -24,9 +24,9 @@ import java.lang.annotation.Target;
  * }
  * }</pre>
  *
- * <p>stream-sea and StellMap are pointed at their emulators through {@code StreamSeaConnectionDetails} and
- * {@code StellMapConnectionDetails} beans; StellaNow, Astarte and Spotflow through properties of the highest
- * precedence. What the application configures itself (stream-sea's client id and secret, StellaNow's
+ * <p>Each platform is pointed at its emulator through its {@code XxxConnectionDetails} bean (where the server
+ * is); the emulator's own credentials (StellaNow's account, Astarte's realm key and CA, Spotflow's provisioning
+ * token) come as properties of the highest precedence. What the application configures itself (stream-sea's client id and secret, StellaNow's
  * organization and project, Astarte's realm and interfaces, Spotflow's device id) is what the emulators expect.
  */
 @Target(ElementType.TYPE)

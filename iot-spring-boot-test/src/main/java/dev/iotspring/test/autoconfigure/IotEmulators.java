@@ -120,7 +120,15 @@ public final class IotEmulators implements AutoCloseable {
         }
         StellaNowEmulator emulator = started(builder.start());
         this.stellaNow = emulator;
-        putAllButEnabled(emulator.springProperties());
+        // The organization, project and the emulator's account as properties; where it listens as a bean.
+        emulator.springProperties().forEach((key, value) -> {
+            if (!key.endsWith(".enabled") && !key.endsWith(".broker-url") && !key.endsWith(".api-base-url")) {
+                this.properties.put(key, value);
+            }
+        });
+        this.connectionDetails.put("stellaNowEmulatorConnectionDetails",
+                connectionDetails("dev.iotspring.stellanow.autoconfigure.StellaNowConnectionDetails",
+                        emulator.tcpUrl(), emulator.apiBaseUrl()));
     }
 
     private void startAstarte(Environment environment, ResourceLoader resources) {
@@ -144,7 +152,8 @@ public final class IotEmulators implements AutoCloseable {
             }
         }
         this.properties.put("iot.astarte.realm", realm);
-        this.properties.put("iot.astarte.pairing-url", emulator.pairingUrl());
+        this.connectionDetails.put("astarteEmulatorConnectionDetails",
+                connectionDetails("dev.iotspring.astarte.autoconfigure.AstarteConnectionDetails", emulator.pairingUrl()));
         this.properties.put("iot.astarte.pairing.private-key", emulator.realmPrivateKeyPem());
         this.properties.put("iot.astarte.ssl.bundle", "iot-astarte-emulator");
         this.properties.put("spring.ssl.bundle.pem.iot-astarte-emulator.truststore.certificate",
@@ -158,11 +167,10 @@ public final class IotEmulators implements AutoCloseable {
     private void startSpotflow(Environment environment) {
         SpotflowEmulator emulator = started(SpotflowEmulator.builder().autoApprove(true).start());
         this.spotflow = emulator;
-        this.properties.put("iot.spotflow.instance", emulator.url());
         this.properties.put("iot.spotflow.provisioning-token", emulator.provisioningToken());
-        this.properties.put("iot.spotflow.mqtt-port", emulator.mqttPort());
-        this.properties.put("iot.spotflow.mqtt-tls", "false");
-        this.properties.put("iot.spotflow.hub-http-port", emulator.hubHttpPort());
+        this.connectionDetails.put("spotflowEmulatorConnectionDetails",
+                connectionDetails("dev.iotspring.spotflow.autoconfigure.SpotflowConnectionDetails", emulator.url(),
+                        emulator.mqttPort(), false, emulator.hubHttpPort()));
         if (!environment.containsProperty("iot.spotflow.device-id")) {
             this.properties.put("iot.spotflow.device-id", "test-device");
         }
@@ -177,14 +185,6 @@ public final class IotEmulators implements AutoCloseable {
             definition.getConstructorArgumentValues().addIndexedArgumentValue(i, arguments[i]);
         }
         return definition;
-    }
-
-    private void putAllButEnabled(Map<String, Object> emulatorProperties) {
-        emulatorProperties.forEach((key, value) -> {
-            if (!key.endsWith(".enabled")) {
-                this.properties.put(key, value);
-            }
-        });
     }
 
     private <T extends AutoCloseable> T started(T emulator) {
