@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +41,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The auto-configured device against the emulator: registration with a JWT signed from the realm key, trust
- * from an SSL bundle, a datastream out, server data into an {@code @AstarteListener} method, health and events.
+ * from an SSL bundle, a datastream out, server data into an {@code @AstarteListener} method, health, events and
+ * observations.
  */
 class AstarteAutoConfigurationIntegrationTests {
 
@@ -48,6 +52,8 @@ class AstarteAutoConfigurationIntegrationTests {
 
     @TempDir
     Path directory;
+
+    private final TestObservationRegistry observations = TestObservationRegistry.create();
 
     @BeforeAll
     static void startEmulator() throws IOException {
@@ -77,7 +83,9 @@ class AstarteAutoConfigurationIntegrationTests {
                     "iot.astarte.ssl.bundle=astarte-test",
                     "spring.ssl.bundle.pem.astarte-test.truststore.certificate="
                             + astarte.certificateAuthority().certificatePem(),
-                    "iot.storage.directory=" + this.directory, "iot.shutdown.drain-timeout=5s")
+                    "iot.storage.directory=" + this.directory, "iot.shutdown.drain-timeout=5s",
+                    "iot.astarte.observation-enabled=true")
+            .withBean(ObservationRegistry.class, () -> this.observations)
             .run(context -> {
                 assertThat(context).hasNotFailed();
                 AstarteDevice device = context.getBean(AstarteDevice.class);
@@ -95,6 +103,22 @@ class AstarteAutoConfigurationIntegrationTests {
                 await().atMost(WAIT).until(() -> listeners.commands.size() == 1);
                 assertThat(listeners.commands.get(0).path()).isEqualTo("/42/run");
                 assertThat(listeners.commands.get(0).value()).isEqualTo("blink");
+                // iot.astarte.observation-enabled: the send observed from call to acknowledgement, the server data
+                // while it was handed to the listeners.
+                TestObservationRegistryAssert.assertThat(this.observations)
+                    .hasObservationWithNameEqualTo("iot.message.send")
+                    .that()
+                    .hasBeenStopped()
+                    .hasLowCardinalityKeyValue("iot.platform", "astarte")
+                    .hasLowCardinalityKeyValue("iot.destination.kind", "interface")
+                    .hasLowCardinalityKeyValue("iot.outcome", "success")
+                    .hasHighCardinalityKeyValue("iot.destination", "org.example.Sensors/hall/temperature");
+                TestObservationRegistryAssert.assertThat(this.observations)
+                    .hasObservationWithNameEqualTo("iot.message.receive")
+                    .that()
+                    .hasBeenStopped()
+                    .hasLowCardinalityKeyValue("iot.platform", "astarte")
+                    .hasHighCardinalityKeyValue("iot.destination", "org.example.Commands/42/run");
                 assertThat(listeners.connected).anySatisfy(e -> {
                     assertThat(e.getPlatform()).isEqualTo("astarte");
                     assertThat(e.isConnected()).isTrue();
