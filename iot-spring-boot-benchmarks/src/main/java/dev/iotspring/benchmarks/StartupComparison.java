@@ -38,7 +38,8 @@ import org.springframework.context.annotation.Configuration;
  * A start is timed from JVM start to {@link ApplicationReadyEvent} (the child reports its JVM uptime then).
  *
  * <p>Run: {@code -Dbenchmark.main=dev.iotspring.benchmarks.StartupComparison -Dbenchmark.args="7 memory"}
- * (rounds; {@code memory} or {@code durable}).
+ * (rounds; {@code memory} or {@code durable}; {@code idle}: the starter present with no platform enabled against
+ * the same application with every iot auto-configuration excluded).
  */
 public final class StartupComparison {
 
@@ -53,6 +54,10 @@ public final class StartupComparison {
         int rounds = (args.length > 0) ? Integer.parseInt(args[0]) : 7;
         boolean durable = args.length > 1 && args[1].equals("durable");
         Path work = Files.createTempDirectory("iot-startup");
+        if (args.length > 1 && args[1].equals("idle")) {
+            idle(rounds, work);
+            System.exit(0);
+        }
         try (StellaNowEmulator stellaNow = StellaNowEmulator.builder().start();
                 StreamSeaEmulator streamSea = new StreamSeaEmulator().addClient("bench-jail", "bench-client",
                         "bench-secret").start();
@@ -117,6 +122,40 @@ public final class StartupComparison {
             lastSteps.forEach(System.out::println);
         }
         System.exit(0);
+    }
+
+    /**
+     * What the starter costs an application that enables no platform (and has no Spring Integration, tracing or
+     * Spring Cloud on its classpath, as this module): the same application with every iot auto-configuration
+     * excluded, alternating.
+     */
+    private static void idle(int rounds, Path work) throws Exception {
+        List<String> ours = new ArrayList<>();
+        var imports = StartupComparison.class.getClassLoader()
+            .getResources("META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports");
+        while (imports.hasMoreElements()) {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(imports.nextElement().openStream(), StandardCharsets.UTF_8))) {
+                in.lines().map(String::trim).filter((l) -> l.startsWith("dev.iotspring.")).forEach(ours::add);
+            }
+        }
+        Map<String, Object> excluded = Map.of("spring.autoconfigure.exclude", String.join(",", ours));
+        List<Double> without = new ArrayList<>();
+        List<Double> idle = new ArrayList<>();
+        start(work, "warmup-excluded", excluded);
+        start(work, "warmup-idle", Map.of());
+        for (int r = 0; r < rounds; r++) {
+            boolean excludedFirst = r % 2 == 0;
+            double a = start(work, "a-" + r, excludedFirst ? excluded : Map.of());
+            double b = start(work, "b-" + r, excludedFirst ? Map.of() : excluded);
+            without.add(excludedFirst ? a : b);
+            idle.add(excludedFirst ? b : a);
+            System.out.printf(Locale.ROOT, "round %d: %d iot auto-configurations excluded %.0f ms, present and idle "
+                    + "%.0f ms%n", r + 1, ours.size(), without.get(r), idle.get(r));
+        }
+        System.out.printf(Locale.ROOT, "Startup to ApplicationReady, no platform enabled, %d alternating rounds: iot "
+                + "auto-configurations excluded median %.0f ms, present median %.0f ms, added %.0f ms%n", rounds,
+                median(without), median(idle), median(idle) - median(without));
     }
 
     /** Each start is a new Astarte device (a registered device cannot register again). */
