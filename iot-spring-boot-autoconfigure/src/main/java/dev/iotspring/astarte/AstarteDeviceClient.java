@@ -9,7 +9,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,7 +38,6 @@ import dev.iotspring.core.mqtt.MqttTls;
 import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
-import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.store.IotStore;
 
 import org.springframework.context.SmartLifecycle;
@@ -236,25 +234,11 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             message = message.withExpiry(now.plus(out.expiry()));
         }
         return switch (out.retention()) {
-            case STORED -> enqueue(this.durable, message);
-            case VOLATILE -> enqueue(this.memory, message);
+            // Refused before it was queued (full, closed): a caller error, thrown at once.
+            case STORED -> this.durable.acceptAsync(message);
+            case VOLATILE -> this.memory.acceptAsync(message);
             case DISCARD -> publishNow(message);
         };
-    }
-
-    private static CompletableFuture<Void> enqueue(Dispatcher dispatcher, OutboundMessage message) {
-        CompletableFuture<Void> acknowledged = dispatcher.sendAsync(message);
-        if (acknowledged.isCompletedExceptionally()) {
-            // Refused before it was queued: a caller error, thrown at once.
-            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
-            if (cause instanceof CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
-                throw (RuntimeException) cause;
-            }
-        }
-        return acknowledged;
     }
 
     /** Retention discard: sent now if the session is up, else failed at once (Astarte would never get it). */

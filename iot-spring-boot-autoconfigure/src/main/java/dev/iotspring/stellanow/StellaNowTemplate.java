@@ -115,17 +115,8 @@ public class StellaNowTemplate implements StellaNowOperations {
         Instant acceptedAt = Instant.now();
         OutboundMessage outbound = new OutboundMessage(message.messageId(), this.codec.topic(), envelope, 1, false,
                 acceptedAt);
-        CompletableFuture<Void> acknowledged = this.dispatcher.sendAsync(outbound);
-        if (acknowledged.isCompletedExceptionally()) {
-            // Refused before it was queued: the caller learns it at once, as the API asks.
-            Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
-            if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof QueueFullException || cause instanceof DeliveryClosedException) {
-                throw (RuntimeException) cause;
-            }
-        }
+        // Refused before it was queued (full, closed): thrown at once, on the caller's thread.
+        CompletableFuture<Void> acknowledged = this.dispatcher.acceptAsync(outbound);
         // Captures the id, not the message: a queued event must not keep its payload object alive (heap per
         // queued message is the encoded envelope plus bookkeeping).
         String messageId = message.messageId();
