@@ -1,8 +1,6 @@
 package dev.iotspring.astarte;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +27,6 @@ import dev.iotspring.core.store.JdbcOutboundQueue;
 import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.astarte.DeviceMessage;
 
-import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -64,11 +61,7 @@ class AstarteDeliveryIntegrationTests {
     void start() throws IOException {
         this.astarte = AstarteEmulator.builder().realm("test").persistentSessions(true).start();
         PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver();
-        for (Resource r : resolver.getResources("classpath*:astarte/interfaces/*.json")) {
-            try (InputStream in = r.getInputStream()) {
-                this.astarte.installInterface(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        }
+        this.astarte.installInterfaces("classpath*:astarte/interfaces/*.json");
         this.interfaces = AstarteInterfaces.load(resolver, List.of("classpath*:astarte/interfaces/*.json"),
                 JsonMapper.builder().build());
         this.stores = new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5));

@@ -1,8 +1,6 @@
 package dev.iotspring.astarte;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -39,7 +37,6 @@ import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.mqtt.RecordedSubscribe;
 import dev.iotspring.test.tls.TestCertificateAuthority;
 
-import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -77,11 +74,7 @@ class AstarteDeviceClientTests {
     static void startEmulator() throws IOException {
         astarte = AstarteEmulator.builder().realm("test").start();
         PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver();
-        for (Resource r : resolver.getResources("classpath*:astarte/interfaces/*.json")) {
-            try (InputStream in = r.getInputStream()) {
-                astarte.installInterface(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        }
+        astarte.installInterfaces("classpath*:astarte/interfaces/*.json");
         interfaces = AstarteInterfaces.load(resolver, List.of("classpath*:astarte/interfaces/*.json"),
                 JsonMapper.builder().build());
     }

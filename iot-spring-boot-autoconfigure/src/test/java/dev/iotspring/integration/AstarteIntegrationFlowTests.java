@@ -1,8 +1,5 @@
 package dev.iotspring.integration;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,8 +25,6 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.core.io.Resource;
-import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.integration.channel.QueueChannel;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.support.MessageBuilder;
@@ -56,13 +51,9 @@ class AstarteIntegrationFlowTests {
     Path directory;
 
     @BeforeAll
-    static void startEmulator() throws IOException {
+    static void startEmulator() {
         astarte = AstarteEmulator.builder().realm("test").start();
-        for (Resource r : new PathMatchingResourcePatternResolver().getResources("classpath*:astarte/interfaces/*.json")) {
-            try (InputStream in = r.getInputStream()) {
-                astarte.installInterface(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        }
+        astarte.installInterfaces("classpath*:astarte/interfaces/*.json");
     }
 
     @AfterAll

@@ -1,5 +1,9 @@
 package dev.iotspring.test.astarte;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -20,6 +24,10 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
 import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import org.springframework.core.io.support.ResourcePatternResolver;
 
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker.ClientAuthentication;
@@ -289,6 +297,31 @@ public final class AstarteEmulator implements AutoCloseable {
      */
     public void installInterface(String interfaceJson) {
         this.side.install(InstalledInterface.parse(JSON.readTree(interfaceJson)));
+    }
+
+    /**
+     * Installs every interface definition found at a Spring resource location pattern, e.g.
+     * {@code classpath*:astarte/interfaces/*.json} (the device's own set), as {@link #installInterface(String)}.
+     * @return how many were installed
+     */
+    public int installInterfaces(String locationPattern) {
+        return installInterfaces(new PathMatchingResourcePatternResolver(), locationPattern);
+    }
+
+    /** {@link #installInterfaces(String)} with the application's resource resolver. */
+    public int installInterfaces(ResourcePatternResolver resolver, String locationPattern) {
+        try {
+            Resource[] found = resolver.getResources(locationPattern.trim());
+            for (Resource resource : found) {
+                try (InputStream in = resource.getInputStream()) {
+                    installInterface(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            }
+            return found.length;
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("Cannot read the Astarte interfaces of " + locationPattern, ex);
+        }
     }
 
     /** Everything the device published, decoded, in arrival order. */

@@ -1,9 +1,5 @@
 package dev.iotspring.test.autoconfigure;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -25,7 +21,6 @@ import dev.iotspring.test.streamsea.StreamSeaEmulator;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.core.env.Environment;
-import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.util.StringUtils;
@@ -140,16 +135,7 @@ public final class IotEmulators implements AutoCloseable {
                 new String[] { "classpath*:astarte/interfaces/*.json" });
         PathMatchingResourcePatternResolver resolver = new PathMatchingResourcePatternResolver(resources);
         for (String location : locations) {
-            try {
-                for (Resource resource : resolver.getResources(location.trim())) {
-                    try (InputStream in = resource.getInputStream()) {
-                        emulator.installInterface(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                    }
-                }
-            }
-            catch (IOException ex) {
-                throw new UncheckedIOException("Cannot read the Astarte interfaces of " + location, ex);
-            }
+            emulator.installInterfaces(resolver, location);
         }
         this.properties.put("iot.astarte.realm", realm);
         this.connectionDetails.put("astarteEmulatorConnectionDetails",
