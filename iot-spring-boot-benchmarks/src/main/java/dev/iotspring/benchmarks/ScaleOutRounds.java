@@ -1,12 +1,22 @@
 package dev.iotspring.benchmarks;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
+import javax.sql.DataSource;
 
 import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 import dev.iotspring.test.postgres.EmbeddedPostgresServer;
@@ -17,7 +27,9 @@ import dev.iotspring.test.postgres.EmbeddedPostgresServer;
  * runs seconds apart under the same load. Prints each round and the medians.
  *
  * <p>Run: {@code ./mvnw -pl iot-spring-boot-benchmarks -am -DskipTests -Pbenchmark verify
- * -Dbenchmark.main=dev.iotspring.benchmarks.ScaleOutRounds -Dbenchmark.args="10"} (the number of rounds).
+ * -Dbenchmark.main=dev.iotspring.benchmarks.ScaleOutRounds -Dbenchmark.args="10"} (the number of rounds). A second
+ * argument {@code statements} loads {@code pg_stat_statements} into the server and prints, after the rounds, the
+ * statements that took the database's time (calls, total and mean milliseconds, rows).
  */
 public final class ScaleOutRounds {
 
@@ -26,10 +38,18 @@ public final class ScaleOutRounds {
 
     public static void main(String[] args) throws Exception {
         int rounds = (args.length > 0) ? Integer.parseInt(args[0]) : 10;
-        try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start();
+        boolean statements = args.length > 1 && args[1].equals("statements");
+        System.out.println("load average at start: " + loadAverage());
+        try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(statements
+                ? Map.of("shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track", "all")
+                : Map.of());
                 EmbeddedMqttBroker broker = EmbeddedMqttBroker.startDefault()) {
             broker.recordPublishes(false);
-            String url = postgres.jdbcUrl(postgres.createDatabase("scale"));
+            String database = postgres.createDatabase("scale");
+            String url = postgres.jdbcUrl(database);
+            if (statements) {
+                execute(postgres.dataSource(database), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            }
             List<ScaleOutBenchmark.Instance> instances = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 instances.add(new ScaleOutBenchmark.Instance(url, "instance-" + i, broker.tcpUrl()));
@@ -41,6 +61,9 @@ public final class ScaleOutRounds {
                     for (int n = 1; n <= 3; n++) {
                         deliver(instances, n, producers, call++);
                     }
+                }
+                if (statements) {
+                    execute(postgres.dataSource(database), "SELECT pg_stat_statements_reset()");
                 }
                 double[][] rates = new double[3][rounds];
                 for (int round = 0; round < rounds; round++) {
@@ -64,6 +87,10 @@ public final class ScaleOutRounds {
                         median(rates[1]), median(rates[2]));
                 System.out.printf(Locale.ROOT, "median per-round ratio: 2/1 = %.2f, 3/1 = %.2f%n", median(twoOverOne),
                         median(threeOverOne));
+                System.out.println("load average at end: " + loadAverage());
+                if (statements) {
+                    printStatements(postgres.dataSource(database));
+                }
             }
             finally {
                 producers.shutdownNow();
@@ -85,6 +112,35 @@ public final class ScaleOutRounds {
             f.get();
         }
         return ScaleOutBenchmark.TOTAL / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static void execute(DataSource dataSource, String sql) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    /** Where the database's time went during the measured rounds, most first. */
+    private static void printStatements(DataSource dataSource) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT calls, total_exec_time, mean_exec_time, rows, query "
+                        + "FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' "
+                        + "ORDER BY total_exec_time DESC LIMIT 10")) {
+            System.out.println("pg_stat_statements (measured rounds): calls, total ms, mean ms, rows, statement");
+            while (rs.next()) {
+                System.out.printf(Locale.ROOT, "%,9d %,10.0f %8.3f %,10d  %s%n", rs.getLong(1), rs.getDouble(2),
+                        rs.getDouble(3), rs.getLong(4), rs.getString(5).replaceAll("\\s+", " "));
+            }
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        }
+        catch (IOException | RuntimeException ex) {
+            return "unknown";
+        }
     }
 
     private static double median(double[] values) {

@@ -1,11 +1,13 @@
 package dev.iotspring.core.queue.shared;
 
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataIntegrityViolationException;
@@ -19,8 +21,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * stalled) is claimed by a survivor with {@code SELECT ... FOR UPDATE SKIP LOCKED}, so only one survivor gets it,
  * and delivered in order from its oldest row. One holder per lane is what keeps the order per producer.
  *
+ * <p>An instance that stalled past its lease (a long GC pause, a frozen VM) may find its lane taken over when it
+ * resumes. It then writes on in a new lane that <em>follows</em> the lost one (column {@code follows}): nobody
+ * delivers a lane while the lane it follows still has rows or a lease, so the stalled instance's later messages
+ * never overtake its earlier ones that the survivor is still delivering.
+ *
  * <p>Lease times are the database's clock (the offset to the local clock is measured at start), so instances with
- * skewed clocks agree on expiry. Not thread-safe: the outbox's lease thread calls it.
+ * skewed clocks agree on expiry; tests pass a {@link Clock} instead, which is then used as is. The lease thread
+ * calls {@link #tick()}; the dispatcher thread reads {@link #held()} and {@link #leaseValid()}.
  */
 final class LaneLeases {
 
@@ -45,7 +53,13 @@ final class LaneLeases {
 
     private final String forUpdateSkipLocked;
 
-    private long clockOffset;
+    /** Null: the database's clock, through {@link #clockOffset}. */
+    private final @Nullable Clock clock;
+
+    private volatile long clockOffset;
+
+    /** Until when (database clock) the leases renewed last are surely still this instance's. */
+    private volatile long validUntil;
 
     private int generation;
 
@@ -57,7 +71,8 @@ final class LaneLeases {
     private volatile Set<String> held = Set.of();
 
     LaneLeases(JdbcTemplate jdbc, TransactionTemplate tx, String prefix, String queueName, String instanceId,
-            long leaseMillis) {
+            long leaseMillis, @Nullable Clock clock) {
+        this.clock = clock;
         this.jdbc = jdbc;
         this.tx = tx;
         this.outbox = prefix + "shared_outbox";
@@ -72,7 +87,7 @@ final class LaneLeases {
     /** Takes this instance's own lane. */
     void start() {
         syncClock();
-        claimOwn();
+        claimOwn(null);
         this.held = Set.copyOf(heldLanes());
     }
 
@@ -80,9 +95,21 @@ final class LaneLeases {
         return this.producer;
     }
 
+    String instanceId() {
+        return this.instanceId;
+    }
+
     /** Lanes to poll, own lane first. */
     Set<String> held() {
         return this.held;
+    }
+
+    /**
+     * Whether the leases renewed last cannot have expired yet (with a margin for the clock offset's error): while
+     * so, rows read ahead may be handed out from memory; after, only rows read again under the lease check.
+     */
+    boolean leaseValid() {
+        return now() < this.validUntil;
     }
 
     /**
@@ -102,12 +129,13 @@ final class LaneLeases {
         Set<String> current = heldLanes();
         if (!current.contains(this.producer)) {
             // This instance stalled past its lease and a survivor took its lane (and delivers it): continue in a
-            // lane of its own, so its new messages are not left to another instance.
+            // lane of its own that waits for the lost one, so new messages neither go to another instance nor
+            // overtake the older ones the survivor still delivers.
             String lost = this.producer;
             this.producer = this.instanceId + "-" + (++this.generation);
             logger.warn("Shared queue {}: lane {} was taken over by another instance (this one missed its lease); "
-                    + "continuing as {}", this.queueName, lost, this.producer);
-            claimOwn();
+                    + "continuing as {} once {} is delivered", this.queueName, lost, this.producer, lost);
+            claimOwn(lost);
             current = heldLanes();
         }
         List<String> adopted = adoptExpired(now);
@@ -122,31 +150,43 @@ final class LaneLeases {
             }
         }
         this.held = Set.copyOf(current);
+        // After held: a poll that sees the renewed validity also sees the lanes lost meanwhile gone.
+        this.validUntil = now + this.leaseMillis - safetyMargin();
         return !before.containsAll(current);
     }
 
     /** Gives every held lane up at once (a clean stop): what is left is another instance's to deliver now. */
     void release() {
+        this.validUntil = 0;
+        this.held = Set.of();
         this.jdbc.update("UPDATE " + this.leases + " SET lease_until = 0 WHERE queue_name = ? AND owner = ?",
                 this.queueName, this.instanceId);
-        this.held = Set.of();
     }
 
-    private void claimOwn() {
-        long until = now() + this.leaseMillis;
+    /** A lease renewed at {@code t} is trusted until {@code t + lease - margin}: the clock offset is an estimate. */
+    private long safetyMargin() {
+        return Math.max(50, this.leaseMillis / 4);
+    }
+
+    private void claimOwn(@Nullable String follows) {
+        long now = now();
+        long until = now + this.leaseMillis;
         String lane = this.producer;
         int updated = this.jdbc.update("UPDATE " + this.leases + " SET owner = ?, lease_until = ? "
                 + "WHERE queue_name = ? AND producer = ?", this.instanceId, until, this.queueName, lane);
         if (updated == 0) {
             try {
-                this.jdbc.update("INSERT INTO " + this.leases + " (queue_name, producer, owner, lease_until) "
-                        + "VALUES (?, ?, ?, ?)", this.queueName, lane, this.instanceId, until);
+                this.jdbc.update("INSERT INTO " + this.leases + " (queue_name, producer, owner, lease_until, follows) "
+                        + "VALUES (?, ?, ?, ?, ?)", this.queueName, lane, this.instanceId, until, follows);
             }
             catch (DataIntegrityViolationException ex) {
                 // Another instance registered the lane between the two statements: an id used twice.
                 throw new IllegalStateException("Shared queue " + this.queueName + ": instance id " + lane
                         + " is used by two running instances; each needs its own", ex);
             }
+        }
+        if (follows == null) {
+            this.validUntil = now + this.leaseMillis - safetyMargin();
         }
     }
 
@@ -179,11 +219,25 @@ final class LaneLeases {
         return (adopted != null) ? adopted : List.of();
     }
 
-    /** Deletes an adopted lane's lease once it has no rows left (the dead producer writes no more). */
+    /**
+     * Deletes an adopted lane's lease once it has no rows left (its producer writes to it no more) and the lane it
+     * follows is gone too, so that a lane following this one waits for the whole chain.
+     */
     private boolean releaseIfEmpty(String lane) {
-        return this.jdbc.update("DELETE FROM " + this.leases + " WHERE queue_name = ? AND producer = ? AND owner = ? "
-                + "AND NOT EXISTS (SELECT 1 FROM " + this.outbox + " WHERE queue_name = ? AND producer = ?)",
-                this.queueName, lane, this.instanceId, this.queueName, lane) > 0;
+        return this.jdbc.update("DELETE FROM " + this.leases + " l WHERE queue_name = ? AND producer = ? AND owner = ? "
+                + "AND NOT EXISTS (SELECT 1 FROM " + this.outbox + " WHERE queue_name = ? AND producer = ?) AND "
+                + followedLaneGone("l"), this.queueName, lane, this.instanceId, this.queueName, lane) > 0;
+    }
+
+    /**
+     * SQL: the lane the lease row {@code alias} follows (if any) has neither rows nor a lease row left, i.e. was
+     * delivered completely: only then is the row's lane delivered.
+     */
+    String followedLaneGone(String alias) {
+        return "(" + alias + ".follows IS NULL OR (NOT EXISTS (SELECT 1 FROM " + this.leases + " f WHERE f.queue_name = "
+                + alias + ".queue_name AND f.producer = " + alias + ".follows) AND NOT EXISTS (SELECT 1 FROM "
+                + this.outbox + " p WHERE p.queue_name = " + alias + ".queue_name AND p.producer = " + alias
+                + ".follows)))";
     }
 
     /** Rows whose lane has no lease row get one, expired, so that someone claims them. */
@@ -204,10 +258,13 @@ final class LaneLeases {
 
     /** The database's clock in epoch milliseconds. */
     long now() {
-        return System.currentTimeMillis() + this.clockOffset;
+        return (this.clock != null) ? this.clock.millis() : System.currentTimeMillis() + this.clockOffset;
     }
 
     private void syncClock() {
+        if (this.clock != null) {
+            return;
+        }
         long before = System.currentTimeMillis();
         Timestamp database = this.jdbc.queryForObject("SELECT CURRENT_TIMESTAMP", Timestamp.class);
         long after = System.currentTimeMillis();

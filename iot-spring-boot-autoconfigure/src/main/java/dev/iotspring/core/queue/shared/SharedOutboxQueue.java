@@ -3,14 +3,17 @@ package dev.iotspring.core.queue.shared;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Array;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,6 +23,8 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -49,17 +54,28 @@ import dev.iotspring.core.store.OutboxColumns;
  * <li>{@link #size()} counts the rows of the lanes this instance holds, recounted at every lease tick.</li>
  * </ul>
  *
- * <p>Unlike the SQLite queue it keeps no read cursor: rows of one lane may become visible out of id order (a
- * caller's long transaction commits after a later offer), so each poll reads the oldest rows of the held lanes
- * and skips those in flight.
+ * <p><b>Reading.</b> Each held lane has a cursor (the last id read) and is read ahead a page at a time, so a poll
+ * reads only rows it has not seen, not the rows in flight again. The read joins the lane's lease row: a lane is
+ * read only while this instance owns it and the lane it follows (see {@code LaneLeases}) is delivered. Rows read
+ * ahead are handed out from memory only while the lease renewed last is surely valid; an instance that stalled
+ * past it forgets them and reads again under the lease check, so after a take-over it sends at most what it had
+ * in flight. A row can become visible behind the cursor (a caller's long transaction commits after a later
+ * offer was read): every commit of an offer reports its lowest id and moves the cursor back to it if needed;
+ * lanes gained at a take-over are read from their start.
  */
 public class SharedOutboxQueue implements OutboundQueue {
 
     private static final Logger logger = LoggerFactory.getLogger(SharedOutboxQueue.class);
 
-    private static final int DELETE_CHUNK = 500;
+    /** Rows read per lane and query; a poll asking for more reads more. */
+    private static final int READ_AHEAD = 256;
+
+    /** Ids per DELETE; PostgreSQL takes far more, this keeps one statement's array small. */
+    private static final int DELETE_CHUNK = 1000;
 
     private static final String COLUMNS = OutboxColumns.MESSAGE_COLUMNS;
+
+    private static final String[] ID_COLUMN = { "id" };
 
     private final JdbcTemplate jdbc;
 
@@ -75,16 +91,27 @@ public class SharedOutboxQueue implements OutboundQueue {
 
     private final String insertSql;
 
-    private final String selectSql;
+    private final String readSql;
+
+    private final String oldestSql;
 
     private final String deleteSql;
 
+    private final String deleteOneSql;
+
     private final String countSql;
 
-    /** Guards in flight and the count's consistency with deletes and recounts. */
+    /** Guards the lanes, rows read ahead, in flight, and the count's consistency with deletes and recounts. */
     private final ReentrantLock lock = new ReentrantLock();
 
-    private final Map<Long, QueuedMessage> inFlight = new HashMap<>();
+    private final Map<String, Lane> lanes = new HashMap<>();
+
+    /** Rows read and not handed out, of every lane, oldest first. */
+    private final TreeMap<Long, Row> readAhead = new TreeMap<>();
+
+    private final Map<Long, Row> inFlight = new HashMap<>();
+
+    private Set<String> lanesSeen = Set.of();
 
     private final AtomicLong count = new AtomicLong();
 
@@ -107,9 +134,15 @@ public class SharedOutboxQueue implements OutboundQueue {
         String table = prefix + "shared_outbox";
         this.insertSql = "INSERT INTO " + table + " (queue_name, producer, " + COLUMNS
                 + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        this.selectSql = "SELECT id, " + COLUMNS + " FROM " + table + " WHERE queue_name = ? AND producer IN (%s) "
+        // The lease join makes the read itself check that this instance still delivers the lane.
+        this.readSql = "SELECT o.id, " + COLUMNS + " FROM " + table + " o JOIN " + prefix + "outbox_lease l "
+                + "ON l.queue_name = o.queue_name AND l.producer = o.producer WHERE o.queue_name = ? "
+                + "AND o.producer = ? AND o.id > ? AND l.owner = ? AND " + leases.followedLaneGone("l")
+                + " ORDER BY o.id LIMIT ?";
+        this.oldestSql = "SELECT id, " + COLUMNS + " FROM " + table + " WHERE queue_name = ? AND producer = ? "
                 + "ORDER BY id LIMIT ?";
-        this.deleteSql = "DELETE FROM " + table + " WHERE id = ?";
+        this.deleteSql = "DELETE FROM " + table + " WHERE id = ANY (?)";
+        this.deleteOneSql = "DELETE FROM " + table + " WHERE id = ?";
         this.countSql = "SELECT COUNT(*) FROM " + table + " WHERE queue_name = ? AND producer IN (%s)";
         leases.start();
         recount();
@@ -140,33 +173,71 @@ public class SharedOutboxQueue implements OutboundQueue {
         String producer = this.leases.producer();
         if (inCallerTransaction()) {
             // The transactional outbox: the rows exist only if the caller's transaction commits.
-            insert(producer, accepted);
+            long firstId = insert(producer, accepted);
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCompletion(int status) {
                     if (status == STATUS_COMMITTED) {
                         SharedOutboxQueue.this.count.addAndGet(accepted.size());
+                        committed(producer, firstId);
                         SharedOutboxQueue.this.arrivalListeners.forEach(Runnable::run);
                     }
                 }
             });
             return;
         }
-        if (accepted.size() == 1) {
-            insert(producer, accepted);
-        }
-        else {
-            this.tx.executeWithoutResult(status -> insert(producer, accepted));
-        }
+        Long firstId = (accepted.size() == 1) ? insert(producer, accepted)
+                : this.tx.execute(status -> insert(producer, accepted));
         this.count.addAndGet(accepted.size());
+        committed(producer, (firstId != null) ? firstId : 0);
     }
 
-    private void insert(String producer, List<OutboundMessage> messages) {
+    /** Inserts the rows; returns the lowest id they got. */
+    private long insert(String producer, List<OutboundMessage> messages) {
+        KeyHolder keys = new GeneratedKeyHolder();
         if (messages.size() == 1) {
-            this.jdbc.update(this.insertSql, ps -> setRow(ps, producer, messages.get(0)));
+            this.jdbc.update(con -> {
+                PreparedStatement ps = con.prepareStatement(this.insertSql, ID_COLUMN);
+                setRow(ps, producer, messages.get(0));
+                return ps;
+            }, keys);
         }
         else {
-            this.jdbc.batchUpdate(this.insertSql, messages, messages.size(), (ps, m) -> setRow(ps, producer, m));
+            this.jdbc.batchUpdate(con -> con.prepareStatement(this.insertSql, ID_COLUMN),
+                    new org.springframework.jdbc.core.BatchPreparedStatementSetter() {
+                        @Override
+                        public void setValues(PreparedStatement ps, int i) throws SQLException {
+                            setRow(ps, producer, messages.get(i));
+                        }
+
+                        @Override
+                        public int getBatchSize() {
+                            return messages.size();
+                        }
+                    }, keys);
+        }
+        long lowest = Long.MAX_VALUE;
+        for (Map<String, Object> row : keys.getKeyList()) {
+            // One column: its name's case depends on the database.
+            lowest = Math.min(lowest, ((Number) row.values().iterator().next()).longValue());
+        }
+        return (lowest == Long.MAX_VALUE) ? 0 : lowest;
+    }
+
+    /** Committed rows from {@code firstId} on in {@code lane}: read them, even if the cursor is past them. */
+    private void committed(String lane, long firstId) {
+        this.lock.lock();
+        try {
+            Lane cursor = this.lanes.get(lane);
+            if (cursor != null) {
+                cursor.drained = false;
+                if (firstId <= cursor.after) {
+                    cursor.after = firstId - 1;
+                }
+            }
+        }
+        finally {
+            this.lock.unlock();
         }
     }
 
@@ -218,11 +289,16 @@ public class SharedOutboxQueue implements OutboundQueue {
 
     /** DROP_OLDEST: the oldest row of this instance's lane that is not in flight, deleted. */
     private OutboundMessage deleteOldestQueued() {
-        List<QueuedMessage> oldest = this.jdbc.query(this.selectSql.formatted("?"), this::mapRow, this.queueName,
-                this.leases.producer(), this.inFlight.size() + 1);
+        String lane = this.leases.producer();
+        List<QueuedMessage> oldest = this.jdbc.query(this.oldestSql, (rs, n) -> mapRow(rs), this.queueName, lane,
+                this.inFlight.size() + 1);
         for (QueuedMessage row : oldest) {
             if (!this.inFlight.containsKey(row.sequence())
-                    && this.jdbc.update(this.deleteSql, row.sequence()) > 0) {
+                    && this.jdbc.update(this.deleteOneSql, row.sequence()) > 0) {
+                Row unsent = this.readAhead.remove(row.sequence());
+                if (unsent != null) {
+                    unsent.lane.pending--;
+                }
                 this.count.decrementAndGet();
                 return row.message();
             }
@@ -241,26 +317,30 @@ public class SharedOutboxQueue implements OutboundQueue {
     @Override
     public List<QueuedMessage> poll(int max) {
         checkOpen();
-        Set<String> lanes = this.leases.held();
-        if (max <= 0 || lanes.isEmpty()) {
+        Set<String> held = this.leases.held();
+        if (max <= 0 || held.isEmpty()) {
             return List.of();
         }
         this.lock.lock();
         try {
-            List<Object> args = new ArrayList<>(lanes.size() + 2);
-            args.add(this.queueName);
-            args.addAll(lanes);
-            args.add(this.inFlight.size() + max);
-            String sql = this.selectSql.formatted(placeholders(lanes.size()));
-            List<QueuedMessage> rows = this.jdbc.query(sql, this::mapRow, args.toArray());
-            List<QueuedMessage> taken = new ArrayList<>(Math.min(max, rows.size()));
-            for (QueuedMessage row : rows) {
-                if (taken.size() == max) {
-                    break;
+            if (!this.leases.leaseValid()) {
+                // Stalled past the renewal (or not renewed yet): what was read ahead may be another's by now.
+                forgetReadAhead();
+            }
+            syncLanes(held);
+            for (Lane lane : this.lanes.values()) {
+                while (!lane.drained && lane.pending < max) {
+                    readAhead(lane, Math.max(READ_AHEAD, max));
                 }
-                if (this.inFlight.putIfAbsent(row.sequence(), row) == null) {
-                    taken.add(row);
-                }
+            }
+            List<QueuedMessage> taken = new ArrayList<>(Math.min(max, this.readAhead.size()));
+            Iterator<Row> oldestFirst = this.readAhead.values().iterator();
+            while (taken.size() < max && oldestFirst.hasNext()) {
+                Row row = oldestFirst.next();
+                oldestFirst.remove();
+                row.lane.pending--;
+                this.inFlight.put(row.queued.sequence(), row);
+                taken.add(row.queued);
             }
             return taken;
         }
@@ -269,28 +349,58 @@ public class SharedOutboxQueue implements OutboundQueue {
         }
     }
 
+    private void readAhead(Lane lane, int page) {
+        List<QueuedMessage> rows = this.jdbc.query(this.readSql, (rs, n) -> mapRow(rs), this.queueName, lane.name,
+                lane.after, this.leases.instanceId(), page);
+        for (QueuedMessage row : rows) {
+            long id = row.sequence();
+            lane.after = Math.max(lane.after, id);
+            if (!this.inFlight.containsKey(id) && !this.readAhead.containsKey(id)) {
+                this.readAhead.put(id, new Row(row, lane));
+                lane.pending++;
+            }
+        }
+        lane.drained = rows.size() < page;
+    }
+
+    /** Lanes lost since the last poll take their rows read ahead with them; gained ones are read from the start. */
+    private void syncLanes(Set<String> held) {
+        if (held == this.lanesSeen) {
+            return;
+        }
+        this.lanes.keySet().removeIf(name -> !held.contains(name));
+        this.readAhead.values().removeIf(row -> !held.contains(row.lane.name));
+        for (String name : held) {
+            this.lanes.computeIfAbsent(name, Lane::new);
+        }
+        this.lanesSeen = held;
+    }
+
+    private void forgetReadAhead() {
+        this.readAhead.clear();
+        for (Lane lane : this.lanes.values()) {
+            lane.after = 0;
+            lane.pending = 0;
+            lane.drained = false;
+        }
+    }
+
     @Override
     public void ack(Collection<QueuedMessage> messages) {
         if (messages.isEmpty()) {
             return;
         }
-        List<Long> ids = messages.stream().map(QueuedMessage::sequence).toList();
+        long[] ids = messages.stream().mapToLong(QueuedMessage::sequence).toArray();
         this.lock.lock();
         try {
             int deleted = 0;
-            for (int from = 0; from < ids.size(); from += DELETE_CHUNK) {
-                List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + DELETE_CHUNK));
-                if (chunk.size() == 1) {
-                    deleted += this.jdbc.update(this.deleteSql, chunk.get(0));
-                }
-                else {
-                    for (int rows : this.jdbc.batchUpdate(this.deleteSql, chunk, chunk.size(),
-                            (ps, id) -> ps.setLong(1, id))[0]) {
-                        deleted += Math.max(rows, 0);
-                    }
-                }
+            for (int from = 0; from < ids.length; from += DELETE_CHUNK) {
+                long[] chunk = java.util.Arrays.copyOfRange(ids, from, Math.min(ids.length, from + DELETE_CHUNK));
+                deleted += this.jdbc.update(this.deleteSql, ps -> ps.setArray(1, bigints(ps.getConnection(), chunk)));
             }
-            ids.forEach(this.inFlight::remove);
+            for (long id : ids) {
+                this.inFlight.remove(id);
+            }
             long left = this.count.addAndGet(-deleted);
             if (left < 0) {
                 this.count.set(0);
@@ -301,26 +411,48 @@ public class SharedOutboxQueue implements OutboundQueue {
         }
     }
 
+    private static Array bigints(Connection connection, long[] ids) throws SQLException {
+        Long[] boxed = new Long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            boxed[i] = ids[i];
+        }
+        return connection.createArrayOf("BIGINT", boxed);
+    }
+
     @Override
     public void requeue(Collection<QueuedMessage> messages) {
         this.lock.lock();
         try {
-            // The rows never left the table: the next poll reads them again at their place.
-            messages.forEach(m -> this.inFlight.remove(m.sequence()));
+            // The rows never left the table: back to their place among the rows read ahead, if the lane is ours.
+            for (QueuedMessage message : messages) {
+                Row row = this.inFlight.remove(message.sequence());
+                if (row != null && this.lanes.get(row.lane.name) == row.lane
+                        && this.readAhead.putIfAbsent(message.sequence(), row) == null) {
+                    row.lane.pending++;
+                }
+            }
         }
         finally {
             this.lock.unlock();
         }
     }
 
-    /** The lease thread's work: keep and gain lanes, recount, wake the dispatcher for adopted rows. */
+    /** The lease thread's work: keep and gain lanes, recount, wake the dispatcher for rows it may now read. */
     void tick() {
         if (this.closed) {
             return;
         }
-        boolean gained = this.leases.tick();
+        this.leases.tick();
         recount();
-        if (gained && this.count.get() > 0) {
+        this.lock.lock();
+        try {
+            // A lane that waited for the one it follows may be readable now; adopted lanes may have new rows.
+            this.lanes.values().forEach(lane -> lane.drained = false);
+        }
+        finally {
+            this.lock.unlock();
+        }
+        if (this.count.get() > this.inFlight.size()) {
             this.arrivalListeners.forEach(Runnable::run);
         }
     }
@@ -335,17 +467,14 @@ public class SharedOutboxQueue implements OutboundQueue {
             List<Object> args = new ArrayList<>(lanes.size() + 1);
             args.add(this.queueName);
             args.addAll(lanes);
-            Long rows = this.jdbc.queryForObject(this.countSql.formatted(placeholders(lanes.size())), Long.class,
-                    args.toArray());
+            Long rows = this.jdbc.queryForObject(
+                    this.countSql.formatted(String.join(", ", java.util.Collections.nCopies(lanes.size(), "?"))),
+                    Long.class, args.toArray());
             this.count.set((rows != null) ? rows : 0);
         }
         finally {
             this.lock.unlock();
         }
-    }
-
-    private static String placeholders(int n) {
-        return String.join(", ", Collections.nCopies(n, "?"));
     }
 
     // ---- state ---------------------------------------------------------------------------------------------
@@ -421,8 +550,31 @@ public class SharedOutboxQueue implements OutboundQueue {
         OutboxColumns.bind(ps, 3, m);
     }
 
-    private QueuedMessage mapRow(ResultSet rs, int row) throws SQLException {
+    private static QueuedMessage mapRow(ResultSet rs) throws SQLException {
         return new QueuedMessage(rs.getLong("id"), OutboxColumns.read(rs));
+    }
+
+    /** A lane as this instance reads it. */
+    private static final class Lane {
+
+        final String name;
+
+        /** The highest id read so far; the next read starts after it. */
+        long after;
+
+        /** Rows of this lane in the read-ahead. */
+        int pending;
+
+        /** The last read found no more rows; set back by a commit into the lane and by every lease tick. */
+        boolean drained;
+
+        Lane(String name) {
+            this.name = name;
+        }
+    }
+
+    /** A row read, with the lane it belongs to. */
+    private record Row(QueuedMessage queued, Lane lane) {
     }
 
     @Override
