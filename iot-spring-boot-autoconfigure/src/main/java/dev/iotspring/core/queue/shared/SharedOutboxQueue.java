@@ -77,6 +77,12 @@ public class SharedOutboxQueue implements OutboundQueue {
 
     private static final String[] ID_COLUMN = { "id" };
 
+    /** Rows per INSERT statement. */
+    private static final int INSERT_CHUNK = 100;
+
+    /** queue_name, producer and the message's columns. */
+    private static final int ROW_PARAMETERS = 9;
+
     private final JdbcTemplate jdbc;
 
     private final TransactionTemplate tx;
@@ -89,7 +95,10 @@ public class SharedOutboxQueue implements OutboundQueue {
 
     private final Runnable onClose;
 
-    private final String insertSql;
+    private final String insertPrefix;
+
+    /** Multi-row INSERT statements by row count. */
+    private final Map<Integer, String> insertSql = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final String readSql;
 
@@ -132,8 +141,7 @@ public class SharedOutboxQueue implements OutboundQueue {
         this.overflow = overflow;
         this.onClose = onClose;
         String table = prefix + "shared_outbox";
-        this.insertSql = "INSERT INTO " + table + " (queue_name, producer, " + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.insertPrefix = "INSERT INTO " + table + " (queue_name, producer, " + COLUMNS + ") VALUES ";
         // The lease join makes the read itself check that this instance still delivers the lane.
         this.readSql = "SELECT o.id, " + COLUMNS + " FROM " + table + " o JOIN " + prefix + "outbox_lease l "
                 + "ON l.queue_name = o.queue_name AND l.producer = o.producer WHERE o.queue_name = ? "
@@ -186,42 +194,42 @@ public class SharedOutboxQueue implements OutboundQueue {
             });
             return;
         }
-        Long firstId = (accepted.size() == 1) ? insert(producer, accepted)
+        // Up to INSERT_CHUNK rows are one statement, atomic without a transaction of its own.
+        Long firstId = (accepted.size() <= INSERT_CHUNK) ? insert(producer, accepted)
                 : this.tx.execute(status -> insert(producer, accepted));
         this.count.addAndGet(accepted.size());
         committed(producer, (firstId != null) ? firstId : 0);
     }
 
-    /** Inserts the rows; returns the lowest id they got. */
+    /**
+     * Inserts the rows, up to {@value #INSERT_CHUNK} per multi-row {@code INSERT} (one statement for the database
+     * to run instead of one per row); returns the lowest id they got.
+     */
     private long insert(String producer, List<OutboundMessage> messages) {
-        KeyHolder keys = new GeneratedKeyHolder();
-        if (messages.size() == 1) {
+        long lowest = Long.MAX_VALUE;
+        for (int from = 0; from < messages.size(); from += INSERT_CHUNK) {
+            List<OutboundMessage> chunk = messages.subList(from, Math.min(messages.size(), from + INSERT_CHUNK));
+            KeyHolder keys = new GeneratedKeyHolder();
             this.jdbc.update(con -> {
-                PreparedStatement ps = con.prepareStatement(this.insertSql, ID_COLUMN);
-                setRow(ps, producer, messages.get(0));
+                PreparedStatement ps = con.prepareStatement(insertSql(chunk.size()), ID_COLUMN);
+                int parameter = 1;
+                for (OutboundMessage message : chunk) {
+                    setRow(ps, parameter, producer, message);
+                    parameter += ROW_PARAMETERS;
+                }
                 return ps;
             }, keys);
-        }
-        else {
-            this.jdbc.batchUpdate(con -> con.prepareStatement(this.insertSql, ID_COLUMN),
-                    new org.springframework.jdbc.core.BatchPreparedStatementSetter() {
-                        @Override
-                        public void setValues(PreparedStatement ps, int i) throws SQLException {
-                            setRow(ps, producer, messages.get(i));
-                        }
-
-                        @Override
-                        public int getBatchSize() {
-                            return messages.size();
-                        }
-                    }, keys);
-        }
-        long lowest = Long.MAX_VALUE;
-        for (Map<String, Object> row : keys.getKeyList()) {
-            // One column: its name's case depends on the database.
-            lowest = Math.min(lowest, ((Number) row.values().iterator().next()).longValue());
+            for (Map<String, Object> row : keys.getKeyList()) {
+                // One column: its name's case depends on the database.
+                lowest = Math.min(lowest, ((Number) row.values().iterator().next()).longValue());
+            }
         }
         return (lowest == Long.MAX_VALUE) ? 0 : lowest;
+    }
+
+    private String insertSql(int rows) {
+        return this.insertSql.computeIfAbsent(rows, n -> this.insertPrefix
+                + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")));
     }
 
     /** Committed rows from {@code firstId} on in {@code lane}: read them, even if the cursor is past them. */
@@ -544,10 +552,10 @@ public class SharedOutboxQueue implements OutboundQueue {
         }
     }
 
-    private void setRow(PreparedStatement ps, String producer, OutboundMessage m) throws SQLException {
-        ps.setString(1, this.queueName);
-        ps.setString(2, producer);
-        OutboxColumns.bind(ps, 3, m);
+    private void setRow(PreparedStatement ps, int first, String producer, OutboundMessage m) throws SQLException {
+        ps.setString(first, this.queueName);
+        ps.setString(first + 1, producer);
+        OutboxColumns.bind(ps, first + 2, m);
     }
 
     private static QueuedMessage mapRow(ResultSet rs) throws SQLException {
