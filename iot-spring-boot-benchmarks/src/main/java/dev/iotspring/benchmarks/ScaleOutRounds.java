@@ -65,12 +65,21 @@ public final class ScaleOutRounds {
                 if (statements) {
                     execute(postgres.dataSource(database), "SELECT pg_stat_statements_reset()");
                 }
+                Cpu cpu = new Cpu(postgres.port());
                 double[][] rates = new double[3][rounds];
+                double[][] jvmCpu = new double[3][rounds];
+                double[][] pgCpu = new double[3][rounds];
                 for (int round = 0; round < rounds; round++) {
                     StringBuilder line = new StringBuilder("round " + (round + 1) + ":");
                     for (int k = 0; k < 3; k++) {
                         int n = (round + k) % 3 + 1;
+                        long jvmBefore = cpu.jvmNanos();
+                        long pgBefore = cpu.postgresNanos();
                         rates[n - 1][round] = deliver(instances, n, producers, call++);
+                        // CPU milliseconds per 1,000 messages delivered: the work, whatever the machine's load.
+                        jvmCpu[n - 1][round] = (cpu.jvmNanos() - jvmBefore) / 1e6 / (ScaleOutBenchmark.TOTAL / 1000.0);
+                        pgCpu[n - 1][round] = (cpu.postgresNanos() - pgBefore) / 1e6
+                                / (ScaleOutBenchmark.TOTAL / 1000.0);
                     }
                     for (int n = 1; n <= 3; n++) {
                         line.append(String.format(Locale.ROOT, " %d instance(s) %,.0f msg/s", n, rates[n - 1][round]));
@@ -87,6 +96,12 @@ public final class ScaleOutRounds {
                         median(rates[1]), median(rates[2]));
                 System.out.printf(Locale.ROOT, "median per-round ratio: 2/1 = %.2f, 3/1 = %.2f%n", median(twoOverOne),
                         median(threeOverOne));
+                for (int n = 1; n <= 3; n++) {
+                    double cores = median(rates[n - 1]) * (median(jvmCpu[n - 1]) + median(pgCpu[n - 1])) / 1e6;
+                    System.out.printf(Locale.ROOT, "%d instance(s): median CPU ms per 1,000 messages: benchmark JVM "
+                            + "(instances + broker) %.0f, PostgreSQL %.0f; cores kept busy at the median rate: %.2f%n", n,
+                            median(jvmCpu[n - 1]), median(pgCpu[n - 1]), cores);
+                }
                 System.out.println("load average at end: " + loadAverage());
                 if (statements) {
                     printStatements(postgres.dataSource(database));
@@ -112,6 +127,39 @@ public final class ScaleOutRounds {
             f.get();
         }
         return ScaleOutBenchmark.TOTAL / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** CPU time of this JVM and of the PostgreSQL server (postmaster and its backends). */
+    private static final class Cpu {
+
+        private final com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+        private final ProcessHandle postmaster;
+
+        Cpu(int port) {
+            this.postmaster = ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").matches(".*postgres.* -p " + port + "( .*|$)"))
+                .findFirst()
+                .orElse(null);
+            if (this.postmaster == null) {
+                System.out.println("PostgreSQL server process not found: its CPU is not counted");
+            }
+        }
+
+        long jvmNanos() {
+            return this.os.getProcessCpuTime();
+        }
+
+        long postgresNanos() {
+            if (this.postmaster == null) {
+                return 0;
+            }
+            return java.util.stream.Stream.concat(java.util.stream.Stream.of(this.postmaster),
+                    this.postmaster.descendants())
+                .mapToLong(p -> p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L))
+                .sum();
+        }
     }
 
     private static void execute(DataSource dataSource, String sql) throws SQLException {

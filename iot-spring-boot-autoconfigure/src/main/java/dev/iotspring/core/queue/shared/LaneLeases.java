@@ -3,8 +3,10 @@ package dev.iotspring.core.queue.shared;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
@@ -70,6 +72,9 @@ final class LaneLeases {
 
     private volatile Set<String> held = Set.of();
 
+    /** Held lanes minus those whose followed lane is not delivered yet. */
+    private volatile Set<String> readable = Set.of();
+
     LaneLeases(JdbcTemplate jdbc, TransactionTemplate tx, String prefix, String queueName, String instanceId,
             long leaseMillis, @Nullable Clock clock) {
         this.clock = clock;
@@ -88,7 +93,7 @@ final class LaneLeases {
     void start() {
         syncClock();
         claimOwn(null);
-        this.held = Set.copyOf(heldLanes());
+        publish(heldLanes());
     }
 
     String producer() {
@@ -99,9 +104,14 @@ final class LaneLeases {
         return this.instanceId;
     }
 
-    /** Lanes to poll, own lane first. */
+    /** Lanes this instance holds, own lane first. */
     Set<String> held() {
         return this.held;
+    }
+
+    /** Lanes to read: those held, except lanes that wait for the lane they follow to be delivered. */
+    Set<String> readable() {
+        return this.readable;
     }
 
     /**
@@ -126,8 +136,8 @@ final class LaneLeases {
         this.jdbc.update("UPDATE " + this.leases + " SET lease_until = ? WHERE queue_name = ? AND owner = ?",
                 now + this.leaseMillis, this.queueName, this.instanceId);
         Set<String> before = this.held;
-        Set<String> current = heldLanes();
-        if (!current.contains(this.producer)) {
+        Map<String, String> current = heldLanes();
+        if (!current.containsKey(this.producer)) {
             // This instance stalled past its lease and a survivor took its lane (and delivers it): continue in a
             // lane of its own that waits for the lost one, so new messages neither go to another instance nor
             // overtake the older ones the survivor still delivers.
@@ -143,21 +153,22 @@ final class LaneLeases {
             logger.info("Shared queue {}: took over lanes {} whose holder's lease expired", this.queueName, adopted);
             current = heldLanes();
         }
-        for (String lane : List.copyOf(current)) {
-            if (!lane.equals(this.producer) && releaseIfEmpty(lane)) {
+        for (String lane : List.copyOf(current.keySet())) {
+            if (!lane.equals(this.producer) && releaseIfEmpty(lane, current.get(lane))) {
                 logger.debug("Shared queue {}: lane {} delivered completely, released", this.queueName, lane);
                 current.remove(lane);
             }
         }
-        this.held = Set.copyOf(current);
-        // After held: a poll that sees the renewed validity also sees the lanes lost meanwhile gone.
+        publish(current);
+        // After the lanes: a poll that sees the renewed validity also sees the lanes lost meanwhile gone.
         this.validUntil = now + this.leaseMillis - safetyMargin();
-        return !before.containsAll(current);
+        return !before.containsAll(current.keySet());
     }
 
     /** Gives every held lane up at once (a clean stop): what is left is another instance's to deliver now. */
     void release() {
         this.validUntil = 0;
+        this.readable = Set.of();
         this.held = Set.of();
         this.jdbc.update("UPDATE " + this.leases + " SET lease_until = 0 WHERE queue_name = ? AND owner = ?",
                 this.queueName, this.instanceId);
@@ -190,16 +201,31 @@ final class LaneLeases {
         }
     }
 
-    private Set<String> heldLanes() {
-        Set<String> lanes = new LinkedHashSet<>();
-        List<String> rows = this.jdbc.queryForList("SELECT producer FROM " + this.leases
-                + " WHERE queue_name = ? AND owner = ? ORDER BY producer", String.class, this.queueName,
-                this.instanceId);
-        if (rows.contains(this.producer)) {
-            lanes.add(this.producer);
+    /** Held lanes (own lane first) with the lane each follows, or null. */
+    private Map<String, String> heldLanes() {
+        Map<String, String> lanes = new LinkedHashMap<>();
+        this.jdbc.query("SELECT producer, follows FROM " + this.leases + " WHERE queue_name = ? AND owner = ? "
+                + "ORDER BY producer", rs -> {
+                    lanes.put(rs.getString(1), rs.getString(2));
+                }, this.queueName, this.instanceId);
+        if (lanes.containsKey(this.producer)) {
+            Map<String, String> ownFirst = new LinkedHashMap<>();
+            ownFirst.put(this.producer, lanes.remove(this.producer));
+            ownFirst.putAll(lanes);
+            return ownFirst;
         }
-        lanes.addAll(rows);
         return lanes;
+    }
+
+    private void publish(Map<String, String> lanes) {
+        Set<String> readable = new LinkedHashSet<>();
+        lanes.forEach((lane, follows) -> {
+            if (follows == null || laneGone(follows)) {
+                readable.add(lane);
+            }
+        });
+        this.readable = Set.copyOf(readable);
+        this.held = Set.copyOf(lanes.keySet());
     }
 
     /** Claims lanes whose lease expired; the row lock makes exactly one claimant win each. */
@@ -223,21 +249,24 @@ final class LaneLeases {
      * Deletes an adopted lane's lease once it has no rows left (its producer writes to it no more) and the lane it
      * follows is gone too, so that a lane following this one waits for the whole chain.
      */
-    private boolean releaseIfEmpty(String lane) {
-        return this.jdbc.update("DELETE FROM " + this.leases + " l WHERE queue_name = ? AND producer = ? AND owner = ? "
-                + "AND NOT EXISTS (SELECT 1 FROM " + this.outbox + " WHERE queue_name = ? AND producer = ?) AND "
-                + followedLaneGone("l"), this.queueName, lane, this.instanceId, this.queueName, lane) > 0;
+    private boolean releaseIfEmpty(String lane, @Nullable String follows) {
+        if (follows != null && !laneGone(follows)) {
+            return false;
+        }
+        return this.jdbc.update("DELETE FROM " + this.leases + " WHERE queue_name = ? AND producer = ? AND owner = ? "
+                + "AND NOT EXISTS (SELECT 1 FROM " + this.outbox + " WHERE queue_name = ? AND producer = ?)",
+                this.queueName, lane, this.instanceId, this.queueName, lane) > 0;
     }
 
     /**
-     * SQL: the lane the lease row {@code alias} follows (if any) has neither rows nor a lease row left, i.e. was
-     * delivered completely: only then is the row's lane delivered.
+     * Whether a lane was delivered completely: neither rows nor a lease row left (two index look-ups; the lease
+     * row of a lane that follows another goes only after that one, see {@link #releaseIfEmpty}).
      */
-    String followedLaneGone(String alias) {
-        return "(" + alias + ".follows IS NULL OR (NOT EXISTS (SELECT 1 FROM " + this.leases + " f WHERE f.queue_name = "
-                + alias + ".queue_name AND f.producer = " + alias + ".follows) AND NOT EXISTS (SELECT 1 FROM "
-                + this.outbox + " p WHERE p.queue_name = " + alias + ".queue_name AND p.producer = " + alias
-                + ".follows)))";
+    private boolean laneGone(String lane) {
+        return this.jdbc.queryForList("SELECT 1 FROM " + this.leases + " WHERE queue_name = ? AND producer = ?",
+                Integer.class, this.queueName, lane).isEmpty()
+                && this.jdbc.queryForList("SELECT 1 FROM " + this.outbox + " WHERE queue_name = ? AND producer = ? "
+                        + "LIMIT 1", Integer.class, this.queueName, lane).isEmpty();
     }
 
     /** Rows whose lane has no lease row get one, expired, so that someone claims them. */

@@ -55,8 +55,9 @@ import dev.iotspring.core.store.OutboxColumns;
  * </ul>
  *
  * <p><b>Reading.</b> Each held lane has a cursor (the last id read) and is read ahead a page at a time, so a poll
- * reads only rows it has not seen, not the rows in flight again. The read joins the lane's lease row: a lane is
- * read only while this instance owns it and the lane it follows (see {@code LaneLeases}) is delivered. Rows read
+ * reads only rows it has not seen, not the rows in flight again. The read joins the lane's lease row, so a lane is
+ * read only while this instance owns it; a lane that follows another (see {@code LaneLeases}) is read only once
+ * the lease tick found that one delivered. Rows read
  * ahead are handed out from memory only while the lease renewed last is surely valid; an instance that stalled
  * past it forgets them and reads again under the lease check, so after a take-over it sends at most what it had
  * in flight. A row can become visible behind the cursor (a caller's long transaction commits after a later
@@ -145,8 +146,7 @@ public class SharedOutboxQueue implements OutboundQueue {
         // The lease join makes the read itself check that this instance still delivers the lane.
         this.readSql = "SELECT o.id, " + COLUMNS + " FROM " + table + " o JOIN " + prefix + "outbox_lease l "
                 + "ON l.queue_name = o.queue_name AND l.producer = o.producer WHERE o.queue_name = ? "
-                + "AND o.producer = ? AND o.id > ? AND l.owner = ? AND " + leases.followedLaneGone("l")
-                + " ORDER BY o.id LIMIT ?";
+                + "AND o.producer = ? AND o.id > ? AND l.owner = ? ORDER BY o.id LIMIT ?";
         this.oldestSql = "SELECT id, " + COLUMNS + " FROM " + table + " WHERE queue_name = ? AND producer = ? "
                 + "ORDER BY id LIMIT ?";
         this.deleteSql = "DELETE FROM " + table + " WHERE id = ANY (?)";
@@ -325,7 +325,7 @@ public class SharedOutboxQueue implements OutboundQueue {
     @Override
     public List<QueuedMessage> poll(int max) {
         checkOpen();
-        Set<String> held = this.leases.held();
+        Set<String> held = this.leases.readable();
         if (max <= 0 || held.isEmpty()) {
             return List.of();
         }
