@@ -121,6 +121,9 @@ public class SharedOutboxQueue implements OutboundQueue {
 
     private final Map<Long, Row> inFlight = new HashMap<>();
 
+    /** Per lane, the lowest id committed since the last poll (see {@link #committed}). */
+    private final Map<String, Long> commits = new java.util.concurrent.ConcurrentHashMap<>();
+
     private Set<String> lanesSeen = Set.of();
 
     private final AtomicLong count = new AtomicLong();
@@ -232,20 +235,25 @@ public class SharedOutboxQueue implements OutboundQueue {
                 + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")));
     }
 
-    /** Committed rows from {@code firstId} on in {@code lane}: read them, even if the cursor is past them. */
+    /**
+     * Committed rows from {@code firstId} on in {@code lane}: the next poll reads them, even if its cursor is past
+     * them. Noted without the lock, so that a send never waits for the dispatcher's database round trips.
+     */
     private void committed(String lane, long firstId) {
-        this.lock.lock();
-        try {
-            Lane cursor = this.lanes.get(lane);
-            if (cursor != null) {
-                cursor.drained = false;
-                if (firstId <= cursor.after) {
-                    cursor.after = firstId - 1;
+        this.commits.merge(lane, firstId, Math::min);
+    }
+
+    /** Under the lock: lanes with new commits are read again, from the lowest id committed. */
+    private void applyCommits() {
+        for (String name : this.commits.keySet()) {
+            Long firstId = this.commits.remove(name);
+            Lane lane = this.lanes.get(name);
+            if (lane != null && firstId != null) {
+                lane.drained = false;
+                if (firstId <= lane.after) {
+                    lane.after = firstId - 1;
                 }
             }
-        }
-        finally {
-            this.lock.unlock();
         }
     }
 
@@ -336,6 +344,7 @@ public class SharedOutboxQueue implements OutboundQueue {
                 forgetReadAhead();
             }
             syncLanes(held);
+            applyCommits();
             for (Lane lane : this.lanes.values()) {
                 while (!lane.drained && lane.pending < max) {
                     readAhead(lane, Math.max(READ_AHEAD, max));
