@@ -6,7 +6,9 @@ import java.sql.SQLException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -63,6 +66,10 @@ import dev.iotspring.core.store.OutboxColumns;
  * in flight. A row can become visible behind the cursor (a caller's long transaction commits after a later
  * offer was read): every commit of an offer reports its lowest id and moves the cursor back to it if needed;
  * lanes gained at a take-over are read from their start.
+ *
+ * <p>This class is one job, one queue's state behind one lock (lanes read ahead, rows in flight, the count and the
+ * bound) together with the SQL that moves it, so it is longer than most; who delivers which lane is
+ * {@code LaneLeases}'.
  */
 public class SharedOutboxQueue implements OutboundQueue {
 
@@ -99,7 +106,7 @@ public class SharedOutboxQueue implements OutboundQueue {
     private final String insertPrefix;
 
     /** Multi-row INSERT statements by row count. */
-    private final Map<Integer, String> insertSql = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, String> insertSql = new ConcurrentHashMap<>();
 
     private final String readSql;
 
@@ -122,7 +129,7 @@ public class SharedOutboxQueue implements OutboundQueue {
     private final Map<Long, Row> inFlight = new HashMap<>();
 
     /** Per lane, the lowest id committed since the last poll (see {@link #committed}). */
-    private final Map<String, Long> commits = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> commits = new ConcurrentHashMap<>();
 
     private Set<String> lanesSeen = Set.of();
 
@@ -232,7 +239,7 @@ public class SharedOutboxQueue implements OutboundQueue {
 
     private String insertSql(int rows) {
         return this.insertSql.computeIfAbsent(rows, n -> this.insertPrefix
-                + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+                + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")));
     }
 
     /**
@@ -412,7 +419,7 @@ public class SharedOutboxQueue implements OutboundQueue {
         try {
             int deleted = 0;
             for (int from = 0; from < ids.length; from += DELETE_CHUNK) {
-                long[] chunk = java.util.Arrays.copyOfRange(ids, from, Math.min(ids.length, from + DELETE_CHUNK));
+                long[] chunk = Arrays.copyOfRange(ids, from, Math.min(ids.length, from + DELETE_CHUNK));
                 deleted += this.jdbc.update(this.deleteSql, ps -> ps.setArray(1, bigints(ps.getConnection(), chunk)));
             }
             for (long id : ids) {
@@ -485,7 +492,7 @@ public class SharedOutboxQueue implements OutboundQueue {
             args.add(this.queueName);
             args.addAll(lanes);
             Long rows = this.jdbc.queryForObject(
-                    this.countSql.formatted(String.join(", ", java.util.Collections.nCopies(lanes.size(), "?"))),
+                    this.countSql.formatted(String.join(", ", Collections.nCopies(lanes.size(), "?"))),
                     Long.class, args.toArray());
             this.count.set((rows != null) ? rows : 0);
         }
