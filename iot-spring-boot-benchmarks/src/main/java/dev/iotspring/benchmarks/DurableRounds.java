@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * template with 8 producer threads.</li>
  * <li>{@code spotflow}: {@code SpotflowBenchmark}'s delivery pair (500 messages, one publish in flight, raw Paho
  * vs {@code enqueueMessage} + {@code waitEnqueuedMessagesSent}) with {@code synchronous=FULL} and
- * {@code NORMAL}, each against its own emulator.</li>
+ * {@code NORMAL}, each against its own emulator; and a raw one-row commit (plain sqlite-jdbc) in each mode, the
+ * floor of one producer whose every enqueue commits.</li>
  * </ul>
  *
  * <pre>
@@ -141,6 +142,16 @@ public final class DurableRounds {
                     return SpotflowBenchmark.BATCH;
                 }));
                 ratios.add(new String[] { "Spotflow " + mode, "raw Paho " + mode });
+                // Each enqueueMessage commits its row before it returns: one producer cannot go below this.
+                SqliteOutboxBenchmark outbox = new SqliteOutboxBenchmark();
+                outbox.synchronous = mode;
+                outbox.open();
+                resources.add(outbox::close);
+                variants.put("raw commit " + mode, new Variant(1, () -> {
+                    outbox.rawSingle_t1();
+                    return 1;
+                }));
+                ratios.add(new String[] { "raw commit " + mode, "raw Paho " + mode });
             }
         }
         else {
