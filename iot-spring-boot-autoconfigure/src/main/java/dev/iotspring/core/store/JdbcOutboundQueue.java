@@ -71,7 +71,8 @@ import dev.iotspring.core.queue.QueuedMessage;
  * <p>This class keeps the queue's state in memory (sequences, in flight, requeued, read-ahead, bound) and plans
  * each group commit; {@code GroupCommit} gathers the callers and the package-private {@code OutboxWriter} turns
  * the plan into SQL. It is longer than most classes because that state is one state machine: the bound, the
- * overflow victims, the read-ahead and the in-flight marks all change in the same commit, under one lock.
+ * overflow victims, the read-ahead, the in-flight marks and the pending deletes of acknowledged rows all change
+ * in the same commit, under one lock.
  */
 public class JdbcOutboundQueue implements OutboundQueue {
 
