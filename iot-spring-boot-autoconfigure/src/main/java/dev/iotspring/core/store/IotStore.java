@@ -55,6 +55,8 @@ public final class IotStore implements AutoCloseable {
 
     private volatile boolean closed;
 
+    private volatile boolean deferredDeletes;
+
     private IotStore(String name, DataSource dataSource, boolean owned, String prefix, SqlDialect dialect) {
         this.name = name;
         this.dataSource = dataSource;
@@ -122,6 +124,7 @@ public final class IotStore implements AutoCloseable {
             migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS);
             JdbcOutboundQueue queue = new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect,
                     this.prefix, queueName, policy, () -> releaseQueue(queueName), this.owned);
+            queue.deferDeletes(this.deferredDeletes);
             this.openQueues.put(queueName, queue);
             return queue;
         }
@@ -129,6 +132,19 @@ public final class IotStore implements AutoCloseable {
             releaseQueue(queueName);
             throw ex;
         }
+    }
+
+    /**
+     * Whether queues opened from now on commit the delete of an acknowledged row after the next message went out
+     * (faster one-at-a-time delivery; after a crash up to {@value JdbcOutboundQueue#ACK_PENDING_MAX} acknowledged
+     * messages are sent again) instead of before it (the default: only the window in flight is sent again).
+     */
+    public void setDeferredDeletes(boolean deferredDeletes) {
+        this.deferredDeletes = deferredDeletes;
+    }
+
+    public boolean isDeferredDeletes() {
+        return this.deferredDeletes;
     }
 
     private synchronized void releaseQueue(String queueName) {

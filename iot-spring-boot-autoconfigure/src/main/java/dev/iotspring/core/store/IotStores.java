@@ -51,6 +51,8 @@ public class IotStores implements AutoCloseable {
 
     private boolean closed;
 
+    private volatile boolean deferredDeletes;
+
     /** Where durable queues come from instead of the SQLite files (the shared outbox), if set. */
     private @Nullable DurableQueueFactory durableQueues;
 
@@ -90,9 +92,15 @@ public class IotStores implements AutoCloseable {
         }
         HikariDataSource dataSource = createDataSource(file, platform);
         IotStore store = IotStore.owned(platform, dataSource);
+        store.setDeferredDeletes(this.deferredDeletes);
         this.stores.put(platform, store);
         logger.debug("Opened store {} at {}", platform, file);
         return store;
+    }
+
+    /** {@link IotStore#setDeferredDeletes} for the stores opened from now on ({@code iot.storage.deferred-deletes}). */
+    public void setDeferredDeletes(boolean deferredDeletes) {
+        this.deferredDeletes = deferredDeletes;
     }
 
     /**

@@ -50,7 +50,10 @@ import dev.iotspring.core.queue.QueuedMessage;
  * <li><b>In flight in memory only.</b> {@link #poll} marks rows in flight without writing. After a crash every
  * row that was in flight is still there and comes back at its place on the next open (at least once; duplicates
  * bounded by the dispatcher's window).</li>
- * <li><b>Deletes off the sending path.</b> {@link #ack} forgets the rows at once (they no longer count, are
+ * <li><b>Deletes of acknowledged rows.</b> By default {@link #ack} returns once their {@code DELETE} is committed
+ * (with whatever offers wait), so after a crash only the window in flight is sent again. With deferred deletes
+ * ({@code iot.storage.deferred-deletes}, {@link IotStore#setDeferredDeletes}) it is off the sending path instead:
+ * {@link #ack} forgets the rows at once (they no longer count, are
  * never handed out again) and leaves their {@code DELETE} to the next commit: the next offer's group commit
  * carries it, or, when no offer comes within {@link #ACK_FLUSH_DELAY}, a background thread of the queue commits
  * it. So a dispatcher sends the next message as soon as the acknowledgement arrives, without waiting for a disk
@@ -160,7 +163,8 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /** When the oldest row of {@link #acknowledged} was acknowledged ({@link System#nanoTime()}). */
     private long oldestAcknowledgedAt;
 
-    private long ackFlushDelayNanos = ACK_FLUSH_DELAY.toNanos();
+    /** How long an acknowledged row may wait for its delete; negative: committed before {@code ack} returns. */
+    private long ackFlushDelayNanos = -1;
 
     private @Nullable Thread ackFlusher;
 
@@ -544,9 +548,10 @@ public class JdbcOutboundQueue implements OutboundQueue {
     }
 
     /**
-     * Forgets the rows at once and leaves their delete to the next commit (an offer's, or the flusher's after
-     * {@link #ACK_FLUSH_DELAY}); waits for that commit only when {@link #ACK_PENDING_MAX} deletes are pending.
-     * A row not in flight (already acknowledged, requeued) is ignored.
+     * Forgets the rows at once and commits their delete before returning; with deferred deletes, leaves it to
+     * the next commit instead (an offer's, or the flusher's after {@link #ACK_FLUSH_DELAY}) and waits for that
+     * commit only when {@link #ACK_PENDING_MAX} deletes are pending. A row not in flight (already acknowledged,
+     * requeued) is ignored.
      */
     @Override
     public void ack(Collection<QueuedMessage> messages) {
@@ -573,8 +578,9 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 this.oldestAcknowledgedAt = System.nanoTime();
                 this.acknowledgedChanged.signalAll();
             }
-            full = this.acknowledged.size() + this.acknowledgedInWrite >= ACK_PENDING_MAX;
-            if (this.ackFlusher == null) {
+            boolean deferred = this.ackFlushDelayNanos >= 0;
+            full = !deferred || this.acknowledged.size() + this.acknowledgedInWrite >= ACK_PENDING_MAX;
+            if (deferred && this.ackFlusher == null) {
                 Thread flusher = new Thread(this::flushAcknowledgementsLoop, "iot-outbox-" + this.queueName + "-acks");
                 flusher.setDaemon(true);
                 this.ackFlusher = flusher;
@@ -653,7 +659,12 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
     }
 
-    /** For tests: how long an acknowledged row may wait for its delete when no offer comes. */
+    /** Defers the deletes of acknowledged rows ({@link #ACK_FLUSH_DELAY}), or commits them in {@link #ack}. */
+    void deferDeletes(boolean defer) {
+        ackFlushDelay(defer ? ACK_FLUSH_DELAY : Duration.ofNanos(-1));
+    }
+
+    /** How long an acknowledged row may wait for its delete when no offer comes; negative: not at all. */
     void ackFlushDelay(Duration delay) {
         this.lock.lock();
         try {

@@ -74,15 +74,14 @@ class JdbcOutboundQueueTests {
         queue.ack(taken);
         assertThat(queue.size()).isEqualTo(1);
         assertThat(queue.poll(5)).isEmpty();
-        // No offer follows: the flusher commits the deletes after a short delay.
-        await().atMost(Duration.ofSeconds(30)).until(() -> rowsInTable() == 1);
+        assertThat(rowsInTable()).as("the acknowledgement committed its deletes").isEqualTo(1);
         assertThat(queue.pendingDeletes()).isZero();
     }
 
     @Test
     void aRestartAfterACleanCloseSendsNothingAcknowledgedAgain() {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
-        queue.ackFlushDelay(Duration.ofHours(1)); // only close commits the deletes
+        queue.ackFlushDelay(Duration.ofHours(1)); // deferred deletes, which only close commits
         queue.offerAll(IntStream.range(0, 20).mapToObj(QueueScenarios::message).toList());
         for (int i = 0; i < 15; i++) {
             queue.ack(queue.poll(1));
@@ -99,7 +98,7 @@ class JdbcOutboundQueueTests {
     @Test
     void aRestartWithoutCommittingTheDeletesSendsAtMostTheBoundAgainInOrder() {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
-        queue.ackFlushDelay(Duration.ofHours(1)); // deletes committed only when the bound is reached
+        queue.ackFlushDelay(Duration.ofHours(1)); // deferred deletes, committed only when the bound is reached
         int acked = JdbcOutboundQueue.ACK_PENDING_MAX + 500;
         int total = acked + 10;
         queue.offerAll(IntStream.range(0, total).mapToObj(QueueScenarios::message).toList());
