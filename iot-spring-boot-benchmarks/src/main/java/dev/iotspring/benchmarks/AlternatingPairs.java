@@ -73,6 +73,7 @@ public final class AlternatingPairs {
                 off.batch = "off";
                 on.start();
                 off.start();
+                long[] batched = new long[2]; // requests, messages of the batching side
                 try {
                     boolean raw = pair.endsWith("-raw");
                     measure("stream-sea batch on vs " + (raw ? "raw WebClient, one POST per message" : "batch off")
@@ -87,8 +88,12 @@ public final class AlternatingPairs {
                                 off.forgetRecordings();
                             }, () -> {
                                 on.starterPublish();
+                                batched[0] += on.publishRequests();
+                                batched[1] += StreamSeaPublishBenchmark.MESSAGES;
                                 on.forgetRecordings();
                             }, jfr, "stream-sea-emulator");
+                    System.out.printf(Locale.ROOT, "batch on: %.1f messages per request (warm-up included)%n",
+                            (double) batched[1] / batched[0]);
                 }
                 finally {
                     on.stop();

@@ -111,6 +111,11 @@ public class StreamSeaPublishBenchmark {
         return new StreamSeaPublishBatching(maxSize, maxWait, 1);
     }
 
+    /** Publish requests the emulator received since its recordings were last forgotten. */
+    long publishRequests() {
+        return this.emulator.httpRequests().stream().filter((request) -> request.path().endsWith("/publish")).count();
+    }
+
     /** The emulator records every request and accepted payload: forgotten after each iteration to bound memory. */
     @TearDown(Level.Iteration)
     public void forgetRecordings() {
