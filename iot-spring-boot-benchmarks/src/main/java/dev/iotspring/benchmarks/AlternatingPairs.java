@@ -12,6 +12,9 @@ import jdk.jfr.Recording;
  * each turn timing {@code batches} calls, and the report gives both medians and the median of the per-round ratios.
  * Run with {@code -Dbenchmark.main=dev.iotspring.benchmarks.AlternatingPairs -Dbenchmark.args="stellanow 9 5"}
  * (pair, rounds, batches per turn; optional 4th argument: a JFR file recorded during the measured rounds).
+ * Pairs: {@code stellanow}, {@code stellanow-encoded}, {@code mqtt}, and {@code streamsea-batch} /
+ * {@code streamsea-batch-raw} (stream-sea batch publishing against one message per request, through the starter
+ * or raw WebClient; these also report CPU per message of the client and of the emulator).
  */
 public final class AlternatingPairs {
 
