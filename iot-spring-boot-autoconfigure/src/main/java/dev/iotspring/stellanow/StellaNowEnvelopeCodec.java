@@ -112,11 +112,18 @@ public final class StellaNowEnvelopeCodec {
      */
     private static final byte[][] ASCII_ESCAPES = new byte[128][];
 
+    /**
+     * The same as a table of bytes, for the loop over every byte: 0 written as it is, the letter after the
+     * backslash of a two-byte escape ({@code \"}, {@code \n}), -1 for a six-byte one (backslash, u, four hex digits).
+     */
+    private static final byte[] ESCAPE_LETTERS = new byte[128];
+
     static {
         for (char c = 0; c < 128; c++) {
             byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(String.valueOf(c));
             if (escaped.length != 1 || escaped[0] != c) {
                 ASCII_ESCAPES[c] = escaped;
+                ESCAPE_LETTERS[c] = (escaped.length == 2 && escaped[0] == '\\') ? escaped[1] : -1;
             }
         }
     }
@@ -455,29 +462,31 @@ public final class StellaNowEnvelopeCodec {
             if (utf8.length != value.length()) {
                 return append(quoted(value));
             }
-            int escapedLength = utf8.length;
+            // Room for the usual escapes (two bytes each); a six-byte one makes its own room.
+            ensure(2 * utf8.length);
+            int start = this.length;
+            int at = start;
             for (int i = 0; i < utf8.length; i++) {
                 byte b = utf8[i];
-                if (b == '?' && value.charAt(i) != '?') {
-                    // One byte per char, yet not ASCII: a lone surrogate the encoder replaced.
-                    return append(quoted(value));
+                byte escape = ESCAPE_LETTERS[b];
+                if (escape == 0) {
+                    if (b == '?' && value.charAt(i) != '?') {
+                        // One byte per char, yet not ASCII: a lone surrogate the encoder replaced.
+                        this.length = start;
+                        return append(quoted(value));
+                    }
+                    this.bytes[at++] = b;
                 }
-                byte[] escape = ASCII_ESCAPES[b];
-                if (escape != null) {
-                    escapedLength += escape.length - 1;
-                }
-            }
-            ensure(escapedLength);
-            byte[] target = this.bytes;
-            int at = this.length;
-            for (byte b : utf8) {
-                byte[] escape = ASCII_ESCAPES[b];
-                if (escape == null) {
-                    target[at++] = b;
+                else if (escape > 0) {
+                    this.bytes[at++] = '\\';
+                    this.bytes[at++] = escape;
                 }
                 else {
-                    System.arraycopy(escape, 0, target, at, escape.length);
-                    at += escape.length;
+                    byte[] unicode = ASCII_ESCAPES[b];
+                    this.length = at;
+                    ensure(unicode.length + 2 * (utf8.length - i));
+                    System.arraycopy(unicode, 0, this.bytes, at, unicode.length);
+                    at += unicode.length;
                 }
             }
             this.length = at;
