@@ -254,8 +254,9 @@ public final class StellaNowEnvelopeCodec {
     private byte @Nullable [] writeEnvelope(StellaNowMessage message, String payload) {
         List<EntityRef> entities = message.entities();
         EntityRef key = entities.get(0);
-        Utf8Buffer out = new Utf8Buffer(this.envelopeStart.length + payload.length() * 9 / 8 + 256
-                + 96 * entities.size());
+        // Room for the payload with every byte escaped in two (the buffer never grows for ASCII payloads).
+        Utf8Buffer out = new Utf8Buffer(this.envelopeStart.length + 2 * payload.length() + 200
+                + 128 * entities.size());
         try {
             out.append(this.envelopeStart).appendQuoted(key.entityId())
                 .append(KEY_ENTITY_TYPE).append(typeName(key.entityTypeDefinitionId()))

@@ -1,5 +1,6 @@
 package dev.iotspring.benchmarks;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -86,22 +87,27 @@ public final class AlternatingPairs {
         double[] rawRates = new double[rounds];
         double[] starterRates = new double[rounds];
         double[] ratios = new double[rounds];
+        double[] rawCpu = new double[rounds];
+        double[] starterCpu = new double[rounds];
+        int messages = perBatch * batches;
         for (int r = 0; r < rounds; r++) {
-            long rawNanos;
-            long starterNanos;
+            long[] rawTurn;
+            long[] starterTurn;
             if (r % 2 == 0) {
-                rawNanos = time(raw, batches);
-                starterNanos = time(starter, batches);
+                rawTurn = turn(raw, batches);
+                starterTurn = turn(starter, batches);
             }
             else {
-                starterNanos = time(starter, batches);
-                rawNanos = time(raw, batches);
+                starterTurn = turn(starter, batches);
+                rawTurn = turn(raw, batches);
             }
-            rawRates[r] = rate(perBatch * batches, rawNanos);
-            starterRates[r] = rate(perBatch * batches, starterNanos);
+            rawRates[r] = rate(messages, rawTurn[0]);
+            starterRates[r] = rate(messages, starterTurn[0]);
             ratios[r] = starterRates[r] / rawRates[r];
-            System.out.printf(Locale.ROOT, "round %2d: raw %10.0f  starter %10.0f  ratio %.2f%n", r + 1, rawRates[r],
-                    starterRates[r], ratios[r]);
+            rawCpu[r] = rawTurn[1] / 1000.0 / messages;
+            starterCpu[r] = starterTurn[1] / 1000.0 / messages;
+            System.out.printf(Locale.ROOT, "round %2d: raw %10.0f  starter %10.0f  ratio %.2f  cpu/msg raw %.1f us "
+                    + "starter %.1f us%n", r + 1, rawRates[r], starterRates[r], ratios[r], rawCpu[r], starterCpu[r]);
         }
         if (recording != null) {
             recording.stop();
@@ -110,6 +116,21 @@ public final class AlternatingPairs {
         System.out.printf(Locale.ROOT, "%s, %d rounds x %d x %d messages, alternating: raw median %.0f, "
                 + "starter median %.0f, ratio of medians %.2f, median ratio %.2f%n", title, rounds, batches, perBatch,
                 median(rawRates), median(starterRates), median(starterRates) / median(rawRates), median(ratios));
+        // CPU time of the whole process (broker included) per message: less swayed by other load than wall time.
+        System.out.printf(Locale.ROOT, "%s, process CPU per message: raw median %.1f us, starter median %.1f us, "
+                + "raw/starter %.2f%n", title, median(rawCpu), median(starterCpu), median(rawCpu) / median(starterCpu));
+    }
+
+    /** Runs one turn; returns its wall time and the process CPU time it took, in nanoseconds. */
+    private static long[] turn(Batch batch, int times) throws Exception {
+        long cpu = processCpuNanos();
+        long wall = time(batch, times);
+        return new long[] { wall, processCpuNanos() - cpu };
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
     }
 
     private static long time(Batch batch, int times) throws Exception {
