@@ -64,7 +64,8 @@ import dev.iotspring.test.spotflow.SpotflowEmulator;
  * <li>{@code *Deliver}: {@value #BATCH} messages delivered end to end with one QoS 1 publish in flight, to the
  * same Spotflow emulator broker. {@code raw}: Paho used directly with a device of its own (credentials from the
  * emulator), window 1, same topic shape and payload. {@code starter}: {@code enqueueMessage} for each, then
- * {@code waitEnqueuedMessagesSent} (row committed, read, published, acknowledged, deleted). Goal: 0.9.</li>
+ * {@code waitEnqueuedMessagesSent} (row committed, published, acknowledged; its delete rides a later commit).
+ * Goal: 0.9.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)

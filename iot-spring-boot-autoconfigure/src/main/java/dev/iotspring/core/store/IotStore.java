@@ -1,9 +1,10 @@
 package dev.iotspring.core.store;
 
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
@@ -50,7 +51,7 @@ public final class IotStore implements AutoCloseable {
 
     private final TransactionTemplate transactionTemplate;
 
-    private final Set<String> openQueues = new HashSet<>();
+    private final Map<String, JdbcOutboundQueue> openQueues = new HashMap<>();
 
     private volatile boolean closed;
 
@@ -113,13 +114,16 @@ public final class IotStore implements AutoCloseable {
         checkOpen();
         checkName(queueName, "queue name");
         OverflowPolicy policy = new OverflowPolicy(maxSize, overflow);
-        if (!this.openQueues.add(queueName)) {
+        if (this.openQueues.containsKey(queueName)) {
             throw new IllegalStateException("Outbound queue " + queueName + " is already open in store " + this.name);
         }
+        this.openQueues.put(queueName, null);
         try {
             migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS);
-            return new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect, this.prefix,
-                    queueName, policy, () -> releaseQueue(queueName), this.owned);
+            JdbcOutboundQueue queue = new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect,
+                    this.prefix, queueName, policy, () -> releaseQueue(queueName), this.owned);
+            this.openQueues.put(queueName, queue);
+            return queue;
         }
         catch (RuntimeException ex) {
             releaseQueue(queueName);
@@ -173,11 +177,28 @@ public final class IotStore implements AutoCloseable {
         return this.closed;
     }
 
-    /** Closes the connection pool if the store owns it (the starter's SQLite file). */
+    /**
+     * Closes the queues still open (each commits the deletes of its acknowledged rows), then the connection pool
+     * if the store owns it (the starter's SQLite file).
+     */
     @Override
     public void close() {
         if (this.closed) {
             return;
+        }
+        List<JdbcOutboundQueue> queues;
+        synchronized (this) {
+            queues = new ArrayList<>(this.openQueues.values());
+        }
+        for (JdbcOutboundQueue queue : queues) {
+            if (queue != null) {
+                try {
+                    queue.close();
+                }
+                catch (RuntimeException ex) {
+                    logger.warn("Could not close queue {} of store {}", queue.getQueueName(), this.name, ex);
+                }
+            }
         }
         this.closed = true;
         if (this.owned && this.dataSource instanceof HikariDataSource hikari) {

@@ -139,11 +139,15 @@ public class IotStores implements AutoCloseable {
         return this.directory;
     }
 
-    /** The JDBC URL used for a file: the pragmas every pooled connection applies. */
+    /**
+     * The JDBC URL used for a file: the pragmas every pooled connection applies. Generated keys are off: the
+     * driver would otherwise run {@code SELECT last_insert_rowid()} after every insert (a third of an enqueue's
+     * time in a profile), and no store reads them.
+     */
     public String jdbcUrl(Path file) {
         return "jdbc:sqlite:" + file.toAbsolutePath() + "?journal_mode=WAL&synchronous="
                 + this.synchronous.name().toLowerCase(Locale.ROOT) + "&busy_timeout=" + this.busyTimeout.toMillis()
-                + "&transaction_mode=IMMEDIATE&foreign_keys=true";
+                + "&transaction_mode=IMMEDIATE&foreign_keys=true&jdbc.get_generated_keys=false";
     }
 
     private HikariDataSource createDataSource(Path file, String platform) {

@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A real crash: another JVM fills a durable queue, takes messages in flight, acknowledges some and halts without
- * closing anything. The next open finds every unacknowledged message, the in-flight ones at their place.
+ * closing anything. The next open finds every unacknowledged message, the in-flight ones at their place, after
+ * the acknowledged ones whose delete was not committed yet.
  */
 class CrashRecoveryTests {
 
@@ -36,10 +37,13 @@ class CrashRecoveryTests {
 
         try (IotStores stores = new IotStores(this.directory, SynchronousMode.FULL, Duration.ofSeconds(5))) {
             JdbcOutboundQueue queue = stores.open("crash").outboundQueue("events");
-            assertThat(queue.size()).isEqualTo(95);
+            // The 5 acknowledged rows come back first if the crash came before their delete was committed (it
+            // rides the next commit, or the flusher's within ACK_FLUSH_DELAY): all or none, never a gap.
+            assertThat(queue.size()).isIn(95, 100);
+            int first = 100 - queue.size();
             List<QueuedMessage> all = queue.poll(1000);
             assertThat(all).extracting(q -> q.message().id())
-                    .containsExactlyElementsOf(IntStream.range(5, 100).mapToObj(Integer::toString).toList());
+                    .containsExactlyElementsOf(IntStream.range(first, 100).mapToObj(Integer::toString).toList());
         }
     }
 
