@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * the highest, {@link OverflowStrategy#DROP_OLDEST} removes the lowest (the first-inserted, for FIFO and LIFO
  * alike), and {@link #requeue} puts a message back exactly where it was. New messages go to the end of a ring of
  * sequences ({@code SequenceRing}, 12 bytes a message beside the message itself); a requeued message goes back to
- * either end of it when that is its place (FIFO), or else to a small sorted map (LIFO; at most the in-flight
- * window). Every operation is O(1), O(log n) in the map, under one lock.
+ * the front of it when that is its place (FIFO's case), or else to a small sorted map (LIFO's; at most the
+ * in-flight window). Every operation is O(1), O(log n) in the map, under one lock.
  *
  * <p>The bound applies to <em>queued</em> messages, not to those in flight: a message handed out by
  * {@link #poll} has left the queue as far as overflow is concerned (as in the SDKs, where a dequeued message is
@@ -39,7 +39,7 @@ public class InMemoryQueue implements OutboundQueue {
 
     private final OverflowPolicy overflow;
 
-    /** Queued messages in sequence order, added at either end. */
+    /** Queued messages in sequence order: new ones at the end, requeued ones at the front. */
     private final SequenceRing queued = new SequenceRing();
 
     /** Requeued messages whose place is between two in {@link #queued}. */
