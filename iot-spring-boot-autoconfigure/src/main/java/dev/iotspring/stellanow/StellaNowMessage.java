@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
@@ -35,7 +34,7 @@ public final class StellaNowMessage {
     private final Instant originDate;
 
     private StellaNowMessage(Builder builder) {
-        this.messageId = UUID.randomUUID().toString();
+        this.messageId = MessageIds.next();
         this.eventTypeDefinitionId = builder.eventTypeDefinitionId;
         this.entities = List.copyOf(builder.entities);
         this.payload = builder.payload;

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,9 @@ import dev.iotspring.core.queue.QueueFullException;
 public class StellaNowTemplate implements StellaNowOperations {
 
     private static final Logger logger = LoggerFactory.getLogger(StellaNowTemplate.class);
+
+    /** What an acknowledged message's future completes with; one instance (see Dispatcher#sendAsync). */
+    private static final Function<OutboundMessage, SendResult> SEND_RESULT = StellaNowTemplate::sendResult;
 
     private final StellaNowEnvelopeCodec codec;
 
@@ -112,16 +116,11 @@ public class StellaNowTemplate implements StellaNowOperations {
 
     private CompletableFuture<SendResult> sendUnobserved(StellaNowMessage message) {
         byte[] envelope = this.codec.encode(message);
-        Instant acceptedAt = Instant.now();
         OutboundMessage outbound = new OutboundMessage(message.messageId(), this.codec.topic(), envelope, 1, false,
-                acceptedAt);
-        // Refused before it was queued (full, closed): thrown at once, on the caller's thread.
-        CompletableFuture<Void> acknowledged = this.dispatcher.acceptAsync(outbound);
-        // Captures the id, not the message: a queued event must not keep its payload object alive (heap per
-        // queued message is the encoded envelope plus bookkeeping).
-        String messageId = message.messageId();
-        String topic = this.codec.topic();
-        return acknowledged.thenApply((ignored) -> new SendResult(messageId, topic, acceptedAt, Instant.now()));
+                Instant.now());
+        // Refused before it was queued (full, closed): thrown at once, on the caller's thread. The future is the
+        // dispatcher's own, completed with the result: a queued event keeps no payload object and no extra stage.
+        return this.dispatcher.acceptAsync(outbound, SEND_RESULT);
     }
 
     /**
@@ -175,8 +174,7 @@ public class StellaNowTemplate implements StellaNowOperations {
 
         @Override
         public void onAcked(OutboundMessage message) {
-            SendResult result = new SendResult(message.id(), message.destination(), message.createdAt(),
-                    Instant.now());
+            SendResult result = sendResult(message);
             for (StellaNowDeliveryCallback callback : StellaNowTemplate.this.callbacks) {
                 try {
                     callback.acknowledged(result);
@@ -186,6 +184,10 @@ public class StellaNowTemplate implements StellaNowOperations {
                 }
             }
         }
+    }
+
+    private static SendResult sendResult(OutboundMessage acknowledged) {
+        return new SendResult(acknowledged.id(), acknowledged.destination(), acknowledged.createdAt(), Instant.now());
     }
 
     @Override

@@ -306,4 +306,60 @@ class StellaNowEnvelopeCodecTests {
                 .isEqualTo(pattern.format(instant));
         }
     }
+
+    /**
+     * The envelope is written byte by byte from pre-encoded parts; whatever the strings hold (quotes, control
+     * characters, non-ASCII, surrogate pairs, lone surrogates, slashes) its bytes are what Jackson's generator
+     * writes for the same envelope, and the origin date is the six-digit pattern at any date.
+     */
+    @Test
+    void envelopeBytesAreWhatJacksonsGeneratorWritesWhateverTheStrings() {
+        java.time.format.DateTimeFormatter pattern = java.time.format.DateTimeFormatter
+            .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+            .withZone(ZoneOffset.UTC);
+        String[] pieces = { "a", "Z9", "-", "/", "\"", "\\", "\n", "\t", "\u0001", "\u001f", "\u007f", "é", "€",
+                "\uD83D\uDE00", "\uD800", "\uDC00", "\u2028", "<&>", " " };
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 300; i++) {
+            StellaNowMessage.Builder builder = StellaNowMessage.builder(randomText(random, pieces))
+                .originDate((i % 50 == 0) ? Instant.parse("+10000-01-01T00:00:00.25Z")
+                        : Instant.ofEpochSecond(random.nextLong(0, 253402300800L), random.nextInt(1_000_000_000)));
+            int entities = 1 + random.nextInt(3);
+            for (int e = 0; e < entities; e++) {
+                builder.entity(randomText(random, pieces), randomText(random, pieces));
+            }
+            StellaNowMessage message = builder.payload(Map.of(randomText(random, pieces), randomText(random, pieces)))
+                .build();
+
+            tools.jackson.databind.node.ObjectNode envelope = this.mapper.createObjectNode();
+            tools.jackson.databind.node.ObjectNode key = envelope.putObject("key");
+            key.put("organizationId", ORG.toString());
+            key.put("projectId", PROJECT.toString());
+            key.put("entityId", message.entities().get(0).entityId());
+            key.put("entityTypeDefinitionId", message.entities().get(0).entityTypeDefinitionId());
+            tools.jackson.databind.node.ObjectNode value = envelope.putObject("value");
+            tools.jackson.databind.node.ObjectNode metadata = value.putObject("metadata");
+            metadata.put("messageId", message.messageId());
+            metadata.put("messageOriginDateUTC", pattern.format(message.originDate()));
+            metadata.put("eventTypeDefinitionId", message.eventTypeDefinitionId());
+            tools.jackson.databind.node.ArrayNode ids = metadata.putArray("entityTypeIds");
+            for (EntityRef entity : message.entities()) {
+                ids.addObject().put("entityTypeDefinitionId", entity.entityTypeDefinitionId())
+                    .put("entityId", entity.entityId());
+            }
+            value.put("payload", this.codec.payloadJson(message));
+
+            assertThat(this.codec.encode(message)).as("%s", message)
+                .isEqualTo(this.mapper.writeValueAsBytes(envelope));
+        }
+    }
+
+    private static String randomText(java.util.Random random, String[] pieces) {
+        StringBuilder text = new StringBuilder("x");
+        int n = random.nextInt(6);
+        for (int i = 0; i < n; i++) {
+            text.append(pieces[random.nextInt(pieces.length)]);
+        }
+        return text.toString();
+    }
 }

@@ -1,5 +1,6 @@
 package dev.iotspring.benchmarks;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -136,22 +137,28 @@ public final class AlternatingPairs {
         double[] rawRates = new double[rounds];
         double[] starterRates = new double[rounds];
         double[] ratios = new double[rounds];
+        double[] rawProcessCpu = new double[rounds];
+        double[] starterProcessCpu = new double[rounds];
+        int messages = perBatch * batches;
         for (int r = 0; r < rounds; r++) {
-            long rawNanos;
-            long starterNanos;
+            long[] rawTurn;
+            long[] starterTurn;
             if (r % 2 == 0) {
-                rawNanos = time(raw, batches, rawCpu);
-                starterNanos = time(starter, batches, starterCpu);
+                rawTurn = turn(raw, batches, rawCpu);
+                starterTurn = turn(starter, batches, starterCpu);
             }
             else {
-                starterNanos = time(starter, batches, starterCpu);
-                rawNanos = time(raw, batches, rawCpu);
+                starterTurn = turn(starter, batches, starterCpu);
+                rawTurn = turn(raw, batches, rawCpu);
             }
-            rawRates[r] = rate(perBatch * batches, rawNanos);
-            starterRates[r] = rate(perBatch * batches, starterNanos);
+            rawRates[r] = rate(messages, rawTurn[0]);
+            starterRates[r] = rate(messages, starterTurn[0]);
             ratios[r] = starterRates[r] / rawRates[r];
-            System.out.printf(Locale.ROOT, "round %2d: raw %10.0f  starter %10.0f  ratio %.2f%n", r + 1, rawRates[r],
-                    starterRates[r], ratios[r]);
+            rawProcessCpu[r] = rawTurn[1] / 1000.0 / messages;
+            starterProcessCpu[r] = starterTurn[1] / 1000.0 / messages;
+            System.out.printf(Locale.ROOT, "round %2d: raw %10.0f  starter %10.0f  ratio %.2f  cpu/msg raw %.1f us "
+                    + "starter %.1f us%n", r + 1, rawRates[r], starterRates[r], ratios[r], rawProcessCpu[r],
+                    starterProcessCpu[r]);
         }
         if (recording != null) {
             recording.stop();
@@ -161,11 +168,27 @@ public final class AlternatingPairs {
                 + "starter median %.0f, ratio of medians %.2f, median ratio %.2f%n", title, rounds, batches, perBatch,
                 median(rawRates), median(starterRates), median(starterRates) / median(rawRates), median(ratios));
         if (rawCpu != null) {
-            long messages = (long) perBatch * batches * rounds;
+            long all = (long) messages * rounds;
             System.out.printf(Locale.ROOT, "CPU per message (us), client / server: raw %.1f / %.1f, starter %.1f / %.1f%n",
-                    rawCpu.client / 1e3 / messages, rawCpu.server / 1e3 / messages,
-                    starterCpu.client / 1e3 / messages, starterCpu.server / 1e3 / messages);
+                    rawCpu.client / 1e3 / all, rawCpu.server / 1e3 / all,
+                    starterCpu.client / 1e3 / all, starterCpu.server / 1e3 / all);
         }
+        // CPU time of the whole process (broker included) per message: less swayed by other load than wall time.
+        System.out.printf(Locale.ROOT, "%s, process CPU per message: raw median %.1f us, starter median %.1f us, "
+                + "raw/starter %.2f%n", title, median(rawProcessCpu), median(starterProcessCpu),
+                median(rawProcessCpu) / median(starterProcessCpu));
+    }
+
+    /** Runs one turn; returns its wall time and the process CPU time it took, in nanoseconds. */
+    private static long[] turn(Batch batch, int times, ThreadCpu cpu) throws Exception {
+        long before = processCpuNanos();
+        long wall = time(batch, times, cpu);
+        return new long[] { wall, processCpuNanos() - before };
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime();
     }
 
     private static long time(Batch batch, int times) throws Exception {

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -26,7 +27,7 @@ final class DeliveryNotifier {
     private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Futures handed out by sendAsync, by message id. */
-    private final ConcurrentHashMap<String, CompletableFuture<Void>> futures = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Pending<?>> futures = new ConcurrentHashMap<>();
 
     DeliveryNotifier(String platform, List<DeliveryListener> listeners) {
         this.platform = platform;
@@ -41,13 +42,37 @@ final class DeliveryNotifier {
         return this.listeners.remove(listener);
     }
 
-    /** The future of a message id; sending the same id again while it is pending shares the first future. */
-    CompletableFuture<Void> futureFor(String messageId) {
-        return this.futures.computeIfAbsent(messageId, id -> new CompletableFuture<>());
+    /**
+     * The pending future of a message id; sending the same id again while it is pending shares the first one
+     * (see {@link #view}).
+     */
+    Pending<?> futureFor(String messageId, Function<? super OutboundMessage, ?> result) {
+        Pending<?> pending = this.futures.get(messageId);
+        if (pending == null) {
+            Pending<?> created = new Pending<>(result);
+            pending = this.futures.putIfAbsent(messageId, created);
+            if (pending == null) {
+                pending = created;
+            }
+        }
+        return pending;
+    }
+
+    /**
+     * What the caller gets for {@code pending}: the future itself when it computes the caller's result, else (the
+     * same id sent again with another result) a stage of it.
+     */
+    @SuppressWarnings("unchecked")
+    static <R> CompletableFuture<R> view(Pending<?> pending, Function<? super OutboundMessage, ? extends R> result,
+            OutboundMessage message) {
+        if (pending.result == result) {
+            return (CompletableFuture<R>) pending;
+        }
+        return pending.thenApply((ignored) -> result.apply(message));
     }
 
     /** The message was not accepted: its future fails now and is forgotten. */
-    void refused(String messageId, CompletableFuture<Void> future, RuntimeException cause) {
+    void refused(String messageId, Pending<?> future, RuntimeException cause) {
         this.futures.remove(messageId, future);
         future.completeExceptionally(cause);
     }
@@ -71,7 +96,7 @@ final class DeliveryNotifier {
             safely(() -> listener.onDropped(message), message);
         }
         safely(() -> {
-            CompletableFuture<Void> future = this.futures.remove(message.id());
+            Pending<?> future = this.futures.remove(message.id());
             if (future != null) {
                 future.completeExceptionally(new MessageDroppedException(message.id(),
                         "the queue was full and its overflow rule discarded it"));
@@ -82,7 +107,7 @@ final class DeliveryNotifier {
     /** Fails every future still pending (their messages cannot complete in this run). */
     void failPendingFutures(DeliveryClosedException cause) {
         for (String id : List.copyOf(this.futures.keySet())) {
-            CompletableFuture<Void> future = this.futures.remove(id);
+            Pending<?> future = this.futures.remove(id);
             if (future != null) {
                 future.completeExceptionally(cause);
             }
@@ -94,12 +119,12 @@ final class DeliveryNotifier {
     }
 
     private void complete(OutboundMessage message, @Nullable Throwable cause) {
-        CompletableFuture<Void> future = this.futures.remove(message.id());
+        Pending<?> future = this.futures.remove(message.id());
         if (future == null) {
             return;
         }
         if (cause == null) {
-            future.complete(null);
+            future.acknowledged(message);
         }
         else {
             future.completeExceptionally(cause);
@@ -112,6 +137,31 @@ final class DeliveryNotifier {
         }
         catch (RuntimeException ex) {
             logger.warn("A {} delivery listener failed for message {}", this.platform, message.id(), ex);
+        }
+    }
+
+    /**
+     * The future {@link Dispatcher#sendAsync} hands out, completed with its caller's result of the acknowledged
+     * message: one object per pending message (no dependent stage, which would keep two more while it waits).
+     */
+    static final class Pending<R> extends CompletableFuture<R> {
+
+        final Function<? super OutboundMessage, ? extends R> result;
+
+        Pending(Function<? super OutboundMessage, ? extends R> result) {
+            this.result = result;
+        }
+
+        void acknowledged(OutboundMessage message) {
+            R value;
+            try {
+                value = this.result.apply(message);
+            }
+            catch (RuntimeException ex) {
+                completeExceptionally(ex);
+                return;
+            }
+            complete(value);
         }
     }
 }

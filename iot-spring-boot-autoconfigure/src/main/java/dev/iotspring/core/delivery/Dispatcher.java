@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
@@ -57,6 +58,8 @@ import dev.iotspring.core.queue.QueuedMessage;
 public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
+
+    private static final Function<OutboundMessage, Void> NO_RESULT = (message) -> null;
 
     /** Lifecycle of a dispatcher. */
     public enum State {
@@ -159,14 +162,27 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      * Messages are matched by id; sending the same id again while it is pending shares the first future.
      */
     public CompletableFuture<Void> sendAsync(OutboundMessage message) {
-        CompletableFuture<Void> future = this.notifier.futureFor(message.id());
+        return sendAsync(message, NO_RESULT);
+    }
+
+    /**
+     * {@link #sendAsync(OutboundMessage)} completed with {@code result} of the acknowledged message instead of
+     * {@code null} (e.g. the platform's send result), computed on the dispatcher's thread: one future per pending
+     * message, where a {@code thenApply} stage would keep two more objects (and its lambda) per queued message.
+     * Pass the same function instance for every message (a constant): a message id sent again while pending then
+     * shares the first future.
+     */
+    public <R> CompletableFuture<R> sendAsync(OutboundMessage message,
+            Function<? super OutboundMessage, ? extends R> result) {
+        Objects.requireNonNull(result, "result");
+        DeliveryNotifier.Pending<?> future = this.notifier.futureFor(message.id(), result);
         try {
             send(message);
         }
         catch (RuntimeException ex) {
             this.notifier.refused(message.id(), future, ex);
         }
-        return future;
+        return DeliveryNotifier.view(future, result, message);
     }
 
     /**
@@ -175,7 +191,16 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      * caller learns it on its own thread; delivery outcomes still fail the future.
      */
     public CompletableFuture<Void> acceptAsync(OutboundMessage message) {
-        CompletableFuture<Void> acknowledged = sendAsync(message);
+        return acceptAsync(message, NO_RESULT);
+    }
+
+    /**
+     * {@link #acceptAsync(OutboundMessage)} completed with {@code result} of the acknowledged message (see
+     * {@link #sendAsync(OutboundMessage, Function)}).
+     */
+    public <R> CompletableFuture<R> acceptAsync(OutboundMessage message,
+            Function<? super OutboundMessage, ? extends R> result) {
+        CompletableFuture<R> acknowledged = sendAsync(message, result);
         if (acknowledged.isCompletedExceptionally()) {
             Throwable cause = acknowledged.handle((ignored, failure) -> failure).join();
             if (cause instanceof CompletionException && cause.getCause() != null) {

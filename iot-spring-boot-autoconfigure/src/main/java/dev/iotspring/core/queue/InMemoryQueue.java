@@ -2,6 +2,7 @@ package dev.iotspring.core.queue;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +15,12 @@ import org.slf4j.LoggerFactory;
 /**
  * A bounded or unbounded queue in memory, FIFO or LIFO, with the overflow rules of the StellaNow SDKs.
  *
- * <p>Queued messages are kept by sequence (the order they were accepted) in a sorted map, so FIFO takes the
- * lowest sequence, LIFO the highest, {@link OverflowStrategy#DROP_OLDEST} removes the lowest (the
- * first-inserted, for FIFO and LIFO alike), and {@link #requeue} puts a message back exactly where it was.
- * Every operation is O(log n) under one lock.
+ * <p>Queued messages are kept by sequence (the order they were accepted), so FIFO takes the lowest sequence, LIFO
+ * the highest, {@link OverflowStrategy#DROP_OLDEST} removes the lowest (the first-inserted, for FIFO and LIFO
+ * alike), and {@link #requeue} puts a message back exactly where it was. New messages go to the end of a ring of
+ * sequences ({@code SequenceRing}, 12 bytes a message beside the message itself); a requeued message goes back to
+ * the front of it when that is its place (FIFO's case), or else to a small sorted map (LIFO's; at most the
+ * in-flight window). Every operation is O(1), O(log n) in the map, under one lock.
  *
  * <p>The bound applies to <em>queued</em> messages, not to those in flight: a message handed out by
  * {@link #poll} has left the queue as far as overflow is concerned (as in the SDKs, where a dequeued message is
@@ -36,7 +39,11 @@ public class InMemoryQueue implements OutboundQueue {
 
     private final OverflowPolicy overflow;
 
-    private final TreeMap<Long, QueuedMessage> queued = new TreeMap<>();
+    /** Queued messages in sequence order: new ones at the end, requeued ones at the front. */
+    private final SequenceRing queued = new SequenceRing();
+
+    /** Requeued messages whose place is between two in {@link #queued}. */
+    private final TreeMap<Long, QueuedMessage> requeued = new TreeMap<>();
 
     private final Map<Long, QueuedMessage> inFlight = new HashMap<>();
 
@@ -99,7 +106,7 @@ public class InMemoryQueue implements OutboundQueue {
     /** Returns the message the overflow rule discarded, if any. */
     private OutboundMessage offerLocked(OutboundMessage message) {
         OutboundMessage droppedMessage = null;
-        if (this.overflow.isFull(this.queued.size())) {
+        if (this.overflow.isFull(queuedSize())) {
             switch (this.overflow.strategy()) {
                 case RAISE_EXCEPTION -> throw new QueueFullException(size(), this.dropped, message.id());
                 case DROP_NEWEST -> {
@@ -109,15 +116,14 @@ public class InMemoryQueue implements OutboundQueue {
                     return message;
                 }
                 case DROP_OLDEST -> {
-                    droppedMessage = this.queued.pollFirstEntry().getValue().message();
+                    droppedMessage = takeFirst().message();
                     this.dropped++;
                     logger.warn("Queue full (max-size {}): dropped the oldest message {} ({} dropped so far)",
                             this.overflow.maxSize(), droppedMessage.id(), this.dropped);
                 }
             }
         }
-        long sequence = this.nextSequence++;
-        this.queued.put(sequence, new QueuedMessage(sequence, message));
+        this.queued.addLast(this.nextSequence++, message);
         return droppedMessage;
     }
 
@@ -129,15 +135,15 @@ public class InMemoryQueue implements OutboundQueue {
 
     @Override
     public synchronized List<QueuedMessage> poll(int max) {
-        if (max <= 0 || this.queued.isEmpty()) {
+        int available = queuedSize();
+        if (max <= 0 || available == 0) {
             return List.of();
         }
-        List<QueuedMessage> taken = new ArrayList<>(Math.min(max, this.queued.size()));
-        while (taken.size() < max && !this.queued.isEmpty()) {
-            Map.Entry<Long, QueuedMessage> entry = (this.order == QueueOrder.FIFO) ? this.queued.pollFirstEntry()
-                    : this.queued.pollLastEntry();
-            this.inFlight.put(entry.getKey(), entry.getValue());
-            taken.add(entry.getValue());
+        List<QueuedMessage> taken = new ArrayList<>(Math.min(max, available));
+        while (taken.size() < max && queuedSize() > 0) {
+            QueuedMessage next = (this.order == QueueOrder.FIFO) ? takeFirst() : takeLast();
+            this.inFlight.put(next.sequence(), next);
+            taken.add(next);
         }
         return taken;
     }
@@ -151,23 +157,57 @@ public class InMemoryQueue implements OutboundQueue {
 
     @Override
     public synchronized void requeue(Collection<QueuedMessage> messages) {
+        List<QueuedMessage> held = new ArrayList<>(messages.size());
         for (QueuedMessage message : messages) {
             // Only what is in flight goes back: a stale requeue of an acknowledged message is ignored.
-            QueuedMessage held = this.inFlight.remove(message.sequence());
-            if (held != null) {
-                this.queued.put(held.sequence(), held);
+            QueuedMessage h = this.inFlight.remove(message.sequence());
+            if (h != null) {
+                held.add(h);
+            }
+        }
+        held.sort(Comparator.comparingLong(QueuedMessage::sequence));
+        // Highest first: each one that sorts before the ring's first goes in front of it (FIFO's usual case).
+        for (int i = held.size() - 1; i >= 0; i--) {
+            QueuedMessage h = held.get(i);
+            if (this.queued.isEmpty() || h.sequence() < this.queued.firstSequence()) {
+                this.queued.addFirst(h.sequence(), h.message());
+            }
+            else {
+                this.requeued.put(h.sequence(), h);
             }
         }
     }
 
+    /** Removes and returns the queued message with the lowest sequence; the queue is not empty. */
+    private QueuedMessage takeFirst() {
+        if (this.requeued.isEmpty()
+                || (!this.queued.isEmpty() && this.queued.firstSequence() < this.requeued.firstKey())) {
+            return this.queued.removeFirst();
+        }
+        return this.requeued.pollFirstEntry().getValue();
+    }
+
+    /** Removes and returns the queued message with the highest sequence; the queue is not empty. */
+    private QueuedMessage takeLast() {
+        if (this.requeued.isEmpty()
+                || (!this.queued.isEmpty() && this.queued.lastSequence() > this.requeued.lastKey())) {
+            return this.queued.removeLast();
+        }
+        return this.requeued.pollLastEntry().getValue();
+    }
+
+    private int queuedSize() {
+        return this.queued.size() + this.requeued.size();
+    }
+
     @Override
     public synchronized int size() {
-        return this.queued.size() + this.inFlight.size();
+        return queuedSize() + this.inFlight.size();
     }
 
     /** Messages waiting to be polled (not in flight). */
     public synchronized int queuedCount() {
-        return this.queued.size();
+        return queuedSize();
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OverflowStrategy;
 import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.queue.QueueOrder;
@@ -57,5 +58,27 @@ class DispatcherAcceptAsyncTests {
         assertThat(stopped.await(30, TimeUnit.SECONDS)).isTrue();
         assertThatExceptionOfType(DeliveryClosedException.class).isThrownBy(() -> dispatcher.acceptAsync(message(0)));
         assertThat(queue.size()).isZero();
+    }
+
+    /**
+     * The future completes with the caller's result of the acknowledged message; the same id sent again with
+     * another result function gets its own result once the first of them is acknowledged.
+     */
+    @Test
+    void theFutureCompletesWithTheCallersResultOfTheAcknowledgedMessage() throws Exception {
+        Dispatcher dispatcher = Dispatcher.builder("test", InMemoryQueue.fifo(), this.sender).build();
+        java.util.function.Function<OutboundMessage, String> describe = (m) -> m.id() + "@" + m.destination();
+        CompletableFuture<String> first = dispatcher.acceptAsync(message(7), describe);
+        CompletableFuture<Integer> again = dispatcher.acceptAsync(message(7), (m) -> m.payload().length);
+        dispatcher.start();
+        try {
+            this.sender.next().ack();
+            this.sender.next().ack(); // queued twice under one id
+            assertThat(first).succeedsWithin(Duration.ofSeconds(30)).isEqualTo("7@topic");
+            assertThat(again).succeedsWithin(Duration.ofSeconds(30)).isEqualTo(1);
+        }
+        finally {
+            dispatcher.stop();
+        }
     }
 }

@@ -110,6 +110,65 @@ class InMemoryQueueTests {
         assertThat(ids(queue.poll(10))).isEqualTo("0,1,3,4");
     }
 
+    /**
+     * Random offers, polls, acknowledgements and requeues of random in-flight subsets (FIFO and LIFO, bounded with
+     * drop-oldest and unbounded; thousands queued, so the storage grows and shrinks): every poll hands out what a
+     * queue sorted by acceptance order would, and size and drops agree with it.
+     */
+    @ParameterizedTest(name = "{0}, max {1}")
+    @CsvSource({ "FIFO, 0", "LIFO, 0", "FIFO, 50", "LIFO, 50" })
+    void pollsFollowTheAcceptanceOrderThroughAnyRequeue(QueueOrder order, int maxSize) {
+        InMemoryQueue queue = new InMemoryQueue(order, maxSize, OverflowStrategy.DROP_OLDEST);
+        java.util.TreeMap<Integer, String> waiting = new java.util.TreeMap<>();
+        List<QueuedMessage> inFlight = new ArrayList<>();
+        java.util.Random random = new java.util.Random(11);
+        int next = 0;
+        long dropped = 0;
+        for (int step = 0; step < 3000; step++) {
+            int action = random.nextInt(10);
+            if (action < 4 || step < 300) {
+                int n = 1 + random.nextInt((step < 1500) ? 20 : 3);
+                for (int i = 0; i < n; i++) {
+                    if (maxSize > 0 && waiting.size() >= maxSize) {
+                        waiting.pollFirstEntry();
+                        dropped++;
+                    }
+                    waiting.put(next, String.valueOf(next));
+                    queue.offer(message(next++));
+                }
+            }
+            else if (action < 7) {
+                int n = random.nextInt(8);
+                List<QueuedMessage> taken = queue.poll(n);
+                List<String> expected = new ArrayList<>();
+                for (int i = 0; i < n && !waiting.isEmpty(); i++) {
+                    expected.add(((order == QueueOrder.FIFO) ? waiting.pollFirstEntry() : waiting.pollLastEntry())
+                        .getValue());
+                }
+                assertThat(ids(taken)).as("step %d", step).isEqualTo(String.join(",", expected));
+                inFlight.addAll(taken);
+            }
+            else {
+                java.util.Collections.shuffle(inFlight, random);
+                List<QueuedMessage> some = new ArrayList<>(inFlight.subList(0, random.nextInt(inFlight.size() + 1)));
+                inFlight.removeAll(some);
+                if (action < 9) {
+                    queue.requeue(some);
+                    some.forEach((q) -> waiting.put(Integer.valueOf(q.message().id()), q.message().id()));
+                }
+                else {
+                    queue.ack(some);
+                }
+            }
+            assertThat(queue.size()).as("step %d", step).isEqualTo(waiting.size() + inFlight.size());
+        }
+        assertThat(queue.droppedCount()).isEqualTo(dropped);
+        queue.requeue(inFlight);
+        inFlight.forEach((q) -> waiting.put(Integer.valueOf(q.message().id()), q.message().id()));
+        assertThat(ids(queue.poll(Integer.MAX_VALUE))).isEqualTo(String.join(",",
+                (order == QueueOrder.FIFO) ? waiting.values() : waiting.descendingMap().values()));
+    }
+
     @Test
     void staleRequeueOfAnAcknowledgedMessageIsIgnored() {
         InMemoryQueue queue = InMemoryQueue.fifo();
