@@ -14,9 +14,6 @@ import javax.net.ssl.TrustManagerFactory;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.bson.BsonDocument;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +27,7 @@ import dev.iotspring.astarte.AstarteInterfaceDefinitionException;
 import dev.iotspring.astarte.AstarteInterfaces;
 import dev.iotspring.astarte.AstartePairingClient;
 import dev.iotspring.astarte.AstarteServerListener;
+import dev.iotspring.core.autoconfigure.ConditionalOnLibrary;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.autoconfigure.IotStorageProperties;
@@ -75,8 +73,9 @@ import org.springframework.web.reactive.function.client.WebClient;
  */
 @AutoConfiguration(after = IotCoreAutoConfiguration.class)
 @ConditionalOnBooleanProperty("iot.astarte.enabled")
-@ConditionalOnClass({ MqttAsyncClient.class, JsonMapper.class, BsonDocument.class, PKCS10CertificationRequest.class,
-        WebClient.class })
+@ConditionalOnClass({ JsonMapper.class, WebClient.class })
+@ConditionalOnLibrary({ "org.eclipse.paho.client.mqttv3.MqttAsyncClient", "org.bson.BsonDocument",
+        "org.bouncycastle.pkcs.PKCS10CertificationRequest" })
 @EnableConfigurationProperties({ AstarteProperties.class, IotShutdownProperties.class, IotStorageProperties.class })
 public final class AstarteAutoConfiguration {
 
