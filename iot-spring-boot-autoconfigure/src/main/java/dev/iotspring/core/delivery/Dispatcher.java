@@ -108,7 +108,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private volatile long drainDeadline;
 
-    private volatile @Nullable Runnable drainCallback;
+    /** Run when the drain ends: the lifecycle processor's callback, and every blocking {@link #stop()} waiting. */
+    private final List<Runnable> drainCallbacks = new ArrayList<>();
 
     private @Nullable Thread thread;
 
@@ -323,6 +324,12 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     public void stop(Runnable callback) {
         Thread running;
         synchronized (this) {
+            if (this.state == State.DRAINING) {
+                // Someone else started the drain (e.g. the lifecycle processor, which may have stopped waiting
+                // on it): this caller too is told when it really ends.
+                this.drainCallbacks.add(callback);
+                return;
+            }
             if (this.state != State.RUNNING) {
                 if (this.state == State.NEW) {
                     // Never started: nothing was sent; account for what an in-memory queue loses.
@@ -333,7 +340,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 return;
             }
             this.drainDeadline = System.nanoTime() + this.drainTimeout.toNanos();
-            this.drainCallback = callback;
+            this.drainCallbacks.add(callback);
             this.state = State.DRAINING;
             running = this.thread;
         }
@@ -341,17 +348,27 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 this.drainTimeout);
         wakeUp();
         if (running == null) {
-            callback.run();
+            finishDrain();
         }
     }
 
-    /** Drains and blocks until the drain ended (at most the drain timeout plus a little). */
+    /**
+     * Drains and blocks until the drain ended (at most the drain timeout plus a little), also when another
+     * caller started the drain. Platforms call it before they close their connection and queue, so a dispatcher
+     * never sends on after its owner is gone: should the thread still run after that wait, it is interrupted.
+     */
     @Override
     public void stop() {
         CountDownLatch done = new CountDownLatch(1);
         stop(done::countDown);
         try {
-            done.await(this.drainTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            if (!done.await(this.drainTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+                Thread running = this.thread;
+                if (running != null) {
+                    logger.warn("The {} dispatcher did not end its drain in time; interrupting it", this.platform);
+                    running.interrupt();
+                }
+            }
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -509,18 +526,16 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     }
 
     private void finishDrain() {
-        Runnable callback;
+        List<Runnable> callbacks;
         synchronized (this) {
             this.state = State.STOPPED;
             this.thread = null;
             this.outcomes.releaseHeld();
             this.drain.finish(this.window);
-            callback = this.drainCallback;
-            this.drainCallback = null;
+            callbacks = new ArrayList<>(this.drainCallbacks);
+            this.drainCallbacks.clear();
         }
-        if (callback != null) {
-            callback.run();
-        }
+        callbacks.forEach(Runnable::run);
     }
 
     private void notifyDropped(OutboundMessage message) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -302,6 +303,33 @@ class DispatcherTests {
                 "3:DeliveryClosedException", "4:DeliveryClosedException");
         assertThat(d.stats().lost()).isEqualTo(4);
         assertThat(queue.size()).isZero();
+    }
+
+    @Test
+    void aBlockingStopDuringADrainSomeoneElseStartedWaitsForItsEnd() throws Exception {
+        // Spring's lifecycle processor may stop waiting on a drain (its phase timeout) and destroy the beans:
+        // the owner's blocking stop must not return while the dispatcher can still send.
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        Dispatcher d = dispatcher(queue, 1, PATIENCE);
+        d.start();
+        d.sendAll(List.of(message(0), message(1)));
+        TestSender.Pending first = this.sender.next();
+        d.stop(() -> {
+        }); // the lifecycle processor's callback, given up on
+        assertThat(d.getState()).isEqualTo(Dispatcher.State.DRAINING);
+        CompletableFuture<Void> acks = CompletableFuture.runAsync(() -> {
+            first.ack();
+            try {
+                this.sender.next().ack();
+            }
+            catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+        d.stop();
+        assertThat(d.getState()).isEqualTo(Dispatcher.State.STOPPED);
+        assertThat(this.listener.acked()).containsExactly("0", "1");
+        assertThat(acks).succeedsWithin(PATIENCE);
     }
 
     @Test

@@ -46,7 +46,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 class StreamSeaPublishDeliveryTests {
 
-    static final Duration WAIT = Duration.ofSeconds(10);
+    static final Duration WAIT = Duration.ofSeconds(30);
 
     static StreamSeaEmulator emulator;
 

@@ -5,6 +5,9 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +31,14 @@ public final class IsolatedLoopHttpServer {
 
     private final DisposableServer server;
 
-    private IsolatedLoopHttpServer(String name, LoopResources loops, DisposableServer server) {
+    private final ChannelGroup connections;
+
+    private IsolatedLoopHttpServer(String name, LoopResources loops, DisposableServer server,
+            ChannelGroup connections) {
         this.name = name;
         this.loops = loops;
         this.server = server;
+        this.connections = connections;
     }
 
     /**
@@ -43,8 +50,12 @@ public final class IsolatedLoopHttpServer {
     public static IsolatedLoopHttpServer bind(String threadPrefix, HttpServer server) {
         Objects.requireNonNull(server, "server");
         LoopResources loops = LoopResources.create(threadPrefix, 1, 2, true);
+        // Every accepted connection, so that closing the server closes them too, as a server going down would:
+        // a client's pooled keep-alive connection must not outlive the server it was opened to.
+        ChannelGroup connections = new DefaultChannelGroup(threadPrefix, GlobalEventExecutor.INSTANCE);
         try {
-            return new IsolatedLoopHttpServer(threadPrefix, loops, server.runOn(loops).bindNow());
+            return new IsolatedLoopHttpServer(threadPrefix, loops,
+                    server.runOn(loops).channelGroup(connections).bindNow(), connections);
         }
         catch (RuntimeException ex) {
             loops.dispose();
@@ -81,8 +92,8 @@ public final class IsolatedLoopHttpServer {
     }
 
     /**
-     * Stops the server within {@code timeout}, then its event loops (within a few seconds), even when the server
-     * did not stop in time. A slow stop is logged, not thrown: on a loaded machine closing many sockets can take
+     * Stops the server within {@code timeout}, closes every connection it accepted, then its event loops (within
+     * a few seconds), even when the server did not stop in time. A slow stop is logged, not thrown: on a loaded machine closing many sockets can take
      * a while, and the test that stops an emulator must not fail on that.
      */
     public void close(Duration timeout) {
@@ -94,7 +105,15 @@ public final class IsolatedLoopHttpServer {
                     this.server.port(), timeout);
         }
         finally {
+            closeConnections();
             disposeLoops();
+        }
+    }
+
+    private void closeConnections() {
+        if (!this.connections.close().awaitUninterruptibly(5_000)) {
+            logger.warn("{} server on port {}: some connections did not close within 5 s", this.name,
+                    this.server.port());
         }
     }
 
