@@ -150,7 +150,6 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             t.setDaemon(true);
             return t;
         });
-        // First task of the device's thread: pairing, queued behind it, finds the tables open.
         this.store = store;
         this.tables = store.thenApplyAsync(Tables::open, this.scheduler);
         this.tables.whenComplete((opened, ex) -> {
@@ -483,7 +482,8 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             c.start();
         }
         else {
-            this.scheduler.execute(this::bootstrap);
+            // Once the tables are open (their opening runs on this thread too, so bootstrap must not wait for it).
+            this.tables.thenRunAsync(this::bootstrap, this.scheduler);
         }
     }
 
