@@ -1,10 +1,8 @@
 package dev.iotspring.streamsea;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -33,8 +31,6 @@ import dev.iotspring.core.queue.OutboundMessage;
  * batching.
  */
 final class BatchPublishSender implements MessageSender {
-
-    private static final byte[] ENVELOPE_START = "{\"payload\":".getBytes(StandardCharsets.UTF_8);
 
     private final StreamSeaPublishBatching batching;
 
@@ -164,15 +160,15 @@ final class BatchPublishSender implements MessageSender {
             return batch.get(0).message().payload();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(batch.size() * 128);
-        out.writeBytes(ENVELOPE_START);
+        out.writeBytes(PublishEnvelope.START);
         out.write('[');
         for (int i = 0; i < batch.size(); i++) {
             if (i > 0) {
                 out.write(',');
             }
             byte[] envelope = batch.get(i).message().payload();
-            if (isCompactEnvelope(envelope)) {
-                out.write(envelope, ENVELOPE_START.length, envelope.length - ENVELOPE_START.length - 1);
+            if (PublishEnvelope.isCompact(envelope)) {
+                out.write(envelope, PublishEnvelope.START.length, envelope.length - PublishEnvelope.START.length - 1);
             }
             else {
                 // Not as this client writes it (a durable queue of another version?): read it properly.
@@ -183,11 +179,6 @@ final class BatchPublishSender implements MessageSender {
         out.write(']');
         out.write('}');
         return out.toByteArray();
-    }
-
-    private static boolean isCompactEnvelope(byte[] envelope) {
-        return envelope.length > ENVELOPE_START.length + 1 && envelope[envelope.length - 1] == '}'
-                && Arrays.equals(envelope, 0, ENVELOPE_START.length, ENVELOPE_START, 0, ENVELOPE_START.length);
     }
 
     private static Throwable unwrap(Throwable failure) {

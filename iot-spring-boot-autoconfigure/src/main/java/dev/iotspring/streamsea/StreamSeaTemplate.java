@@ -22,7 +22,6 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageRejectedException;
@@ -208,9 +207,8 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
     private CompletableFuture<Void> publishUnobserved(String stream, Object payload) {
         byte[] body;
         try {
-            ObjectNode envelope = this.json.createObjectNode();
-            envelope.set("payload", this.json.valueToTree(payload));
-            body = this.json.writeValueAsBytes(envelope);
+            // Serialized once, straight to bytes (no tree in between); the envelope is added around them.
+            body = PublishEnvelope.wrap(this.json.writeValueAsBytes(payload));
         }
         catch (JacksonException | IllegalArgumentException ex) {
             throw new StreamSeaArgumentException("payload", "cannot be written as JSON: " + ex.getMessage());

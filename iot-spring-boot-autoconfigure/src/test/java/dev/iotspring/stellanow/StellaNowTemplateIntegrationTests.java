@@ -26,6 +26,7 @@ import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionListener;
 import dev.iotspring.core.queue.QueueFullException;
+import dev.iotspring.stellanow.autoconfigure.StellaNowConnectionDetails;
 import dev.iotspring.stellanow.autoconfigure.StellaNowHealthIndicator;
 import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.stellanow.StellaNowEmulator;
@@ -106,6 +107,21 @@ class StellaNowTemplateIntegrationTests {
             assertThat(event.payload().get("transaction_id").asString()).isEqualTo("tx-9001");
             assertThat(template.pendingMessages()).isZero();
         });
+    }
+
+    @Test
+    void anApplicationsConnectionDetailsWinOverTheProperties() {
+        // The properties name port 1 for the broker and the identity provider; only the bean leads to the emulator.
+        runnerAt("mqtt://127.0.0.1:1", "iot.stellanow.api-base-url=http://127.0.0.1:1")
+            .withBean(StellaNowConnectionDetails.class,
+                    () -> StellaNowConnectionDetails.of(emulator.tcpUrl(), emulator.apiBaseUrl()))
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
+                template.send(numbered(7)).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                // The broker takes only live access tokens: this one came from the bean's identity provider.
+                assertThat(numbersFrom(clientId(context))).containsExactly(7);
+            });
     }
 
     @Test

@@ -12,6 +12,9 @@ import jdk.jfr.Recording;
  * each turn timing {@code batches} calls, and the report gives both medians and the median of the per-round ratios.
  * Run with {@code -Dbenchmark.main=dev.iotspring.benchmarks.AlternatingPairs -Dbenchmark.args="stellanow 9 5"}
  * (pair, rounds, batches per turn; optional 4th argument: a JFR file recorded during the measured rounds).
+ * Pairs: {@code stellanow}, {@code stellanow-encoded}, {@code mqtt}, and {@code streamsea-batch} /
+ * {@code streamsea-batch-raw} (stream-sea batch publishing against one message per request, through the starter
+ * or raw WebClient; these also report CPU per message of the client and of the emulator).
  */
 public final class AlternatingPairs {
 
@@ -65,13 +68,60 @@ public final class AlternatingPairs {
                     bench.stop();
                 }
             }
-            default -> throw new IllegalArgumentException("unknown pair " + pair + " (stellanow, stellanow-encoded, mqtt)");
+            case "streamsea-batch", "streamsea-batch-raw" -> {
+                // Both sides in one JVM, each with its own emulator: batch on against batch off (or raw WebClient).
+                StreamSeaPublishBenchmark on = new StreamSeaPublishBenchmark();
+                on.batch = "on";
+                StreamSeaPublishBenchmark off = new StreamSeaPublishBenchmark();
+                off.batch = "off";
+                on.start();
+                off.start();
+                long[] batched = new long[2]; // requests, messages of the batching side
+                try {
+                    boolean raw = pair.endsWith("-raw");
+                    measure("stream-sea batch on vs " + (raw ? "raw WebClient, one POST per message" : "batch off")
+                            + " (msg/s), in-flight 1", StreamSeaPublishBenchmark.MESSAGES, rounds, batches,
+                            () -> {
+                                if (raw) {
+                                    off.rawPublish();
+                                }
+                                else {
+                                    off.starterPublish();
+                                }
+                                off.forgetRecordings();
+                            }, () -> {
+                                on.starterPublish();
+                                batched[0] += on.publishRequests();
+                                batched[1] += StreamSeaPublishBenchmark.MESSAGES;
+                                on.forgetRecordings();
+                            }, jfr, "stream-sea-emulator");
+                    System.out.printf(Locale.ROOT, "batch on: %.1f messages per request (warm-up included)%n",
+                            (double) batched[1] / batched[0]);
+                }
+                finally {
+                    on.stop();
+                    off.stop();
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown pair " + pair + " (stellanow, stellanow-encoded, mqtt, streamsea-batch, streamsea-batch-raw)");
         }
         System.exit(0);
     }
 
     static void measure(String title, int perBatch, int rounds, int batches, Batch raw, Batch starter,
             Path jfr) throws Exception {
+        measure(title, perBatch, rounds, batches, raw, starter, jfr, null);
+    }
+
+    /**
+     * @param serverThreads when set, the name prefix of the in-process server's threads: each side's CPU time is
+     *     then split into the server's and everyone else's (the client: caller, dispatcher, HTTP event loop), in
+     *     microseconds per message, which a loaded machine does not distort as it does the rates
+     */
+    static void measure(String title, int perBatch, int rounds, int batches, Batch raw, Batch starter,
+            Path jfr, String serverThreads) throws Exception {
+        ThreadCpu rawCpu = (serverThreads != null) ? new ThreadCpu(serverThreads) : null;
+        ThreadCpu starterCpu = (serverThreads != null) ? new ThreadCpu(serverThreads) : null;
         // Warm-up: both sides until the JIT settled a little.
         for (int i = 0; i < 3; i++) {
             time(raw, batches * 2);
@@ -90,12 +140,12 @@ public final class AlternatingPairs {
             long rawNanos;
             long starterNanos;
             if (r % 2 == 0) {
-                rawNanos = time(raw, batches);
-                starterNanos = time(starter, batches);
+                rawNanos = time(raw, batches, rawCpu);
+                starterNanos = time(starter, batches, starterCpu);
             }
             else {
-                starterNanos = time(starter, batches);
-                rawNanos = time(raw, batches);
+                starterNanos = time(starter, batches, starterCpu);
+                rawNanos = time(raw, batches, rawCpu);
             }
             rawRates[r] = rate(perBatch * batches, rawNanos);
             starterRates[r] = rate(perBatch * batches, starterNanos);
@@ -110,14 +160,81 @@ public final class AlternatingPairs {
         System.out.printf(Locale.ROOT, "%s, %d rounds x %d x %d messages, alternating: raw median %.0f, "
                 + "starter median %.0f, ratio of medians %.2f, median ratio %.2f%n", title, rounds, batches, perBatch,
                 median(rawRates), median(starterRates), median(starterRates) / median(rawRates), median(ratios));
+        if (rawCpu != null) {
+            long messages = (long) perBatch * batches * rounds;
+            System.out.printf(Locale.ROOT, "CPU per message (us), client / server: raw %.1f / %.1f, starter %.1f / %.1f%n",
+                    rawCpu.client / 1e3 / messages, rawCpu.server / 1e3 / messages,
+                    starterCpu.client / 1e3 / messages, starterCpu.server / 1e3 / messages);
+        }
     }
 
     private static long time(Batch batch, int times) throws Exception {
+        return time(batch, times, null);
+    }
+
+    private static long time(Batch batch, int times, ThreadCpu cpu) throws Exception {
+        if (cpu != null) {
+            cpu.begin();
+        }
         long start = System.nanoTime();
         for (int i = 0; i < times; i++) {
             batch.run();
         }
-        return System.nanoTime() - start;
+        long elapsed = System.nanoTime() - start;
+        if (cpu != null) {
+            cpu.end();
+        }
+        return elapsed;
+    }
+
+    /** CPU time of the JVM's threads over the turns of one side, split by thread name. */
+    private static final class ThreadCpu {
+
+        private final String serverPrefix;
+
+        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory
+            .getThreadMXBean();
+
+        private java.util.Map<Long, Long> before = java.util.Map.of();
+
+        long client;
+
+        long server;
+
+        ThreadCpu(String serverPrefix) {
+            this.serverPrefix = serverPrefix;
+        }
+
+        void begin() {
+            this.before = snapshot();
+        }
+
+        void end() {
+            for (java.lang.management.ThreadInfo info : this.threads.getThreadInfo(this.threads.getAllThreadIds())) {
+                if (info == null) {
+                    continue;
+                }
+                long now = this.threads.getThreadCpuTime(info.getThreadId());
+                if (now < 0) {
+                    continue;
+                }
+                long used = now - this.before.getOrDefault(info.getThreadId(), 0L);
+                if (info.getThreadName().startsWith(this.serverPrefix)) {
+                    this.server += used;
+                }
+                else {
+                    this.client += used;
+                }
+            }
+        }
+
+        private java.util.Map<Long, Long> snapshot() {
+            java.util.Map<Long, Long> cpu = new java.util.HashMap<>();
+            for (long id : this.threads.getAllThreadIds()) {
+                cpu.put(id, this.threads.getThreadCpuTime(id));
+            }
+            return cpu;
+        }
     }
 
     private static double rate(int messages, long nanos) {

@@ -27,6 +27,10 @@ import org.jspecify.annotations.Nullable;
  * {@code StellaNowTemplate.send} on a durable queue, one producer, window 100, the same envelope bytes; and a
  * raw one-row commit (plain sqlite-jdbc, NORMAL), the floor of a send that commits before it returns; and the
  * template with 8 producer threads.</li>
+ * <li>{@code spotflow}: {@code SpotflowBenchmark}'s delivery pair (500 messages, one publish in flight, raw Paho
+ * vs {@code enqueueMessage} + {@code waitEnqueuedMessagesSent}) with {@code synchronous=FULL} and
+ * {@code NORMAL}, each against its own emulator; and a raw one-row commit (plain sqlite-jdbc) in each mode, the
+ * floor of one producer whose every enqueue commits.</li>
  * </ul>
  *
  * <pre>
@@ -107,6 +111,15 @@ public final class DurableRounds {
                 send.starterPublish();
                 return DurableSendBenchmark.BATCH;
             }));
+            DurableSendBenchmark deferred = new DurableSendBenchmark();
+            deferred.synchronous = "NORMAL";
+            deferred.deferredDeletes = true;
+            deferred.start();
+            resources.add(deferred::stop);
+            variants.put("template send, deferred deletes", new Variant(1, () -> {
+                deferred.starterPublish();
+                return DurableSendBenchmark.BATCH;
+            }));
             // What one producer cannot go below when each send commits before it returns.
             SqliteOutboxBenchmark outbox = new SqliteOutboxBenchmark();
             outbox.synchronous = "NORMAL";
@@ -119,11 +132,50 @@ public final class DurableRounds {
             // Several producers: group commit lifts that floor.
             variants.put("template send t8", new Variant(8, () -> sendAndWait(send)));
             ratios.add(new String[] { "template send", "raw Paho" });
+            ratios.add(new String[] { "template send, deferred deletes", "raw Paho" });
             ratios.add(new String[] { "raw commit t1", "raw Paho" });
             ratios.add(new String[] { "template send t8", "raw Paho" });
         }
+        else if (suite.equals("spotflow")) {
+            SpotflowBenchmark bench = new SpotflowBenchmark();
+            for (String mode : List.of("FULL", "NORMAL")) {
+                SpotflowBenchmark.Delivery delivery = new SpotflowBenchmark.Delivery();
+                delivery.synchronous = mode;
+                delivery.start();
+                resources.add(delivery::stop);
+                variants.put("raw Paho " + mode, new Variant(1, () -> {
+                    bench.rawDeliver(delivery);
+                    return SpotflowBenchmark.BATCH;
+                }));
+                variants.put("Spotflow " + mode, new Variant(1, () -> {
+                    bench.starterDeliver(delivery);
+                    return SpotflowBenchmark.BATCH;
+                }));
+                ratios.add(new String[] { "Spotflow " + mode, "raw Paho " + mode });
+                SpotflowBenchmark.Delivery deferred = new SpotflowBenchmark.Delivery();
+                deferred.synchronous = mode;
+                deferred.deferredDeletes = true;
+                deferred.start();
+                resources.add(deferred::stop);
+                variants.put("Spotflow deferred deletes " + mode, new Variant(1, () -> {
+                    bench.starterDeliver(deferred);
+                    return SpotflowBenchmark.BATCH;
+                }));
+                ratios.add(new String[] { "Spotflow deferred deletes " + mode, "raw Paho " + mode });
+                // Each enqueueMessage commits its row before it returns: one producer cannot go below this.
+                SqliteOutboxBenchmark outbox = new SqliteOutboxBenchmark();
+                outbox.synchronous = mode;
+                outbox.open();
+                resources.add(outbox::close);
+                variants.put("raw commit " + mode, new Variant(1, () -> {
+                    outbox.rawSingle_t1();
+                    return 1;
+                }));
+                ratios.add(new String[] { "raw commit " + mode, "raw Paho " + mode });
+            }
+        }
         else {
-            throw new IllegalArgumentException("suite must be group-commit or end-to-end but was " + suite);
+            throw new IllegalArgumentException("suite must be group-commit, end-to-end or spotflow but was " + suite);
         }
         jdk.jfr.Recording recording = null;
         if (args.length > 3) {

@@ -71,6 +71,10 @@ public class DurableSendBenchmark {
     @Param({ "NORMAL", "FULL" })
     public String synchronous;
 
+    /** iot.storage.deferred-deletes: an acknowledgement does not wait for its delete's commit. */
+    @Param({ "false", "true" })
+    public boolean deferredDeletes;
+
     private Path directory;
 
     private EmbeddedMqttBroker broker;
@@ -99,6 +103,7 @@ public class DurableSendBenchmark {
         this.raw = RawPahoBatch.connect(this.broker.tcpUrl(), "bench-raw", WINDOW);
         SynchronousMode mode = SynchronousMode.valueOf(this.synchronous.toUpperCase(Locale.ROOT));
         this.stores = new IotStores(this.directory, mode, Duration.ofSeconds(5));
+        this.stores.setDeferredDeletes(this.deferredDeletes);
         this.connection = RawPahoBatch.connectStarter(this.broker.tcpUrl(), "bench-starter", WINDOW);
         this.dispatcher = Dispatcher
             .builder("stellanow", this.stores.open("stellanow").outboundQueue("events"),

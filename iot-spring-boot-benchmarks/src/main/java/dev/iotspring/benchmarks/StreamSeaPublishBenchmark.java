@@ -30,8 +30,10 @@ import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaConnection;
 import dev.iotspring.streamsea.StreamSeaPublishBatching;
 import dev.iotspring.streamsea.StreamSeaTemplate;
+import dev.iotspring.streamsea.autoconfigure.StreamSeaProperties;
 import dev.iotspring.test.streamsea.StreamSeaEmulator;
 
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -44,7 +46,7 @@ import org.springframework.web.reactive.function.client.WebClient;
  * {@code {"payload": ..}} (Jackson-written, Basic auth), each waited for before the next.</li>
  * <li>{@code starterPublish}: {@link StreamSeaTemplate#publish} with {@code queue.in-flight=1}: JSON encoding,
  * the in-memory queue, the dispatcher, the futures; {@code batch=off} sends one message per request,
- * {@code batch=on} ({@code iot.stream-sea.batch.enabled}, max-size {@value #BATCH_SIZE}, max-wait 0) sends
+ * {@code batch=on} ({@code iot.stream-sea.batch.enabled} with the default max-size and max-wait) sends
  * consecutive messages as one JSON-array payload. The call waits for every future.</li>
  * </ul>
  * The raw side does not depend on {@code batch}: it runs once per value, so each ratio has its own baseline.
@@ -58,8 +60,6 @@ import org.springframework.web.reactive.function.client.WebClient;
 public class StreamSeaPublishBenchmark {
 
     static final int MESSAGES = 200;
-
-    static final int BATCH_SIZE = 100;
 
     @Param({ "off", "on" })
     public String batch;
@@ -82,8 +82,7 @@ public class StreamSeaPublishBenchmark {
             .secure(false)
             .clientSecret("s3cr3t")
             .build();
-        StreamSeaPublishBatching batching = "on".equals(this.batch)
-                ? new StreamSeaPublishBatching(BATCH_SIZE, Duration.ZERO, 1) : null;
+        StreamSeaPublishBatching batching = "on".equals(this.batch) ? batching() : null;
         this.template = new StreamSeaTemplate(settings, new StreamSeaConnection(settings, this.json), this.json,
                 WebClient.builder(), InMemoryQueue.fifo(), (delivery) -> delivery.window(1), batching);
         // Publishing needs only the dispatcher (the WebSocket is for subscriptions).
@@ -98,6 +97,23 @@ public class StreamSeaPublishBenchmark {
             .baseUrl(this.emulator.httpBaseUrl())
             .defaultHeaders((headers) -> headers.setBasicAuth("svc", "s3cr3t", StandardCharsets.UTF_8))
             .build();
+    }
+
+    /**
+     * {@code iot.stream-sea.batch.*} defaults with {@code queue.in-flight=1}; {@code -Dbench.batch.max-size} and
+     * {@code -Dbench.batch.max-wait} (e.g. {@code 5ms}) try other values.
+     */
+    static StreamSeaPublishBatching batching() {
+        StreamSeaProperties.Batch defaults = new StreamSeaProperties().getBatch();
+        int maxSize = Integer.getInteger("bench.batch.max-size", defaults.getMaxSize());
+        String wait = System.getProperty("bench.batch.max-wait");
+        Duration maxWait = (wait != null) ? DurationStyle.detectAndParse(wait) : defaults.getMaxWait();
+        return new StreamSeaPublishBatching(maxSize, maxWait, 1);
+    }
+
+    /** Publish requests the emulator received since its recordings were last forgotten. */
+    long publishRequests() {
+        return this.emulator.httpRequests().stream().filter((request) -> request.path().endsWith("/publish")).count();
     }
 
     /** The emulator records every request and accepted payload: forgotten after each iteration to bound memory. */

@@ -94,6 +94,13 @@ public final class AstarteAutoConfiguration {
         this.properties = properties;
     }
 
+    /** The Pairing API of {@code iot.astarte.pairing-url}, unless the application (or a test) has its own. */
+    @Bean
+    @ConditionalOnMissingBean(AstarteConnectionDetails.class)
+    PropertiesAstarteConnectionDetails astarteConnectionDetails() {
+        return new PropertiesAstarteConnectionDetails(this.properties);
+    }
+
     @Bean
     @ConditionalOnMissingBean
     AstarteInterfaces astarteInterfaces(ResourcePatternResolver resolver, ObjectProvider<JsonMapper> jsonMapper) {
@@ -111,10 +118,9 @@ public final class AstarteAutoConfiguration {
     @ConditionalOnMissingBean
     AstartePairingClient astartePairingClient(ObjectProvider<WebClient.Builder> webClientBuilder,
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<JsonMapper> jsonMapper,
-            ObjectProvider<AstarteConnectionDetails> connectionDetails) {
+            AstarteConnectionDetails connectionDetails) {
         AstarteProperties p = this.properties;
-        URI pairingUrl = AstarteProperties.validatePairingUrl(
-                connectionDetails.getIfAvailable(() -> p::getPairingUrl).pairingUrl());
+        URI pairingUrl = AstarteProperties.validatePairingUrl(connectionDetails.pairingUrl());
         HttpClientSettings settings = new HttpClientSettings(pairingUrl, p.getConnectTimeout(),
                 p.getRequestTimeout(), Map.of(), pairingSslBundle(sslBundles.getIfAvailable()));
         WebClient.Builder builder = webClientBuilder.getIfAvailable(WebClient::builder);

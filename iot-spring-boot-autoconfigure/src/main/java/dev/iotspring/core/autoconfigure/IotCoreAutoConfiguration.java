@@ -49,6 +49,7 @@ public final class IotCoreAutoConfiguration {
             }
             IotStores stores = new IotStores(properties.getDirectory(), properties.getSynchronous(),
                     properties.getBusyTimeout());
+            stores.setDeferredDeletes(properties.isDeferredDeletes());
             if (properties.getDataSource() == IotStorageProperties.DataSourceKind.APPLICATION) {
                 stores.useDurableQueues(sharedOutbox(properties, dataSources.getIfUnique()));
             }

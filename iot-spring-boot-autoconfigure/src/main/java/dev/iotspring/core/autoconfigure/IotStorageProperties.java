@@ -29,6 +29,14 @@ public class IotStorageProperties {
     private Duration busyTimeout = Duration.ofSeconds(5);
 
     /**
+     * Whether the delete of an acknowledged message's row is committed after the next message went out instead of
+     * before it. Speeds up delivery one message at a time (Spotflow) and durable queues with one producer; after a
+     * crash (not after a clean stop) up to 1,024 already acknowledged messages are sent again, besides the window
+     * in flight.
+     */
+    private boolean deferredDeletes;
+
+    /**
      * Where durable queues (queue.type=durable) live: sqlite (a file per platform under the directory, one
      * process) or application (one outbox table on the application's DataSource, PostgreSQL, shared by every
      * instance). Other durable state stays in the SQLite files.
@@ -72,6 +80,14 @@ public class IotStorageProperties {
 
     public void setBusyTimeout(Duration busyTimeout) {
         this.busyTimeout = busyTimeout;
+    }
+
+    public boolean isDeferredDeletes() {
+        return this.deferredDeletes;
+    }
+
+    public void setDeferredDeletes(boolean deferredDeletes) {
+        this.deferredDeletes = deferredDeletes;
     }
 
     public DataSourceKind getDataSource() {

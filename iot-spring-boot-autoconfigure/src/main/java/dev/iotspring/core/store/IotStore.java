@@ -1,9 +1,10 @@
 package dev.iotspring.core.store;
 
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
@@ -50,9 +51,11 @@ public final class IotStore implements AutoCloseable {
 
     private final TransactionTemplate transactionTemplate;
 
-    private final Set<String> openQueues = new HashSet<>();
+    private final Map<String, JdbcOutboundQueue> openQueues = new HashMap<>();
 
     private volatile boolean closed;
+
+    private volatile boolean deferredDeletes;
 
     private IotStore(String name, DataSource dataSource, boolean owned, String prefix, SqlDialect dialect) {
         this.name = name;
@@ -113,18 +116,35 @@ public final class IotStore implements AutoCloseable {
         checkOpen();
         checkName(queueName, "queue name");
         OverflowPolicy policy = new OverflowPolicy(maxSize, overflow);
-        if (!this.openQueues.add(queueName)) {
+        if (this.openQueues.containsKey(queueName)) {
             throw new IllegalStateException("Outbound queue " + queueName + " is already open in store " + this.name);
         }
+        this.openQueues.put(queueName, null);
         try {
             migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS);
-            return new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect, this.prefix,
-                    queueName, policy, () -> releaseQueue(queueName), this.owned);
+            JdbcOutboundQueue queue = new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect,
+                    this.prefix, queueName, policy, () -> releaseQueue(queueName), this.owned);
+            queue.deferDeletes(this.deferredDeletes);
+            this.openQueues.put(queueName, queue);
+            return queue;
         }
         catch (RuntimeException ex) {
             releaseQueue(queueName);
             throw ex;
         }
+    }
+
+    /**
+     * Whether queues opened from now on commit the delete of an acknowledged row after the next message went out
+     * (faster one-at-a-time delivery; after a crash up to {@value JdbcOutboundQueue#ACK_PENDING_MAX} acknowledged
+     * messages are sent again) instead of before it (the default: only the window in flight is sent again).
+     */
+    public void setDeferredDeletes(boolean deferredDeletes) {
+        this.deferredDeletes = deferredDeletes;
+    }
+
+    public boolean isDeferredDeletes() {
+        return this.deferredDeletes;
     }
 
     private synchronized void releaseQueue(String queueName) {
@@ -173,11 +193,28 @@ public final class IotStore implements AutoCloseable {
         return this.closed;
     }
 
-    /** Closes the connection pool if the store owns it (the starter's SQLite file). */
+    /**
+     * Closes the queues still open (each commits the deletes of its acknowledged rows), then the connection pool
+     * if the store owns it (the starter's SQLite file).
+     */
     @Override
     public void close() {
         if (this.closed) {
             return;
+        }
+        List<JdbcOutboundQueue> queues;
+        synchronized (this) {
+            queues = new ArrayList<>(this.openQueues.values());
+        }
+        for (JdbcOutboundQueue queue : queues) {
+            if (queue != null) {
+                try {
+                    queue.close();
+                }
+                catch (RuntimeException ex) {
+                    logger.warn("Could not close queue {} of store {}", queue.getQueueName(), this.name, ex);
+                }
+            }
         }
         this.closed = true;
         if (this.owned && this.dataSource instanceof HikariDataSource hikari) {

@@ -12,9 +12,12 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.time.Duration;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
@@ -39,13 +42,25 @@ import dev.iotspring.core.queue.QueuedMessage;
  * database) can live in the same table; each queue name must have a single writer process.
  *
  * <ul>
- * <li><b>Group commit.</b> Offers and acknowledgements go through a {@link GroupCommit}: every request waiting
- * while a transaction runs is written by the next one (inserts and the deletes of acknowledged rows together,
- * one fsync). Each caller returns only once its own rows are committed (with {@code synchronous=FULL}, on
- * disk).</li>
- * <li><b>In flight in memory only.</b> {@link #poll} marks rows in flight without writing; {@link #ack} deletes
- * them. After a crash every row that was in flight is still there and comes back at its place on the next open
- * (at least once; duplicates bounded by the dispatcher's window).</li>
+ * <li><b>Group commit.</b> Offers go through a {@link GroupCommit}: every request waiting while a transaction
+ * runs is written by the next one (inserts and the deletes of acknowledged rows together, one fsync). Each
+ * caller returns only once its own rows are committed (with {@code synchronous=FULL}, on disk). The queue's lock
+ * is not held while a transaction writes, so the dispatcher keeps taking committed rows from the read-ahead and
+ * acknowledging meanwhile.</li>
+ * <li><b>In flight in memory only.</b> {@link #poll} marks rows in flight without writing. After a crash every
+ * row that was in flight is still there and comes back at its place on the next open (at least once; duplicates
+ * bounded by the dispatcher's window).</li>
+ * <li><b>Deletes of acknowledged rows.</b> By default {@link #ack} returns once their {@code DELETE} is committed
+ * (with whatever offers wait), so after a crash only the window in flight is sent again. With deferred deletes
+ * ({@code iot.storage.deferred-deletes}, {@link IotStore#setDeferredDeletes}) it is off the sending path instead:
+ * {@link #ack} forgets the rows at once (they no longer count, are
+ * never handed out again) and leaves their {@code DELETE} to the next commit: the next offer's group commit
+ * carries it, or, when no offer comes within {@link #ACK_FLUSH_DELAY}, a background thread of the queue commits
+ * it. So a dispatcher sends the next message as soon as the acknowledgement arrives, without waiting for a disk
+ * write. {@link #close} commits what is left. After a crash the acknowledged rows whose delete was not committed
+ * are sent again, in order, before the rest: at most those of the last {@code ACK_FLUSH_DELAY} plus one commit,
+ * and never more than {@value #ACK_PENDING_MAX} (plus one acknowledgement's rows): an {@code ack} that reaches
+ * that many waits for their commit.</li>
  * <li><b>Bounded heap.</b> The newest committed rows not yet handed out are kept in a read-ahead of at most
  * {@value #READ_AHEAD_MAX} rows, so a dispatcher keeping up with producers never reads them back; a longer queue
  * stays on disk and is read in pages. Heap does not grow with the queue's length.</li>
@@ -59,7 +74,8 @@ import dev.iotspring.core.queue.QueuedMessage;
  * <p>This class keeps the queue's state in memory (sequences, in flight, requeued, read-ahead, bound) and plans
  * each group commit; {@code GroupCommit} gathers the callers and the package-private {@code OutboxWriter} turns
  * the plan into SQL. It is longer than most classes because that state is one state machine: the bound, the
- * overflow victims, the read-ahead and the in-flight marks all change in the same commit, under one lock.
+ * overflow victims, the read-ahead, the in-flight marks and the pending deletes of acknowledged rows all change
+ * in the same commit, under one lock.
  */
 public class JdbcOutboundQueue implements OutboundQueue {
 
@@ -79,6 +95,12 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /** Rows read per page when the queue is longer than the read-ahead. */
     static final int READ_PAGE = 256;
 
+    /** Longest an acknowledged row waits for its delete when no offer commits meanwhile. */
+    static final Duration ACK_FLUSH_DELAY = Duration.ofMillis(20);
+
+    /** Most acknowledged rows whose delete is not committed; an ack beyond it waits for the commit. */
+    static final int ACK_PENDING_MAX = 1024;
+
     private final OutboxWriter writer;
 
     private final String queueName;
@@ -89,6 +111,12 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     /** Guards everything below; a group commit holds it while it plans, writes and applies a batch. */
     private final ReentrantLock lock = new ReentrantLock();
+
+    /** Signalled when a transaction's write ends ({@link #writing} false). */
+    private final Condition written = this.lock.newCondition();
+
+    /** Signalled for the acknowledgement flusher: rows acknowledged, or the queue closed. */
+    private final Condition acknowledgedChanged = this.lock.newCondition();
 
     private final GroupCommit groupCommit = new GroupCommit(this::commitBatch);
 
@@ -125,6 +153,23 @@ public class JdbcOutboundQueue implements OutboundQueue {
     private final Set<Long> uncommitted = new HashSet<>();
 
     private final List<Runnable> arrivalListeners = new CopyOnWriteArrayList<>();
+
+    /** Acknowledged rows (no longer counted or in flight) whose delete is in no transaction yet. */
+    private final TreeSet<Long> acknowledged = new TreeSet<>();
+
+    /** Acknowledged rows whose delete the running transaction writes. */
+    private int acknowledgedInWrite;
+
+    /** When the oldest row of {@link #acknowledged} was acknowledged ({@link System#nanoTime()}). */
+    private long oldestAcknowledgedAt;
+
+    /** How long an acknowledged row may wait for its delete; negative: committed before {@code ack} returns. */
+    private long ackFlushDelayNanos = -1;
+
+    private @Nullable Thread ackFlusher;
+
+    /** A transaction writes with the lock released: poll must not read the disk, close must wait. */
+    private boolean writing;
 
     private volatile boolean closed;
 
@@ -180,7 +225,10 @@ public class JdbcOutboundQueue implements OutboundQueue {
         return this.groupCommit.waitingRequests();
     }
 
-    /** The leader of a group commit: one transaction for the whole batch, under the lock. */
+    /**
+     * The leader of a group commit: one transaction for the whole batch. Planned and applied under the lock; the
+     * write itself runs with the lock released unless it deletes overflow victims (rows poll could hand out).
+     */
     private void commitBatch(List<GroupCommit.Request> batch) {
         this.lock.lock();
         try {
@@ -190,20 +238,46 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 batch.forEach(r -> r.fail(closedFailure));
                 return;
             }
-            commitLocked(batch);
+            Plan plan = plan(batch);
+            RuntimeException failure = null;
+            if (plan.hasVictims()) {
+                failure = write(plan);
+            }
+            else {
+                this.writing = true;
+                this.lock.unlock();
+                try {
+                    failure = write(plan);
+                }
+                finally {
+                    this.lock.lock();
+                    this.writing = false;
+                    this.written.signalAll();
+                }
+            }
+            apply(batch, plan, failure);
         }
         finally {
             this.lock.unlock();
         }
     }
 
-    private void commitLocked(List<GroupCommit.Request> batch) {
-        // Plan in memory first; apply to the in-memory state only after the commit.
+    /** What one group commit writes, decided in memory before anything is written. */
+    private record Plan(List<QueuedMessage> inserts, List<QueuedMessage> persistedVictims,
+            List<Long> requeuedVictims, List<Long> acked, long droppedNow, long firstSequence, long nextSequence) {
+
+        boolean hasVictims() {
+            return !this.persistedVictims.isEmpty() || !this.requeuedVictims.isEmpty();
+        }
+    }
+
+    private Plan plan(List<GroupCommit.Request> batch) {
         List<QueuedMessage> inserts = new ArrayList<>();
         List<QueuedMessage> persistedVictims = new ArrayList<>();
         List<Long> requeuedVictims = new ArrayList<>();
         Iterator<QueuedMessage> unreadInHeap = null;
-        long sequence = this.nextSequence;
+        long firstSequence = this.nextSequence;
+        long sequence = firstSequence;
         long victimCursor = this.readAhead.isEmpty() ? this.cursor : this.readAhead.peekLast().sequence();
         int queued = this.count - this.inFlight.size();
         int requeuedLeft = this.requeued.size();
@@ -264,41 +338,60 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 queued++;
             }
         }
-        // Acknowledged rows: still in flight (a row is acknowledged once), deleted in the same transaction.
-        TreeSet<Long> deletes = new TreeSet<>(requeuedVictims);
-        persistedVictims.forEach(v -> deletes.add(v.sequence()));
-        List<Long> acked = new ArrayList<>();
-        for (GroupCommit.Request request : batch) {
-            for (Long seq : request.deletes) {
-                if (this.inFlight.containsKey(seq) && deletes.add(seq)) {
-                    acked.add(seq);
-                }
-            }
-        }
+        // Sequences are taken now: an offer in a caller's transaction may run while this batch writes.
+        this.nextSequence = sequence;
+        // Every acknowledged row rides this commit (the acks themselves returned already).
+        List<Long> acked = new ArrayList<>(this.acknowledged);
+        this.acknowledged.clear();
+        this.acknowledgedInWrite = acked.size();
+        return new Plan(inserts, persistedVictims, requeuedVictims, acked, droppedNow, firstSequence, sequence);
+    }
+
+    /** Writes the plan in one transaction; returns the failure instead of throwing. */
+    private @Nullable RuntimeException write(Plan plan) {
+        TreeSet<Long> deletes = new TreeSet<>(plan.requeuedVictims());
+        plan.persistedVictims().forEach(v -> deletes.add(v.sequence()));
+        deletes.addAll(plan.acked());
         try {
-            this.writer.commit(inserts, new ArrayList<>(deletes));
+            this.writer.commit(plan.inserts(), new ArrayList<>(deletes));
+            return null;
         }
         catch (RuntimeException ex) {
-            RuntimeException failure = ex;
             if (ex instanceof DuplicateKeyException) {
-                failure = new IllegalStateException("Outbound queue " + this.queueName + " found its next sequence "
+                return new IllegalStateException("Outbound queue " + this.queueName + " found its next sequence "
                         + "already used: another process writes the same queue name (give each instance its own)",
                         ex);
+            }
+            return ex;
+        }
+    }
+
+    private void apply(List<GroupCommit.Request> batch, Plan plan, @Nullable RuntimeException failure) {
+        this.acknowledgedInWrite = 0;
+        if (failure != null) {
+            // The acknowledged rows are still in the table: their delete goes with the next commit.
+            if (!plan.acked().isEmpty()) {
+                if (this.acknowledged.isEmpty()) {
+                    this.oldestAcknowledgedAt = System.nanoTime();
+                }
+                this.acknowledged.addAll(plan.acked());
+            }
+            if (this.nextSequence == plan.nextSequence()) {
+                this.nextSequence = plan.firstSequence(); // nobody took a sequence meanwhile: no gap
             }
             for (GroupCommit.Request request : batch) {
                 request.fail(failure);
             }
             return;
         }
-        this.nextSequence = sequence;
-        if (!inserts.isEmpty() || !requeuedVictims.isEmpty() || !persistedVictims.isEmpty()) {
+        List<QueuedMessage> inserts = plan.inserts();
+        if (!inserts.isEmpty() || plan.hasVictims()) {
             this.offerTransactions++;
         }
-        requeuedVictims.forEach(this.requeued::remove);
-        acked.forEach(this.inFlight::remove);
-        if (!persistedVictims.isEmpty()) {
+        plan.requeuedVictims().forEach(this.requeued::remove);
+        if (!plan.persistedVictims().isEmpty()) {
             Set<Long> gone = new HashSet<>();
-            persistedVictims.forEach(v -> gone.add(v.sequence()));
+            plan.persistedVictims().forEach(v -> gone.add(v.sequence()));
             this.readAhead.removeIf(q -> gone.contains(q.sequence()));
         }
         if (this.readAheadComplete) {
@@ -310,9 +403,8 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 this.readAheadComplete = false;
             }
         }
-        int deletedRows = requeuedVictims.size() + persistedVictims.size() + acked.size();
-        this.count += inserts.size() - deletedRows;
-        this.dropped += droppedNow;
+        this.count += inserts.size() - plan.requeuedVictims().size() - plan.persistedVictims().size();
+        this.dropped += plan.droppedNow();
     }
 
     /**
@@ -412,14 +504,22 @@ public class JdbcOutboundQueue implements OutboundQueue {
             while (taken.size() < max && !this.requeued.isEmpty()) {
                 taken.add(this.requeued.pollFirstEntry().getValue());
             }
-            while (taken.size() < max && !this.readAhead.isEmpty()) {
-                QueuedMessage next = this.readAhead.pollFirst();
-                taken.add(next);
-                this.cursor = next.sequence();
-            }
-            int queuedUnread = this.count - this.inFlight.size() - this.requeued.size() - taken.size();
-            if (taken.size() < max && queuedUnread > 0 && !this.readAheadComplete) {
-                readPage(taken, max, queuedUnread);
+            while (true) {
+                while (taken.size() < max && !this.readAhead.isEmpty()) {
+                    QueuedMessage next = this.readAhead.pollFirst();
+                    taken.add(next);
+                    this.cursor = next.sequence();
+                }
+                int queuedUnread = this.count - this.inFlight.size() - this.requeued.size() - taken.size();
+                if (taken.size() < max && queuedUnread > 0 && !this.readAheadComplete) {
+                    if (this.writing) {
+                        // Reading while a batch commits could see its rows before they are applied here.
+                        this.written.awaitUninterruptibly();
+                        continue;
+                    }
+                    readPage(taken, max, queuedUnread);
+                }
+                break;
             }
             taken.forEach(q -> this.inFlight.put(q.sequence(), q));
             return taken;
@@ -447,23 +547,143 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
     }
 
-    /** Deletes the rows in one group commit (with whatever offers are waiting); returns once committed. */
+    /**
+     * Forgets the rows at once and commits their delete before returning; with deferred deletes, leaves it to
+     * the next commit instead (an offer's, or the flusher's after {@link #ACK_FLUSH_DELAY}) and waits for that
+     * commit only when {@link #ACK_PENDING_MAX} deletes are pending. A row not in flight (already acknowledged,
+     * requeued) is ignored.
+     */
     @Override
     public void ack(Collection<QueuedMessage> messages) {
         if (messages.isEmpty()) {
             return;
         }
-        checkOpen();
-        // Which of them are still in flight is checked by the commit, under the lock: waiting for the lock here
-        // would keep this request out of the batch being gathered.
-        List<Long> sequences = new ArrayList<>(messages.size());
-        for (QueuedMessage message : messages) {
-            sequences.add(message.sequence());
+        boolean full;
+        this.lock.lock();
+        try {
+            checkOpen();
+            int forgotten = 0;
+            boolean wasEmpty = this.acknowledged.isEmpty();
+            for (QueuedMessage message : messages) {
+                if (this.inFlight.remove(message.sequence()) != null) {
+                    this.acknowledged.add(message.sequence());
+                    forgotten++;
+                }
+            }
+            if (forgotten == 0) {
+                return;
+            }
+            this.count -= forgotten;
+            if (wasEmpty) {
+                this.oldestAcknowledgedAt = System.nanoTime();
+                this.acknowledgedChanged.signalAll();
+            }
+            boolean deferred = this.ackFlushDelayNanos >= 0;
+            full = !deferred || this.acknowledged.size() + this.acknowledgedInWrite >= ACK_PENDING_MAX;
+            if (deferred && this.ackFlusher == null) {
+                Thread flusher = new Thread(this::flushAcknowledgementsLoop, "iot-outbox-" + this.queueName + "-acks");
+                flusher.setDaemon(true);
+                this.ackFlusher = flusher;
+                flusher.start();
+            }
         }
-        GroupCommit.Request request = GroupCommit.Request.ack(sequences);
+        finally {
+            this.lock.unlock();
+        }
+        if (full) {
+            // Bounds what a crash sends again: wait for the deletes, as every ack did before they were deferred.
+            commitAcknowledged();
+        }
+    }
+
+    /** Commits the deletes of every row acknowledged so far (with whatever offers are waiting). */
+    void commitAcknowledged() {
+        GroupCommit.Request request = GroupCommit.Request.ack(List.of());
         this.groupCommit.submit(request);
         if (request.failure != null) {
             throw request.failure;
+        }
+    }
+
+    /** The flusher thread: commits acknowledged rows that no offer's commit carried within the delay. */
+    private void flushAcknowledgementsLoop() {
+        while (true) {
+            this.lock.lock();
+            try {
+                long wait;
+                while (!this.closed && (wait = this.acknowledged.isEmpty() ? Long.MAX_VALUE
+                        : this.oldestAcknowledgedAt + this.ackFlushDelayNanos - System.nanoTime()) > 0) {
+                    if (wait == Long.MAX_VALUE) {
+                        this.acknowledgedChanged.awaitUninterruptibly();
+                    }
+                    else {
+                        this.acknowledgedChanged.awaitNanos(wait);
+                    }
+                }
+                if (this.closed) {
+                    return;
+                }
+            }
+            catch (InterruptedException ex) {
+                return;
+            }
+            finally {
+                this.lock.unlock();
+            }
+            try {
+                commitAcknowledged();
+            }
+            catch (RuntimeException ex) {
+                if (this.closed) {
+                    return; // close committed them
+                }
+                // Kept for the next commit; the rows are only sent again if the process stops before that.
+                logger.warn("Could not delete acknowledged messages of queue {}: {}", this.queueName, ex.toString());
+                sleepQuietly(this.ackFlushDelayNanos * 50);
+            }
+        }
+    }
+
+    private void sleepQuietly(long nanos) {
+        this.lock.lock();
+        try {
+            if (!this.closed) {
+                this.acknowledgedChanged.awaitNanos(nanos);
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
+    /** Defers the deletes of acknowledged rows ({@link #ACK_FLUSH_DELAY}), or commits them in {@link #ack}. */
+    void deferDeletes(boolean defer) {
+        ackFlushDelay(defer ? ACK_FLUSH_DELAY : Duration.ofNanos(-1));
+    }
+
+    /** How long an acknowledged row may wait for its delete when no offer comes; negative: not at all. */
+    void ackFlushDelay(Duration delay) {
+        this.lock.lock();
+        try {
+            this.ackFlushDelayNanos = delay.toNanos();
+            this.acknowledgedChanged.signalAll();
+        }
+        finally {
+            this.lock.unlock();
+        }
+    }
+
+    /** Acknowledged rows whose delete is not committed yet. */
+    int pendingDeletes() {
+        this.lock.lock();
+        try {
+            return this.acknowledged.size() + this.acknowledgedInWrite;
+        }
+        finally {
+            this.lock.unlock();
         }
     }
 
@@ -527,18 +747,44 @@ public class JdbcOutboundQueue implements OutboundQueue {
     }
 
     /**
-     * Forgets in-flight marks (rows stay) and releases the queue name; further use fails. The store's DataSource
-     * stays open.
+     * Commits the deletes of acknowledged rows, forgets in-flight marks (rows stay) and releases the queue name;
+     * further use fails. The store's DataSource stays open.
      */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /**
+     * For tests: closes as a crash would leave the file, without committing the deletes of acknowledged rows
+     * (the next open sends them again).
+     */
+    void closeWithoutCommittingAcknowledged() {
+        close(false);
+    }
+
+    private void close(boolean commitAcknowledged) {
         this.lock.lock();
         try {
             if (this.closed) {
                 return;
             }
             this.closed = true;
-            // No commit runs now (we hold the lock) and none starts once closed.
+            this.acknowledgedChanged.signalAll();
+            // No commit starts once closed; one writing without the lock finishes first.
+            while (this.writing) {
+                this.written.awaitUninterruptibly();
+            }
+            if (commitAcknowledged && !this.acknowledged.isEmpty()) {
+                try {
+                    this.writer.commit(List.of(), new ArrayList<>(this.acknowledged));
+                }
+                catch (RuntimeException ex) {
+                    logger.warn("Could not delete {} acknowledged messages of queue {} on close; they are sent again "
+                            + "after the next start: {}", this.acknowledged.size(), this.queueName, ex.toString());
+                }
+            }
+            this.acknowledged.clear();
             this.writer.close();
         }
         finally {

@@ -32,7 +32,7 @@ import dev.iotspring.core.queue.QueuedMessage;
  * written in one of three ways. On the starter's own SQLite pool a group commit runs plain JDBC on the physical
  * connection with an insert statement prepared once; on any other DataSource one insert commits on its own and
  * larger writes run in a Spring transaction; inside a caller's transaction the rows join it. Not thread-safe:
- * the queue calls it under its lock.
+ * the queue calls it under its lock, or, for a group commit's write, from the one leader while its reads wait.
  */
 final class OutboxWriter {
 

@@ -87,6 +87,13 @@ public final class SpotflowAutoConfiguration {
         this.properties = properties;
     }
 
+    /** Where provisioning and the hub are, from {@code iot.spotflow.*}, unless the application (or a test) has its own. */
+    @Bean
+    @ConditionalOnMissingBean(SpotflowConnectionDetails.class)
+    PropertiesSpotflowConnectionDetails spotflowConnectionDetails() {
+        return new PropertiesSpotflowConnectionDetails(this.properties);
+    }
+
     /** The {@code spotflow} SQLite file: credentials, twins and both queues. */
     @Bean(name = "spotflowStore", defaultCandidate = false)
     @ConditionalOnMissingBean(name = "spotflowStore")
@@ -112,9 +119,9 @@ public final class SpotflowAutoConfiguration {
     SpotflowProvisioner spotflowProvisioner(@Qualifier("spotflowStore") IotStore store,
             ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<SslBundles> sslBundles,
             ObjectProvider<JsonMapper> jsonMapper, ObjectProvider<SpotflowProvisioningListener> listeners,
-            ObjectProvider<SpotflowConnectionDetails> connectionDetails) {
+            SpotflowConnectionDetails connectionDetails) {
         SpotflowProperties p = this.properties;
-        java.net.URI baseUrl = baseUrl(connectionDetails(connectionDetails));
+        java.net.URI baseUrl = baseUrl(connectionDetails);
         SslBundle bundle = "https".equals(baseUrl.getScheme()) ? sslBundle(sslBundles) : null;
         HttpClientSettings http = new HttpClientSettings(baseUrl, p.getConnectTimeout(), p.getRequestTimeout(),
                 java.util.Map.of(), bundle);
@@ -130,11 +137,6 @@ public final class SpotflowAutoConfiguration {
                 p.getProvisioningToken(), p.getDeviceId(), listener,
                 new SpotflowProvisioner.Timings(p.getProvisioningPollInterval(), p.getRegistrationRetryInterval(),
                         p.getTokenCheckInterval()));
-    }
-
-    /** The {@link SpotflowConnectionDetails} bean, else those of {@code iot.spotflow.*}. */
-    private SpotflowConnectionDetails connectionDetails(ObjectProvider<SpotflowConnectionDetails> connectionDetails) {
-        return connectionDetails.getIfAvailable(() -> new PropertiesSpotflowConnectionDetails(this.properties));
     }
 
     /** The provisioning API's base URL; a bad instance of a details bean fails naming the key it stands for. */
@@ -162,9 +164,8 @@ public final class SpotflowAutoConfiguration {
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<SpotflowCustomizer> customizers,
             @Qualifier("spotflowEventPublisher") IotEventPublisher events,
             ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<JsonMapper> jsonMapper,
-            ObjectProvider<SpotflowConnectionDetails> connectionDetails) {
+            SpotflowConnectionDetails details) {
         SpotflowProperties p = this.properties;
-        SpotflowConnectionDetails details = connectionDetails(connectionDetails);
         SslBundle bundle = details.mqttTls() ? sslBundle(sslBundles) : null;
         SpotflowHub hub = new SpotflowHub(provisioner, (host, clientId) -> {
             MqttEndpoint endpoint = MqttEndpoint

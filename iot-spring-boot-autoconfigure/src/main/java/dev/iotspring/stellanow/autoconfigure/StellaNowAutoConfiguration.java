@@ -85,6 +85,13 @@ public final class StellaNowAutoConfiguration {
         this.properties = properties;
     }
 
+    /** Where the broker and identity provider are, from {@code iot.stellanow.*}, unless the application has its own. */
+    @Bean
+    @ConditionalOnMissingBean(StellaNowConnectionDetails.class)
+    PropertiesStellaNowConnectionDetails stellaNowConnectionDetails() {
+        return new PropertiesStellaNowConnectionDetails(this.properties);
+    }
+
     @Bean
     @ConditionalOnMissingBean
     StellaNowEnvelopeCodec stellaNowEnvelopeCodec(ObjectProvider<JsonMapper> jsonMapper) {
@@ -97,9 +104,9 @@ public final class StellaNowAutoConfiguration {
     MqttConnection stellaNowMqttConnection(ObjectProvider<SslBundles> sslBundles,
             ObjectProvider<OidcTokenSource> tokenSource, ObjectProvider<StellaNowCustomizer> customizers,
             @Qualifier("stellaNowEventPublisher") IotEventPublisher events,
-            ObjectProvider<StellaNowConnectionDetails> connectionDetails) {
+            StellaNowConnectionDetails connectionDetails) {
         StellaNowProperties p = this.properties;
-        URI brokerUrl = connectionDetails(p, connectionDetails).brokerUrl();
+        URI brokerUrl = connectionDetails.brokerUrl();
         StellaNowProperties.validateBrokerUrl(brokerUrl);
         MqttEndpoint endpoint = MqttEndpoint.parse(brokerUrl.toString());
         String clientId = (p.getClientId() != null) ? p.getClientId().trim() : StellaNowClientIds.generate();
@@ -206,12 +213,6 @@ public final class StellaNowAutoConfiguration {
         return (a.compareTo(b) <= 0) ? a : b;
     }
 
-    /** The {@link StellaNowConnectionDetails} bean, else those of {@code iot.stellanow.*}. */
-    static StellaNowConnectionDetails connectionDetails(StellaNowProperties properties,
-            ObjectProvider<StellaNowConnectionDetails> connectionDetails) {
-        return connectionDetails.getIfAvailable(() -> new PropertiesStellaNowConnectionDetails(properties));
-    }
-
     /** The bundle iot.stellanow.ssl.bundle names (for the broker and the identity provider), or null if unset. */
     static @Nullable SslBundle sslBundle(StellaNowProperties properties, ObjectProvider<SslBundles> sslBundles) {
         return properties.getSsl().resolve(sslBundles.getIfAvailable(), StellaNowProperties.PREFIX + ".ssl");
@@ -226,8 +227,8 @@ public final class StellaNowAutoConfiguration {
         @ConditionalOnMissingBean
         OidcTokenSource stellaNowOidcTokenSource(StellaNowProperties properties,
                 ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<SslBundles> sslBundles,
-                ObjectProvider<StellaNowConnectionDetails> connectionDetails) {
-            URI api = connectionDetails(properties, connectionDetails).apiBaseUrl();
+                StellaNowConnectionDetails connectionDetails) {
+            URI api = connectionDetails.apiBaseUrl();
             if (api == null) {
                 // Only a details bean can get here: the properties' own gap fails in validate().
                 throw new IotConfigurationException(StellaNowProperties.PREFIX + ".api-base-url",
@@ -257,9 +258,9 @@ public final class StellaNowAutoConfiguration {
                 @Qualifier("stellaNowMqttConnection") MqttConnection connection,
                 @Qualifier("stellaNowDispatcher") Dispatcher dispatcher, StellaNowEnvelopeCodec codec,
                 ObjectProvider<OidcTokenSource> tokenSource, StellaNowProperties properties,
-                ObjectProvider<StellaNowConnectionDetails> connectionDetails) {
+                StellaNowConnectionDetails connectionDetails) {
             return new StellaNowHealthIndicator(connection, dispatcher, codec.topic(), tokenSource.getIfAvailable(),
-                    connectionDetails(properties, connectionDetails).brokerUrl().toString());
+                    connectionDetails.brokerUrl().toString());
         }
     }
 

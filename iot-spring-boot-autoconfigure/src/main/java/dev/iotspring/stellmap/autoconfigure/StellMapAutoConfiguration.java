@@ -57,13 +57,19 @@ public final class StellMapAutoConfiguration {
     StellMapAutoConfiguration() {
     }
 
+    /** The nodes of {@code iot.stellmap.server-url}, unless the application (or a test) has its own. */
+    @Bean
+    @ConditionalOnMissingBean(StellMapConnectionDetails.class)
+    PropertiesStellMapConnectionDetails stellMapConnectionDetails(StellMapProperties properties) {
+        return new PropertiesStellMapConnectionDetails(properties);
+    }
+
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(StellMapRegistry.class)
     StellMapHttpRegistry stellMapRegistry(StellMapProperties properties, ListableBeanFactory beanFactory,
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<StellMapCustomizer> customizers,
-            ApplicationEventPublisher publisher, ObjectProvider<StellMapConnectionDetails> connectionDetails) {
-        StellMapConnectionDetails details = connectionDetails.getIfAvailable(() -> properties::getServerUrl);
-        StellMapClientSettings settings = clientSettings(properties, details.serverUrls(), sslBundles.getIfAvailable(),
+            ApplicationEventPublisher publisher, StellMapConnectionDetails connectionDetails) {
+        StellMapClientSettings settings = clientSettings(properties, connectionDetails.serverUrls(), sslBundles.getIfAvailable(),
                 customizers);
         // Never the application's @LoadBalanced builder: StellMap's own calls would resolve through StellMap.
         StellMapHttpRegistry registry = new StellMapHttpRegistry(IotWebClientBuilders.forPlatform(beanFactory),
@@ -79,7 +85,7 @@ public final class StellMapAutoConfiguration {
 
     /**
      * {@code iot.stellmap.*} checked and turned into client settings, then adjusted by the customizers; the node
-     * URLs come from a {@link StellMapConnectionDetails} bean when there is one.
+     * URLs come from the {@link StellMapConnectionDetails} bean.
      */
     static StellMapClientSettings clientSettings(StellMapProperties properties, List<URI> urls,
             @Nullable SslBundles sslBundles, ObjectProvider<StellMapCustomizer> customizers) {

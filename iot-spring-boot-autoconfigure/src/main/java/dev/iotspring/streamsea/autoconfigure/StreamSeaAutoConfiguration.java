@@ -58,6 +58,13 @@ public final class StreamSeaAutoConfiguration {
     StreamSeaAutoConfiguration() {
     }
 
+    /** Where the server is, from {@code iot.stream-sea.*}, unless the application (or a test) has its own. */
+    @Bean
+    @ConditionalOnMissingBean(StreamSeaConnectionDetails.class)
+    PropertiesStreamSeaConnectionDetails streamSeaConnectionDetails(StreamSeaProperties properties) {
+        return new PropertiesStreamSeaConnectionDetails(properties);
+    }
+
     /**
      * Everything of the platform, left out as a whole when the application defines its own
      * {@link StreamSeaOperations} (a stub in its tests): no connection, no dispatcher, no health.
@@ -69,10 +76,9 @@ public final class StreamSeaAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         StreamSeaClientSettings streamSeaClientSettings(StreamSeaProperties properties,
-                ObjectProvider<StreamSeaConnectionDetails> connectionDetails, ObjectProvider<SslBundles> sslBundles,
+                StreamSeaConnectionDetails connectionDetails, ObjectProvider<SslBundles> sslBundles,
                 ObjectProvider<StreamSeaCustomizer> customizers) {
-            StreamSeaClientSettings.Builder builder = StreamSeaSettingsFactory.builder(properties,
-                    connectionDetails.getIfAvailable(() -> new PropertiesStreamSeaConnectionDetails(properties)),
+            StreamSeaClientSettings.Builder builder = StreamSeaSettingsFactory.builder(properties, connectionDetails,
                     sslBundles.getIfAvailable());
             customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
             return builder.build();

@@ -342,10 +342,11 @@ public class StreamSeaProperties {
         private int maxSize = 100;
 
         /**
-         * How long a batch that is not full waits for more publishes while no request is outstanding; 0 sends at
-         * once (batches then form while a request is outstanding).
+         * How long a batch that is not full waits for more publishes while no request is outstanding, so the first
+         * request of a burst carries more than its first message; 0 sends at once (batches then form only while a
+         * request is outstanding).
          */
-        private Duration maxWait = Duration.ofMillis(0);
+        private Duration maxWait = Duration.ofMillis(5);
 
         public boolean isEnabled() {
             return this.enabled;

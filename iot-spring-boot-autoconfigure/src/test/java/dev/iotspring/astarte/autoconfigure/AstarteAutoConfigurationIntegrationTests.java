@@ -64,18 +64,8 @@ class AstarteAutoConfigurationIntegrationTests {
     @Test
     void pairsConnectsSendsAndReceivesThroughTheAutoConfiguredDevice() {
         String deviceId = AstarteDeviceIds.random();
-        new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
-                    AstarteAutoConfiguration.class))
-            .withUserConfiguration(Listeners.class)
-            .withPropertyValues("iot.astarte.enabled=true", "iot.astarte.realm=test",
-                    "iot.astarte.pairing-url=" + astarte.pairingUrl(), "iot.astarte.device-id=" + deviceId,
-                    "iot.astarte.pairing.private-key=" + astarte.realmPrivateKeyPem(),
-                    "iot.astarte.ssl.bundle=astarte-test",
-                    "spring.ssl.bundle.pem.astarte-test.truststore.certificate="
-                            + astarte.certificateAuthority().certificatePem(),
-                    "iot.storage.directory=" + this.directory, "iot.shutdown.drain-timeout=5s",
-                    "iot.astarte.observation-enabled=true")
+        runner(deviceId, astarte.pairingUrl()).withUserConfiguration(Listeners.class)
+            .withPropertyValues("iot.astarte.observation-enabled=true")
             .withBean(ObservationRegistry.class, () -> this.observations)
             .run(context -> {
                 assertThat(context).hasNotFailed();
@@ -119,6 +109,37 @@ class AstarteAutoConfigurationIntegrationTests {
                 assertThat(health.health().getDetails()).containsEntry("connected", true).containsEntry("paired", true)
                     .containsKey("certificateExpiry");
             });
+    }
+
+    @Test
+    void anApplicationsConnectionDetailsWinOverThePairingUrlProperty() {
+        String deviceId = AstarteDeviceIds.random();
+        // Nothing listens on port 1: only the application's bean leads to the emulator's Pairing API.
+        runner(deviceId, "http://127.0.0.1:1/pairing")
+            .withBean(AstarteConnectionDetails.class, () -> AstarteConnectionDetails.of(astarte.pairingUrl()))
+            .run(context -> {
+                assertThat(context).hasNotFailed().doesNotHaveBean(PropertiesAstarteConnectionDetails.class);
+                AstarteDevice device = context.getBean(AstarteDevice.class);
+                await().atMost(WAIT).until(device::isConnected);
+                assertThat(astarte.isRegistered(deviceId)).isTrue();
+                device.send("org.example.Sensors", "/hall/temperature", 21.0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(astarte.awaitMessages(deviceId, m -> m.kind() == DeviceMessage.Kind.DATA, 1, WAIT).get(0)
+                    .value()).isEqualTo(21.0);
+            });
+    }
+
+    /** The device auto-configured for the emulator (realm key, CA), with the given Pairing API URL property. */
+    private ApplicationContextRunner runner(String deviceId, String pairingUrl) {
+        return new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
+                    AstarteAutoConfiguration.class))
+            .withPropertyValues("iot.astarte.enabled=true", "iot.astarte.realm=test",
+                    "iot.astarte.pairing-url=" + pairingUrl, "iot.astarte.device-id=" + deviceId,
+                    "iot.astarte.pairing.private-key=" + astarte.realmPrivateKeyPem(),
+                    "iot.astarte.ssl.bundle=astarte-test",
+                    "spring.ssl.bundle.pem.astarte-test.truststore.certificate="
+                            + astarte.certificateAuthority().certificatePem(),
+                    "iot.storage.directory=" + this.directory, "iot.shutdown.drain-timeout=5s");
     }
 
     @Configuration(proxyBeanMethods = false)

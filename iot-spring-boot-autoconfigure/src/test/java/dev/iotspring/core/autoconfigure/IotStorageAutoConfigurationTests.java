@@ -97,6 +97,13 @@ class IotStorageAutoConfigurationTests {
     }
 
     @Test
+    void deletesOfAcknowledgedRowsAreCommittedBeforeTheNextSendUnlessDeferred() {
+        runner().run(context -> assertThat(context.getBean(IotStores.class).open("x").isDeferredDeletes()).isFalse());
+        runner().withPropertyValues("iot.storage.deferred-deletes=true")
+            .run(context -> assertThat(context.getBean(IotStores.class).open("x").isDeferredDeletes()).isTrue());
+    }
+
+    @Test
     void invalidBusyTimeoutFailsNamingTheProperty() {
         runner().withPropertyValues("iot.storage.busy-timeout=-1s").run(context -> {
             assertThat(context).hasFailed();

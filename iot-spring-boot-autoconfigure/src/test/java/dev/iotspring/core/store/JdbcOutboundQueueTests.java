@@ -32,6 +32,7 @@ import static dev.iotspring.core.queue.QueueScenarios.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class JdbcOutboundQueueTests {
 
@@ -72,8 +73,55 @@ class JdbcOutboundQueueTests {
         assertThat(queue.poll(5)).isEmpty();
         queue.ack(taken);
         assertThat(queue.size()).isEqualTo(1);
-        assertThat(this.stores.open("test").jdbcClient().sql("SELECT COUNT(*) FROM outbox").query(Integer.class)
-                .single()).isEqualTo(1);
+        assertThat(queue.poll(5)).isEmpty();
+        assertThat(rowsInTable()).as("the acknowledgement committed its deletes").isEqualTo(1);
+        assertThat(queue.pendingDeletes()).isZero();
+    }
+
+    @Test
+    void aRestartAfterACleanCloseSendsNothingAcknowledgedAgain() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.ackFlushDelay(Duration.ofHours(1)); // deferred deletes, which only close commits
+        queue.offerAll(IntStream.range(0, 20).mapToObj(QueueScenarios::message).toList());
+        for (int i = 0; i < 15; i++) {
+            queue.ack(queue.poll(1));
+        }
+        queue.poll(2); // 15, 16 in flight
+        assertThat(rowsInTable()).as("acknowledged rows not deleted yet").isEqualTo(20);
+        this.stores.close();
+
+        this.stores = stores();
+        JdbcOutboundQueue reopened = this.stores.open("test").outboundQueue("events");
+        assertThat(ids(reopened.poll(100))).isEqualTo("15,16,17,18,19");
+    }
+
+    @Test
+    void aRestartWithoutCommittingTheDeletesSendsAtMostTheBoundAgainInOrder() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.ackFlushDelay(Duration.ofHours(1)); // deferred deletes, committed only when the bound is reached
+        int acked = JdbcOutboundQueue.ACK_PENDING_MAX + 500;
+        int total = acked + 10;
+        queue.offerAll(IntStream.range(0, total).mapToObj(QueueScenarios::message).toList());
+        for (int i = 0; i < acked; i++) {
+            queue.ack(queue.poll(1)); // one in flight, as Spotflow sends
+        }
+        queue.poll(3); // in flight, never acknowledged
+        assertThat(queue.pendingDeletes()).isEqualTo(500);
+        queue.closeWithoutCommittingAcknowledged(); // as a crash leaves the file
+        this.stores.close();
+
+        this.stores = stores();
+        JdbcOutboundQueue reopened = this.stores.open("test").outboundQueue("events");
+        List<QueuedMessage> all = reopened.poll(total);
+        assertThat(all).as("sent again: at most the bound, then the in-flight and queued ones")
+                .hasSizeLessThanOrEqualTo(JdbcOutboundQueue.ACK_PENDING_MAX + 10);
+        assertThat(all).extracting(q -> q.message().id()).containsExactlyElementsOf(
+                IntStream.range(JdbcOutboundQueue.ACK_PENDING_MAX, total).mapToObj(Integer::toString).toList());
+    }
+
+    private int rowsInTable() {
+        return this.stores.open("test").jdbcClient().sql("SELECT COUNT(*) FROM outbox").query(Integer.class)
+                .single();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.iotspring.spotflow.autoconfigure;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +30,24 @@ class SpotflowProvisioningIntegrationTests extends SpotflowEmulatorSupport {
     @BeforeEach
     void manualApproval() {
         emulator.autoApprove(true);
+    }
+
+    @Test
+    void anApplicationsConnectionDetailsWinOverTheProperties() {
+        // Nothing listens on port 1: only the application's bean leads to the emulator's provisioning API and hub.
+        SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId, "iot.spotflow.instance=http://127.0.0.1:1",
+                "iot.spotflow.mqtt-port=1", "iot.spotflow.hub-http-port=1")
+            .withBean(SpotflowConnectionDetails.class, () -> SpotflowConnectionDetails.of(emulator.url(),
+                    emulator.mqttPort(), false, emulator.hubHttpPort()))
+            .run((context) -> {
+                assertThat(context).hasNotFailed().doesNotHaveBean(PropertiesSpotflowConnectionDetails.class);
+                SpotflowSender sender = context.getBean(SpotflowSender.class);
+                await().atMost(TIMEOUT).until(sender::isConnected);
+                sender.sendMessage("{\"pressure\":7}");
+                assertThat(emulator.awaitStreamMessages(1, TIMEOUT)).singleElement()
+                    .satisfies((message) -> assertThat(new String(message.body(), StandardCharsets.UTF_8)).isEqualTo("{\"pressure\":7}"));
+                assertThat(emulator.requests(SpotflowEndpoint.INIT)).isNotEmpty();
+            });
     }
 
     @Test

@@ -40,6 +40,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.awaitility.Awaitility.await;
 
 class StellMapAutoConfigurationTests {
 
@@ -148,6 +149,27 @@ class StellMapAutoConfigurationTests {
                     assertThat(failure.getExample()).contains("stellmap:");
                 });
         });
+    }
+
+    @Test
+    void anApplicationsConnectionDetailsWinOverTheProperties() {
+        try (StellMapEmulator stellmap = StellMapEmulator.start()) {
+            // iot.stellmap.server-url says port 1, where nothing listens; the application's bean names the emulator.
+            this.enabled.withPropertyValues("iot.stellmap.auto-registration=false")
+                .withBean(StellMapConnectionDetails.class, () -> StellMapConnectionDetails.of(stellmap.url()))
+                .run((context) -> {
+                    assertThat(context).hasNotFailed().doesNotHaveBean(PropertiesStellMapConnectionDetails.class);
+                    StellMapRegistry registry = context.getBean(StellMapRegistry.class);
+                    assertThat(registry.queryInstances(InstanceQuery.of("staging", "cart-svc"))).isEmpty();
+                    assertThat(stellmap.requests("/api/v1/registry/instances")).hasSize(1);
+                    // The watch (started with the context) is open on the emulator too.
+                    await().atMost(Duration.ofSeconds(30)).until(registry::isConnected);
+                });
+        }
+        // Without such a bean the properties are the connection details.
+        this.enabled.run((context) -> assertThat(context.getBean(StellMapConnectionDetails.class))
+            .isInstanceOf(PropertiesStellMapConnectionDetails.class)
+            .satisfies((details) -> assertThat(details.serverUrls()).containsExactly(URI.create("http://127.0.0.1:1"))));
     }
 
     @Test

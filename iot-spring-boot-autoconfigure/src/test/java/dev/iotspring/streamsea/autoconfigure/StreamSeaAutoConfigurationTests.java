@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.Base64;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -34,6 +35,8 @@ import dev.iotspring.core.queue.OverflowStrategy;
 import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.queue.DeferredOutboundQueue;
 import dev.iotspring.core.store.JdbcOutboundQueue;
+import dev.iotspring.streamsea.FieldType;
+import dev.iotspring.streamsea.SchemaDefinition;
 import dev.iotspring.streamsea.StreamSeaClientSettings;
 import dev.iotspring.streamsea.StreamSeaConnection;
 import dev.iotspring.streamsea.StreamSeaCustomizer;
@@ -94,6 +97,31 @@ class StreamSeaAutoConfigurationTests {
             .isEqualTo("raise-exception");
         assertThat(ConfigurationMetadataDefaults.defaultValue("iot.stream-sea.queue.type")).isEqualTo("memory");
         assertThat(queue.getType()).isEqualTo(OutboundQueueProperties.Type.MEMORY);
+    }
+
+    @Test
+    void anApplicationsConnectionDetailsWinOverTheProperties() {
+        // The properties name a port where nothing listens and a client the emulator does not know; only the
+        // application's bean leads to the emulator.
+        this.runner.withPropertyValues("iot.stream-sea.enabled=true", "iot.stream-sea.remote-host=127.0.0.1",
+                "iot.stream-sea.remote-port=1", "iot.stream-sea.secure=true", "iot.stream-sea.client-id=nobody",
+                "iot.stream-sea.client-secret=wrong", "iot.stream-sea.reconnect.initial-delay=100ms")
+            .withBean(StreamSeaConnectionDetails.class,
+                    () -> StreamSeaConnectionDetails.of("127.0.0.1", emulator.port(), false, "svc", "top-secret"))
+            .run((context) -> {
+                assertThat(context).hasNotFailed().doesNotHaveBean(PropertiesStreamSeaConnectionDetails.class);
+                StreamSeaTemplate template = context.getBean(StreamSeaTemplate.class);
+                template.defineStream(SchemaDefinition.builder("details", 1).field("n", FieldType.INTEGER).build());
+                template.publish("details", Map.of("n", 7)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(emulator.acceptedMessages("details")).singleElement()
+                    .satisfies((message) -> assertThat(message.path("n").asInt()).isEqualTo(7));
+                // The WebSocket too: authenticated with the bean's client.
+                await().atMost(WAIT).until(() -> template.connectionState().connected());
+            });
+        // Without such a bean the properties are the connection details.
+        active().run((context) -> assertThat(context.getBean(StreamSeaConnectionDetails.class))
+            .isInstanceOf(PropertiesStreamSeaConnectionDetails.class)
+            .satisfies((details) -> assertThat(details.port()).isEqualTo(emulator.port())));
     }
 
     @Test

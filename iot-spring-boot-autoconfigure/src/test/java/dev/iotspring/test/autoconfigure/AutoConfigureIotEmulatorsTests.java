@@ -102,6 +102,8 @@ class AutoConfigureIotEmulatorsTests {
         @Test
         void theApplicationRegistersInTheEmulator() {
             assertThat(this.details.serverUrls()).singleElement().hasToString(this.emulators.stellMap().url());
+            // Only the enabled platform's emulator runs.
+            assertThat(this.emulators.platforms()).containsExactly("stellmap");
             await().atMost(WAIT).until(() -> !this.emulators.stellMap().instances().isEmpty());
             assertThat(this.emulators.stellMap().instances()).singleElement()
                 .satisfies((instance) -> assertThat(instance.namespace()).isEqualTo("test"));
@@ -131,6 +133,7 @@ class AutoConfigureIotEmulatorsTests {
         void theApplicationConnectsToTheEmulatorWithItsOwnOrganization() {
             assertThat(this.details.brokerUrl()).hasToString(this.emulators.stellaNow().tcpUrl());
             assertThat(this.details.apiBaseUrl()).hasToString(this.emulators.stellaNow().apiBaseUrl());
+            assertThat(this.emulators.platforms()).containsExactly("stellanow");
             await().atMost(WAIT).until(this.stellaNow::isConnected);
             assertThat(this.emulators.stellaNow().organizationId())
                 .hasToString("5d4a7c3e-0b1f-4c8e-9a2d-6f3b1e0c7d21");
@@ -157,6 +160,7 @@ class AutoConfigureIotEmulatorsTests {
         @Test
         void theDevicePairsWithTheEmulatorAndDeclaresItsInterfaces() {
             assertThat(this.details.pairingUrl()).hasToString(this.emulators.astarte().pairingUrl());
+            assertThat(this.emulators.platforms()).containsExactly("astarte");
             await().atMost(WAIT).until(this.device::isConnected);
             assertThat(this.emulators.astarte().isRegistered(this.device.getDeviceId())).isTrue();
             await().atMost(WAIT)
@@ -185,6 +189,7 @@ class AutoConfigureIotEmulatorsTests {
         void theDeviceIsProvisionedAndItsMessageRecorded() {
             assertThat(this.details.instance()).isEqualTo(this.emulators.spotflow().url());
             assertThat(this.details.mqttPort()).isEqualTo(this.emulators.spotflow().mqttPort());
+            assertThat(this.emulators.platforms()).containsExactly("spotflow");
             await().atMost(WAIT).until(this.sender::isConnected);
             this.sender.sendMessage("{\"pressure\":7}");
             assertThat(this.emulators.spotflow().awaitStreamMessages(1, WAIT)).isNotEmpty();

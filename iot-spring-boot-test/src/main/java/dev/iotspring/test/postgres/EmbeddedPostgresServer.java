@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -44,8 +45,19 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** A server of its own (for a benchmark or a test that stops it); close it when done. */
     public static EmbeddedPostgresServer start() {
+        return start(Map.of());
+    }
+
+    /**
+     * A server of its own with extra {@code postgresql.conf} settings, e.g.
+     * {@code shared_preload_libraries=pg_stat_statements} for a benchmark that reports where the database's time
+     * went.
+     */
+    public static EmbeddedPostgresServer start(Map<String, String> serverConfig) {
         try {
-            return new EmbeddedPostgresServer(EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            serverConfig.forEach(builder::setServerConfig);
+            return new EmbeddedPostgresServer(builder
                 .setPgBinaryResolver(new RootSafeBinaryResolver())
                 .setPGStartupWait(Duration.ofSeconds(60))
                 // Enough connections for a few application instances with their pools, and fast tests: the

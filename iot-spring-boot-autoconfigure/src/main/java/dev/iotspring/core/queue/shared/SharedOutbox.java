@@ -1,5 +1,6 @@
 package dev.iotspring.core.queue.shared;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -52,7 +54,9 @@ public final class SharedOutbox implements DurableQueueFactory, AutoCloseable {
                     + "created_at BIGINT NOT NULL, headers VARCHAR(4000))",
             "CREATE INDEX ${prefix}shared_outbox_lane ON ${prefix}shared_outbox (queue_name, producer, id)",
             "CREATE TABLE ${prefix}outbox_lease (queue_name VARCHAR(100) NOT NULL, producer VARCHAR(200) NOT NULL, "
-                    + "owner VARCHAR(200) NOT NULL, lease_until BIGINT NOT NULL, PRIMARY KEY (queue_name, producer))"));
+                    + "owner VARCHAR(200) NOT NULL, lease_until BIGINT NOT NULL, PRIMARY KEY (queue_name, producer))"),
+            Migration.of(2, "a lane that follows the lane its stalled producer lost",
+                    "ALTER TABLE ${prefix}outbox_lease ADD COLUMN follows VARCHAR(200)"));
 
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_]{0,40}");
 
@@ -68,7 +72,11 @@ public final class SharedOutbox implements DurableQueueFactory, AutoCloseable {
 
     private final Duration lease;
 
-    private final ScheduledExecutorService leaseThread;
+    /** Null: no lease thread (tests tick the queues themselves). */
+    private final @Nullable ScheduledExecutorService leaseThread;
+
+    /** Null: the database's clock. */
+    private final @Nullable Clock clock;
 
     private final Map<String, ScheduledFuture<?>> open = new HashMap<>();
 
@@ -85,6 +93,16 @@ public final class SharedOutbox implements DurableQueueFactory, AutoCloseable {
      * messages of a dead instance are delivered by another
      */
     public SharedOutbox(DataSource dataSource, String tablePrefix, String instanceId, Duration lease) {
+        this(dataSource, tablePrefix, instanceId, lease, null, true);
+    }
+
+    /**
+     * For tests that control time: lease times from {@code clock} (not the database's), and with
+     * {@code renewInBackground} false no lease thread, so that leases change only when the test calls
+     * {@link SharedOutboxQueue#tick()} (an instance whose lease thread stalls).
+     */
+    SharedOutbox(DataSource dataSource, String tablePrefix, String instanceId, Duration lease, @Nullable Clock clock,
+            boolean renewInBackground) {
         Objects.requireNonNull(dataSource, "dataSource");
         if (tablePrefix == null || !PREFIX.matcher(tablePrefix).matches()) {
             throw new IllegalArgumentException(
@@ -108,7 +126,8 @@ public final class SharedOutbox implements DurableQueueFactory, AutoCloseable {
             throw new IllegalArgumentException("The shared outbox runs on PostgreSQL (and H2 for tests); the "
                     + "application's DataSource is " + dialect.product());
         }
-        this.leaseThread = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.clock = clock;
+        this.leaseThread = !renewInBackground ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "iot-shared-outbox-lease");
             t.setDaemon(true);
             return t;
@@ -146,9 +165,12 @@ public final class SharedOutbox implements DurableQueueFactory, AutoCloseable {
         OverflowPolicy policy = new OverflowPolicy(maxSize, overflow);
         migrate();
         LaneLeases leases = new LaneLeases(this.jdbc, this.tx, this.prefix, queueName, this.instanceId,
-                this.lease.toMillis());
+                this.lease.toMillis(), this.clock);
         SharedOutboxQueue queue = new SharedOutboxQueue(this.jdbc, this.tx, this.prefix, queueName, leases, policy,
                 () -> forget(queueName));
+        if (this.leaseThread == null) {
+            return queue;
+        }
         long period = Math.max(100, this.lease.toMillis() / 3);
         this.open.put(queueName, this.leaseThread.scheduleWithFixedDelay(() -> {
             try {
@@ -203,7 +225,9 @@ public final class SharedOutbox implements DurableQueueFactory, AutoCloseable {
         this.closed = true;
         this.open.values().forEach(f -> f.cancel(false));
         this.open.clear();
-        this.leaseThread.shutdownNow();
+        if (this.leaseThread != null) {
+            this.leaseThread.shutdownNow();
+        }
     }
 
     @Override

@@ -3,14 +3,20 @@ package dev.iotspring.core.queue.shared;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Array;
+import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,6 +26,8 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -49,17 +57,39 @@ import dev.iotspring.core.store.OutboxColumns;
  * <li>{@link #size()} counts the rows of the lanes this instance holds, recounted at every lease tick.</li>
  * </ul>
  *
- * <p>Unlike the SQLite queue it keeps no read cursor: rows of one lane may become visible out of id order (a
- * caller's long transaction commits after a later offer), so each poll reads the oldest rows of the held lanes
- * and skips those in flight.
+ * <p><b>Reading.</b> Each held lane has a cursor (the last id read) and is read ahead a page at a time, so a poll
+ * reads only rows it has not seen, not the rows in flight again. The read joins the lane's lease row, so a lane is
+ * read only while this instance owns it; a lane that follows another (see {@code LaneLeases}) is read only once
+ * the lease tick found that one delivered. Rows read
+ * ahead are handed out from memory only while the lease renewed last is surely valid; an instance that stalled
+ * past it forgets them and reads again under the lease check, so after a take-over it sends at most what it had
+ * in flight. A row can become visible behind the cursor (a caller's long transaction commits after a later
+ * offer was read): every commit of an offer reports its lowest id and moves the cursor back to it if needed;
+ * lanes gained at a take-over are read from their start.
+ *
+ * <p>This class is one job, one queue's state behind one lock (lanes read ahead, rows in flight, the count and the
+ * bound) together with the SQL that moves it, so it is longer than most; who delivers which lane is
+ * {@code LaneLeases}'.
  */
 public class SharedOutboxQueue implements OutboundQueue {
 
     private static final Logger logger = LoggerFactory.getLogger(SharedOutboxQueue.class);
 
-    private static final int DELETE_CHUNK = 500;
+    /** Rows read per lane and query; a poll asking for more reads more. */
+    private static final int READ_AHEAD = 256;
+
+    /** Ids per DELETE; PostgreSQL takes far more, this keeps one statement's array small. */
+    private static final int DELETE_CHUNK = 1000;
 
     private static final String COLUMNS = OutboxColumns.MESSAGE_COLUMNS;
+
+    private static final String[] ID_COLUMN = { "id" };
+
+    /** Rows per INSERT statement. */
+    private static final int INSERT_CHUNK = 100;
+
+    /** queue_name, producer and the message's columns. */
+    private static final int ROW_PARAMETERS = 9;
 
     private final JdbcTemplate jdbc;
 
@@ -73,18 +103,35 @@ public class SharedOutboxQueue implements OutboundQueue {
 
     private final Runnable onClose;
 
-    private final String insertSql;
+    private final String insertPrefix;
 
-    private final String selectSql;
+    /** Multi-row INSERT statements by row count. */
+    private final Map<Integer, String> insertSql = new ConcurrentHashMap<>();
+
+    private final String readSql;
+
+    private final String oldestSql;
 
     private final String deleteSql;
 
+    private final String deleteOneSql;
+
     private final String countSql;
 
-    /** Guards in flight and the count's consistency with deletes and recounts. */
+    /** Guards the lanes, rows read ahead, in flight, and the count's consistency with deletes and recounts. */
     private final ReentrantLock lock = new ReentrantLock();
 
-    private final Map<Long, QueuedMessage> inFlight = new HashMap<>();
+    private final Map<String, Lane> lanes = new HashMap<>();
+
+    /** Rows read and not handed out, of every lane, oldest first. */
+    private final TreeMap<Long, Row> readAhead = new TreeMap<>();
+
+    private final Map<Long, Row> inFlight = new HashMap<>();
+
+    /** Per lane, the lowest id committed since the last poll (see {@link #committed}). */
+    private final Map<String, Long> commits = new ConcurrentHashMap<>();
+
+    private Set<String> lanesSeen = Set.of();
 
     private final AtomicLong count = new AtomicLong();
 
@@ -105,11 +152,15 @@ public class SharedOutboxQueue implements OutboundQueue {
         this.overflow = overflow;
         this.onClose = onClose;
         String table = prefix + "shared_outbox";
-        this.insertSql = "INSERT INTO " + table + " (queue_name, producer, " + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        this.selectSql = "SELECT id, " + COLUMNS + " FROM " + table + " WHERE queue_name = ? AND producer IN (%s) "
+        this.insertPrefix = "INSERT INTO " + table + " (queue_name, producer, " + COLUMNS + ") VALUES ";
+        // The lease join makes the read itself check that this instance still delivers the lane.
+        this.readSql = "SELECT o.id, " + COLUMNS + " FROM " + table + " o JOIN " + prefix + "outbox_lease l "
+                + "ON l.queue_name = o.queue_name AND l.producer = o.producer WHERE o.queue_name = ? "
+                + "AND o.producer = ? AND o.id > ? AND l.owner = ? ORDER BY o.id LIMIT ?";
+        this.oldestSql = "SELECT id, " + COLUMNS + " FROM " + table + " WHERE queue_name = ? AND producer = ? "
                 + "ORDER BY id LIMIT ?";
-        this.deleteSql = "DELETE FROM " + table + " WHERE id = ?";
+        this.deleteSql = "DELETE FROM " + table + " WHERE id = ANY (?)";
+        this.deleteOneSql = "DELETE FROM " + table + " WHERE id = ?";
         this.countSql = "SELECT COUNT(*) FROM " + table + " WHERE queue_name = ? AND producer IN (%s)";
         leases.start();
         recount();
@@ -140,33 +191,76 @@ public class SharedOutboxQueue implements OutboundQueue {
         String producer = this.leases.producer();
         if (inCallerTransaction()) {
             // The transactional outbox: the rows exist only if the caller's transaction commits.
-            insert(producer, accepted);
+            long firstId = insert(producer, accepted);
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCompletion(int status) {
                     if (status == STATUS_COMMITTED) {
                         SharedOutboxQueue.this.count.addAndGet(accepted.size());
+                        committed(producer, firstId);
                         SharedOutboxQueue.this.arrivalListeners.forEach(Runnable::run);
                     }
                 }
             });
             return;
         }
-        if (accepted.size() == 1) {
-            insert(producer, accepted);
-        }
-        else {
-            this.tx.executeWithoutResult(status -> insert(producer, accepted));
-        }
+        // Up to INSERT_CHUNK rows are one statement, atomic without a transaction of its own.
+        Long firstId = (accepted.size() <= INSERT_CHUNK) ? insert(producer, accepted)
+                : this.tx.execute(status -> insert(producer, accepted));
         this.count.addAndGet(accepted.size());
+        committed(producer, (firstId != null) ? firstId : 0);
     }
 
-    private void insert(String producer, List<OutboundMessage> messages) {
-        if (messages.size() == 1) {
-            this.jdbc.update(this.insertSql, ps -> setRow(ps, producer, messages.get(0)));
+    /**
+     * Inserts the rows, up to {@value #INSERT_CHUNK} per multi-row {@code INSERT} (one statement for the database
+     * to run instead of one per row); returns the lowest id they got.
+     */
+    private long insert(String producer, List<OutboundMessage> messages) {
+        long lowest = Long.MAX_VALUE;
+        for (int from = 0; from < messages.size(); from += INSERT_CHUNK) {
+            List<OutboundMessage> chunk = messages.subList(from, Math.min(messages.size(), from + INSERT_CHUNK));
+            KeyHolder keys = new GeneratedKeyHolder();
+            this.jdbc.update(con -> {
+                PreparedStatement ps = con.prepareStatement(insertSql(chunk.size()), ID_COLUMN);
+                int parameter = 1;
+                for (OutboundMessage message : chunk) {
+                    setRow(ps, parameter, producer, message);
+                    parameter += ROW_PARAMETERS;
+                }
+                return ps;
+            }, keys);
+            for (Map<String, Object> row : keys.getKeyList()) {
+                // One column: its name's case depends on the database.
+                lowest = Math.min(lowest, ((Number) row.values().iterator().next()).longValue());
+            }
         }
-        else {
-            this.jdbc.batchUpdate(this.insertSql, messages, messages.size(), (ps, m) -> setRow(ps, producer, m));
+        return (lowest == Long.MAX_VALUE) ? 0 : lowest;
+    }
+
+    private String insertSql(int rows) {
+        return this.insertSql.computeIfAbsent(rows, n -> this.insertPrefix
+                + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+    }
+
+    /**
+     * Committed rows from {@code firstId} on in {@code lane}: the next poll reads them, even if its cursor is past
+     * them. Noted without the lock, so that a send never waits for the dispatcher's database round trips.
+     */
+    private void committed(String lane, long firstId) {
+        this.commits.merge(lane, firstId, Math::min);
+    }
+
+    /** Under the lock: lanes with new commits are read again, from the lowest id committed. */
+    private void applyCommits() {
+        for (String name : this.commits.keySet()) {
+            Long firstId = this.commits.remove(name);
+            Lane lane = this.lanes.get(name);
+            if (lane != null && firstId != null) {
+                lane.drained = false;
+                if (firstId <= lane.after) {
+                    lane.after = firstId - 1;
+                }
+            }
         }
     }
 
@@ -218,11 +312,16 @@ public class SharedOutboxQueue implements OutboundQueue {
 
     /** DROP_OLDEST: the oldest row of this instance's lane that is not in flight, deleted. */
     private OutboundMessage deleteOldestQueued() {
-        List<QueuedMessage> oldest = this.jdbc.query(this.selectSql.formatted("?"), this::mapRow, this.queueName,
-                this.leases.producer(), this.inFlight.size() + 1);
+        String lane = this.leases.producer();
+        List<QueuedMessage> oldest = this.jdbc.query(this.oldestSql, (rs, n) -> mapRow(rs), this.queueName, lane,
+                this.inFlight.size() + 1);
         for (QueuedMessage row : oldest) {
             if (!this.inFlight.containsKey(row.sequence())
-                    && this.jdbc.update(this.deleteSql, row.sequence()) > 0) {
+                    && this.jdbc.update(this.deleteOneSql, row.sequence()) > 0) {
+                Row unsent = this.readAhead.remove(row.sequence());
+                if (unsent != null) {
+                    unsent.lane.pending--;
+                }
                 this.count.decrementAndGet();
                 return row.message();
             }
@@ -241,26 +340,31 @@ public class SharedOutboxQueue implements OutboundQueue {
     @Override
     public List<QueuedMessage> poll(int max) {
         checkOpen();
-        Set<String> lanes = this.leases.held();
-        if (max <= 0 || lanes.isEmpty()) {
+        Set<String> held = this.leases.readable();
+        if (max <= 0 || held.isEmpty()) {
             return List.of();
         }
         this.lock.lock();
         try {
-            List<Object> args = new ArrayList<>(lanes.size() + 2);
-            args.add(this.queueName);
-            args.addAll(lanes);
-            args.add(this.inFlight.size() + max);
-            String sql = this.selectSql.formatted(placeholders(lanes.size()));
-            List<QueuedMessage> rows = this.jdbc.query(sql, this::mapRow, args.toArray());
-            List<QueuedMessage> taken = new ArrayList<>(Math.min(max, rows.size()));
-            for (QueuedMessage row : rows) {
-                if (taken.size() == max) {
-                    break;
+            if (!this.leases.leaseValid()) {
+                // Stalled past the renewal (or not renewed yet): what was read ahead may be another's by now.
+                forgetReadAhead();
+            }
+            syncLanes(held);
+            applyCommits();
+            for (Lane lane : this.lanes.values()) {
+                while (!lane.drained && lane.pending < max) {
+                    readAhead(lane, Math.max(READ_AHEAD, max));
                 }
-                if (this.inFlight.putIfAbsent(row.sequence(), row) == null) {
-                    taken.add(row);
-                }
+            }
+            List<QueuedMessage> taken = new ArrayList<>(Math.min(max, this.readAhead.size()));
+            Iterator<Row> oldestFirst = this.readAhead.values().iterator();
+            while (taken.size() < max && oldestFirst.hasNext()) {
+                Row row = oldestFirst.next();
+                oldestFirst.remove();
+                row.lane.pending--;
+                this.inFlight.put(row.queued.sequence(), row);
+                taken.add(row.queued);
             }
             return taken;
         }
@@ -269,28 +373,58 @@ public class SharedOutboxQueue implements OutboundQueue {
         }
     }
 
+    private void readAhead(Lane lane, int page) {
+        List<QueuedMessage> rows = this.jdbc.query(this.readSql, (rs, n) -> mapRow(rs), this.queueName, lane.name,
+                lane.after, this.leases.instanceId(), page);
+        for (QueuedMessage row : rows) {
+            long id = row.sequence();
+            lane.after = Math.max(lane.after, id);
+            if (!this.inFlight.containsKey(id) && !this.readAhead.containsKey(id)) {
+                this.readAhead.put(id, new Row(row, lane));
+                lane.pending++;
+            }
+        }
+        lane.drained = rows.size() < page;
+    }
+
+    /** Lanes lost since the last poll take their rows read ahead with them; gained ones are read from the start. */
+    private void syncLanes(Set<String> held) {
+        if (held == this.lanesSeen) {
+            return;
+        }
+        this.lanes.keySet().removeIf(name -> !held.contains(name));
+        this.readAhead.values().removeIf(row -> !held.contains(row.lane.name));
+        for (String name : held) {
+            this.lanes.computeIfAbsent(name, Lane::new);
+        }
+        this.lanesSeen = held;
+    }
+
+    private void forgetReadAhead() {
+        this.readAhead.clear();
+        for (Lane lane : this.lanes.values()) {
+            lane.after = 0;
+            lane.pending = 0;
+            lane.drained = false;
+        }
+    }
+
     @Override
     public void ack(Collection<QueuedMessage> messages) {
         if (messages.isEmpty()) {
             return;
         }
-        List<Long> ids = messages.stream().map(QueuedMessage::sequence).toList();
+        long[] ids = messages.stream().mapToLong(QueuedMessage::sequence).toArray();
         this.lock.lock();
         try {
             int deleted = 0;
-            for (int from = 0; from < ids.size(); from += DELETE_CHUNK) {
-                List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + DELETE_CHUNK));
-                if (chunk.size() == 1) {
-                    deleted += this.jdbc.update(this.deleteSql, chunk.get(0));
-                }
-                else {
-                    for (int rows : this.jdbc.batchUpdate(this.deleteSql, chunk, chunk.size(),
-                            (ps, id) -> ps.setLong(1, id))[0]) {
-                        deleted += Math.max(rows, 0);
-                    }
-                }
+            for (int from = 0; from < ids.length; from += DELETE_CHUNK) {
+                long[] chunk = Arrays.copyOfRange(ids, from, Math.min(ids.length, from + DELETE_CHUNK));
+                deleted += this.jdbc.update(this.deleteSql, ps -> ps.setArray(1, bigints(ps.getConnection(), chunk)));
             }
-            ids.forEach(this.inFlight::remove);
+            for (long id : ids) {
+                this.inFlight.remove(id);
+            }
             long left = this.count.addAndGet(-deleted);
             if (left < 0) {
                 this.count.set(0);
@@ -301,26 +435,48 @@ public class SharedOutboxQueue implements OutboundQueue {
         }
     }
 
+    private static Array bigints(Connection connection, long[] ids) throws SQLException {
+        Long[] boxed = new Long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            boxed[i] = ids[i];
+        }
+        return connection.createArrayOf("BIGINT", boxed);
+    }
+
     @Override
     public void requeue(Collection<QueuedMessage> messages) {
         this.lock.lock();
         try {
-            // The rows never left the table: the next poll reads them again at their place.
-            messages.forEach(m -> this.inFlight.remove(m.sequence()));
+            // The rows never left the table: back to their place among the rows read ahead, if the lane is ours.
+            for (QueuedMessage message : messages) {
+                Row row = this.inFlight.remove(message.sequence());
+                if (row != null && this.lanes.get(row.lane.name) == row.lane
+                        && this.readAhead.putIfAbsent(message.sequence(), row) == null) {
+                    row.lane.pending++;
+                }
+            }
         }
         finally {
             this.lock.unlock();
         }
     }
 
-    /** The lease thread's work: keep and gain lanes, recount, wake the dispatcher for adopted rows. */
+    /** The lease thread's work: keep and gain lanes, recount, wake the dispatcher for rows it may now read. */
     void tick() {
         if (this.closed) {
             return;
         }
-        boolean gained = this.leases.tick();
+        this.leases.tick();
         recount();
-        if (gained && this.count.get() > 0) {
+        this.lock.lock();
+        try {
+            // A lane that waited for the one it follows may be readable now; adopted lanes may have new rows.
+            this.lanes.values().forEach(lane -> lane.drained = false);
+        }
+        finally {
+            this.lock.unlock();
+        }
+        if (this.count.get() > this.inFlight.size()) {
             this.arrivalListeners.forEach(Runnable::run);
         }
     }
@@ -335,17 +491,14 @@ public class SharedOutboxQueue implements OutboundQueue {
             List<Object> args = new ArrayList<>(lanes.size() + 1);
             args.add(this.queueName);
             args.addAll(lanes);
-            Long rows = this.jdbc.queryForObject(this.countSql.formatted(placeholders(lanes.size())), Long.class,
-                    args.toArray());
+            Long rows = this.jdbc.queryForObject(
+                    this.countSql.formatted(String.join(", ", Collections.nCopies(lanes.size(), "?"))),
+                    Long.class, args.toArray());
             this.count.set((rows != null) ? rows : 0);
         }
         finally {
             this.lock.unlock();
         }
-    }
-
-    private static String placeholders(int n) {
-        return String.join(", ", Collections.nCopies(n, "?"));
     }
 
     // ---- state ---------------------------------------------------------------------------------------------
@@ -415,14 +568,37 @@ public class SharedOutboxQueue implements OutboundQueue {
         }
     }
 
-    private void setRow(PreparedStatement ps, String producer, OutboundMessage m) throws SQLException {
-        ps.setString(1, this.queueName);
-        ps.setString(2, producer);
-        OutboxColumns.bind(ps, 3, m);
+    private void setRow(PreparedStatement ps, int first, String producer, OutboundMessage m) throws SQLException {
+        ps.setString(first, this.queueName);
+        ps.setString(first + 1, producer);
+        OutboxColumns.bind(ps, first + 2, m);
     }
 
-    private QueuedMessage mapRow(ResultSet rs, int row) throws SQLException {
+    private static QueuedMessage mapRow(ResultSet rs) throws SQLException {
         return new QueuedMessage(rs.getLong("id"), OutboxColumns.read(rs));
+    }
+
+    /** A lane as this instance reads it. */
+    private static final class Lane {
+
+        final String name;
+
+        /** The highest id read so far; the next read starts after it. */
+        long after;
+
+        /** Rows of this lane in the read-ahead. */
+        int pending;
+
+        /** The last read found no more rows; set back by a commit into the lane and by every lease tick. */
+        boolean drained;
+
+        Lane(String name) {
+            this.name = name;
+        }
+    }
+
+    /** A row read, with the lane it belongs to. */
+    private record Row(QueuedMessage queued, Lane lane) {
     }
 
     @Override

@@ -1,11 +1,13 @@
 package dev.iotspring.core.queue.shared;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
 import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueuedMessage;
 
 import static dev.iotspring.core.queue.shared.SharedOutboxPostgresTests.ids;
 import static dev.iotspring.core.queue.shared.SharedOutboxPostgresTests.messages;
@@ -30,7 +32,14 @@ class SharedOutboxH2Tests {
             assertThat(ids(dead.poll(1))).containsExactly("d0");
             deadOutbox.close();
             await().atMost(Duration.ofSeconds(30)).until(() -> survivor.heldLanes().contains("dead"));
-            assertThat(ids(survivor.poll(10))).containsExactly("d0", "d1", "d2", "s0", "s1");
+            List<QueuedMessage> all = survivor.poll(10);
+            assertThat(ids(all)).containsExactly("d0", "d1", "d2", "s0", "s1");
+            survivor.requeue(all.subList(2, 5));
+            survivor.ack(all.subList(0, 2));
+            assertThat(ids(survivor.poll(10))).as("requeued at their place, acked ones gone")
+                .containsExactly("d2", "s0", "s1");
+            // Recounted at every lease tick.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(survivor.size()).isEqualTo(3));
             survivor.close();
         }
     }

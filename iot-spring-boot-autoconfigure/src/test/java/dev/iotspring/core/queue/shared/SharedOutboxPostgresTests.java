@@ -1,13 +1,21 @@
 package dev.iotspring.core.queue.shared;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -25,7 +33,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The shared outbox on a real PostgreSQL: each instance delivers its own lane in order; the lane of an instance
  * that stopped renewing its lease is taken over by exactly one survivor, which delivers all of it (the rows the
- * dead instance had in flight included) in order.
+ * dead instance had in flight included) in order; an instance that only stalled past its lease and resumes
+ * neither delivers the lane it lost nor lets its newer messages overtake the older ones ({@link StalledInstance}).
  */
 @ExtendWith(EmbeddedPostgresExtension.class)
 class SharedOutboxPostgresTests {
@@ -128,6 +137,117 @@ class SharedOutboxPostgresTests {
         assertThat(a.droppedCount()).isOne();
     }
 
+    /**
+     * A live instance that stalls past its lease (a long GC pause, a frozen VM: not dead) while another instance
+     * takes its lane over, then resumes. Time is a test clock and the leases change only when a test ticks an
+     * instance (no lease threads), so each step happens exactly where the test puts it. "The wire" records every
+     * delivery in the order the instances made them, as the broker would see them: every message arrives, first
+     * arrivals keep the send order, and only what the stalled instance had in flight arrives twice.
+     */
+    @Nested
+    class StalledInstance {
+
+        private static final Duration STALL_LEASE = Duration.ofSeconds(10);
+
+        /** The stalled instance's dispatcher window: what it may have in flight when it stalls. */
+        private static final int WINDOW = 5;
+
+        private final TestClock clock = new TestClock();
+
+        private final List<String> wire = new ArrayList<>();
+
+        @Test
+        void anInstanceThatResumesAfterItsLaneWasTakenOverNeitherOvertakesNorLosesItsMessages() {
+            SharedOutboxQueue a = queue("a");
+            SharedOutboxQueue b = queue("b");
+            a.offerAll(messages("m", 20));
+            List<QueuedMessage> inFlightAtStall = a.poll(WINDOW);
+            assertThat(ids(inFlightAtStall)).containsExactly("m0", "m1", "m2", "m3", "m4");
+            deliver(inFlightAtStall.subList(0, 2));
+
+            // a stalls: time passes, its lease thread does not run; b's does and takes the lane over.
+            this.clock.advance(STALL_LEASE.plusSeconds(1));
+            b.tick();
+            assertThat(b.heldLanes()).contains("a");
+            List<QueuedMessage> first = b.poll(10);
+            assertThat(ids(first)).as("the survivor starts at the oldest row, a's in-flight ones included")
+                .containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+            deliver(first);
+            b.ack(first);
+
+            // a resumes before its lease thread does: its dispatcher finishes the window it had...
+            deliver(inFlightAtStall.subList(2, WINDOW));
+            a.ack(inFlightAtStall);
+            // ...and asks for more: the rows it had read ahead are b's to deliver now.
+            assertThat(a.poll(10)).as("nothing more of the lane it lost").isEmpty();
+            // The application on a sends before a's lease thread noticed: into the lost lane, delivered by b in order.
+            a.offerAll(messages("m", 23).subList(20, 23));
+
+            // a's lease thread runs: a continues in a lane of its own that waits for the lost one.
+            a.tick();
+            assertThat(a.heldLanes()).doesNotContain("a");
+            assertThat(a.producer()).isNotEqualTo("a");
+            a.offerAll(messages("m", 30).subList(23, 30));
+            assertThat(a.poll(10)).as("its newer messages wait until b delivered the older ones").isEmpty();
+
+            drain(b);
+            // b's next lease tick finds the rows a wrote into the lane meanwhile; it releases the lane only once empty.
+            b.tick();
+            assertThat(b.heldLanes()).contains("a");
+            drain(b);
+            assertThat(a.poll(10)).as("the lane b delivers is not released yet").isEmpty();
+            b.tick();
+            assertThat(b.heldLanes()).as("b released the delivered lane").doesNotContain("a");
+            a.tick();
+            drain(a);
+
+            Map<String, Integer> arrivals = new LinkedHashMap<>();
+            this.wire.forEach(id -> arrivals.merge(id, 1, Integer::sum));
+            assertThat(arrivals.keySet()).as("every message, first arrivals in send order")
+                .containsExactlyElementsOf(ids(messages("m", 30)));
+            assertThat(arrivals.values().stream().filter(n -> n > 1).count())
+                .as("duplicates: only what a had in flight when it stalled")
+                .isLessThanOrEqualTo(WINDOW);
+            assertThat(a.size()).isZero();
+            assertThat(b.size()).isZero();
+        }
+
+        @Test
+        void anInstanceThatStalledWithoutBeingReplacedKeepsItsLane() {
+            SharedOutboxQueue a = queue("a");
+            a.offerAll(messages("m", 6));
+            deliver(a.poll(2));
+            this.clock.advance(STALL_LEASE.plusSeconds(1));
+            // Nobody took the lane: what a read ahead is read again under the lease check, and is still a's.
+            List<QueuedMessage> next = a.poll(2);
+            assertThat(ids(next)).containsExactly("m2", "m3");
+            a.tick();
+            assertThat(a.producer()).isEqualTo("a");
+            assertThat(ids(a.poll(10))).containsExactly("m4", "m5");
+        }
+
+        private SharedOutboxQueue queue(String instance) {
+            SharedOutbox outbox = new SharedOutbox(dataSource, "iot_", instance, STALL_LEASE, this.clock, false);
+            closeables.add(outbox);
+            SharedOutboxQueue queue = outbox.open("events", 0, OverflowStrategy.RAISE_EXCEPTION);
+            closeables.add(queue);
+            return queue;
+        }
+
+        private void deliver(List<QueuedMessage> batch) {
+            this.wire.addAll(ids(batch));
+        }
+
+        /** Delivers until the queue has nothing more to hand out. */
+        private void drain(SharedOutboxQueue queue) {
+            List<QueuedMessage> batch;
+            while (!(batch = queue.poll(4)).isEmpty()) {
+                deliver(batch);
+                queue.ack(batch);
+            }
+        }
+    }
+
     private SharedOutbox instance(String id) {
         SharedOutbox outbox = new SharedOutbox(this.dataSource, "iot_", id, LEASE);
         this.closeables.add(outbox);
@@ -158,5 +278,35 @@ class SharedOutboxPostgresTests {
         return messages.stream()
             .map(m -> (m instanceof QueuedMessage q) ? q.message().id() : ((OutboundMessage) m).id())
             .toList();
+    }
+
+    /** A clock the test moves; every instance reads it for lease times. */
+    static final class TestClock extends Clock {
+
+        private final AtomicLong millis = new AtomicLong(Instant.parse("2026-12-02T06:00:00Z").toEpochMilli());
+
+        void advance(Duration duration) {
+            this.millis.addAndGet(duration.toMillis());
+        }
+
+        @Override
+        public long millis() {
+            return this.millis.get();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
     }
 }
