@@ -33,49 +33,61 @@ public final class AstarteAgentToken {
      * of the message)
      */
     public static String sign(String privateKeyPem, Duration ttl, Clock clock) {
-        PrivateKey key;
-        try {
-            key = PemContent.of(privateKeyPem).getPrivateKey();
-        }
-        catch (RuntimeException ex) {
-            throw new IllegalArgumentException("the realm private key is not a readable PEM private key");
-        }
-        if (key == null) {
-            throw new IllegalArgumentException("the realm private key PEM contains no private key");
-        }
-        String alg;
-        String jca;
-        if (key instanceof RSAPrivateKey) {
-            alg = "RS256";
-            jca = "SHA256withRSA";
-        }
-        else if (key instanceof ECPrivateKey ec) {
-            int bits = ec.getParams().getCurve().getField().getFieldSize();
-            switch (bits) {
-                case 256 -> { alg = "ES256"; jca = "SHA256withECDSAinP1363Format"; }
-                case 384 -> { alg = "ES384"; jca = "SHA384withECDSAinP1363Format"; }
-                case 521 -> { alg = "ES512"; jca = "SHA512withECDSAinP1363Format"; }
-                default -> throw new IllegalArgumentException("the realm private key is an EC key on a " + bits
-                        + "-bit curve; JWT supports P-256, P-384 and P-521");
-            }
-        }
-        else {
-            throw new IllegalArgumentException("the realm private key is a " + key.getAlgorithm()
-                    + " key; Astarte realm keys are RSA or EC");
-        }
+        RealmKey key = RealmKey.parse(privateKeyPem);
         long now = clock.instant().getEpochSecond();
-        String header = "{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}";
+        String header = "{\"alg\":\"" + key.alg() + "\",\"typ\":\"JWT\"}";
         String claims = "{\"a_pa\":[\".*::.*\"],\"iat\":" + now + ",\"exp\":" + (now + ttl.toSeconds()) + "}";
         String signingInput = encode(header) + "." + encode(claims);
         try {
             // The P1363 form is the raw R||S a JWS ES* signature needs (not DER).
-            Signature signature = Signature.getInstance(jca);
-            signature.initSign(key);
+            Signature signature = Signature.getInstance(key.jca());
+            signature.initSign(key.key());
             signature.update(signingInput.getBytes(StandardCharsets.US_ASCII));
             return signingInput + "." + B64.encodeToString(signature.sign());
         }
         catch (GeneralSecurityException ex) {
-            throw new IllegalStateException("Cannot sign the agent JWT with " + jca + ": " + ex.getMessage(), ex);
+            throw new IllegalStateException("Cannot sign the agent JWT with " + key.jca() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Checks that {@code privateKeyPem} is a realm key tokens can be signed with, without signing one (the first
+     * signature initialises the JDK's signature providers, no work for the application's startup).
+     * @throws IllegalArgumentException as {@link #sign}
+     */
+    public static void check(String privateKeyPem) {
+        RealmKey.parse(privateKeyPem);
+    }
+
+    /** A realm key and the JWT and JCA names of the signature it makes. */
+    private record RealmKey(PrivateKey key, String alg, String jca) {
+
+        static RealmKey parse(String privateKeyPem) {
+            PrivateKey key;
+            try {
+                key = PemContent.of(privateKeyPem).getPrivateKey();
+            }
+            catch (RuntimeException ex) {
+                throw new IllegalArgumentException("the realm private key is not a readable PEM private key");
+            }
+            if (key == null) {
+                throw new IllegalArgumentException("the realm private key PEM contains no private key");
+            }
+            if (key instanceof RSAPrivateKey) {
+                return new RealmKey(key, "RS256", "SHA256withRSA");
+            }
+            if (key instanceof ECPrivateKey ec) {
+                int bits = ec.getParams().getCurve().getField().getFieldSize();
+                return switch (bits) {
+                    case 256 -> new RealmKey(key, "ES256", "SHA256withECDSAinP1363Format");
+                    case 384 -> new RealmKey(key, "ES384", "SHA384withECDSAinP1363Format");
+                    case 521 -> new RealmKey(key, "ES512", "SHA512withECDSAinP1363Format");
+                    default -> throw new IllegalArgumentException("the realm private key is an EC key on a " + bits
+                            + "-bit curve; JWT supports P-256, P-384 and P-521");
+                };
+            }
+            throw new IllegalArgumentException("the realm private key is a " + key.getAlgorithm()
+                    + " key; Astarte realm keys are RSA or EC");
         }
     }
 

@@ -27,6 +27,7 @@ import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageSender;
 import dev.iotspring.core.event.IotEventPublisher;
+import dev.iotspring.core.lifecycle.BackgroundOpening;
 import dev.iotspring.core.lifecycle.IotLifecyclePhases;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionSettings;
@@ -39,6 +40,7 @@ import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.store.IotStore;
+import dev.iotspring.core.store.JdbcKeyValueStore;
 
 import org.springframework.context.SmartLifecycle;
 
@@ -82,6 +84,11 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     private final ScheduledExecutorService scheduler;
 
+    /** The store, and the device's tables in it, both opened beside the application's startup. */
+    private final CompletableFuture<IotStore> store;
+
+    private final CompletableFuture<Tables> tables;
+
     private final List<AstarteServerListener> listeners = new CopyOnWriteArrayList<>();
 
     private final Sinks.Many<AstarteServerEvent> sink = Sinks.many().multicast().directBestEffort();
@@ -118,29 +125,94 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     public AstarteDeviceClient(AstarteDeviceSettings settings, AstartePairingClient pairingClient, IotStore store,
             OutboundQueue durableQueue, OutboundQueue memoryQueue, UnaryOperator<Dispatcher.Builder> dispatcher,
             @Nullable IotEventPublisher events) {
+        this(settings, pairingClient, CompletableFuture.completedFuture(store), durableQueue, memoryQueue, dispatcher,
+                events);
+    }
+
+    /**
+     * A device whose store is still opening ({@code IotStores.openInBackground}): its tables are opened on the
+     * device's own thread once the store is open, beside the application's startup, and only what needs them
+     * waits (a property read or write, pairing). If the store cannot be opened, that is logged at error level,
+     * the health is down with the cause, pairing stops, and every send and property call throws it.
+     * @param store the {@code astarte} store, being opened
+     * @see #AstarteDeviceClient(AstarteDeviceSettings, AstartePairingClient, IotStore, OutboundQueue,
+     *     OutboundQueue, UnaryOperator, IotEventPublisher)
+     */
+    public AstarteDeviceClient(AstarteDeviceSettings settings, AstartePairingClient pairingClient,
+            CompletableFuture<IotStore> store, OutboundQueue durableQueue, OutboundQueue memoryQueue,
+            UnaryOperator<Dispatcher.Builder> dispatcher, @Nullable IotEventPublisher events) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.interfaces = settings.interfaces();
         this.clock = settings.clock();
         this.events = events;
-        this.pairing = new AstartePairing(pairingClient, store.keyValueStore("credentials"), settings.realm(),
-                settings.deviceId(), settings.credentialsSecret(), settings.agentToken(), this.clock);
-        this.socketFactory = new AstarteSocketFactory(this.keyManager, settings.trustManagers());
-        this.properties = new AstartePropertyStore(store.keyValueStore("properties"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "astarte-" + settings.deviceId());
             t.setDaemon(true);
             return t;
         });
+        this.store = store;
+        this.tables = store.thenApplyAsync(Tables::open, this.scheduler);
+        this.tables.whenComplete((opened, ex) -> {
+            if (ex != null) {
+                storeFailed(storeFailure());
+            }
+        });
+        this.pairing = new AstartePairing(pairingClient, () -> tables().credentials(), settings.realm(),
+                settings.deviceId(), settings.credentialsSecret(), settings.agentToken(), this.clock);
+        this.socketFactory = new AstarteSocketFactory(this.keyManager, settings.trustManagers());
+        this.properties = new AstartePropertyStore(() -> tables().properties());
         this.session = new AstarteSession(settings.realm(), settings.deviceId(), this.interfaces, this.properties,
-                store.keyValueStore("session"), this::deliver, this::wakeUp, this.scheduler);
+                () -> tables().session(), this::deliver, this::wakeUp, this.scheduler);
         this.topicPrefix = this.session.base() + "/";
         MessageSender sender = new GatedSender();
         this.durable = build(dispatcher, Dispatcher.builder(PLATFORM, durableQueue, sender));
         this.memory = build(dispatcher, Dispatcher.builder(PLATFORM, memoryQueue, sender));
+        // Reads the store only when neither a secret nor a way to register is configured (then it waits for it).
         if (!this.pairing.canPair()) {
+            this.scheduler.shutdownNow();
             throw new IllegalStateException("Astarte device " + settings.deviceId() + " has no credentials secret and "
                     + "no way to register: set iot.astarte.credentials-secret, pairing.jwt or pairing.private-key");
         }
+    }
+
+    /** The device's tables in its store. */
+    private record Tables(JdbcKeyValueStore credentials, JdbcKeyValueStore properties, JdbcKeyValueStore session) {
+
+        static Tables open(IotStore store) {
+            return new Tables(store.keyValueStore("credentials"), store.keyValueStore("properties"),
+                    store.keyValueStore("session"));
+        }
+    }
+
+    private Tables tables() {
+        return BackgroundOpening.join(this.tables);
+    }
+
+    private void storeFailed(Throwable cause) {
+        String message = "cannot open its store: " + cause;
+        logger.error("Astarte: device {} {}; it will not pair, connect or send until the application is restarted "
+                + "(iot.storage.directory)", this.settings.deviceId(), message, cause);
+        this.pairing.failed(message);
+    }
+
+    /** Throws the store's failure, if it could not be opened: nothing of the device works without it. */
+    private void requireStore() {
+        Throwable failure = storeFailure();
+        if (failure != null) {
+            throw new IllegalStateException("Astarte device " + this.settings.deviceId() + " could not open its store "
+                    + "(iot.storage.directory): " + failure.getMessage(), failure);
+        }
+    }
+
+    /** Why the device's store could not be opened, or null (also while it is opening). */
+    public @Nullable String storeError() {
+        Throwable failure = storeFailure();
+        return (failure != null) ? failure.toString() : null;
+    }
+
+    private @Nullable Throwable storeFailure() {
+        Throwable failure = BackgroundOpening.failure(this.store);
+        return (failure != null) ? failure : BackgroundOpening.failure(this.tables);
     }
 
     private Dispatcher build(UnaryOperator<Dispatcher.Builder> customizer, Dispatcher.Builder builder) {
@@ -183,6 +255,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     @Override
     public CompletableFuture<Void> setProperty(String interfaceName, String path, Object value) {
         AstarteOutbound out = this.interfaces.property(interfaceName, path, value);
+        requireStore();
         Optional<AstartePropertyStore.Row> previous = this.properties.get(false, interfaceName, path);
         // Stored before it is queued: the next session's property replay and purge list must include it.
         this.properties.put(false, interfaceName, path, out.major(), out.payload());
@@ -198,6 +271,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     @Override
     public CompletableFuture<Void> unsetProperty(String interfaceName, String path) {
         AstarteOutbound out = this.interfaces.unset(interfaceName, path);
+        requireStore();
         Optional<AstartePropertyStore.Row> previous = this.properties.get(false, interfaceName, path);
         this.properties.remove(false, interfaceName, path);
         try {
@@ -220,6 +294,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     }
 
     private CompletableFuture<Void> dispatch(AstarteOutbound out) {
+        requireStore();
         return this.observations.send("interface", out.topicSuffix(), null, () -> dispatchUnobserved(out));
     }
 
@@ -287,6 +362,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
         if (!iface.isProperties() || mapping == null) {
             return Optional.empty();
         }
+        requireStore();
         Optional<AstartePropertyStore.Row> row = this.properties.get(iface.isServerOwned(), interfaceName, path);
         if (row.isEmpty()) {
             return Optional.empty();
@@ -406,14 +482,15 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             c.start();
         }
         else {
-            this.scheduler.execute(this::bootstrap);
+            // Once the tables are open (their opening runs on this thread too, so bootstrap must not wait for it).
+            this.tables.thenRunAsync(this::bootstrap, this.scheduler);
         }
     }
 
     /** Registers if needed and learns the broker URL, then connects; retried with back-off until it works. */
     private void bootstrap() {
-        if (!this.running || this.connection != null) {
-            return;
+        if (!this.running || this.connection != null || this.tables.isCompletedExceptionally()) {
+            return; // a store that cannot be opened was logged, and is in the health, once
         }
         try {
             String url = this.pairing.brokerUrl();

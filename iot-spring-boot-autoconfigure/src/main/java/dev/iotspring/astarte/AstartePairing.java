@@ -27,7 +27,8 @@ final class AstartePairing {
 
     private final AstartePairingClient client;
 
-    private final JdbcKeyValueStore store;
+    /** Opened beside the application's startup: waited for on first use. */
+    private final Supplier<JdbcKeyValueStore> store;
 
     private final String realm;
 
@@ -47,8 +48,8 @@ final class AstartePairing {
 
     private volatile @Nullable String lastError;
 
-    AstartePairing(AstartePairingClient client, JdbcKeyValueStore store, String realm, String deviceId,
-            @Nullable String configuredSecret, @Nullable Supplier<String> agentToken, Clock clock) {
+    AstartePairing(AstartePairingClient client, Supplier<JdbcKeyValueStore> store, String realm,
+            String deviceId, @Nullable String configuredSecret, @Nullable Supplier<String> agentToken, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.store = Objects.requireNonNull(store, "store");
         this.realm = realm;
@@ -61,7 +62,7 @@ final class AstartePairing {
     /** Whether the device can get a secret: configured, stored, or through registration. */
     boolean canPair() {
         return this.configuredSecret != null || this.agentToken != null
-                || this.store.get(key("secret")).isPresent();
+                || this.store.get().get(key("secret")).isPresent();
     }
 
     /** The credentials secret, registering the device when none is configured or stored. */
@@ -73,7 +74,7 @@ final class AstartePairing {
             this.secret = this.configuredSecret;
             return this.secret;
         }
-        String stored = this.store.getString(key("secret")).orElse(null);
+        String stored = this.store.get().getString(key("secret")).orElse(null);
         if (stored != null) {
             this.secret = stored;
             return stored;
@@ -85,7 +86,7 @@ final class AstartePairing {
         }
         logger.info("Astarte: registering device {} in realm {}", this.deviceId, this.realm);
         String obtained = this.client.register(this.agentToken.get(), this.deviceId);
-        this.store.putString(key("secret"), obtained);
+        this.store.get().putString(key("secret"), obtained);
         this.secret = obtained;
         return obtained;
     }
@@ -122,7 +123,7 @@ final class AstartePairing {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put(key("private-key"), keys.getPrivate().getEncoded());
         entries.put(key("certificate"), pem.getBytes(StandardCharsets.US_ASCII));
-        this.store.putAll(entries);
+        this.store.get().putAll(entries);
         logger.info("Astarte: device {} got a certificate valid until {}", this.deviceId, issued.notAfter());
         return use(issued);
     }
@@ -135,8 +136,8 @@ final class AstartePairing {
     }
 
     private @Nullable AstarteCredentials load() {
-        byte[] key = this.store.get(key("private-key")).orElse(null);
-        String pem = this.store.getString(key("certificate")).orElse(null);
+        byte[] key = this.store.get().get(key("private-key")).orElse(null);
+        String pem = this.store.get().getString(key("certificate")).orElse(null);
         if (key == null || pem == null) {
             return null;
         }
@@ -149,7 +150,8 @@ final class AstartePairing {
     }
 
     boolean isPaired() {
-        return this.secret != null || this.configuredSecret != null || this.store.get(key("secret")).isPresent();
+        return this.secret != null || this.configuredSecret != null
+                || this.store.get().get(key("secret")).isPresent();
     }
 
     @Nullable Instant certificateNotAfter() {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -13,6 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 
@@ -23,7 +25,7 @@ import org.springframework.web.reactive.function.client.WebClientRequestExceptio
  */
 public final class AstartePairingClient {
 
-    private final WebClient webClient;
+    private final Supplier<WebClient> webClient;
 
     private final String realm;
 
@@ -32,7 +34,20 @@ public final class AstartePairingClient {
     private final Duration timeout;
 
     public AstartePairingClient(WebClient webClient, String realm, JsonMapper json, Duration timeout) {
-        this.webClient = Objects.requireNonNull(webClient, "webClient");
+        this(fixed(webClient), realm, json, timeout);
+    }
+
+    private static Supplier<WebClient> fixed(WebClient webClient) {
+        Objects.requireNonNull(webClient, "webClient");
+        return () -> webClient;
+    }
+
+    /**
+     * A client whose WebClient is built on its first request: a device pairs on its own thread, so building the
+     * HTTP client (Reactor Netty, the TLS context) is no work for the application's startup.
+     */
+    public AstartePairingClient(Supplier<WebClient> webClient, String realm, JsonMapper json, Duration timeout) {
+        this.webClient = SingletonSupplier.of(Objects.requireNonNull(webClient, "webClient"));
         this.realm = Objects.requireNonNull(realm, "realm");
         this.json = Objects.requireNonNull(json, "json");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -97,7 +112,7 @@ public final class AstartePairingClient {
 
     private Mono<JsonNode> exchange(HttpMethod method, String path, String bearer, @Nullable Map<String, String> data,
             int expected, String action) {
-        WebClient.RequestBodySpec request = this.webClient.method(method)
+        WebClient.RequestBodySpec request = this.webClient.get().method(method)
             .uri("/v1/" + this.realm + path)
             .header(HttpHeaders.AUTHORIZATION, "Bearer " + bearer)
             .accept(MediaType.APPLICATION_JSON);

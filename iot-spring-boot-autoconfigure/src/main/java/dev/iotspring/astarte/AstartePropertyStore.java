@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import dev.iotspring.core.store.JdbcKeyValueStore;
 
@@ -16,9 +17,10 @@ import dev.iotspring.core.store.JdbcKeyValueStore;
  */
 final class AstartePropertyStore {
 
-    private final JdbcKeyValueStore store;
+    /** Opened beside the application's startup: waited for on first use. */
+    private final Supplier<JdbcKeyValueStore> store;
 
-    AstartePropertyStore(JdbcKeyValueStore store) {
+    AstartePropertyStore(Supplier<JdbcKeyValueStore> store) {
         this.store = store;
     }
 
@@ -31,23 +33,23 @@ final class AstartePropertyStore {
     }
 
     void put(boolean serverOwned, String interfaceName, String path, int major, byte[] payload) {
-        this.store.put(key(serverOwned, interfaceName, path),
+        this.store.get().put(key(serverOwned, interfaceName, path),
                 ByteBuffer.allocate(4 + payload.length).putInt(major).put(payload).array());
     }
 
     void remove(boolean serverOwned, String interfaceName, String path) {
-        this.store.delete(key(serverOwned, interfaceName, path));
+        this.store.get().delete(key(serverOwned, interfaceName, path));
     }
 
     Optional<Row> get(boolean serverOwned, String interfaceName, String path) {
-        return this.store.get(key(serverOwned, interfaceName, path)).map(v -> row(interfaceName, path, v));
+        return this.store.get().get(key(serverOwned, interfaceName, path)).map(v -> row(interfaceName, path, v));
     }
 
     /** Every stored property of one ownership, by {@code interface/path}. */
     Map<String, Row> all(boolean serverOwned) {
         String prefix = prefix(serverOwned);
         Map<String, Row> rows = new LinkedHashMap<>();
-        this.store.list(prefix).forEach((key, value) -> {
+        this.store.get().list(prefix).forEach((key, value) -> {
             String entry = key.substring(prefix.length());
             int slash = entry.indexOf('/');
             rows.put(entry, row(entry.substring(0, slash), entry.substring(slash), value));

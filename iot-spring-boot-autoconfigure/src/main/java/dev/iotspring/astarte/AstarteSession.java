@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.bson.BsonValue;
 import org.slf4j.Logger;
@@ -42,7 +43,8 @@ final class AstarteSession implements MqttConnectionListener {
 
     private final AstartePropertyStore properties;
 
-    private final JdbcKeyValueStore meta;
+    /** Opened beside the application's startup: waited for on first use. */
+    private final Supplier<JdbcKeyValueStore> meta;
 
     private final Consumer<AstarteServerEvent> deliver;
 
@@ -58,7 +60,8 @@ final class AstarteSession implements MqttConnectionListener {
     private volatile long connects;
 
     AstarteSession(String realm, String deviceId, AstarteInterfaces interfaces, AstartePropertyStore properties,
-            JdbcKeyValueStore meta, Consumer<AstarteServerEvent> deliver, Runnable onReady, Executor worker) {
+            Supplier<JdbcKeyValueStore> meta, Consumer<AstarteServerEvent> deliver, Runnable onReady,
+            Executor worker) {
         this.base = realm + "/" + deviceId;
         this.interfaces = interfaces;
         this.properties = properties;
@@ -108,11 +111,12 @@ final class AstarteSession implements MqttConnectionListener {
 
     private void handshake(long connect, boolean sessionPresent) {
         String introspection = this.interfaces.introspection();
-        boolean sameIntrospection = introspection.equals(this.meta.getString(INTROSPECTION_KEY).orElse(null));
+        boolean sameIntrospection = introspection
+            .equals(this.meta.get().getString(INTROSPECTION_KEY).orElse(null));
         try {
             if (!sessionPresent || !sameIntrospection) {
                 fullHandshake(sessionPresent, introspection);
-                this.meta.putString(INTROSPECTION_KEY, introspection);
+                this.meta.get().putString(INTROSPECTION_KEY, introspection);
             }
             else {
                 logger.debug("Astarte: session present for {}, no handshake", this.base);

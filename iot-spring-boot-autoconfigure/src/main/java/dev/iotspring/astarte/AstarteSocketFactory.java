@@ -23,14 +23,28 @@ final class AstarteSocketFactory extends SSLSocketFactory {
 
     private final TrustManager @Nullable [] trustManagers;
 
-    private volatile SSLSocketFactory delegate;
+    /** Made on first use: initialising TLS is no work for the application's startup. */
+    private volatile @Nullable SSLSocketFactory delegate;
 
     private volatile @Nullable AstarteCredentials credentials;
 
     AstarteSocketFactory(AstarteKeyManager keyManager, TrustManager @Nullable [] trustManagers) {
         this.keyManager = keyManager;
         this.trustManagers = trustManagers;
-        this.delegate = newContext().getSocketFactory();
+    }
+
+    private SSLSocketFactory delegate() {
+        SSLSocketFactory current = this.delegate;
+        if (current == null) {
+            synchronized (this) {
+                current = this.delegate;
+                if (current == null) {
+                    current = newContext().getSocketFactory();
+                    this.delegate = current;
+                }
+            }
+        }
+        return current;
     }
 
     /** Switches to a fresh TLS context when the device's credentials changed. */
@@ -55,42 +69,42 @@ final class AstarteSocketFactory extends SSLSocketFactory {
 
     @Override
     public String[] getDefaultCipherSuites() {
-        return this.delegate.getDefaultCipherSuites();
+        return delegate().getDefaultCipherSuites();
     }
 
     @Override
     public String[] getSupportedCipherSuites() {
-        return this.delegate.getSupportedCipherSuites();
+        return delegate().getSupportedCipherSuites();
     }
 
     @Override
     public Socket createSocket() throws IOException {
-        return this.delegate.createSocket();
+        return delegate().createSocket();
     }
 
     @Override
     public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
-        return this.delegate.createSocket(s, host, port, autoClose);
+        return delegate().createSocket(s, host, port, autoClose);
     }
 
     @Override
     public Socket createSocket(String host, int port) throws IOException {
-        return this.delegate.createSocket(host, port);
+        return delegate().createSocket(host, port);
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-        return this.delegate.createSocket(host, port, localHost, localPort);
+        return delegate().createSocket(host, port, localHost, localPort);
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
-        return this.delegate.createSocket(host, port);
+        return delegate().createSocket(host, port);
     }
 
     @Override
     public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
             throws IOException {
-        return this.delegate.createSocket(address, port, localAddress, localPort);
+        return delegate().createSocket(address, port, localAddress, localPort);
     }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -121,6 +122,27 @@ class AstarteDeviceClientTests {
         catch (Exception ex) {
             throw new IllegalStateException(ex);
         }
+    }
+
+    @Test
+    void pairsOnceAStoreStillOpeningAtStartIsOpen() throws Exception {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(astarte.certificateAuthority().trustStore());
+        AstarteDeviceSettings settings = AstarteDeviceSettings.builder("test", this.deviceId, interfaces)
+            .agentToken(astarte::agentToken)
+            .trustManagers(tmf.getTrustManagers())
+            .build();
+        AstartePairingClient pairing = new AstartePairingClient(
+                WebClient.builder().baseUrl(astarte.pairingUrl()).build(), "test", JsonMapper.builder().build(), WAIT);
+        // Opened in the background: the application starts the device before its store is open.
+        CompletableFuture<IotStore> opening = new CompletableFuture<>();
+        AstarteDeviceClient client = new AstarteDeviceClient(settings, pairing, opening, InMemoryQueue.fifo(),
+                InMemoryQueue.fifo(), b -> b, null);
+        this.clients.add(client);
+        client.start();
+        opening.complete(this.stores.open("astarte"));
+        await().atMost(WAIT).until(client::isConnected);
+        assertThat(client.isPaired()).isTrue();
     }
 
     /** A started client whose first handshake (no session yet) has completed. */

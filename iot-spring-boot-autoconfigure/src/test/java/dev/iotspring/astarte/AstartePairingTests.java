@@ -72,7 +72,7 @@ class AstartePairingTests {
         AstartePairingClient client = new AstartePairingClient(
                 WebClient.builder().baseUrl(astarte.pairingUrl()).build(), "test", JsonMapper.builder().build(),
                 Duration.ofSeconds(30));
-        return new AstartePairing(client, store, "test", this.deviceId, secret, agentToken, Clock.systemUTC());
+        return new AstartePairing(client, () -> store, "test", this.deviceId, secret, agentToken, Clock.systemUTC());
     }
 
     @Test

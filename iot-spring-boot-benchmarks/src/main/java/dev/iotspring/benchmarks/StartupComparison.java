@@ -4,15 +4,18 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.Writer;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 import dev.iotspring.astarte.AstarteDeviceIds;
 import dev.iotspring.test.astarte.AstarteEmulator;
@@ -26,9 +29,12 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
+import org.springframework.boot.context.metrics.buffering.StartupTimeline;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.metrics.ApplicationStartup;
+import org.springframework.core.metrics.StartupStep;
 
 /**
  * Startup time of one Spring Boot application (all of Boot's auto-configuration on this module's classpath, no
@@ -97,27 +103,13 @@ public final class StartupComparison {
                 all.put("iot.stellanow.queue.type", "durable");
                 all.put("iot.stream-sea.queue.type", "durable");
             }
-            List<Double> without = new ArrayList<>();
-            List<Double> with = new ArrayList<>();
             // One start of each first: class data and file caches warm for both variants alike.
             start(work, "warmup-none", Map.of());
             start(work, "warmup-all", withDevice(all, 0));
-            for (int r = 0; r < rounds; r++) {
-                boolean noneFirst = r % 2 == 0;
-                double a = start(work, (noneFirst ? "none-" : "all-") + r, noneFirst ? Map.of() : withDevice(all, r + 1));
-                double b = start(work, (noneFirst ? "all-" : "none-") + r, noneFirst ? withDevice(all, r + 1) : Map.of());
-                double none = noneFirst ? a : b;
-                double five = noneFirst ? b : a;
-                without.add(none);
-                with.add(five);
-                System.out.printf(Locale.ROOT, "round %d: without %.0f ms, with all five %.0f ms, added %.0f ms%n", r + 1,
-                        none, five, five - none);
-            }
-            double mNone = median(without);
-            double mAll = median(with);
-            System.out.printf(Locale.ROOT, "Startup to ApplicationReady (%s queues), %d alternating rounds: without "
-                    + "platforms median %.0f ms, with all five median %.0f ms, added %.0f ms%n",
-                    durable ? "StellaNow/stream-sea durable" : "in-memory", rounds, mNone, mAll, mAll - mNone);
+            int[] round = { 0 };
+            alternate(rounds, work, "without platforms", Map::of, "with all five",
+                    () -> withDevice(all, ++round[0]), "Startup to ApplicationReady ("
+                            + (durable ? "StellaNow/stream-sea durable" : "in-memory") + " queues)");
             System.out.println("Slowest bean creations of the last start with all five:");
             lastSteps.forEach(System.out::println);
         }
@@ -140,22 +132,37 @@ public final class StartupComparison {
             }
         }
         Map<String, Object> excluded = Map.of("spring.autoconfigure.exclude", String.join(",", ours));
-        List<Double> without = new ArrayList<>();
-        List<Double> idle = new ArrayList<>();
         start(work, "warmup-excluded", excluded);
         start(work, "warmup-idle", Map.of());
+        alternate(rounds, work, ours.size() + " iot auto-configurations excluded", () -> excluded,
+                "present and idle", Map::of, "Startup to ApplicationReady, no platform enabled");
+    }
+
+    /**
+     * Starts {@code a} and {@code b} alternately ({@code a} first in even rounds) and prints each round and the
+     * medians: the wall clock to ready, and the CPU time of the child's main thread until then.
+     */
+    private static void alternate(int rounds, Path work, String a, Supplier<Map<String, Object>> aProperties,
+            String b, Supplier<Map<String, Object>> bProperties, String title) throws Exception {
+        List<Double> aWall = new ArrayList<>();
+        List<Double> bWall = new ArrayList<>();
+        List<Double> aCpu = new ArrayList<>();
+        List<Double> bCpu = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            boolean excludedFirst = r % 2 == 0;
-            double a = start(work, "a-" + r, excludedFirst ? excluded : Map.of());
-            double b = start(work, "b-" + r, excludedFirst ? Map.of() : excluded);
-            without.add(excludedFirst ? a : b);
-            idle.add(excludedFirst ? b : a);
-            System.out.printf(Locale.ROOT, "round %d: %d iot auto-configurations excluded %.0f ms, present and idle "
-                    + "%.0f ms%n", r + 1, ours.size(), without.get(r), idle.get(r));
+            boolean aFirst = r % 2 == 0;
+            for (boolean first : new boolean[] { aFirst, !aFirst }) {
+                String name = (first ? "a-" : "b-") + r;
+                double wall = start(work, name, first ? aProperties.get() : bProperties.get());
+                (first ? aWall : bWall).add(wall);
+                (first ? aCpu : bCpu).add(Double.parseDouble(mainCpu.get(name)));
+            }
+            System.out.printf(Locale.ROOT, "round %d: %s %.0f ms (main thread CPU %.0f ms), %s %.0f ms (%.0f ms), "
+                    + "added %.0f ms%n", r + 1, a, aWall.get(r), aCpu.get(r), b, bWall.get(r), bCpu.get(r),
+                    bWall.get(r) - aWall.get(r));
         }
-        System.out.printf(Locale.ROOT, "Startup to ApplicationReady, no platform enabled, %d alternating rounds: iot "
-                + "auto-configurations excluded median %.0f ms, present median %.0f ms, added %.0f ms%n", rounds,
-                median(without), median(idle), median(idle) - median(without));
+        System.out.printf(Locale.ROOT, "%s, %d alternating rounds: %s median %.0f ms, %s median %.0f ms, added %.0f ms; "
+                + "main thread CPU medians %.0f ms and %.0f ms, added %.0f ms%n", title, rounds, a, median(aWall), b,
+                median(bWall), median(bWall) - median(aWall), median(aCpu), median(bCpu), median(bCpu) - median(aCpu));
     }
 
     /** Each start is a new Astarte device (a registered device cannot register again). */
@@ -165,6 +172,9 @@ public final class StartupComparison {
         properties.put("iot.spotflow.device-id", "startup-" + n + "-" + System.nanoTime());
         return properties;
     }
+
+    /** CPU time of each start's main thread until ready (less sensitive to other load than the wall clock). */
+    private static final Map<String, String> mainCpu = new LinkedHashMap<>();
 
     /** The slowest bean creations of the last start with the platforms enabled. */
     private static List<String> lastSteps = List.of();
@@ -179,10 +189,21 @@ public final class StartupComparison {
             props.store(out, null);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                StartupComparison.class.getName(), "child", "--spring.config.additional-location=file:" + file)
-            .redirectErrorStream(true)
-            .start();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
+        // Profiling: -Dstartup.jvm-args="-XX:StartFlightRecording=filename=%s.jfr" (%s = the start's directory),
+        // -Dstartup.steps=true writes every startup step of each start to <its directory>/steps.txt.
+        String jvmArgs = System.getProperty("startup.jvm-args", "").trim();
+        if (!jvmArgs.isEmpty()) {
+            for (String arg : jvmArgs.split("\\s+")) {
+                command.add(arg.replace("%s", dir.toString()));
+            }
+        }
+        if (Boolean.getBoolean("startup.steps")) {
+            command.add("-Dstartup.steps.file=" + dir.resolve("steps.txt"));
+        }
+        command.addAll(List.of(StartupComparison.class.getName(), "child",
+                "--spring.config.additional-location=file:" + file));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         double ready = -1;
         List<String> lines = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(
@@ -196,6 +217,7 @@ public final class StartupComparison {
             }
         }
         int exit = process.waitFor();
+        lines.stream().filter((l) -> l.startsWith("MAIN-CPU ")).forEach((l) -> mainCpu.put(name, l.substring(9)));
         if (!properties.isEmpty()) {
             lastSteps = lines.stream().filter((l) -> l.startsWith("STEP ")).toList();
         }
@@ -220,21 +242,112 @@ public final class StartupComparison {
             application.setWebApplicationType(WebApplicationType.NONE);
             application.setLogStartupInfo(false);
             BufferingApplicationStartup steps = new BufferingApplicationStartup(20_000);
-            application.setApplicationStartup(steps);
+            application.setApplicationStartup(new CpuTaggingStartup(steps));
             application.addListeners((ApplicationListener<ApplicationReadyEvent>) (event) -> {
                 System.out.println("READY " + ManagementFactory.getRuntimeMXBean().getUptime());
-                // Where the startup went: the slowest bean creations (a step's time includes its dependencies').
+                System.out.println("MAIN-CPU " + ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1_000_000);
+                String stepsFile = System.getProperty("startup.steps.file");
+                if (stepsFile != null) {
+                    writeSteps(steps, Path.of(stepsFile));
+                }
+                // Where the startup went: the bean creations that took the most CPU (a step's time includes its
+                // dependencies').
                 steps.getBufferedTimeline()
                     .getEvents()
                     .stream()
                     .filter((e) -> e.getStartupStep().getName().equals("spring.beans.instantiate"))
-                    .sorted((a, b) -> b.getDuration().compareTo(a.getDuration()))
+                    .sorted(Comparator.comparingDouble((StartupTimeline.TimelineEvent e) -> Double.parseDouble(tag(e, "cpu")))
+                        .reversed())
                     .limit(15)
-                    .forEach((e) -> System.out.println("STEP " + e.getDuration().toMillis() + " ms "
-                            + e.getStartupStep().getTags().iterator().next().getValue()));
+                    .forEach((e) -> System.out.println("STEP " + e.getDuration().toMillis() + " ms (CPU " + tag(e, "cpu")
+                            + " ms) " + tag(e, "beanName")));
             });
             ConfigurableApplicationContext context = application.run(args);
             context.close();
+        }
+
+        /**
+         * Tags each step with the CPU time its thread spent in it ({@code cpu}, ms, including nested steps): on a
+         * loaded machine the wall clock of a step says little, its CPU time much more.
+         */
+        private record CpuTaggingStartup(BufferingApplicationStartup delegate) implements ApplicationStartup {
+
+            @Override
+            public StartupStep start(String name) {
+                StartupStep step = this.delegate.start(name);
+                long cpuStart = THREADS.getCurrentThreadCpuTime();
+                return new StartupStep() {
+
+                    @Override
+                    public String getName() {
+                        return step.getName();
+                    }
+
+                    @Override
+                    public long getId() {
+                        return step.getId();
+                    }
+
+                    @Override
+                    public Long getParentId() {
+                        return step.getParentId();
+                    }
+
+                    @Override
+                    public StartupStep tag(String key, String value) {
+                        step.tag(key, value);
+                        return this;
+                    }
+
+                    @Override
+                    public StartupStep tag(String key, Supplier<String> value) {
+                        step.tag(key, value);
+                        return this;
+                    }
+
+                    @Override
+                    public Tags getTags() {
+                        return step.getTags();
+                    }
+
+                    @Override
+                    public void end() {
+                        step.tag("cpu", String.format(Locale.ROOT, "%.1f",
+                                (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e6));
+                        step.end();
+                    }
+                };
+            }
+        }
+
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+        private static String tag(StartupTimeline.TimelineEvent event, String key) {
+            for (StartupStep.Tag tag : event.getStartupStep().getTags()) {
+                if (tag.getKey().equals(key)) {
+                    return tag.getValue();
+                }
+            }
+            return "";
+        }
+
+        /** One line per step: start offset and duration (ms), id, parent id, name, tags. */
+        private static void writeSteps(BufferingApplicationStartup steps, Path file) {
+            var timeline = steps.getBufferedTimeline();
+            try (Writer out = Files.newBufferedWriter(file)) {
+                for (var event : timeline.getEvents()) {
+                    StringBuilder tags = new StringBuilder();
+                    event.getStartupStep().getTags().forEach((t) -> tags.append(' ').append(t.getKey()).append('=')
+                        .append(t.getValue()));
+                    out.write(String.format(Locale.ROOT, "%.3f %.3f %d %s %s%s%n",
+                            java.time.Duration.between(timeline.getStartTime(), event.getStartTime()).toNanos() / 1e6,
+                            event.getDuration().toNanos() / 1e6, event.getStartupStep().getId(),
+                            event.getStartupStep().getParentId(), event.getStartupStep().getName(), tags));
+                }
+            }
+            catch (java.io.IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -14,9 +15,6 @@ import javax.net.ssl.TrustManagerFactory;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.bson.BsonDocument;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +28,7 @@ import dev.iotspring.astarte.AstarteInterfaceDefinitionException;
 import dev.iotspring.astarte.AstarteInterfaces;
 import dev.iotspring.astarte.AstartePairingClient;
 import dev.iotspring.astarte.AstarteServerListener;
+import dev.iotspring.core.autoconfigure.ConditionalOnLibrary;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.autoconfigure.IotStorageProperties;
@@ -42,7 +41,10 @@ import dev.iotspring.core.http.IotWebClients;
 import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.observe.IotMetrics;
 import dev.iotspring.core.observe.PlatformMeters;
+import dev.iotspring.core.lifecycle.BackgroundOpening;
+import dev.iotspring.core.queue.DeferredOutboundQueue;
 import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.QueueOrder;
 import dev.iotspring.core.store.IotStore;
 import dev.iotspring.core.store.IotStores;
@@ -75,8 +77,9 @@ import org.springframework.web.reactive.function.client.WebClient;
  */
 @AutoConfiguration(after = IotCoreAutoConfiguration.class)
 @ConditionalOnBooleanProperty("iot.astarte.enabled")
-@ConditionalOnClass({ MqttAsyncClient.class, JsonMapper.class, BsonDocument.class, PKCS10CertificationRequest.class,
-        WebClient.class })
+@ConditionalOnClass({ JsonMapper.class, WebClient.class })
+@ConditionalOnLibrary({ "org.eclipse.paho.client.mqttv3.MqttAsyncClient", "org.bson.BsonDocument",
+        "org.bouncycastle.pkcs.PKCS10CertificationRequest" })
 @EnableConfigurationProperties({ AstarteProperties.class, IotShutdownProperties.class, IotStorageProperties.class })
 public final class AstarteAutoConfiguration {
 
@@ -120,9 +123,10 @@ public final class AstarteAutoConfiguration {
         URI pairingUrl = AstarteProperties.validatePairingUrl(connectionDetails.pairingUrl());
         HttpClientSettings settings = new HttpClientSettings(pairingUrl, p.getConnectTimeout(),
                 p.getRequestTimeout(), Map.of(), pairingSslBundle(sslBundles.getIfAvailable()));
-        WebClient webClient = IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), settings);
-        return new AstartePairingClient(webClient, p.getRealm(), jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
-                p.getRequestTimeout());
+        WebClient.Builder builder = webClientBuilder.getIfAvailable(WebClient::builder);
+        // Built on the device's thread when it first pairs (Reactor Netty, the TLS context): not on the startup path.
+        return new AstartePairingClient(() -> IotWebClients.build(builder, settings), p.getRealm(),
+                jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()), p.getRequestTimeout());
     }
 
     @Bean
@@ -154,12 +158,14 @@ public final class AstarteAutoConfiguration {
             .hostnameVerification(!p.isIgnoreSslErrors())
             .maxInflight(p.getQueue().getInFlight());
         customizers.orderedStream().forEach(c -> c.customize(settings));
-        IotStore store = iotStores.open(PLATFORM);
+        // The SQLite file, its pool and migrations open beside the startup; what needs them waits (issue 11).
+        CompletableFuture<IotStore> store = iotStores.openInBackground(PLATFORM);
         AstarteProperties.Queue queue = p.getQueue();
+        OutboundQueue outbox = new DeferredOutboundQueue(PLATFORM + "-outbox", true,
+                () -> BackgroundOpening.join(store).outboundQueue("outbox", queue.getMaxSize(), queue.getOverflow()));
         AstarteDeviceClient device;
         try {
-            device = new AstarteDeviceClient(settings.build(), pairingClient, store,
-                    store.outboundQueue("outbox", queue.getMaxSize(), queue.getOverflow()),
+            device = new AstarteDeviceClient(settings.build(), pairingClient, store, outbox,
                     new InMemoryQueue(QueueOrder.FIFO, queue.getMaxSize(), queue.getOverflow()),
                     b -> queue.applyTo(b, shutdown.getDrainTimeout()), new IotEventPublisher(PLATFORM, eventPublisher));
         }
@@ -179,7 +185,10 @@ public final class AstarteAutoConfiguration {
         return new AstarteListenerRegistrar();
     }
 
-    /** The agent JWT source: configured, or signed from the realm key (checked now, so a bad key fails the start). */
+    /**
+     * The agent JWT source: configured, or signed from the realm key (read and checked now, so a bad key fails the
+     * start; the first token is signed when the device registers, on its own thread).
+     */
     private @Nullable Supplier<String> agentToken() {
         AstarteProperties.Pairing pairing = this.properties.getPairing();
         if (pairing.getJwt() != null && !pairing.getJwt().isBlank()) {
@@ -191,7 +200,7 @@ public final class AstarteAutoConfiguration {
             return null;
         }
         try {
-            AstarteAgentToken.sign(key, Duration.ofMinutes(5), Clock.systemUTC());
+            AstarteAgentToken.check(key);
         }
         catch (IllegalArgumentException ex) {
             throw new IotConfigurationException(AstarteProperties.PREFIX + ".pairing.private-key", ex.getMessage(),

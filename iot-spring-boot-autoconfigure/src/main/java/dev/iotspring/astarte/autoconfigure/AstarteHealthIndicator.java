@@ -21,13 +21,34 @@ public class AstarteHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        boolean paired = this.device.isPaired();
+        String storeError = this.device.storeError();
+        boolean paired = false;
+        int queued = 0;
+        long dropped = 0;
+        if (storeError == null) {
+            try {
+                paired = this.device.isPaired();
+                queued = this.device.pendingMessages();
+                dropped = this.device.droppedMessages();
+            }
+            catch (RuntimeException ex) {
+                storeError = ex.toString(); // the store or the durable queue failed to open meanwhile
+            }
+        }
+        if (storeError != null) {
+            // Nothing of the device works without its store: pairing stopped, sends fail with this error.
+            return Health.down()
+                .withDetail("deviceId", this.device.getDeviceId())
+                .withDetail("connected", false)
+                .withDetail("lastError", storeError)
+                .build();
+        }
         Health.Builder health = paired ? Health.up() : Health.down();
         health.withDetail("deviceId", this.device.getDeviceId())
             .withDetail("paired", paired)
             .withDetail("connected", this.device.isConnected())
-            .withDetail("queued", this.device.pendingMessages())
-            .withDetail("dropped", this.device.droppedMessages());
+            .withDetail("queued", queued)
+            .withDetail("dropped", dropped);
         Instant notAfter = this.device.certificateNotAfter();
         if (notAfter != null) {
             health.withDetail("certificateExpiry", notAfter.toString());

@@ -12,6 +12,8 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.iotspring.core.lifecycle.BackgroundOpening;
+
 /**
  * A queue that is opened on a thread of its own, so that opening it (a SQLite file, its connection pool and its
  * migrations) runs beside the rest of the application's startup instead of on it. Every operation waits until the
@@ -67,18 +69,7 @@ public final class DeferredOutboundQueue implements OutboundQueue {
 
     /** The opened queue, waiting for it if needed. */
     public OutboundQueue queue() {
-        try {
-            return this.opened.join();
-        }
-        catch (CompletionException ex) {
-            if (ex.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (ex.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw ex;
-        }
+        return BackgroundOpening.join(this.opened);
     }
 
     /** Whether opening finished (successfully or not). */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -20,6 +21,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.lifecycle.BackgroundOpening;
 import dev.iotspring.core.queue.DurableQueueFactory;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.OverflowStrategy;
@@ -47,7 +49,11 @@ public class IotStores implements AutoCloseable {
 
     private final Duration busyTimeout;
 
-    private final Map<String, IotStore> stores = new LinkedHashMap<>();
+    /** Each platform's store, opened or being opened. */
+    private final Map<String, CompletableFuture<IotStore>> stores = new LinkedHashMap<>();
+
+    /** The stores opened, in order: what {@link #close()} closes. */
+    private final List<IotStore> opened = new ArrayList<>();
 
     private boolean closed;
 
@@ -67,35 +73,87 @@ public class IotStores implements AutoCloseable {
 
     /**
      * The store of a platform, opened on first use (creating the directory and file); later calls return the
-     * same store.
+     * same store. Opening one store does not hold up another: a platform opening its file in the background does
+     * not make the next platform's bean wait for it.
      * @param platform letters, digits, '.', '_' or '-', e.g. {@code spotflow}
      */
-    public synchronized IotStore open(String platform) {
+    public IotStore open(String platform) {
         IotStore.checkName(platform, "platform");
-        if (this.closed) {
-            throw new IllegalStateException("The IoT stores are closed (the application is stopping)");
+        CompletableFuture<IotStore> opening;
+        boolean mine = false;
+        synchronized (this) {
+            if (this.closed) {
+                throw new IllegalStateException("The IoT stores are closed (the application is stopping)");
+            }
+            opening = this.stores.get(platform);
+            if (opening == null || opening.isCompletedExceptionally()
+                    || (opening.isDone() && opening.join().isClosed())) {
+                if (this.directoryLock == null) {
+                    this.directoryLock = StorageDirectoryLock.acquire(this.directory);
+                }
+                opening = new CompletableFuture<>();
+                this.stores.put(platform, opening);
+                mine = true;
+            }
         }
-        IotStore existing = this.stores.get(platform);
-        if (existing != null && !existing.isClosed()) {
-            return existing;
+        if (mine) {
+            create(platform, opening);
         }
-        Path file = file(platform);
-        if (this.directoryLock == null) {
-            this.directoryLock = StorageDirectoryLock.acquire(this.directory);
-        }
-        try {
-            Files.createDirectories(file.getParent());
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException("Cannot create the storage directory " + file.getParent()
-                    + " (iot.storage.directory)", ex);
-        }
-        HikariDataSource dataSource = createDataSource(file, platform);
-        IotStore store = IotStore.owned(platform, dataSource);
-        store.setDeferredDeletes(this.deferredDeletes);
-        this.stores.put(platform, store);
-        logger.debug("Opened store {} at {}", platform, file);
+        return BackgroundOpening.join(opening);
+    }
+
+    /**
+     * Opens a platform's store on a thread of its own ({@code iot-open-<platform>}), beside the application's
+     * startup; the directory lock is taken now, so another process on the same directory still fails the start
+     * at once.
+     */
+    public CompletableFuture<IotStore> openInBackground(String platform) {
+        IotStore.checkName(platform, "platform");
+        claimDirectory();
+        CompletableFuture<IotStore> store = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                store.complete(open(platform));
+            }
+            catch (RuntimeException | Error ex) {
+                store.completeExceptionally(ex);
+            }
+        }, "iot-open-" + platform);
+        thread.setDaemon(true);
+        thread.start();
         return store;
+    }
+
+    /** The pool is created outside this factory's lock, so other platforms' stores open meanwhile. */
+    private void create(String platform, CompletableFuture<IotStore> opening) {
+        try {
+            Path file = file(platform);
+            try {
+                Files.createDirectories(file.getParent());
+            }
+            catch (IOException ex) {
+                throw new UncheckedIOException("Cannot create the storage directory " + file.getParent()
+                        + " (iot.storage.directory)", ex);
+            }
+            IotStore store = IotStore.owned(platform, createDataSource(file, platform));
+            store.setDeferredDeletes(this.deferredDeletes);
+            boolean closedMeanwhile;
+            synchronized (this) {
+                closedMeanwhile = this.closed;
+                if (!closedMeanwhile) {
+                    this.opened.add(store);
+                }
+            }
+            if (closedMeanwhile) {
+                store.close();
+                throw new IllegalStateException("The IoT stores are closed (the application is stopping)");
+            }
+            logger.debug("Opened store {} at {}", platform, file);
+            opening.complete(store);
+        }
+        catch (RuntimeException | Error ex) {
+            opening.completeExceptionally(ex);
+        }
     }
 
     /** {@link IotStore#setDeferredDeletes} for the stores opened from now on ({@code iot.storage.deferred-deletes}). */
@@ -179,7 +237,7 @@ public class IotStores implements AutoCloseable {
             return;
         }
         this.closed = true;
-        List<IotStore> open = new ArrayList<>(this.stores.values());
+        List<IotStore> open = new ArrayList<>(this.opened);
         java.util.Collections.reverse(open);
         for (IotStore store : open) {
             try {
@@ -189,6 +247,7 @@ public class IotStores implements AutoCloseable {
                 logger.warn("Could not close store {}", store.getName(), ex);
             }
         }
+        this.opened.clear();
         this.stores.clear();
         if (this.durableQueues instanceof AutoCloseable closeable) {
             try {

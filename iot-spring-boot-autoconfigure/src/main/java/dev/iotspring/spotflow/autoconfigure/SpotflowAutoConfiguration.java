@@ -2,7 +2,6 @@ package dev.iotspring.spotflow.autoconfigure;
 
 import java.time.Duration;
 
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -24,6 +23,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
+import dev.iotspring.core.autoconfigure.ConditionalOnLibrary;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.autoconfigure.IotStorageProperties;
@@ -62,7 +62,8 @@ import dev.iotspring.spotflow.SpotflowTwin;
  */
 @AutoConfiguration(after = IotCoreAutoConfiguration.class)
 @ConditionalOnBooleanProperty("iot.spotflow.enabled")
-@ConditionalOnClass({ MqttAsyncClient.class, JsonMapper.class, WebClient.class })
+@ConditionalOnClass({ JsonMapper.class, WebClient.class })
+@ConditionalOnLibrary("org.eclipse.paho.client.mqttv3.MqttAsyncClient")
 @EnableConfigurationProperties({ SpotflowProperties.class, IotShutdownProperties.class, IotStorageProperties.class })
 public final class SpotflowAutoConfiguration {
 

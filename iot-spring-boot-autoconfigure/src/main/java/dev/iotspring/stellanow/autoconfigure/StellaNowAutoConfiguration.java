@@ -4,12 +4,12 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.iotspring.core.autoconfigure.ConditionalOnLibrary;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.IotShutdownProperties;
 import dev.iotspring.core.autoconfigure.IotStorageProperties;
@@ -68,7 +68,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  */
 @AutoConfiguration(after = IotCoreAutoConfiguration.class)
 @ConditionalOnBooleanProperty("iot.stellanow.enabled")
-@ConditionalOnClass({ MqttAsyncClient.class, JsonMapper.class })
+@ConditionalOnClass(JsonMapper.class)
+@ConditionalOnLibrary("org.eclipse.paho.client.mqttv3.MqttAsyncClient")
 @EnableConfigurationProperties({ StellaNowProperties.class, IotShutdownProperties.class, IotStorageProperties.class })
 public final class StellaNowAutoConfiguration {
 

@@ -1,11 +1,14 @@
 package dev.iotspring.astarte.autoconfigure;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +34,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.mockito.Mockito.mock;
 
 @ExtendWith(OutputCaptureExtension.class)
@@ -84,6 +89,28 @@ class AstarteAutoConfigurationTests {
             assertThat(registry.get("iot.messages.sent").tags("platform", "astarte", "queue", "volatile")
                 .functionCounter().count()).isZero();
             assertThat(this.directory.resolve("astarte.db")).exists();
+        });
+    }
+
+    @Test
+    void aStoreThatCannotBeOpenedIsLoggedPutsHealthDownAndFailsEverySend(CapturedOutput output) throws Exception {
+        // A directory where the SQLite file belongs: the store fails to open, in the background.
+        Files.createDirectories(this.directory.resolve("astarte.db"));
+        enabled().run(context -> {
+            assertThat(context).hasNotFailed();
+            AstarteDevice device = context.getBean(AstarteDevice.class);
+            HealthIndicator health = context.getBean("astarteHealthIndicator", HealthIndicator.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> health.health().getStatus().equals(Status.DOWN));
+            assertThat(health.health().getDetails()).containsEntry("connected", false).containsKey("lastError");
+            assertThat(output).contains("Astarte: device mT56ik-VWRqYOYveajVUtg cannot open its store");
+            for (ThrowingCallable call : List.<ThrowingCallable>of(
+                    () -> device.send("org.example.Sensors", "/a/temperature", 21.5),
+                    () -> device.send("org.example.Sensors", "/a/samples", new double[] { 1.0 }),
+                    () -> device.setProperty("org.example.Settings", "/firmware/version", "1.2"))) {
+                assertThatThrownBy(call).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("could not open its store (iot.storage.directory)")
+                    .cause().isNotNull();
+            }
         });
     }
 

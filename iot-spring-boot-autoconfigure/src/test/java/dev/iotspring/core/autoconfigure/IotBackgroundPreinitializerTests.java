@@ -1,0 +1,29 @@
+package dev.iotspring.core.autoconfigure;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class IotBackgroundPreinitializerTests {
+
+    @Test
+    void onlyAnEnabledPlatformWarmsItsLibrariesUp() {
+        assertThat(IotBackgroundPreinitializer.anyPlatformEnabled(environment(Map.of()))).isFalse();
+        assertThat(IotBackgroundPreinitializer
+            .anyPlatformEnabled(environment(Map.of("iot.astarte.enabled", "false", "iot.storage.directory", "x"))))
+            .isFalse();
+        assertThat(IotBackgroundPreinitializer.anyPlatformEnabled(environment(Map.of("iot.stream-sea.enabled", "true"))))
+            .isTrue();
+    }
+
+    private static StandardEnvironment environment(Map<String, Object> properties) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("test", properties));
+        return environment;
+    }
+}
