@@ -109,6 +109,8 @@ class AstarteDeviceClientTests {
                 .agentToken(astarte::agentToken)
                 .trustManagers(tmf.getTrustManagers())
                 .clock(clock)
+                // A handshake stalled on a loaded machine is given up and retried well within WAIT.
+                .connectTimeout(Duration.ofSeconds(8))
                 .build();
             IotStore store = this.stores.open("astarte");
             AstartePairingClient pairing = new AstartePairingClient(
