@@ -29,5 +29,20 @@ public interface SpotflowConnectionDetails extends ConnectionDetails {
 
     /** {@link SpotflowConnectionDetails#of}. */
     record Fixed(String instance, int mqttPort, boolean mqttTls, int hubHttpPort) implements SpotflowConnectionDetails {
+
+        public Fixed {
+            if (instance == null || instance.isBlank()) {
+                throw new IllegalArgumentException("Spotflow connection details need an instance (host or URL)");
+            }
+            requirePort(mqttPort, "mqttPort");
+            requirePort(hubHttpPort, "hubHttpPort");
+        }
+
+        private static void requirePort(int port, String name) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException(
+                        "Spotflow connection details: " + name + " must be a TCP port (1 to 65535) but was " + port);
+            }
+        }
     }
 }

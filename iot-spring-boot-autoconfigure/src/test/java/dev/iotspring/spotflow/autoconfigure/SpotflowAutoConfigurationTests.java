@@ -194,6 +194,17 @@ class SpotflowAutoConfigurationTests {
             .doesNotContain("pt-secret").contains("provisioningToken=******"));
     }
 
+    @Test
+    void fixedConnectionDetailsRefuseWhatTheyCouldNotConnectTo() {
+        assertThatThrownBy(() -> SpotflowConnectionDetails.of("api.spotflow.io", 0, true, 443))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mqttPort").hasMessageContaining("0");
+        assertThatThrownBy(() -> SpotflowConnectionDetails.of("api.spotflow.io", 8883, true, 70000))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hubHttpPort");
+        assertThatThrownBy(() -> SpotflowConnectionDetails.of(" ", 8883, true, 443))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instance");
+        assertThat(SpotflowConnectionDetails.of("api.spotflow.io", 8883, true, 443).mqttPort()).isEqualTo(8883);
+    }
+
     private static void assertFailure(AssertableApplicationContext context, String property, String problem) {
         assertThat(context).hasFailed();
         Throwable failure = context.getStartupFailure();
