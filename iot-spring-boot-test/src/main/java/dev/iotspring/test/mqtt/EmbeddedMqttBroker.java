@@ -504,6 +504,18 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                 "SUBSCRIBE");
     }
 
+    /** Every UNSUBSCRIBE received from clients, in arrival order. */
+    public List<RecordedUnsubscribe> unsubscribes() {
+        return this.state.unsubscribes();
+    }
+
+    /** Waits until at least {@code count} recorded UNSUBSCRIBE packets match; returns the matching ones. */
+    public List<RecordedUnsubscribe> awaitUnsubscribes(Predicate<RecordedUnsubscribe> filter, int count,
+            Duration timeout) {
+        return this.state.await(() -> this.state.unsubscribes().stream().filter(filter).toList(), count, timeout,
+                "UNSUBSCRIBE");
+    }
+
     /** Every PUBLISH received from clients, in arrival order. */
     public List<RecordedPublish> publishes() {
         return this.state.publishes();
