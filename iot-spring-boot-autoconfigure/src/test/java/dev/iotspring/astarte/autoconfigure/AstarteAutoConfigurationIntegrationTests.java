@@ -3,6 +3,7 @@ package dev.iotspring.astarte.autoconfigure;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +22,7 @@ import dev.iotspring.astarte.AstarteServerEvent;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.event.IotConnectionStateChangedEvent;
 import dev.iotspring.test.astarte.AstarteEmulator;
+import dev.iotspring.test.astarte.AstartePayloads;
 import dev.iotspring.test.astarte.DeviceMessage;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -125,6 +127,37 @@ class AstarteAutoConfigurationIntegrationTests {
                 device.send("org.example.Sensors", "/hall/temperature", 21.0).get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 assertThat(astarte.awaitMessages(deviceId, m -> m.kind() == DeviceMessage.Kind.DATA, 1, WAIT).get(0)
                     .value()).isEqualTo(21.0);
+            });
+    }
+
+    @Test
+    void aServerInterfaceRemovedBetweenTwoStartsIsUnsubscribedFromTheSessionTheBrokerKept() {
+        String deviceId = AstarteDeviceIds.random();
+        String clientId = astarte.clientId(deviceId);
+        String commandTopic = clientId + "/org.example.Commands/42/run";
+        byte[] command = AstartePayloads.bson("blink", null);
+        runner(deviceId, astarte.pairingUrl()).run(context -> {
+            assertThat(context).hasNotFailed();
+            await().atMost(WAIT).until(context.getBean(AstarteDevice.class)::isConnected);
+            astarte.awaitMessages(deviceId, m -> m.kind() == DeviceMessage.Kind.PRODUCER_PROPERTIES, 1, WAIT);
+            assertThat(astarte.broker().publishToClient(clientId, commandTopic, command, 2)).isTrue();
+        });
+        // The next start no longer declares the server-owned org.example.Commands; the broker kept the session.
+        runner(deviceId, astarte.pairingUrl())
+            .withPropertyValues("iot.astarte.interfaces=classpath:astarte/interfaces/org.example.Sensors.json,"
+                    + "classpath:astarte/interfaces/org.example.Config.json")
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                await().atMost(WAIT).until(() -> astarte.introspection(deviceId).keySet()
+                    .equals(Set.of("org.example.Sensors", "org.example.Config")));
+                astarte.broker().awaitUnsubscribes(u -> u.clientId().equals(clientId)
+                        && u.filters().contains(clientId + "/org.example.Commands/#"), 1, WAIT);
+                assertThat(astarte.broker().unsubscribes().stream().filter(u -> u.clientId().equals(clientId))
+                    .flatMap(u -> u.filters().stream())).containsExactly(clientId + "/org.example.Commands/#");
+                assertThat(astarte.broker().publishToClient(clientId, commandTopic, command, 2))
+                    .as("Astarte's publish on the removed interface reaches the device").isFalse();
+                assertThat(astarte.broker().publishToClient(clientId, clientId + "/org.example.Config/rate/value",
+                        AstartePayloads.bson(5L, null), 2)).as("a server interface still declared").isTrue();
             });
     }
 
