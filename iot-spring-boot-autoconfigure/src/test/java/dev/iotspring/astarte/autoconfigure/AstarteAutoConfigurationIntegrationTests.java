@@ -10,8 +10,6 @@ import java.util.concurrent.TimeUnit;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,14 +17,11 @@ import dev.iotspring.astarte.AstarteDevice;
 import dev.iotspring.astarte.AstarteDeviceIds;
 import dev.iotspring.astarte.AstarteListener;
 import dev.iotspring.astarte.AstarteServerEvent;
-import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.event.IotConnectionStateChangedEvent;
 import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.astarte.AstartePayloads;
 import dev.iotspring.test.astarte.DeviceMessage;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
@@ -45,28 +40,17 @@ class AstarteAutoConfigurationIntegrationTests {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static AstarteEmulator astarte;
+    private static final AstarteEmulator astarte = SharedAstarteEmulator.get();
 
     @TempDir
     Path directory;
 
     private final TestObservationRegistry observations = TestObservationRegistry.create();
 
-    @BeforeAll
-    static void startEmulator() {
-        astarte = AstarteEmulator.builder().realm("test").start();
-        astarte.installInterfaces("classpath*:astarte/interfaces/*.json");
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        astarte.close();
-    }
-
     @Test
     void pairsConnectsSendsAndReceivesThroughTheAutoConfiguredDevice() {
         String deviceId = AstarteDeviceIds.random();
-        runner(deviceId, astarte.pairingUrl()).withUserConfiguration(Listeners.class)
+        runner(deviceId).withUserConfiguration(Listeners.class)
             .withPropertyValues("iot.astarte.observation-enabled=true")
             .withBean(ObservationRegistry.class, () -> this.observations)
             .run(context -> {
@@ -117,7 +101,7 @@ class AstarteAutoConfigurationIntegrationTests {
     void anApplicationsConnectionDetailsWinOverThePairingUrlProperty() {
         String deviceId = AstarteDeviceIds.random();
         // Nothing listens on port 1: only the application's bean leads to the emulator's Pairing API.
-        runner(deviceId, "http://127.0.0.1:1/pairing")
+        runner(deviceId, "iot.astarte.pairing-url=http://127.0.0.1:1/pairing")
             .withBean(AstarteConnectionDetails.class, () -> AstarteConnectionDetails.of(astarte.pairingUrl()))
             .run(context -> {
                 assertThat(context).hasNotFailed().doesNotHaveBean(PropertiesAstarteConnectionDetails.class);
@@ -136,16 +120,15 @@ class AstarteAutoConfigurationIntegrationTests {
         String clientId = astarte.clientId(deviceId);
         String commandTopic = clientId + "/org.example.Commands/42/run";
         byte[] command = AstartePayloads.bson("blink", null);
-        runner(deviceId, astarte.pairingUrl()).run(context -> {
+        runner(deviceId).run(context -> {
             assertThat(context).hasNotFailed();
             await().atMost(WAIT).until(context.getBean(AstarteDevice.class)::isConnected);
             astarte.awaitMessages(deviceId, m -> m.kind() == DeviceMessage.Kind.PRODUCER_PROPERTIES, 1, WAIT);
             assertThat(astarte.broker().publishToClient(clientId, commandTopic, command, 2)).isTrue();
         });
         // The next start no longer declares the server-owned org.example.Commands; the broker kept the session.
-        runner(deviceId, astarte.pairingUrl())
-            .withPropertyValues("iot.astarte.interfaces=classpath:astarte/interfaces/org.example.Sensors.json,"
-                    + "classpath:astarte/interfaces/org.example.Config.json")
+        runner(deviceId, "iot.astarte.interfaces=classpath:astarte/interfaces/org.example.Sensors.json,"
+                + "classpath:astarte/interfaces/org.example.Config.json")
             .run(context -> {
                 assertThat(context).hasNotFailed();
                 await().atMost(WAIT).until(() -> astarte.introspection(deviceId).keySet()
@@ -161,18 +144,8 @@ class AstarteAutoConfigurationIntegrationTests {
             });
     }
 
-    /** The device auto-configured for the emulator (realm key, CA), with the given Pairing API URL property. */
-    private ApplicationContextRunner runner(String deviceId, String pairingUrl) {
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
-                    AstarteAutoConfiguration.class))
-            .withPropertyValues("iot.astarte.enabled=true", "iot.astarte.realm=test",
-                    "iot.astarte.pairing-url=" + pairingUrl, "iot.astarte.device-id=" + deviceId,
-                    "iot.astarte.pairing.private-key=" + astarte.realmPrivateKeyPem(),
-                    "iot.astarte.ssl.bundle=astarte-test",
-                    "spring.ssl.bundle.pem.astarte-test.truststore.certificate="
-                            + astarte.certificateAuthority().certificatePem(),
-                    "iot.storage.directory=" + this.directory, "iot.shutdown.drain-timeout=5s");
+    private ApplicationContextRunner runner(String deviceId, String... extra) {
+        return SharedAstarteEmulator.runner(deviceId, this.directory, extra);
     }
 
     @Configuration(proxyBeanMethods = false)
