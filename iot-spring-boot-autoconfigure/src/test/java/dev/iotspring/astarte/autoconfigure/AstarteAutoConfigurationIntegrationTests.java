@@ -122,8 +122,9 @@ class AstarteAutoConfigurationIntegrationTests {
         byte[] command = AstartePayloads.bson("blink", null);
         runner(deviceId).run(context -> {
             assertThat(context).hasNotFailed();
-            await().atMost(WAIT).until(context.getBean(AstarteDevice.class)::isConnected);
-            astarte.awaitMessages(deviceId, m -> m.kind() == DeviceMessage.Kind.PRODUCER_PROPERTIES, 1, WAIT);
+            // Acknowledged only once the handshake is complete, and so stored for the next start.
+            context.getBean(AstarteDevice.class).send("org.example.Sensors", "/hall/temperature", 19.5)
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertThat(astarte.broker().publishToClient(clientId, commandTopic, command, 2)).isTrue();
         });
         // The next start no longer declares the server-owned org.example.Commands; the broker kept the session.
