@@ -42,8 +42,8 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * <p>What tests get on top of a plain broker:
  * <ul>
  * <li>pluggable {@link MqttAuthenticator} and per-client {@link MqttTopicAuthorizer}, changeable at any time;</li>
- * <li>recordings of every CONNECT ({@link #connects()}), SUBSCRIBE ({@link #subscribes()}) and PUBLISH
- * ({@link #publishes()}) with await helpers;</li>
+ * <li>recordings of every CONNECT ({@link #connects()}), SUBSCRIBE ({@link #subscribes()}), UNSUBSCRIBE
+ * ({@link #unsubscribes()}) and PUBLISH ({@link #publishes()}) with await helpers;</li>
  * <li>a server side for platform emulators: {@link #addPublishListener publish listeners} and
  * {@link #publishToClient publishes to one client};</li>
  * <li>fault knobs: {@link #withholdAcks()} (or only matching publishes) / {@link #releaseAcks()},
