@@ -37,6 +37,13 @@ final class MqttPublishWindow {
 
     private static final Logger logger = LoggerFactory.getLogger(MqttConnection.class);
 
+    /**
+     * QoS 2 publishes awaiting PUBCOMP at once, whatever the window. MQTT 3.1.1 has no way for a broker to announce
+     * how many QoS 2 exchanges it takes; Mosquitto's default ({@code max_inflight_messages 20}) drops a client that
+     * has a 21st PUBLISH awaiting its PUBREL.
+     */
+    static final int MAX_QOS2_INFLIGHT = 20;
+
     private final MqttAsyncClient client;
 
     private final MqttConnectionSettings settings;
@@ -53,6 +60,8 @@ final class MqttPublishWindow {
     private final Object sendLock = new Object();
 
     private final Semaphore window;
+
+    private final Semaphore qos2Window;
 
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
@@ -88,6 +97,7 @@ final class MqttPublishWindow {
         this.open = open;
         this.notConnected = notConnected;
         this.window = new Semaphore(settings.maxInflight());
+        this.qos2Window = new Semaphore(Math.min(settings.maxInflight(), MAX_QOS2_INFLIGHT));
     }
 
     int inflightCount() {
@@ -130,12 +140,19 @@ final class MqttPublishWindow {
     void drain() {
         synchronized (this.sendLock) {
             while (!this.waiting.isEmpty() && this.window.tryAcquire()) {
-                PendingPublish p = this.waiting.poll();
+                PendingPublish p = this.waiting.peek();
                 if (p == null) {
                     this.window.release();
                     return;
                 }
-                if (p.epoch != this.epoch || !this.open.getAsBoolean()) {
+                boolean current = p.epoch == this.epoch && this.open.getAsBoolean();
+                if (current && p.qos == 2 && !this.qos2Window.tryAcquire()) {
+                    // In order: it waits for a QoS 2 exchange to complete, and so does everything after it.
+                    this.window.release();
+                    return;
+                }
+                this.waiting.poll();
+                if (!current) {
                     this.window.release();
                     p.future.completeExceptionally(new MqttConnectionLostException("MQTT connection '"
                             + this.settings.name() + "' went down before the message was sent", null));
@@ -184,10 +201,13 @@ final class MqttPublishWindow {
             return;
         }
         IMqttDeliveryToken token = p.token;
-        if (error instanceof MqttConnectionLostException && token != null && !this.settings.cleanSession()) {
+        if (error instanceof MqttConnectionLostException && token != null && !this.settings.cleanSession()
+                && p.qos != 2) {
             try {
                 // With a persistent session Paho would resend it on reconnect, outside our window; the caller
-                // retries it instead, in its own order.
+                // retries it instead, in its own order. Not QoS 2: the broker keeps that exchange in the session
+                // until Paho finishes it (PUBREL) after the reconnect; forgotten, it would hold one of the
+                // broker's QoS 2 slots for good (Mosquitto then drops the client at every new QoS 2 publish).
                 this.client.removeMessage(token);
             }
             catch (MqttException | RuntimeException ex) {
@@ -195,6 +215,9 @@ final class MqttPublishWindow {
             }
         }
         this.inflight.remove(p);
+        if (p.qos == 2) {
+            this.qos2Window.release();
+        }
         this.window.release();
         if (this.inflight.isEmpty()) {
             synchronized (this.inflight) {

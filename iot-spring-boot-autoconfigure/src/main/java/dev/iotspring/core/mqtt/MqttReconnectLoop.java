@@ -252,8 +252,10 @@ final class MqttReconnectLoop {
         o.setKeepAliveInterval((int) this.settings.keepAlive().getSeconds());
         o.setConnectionTimeout((int) Math.max(1, this.settings.connectTimeout().toSeconds()));
         o.setAutomaticReconnect(false);
-        // Paho's own window must never be what refuses a publish: ours is the limit.
-        o.setMaxInflight(this.settings.maxInflight());
+        // Paho's own window must never be what refuses a publish: ours is the limit. With a persistent session Paho
+        // also finishes the QoS 2 exchanges a lost connection interrupted (MqttPublishWindow), beside ours.
+        o.setMaxInflight(this.settings.cleanSession() ? this.settings.maxInflight()
+                : Math.min(65535, this.settings.maxInflight() + MqttPublishWindow.MAX_QOS2_INFLIGHT));
         if (credentials.username() != null) {
             o.setUserName(credentials.username());
         }

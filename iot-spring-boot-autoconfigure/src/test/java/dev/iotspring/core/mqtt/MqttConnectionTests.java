@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -403,6 +404,75 @@ class MqttConnectionTests {
         assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("boom/1");
         assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("boom/2");
         assertThat(connection.isConnected()).isTrue();
+    }
+
+    // QoS 2 and what a broker keeps of it: Mosquitto (default max_inflight_messages 20) drops an MQTT 3.1.1 client
+    // with a 21st QoS 2 PUBLISH awaiting PUBREL, and keeps an interrupted QoS 2 exchange in a persistent session
+    // until the client finishes it. The embedded broker has neither limit, so these check what the connection sends;
+    // docs/testing.md ("Checked against Mosquitto") has the runs against Mosquitto itself.
+
+    @Test
+    void atMostTwentyQos2PublishesAwaitTheirExchangeWhateverTheWindow() throws Exception {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-qos2-cap").maxInflight(100).build());
+        broker.withholdAcks();
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            futures.add(connection.publish("realm/dev/iface/p", utf8("p" + i), 2, false));
+        }
+        // Sent or not is decided in publish(), on the caller's thread.
+        assertThat(connection.inflightCount()).isEqualTo(MqttPublishWindow.MAX_QOS2_INFLIGHT);
+        assertThat(connection.waitingCount()).isEqualTo(30);
+        assertThat(futures).noneMatch(CompletableFuture::isDone);
+        broker.releaseAcks();
+        CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+        List<RecordedPublish> sent = broker.awaitPublishes((p) -> p.clientId().equals("c-qos2-cap"), 50, TIMEOUT);
+        assertThat(sent).extracting(RecordedPublish::payloadAsString)
+            .containsExactlyElementsOf(IntStream.range(0, 50).mapToObj((i) -> "p" + i).toList());
+    }
+
+    @Test
+    void qos1PublishesKeepTheWholeWindow() {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-qos1-window").maxInflight(100).build());
+        broker.withholdAcks();
+        for (int i = 0; i < 50; i++) {
+            connection.publish("in/org", utf8("q" + i), 1, false);
+        }
+        assertThat(connection.inflightCount()).isEqualTo(50);
+        assertThat(connection.waitingCount()).isZero();
+    }
+
+    @Test
+    void persistentSessionFinishesAnInterruptedQos2ExchangeOnTheReconnect() {
+        MqttConnection connection = connected(settings(broker.tcpUrl(), "c-qos2-session").cleanSession(false)
+            .backoff(FAST)
+            .build());
+        broker.withholdAcks();
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            futures.add(connection.publish("realm/dev/iface/s", utf8("s" + i), 2, false));
+        }
+        // The broker reads one client's publishes one at a time: the first waits for its PUBREC, the others behind it.
+        broker.awaitPublishes((p) -> p.clientId().equals("c-qos2-session"), 1, TIMEOUT);
+        assertThat(connection.inflightCount()).isEqualTo(3);
+        broker.disconnectClient("c-qos2-session");
+        // The caller hears of the loss (its queue sends them again, at least once) ...
+        await().atMost(TIMEOUT).until(() -> futures.stream().allMatch(CompletableFuture::isCompletedExceptionally));
+        broker.releaseAcks();
+        // ... and the connection still finishes the exchanges the broker keeps in the session, with their own packet
+        // ids (MQTT 3.1.1 section 4.4), instead of leaving them to hold the broker's QoS 2 slots. (The broker records
+        // a re-sent PUBLISH only if it had not read it before.)
+        List<RecordedPublish> resent = broker.awaitPublishes(
+                (p) -> p.clientId().equals("c-qos2-session") && p.duplicate(), 1, TIMEOUT);
+        assertThat(resent).extracting(RecordedPublish::payloadAsString).isSubsetOf("s0", "s1", "s2");
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(broker.publishes("realm/dev/iface/s").stream()
+            .filter((p) -> p.clientId().equals("c-qos2-session"))
+            .map(RecordedPublish::payloadAsString)
+            .distinct()).containsExactlyInAnyOrder("s0", "s1", "s2"));
+        assertThat(connection.isConnected()).isTrue();
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     static MqttConnectionSettings.Builder settings(String url, String clientId) {
