@@ -3,6 +3,7 @@ package dev.iotspring.benchmarks;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 import jdk.jfr.Recording;
 
@@ -17,6 +18,9 @@ import jdk.jfr.Recording;
  * or raw WebClient; these also report CPU per message of the client and of the emulator).
  */
 public final class AlternatingPairs {
+
+    /** Least warm-up time ({@code -Dbenchmark.warm-up-seconds}, default 20). */
+    private static final long WARM_UP_SECONDS = Long.getLong("benchmark.warm-up-seconds", 20);
 
     private AlternatingPairs() {
     }
@@ -122,8 +126,10 @@ public final class AlternatingPairs {
             Path jfr, String serverThreads) throws Exception {
         ThreadCpu rawCpu = new ThreadCpu(serverThreads);
         ThreadCpu starterCpu = new ThreadCpu(serverThreads);
-        // Warm-up: both sides until the JIT settled a little.
-        for (int i = 0; i < 3; i++) {
+        // Warm-up: both sides, at least 3 times and WARM_UP_SECONDS: with fewer (the JIT compiles the broker's code
+        // for a long while) the compiler threads took a third of the process's CPU during the measured rounds.
+        long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS);
+        for (int i = 0; i < 3 || System.nanoTime() - warmUpEnd < 0; i++) {
             time(raw, batches * 2);
             time(starter, batches * 2);
         }

@@ -47,15 +47,10 @@ final class DeliveryNotifier {
      * (see {@link #view}).
      */
     Pending<?> futureFor(String messageId, Function<? super OutboundMessage, ?> result) {
-        Pending<?> pending = this.futures.get(messageId);
-        if (pending == null) {
-            Pending<?> created = new Pending<>(result);
-            pending = this.futures.putIfAbsent(messageId, created);
-            if (pending == null) {
-                pending = created;
-            }
-        }
-        return pending;
+        // One map operation for the usual new id; an id sent again while pending (rare) wastes the new future.
+        Pending<?> created = new Pending<>(result);
+        Pending<?> pending = this.futures.putIfAbsent(messageId, created);
+        return (pending != null) ? pending : created;
     }
 
     /**
