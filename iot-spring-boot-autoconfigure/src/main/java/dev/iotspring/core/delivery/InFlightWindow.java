@@ -91,8 +91,9 @@ final class InFlightWindow {
             return null;
         }
         List<QueuedMessage> acked = new ArrayList<>();
-        List<Rejected> rejected = new ArrayList<>();
-        List<QueuedMessage> requeue = new ArrayList<>();
+        // Rejections and requeues are rare: their lists are made when needed.
+        List<Rejected> rejected = List.of();
+        List<QueuedMessage> requeue = List.of();
         Throwable transientError = null;
         QueuedMessage lostOldest = null;
         Entry completed;
@@ -108,6 +109,9 @@ final class InFlightWindow {
             }
             else if (permanentFailure.test(error)) {
                 this.inFlight.remove(sequence);
+                if (rejected.isEmpty()) {
+                    rejected = new ArrayList<>();
+                }
                 rejected.add(new Rejected(completed.queued, error));
             }
             else {
@@ -122,6 +126,9 @@ final class InFlightWindow {
                         found = true;
                     }
                     if (found) {
+                        if (requeue.isEmpty()) {
+                            requeue = new ArrayList<>();
+                        }
                         requeue.add(e.getValue().queued);
                         it.remove();
                     }
