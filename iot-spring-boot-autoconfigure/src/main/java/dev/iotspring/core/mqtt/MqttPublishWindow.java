@@ -119,9 +119,12 @@ final class MqttPublishWindow {
             }
             publish.epoch = this.epoch;
             if (this.waiting.isEmpty() && this.window.tryAcquire()) {
-                // Nothing waits before it and a slot is free: sent now, in order, without queueing it first.
-                send(publish);
-                return publish;
+                if (qos != 2 || this.qos2Window.tryAcquire()) {
+                    // Nothing waits before it and a slot is free: sent now, in order, without queueing it first.
+                    send(publish);
+                    return publish;
+                }
+                this.window.release();
             }
             this.waiting.add(publish);
         }
