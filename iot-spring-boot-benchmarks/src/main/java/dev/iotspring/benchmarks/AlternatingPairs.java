@@ -12,7 +12,8 @@ import jdk.jfr.Recording;
  * the minute, the raw side and the starter side run in turns ({@code rounds} times, order flipped every round),
  * each turn timing {@code batches} calls, and the report gives both medians and the median of the per-round ratios.
  * Run with {@code -Dbenchmark.main=dev.iotspring.benchmarks.AlternatingPairs -Dbenchmark.args="stellanow 9 5"}
- * (pair, rounds, batches per turn; optional 4th argument: a JFR file recorded during the measured rounds).
+ * (pair, rounds, batches per turn; optional 4th argument: a JFR file recorded during the measured rounds; an argument
+ * {@code --broker=mqtt://host:1883} anywhere points both sides of the stellanow pairs at that broker).
  * Pairs: {@code stellanow}, {@code stellanow-encoded}, {@code mqtt}, and {@code streamsea-batch} /
  * {@code streamsea-batch-raw} (stream-sea batch publishing against one message per request, through the starter
  * or raw WebClient; these also report CPU per message of the client and of the emulator).
@@ -32,6 +33,11 @@ public final class AlternatingPairs {
     }
 
     public static void main(String[] args) throws Exception {
+        // --broker=<url> (anywhere): the stellanow pairs run against that broker (e.g. a Mosquitto) instead of the
+        // embedded one, both sides.
+        String externalBroker = Arrays.stream(args).filter((a) -> a.startsWith("--broker=")).map((a) -> a.substring(9))
+            .findFirst().orElse(null);
+        args = Arrays.stream(args).filter((a) -> !a.startsWith("--broker=")).toArray(String[]::new);
         String pair = (args.length > 0) ? args[0] : "stellanow";
         int rounds = (args.length > 1) ? Integer.parseInt(args[1]) : 9;
         int batches = (args.length > 2) ? Integer.parseInt(args[2]) : 5;
@@ -39,6 +45,7 @@ public final class AlternatingPairs {
         switch (pair) {
             case "stellanow" -> {
                 StellaNowSendBenchmark bench = new StellaNowSendBenchmark();
+                bench.externalBrokerUrl = externalBroker;
                 bench.start();
                 try {
                     measure("StellaNowTemplate.send vs raw Paho (msg/s)", StellaNowSendBenchmark.BATCH, rounds, batches,
@@ -50,6 +57,7 @@ public final class AlternatingPairs {
             }
             case "stellanow-encoded" -> {
                 StellaNowSendBenchmark bench = new StellaNowSendBenchmark();
+                bench.externalBrokerUrl = externalBroker;
                 bench.start();
                 try {
                     measure("StellaNowTemplate.send vs raw Paho encoding each envelope with the codec (msg/s)",

@@ -65,7 +65,15 @@ public class StellaNowSendBenchmark {
 
     private static final String ORGANIZATION = "0f5a2c9e-3b1d-4c7a-9e2f-8a6b5c4d3e21";
 
+    /**
+     * A broker of the caller's (e.g. {@code mqtt://localhost:1883}, a Mosquitto) for both sides instead of the
+     * embedded one; null runs the embedded broker.
+     */
+    String externalBrokerUrl;
+
     private EmbeddedMqttBroker broker;
+
+    private String brokerUrl;
 
     private MqttAsyncClient raw;
 
@@ -86,13 +94,19 @@ public class StellaNowSendBenchmark {
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-        this.broker = EmbeddedMqttBroker.builder().webSocket(false).start();
-        this.broker.recordPublishes(false);
+        if (this.externalBrokerUrl != null) {
+            this.brokerUrl = this.externalBrokerUrl;
+        }
+        else {
+            this.broker = EmbeddedMqttBroker.builder().webSocket(false).start();
+            this.broker.recordPublishes(false);
+            this.brokerUrl = this.broker.tcpUrl();
+        }
         this.context = new SpringApplicationBuilder(Application.class).web(WebApplicationType.NONE)
             .logStartupInfo(false)
             .properties("iot.stellanow.enabled=true", "iot.stellanow.organization-id=" + ORGANIZATION,
                     "iot.stellanow.project-id=7c1e4b2a-9d3f-4e8a-b6c5-1a2b3c4d5e6f",
-                    "iot.stellanow.broker-url=" + this.broker.tcpUrl(), "iot.stellanow.auth.strategy=none",
+                    "iot.stellanow.broker-url=" + this.brokerUrl, "iot.stellanow.auth.strategy=none",
                     "iot.stellanow.client-id=bench-starter", "iot.stellanow.queue.type=memory",
                     "iot.stellanow.queue.in-flight=" + WINDOW)
             .run();
@@ -102,13 +116,13 @@ public class StellaNowSendBenchmark {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!this.template.isConnected()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the template did not connect to " + this.broker.tcpUrl());
+                throw new IllegalStateException("the template did not connect to " + this.brokerUrl);
             }
             Thread.onSpinWait();
         }
         this.codec = this.context.getBean(StellaNowEnvelopeCodec.class);
         this.rawEnvelope = this.codec.encode(event());
-        this.raw = RawPahoBatch.connect(this.broker.tcpUrl(), "bench-raw", WINDOW);
+        this.raw = RawPahoBatch.connect(this.brokerUrl, "bench-raw", WINDOW);
         System.out.println("event payload: " + JsonMapper.builder().build().writeValueAsBytes(
                 event().payload()).length + " bytes of JSON, envelope: " + this.rawEnvelope.length + " bytes");
     }
@@ -118,7 +132,9 @@ public class StellaNowSendBenchmark {
         this.context.close();
         this.raw.disconnect().waitForCompletion(10_000);
         this.raw.close();
-        this.broker.close();
+        if (this.broker != null) {
+            this.broker.close();
+        }
     }
 
     static StellaNowMessage event() {
