@@ -130,11 +130,13 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
 
     /**
      * Enables IoT Hub file upload for payloads above the inline limit.
-     * @param webClient a client without base URL (TLS from the same bundle as the hub connection)
+     * @param webClient a client without base URL (TLS from the same bundle as the hub connection), built on the
+     * first upload
      * @param secure https (IoT Hub) or http (emulators)
      * @param port the hub's HTTPS port
      */
-    public void fileUpload(org.springframework.web.reactive.function.client.WebClient webClient, boolean secure,
+    public void fileUpload(java.util.function.Supplier<org.springframework.web.reactive.function.client.WebClient> webClient,
+            boolean secure,
             int port, Duration timeout, tools.jackson.databind.json.JsonMapper json) {
         this.uploads = new SpotflowFileUpload(webClient, secure ? "https" : "http", port, timeout, json);
     }
@@ -228,9 +230,10 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
             return;
         }
         this.running = true;
-        SpotflowProvisioner.Credentials known = this.provisioner.credentials();
+        // Never waits for the store: the provisioner reads the stored credentials on its own thread and tells
+        // credentialsChanged (offline start on the stored SAS); they may be known already.
+        SpotflowProvisioner.Credentials known = this.provisioner.knownCredentials();
         if (known != null) {
-            // Offline start: the stored SAS may still be good while the provisioning API is unreachable.
             connectTo(known);
         }
     }
