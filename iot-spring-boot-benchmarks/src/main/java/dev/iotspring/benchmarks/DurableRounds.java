@@ -240,6 +240,8 @@ public final class DurableRounds {
         names.forEach(n -> cpu.put(n, new double[rounds]));
         Map<String, double[]> switches = new LinkedHashMap<>();
         names.forEach(n -> switches.put(n, new double[rounds]));
+        Map<String, double[]> callerCpu = new LinkedHashMap<>();
+        names.forEach(n -> callerCpu.put(n, new double[rounds]));
         // Warm-up: one short pass of each.
         for (String name : names) {
             if (!name.equals("alternating: queue")) {
@@ -270,6 +272,7 @@ public final class DurableRounds {
                     rate = variant.measure(seconds);
                     cpu.get(name)[r] = variant.lastCpuMicrosPerMessage;
                     switches.get(name)[r] = variant.lastSwitchesPerMessage;
+                    callerCpu.get(name)[r] = variant.lastCallerCpuMicrosPerMessage;
                 }
                 rates.get(name)[r] = rate;
                 line.append(String.format(Locale.ROOT, "  %s %,.0f", name, rate));
@@ -277,10 +280,10 @@ public final class DurableRounds {
             System.out.println(line);
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-36s %14s %20s %24s%n", "variant", "median msg/s", "process CPU us/msg",
-                "context switches/msg");
-        rates.forEach((name, values) -> System.out.printf(Locale.ROOT, "%-36s %,14.0f %20.1f %24.1f%n", name,
-                median(values), median(cpu.get(name)), median(switches.get(name))));
+        System.out.printf(Locale.ROOT, "%-36s %14s %20s %20s %24s%n", "variant", "median msg/s",
+                "process CPU us/msg", "caller CPU us/msg", "context switches/msg");
+        rates.forEach((name, values) -> System.out.printf(Locale.ROOT, "%-36s %,14.0f %20.1f %20.1f %24.1f%n", name,
+                median(values), median(cpu.get(name)), median(callerCpu.get(name)), median(switches.get(name))));
         System.out.println();
         for (String[] ratio : ratios) {
             double[] perRound = new double[rounds];
@@ -322,7 +325,7 @@ public final class DurableRounds {
         return sb.toString();
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
@@ -334,6 +337,9 @@ public final class DurableRounds {
      * @param transactions counts the queue's committed transactions (null when not a queue variant)
      */
     static final class Variant {
+
+        private static final java.lang.management.ThreadMXBean threadCpu =
+                java.lang.management.ManagementFactory.getThreadMXBean();
 
         private static final com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
@@ -354,6 +360,12 @@ public final class DurableRounds {
         /** Context switches of all the process's threads per message in the last {@link #measure} (Linux). */
         double lastSwitchesPerMessage;
 
+        /**
+         * CPU time of the calling threads alone per message in the last {@link #measure}: for the queue variants
+         * the whole group commit (the leader writes on a caller's thread), free of the other variants' idle threads.
+         */
+        double lastCallerCpuMicrosPerMessage;
+
         Variant(int threads, Call call, @Nullable LongSupplier transactions) {
             this.threads = threads;
             this.call = call;
@@ -366,6 +378,7 @@ public final class DurableRounds {
 
         double measure(double seconds) throws Exception {
             AtomicLong done = new AtomicLong();
+            AtomicLong callerCpu = new AtomicLong();
             CountDownLatch ready = new CountDownLatch(this.threads);
             CountDownLatch go = new CountDownLatch(1);
             List<Thread> workers = new ArrayList<>();
@@ -377,9 +390,11 @@ public final class DurableRounds {
                     try {
                         go.await();
                         long deadline = window[1];
+                        long cpu0 = threadCpu.getCurrentThreadCpuTime();
                         while (System.nanoTime() < deadline) {
                             done.addAndGet(this.call.run());
                         }
+                        callerCpu.addAndGet(threadCpu.getCurrentThreadCpuTime() - cpu0);
                     }
                     catch (Throwable ex) {
                         synchronized (failures) {
@@ -407,6 +422,7 @@ public final class DurableRounds {
             double elapsed = (System.nanoTime() - window[0]) / 1e9;
             this.lastCpuMicrosPerMessage = (os.getProcessCpuTime() - cpuBefore) / 1e3 / Math.max(1, done.get());
             this.lastSwitchesPerMessage = (contextSwitches() - switchesBefore) / (double) Math.max(1, done.get());
+            this.lastCallerCpuMicrosPerMessage = callerCpu.get() / 1e3 / Math.max(1, done.get());
             if (this.transactions != null) {
                 long commits = this.transactions.getAsLong() - transactionsBefore;
                 System.out.printf(Locale.ROOT, "    [%d thread(s): %.1f messages and %.2f ms per transaction]%n",
