@@ -3,17 +3,13 @@ package dev.iotspring.astarte;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
@@ -21,26 +17,18 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Sinks;
 
 import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageSender;
 import dev.iotspring.core.event.IotEventPublisher;
-import dev.iotspring.core.lifecycle.BackgroundOpening;
 import dev.iotspring.core.lifecycle.IotLifecyclePhases;
 import dev.iotspring.core.mqtt.MqttConnection;
-import dev.iotspring.core.mqtt.MqttConnectionSettings;
-import dev.iotspring.core.mqtt.MqttCredentials;
-import dev.iotspring.core.mqtt.MqttCredentialsException;
-import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttNotConnectedException;
-import dev.iotspring.core.mqtt.MqttTls;
 import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.store.IotStore;
-import dev.iotspring.core.store.JdbcKeyValueStore;
 
 import org.springframework.context.SmartLifecycle;
 
@@ -52,9 +40,12 @@ import org.springframework.context.SmartLifecycle;
  * {@link IotLifecyclePhases#DELIVERY}: start never blocks (pairing and connecting run in the background, retried
  * with the reconnect back-off), stop drains both queues and then disconnects.
  *
- * <p>It is one job, the device's life cycle and the routing of each value to its queue; the protocol itself lives
- * in {@link AstarteSession} (handshake, inbound data), {@link AstartePairing} (secret and certificate) and
- * {@link AstarteInterfaces} (checks and encoding).
+ * <p>It is one job, the device's life cycle and the routing of each value to its queue; the rest lives in
+ * package-private collaborators: {@link AstarteConnector} (pairing, the connection, a valid certificate at every
+ * connect), {@link AstarteSession} (handshake, inbound data), {@link AstartePairing} (secret and certificate),
+ * {@link AstartePropertyAccess} (property calls over the stored values), {@link AstarteInbound} (server data to
+ * listeners and the flux), {@link AstarteDeviceStore} (the device's tables) and {@link AstarteInterfaces} (checks
+ * and encoding).
  */
 public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle, AutoCloseable {
 
@@ -68,13 +59,15 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     private final AstartePairing pairing;
 
-    private final AstarteKeyManager keyManager = new AstarteKeyManager();
+    private final AstarteDeviceStore deviceStore;
 
-    private final AstarteSocketFactory socketFactory;
-
-    private final AstartePropertyStore properties;
+    private final AstartePropertyAccess properties;
 
     private final AstarteSession session;
+
+    private final AstarteConnector connector;
+
+    private final AstarteInbound inbound = new AstarteInbound();
 
     private final Dispatcher durable;
 
@@ -83,15 +76,6 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     private final @Nullable IotEventPublisher events;
 
     private final ScheduledExecutorService scheduler;
-
-    /** The store, and the device's tables in it, both opened beside the application's startup. */
-    private final CompletableFuture<IotStore> store;
-
-    private final CompletableFuture<Tables> tables;
-
-    private final List<AstarteServerListener> listeners = new CopyOnWriteArrayList<>();
-
-    private final Sinks.Many<AstarteServerEvent> sink = Sinks.many().multicast().directBestEffort();
 
     private final Clock clock;
 
@@ -106,12 +90,6 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     private volatile @Nullable MqttConnection connection;
 
     private volatile boolean running;
-
-    private @Nullable ScheduledFuture<?> expiryCheck;
-
-    private @Nullable Instant expiryScheduledFor;
-
-    private int bootstrapAttempts;
 
     /**
      * @param settings device, interfaces, credentials and connection settings
@@ -150,19 +128,20 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             t.setDaemon(true);
             return t;
         });
-        this.store = store;
-        this.tables = store.thenApplyAsync(Tables::open, this.scheduler);
-        this.tables.whenComplete((opened, ex) -> {
+        this.deviceStore = new AstarteDeviceStore(settings.deviceId(), store, this.scheduler);
+        this.deviceStore.opening().whenComplete((opened, ex) -> {
             if (ex != null) {
-                storeFailed(storeFailure());
+                storeFailed(this.deviceStore.failure());
             }
         });
-        this.pairing = new AstartePairing(pairingClient, () -> tables().credentials(), settings.realm(),
+        this.pairing = new AstartePairing(pairingClient, this.deviceStore::credentials, settings.realm(),
                 settings.deviceId(), settings.credentialsSecret(), settings.agentToken(), this.clock);
-        this.socketFactory = new AstarteSocketFactory(this.keyManager, settings.trustManagers());
-        this.properties = new AstartePropertyStore(() -> tables().properties());
-        this.session = new AstarteSession(settings.realm(), settings.deviceId(), this.interfaces, this.properties,
-                () -> tables().session(), this::deliver, this::wakeUp, this.scheduler);
+        AstartePropertyStore stored = new AstartePropertyStore(this.deviceStore::properties);
+        this.properties = new AstartePropertyAccess(this.interfaces, stored, this::requireStore, this::dispatch);
+        this.session = new AstarteSession(settings.realm(), settings.deviceId(), this.interfaces, stored,
+                this.deviceStore::session, this.inbound::deliver, this::wakeUp, this.scheduler);
+        this.connector = new AstarteConnector(settings, this.pairing, this.session, this.deviceStore, events,
+                this.scheduler, () -> this.running, () -> this.connection, c -> this.connection = c, this::wakeUp);
         this.topicPrefix = this.session.base() + "/";
         MessageSender sender = new GatedSender();
         this.durable = build(dispatcher, Dispatcher.builder(PLATFORM, durableQueue, sender));
@@ -175,19 +154,6 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
         }
     }
 
-    /** The device's tables in its store. */
-    private record Tables(JdbcKeyValueStore credentials, JdbcKeyValueStore properties, JdbcKeyValueStore session) {
-
-        static Tables open(IotStore store) {
-            return new Tables(store.keyValueStore("credentials"), store.keyValueStore("properties"),
-                    store.keyValueStore("session"));
-        }
-    }
-
-    private Tables tables() {
-        return BackgroundOpening.join(this.tables);
-    }
-
     private void storeFailed(Throwable cause) {
         String message = "cannot open its store: " + cause;
         logger.error("Astarte: device {} {}; it will not pair, connect or send until the application is restarted "
@@ -197,22 +163,13 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     /** Throws the store's failure, if it could not be opened: nothing of the device works without it. */
     private void requireStore() {
-        Throwable failure = storeFailure();
-        if (failure != null) {
-            throw new IllegalStateException("Astarte device " + this.settings.deviceId() + " could not open its store "
-                    + "(iot.storage.directory): " + failure.getMessage(), failure);
-        }
+        this.deviceStore.require();
     }
 
     /** Why the device's store could not be opened, or null (also while it is opening). */
     public @Nullable String storeError() {
-        Throwable failure = storeFailure();
+        Throwable failure = this.deviceStore.failure();
         return (failure != null) ? failure.toString() : null;
-    }
-
-    private @Nullable Throwable storeFailure() {
-        Throwable failure = BackgroundOpening.failure(this.store);
-        return (failure != null) ? failure : BackgroundOpening.failure(this.tables);
     }
 
     private Dispatcher build(UnaryOperator<Dispatcher.Builder> customizer, Dispatcher.Builder builder) {
@@ -225,6 +182,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     /** Observes sends and server data when {@code iot.astarte.observation-enabled} (auto-configuration). */
     public void setObservations(IotObservations observations) {
         this.observations = Objects.requireNonNull(observations, "observations");
+        this.inbound.observe(observations);
     }
 
     // ---- sending -------------------------------------------------------------------------------------------
@@ -254,43 +212,12 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     @Override
     public CompletableFuture<Void> setProperty(String interfaceName, String path, Object value) {
-        AstarteOutbound out = this.interfaces.property(interfaceName, path, value);
-        requireStore();
-        Optional<AstartePropertyStore.Row> previous = this.properties.get(false, interfaceName, path);
-        // Stored before it is queued: the next session's property replay and purge list must include it.
-        this.properties.put(false, interfaceName, path, out.major(), out.payload());
-        try {
-            return dispatch(out);
-        }
-        catch (RuntimeException ex) {
-            restore(interfaceName, path, previous);
-            throw ex;
-        }
+        return this.properties.set(interfaceName, path, value);
     }
 
     @Override
     public CompletableFuture<Void> unsetProperty(String interfaceName, String path) {
-        AstarteOutbound out = this.interfaces.unset(interfaceName, path);
-        requireStore();
-        Optional<AstartePropertyStore.Row> previous = this.properties.get(false, interfaceName, path);
-        this.properties.remove(false, interfaceName, path);
-        try {
-            return dispatch(out);
-        }
-        catch (RuntimeException ex) {
-            restore(interfaceName, path, previous);
-            throw ex;
-        }
-    }
-
-    private void restore(String interfaceName, String path, Optional<AstartePropertyStore.Row> previous) {
-        if (previous.isPresent()) {
-            AstartePropertyStore.Row row = previous.get();
-            this.properties.put(false, interfaceName, path, row.major(), row.payload());
-        }
-        else {
-            this.properties.remove(false, interfaceName, path);
-        }
+        return this.properties.unset(interfaceName, path);
     }
 
     private CompletableFuture<Void> dispatch(AstarteOutbound out) {
@@ -357,48 +284,17 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     @Override
     public Optional<Object> getProperty(String interfaceName, String path) {
-        AstarteInterface iface = this.interfaces.known(interfaceName, path);
-        AstarteMapping mapping = iface.mappingFor(path);
-        if (!iface.isProperties() || mapping == null) {
-            return Optional.empty();
-        }
-        requireStore();
-        Optional<AstartePropertyStore.Row> row = this.properties.get(iface.isServerOwned(), interfaceName, path);
-        if (row.isEmpty()) {
-            return Optional.empty();
-        }
-        if (row.get().major() != iface.major()) {
-            this.properties.remove(iface.isServerOwned(), interfaceName, path);
-            return Optional.empty();
-        }
-        return Optional.of(AstartePayloads.toJava(mapping.type(), AstartePayloads.decode(row.get().payload()).value()));
+        return this.properties.get(interfaceName, path);
     }
 
     @Override
     public void addListener(AstarteServerListener listener) {
-        this.listeners.add(Objects.requireNonNull(listener, "listener"));
+        this.inbound.addListener(listener);
     }
 
     @Override
     public Flux<AstarteServerEvent> receive() {
-        return this.sink.asFlux();
-    }
-
-    private void deliver(AstarteServerEvent event) {
-        this.observations.receive("interface", event.interfaceName() + event.path(), null,
-                () -> deliverUnobserved(event));
-    }
-
-    private void deliverUnobserved(AstarteServerEvent event) {
-        for (AstarteServerListener listener : this.listeners) {
-            try {
-                listener.onData(event);
-            }
-            catch (RuntimeException ex) {
-                logger.warn("Astarte listener {} failed on {}", listener, event, ex);
-            }
-        }
-        this.sink.tryEmitNext(event);
+        return this.inbound.receive();
     }
 
     // ---- state ---------------------------------------------------------------------------------------------
@@ -482,105 +378,8 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             c.start();
         }
         else {
-            // Once the tables are open (their opening runs on this thread too, so bootstrap must not wait for it).
-            this.tables.thenRunAsync(this::bootstrap, this.scheduler);
+            this.connector.startWhenStoreIsOpen();
         }
-    }
-
-    /** Registers if needed and learns the broker URL, then connects; retried with back-off until it works. */
-    private void bootstrap() {
-        if (!this.running || this.connection != null || this.tables.isCompletedExceptionally()) {
-            return; // a store that cannot be opened was logged, and is in the health, once
-        }
-        try {
-            String url = this.pairing.brokerUrl();
-            MqttConnection c = new MqttConnection(connectionSettings(MqttEndpoint.parse(url)));
-            this.session.attach(c);
-            c.addConnectionListener(this.session);
-            if (this.events != null) {
-                c.addConnectionListener(this.events.asMqttConnectionListener());
-            }
-            c.addConnectionListener(new dev.iotspring.core.mqtt.MqttConnectionListener() {
-                @Override
-                public void connected(boolean sessionPresent) {
-                    wakeUp();
-                }
-            });
-            this.connection = c;
-            logger.info("Astarte: device {} connects to {} as {}/{}", this.settings.deviceId(), url,
-                    this.settings.realm(), this.settings.deviceId());
-            c.start();
-        }
-        catch (AstartePairingException ex) {
-            this.pairing.failed(ex.getMessage());
-            if (ex.isPermanent()) {
-                logger.error("Astarte: device {} cannot pair and will not retry: {}", this.settings.deviceId(),
-                        ex.getMessage());
-                return;
-            }
-            retryBootstrap(ex.getMessage());
-        }
-        catch (RuntimeException ex) {
-            this.pairing.failed(ex.toString());
-            retryBootstrap(ex.toString());
-        }
-    }
-
-    private void retryBootstrap(String reason) {
-        Duration delay = this.settings.backoff().delay(++this.bootstrapAttempts, Math::random);
-        logger.warn("Astarte: pairing of device {} failed ({}); retrying in {}", this.settings.deviceId(), reason, delay);
-        if (this.running) {
-            this.scheduler.schedule(this::bootstrap, delay.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private MqttConnectionSettings connectionSettings(MqttEndpoint endpoint) {
-        return MqttConnectionSettings.builder(endpoint, this.settings.realm() + "/" + this.settings.deviceId())
-            .name(PLATFORM)
-            .cleanSession(false)
-            .resubscribeWhenSessionPresent(false)
-            .keepAlive(this.settings.keepAlive())
-            .connectTimeout(this.settings.connectTimeout())
-            .maxInflight(this.settings.maxInflight())
-            .backoff(this.settings.backoff())
-            .tls(MqttTls.of(this.socketFactory).withHostnameVerification(this.settings.hostnameVerification()))
-            .credentials(this::certificateBeforeConnect)
-            .build();
-    }
-
-    /** Before every connect: a certificate Astarte accepts (verified, or renewed), presented by the key manager. */
-    private MqttCredentials certificateBeforeConnect() {
-        try {
-            AstarteCredentials credentials = this.pairing.certificate();
-            this.socketFactory.use(credentials);
-            scheduleExpiryCheck(credentials.notAfter());
-            return MqttCredentials.none();
-        }
-        catch (AstartePairingException ex) {
-            this.pairing.failed(ex.getMessage());
-            throw ex.isPermanent() ? MqttCredentialsException.permanent(ex.getMessage(), ex)
-                    : MqttCredentialsException.transientFailure(ex.getMessage(), ex);
-        }
-    }
-
-    /** Reconnects when the certificate expires, so the next connect renews it while the application runs. */
-    private synchronized void scheduleExpiryCheck(Instant notAfter) {
-        if (notAfter.equals(this.expiryScheduledFor)) {
-            return;
-        }
-        if (this.expiryCheck != null) {
-            this.expiryCheck.cancel(false);
-        }
-        this.expiryScheduledFor = notAfter;
-        long delay = Math.max(0, Duration.between(this.clock.instant(), notAfter).toMillis() + 1000);
-        this.expiryCheck = this.scheduler.schedule(() -> {
-            MqttConnection c = this.connection;
-            if (c != null && notAfter.equals(this.pairing.certificateNotAfter())) {
-                logger.info("Astarte: the certificate of device {} expired; reconnecting to renew it",
-                        this.settings.deviceId());
-                c.reconnect();
-            }
-        }, delay, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.iotspring.astarte;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,8 +14,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import org.bson.BsonValue;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +29,8 @@ import dev.iotspring.core.store.JdbcKeyValueStore;
 /**
  * The Astarte MQTT v1 session of one device over one {@link MqttConnection}: the handshake after a connect
  * (spec §7: subscriptions, introspection, emptyCache, device properties, producer purge list, in that order,
- * only when the broker has no session or the introspection changed since the last completed handshake), and what
+ * only when the broker has no session or the introspection changed since the last completed handshake; a server-owned
+ * interface of that handshake that is gone is unsubscribed first, spec §6), and what
  * arrives from Astarte (server properties stored and purged, server data decoded for the listeners). Data may
  * be published only while {@link #isReady()}.
  */
@@ -34,6 +39,9 @@ final class AstarteSession implements MqttConnectionListener {
     private static final Logger logger = LoggerFactory.getLogger(AstarteSession.class);
 
     private static final String INTROSPECTION_KEY = "introspection";
+
+    /** The server-owned interfaces of the last completed handshake, names joined by ';'. */
+    private static final String SERVER_INTERFACES_KEY = "server-interfaces";
 
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -111,11 +119,12 @@ final class AstarteSession implements MqttConnectionListener {
 
     private void handshake(long connect, boolean sessionPresent) {
         String introspection = this.interfaces.introspection();
-        boolean sameIntrospection = introspection
-            .equals(this.meta.get().getString(INTROSPECTION_KEY).orElse(null));
+        String previous = this.meta.get().getString(INTROSPECTION_KEY).orElse(null);
         try {
-            if (!sessionPresent || !sameIntrospection) {
-                fullHandshake(sessionPresent, introspection);
+            if (!sessionPresent || !introspection.equals(previous)) {
+                fullHandshake(sessionPresent, introspection, goneServerInterfaces(previous));
+                this.meta.get().putString(SERVER_INTERFACES_KEY, serverInterfaceNames().stream()
+                    .collect(Collectors.joining(";")));
                 this.meta.get().putString(INTROSPECTION_KEY, introspection);
             }
             else {
@@ -132,11 +141,18 @@ final class AstarteSession implements MqttConnectionListener {
         }
     }
 
-    private void fullHandshake(boolean sessionPresent, String introspection) throws Exception {
+    private void fullHandshake(boolean sessionPresent, String introspection, Set<String> goneServerInterfaces)
+            throws Exception {
         MqttConnection c = this.connection;
         List<CompletableFuture<?>> acks = new ArrayList<>();
         if (sessionPresent) {
-            // The broker kept a session made for other interfaces: subscribe again before the introspection.
+            // The broker kept a session made for other interfaces: its subscriptions of server interfaces that are
+            // gone would linger there (and deliver what nothing here reads); the current ones are made again
+            // before the introspection.
+            for (String name : goneServerInterfaces) {
+                logger.info("Astarte: {} no longer has the server-owned interface {}: unsubscribing", this.base, name);
+                acks.add(c.unsubscribe(this.base + "/" + name + "/#"));
+            }
             for (String filter : subscriptions()) {
                 acks.add(c.subscribe(filter, 2, this::onMessage));
             }
@@ -152,6 +168,34 @@ final class AstarteSession implements MqttConnectionListener {
         acks.add(c.publish(this.base + "/control/producer/properties", AstartePurgeList.encode(current.keySet()), 2,
                 false));
         await(acks);
+    }
+
+    private Set<String> serverInterfaceNames() {
+        return this.interfaces.serverOwned().stream().map(AstarteInterface::name)
+            .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    /**
+     * Server-owned interfaces of the last completed handshake that the device no longer has as server-owned. A
+     * store written before they were recorded has only the introspection: then every interface gone from it
+     * (unsubscribing a filter the session never had is harmless).
+     */
+    private Set<String> goneServerInterfaces(@Nullable String previousIntrospection) {
+        Set<String> gone = new LinkedHashSet<>();
+        String recorded = this.meta.get().getString(SERVER_INTERFACES_KEY).orElse(null);
+        if (recorded != null) {
+            gone.addAll(split(recorded));
+        }
+        else if (previousIntrospection != null) {
+            split(previousIntrospection).forEach(entry -> gone.add(entry.split(":", 2)[0]));
+            this.interfaces.all().forEach(i -> gone.remove(i.name()));
+        }
+        gone.removeAll(serverInterfaceNames());
+        return gone;
+    }
+
+    private static List<String> split(String joined) {
+        return Arrays.stream(joined.split(";")).filter(n -> !n.isEmpty()).toList();
     }
 
     /** Stored device properties still in the introspection under the same major version; others are dropped. */

@@ -102,6 +102,10 @@ class AstarteDeviceClientTests {
     }
 
     private AstarteDeviceClient client(Clock clock) {
+        return client(clock, interfaces);
+    }
+
+    private AstarteDeviceClient client(Clock clock, AstarteInterfaces interfaces) {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(astarte.certificateAuthority().trustStore());
@@ -322,6 +326,30 @@ class AstarteDeviceClientTests {
         second.addListener(received::add);
         get(astarte.setServerProperty(this.deviceId, CONFIG, "/rate/value", 5L));
         await().atMost(WAIT).until(() -> !received.isEmpty());
+    }
+
+    @Test
+    void aStoreFromBeforeServerInterfacesWereRecordedUnsubscribesEveryInterfaceGoneFromTheIntrospection()
+            throws Exception {
+        AstarteDeviceClient first = connected();
+        // Sent only once the handshake is complete, and so stored.
+        get(first.send(SENSORS, "/kitchen/temperature", 1.0));
+        first.stop();
+        // As a store written by an older version: the introspection of the last handshake, not its server interfaces.
+        assertThat(this.stores.open("astarte").keyValueStore("session").delete("server-interfaces")).isTrue();
+        astarte.clearRecordings();
+        AstarteInterfaces fewer = AstarteInterfaces.of(interfaces.all().stream()
+            .filter(i -> i.name().equals(SENSORS) || i.name().equals(CONFIG))
+            .toList());
+        AstarteDeviceClient second = client(Clock.systemUTC(), fewer);
+        second.start();
+        awaitKind(Kind.PRODUCER_PROPERTIES, 1);
+        String base = "test/" + this.deviceId;
+        assertThat(astarte.broker().unsubscribes().stream().filter(u -> u.clientId().equals(base))
+            .flatMap(u -> u.filters().stream())).containsExactlyInAnyOrder(base + "/org.example.Commands/#",
+                    base + "/org.example.Settings/#", base + "/org.example.Weather/#");
+        assertThat(astarte.broker().publishToClient(base, base + "/org.example.Commands/1/run", new byte[0], 2))
+            .isFalse();
     }
 
     @Test

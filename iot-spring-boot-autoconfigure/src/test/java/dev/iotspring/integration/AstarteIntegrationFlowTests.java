@@ -6,22 +6,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.iotspring.astarte.AstarteDevice;
 import dev.iotspring.astarte.AstarteDeviceIds;
 import dev.iotspring.astarte.AstarteValidationException;
-import dev.iotspring.astarte.autoconfigure.AstarteAutoConfiguration;
-import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
+import dev.iotspring.astarte.autoconfigure.SharedAstarteEmulator;
 import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.astarte.DeviceMessage;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -45,36 +39,16 @@ class AstarteIntegrationFlowTests {
 
     static final Duration WAIT = Duration.ofSeconds(30);
 
-    static AstarteEmulator astarte;
+    static final AstarteEmulator astarte = SharedAstarteEmulator.get();
 
     @TempDir
     Path directory;
 
-    @BeforeAll
-    static void startEmulator() {
-        astarte = AstarteEmulator.builder().realm("test").start();
-        astarte.installInterfaces("classpath*:astarte/interfaces/*.json");
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        astarte.close();
-    }
-
     @Test
     void valuesGoOutInOrderAndServerDataComesInOnAChannel() {
         String deviceId = AstarteDeviceIds.random();
-        new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
-                    AstarteAutoConfiguration.class))
+        SharedAstarteEmulator.runner(deviceId, this.directory)
             .withUserConfiguration(Flows.class)
-            .withPropertyValues("iot.astarte.enabled=true", "iot.astarte.realm=test",
-                    "iot.astarte.pairing-url=" + astarte.pairingUrl(), "iot.astarte.device-id=" + deviceId,
-                    "iot.astarte.pairing.private-key=" + astarte.realmPrivateKeyPem(),
-                    "iot.astarte.ssl.bundle=astarte-test",
-                    "spring.ssl.bundle.pem.astarte-test.truststore.certificate="
-                            + astarte.certificateAuthority().certificatePem(),
-                    "iot.storage.directory=" + this.directory, "iot.shutdown.drain-timeout=5s")
             .run((context) -> {
                 assertThat(context).hasNotFailed();
                 AstarteDevice device = context.getBean(AstarteDevice.class);

@@ -252,20 +252,39 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         return result;
     }
 
-    /** Forgets a subscription and unsubscribes when connected. */
-    public void unsubscribe(String topicFilter) {
+    /**
+     * Forgets a subscription and unsubscribes when connected. Also for a filter this connection never subscribed
+     * to: a persistent session may hold it from an earlier run.
+     * @return completes once the broker answered (UNSUBACK), or at once when not connected; fails when the
+     * UNSUBSCRIBE could not be sent or was not answered
+     */
+    public CompletableFuture<Void> unsubscribe(String topicFilter) {
         synchronized (this.subscriptions) {
             this.subscriptions.remove(topicFilter);
         }
-        if (isConnected()) {
-            try {
-                this.client.unsubscribe(topicFilter);
-            }
-            catch (MqttException ex) {
-                logger.warn("MQTT {}: unsubscribe from {} failed: {}", this.settings.name(), topicFilter,
-                        describe(ex));
-            }
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        if (!isConnected()) {
+            result.complete(null);
+            return result;
         }
+        try {
+            this.client.unsubscribe(topicFilter, null, new IMqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    result.complete(null);
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable ex) {
+                    result.completeExceptionally(ex);
+                }
+            });
+        }
+        catch (MqttException ex) {
+            logger.warn("MQTT {}: unsubscribe from {} failed: {}", this.settings.name(), topicFilter, describe(ex));
+            result.completeExceptionally(ex);
+        }
+        return result;
     }
 
     @Override

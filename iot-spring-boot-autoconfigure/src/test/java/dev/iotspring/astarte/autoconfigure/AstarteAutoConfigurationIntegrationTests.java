@@ -3,14 +3,13 @@ package dev.iotspring.astarte.autoconfigure;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,13 +17,11 @@ import dev.iotspring.astarte.AstarteDevice;
 import dev.iotspring.astarte.AstarteDeviceIds;
 import dev.iotspring.astarte.AstarteListener;
 import dev.iotspring.astarte.AstarteServerEvent;
-import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.event.IotConnectionStateChangedEvent;
 import dev.iotspring.test.astarte.AstarteEmulator;
+import dev.iotspring.test.astarte.AstartePayloads;
 import dev.iotspring.test.astarte.DeviceMessage;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
@@ -43,28 +40,17 @@ class AstarteAutoConfigurationIntegrationTests {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static AstarteEmulator astarte;
+    private static final AstarteEmulator astarte = SharedAstarteEmulator.get();
 
     @TempDir
     Path directory;
 
     private final TestObservationRegistry observations = TestObservationRegistry.create();
 
-    @BeforeAll
-    static void startEmulator() {
-        astarte = AstarteEmulator.builder().realm("test").start();
-        astarte.installInterfaces("classpath*:astarte/interfaces/*.json");
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        astarte.close();
-    }
-
     @Test
     void pairsConnectsSendsAndReceivesThroughTheAutoConfiguredDevice() {
         String deviceId = AstarteDeviceIds.random();
-        runner(deviceId, astarte.pairingUrl()).withUserConfiguration(Listeners.class)
+        runner(deviceId).withUserConfiguration(Listeners.class)
             .withPropertyValues("iot.astarte.observation-enabled=true")
             .withBean(ObservationRegistry.class, () -> this.observations)
             .run(context -> {
@@ -115,7 +101,7 @@ class AstarteAutoConfigurationIntegrationTests {
     void anApplicationsConnectionDetailsWinOverThePairingUrlProperty() {
         String deviceId = AstarteDeviceIds.random();
         // Nothing listens on port 1: only the application's bean leads to the emulator's Pairing API.
-        runner(deviceId, "http://127.0.0.1:1/pairing")
+        runner(deviceId, "iot.astarte.pairing-url=http://127.0.0.1:1/pairing")
             .withBean(AstarteConnectionDetails.class, () -> AstarteConnectionDetails.of(astarte.pairingUrl()))
             .run(context -> {
                 assertThat(context).hasNotFailed().doesNotHaveBean(PropertiesAstarteConnectionDetails.class);
@@ -128,18 +114,39 @@ class AstarteAutoConfigurationIntegrationTests {
             });
     }
 
-    /** The device auto-configured for the emulator (realm key, CA), with the given Pairing API URL property. */
-    private ApplicationContextRunner runner(String deviceId, String pairingUrl) {
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
-                    AstarteAutoConfiguration.class))
-            .withPropertyValues("iot.astarte.enabled=true", "iot.astarte.realm=test",
-                    "iot.astarte.pairing-url=" + pairingUrl, "iot.astarte.device-id=" + deviceId,
-                    "iot.astarte.pairing.private-key=" + astarte.realmPrivateKeyPem(),
-                    "iot.astarte.ssl.bundle=astarte-test",
-                    "spring.ssl.bundle.pem.astarte-test.truststore.certificate="
-                            + astarte.certificateAuthority().certificatePem(),
-                    "iot.storage.directory=" + this.directory, "iot.shutdown.drain-timeout=5s");
+    @Test
+    void aServerInterfaceRemovedBetweenTwoStartsIsUnsubscribedFromTheSessionTheBrokerKept() {
+        String deviceId = AstarteDeviceIds.random();
+        String clientId = astarte.clientId(deviceId);
+        String commandTopic = clientId + "/org.example.Commands/42/run";
+        byte[] command = AstartePayloads.bson("blink", null);
+        runner(deviceId).run(context -> {
+            assertThat(context).hasNotFailed();
+            // Acknowledged only once the handshake is complete, and so stored for the next start.
+            context.getBean(AstarteDevice.class).send("org.example.Sensors", "/hall/temperature", 19.5)
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(astarte.broker().publishToClient(clientId, commandTopic, command, 2)).isTrue();
+        });
+        // The next start no longer declares the server-owned org.example.Commands; the broker kept the session.
+        runner(deviceId, "iot.astarte.interfaces=classpath:astarte/interfaces/org.example.Sensors.json,"
+                + "classpath:astarte/interfaces/org.example.Config.json")
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                await().atMost(WAIT).until(() -> astarte.introspection(deviceId).keySet()
+                    .equals(Set.of("org.example.Sensors", "org.example.Config")));
+                astarte.broker().awaitUnsubscribes(u -> u.clientId().equals(clientId)
+                        && u.filters().contains(clientId + "/org.example.Commands/#"), 1, WAIT);
+                assertThat(astarte.broker().unsubscribes().stream().filter(u -> u.clientId().equals(clientId))
+                    .flatMap(u -> u.filters().stream())).containsExactly(clientId + "/org.example.Commands/#");
+                assertThat(astarte.broker().publishToClient(clientId, commandTopic, command, 2))
+                    .as("Astarte's publish on the removed interface reaches the device").isFalse();
+                assertThat(astarte.broker().publishToClient(clientId, clientId + "/org.example.Config/rate/value",
+                        AstartePayloads.bson(5L, null), 2)).as("a server interface still declared").isTrue();
+            });
+    }
+
+    private ApplicationContextRunner runner(String deviceId, String... extra) {
+        return SharedAstarteEmulator.runner(deviceId, this.directory, extra);
     }
 
     @Configuration(proxyBeanMethods = false)

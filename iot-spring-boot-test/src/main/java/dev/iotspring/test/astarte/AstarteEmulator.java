@@ -14,6 +14,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -71,6 +72,9 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * the VerneMQ plugin's {@code max_message_size} does.
  */
 public final class AstarteEmulator implements AutoCloseable {
+
+    /** The SSL bundle {@link #springProperties(String)} declares with the emulator's CA. */
+    public static final String SSL_BUNDLE = "iot-astarte-emulator";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -170,6 +174,23 @@ public final class AstarteEmulator implements AutoCloseable {
     /** The MQTT client id (and certificate CN) of a device: {@code realm/device_id}. */
     public String clientId(String deviceId) {
         return this.side.clientId(deviceId);
+    }
+
+    /**
+     * Spring properties that point the starter's device at this emulator: {@code iot.astarte.*} with the realm, the
+     * Pairing API URL, the device id, the realm key to register with, and trust of the emulator's CA through the SSL
+     * bundle {@value #SSL_BUNDLE} ({@code spring.ssl.bundle.pem.*}).
+     */
+    public Map<String, Object> springProperties(String deviceId) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("iot.astarte.enabled", "true");
+        properties.put("iot.astarte.realm", this.realm);
+        properties.put("iot.astarte.pairing-url", pairingUrl());
+        properties.put("iot.astarte.device-id", deviceId);
+        properties.put("iot.astarte.pairing.private-key", realmPrivateKeyPem());
+        properties.put("iot.astarte.ssl.bundle", SSL_BUNDLE);
+        properties.put("spring.ssl.bundle.pem." + SSL_BUNDLE + ".truststore.certificate", this.ca.certificatePem());
+        return properties;
     }
 
     // ---------------------------------------------------------------------------------------- realm key

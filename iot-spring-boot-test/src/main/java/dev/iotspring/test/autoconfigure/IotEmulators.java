@@ -137,17 +137,19 @@ public final class IotEmulators implements AutoCloseable {
         for (String location : locations) {
             emulator.installInterfaces(resolver, location);
         }
-        this.properties.put("iot.astarte.realm", realm);
+        // The realm, its key and the emulator's CA as properties (a device id only if the application has none);
+        // where it listens as a bean.
+        boolean hasDeviceId = environment.containsProperty("iot.astarte.device-id")
+                || environment.containsProperty("iot.astarte.device-id-namespace");
+        emulator.springProperties(randomDeviceId()).forEach((key, value) -> {
+            boolean applications = key.endsWith(".enabled") || key.endsWith(".pairing-url")
+                    || (hasDeviceId && key.endsWith(".device-id"));
+            if (!applications) {
+                this.properties.put(key, value);
+            }
+        });
         this.connectionDetails.put("astarteEmulatorConnectionDetails",
                 connectionDetails("dev.iotspring.astarte.autoconfigure.AstarteConnectionDetails", emulator.pairingUrl()));
-        this.properties.put("iot.astarte.pairing.private-key", emulator.realmPrivateKeyPem());
-        this.properties.put("iot.astarte.ssl.bundle", "iot-astarte-emulator");
-        this.properties.put("spring.ssl.bundle.pem.iot-astarte-emulator.truststore.certificate",
-                emulator.certificateAuthority().certificatePem());
-        if (!environment.containsProperty("iot.astarte.device-id")
-                && !environment.containsProperty("iot.astarte.device-id-namespace")) {
-            this.properties.put("iot.astarte.device-id", randomDeviceId());
-        }
     }
 
     private void startSpotflow(Environment environment) {

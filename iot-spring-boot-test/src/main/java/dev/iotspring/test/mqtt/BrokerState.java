@@ -40,6 +40,8 @@ final class BrokerState {
 
     private final List<RecordedSubscribe> subscribes = new ArrayList<>();
 
+    private final List<RecordedUnsubscribe> unsubscribes = new ArrayList<>();
+
     private final Object recordLock = new Object();
 
     private final List<RecordedConnect> connects = new ArrayList<>();
@@ -77,6 +79,13 @@ final class BrokerState {
     void recordSubscribe(RecordedSubscribe subscribe) {
         synchronized (this.recordLock) {
             this.subscribes.add(subscribe);
+            this.recordLock.notifyAll();
+        }
+    }
+
+    void recordUnsubscribe(RecordedUnsubscribe unsubscribe) {
+        synchronized (this.recordLock) {
+            this.unsubscribes.add(unsubscribe);
             this.recordLock.notifyAll();
         }
     }
@@ -142,11 +151,18 @@ final class BrokerState {
         }
     }
 
+    List<RecordedUnsubscribe> unsubscribes() {
+        synchronized (this.recordLock) {
+            return List.copyOf(this.unsubscribes);
+        }
+    }
+
     void clear() {
         synchronized (this.recordLock) {
             this.connects.clear();
             this.publishes.clear();
             this.subscribes.clear();
+            this.unsubscribes.clear();
         }
     }
 

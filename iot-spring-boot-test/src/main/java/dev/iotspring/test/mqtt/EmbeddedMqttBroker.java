@@ -42,8 +42,8 @@ import dev.iotspring.test.tls.TestCertificateAuthority;
  * <p>What tests get on top of a plain broker:
  * <ul>
  * <li>pluggable {@link MqttAuthenticator} and per-client {@link MqttTopicAuthorizer}, changeable at any time;</li>
- * <li>recordings of every CONNECT ({@link #connects()}), SUBSCRIBE ({@link #subscribes()}) and PUBLISH
- * ({@link #publishes()}) with await helpers;</li>
+ * <li>recordings of every CONNECT ({@link #connects()}), SUBSCRIBE ({@link #subscribes()}), UNSUBSCRIBE
+ * ({@link #unsubscribes()}) and PUBLISH ({@link #publishes()}) with await helpers;</li>
  * <li>a server side for platform emulators: {@link #addPublishListener publish listeners} and
  * {@link #publishToClient publishes to one client};</li>
  * <li>fault knobs: {@link #withholdAcks()} (or only matching publishes) / {@link #releaseAcks()},
@@ -502,6 +502,18 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     public List<RecordedSubscribe> awaitSubscribes(Predicate<RecordedSubscribe> filter, int count, Duration timeout) {
         return this.state.await(() -> this.state.subscribes().stream().filter(filter).toList(), count, timeout,
                 "SUBSCRIBE");
+    }
+
+    /** Every UNSUBSCRIBE received from clients, in arrival order. */
+    public List<RecordedUnsubscribe> unsubscribes() {
+        return this.state.unsubscribes();
+    }
+
+    /** Waits until at least {@code count} recorded UNSUBSCRIBE packets match; returns the matching ones. */
+    public List<RecordedUnsubscribe> awaitUnsubscribes(Predicate<RecordedUnsubscribe> filter, int count,
+            Duration timeout) {
+        return this.state.await(() -> this.state.unsubscribes().stream().filter(filter).toList(), count, timeout,
+                "UNSUBSCRIBE");
     }
 
     /** Every PUBLISH received from clients, in arrival order. */

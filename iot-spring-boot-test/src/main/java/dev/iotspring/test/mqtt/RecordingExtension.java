@@ -20,6 +20,7 @@ import com.hivemq.extension.sdk.api.auth.parameter.SubscriptionAuthorizerOutput;
 import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.subscribe.SubscribeInboundInterceptor;
+import com.hivemq.extension.sdk.api.interceptor.unsubscribe.UnsubscribeInboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
 import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
@@ -36,7 +37,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded HiveMQ extension behind {@link EmbeddedMqttBroker}: authentication, topic authorization,
- * recording (CONNECT, SUBSCRIBE, PUBLISH), publish listeners and held acknowledgements, all delegating to the
+ * recording (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PUBLISH), publish listeners and held acknowledgements, all delegating to the
  * shared {@link BrokerState}.
  */
 final class RecordingExtension implements ExtensionMain {
@@ -64,6 +65,8 @@ final class RecordingExtension implements ExtensionMain {
                 in.getSubscribePacket().getSubscriptions().stream().map(Subscription::getTopicFilter).toList(),
                 in.getSubscribePacket().getSubscriptions().stream().map(s -> s.getQos().getQosNumber()).toList(),
                 Instant.now()));
+        UnsubscribeInboundInterceptor unsubscribes = (in, out) -> state.recordUnsubscribe(new RecordedUnsubscribe(
+                in.getClientInformation().getClientId(), in.getUnsubscribePacket().getTopicFilters(), Instant.now()));
         Services.initializerRegistry().setClientInitializer((in, context) -> {
             // Packet ids of this client's publishes picked by the hold filter, until their acknowledgement leaves.
             Set<Integer> selected = ConcurrentHashMap.newKeySet();
@@ -74,6 +77,7 @@ final class RecordingExtension implements ExtensionMain {
             context.addPubrecOutboundInterceptor((pin, pout) -> state.holdIfAsked(
                     selected.remove(pin.getPubrecPacket().getPacketIdentifier()), () -> pout.async(MAX_HOLD)));
             context.addSubscribeInboundInterceptor(subscribes);
+            context.addUnsubscribeInboundInterceptor(unsubscribes);
         });
     }
 
