@@ -411,7 +411,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
         try {
             for (QueuedMessage row : rows) {
                 boolean unseen = this.uncommitted.remove(row.sequence());
-                if (committed && unseen && this.readAhead.behindCursor(row.sequence())) {
+                if (committed && unseen && this.readAhead.lateCommitBehindCursor(row.sequence())) {
                     // poll moved past this sequence while the row was invisible: hand it out at its place.
                     this.requeued.put(row.sequence(), row);
                 }

@@ -94,10 +94,11 @@ final class ReadAhead {
     }
 
     /**
-     * A caller's transaction committed a row unseen so far: one below the cursor is returned for the caller to
-     * hand out at its place (true); otherwise it sits before or among the rows here, read from the cursor again.
+     * A caller's transaction committed a row unseen so far. Returns true when it is behind the cursor (poll moved
+     * past it: the queue hands it out with the requeued rows); otherwise it sits before or among the rows here,
+     * so they are dropped and the next poll reads from the cursor again.
      */
-    boolean behindCursor(long sequence) {
+    boolean lateCommitBehindCursor(long sequence) {
         if (sequence <= this.cursor) {
             return true;
         }
