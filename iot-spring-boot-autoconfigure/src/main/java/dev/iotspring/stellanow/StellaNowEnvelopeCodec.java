@@ -454,39 +454,38 @@ public final class StellaNowEnvelopeCodec {
 
         /**
          * Appends a string's JSON escape. ASCII text (ids, UUIDs, type names, JSON from the payload mapper) is
-         * escaped here byte by byte with Jackson's escapes; any other goes through {@link #quoted} (Jackson's
-         * escaper reads it char by char).
+         * escaped here char by char with Jackson's escapes, read straight from the string (no UTF-8 copy of it
+         * first: the payload's was a third of this method's time); any other goes through {@link #quoted}.
          * @throws LoneSurrogate for a lone surrogate, which Jackson's escaper refuses
          */
         Utf8Buffer appendQuoted(String value) {
-            byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-            if (utf8.length != value.length()) {
-                return append(quoted(value));
-            }
+            int n = value.length();
             // Room for the usual escapes (two bytes each); a six-byte one makes its own room.
-            ensure(2 * utf8.length);
+            ensure(2 * n);
             int start = this.length;
             int at = start;
-            for (int i = 0; i < utf8.length; i++) {
-                byte b = utf8[i];
-                byte escape = ESCAPE_LETTERS[b];
+            byte[] out = this.bytes;
+            for (int i = 0; i < n; i++) {
+                char c = value.charAt(i);
+                if (c >= 128) {
+                    // Not ASCII: Jackson's escaper writes its UTF-8 (and refuses a lone surrogate).
+                    this.length = start;
+                    return append(quoted(value));
+                }
+                byte escape = ESCAPE_LETTERS[c];
                 if (escape == 0) {
-                    if (b == '?' && value.charAt(i) != '?') {
-                        // One byte per char, yet not ASCII: a lone surrogate the encoder replaced.
-                        this.length = start;
-                        return append(quoted(value));
-                    }
-                    this.bytes[at++] = b;
+                    out[at++] = (byte) c;
                 }
                 else if (escape > 0) {
-                    this.bytes[at++] = '\\';
-                    this.bytes[at++] = escape;
+                    out[at++] = '\\';
+                    out[at++] = escape;
                 }
                 else {
-                    byte[] unicode = ASCII_ESCAPES[b];
+                    byte[] unicode = ASCII_ESCAPES[c];
                     this.length = at;
-                    ensure(unicode.length + 2 * (utf8.length - i));
-                    System.arraycopy(unicode, 0, this.bytes, at, unicode.length);
+                    ensure(unicode.length + 2 * (n - i));
+                    out = this.bytes;
+                    System.arraycopy(unicode, 0, out, at, unicode.length);
                     at += unicode.length;
                 }
             }

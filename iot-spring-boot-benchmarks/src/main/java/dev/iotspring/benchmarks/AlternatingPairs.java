@@ -1,9 +1,9 @@
 package dev.iotspring.benchmarks;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 import jdk.jfr.Recording;
 
@@ -18,6 +18,9 @@ import jdk.jfr.Recording;
  * or raw WebClient; these also report CPU per message of the client and of the emulator).
  */
 public final class AlternatingPairs {
+
+    /** Least warm-up time ({@code -Dbenchmark.warm-up-seconds}, default 20). */
+    private static final long WARM_UP_SECONDS = Long.getLong("benchmark.warm-up-seconds", 20);
 
     private AlternatingPairs() {
     }
@@ -121,10 +124,12 @@ public final class AlternatingPairs {
      */
     static void measure(String title, int perBatch, int rounds, int batches, Batch raw, Batch starter,
             Path jfr, String serverThreads) throws Exception {
-        ThreadCpu rawCpu = (serverThreads != null) ? new ThreadCpu(serverThreads) : null;
-        ThreadCpu starterCpu = (serverThreads != null) ? new ThreadCpu(serverThreads) : null;
-        // Warm-up: both sides until the JIT settled a little.
-        for (int i = 0; i < 3; i++) {
+        ThreadCpu rawCpu = new ThreadCpu(serverThreads);
+        ThreadCpu starterCpu = new ThreadCpu(serverThreads);
+        // Warm-up: both sides, at least 3 times and WARM_UP_SECONDS: with fewer (the JIT compiles the broker's code
+        // for a long while) the compiler threads took a third of the process's CPU during the measured rounds.
+        long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARM_UP_SECONDS);
+        for (int i = 0; i < 3 || System.nanoTime() - warmUpEnd < 0; i++) {
             time(raw, batches * 2);
             time(starter, batches * 2);
         }
@@ -167,8 +172,9 @@ public final class AlternatingPairs {
         System.out.printf(Locale.ROOT, "%s, %d rounds x %d x %d messages, alternating: raw median %.0f, "
                 + "starter median %.0f, ratio of medians %.2f, median ratio %.2f%n", title, rounds, batches, perBatch,
                 median(rawRates), median(starterRates), median(starterRates) / median(rawRates), median(ratios));
-        if (rawCpu != null) {
-            long all = (long) messages * rounds;
+        long all = (long) messages * rounds;
+        ThreadCpu.print(rawCpu, starterCpu, all);
+        if (serverThreads != null) {
             System.out.printf(Locale.ROOT, "CPU per message (us), client / server: raw %.1f / %.1f, starter %.1f / %.1f%n",
                     rawCpu.client / 1e3 / all, rawCpu.server / 1e3 / all,
                     starterCpu.client / 1e3 / all, starterCpu.server / 1e3 / all);
@@ -179,85 +185,29 @@ public final class AlternatingPairs {
                 median(rawProcessCpu) / median(starterProcessCpu));
     }
 
-    /** Runs one turn; returns its wall time and the process CPU time it took, in nanoseconds. */
+    /**
+     * Runs one turn; returns its wall time and the process CPU time it took, in nanoseconds. The per-thread
+     * snapshots are taken outside both, so reading them is not counted.
+     */
     private static long[] turn(Batch batch, int times, ThreadCpu cpu) throws Exception {
+        cpu.begin();
         long before = processCpuNanos();
-        long wall = time(batch, times, cpu);
-        return new long[] { wall, processCpuNanos() - before };
+        long wall = time(batch, times);
+        long used = processCpuNanos() - before;
+        cpu.end();
+        return new long[] { wall, used };
     }
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-            .getProcessCpuTime();
+        return ThreadCpu.processCpuNanos();
     }
 
     private static long time(Batch batch, int times) throws Exception {
-        return time(batch, times, null);
-    }
-
-    private static long time(Batch batch, int times, ThreadCpu cpu) throws Exception {
-        if (cpu != null) {
-            cpu.begin();
-        }
         long start = System.nanoTime();
         for (int i = 0; i < times; i++) {
             batch.run();
         }
-        long elapsed = System.nanoTime() - start;
-        if (cpu != null) {
-            cpu.end();
-        }
-        return elapsed;
-    }
-
-    /** CPU time of the JVM's threads over the turns of one side, split by thread name. */
-    private static final class ThreadCpu {
-
-        private final String serverPrefix;
-
-        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory
-            .getThreadMXBean();
-
-        private java.util.Map<Long, Long> before = java.util.Map.of();
-
-        long client;
-
-        long server;
-
-        ThreadCpu(String serverPrefix) {
-            this.serverPrefix = serverPrefix;
-        }
-
-        void begin() {
-            this.before = snapshot();
-        }
-
-        void end() {
-            for (java.lang.management.ThreadInfo info : this.threads.getThreadInfo(this.threads.getAllThreadIds())) {
-                if (info == null) {
-                    continue;
-                }
-                long now = this.threads.getThreadCpuTime(info.getThreadId());
-                if (now < 0) {
-                    continue;
-                }
-                long used = now - this.before.getOrDefault(info.getThreadId(), 0L);
-                if (info.getThreadName().startsWith(this.serverPrefix)) {
-                    this.server += used;
-                }
-                else {
-                    this.client += used;
-                }
-            }
-        }
-
-        private java.util.Map<Long, Long> snapshot() {
-            java.util.Map<Long, Long> cpu = new java.util.HashMap<>();
-            for (long id : this.threads.getAllThreadIds()) {
-                cpu.put(id, this.threads.getThreadCpuTime(id));
-            }
-            return cpu;
-        }
+        return System.nanoTime() - start;
     }
 
     private static double rate(int messages, long nanos) {

@@ -47,15 +47,10 @@ final class DeliveryNotifier {
      * (see {@link #view}).
      */
     Pending<?> futureFor(String messageId, Function<? super OutboundMessage, ?> result) {
-        Pending<?> pending = this.futures.get(messageId);
-        if (pending == null) {
-            Pending<?> created = new Pending<>(result);
-            pending = this.futures.putIfAbsent(messageId, created);
-            if (pending == null) {
-                pending = created;
-            }
-        }
-        return pending;
+        // One map operation for the usual new id; an id sent again while pending (rare) wastes the new future.
+        Pending<?> created = new Pending<>(result);
+        Pending<?> pending = this.futures.putIfAbsent(messageId, created);
+        return (pending != null) ? pending : created;
     }
 
     /**
@@ -77,31 +72,45 @@ final class DeliveryNotifier {
         future.completeExceptionally(cause);
     }
 
+    // Runs per message on the dispatcher's thread: plain loops, no lambda per listener and message.
     void acked(OutboundMessage message) {
         for (DeliveryListener listener : this.listeners) {
-            safely(() -> listener.onAcked(message), message);
+            try {
+                listener.onAcked(message);
+            }
+            catch (RuntimeException ex) {
+                listenerFailed(message, ex);
+            }
         }
-        safely(() -> complete(message, null), message);
+        complete(message, null);
     }
 
     void failed(OutboundMessage message, Throwable cause) {
         for (DeliveryListener listener : this.listeners) {
-            safely(() -> listener.onFailed(message, cause), message);
+            try {
+                listener.onFailed(message, cause);
+            }
+            catch (RuntimeException ex) {
+                listenerFailed(message, ex);
+            }
         }
-        safely(() -> complete(message, cause), message);
+        complete(message, cause);
     }
 
     void dropped(OutboundMessage message) {
         for (DeliveryListener listener : this.listeners) {
-            safely(() -> listener.onDropped(message), message);
-        }
-        safely(() -> {
-            Pending<?> future = this.futures.remove(message.id());
-            if (future != null) {
-                future.completeExceptionally(new MessageDroppedException(message.id(),
-                        "the queue was full and its overflow rule discarded it"));
+            try {
+                listener.onDropped(message);
             }
-        }, message);
+            catch (RuntimeException ex) {
+                listenerFailed(message, ex);
+            }
+        }
+        Pending<?> future = this.futures.remove(message.id());
+        if (future != null) {
+            future.completeExceptionally(new MessageDroppedException(message.id(),
+                    "the queue was full and its overflow rule discarded it"));
+        }
     }
 
     /** Fails every future still pending (their messages cannot complete in this run). */
@@ -118,26 +127,27 @@ final class DeliveryNotifier {
         return !this.futures.isEmpty();
     }
 
+    /** Completes the caller's future; what the caller chained to it runs here and must not stop delivery. */
     private void complete(OutboundMessage message, @Nullable Throwable cause) {
         Pending<?> future = this.futures.remove(message.id());
         if (future == null) {
             return;
         }
-        if (cause == null) {
-            future.acknowledged(message);
+        try {
+            if (cause == null) {
+                future.acknowledged(message);
+            }
+            else {
+                future.completeExceptionally(cause);
+            }
         }
-        else {
-            future.completeExceptionally(cause);
+        catch (RuntimeException ex) {
+            listenerFailed(message, ex);
         }
     }
 
-    private void safely(Runnable action, OutboundMessage message) {
-        try {
-            action.run();
-        }
-        catch (RuntimeException ex) {
-            logger.warn("A {} delivery listener failed for message {}", this.platform, message.id(), ex);
-        }
+    private void listenerFailed(OutboundMessage message, RuntimeException ex) {
+        logger.warn("A {} delivery listener failed for message {}", this.platform, message.id(), ex);
     }
 
     /**

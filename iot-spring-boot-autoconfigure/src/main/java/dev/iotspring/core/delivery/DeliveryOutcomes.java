@@ -88,6 +88,9 @@ final class DeliveryOutcomes {
     }
 
     List<QueuedMessage> discardExpired(List<QueuedMessage> batch) {
+        if (noExpiry(batch)) {
+            return batch; // the usual case, once per dispatch: no clock read, no lists
+        }
         Instant now = Instant.now();
         List<QueuedMessage> live = new ArrayList<>(batch.size());
         List<QueuedMessage> dead = new ArrayList<>(0);
@@ -114,6 +117,15 @@ final class DeliveryOutcomes {
         }
         this.drain.signalIfDrained();
         return live;
+    }
+
+    private static boolean noExpiry(List<QueuedMessage> batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            if (batch.get(i).message().headers().containsKey(OutboundMessage.HEADER_EXPIRES_AT)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Settles the outcomes the sender reported since the last call. */
@@ -143,10 +155,15 @@ final class DeliveryOutcomes {
             }
         }
         if (outcomes.anyDone() || refused != null) {
-            List<QueuedMessage> done = new ArrayList<>(outcomes.acked());
-            outcomes.rejected().forEach(r -> done.add(r.queued()));
-            if (refused != null) {
-                done.add(refused);
+            List<QueuedMessage> done = outcomes.acked();
+            if (!outcomes.rejected().isEmpty() || refused != null) {
+                done = new ArrayList<>(done);
+                for (InFlightWindow.Rejected r : outcomes.rejected()) {
+                    done.add(r.queued());
+                }
+                if (refused != null) {
+                    done.add(refused);
+                }
             }
             try {
                 this.queue.ack(done);

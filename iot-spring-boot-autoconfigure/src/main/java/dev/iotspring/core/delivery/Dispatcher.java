@@ -8,9 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -52,8 +49,8 @@ import dev.iotspring.core.queue.QueuedMessage;
  * public API around it (its {@link Builder} is nested because platforms call {@code Dispatcher.builder(..)}); the
  * in-flight window ({@code InFlightWindow}), the retry pause ({@code RetryPause}), settling outcomes
  * ({@code DeliveryOutcomes}, with the poison-message rule {@code PoisonMessageRule}), the end of a drain
- * ({@code QueueDrain}) and the fan-out to listeners and futures ({@code DeliveryNotifier}) are package-private
- * helpers.
+ * ({@code QueueDrain}), the fan-out to listeners and futures ({@code DeliveryNotifier}) and the thread's sleep and
+ * wake-ups ({@code WakeUpSignal}) are package-private helpers.
  */
 public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
@@ -97,15 +94,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private final QueueDrain drain;
 
-    private final ReentrantLock lock = new ReentrantLock();
-
-    private final Condition signal = this.lock.newCondition();
-
-    /** Something changed since the dispatcher last looked; set by {@link #wakeUp()} from any thread. */
-    private final AtomicBoolean signalled = new AtomicBoolean();
-
-    /** The dispatcher thread is (about to be) waiting on {@link #signal}. */
-    private volatile boolean parked;
+    private final WakeUpSignal wakeUps = new WakeUpSignal();
 
     private volatile State state = State.NEW;
 
@@ -122,7 +111,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.platform = builder.platform;
         this.queue = builder.queue;
         this.sender = builder.sender;
-        this.window = new InFlightWindow(builder.window);
+        this.window = new InFlightWindow(builder.window, this::wakeUp);
         this.pause = new RetryPause(builder.backoff);
         this.drainTimeout = builder.drainTimeout;
         this.readinessRecheck = builder.readinessRecheck;
@@ -149,7 +138,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     public void send(OutboundMessage message) {
         checkAccepting(message.id());
         this.queue.offer(message);
-        wakeUpForNewMessages();
+        wakeForNewMessages();
     }
 
     /**
@@ -246,7 +235,18 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         }
         checkAccepting(messages.get(0).id());
         this.queue.offerAll(messages);
-        wakeUpForNewMessages();
+        wakeForNewMessages();
+    }
+
+    /**
+     * A new message needs the dispatcher only while its window has room: with a full window, every message in
+     * flight wakes it when its outcome arrives, and it polls the queue then. Without this, each send into a busy
+     * queue woke a parked dispatcher that could only go back to sleep (a lock, a signal and two context switches).
+     */
+    private void wakeForNewMessages() {
+        if (this.window.count() < this.window.capacity()) {
+            wakeUp();
+        }
     }
 
     private void checkAccepting(String messageId) {
@@ -262,31 +262,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      * connection listeners). Cheap and safe from any thread.
      */
     public void wakeUp() {
-        this.signalled.set(true);
-        // Only a parked dispatcher needs the lock and a signal; one that is running sees the flag before it
-        // parks (both fields are volatile: the waker writes signalled then reads parked, the dispatcher writes
-        // parked then reads signalled, so at least one of them sees the other's write). This keeps a send and an
-        // acknowledgement from paying a lock and a thread wake-up each while the dispatcher is busy anyway.
-        if (this.parked) {
-            this.lock.lock();
-            try {
-                this.signal.signalAll();
-            }
-            finally {
-                this.lock.unlock();
-            }
-        }
-    }
-
-    /**
-     * After an offer: with a full window the dispatcher could not send the new messages anyway, and the next
-     * outcome wakes it; it takes that outcome before it reads the queue, so it sees them then. Waking it for
-     * nothing cost two context switches per message while a producer outran a small window (Spotflow's is one).
-     */
-    private void wakeUpForNewMessages() {
-        if (this.window.count() < this.window.capacity()) {
-            wakeUp();
-        }
+        this.wakeUps.wakeUp();
     }
 
     public void addListener(DeliveryListener listener) {
@@ -434,7 +410,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
             while (true) {
                 long waitNanos;
                 // Consumed before looking: a wake-up from now on makes the next await return at once.
-                this.signalled.getAndSet(false);
+                this.wakeUps.consume();
                 try {
                     this.outcomes.settle();
                     if (this.state == State.DRAINING && (drained() || System.nanoTime() - this.drainDeadline >= 0)) {
@@ -449,7 +425,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                     waitNanos = Math.max(1, delay.toNanos());
                 }
                 if (waitNanos > 0) {
-                    await(waitNanos);
+                    this.wakeUps.await(waitNanos);
                 }
             }
         }
@@ -533,32 +509,12 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 if (!unsent.isEmpty()) {
                     this.queue.requeue(new ArrayList<>(unsent));
                 }
-                future.whenComplete((v, ex) -> complete(entry, ex));
+                future.whenComplete(entry);
                 break;
             }
-            future.whenComplete((v, ex) -> complete(entry, ex));
+            future.whenComplete(entry);
         }
         return 0;
-    }
-
-    private void complete(InFlightWindow.Entry entry, @Nullable Throwable error) {
-        this.window.complete(entry, error);
-        wakeUp();
-    }
-
-    private void await(long nanos) throws InterruptedException {
-        this.lock.lock();
-        try {
-            this.parked = true;
-            long remaining = nanos;
-            while (!this.signalled.get() && remaining > 0) {
-                remaining = this.signal.awaitNanos(remaining);
-            }
-        }
-        finally {
-            this.parked = false;
-            this.lock.unlock();
-        }
     }
 
     private void finishDrain() {

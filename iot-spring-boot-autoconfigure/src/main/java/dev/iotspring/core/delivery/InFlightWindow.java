@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
@@ -28,13 +29,18 @@ final class InFlightWindow {
     // Owned by the dispatcher thread; insertion order is send order.
     private final LinkedHashMap<Long, Entry> inFlight = new LinkedHashMap<>();
 
-    private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
+    /** Entries whose outcome arrived, in arrival order (an entry carries its own outcome). */
+    private final ConcurrentLinkedQueue<Entry> completions = new ConcurrentLinkedQueue<>();
+
+    /** Told after every outcome (the dispatcher's wake-up); any thread. */
+    private final Runnable onCompletion;
 
     /** For readers on other threads (stats). */
     private volatile int count;
 
-    InFlightWindow(int capacity) {
+    InFlightWindow(int capacity, Runnable onCompletion) {
         this.capacity = capacity;
+        this.onCompletion = onCompletion;
     }
 
     int capacity() {
@@ -55,8 +61,9 @@ final class InFlightWindow {
         return this.capacity - this.inFlight.size();
     }
 
+    /** Adds a message handed to the sender; pass the entry to its future's {@code whenComplete}. */
     Entry add(QueuedMessage queued) {
-        Entry entry = new Entry(queued);
+        Entry entry = new Entry(queued, this);
         this.inFlight.put(queued.sequence(), entry);
         this.count = this.inFlight.size();
         return entry;
@@ -64,7 +71,9 @@ final class InFlightWindow {
 
     /** Any thread: the sender's outcome for {@code entry} (null error = acknowledged). */
     void complete(Entry entry, @Nullable Throwable error) {
-        this.completions.add(new Completion(entry, error));
+        entry.error = error;
+        this.completions.add(entry);
+        this.onCompletion.run();
     }
 
     /** Forgets outcomes of a previous run. */
@@ -82,29 +91,33 @@ final class InFlightWindow {
             return null;
         }
         List<QueuedMessage> acked = new ArrayList<>();
-        List<Rejected> rejected = new ArrayList<>();
-        List<QueuedMessage> requeue = new ArrayList<>();
+        // Rejections and requeues are rare: their lists are made when needed.
+        List<Rejected> rejected = List.of();
+        List<QueuedMessage> requeue = List.of();
         Throwable transientError = null;
         QueuedMessage lostOldest = null;
-        Completion completion;
-        while ((completion = this.completions.poll()) != null) {
-            long sequence = completion.entry.queued.sequence();
-            if (this.inFlight.get(sequence) != completion.entry) {
+        Entry completed;
+        while ((completed = this.completions.poll()) != null) {
+            long sequence = completed.queued.sequence();
+            if (this.inFlight.get(sequence) != completed) {
                 continue; // requeued already because an earlier message failed: stale outcome
             }
-            Throwable error = unwrap(completion.error);
+            Throwable error = unwrap(completed.error);
             if (error == null) {
                 this.inFlight.remove(sequence);
-                acked.add(completion.entry.queued);
+                acked.add(completed.queued);
             }
             else if (permanentFailure.test(error)) {
                 this.inFlight.remove(sequence);
-                rejected.add(new Rejected(completion.entry.queued, error));
+                if (rejected.isEmpty()) {
+                    rejected = new ArrayList<>();
+                }
+                rejected.add(new Rejected(completed.queued, error));
             }
             else {
                 // This one and everything sent after it go back, so the queue order holds on the wire.
                 if (lostOldest == null && isOldest(sequence) && connectionLoss.test(error)) {
-                    lostOldest = completion.entry.queued;
+                    lostOldest = completed.queued;
                 }
                 boolean found = false;
                 for (Iterator<Map.Entry<Long, Entry>> it = this.inFlight.entrySet().iterator(); it.hasNext();) {
@@ -113,6 +126,9 @@ final class InFlightWindow {
                         found = true;
                     }
                     if (found) {
+                        if (requeue.isEmpty()) {
+                            requeue = new ArrayList<>();
+                        }
                         requeue.add(e.getValue().queued);
                         it.remove();
                     }
@@ -147,17 +163,29 @@ final class InFlightWindow {
         return current;
     }
 
-    /** One message in flight; outcomes are matched by identity, so a resent message is a new entry. */
-    static final class Entry {
+    /**
+     * One message in flight; outcomes are matched by identity, so a resent message is a new entry. It is also the
+     * action its future runs on completion, and carries the outcome to the dispatcher's thread: one object per
+     * message sent, where a lambda and an outcome record were two more.
+     */
+    static final class Entry implements BiConsumer<Object, Throwable> {
 
         final QueuedMessage queued;
 
-        Entry(QueuedMessage queued) {
-            this.queued = queued;
-        }
-    }
+        private final InFlightWindow window;
 
-    private record Completion(Entry entry, @Nullable Throwable error) {
+        /** The outcome, written before the entry is queued in {@link #completions} and read after it is taken. */
+        private @Nullable Throwable error;
+
+        Entry(QueuedMessage queued, InFlightWindow window) {
+            this.queued = queued;
+            this.window = window;
+        }
+
+        @Override
+        public void accept(Object ignored, @Nullable Throwable error) {
+            this.window.complete(this, error);
+        }
     }
 
     record Rejected(QueuedMessage queued, Throwable error) {

@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -103,14 +104,19 @@ final class MqttPublishWindow {
         PendingPublish publish = new PendingPublish(topic, payload, qos, retain);
         synchronized (this.sendLock) {
             if (!this.open.getAsBoolean()) {
-                publish.future.completeExceptionally(this.notConnected.get());
-                return publish.future;
+                publish.completeExceptionally(this.notConnected.get());
+                return publish;
             }
             publish.epoch = this.epoch;
+            if (this.waiting.isEmpty() && this.window.tryAcquire()) {
+                // Nothing waits before it and a slot is free: sent now, in order, without queueing it first.
+                send(publish);
+                return publish;
+            }
             this.waiting.add(publish);
         }
         drain();
-        return publish.future;
+        return publish;
     }
 
     /**
@@ -137,7 +143,7 @@ final class MqttPublishWindow {
                 }
                 if (p.epoch != this.epoch || !this.open.getAsBoolean()) {
                     this.window.release();
-                    p.future.completeExceptionally(new MqttConnectionLostException("MQTT connection '"
+                    p.completeExceptionally(new MqttConnectionLostException("MQTT connection '"
                             + this.settings.name() + "' went down before the message was sent", null));
                     continue;
                 }
@@ -180,7 +186,7 @@ final class MqttPublishWindow {
     }
 
     private void finish(PendingPublish p, @Nullable MqttPublishException error) {
-        if (!p.done.compareAndSet(false, true)) {
+        if (!DONE.compareAndSet(p, 0, 1)) {
             return;
         }
         IMqttDeliveryToken token = p.token;
@@ -202,10 +208,10 @@ final class MqttPublishWindow {
             }
         }
         if (error == null) {
-            p.future.complete(null);
+            p.complete(null);
         }
         else {
-            p.future.completeExceptionally(error);
+            p.completeExceptionally(error);
         }
         if (!this.waiting.isEmpty() && this.drainScheduled.compareAndSet(false, true)) {
             // Not on Paho's callback thread: it should go back to completing acknowledgements while another
@@ -222,7 +228,7 @@ final class MqttPublishWindow {
         synchronized (this.sendLock) {
             PendingPublish p;
             while ((p = this.waiting.poll()) != null) {
-                p.future.completeExceptionally(error);
+                p.completeExceptionally(error);
             }
         }
     }
@@ -257,7 +263,11 @@ final class MqttPublishWindow {
         return this.inflight.isEmpty();
     }
 
-    private static final class PendingPublish {
+    private static final AtomicIntegerFieldUpdater<PendingPublish> DONE = AtomicIntegerFieldUpdater
+        .newUpdater(PendingPublish.class, "done");
+
+    /** One publish and the future its caller holds: one object per message on the hot path. */
+    private static final class PendingPublish extends CompletableFuture<Void> {
 
         final String topic;
 
@@ -267,9 +277,8 @@ final class MqttPublishWindow {
 
         final boolean retain;
 
-        final CompletableFuture<Void> future = new CompletableFuture<>();
-
-        final AtomicBoolean done = new AtomicBoolean();
+        /** 1 once finished (see {@link #DONE}): Paho may report an outcome after a stop failed it already. */
+        volatile int done;
 
         long epoch;
 

@@ -150,6 +150,26 @@ class DispatcherTests {
     }
 
     @Test
+    void messagesSentIntoAFullWindowGoOutAsSlotsFreeWithoutTheReadinessRecheck() throws Exception {
+        // A send into a full window does not wake the dispatcher; the outcome that frees a slot must. The
+        // readiness re-check (the safety net) is an hour here, so a lost wake-up would fail the 30 s wait.
+        InMemoryQueue queue = InMemoryQueue.fifo();
+        this.dispatcher = Dispatcher.builder("test", queue, this.sender).window(1).backoff(FAST)
+                .readinessRecheck(Duration.ofHours(1)).listener(this.listener).build();
+        this.dispatcher.start();
+        this.dispatcher.send(message(0));
+        TestSender.Pending first = this.sender.next();
+        await().atMost(PATIENCE).until(() -> this.dispatcher.stats().inFlight() == 1);
+        this.dispatcher.send(message(1));
+        this.dispatcher.send(message(2));
+        first.ack();
+        TestSender.Pending second = this.sender.next();
+        assertThat(second.id()).isEqualTo("1");
+        second.ack();
+        assertThat(this.sender.next().id()).isEqualTo("2");
+    }
+
+    @Test
     void waitsWhileTheSenderIsNotReadyAndSendsOnWakeUp() throws Exception {
         this.sender.ready = false;
         InMemoryQueue queue = InMemoryQueue.fifo();
