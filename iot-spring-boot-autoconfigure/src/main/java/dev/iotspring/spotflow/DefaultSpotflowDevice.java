@@ -47,6 +47,6 @@ public final class DefaultSpotflowDevice implements SpotflowDevice {
 
     @Override
     public String toString() {
-        return "SpotflowDevice[" + getWorkspaceId() + ":" + getDeviceId() + "]";
+        return "SpotflowDevice[" + this.twin + "]";
     }
 }

@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.observation.IotObservations;
+import dev.iotspring.core.queue.DeferredOutboundQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.spotflow.SpotflowTopics.Close;
 
@@ -206,6 +207,19 @@ public final class DefaultSpotflowSender implements SpotflowSender {
     @Override
     public String toString() {
         return "SpotflowSender[streamGroup=" + this.defaultGroup + ", stream=" + this.defaultStream + ", pending="
-                + pendingMessagesCount() + "]";
+                + pendingForToString() + "]";
+    }
+
+    /** Never waits for (or throws from) a store still opening or that could not be opened. */
+    private String pendingForToString() {
+        if (this.dispatcher.getQueue() instanceof DeferredOutboundQueue deferred && !deferred.isOpened()) {
+            return "(store opening)";
+        }
+        try {
+            return String.valueOf(pendingMessagesCount());
+        }
+        catch (RuntimeException ex) {
+            return "(unavailable)";
+        }
     }
 }

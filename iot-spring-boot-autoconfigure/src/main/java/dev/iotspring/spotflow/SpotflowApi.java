@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,13 +29,14 @@ final class SpotflowApi {
     private static final Pattern TIME_SPAN = Pattern
         .compile("(-)?(?:(\\d+)\\.)?(\\d{1,2}):(\\d{2}):(\\d{2})(?:\\.\\d+)?");
 
-    private final WebClient webClient;
+    /** Built on the first request (on the provisioning thread): Reactor Netty's set-up stays off the startup. */
+    private final Supplier<WebClient> webClient;
 
     private final Duration requestTimeout;
 
     private final JsonMapper json;
 
-    SpotflowApi(WebClient webClient, Duration requestTimeout, JsonMapper json) {
+    SpotflowApi(Supplier<WebClient> webClient, Duration requestTimeout, JsonMapper json) {
         this.webClient = Objects.requireNonNull(webClient, "webClient");
         this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
         this.json = Objects.requireNonNull(json, "json");
@@ -149,7 +151,7 @@ final class SpotflowApi {
     private Answer call(String operation, HttpMethod method, String path, String token, ObjectNode body) {
         Answer answer;
         try {
-            answer = this.webClient.method(method)
+            answer = this.webClient.get().method(method)
                 .uri(path)
                 .contentType(MediaType.APPLICATION_JSON)
                 .accept(MediaType.APPLICATION_JSON)

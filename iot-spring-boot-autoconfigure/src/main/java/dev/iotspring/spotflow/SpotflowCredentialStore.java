@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -42,10 +43,11 @@ final class SpotflowCredentialStore {
     /** No requested device id: a value that no device id can be (ids are not empty). */
     private static final String NONE = "";
 
-    private final JdbcKeyValueStore store;
+    /** Waits for the store the first time (it opens beside the application's startup). */
+    private final Supplier<JdbcKeyValueStore> opened;
 
-    SpotflowCredentialStore(JdbcKeyValueStore store) {
-        this.store = Objects.requireNonNull(store, "store");
+    SpotflowCredentialStore(Supplier<JdbcKeyValueStore> store) {
+        this.opened = Objects.requireNonNull(store, "store");
     }
 
     /** What a start may reuse; null fields are unknown. */
@@ -73,7 +75,7 @@ final class SpotflowCredentialStore {
     }
 
     Stored load() {
-        Map<String, String> all = this.store.listStrings("credentials.");
+        Map<String, String> all = this.opened.get().listStrings("credentials.");
         String requested = all.get(REQUESTED_DEVICE_ID);
         return new Stored(all.get(PT_HASH), (requested == null || requested.equals(NONE)) ? null : requested,
                 requested != null, all.get(RT), instant(all.get(RT_EXPIRES)), instant(all.get(RT_REFRESH_BY)),
@@ -86,14 +88,14 @@ final class SpotflowCredentialStore {
         put(values, PT_HASH, hash(provisioningToken));
         put(values, REQUESTED_DEVICE_ID, (requestedDeviceId != null) ? requestedDeviceId : NONE);
         put(values, RT, rt.token());
-        this.store.putAll(values);
+        this.opened.get().putAll(values);
         if (rt.expiration() != null) {
-            this.store.putString(RT_EXPIRES, rt.expiration().toString());
+            this.opened.get().putString(RT_EXPIRES, rt.expiration().toString());
         }
         else {
-            this.store.delete(RT_EXPIRES);
+            this.opened.get().delete(RT_EXPIRES);
         }
-        this.store.delete(RT_REFRESH_BY);
+        this.opened.get().delete(RT_REFRESH_BY);
     }
 
     /** A refreshed registration token. */
@@ -106,9 +108,9 @@ final class SpotflowCredentialStore {
         if (rt.expiration() != null) {
             put(values, RT_EXPIRES, rt.expiration().toString());
         }
-        this.store.putAll(values);
+        this.opened.get().putAll(values);
         if (refreshBy == null) {
-            this.store.delete(RT_REFRESH_BY);
+            this.opened.get().delete(RT_REFRESH_BY);
         }
     }
 
@@ -120,7 +122,7 @@ final class SpotflowCredentialStore {
         put(values, SAS_EXPIRES, registration.sasExpiration().toString());
         put(values, RT_EXPIRES, rtExpires.toString());
         put(values, RT_REFRESH_BY, rtRefreshBy.toString());
-        this.store.putAll(values);
+        this.opened.get().putAll(values);
     }
 
     static String hash(String provisioningToken) {

@@ -3,6 +3,7 @@ package dev.iotspring.spotflow;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.UUID;
 
 import org.springframework.http.MediaType;
@@ -21,7 +22,8 @@ final class SpotflowFileUpload {
 
     private static final String API_VERSION = "?api-version=2020-03-13";
 
-    private final WebClient webClient;
+    /** Built on the first upload, off the startup thread. */
+    private final Supplier<WebClient> webClient;
 
     private final String scheme;
 
@@ -35,7 +37,7 @@ final class SpotflowFileUpload {
      * @param scheme {@code https} (IoT Hub), {@code http} only for emulators
      * @param port the hub's HTTPS port (443)
      */
-    SpotflowFileUpload(WebClient webClient, String scheme, int port, Duration timeout, JsonMapper json) {
+    SpotflowFileUpload(Supplier<WebClient> webClient, String scheme, int port, Duration timeout, JsonMapper json) {
         this.webClient = Objects.requireNonNull(webClient, "webClient");
         this.scheme = Objects.requireNonNull(scheme, "scheme");
         this.port = port;
@@ -53,7 +55,7 @@ final class SpotflowFileUpload {
                 + text(grant, "blobName") + text(grant, "sasToken");
         Integer status;
         try {
-            status = this.webClient.put()
+            status = this.webClient.get().put()
                 .uri(URI.create(target))
                 .header("x-ms-blob-type", "BlockBlob")
                 .contentType(MediaType.APPLICATION_OCTET_STREAM)
@@ -77,7 +79,7 @@ final class SpotflowFileUpload {
     }
 
     private String post(String url, String sas, ObjectNode body, String operation) {
-        return this.webClient.post()
+        return this.webClient.get().post()
             .uri(URI.create(url))
             .header("Authorization", sas)
             .contentType(MediaType.APPLICATION_JSON)

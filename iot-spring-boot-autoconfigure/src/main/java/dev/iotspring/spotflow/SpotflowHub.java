@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.jspecify.annotations.Nullable;
@@ -42,7 +43,8 @@ import dev.iotspring.core.queue.OutboundMessage;
  * <p>After every connect it fetches the whole twin; only when that answer is in do {@link #streamSender()} and
  * the reported-properties sender report ready, so no stream message goes out before it. Twin requests are
  * matched to their answers by {@code $rid}. A CONNACK refusing the SAS (3, 4, 5) asks the provisioner to register
- * again; the new SAS is used by the next connect.
+ * again; the new SAS is used by the next connect. One class because all of it follows one connection's life:
+ * its connect, the twin gate it opens and the requests it fails when it is lost.
  */
 public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
 
@@ -130,11 +132,13 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
 
     /**
      * Enables IoT Hub file upload for payloads above the inline limit.
-     * @param webClient a client without base URL (TLS from the same bundle as the hub connection)
+     * @param webClient a client without base URL (TLS from the same bundle as the hub connection), built on the
+     * first upload
      * @param secure https (IoT Hub) or http (emulators)
      * @param port the hub's HTTPS port
      */
-    public void fileUpload(org.springframework.web.reactive.function.client.WebClient webClient, boolean secure,
+    public void fileUpload(Supplier<org.springframework.web.reactive.function.client.WebClient> webClient,
+            boolean secure,
             int port, Duration timeout, tools.jackson.databind.json.JsonMapper json) {
         this.uploads = new SpotflowFileUpload(webClient, secure ? "https" : "http", port, timeout, json);
     }
@@ -228,9 +232,9 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
             return;
         }
         this.running = true;
-        SpotflowProvisioner.Credentials known = this.provisioner.credentials();
+        // Never waits for the store: else the provisioner's thread reads the stored SAS and calls credentialsChanged.
+        SpotflowProvisioner.Credentials known = this.provisioner.knownCredentials();
         if (known != null) {
-            // Offline start: the stored SAS may still be good while the provisioning API is unreachable.
             connectTo(known);
         }
     }

@@ -104,16 +104,24 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
 
     private @Nullable String registrationToken;
 
+    /** Guards the first read of the stored credentials. */
+    private final Object loading = new Object();
+
+    private volatile boolean storedLoaded;
+
     /**
-     * @param webClient with the instance's base URL (see {@link SpotflowInstance})
+     * @param webClient with the instance's base URL (see {@link SpotflowInstance}), built on the first request (on
+     * the provisioning thread)
      * @param requestTimeout per HTTP request (10 s in the reference SDK)
-     * @param store the {@code spotflow} store's key-value namespace for credentials
+     * @param store the {@code spotflow} store's key-value namespace for credentials, waited for (and read) on the
+     * provisioning thread, so the store may still be opening
      * @param provisioningToken from the portal; never stored, only its hash
      * @param requestedDeviceId the device id to ask for, or null to let the platform choose
      */
-    public static SpotflowProvisioner create(org.springframework.web.reactive.function.client.WebClient webClient,
+    public static SpotflowProvisioner create(
+            java.util.function.Supplier<org.springframework.web.reactive.function.client.WebClient> webClient,
             Duration requestTimeout, tools.jackson.databind.json.JsonMapper json,
-            dev.iotspring.core.store.JdbcKeyValueStore store, String provisioningToken,
+            java.util.function.Supplier<dev.iotspring.core.store.JdbcKeyValueStore> store, String provisioningToken,
             @Nullable String requestedDeviceId, SpotflowProvisioningListener listener, Timings timings) {
         return new SpotflowProvisioner(new SpotflowApi(webClient, requestTimeout, json),
                 new SpotflowCredentialStore(store), provisioningToken, requestedDeviceId, listener, timings,
@@ -130,11 +138,6 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
         this.provisioningListener = Objects.requireNonNull(provisioningListener, "provisioningListener");
         this.timings = Objects.requireNonNull(timings, "timings");
         this.clock = Objects.requireNonNull(clock, "clock");
-        Credentials stored = storedCredentials();
-        if (stored != null) {
-            // Known before start, so the MQTT side can be built and the device ids read at once.
-            this.credentials = stored;
-        }
     }
 
     /** The default {@link SpotflowProvisioningListener}: three log lines, as the reference SDK prints. */
@@ -162,8 +165,30 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
         return this.operation;
     }
 
+    /** The current credentials; the first call reads the stored ones, waiting for the store if it is still opening. */
     @Nullable Credentials credentials() {
+        loadStoredCredentials();
         return this.credentials;
+    }
+
+    /** The current credentials, null while the stored ones have not been read (never waits). */
+    @Nullable Credentials knownCredentials() {
+        return this.credentials;
+    }
+
+    private void loadStoredCredentials() {
+        if (this.storedLoaded) {
+            return;
+        }
+        synchronized (this.loading) {
+            if (!this.storedLoaded) {
+                Credentials stored = storedCredentials();
+                if (stored != null && this.credentials == null) {
+                    this.credentials = stored;
+                }
+                this.storedLoaded = true;
+            }
+        }
     }
 
     /** The broker refused the SAS (CONNACK 4/5): re-register soon and reconnect with the new one. */
@@ -214,8 +239,27 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
     // ------------------------------------------------------------------------------------------ the steps
 
     private void startup() {
+        // The store opens beside the application's startup: this thread waits for it, not the application.
+        SpotflowCredentialStore.Stored stored;
+        try {
+            loadStoredCredentials();
+            stored = this.store.load();
+        }
+        catch (RuntimeException ex) {
+            // A store that could not be opened was logged at error level there; the health shows it.
+            this.state = SpotflowProvisioningState.FAILED;
+            this.lastError = "cannot read its store: " + ex.getMessage();
+            logger.warn("Spotflow: provisioning stopped: {}", this.lastError);
+            return;
+        }
+        Credentials known = this.credentials;
+        if (known != null) {
+            // An offline start: the stored SAS may still be good while the provisioning API is unreachable.
+            for (Listener listener : this.listeners) {
+                listener.credentialsChanged(known, false);
+            }
+        }
         Instant now = this.clock.instant();
-        SpotflowCredentialStore.Stored stored = this.store.load();
         if (!stored.reusableFor(this.provisioningToken, this.requestedDeviceId, now)) {
             if (stored.registrationToken() != null) {
                 logger.info("Spotflow: stored credentials were issued for another provisioning token or device id, "

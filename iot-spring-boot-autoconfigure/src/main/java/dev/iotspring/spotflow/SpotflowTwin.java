@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -43,7 +44,8 @@ public final class SpotflowTwin implements AutoCloseable {
 
     private static final String VERSION = "$version";
 
-    private final JdbcKeyValueStore store;
+    /** Waits for the store the first time (it opens beside the application's startup). */
+    private final Supplier<JdbcKeyValueStore> store;
 
     private final JsonMapper json;
 
@@ -61,9 +63,10 @@ public final class SpotflowTwin implements AutoCloseable {
 
     private @Nullable Dispatcher reportedDispatcher;
 
-    private ObjectNode desired;
+    /** Read from the store on first use, under {@link #lock}. */
+    private @Nullable ObjectNode desired;
 
-    private ObjectNode reported;
+    private @Nullable ObjectNode reported;
 
     /** False from a connect until the whole twin was applied; patches meanwhile wait. */
     private boolean haveFullTwin;
@@ -74,10 +77,25 @@ public final class SpotflowTwin implements AutoCloseable {
     }
 
     public SpotflowTwin(JdbcKeyValueStore store, JsonMapper json) {
+        this(() -> store, json);
+        Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * @param store the twin's key-value namespace, possibly still opening: the stored twin is read when it is
+     * first needed (a connect, a read or update of properties), which waits for it
+     */
+    public SpotflowTwin(Supplier<JdbcKeyValueStore> store, JsonMapper json) {
         this.store = Objects.requireNonNull(store, "store");
         this.json = Objects.requireNonNull(json, "json");
-        this.desired = load(DESIRED);
-        this.reported = load(REPORTED);
+    }
+
+    /** Holds {@link #lock}. */
+    private void loadOnce() {
+        if (this.desired == null || this.reported == null) {
+            this.desired = load(DESIRED);
+            this.reported = load(REPORTED);
+        }
     }
 
     void attach(SpotflowHub hub) {
@@ -106,6 +124,7 @@ public final class SpotflowTwin implements AutoCloseable {
 
     public DesiredProperties getDesiredProperties() {
         synchronized (this.lock) {
+            loadOnce();
             return toProperties(this.desired);
         }
     }
@@ -140,6 +159,7 @@ public final class SpotflowTwin implements AutoCloseable {
     /** The reported twin version last confirmed; for tests and health. */
     long reportedVersion() {
         synchronized (this.lock) {
+            loadOnce();
             return version(this.reported);
         }
     }
@@ -152,6 +172,7 @@ public final class SpotflowTwin implements AutoCloseable {
                 SpotflowHub h = SpotflowTwin.this.hub;
                 ObjectNode patch;
                 synchronized (SpotflowTwin.this.lock) {
+                    SpotflowTwin.this.loadOnce();
                     ObjectNode from = SpotflowTwin.this.reported.deepCopy();
                     from.remove(VERSION);
                     patch = JsonMergePatch.diff(from, (ObjectNode) SpotflowTwin.this.json
@@ -176,6 +197,7 @@ public final class SpotflowTwin implements AutoCloseable {
             return;
         }
         synchronized (this.lock) {
+            loadOnce();
             long next = version(this.reported) + 1;
             this.reported = JsonMergePatch.apply(this.reported, patch);
             this.reported.put(VERSION, next);
@@ -187,6 +209,7 @@ public final class SpotflowTwin implements AutoCloseable {
 
     void connected() {
         synchronized (this.lock) {
+            loadOnce();
             this.haveFullTwin = false;
         }
     }
@@ -195,6 +218,7 @@ public final class SpotflowTwin implements AutoCloseable {
         DesiredProperties notify = null;
         List<DesiredProperties> replayed = new ArrayList<>();
         synchronized (this.lock) {
+            loadOnce();
             JsonNode twin = this.json.readTree(body);
             JsonNode d = twin.get("desired");
             JsonNode r = twin.get("reported");
@@ -227,6 +251,7 @@ public final class SpotflowTwin implements AutoCloseable {
         DesiredProperties applied = null;
         boolean gap = false;
         synchronized (this.lock) {
+            loadOnce();
             if (!this.haveFullTwin) {
                 this.waiting.add(new Patch(version, body));
                 return;
@@ -297,12 +322,12 @@ public final class SpotflowTwin implements AutoCloseable {
     }
 
     private ObjectNode load(String key) {
-        return this.store.get(key).map((bytes) -> (ObjectNode) this.json.readTree(bytes))
+        return this.store.get().get(key).map((bytes) -> (ObjectNode) this.json.readTree(bytes))
             .orElseGet(this.json::createObjectNode);
     }
 
     private void save(String key, ObjectNode value) {
-        this.store.putString(key, new String(this.json.writeValueAsBytes(value), StandardCharsets.UTF_8));
+        this.store.get().putString(key, new String(this.json.writeValueAsBytes(value), StandardCharsets.UTF_8));
     }
 
     @Override
@@ -312,6 +337,9 @@ public final class SpotflowTwin implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SpotflowTwin[" + getWorkspaceId() + ":" + getDeviceId() + "]";
+        // Never waits for the store.
+        SpotflowHub h = this.hub;
+        SpotflowProvisioner.Credentials c = (h != null) ? h.provisioner().knownCredentials() : null;
+        return "SpotflowTwin[" + ((c != null) ? c.workspaceId() + ":" + c.deviceId() : "not registered") + "]";
     }
 }

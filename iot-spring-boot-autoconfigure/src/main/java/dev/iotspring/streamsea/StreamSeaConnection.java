@@ -157,7 +157,10 @@ public class StreamSeaConnection implements SmartLifecycle {
             this.reconnects.incrementAndGet();
             return Mono.delay(backoff.delay(Math.max(1, this.consecutiveFailures.get())), Schedulers.parallel());
         }));
+        // Subscribed on a worker: the first connect sets up Reactor Netty's client (resolver, event loops, the
+        // WebSocket handshake's classes), which would otherwise run on the application's startup thread (issue 11).
         this.loop = Flux.defer(this::connectOnce)
+            .subscribeOn(Schedulers.boundedElastic())
             .doOnError(this::onSessionEnded)
             .retryWhen(retry)
             .subscribe(null, (ex) -> logger.error("stream-sea connection loop ended", ex));

@@ -69,6 +69,20 @@ class StreamSeaJwtTests {
     }
 
     @Test
+    void startReturnsAtOnceAndConnectsOnAThreadOfItsOwn() {
+        // The first connect sets up Reactor Netty's client: not on the thread that starts the application.
+        List<String> threads = new CopyOnWriteArrayList<>();
+        StreamSeaTokenSource signer = StreamSeaJwtSigner.fromPem(pkcs8Pem, Duration.ofMinutes(5), false);
+        StreamSeaTemplate template = this.templates.start("browser", "secret", (s) -> s.clientSecret(null)
+            .tokenSource(() -> {
+                threads.add(Thread.currentThread().getName());
+                return signer.token();
+            }));
+        this.templates.awaitAuthenticated(template);
+        assertThat(threads).isNotEmpty().doesNotContain(Thread.currentThread().getName());
+    }
+
+    @Test
     void readsPkcs1AndPkcs8PemKeys() {
         assertThat(pkcs1Pem).startsWith("-----BEGIN RSA PRIVATE KEY-----");
         assertThat(pkcs8Pem).startsWith("-----BEGIN PRIVATE KEY-----");

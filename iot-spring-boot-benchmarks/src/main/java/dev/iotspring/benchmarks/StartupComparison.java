@@ -148,6 +148,8 @@ public final class StartupComparison {
         List<Double> bWall = new ArrayList<>();
         List<Double> aCpu = new ArrayList<>();
         List<Double> bCpu = new ArrayList<>();
+        List<Double> aProcess = new ArrayList<>();
+        List<Double> bProcess = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             boolean aFirst = r % 2 == 0;
             for (boolean first : new boolean[] { aFirst, !aFirst }) {
@@ -155,6 +157,7 @@ public final class StartupComparison {
                 double wall = start(work, name, first ? aProperties.get() : bProperties.get());
                 (first ? aWall : bWall).add(wall);
                 (first ? aCpu : bCpu).add(Double.parseDouble(mainCpu.get(name)));
+                (first ? aProcess : bProcess).add(Double.parseDouble(processCpu.getOrDefault(name, "0")));
             }
             System.out.printf(Locale.ROOT, "round %d: %s %.0f ms (main thread CPU %.0f ms), %s %.0f ms (%.0f ms), "
                     + "added %.0f ms%n", r + 1, a, aWall.get(r), aCpu.get(r), b, bWall.get(r), bCpu.get(r),
@@ -163,6 +166,8 @@ public final class StartupComparison {
         System.out.printf(Locale.ROOT, "%s, %d alternating rounds: %s median %.0f ms, %s median %.0f ms, added %.0f ms; "
                 + "main thread CPU medians %.0f ms and %.0f ms, added %.0f ms%n", title, rounds, a, median(aWall), b,
                 median(bWall), median(bWall) - median(aWall), median(aCpu), median(bCpu), median(bCpu) - median(aCpu));
+        System.out.printf(Locale.ROOT, "process CPU (all threads) until ready, medians: %s %.0f ms, %s %.0f ms, added %.0f ms%n",
+                a, median(aProcess), b, median(bProcess), median(bProcess) - median(aProcess));
     }
 
     /** Each start is a new Astarte device (a registered device cannot register again). */
@@ -175,6 +180,9 @@ public final class StartupComparison {
 
     /** CPU time of each start's main thread until ready (less sensitive to other load than the wall clock). */
     private static final Map<String, String> mainCpu = new LinkedHashMap<>();
+
+    /** CPU time of each start's whole process until ready. */
+    private static final Map<String, String> processCpu = new LinkedHashMap<>();
 
     /** The slowest bean creations of the last start with the platforms enabled. */
     private static List<String> lastSteps = List.of();
@@ -218,6 +226,7 @@ public final class StartupComparison {
         }
         int exit = process.waitFor();
         lines.stream().filter((l) -> l.startsWith("MAIN-CPU ")).forEach((l) -> mainCpu.put(name, l.substring(9)));
+        lines.stream().filter((l) -> l.startsWith("PROCESS-CPU ")).forEach((l) -> processCpu.put(name, l.substring(12)));
         if (!properties.isEmpty()) {
             lastSteps = lines.stream().filter((l) -> l.startsWith("STEP ")).toList();
         }
@@ -246,6 +255,11 @@ public final class StartupComparison {
             application.addListeners((ApplicationListener<ApplicationReadyEvent>) (event) -> {
                 System.out.println("READY " + ManagementFactory.getRuntimeMXBean().getUptime());
                 System.out.println("MAIN-CPU " + ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1_000_000);
+                // All threads (background opening, pre-initialisation, JIT, GC): on a busy machine they compete
+                // with the startup thread for the same cores.
+                if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+                    System.out.println("PROCESS-CPU " + os.getProcessCpuTime() / 1_000_000);
+                }
                 String stepsFile = System.getProperty("startup.steps.file");
                 if (stepsFile != null) {
                     writeSteps(steps, Path.of(stepsFile));

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +20,9 @@ import dev.iotspring.core.lifecycle.BackgroundOpening;
  * migrations) runs beside the rest of the application's startup instead of on it. Every operation waits until the
  * queue is open and then goes to it, so nothing changes for a caller except when the time is spent: an
  * {@link #offer} still returns only once the opened queue accepted (for a durable queue: committed) the message.
- * If opening fails, every operation throws that failure ({@link #offer} with nothing queued), and it is logged
- * once at error level.
+ * If opening fails, every offer throws that failure (nothing queued), and it is logged once at error level; the
+ * queue then reads as empty ({@link #size()} 0, {@link #poll} nothing), so that health, meters and the
+ * dispatcher's drain at shutdown go on instead of failing on a queue that holds nothing this process can reach.
  */
 public final class DeferredOutboundQueue implements OutboundQueue {
 
@@ -50,20 +52,44 @@ public final class DeferredOutboundQueue implements OutboundQueue {
         thread.start();
     }
 
+    /**
+     * Follows a queue being opened elsewhere (e.g. in a store opening on a thread of its own); whoever opens it
+     * reports its failure, this queue only throws it.
+     * @param description names the queue in {@link #toString()}
+     * @param durable what {@link #isDurable()} answers (known before the queue is open)
+     * @param opening completes with the opened queue
+     */
+    public DeferredOutboundQueue(String description, boolean durable, CompletableFuture<? extends OutboundQueue> opening) {
+        this.description = Objects.requireNonNull(description, "description");
+        this.durable = durable;
+        opening.whenComplete((queue, ex) -> {
+            if (ex == null) {
+                opened(Objects.requireNonNull(queue, "the opened queue"));
+            }
+            else {
+                this.opened.completeExceptionally((ex instanceof CompletionException && ex.getCause() != null)
+                        ? ex.getCause() : ex);
+            }
+        });
+    }
+
     private void open(Supplier<? extends OutboundQueue> opener) {
         try {
-            OutboundQueue queue = Objects.requireNonNull(opener.get(), "the opened queue");
-            synchronized (this.pendingListeners) {
-                // Before anyone can offer to it, so no drop or arrival goes unheard.
-                this.pendingListeners.forEach((register) -> register.accept(queue));
-                this.pendingListeners.clear();
-                this.opened.complete(queue);
-            }
+            opened(Objects.requireNonNull(opener.get(), "the opened queue"));
         }
         catch (RuntimeException | Error ex) {
             logger.error("Could not open the {} queue; sends fail until the application is restarted",
                     this.description, ex);
             this.opened.completeExceptionally(ex);
+        }
+    }
+
+    private void opened(OutboundQueue queue) {
+        synchronized (this.pendingListeners) {
+            // Before anyone can offer to it, so no drop or arrival goes unheard.
+            this.pendingListeners.forEach((register) -> register.accept(queue));
+            this.pendingListeners.clear();
+            this.opened.complete(queue);
         }
     }
 
@@ -89,27 +115,49 @@ public final class DeferredOutboundQueue implements OutboundQueue {
 
     @Override
     public List<QueuedMessage> poll(int max) {
-        return queue().poll(max);
+        OutboundQueue queue = queueOrNull();
+        return (queue != null) ? queue.poll(max) : List.of();
     }
 
     @Override
     public void ack(Collection<QueuedMessage> messages) {
-        queue().ack(messages);
+        OutboundQueue queue = queueOrNull();
+        if (queue != null) {
+            queue.ack(messages);
+        }
     }
 
     @Override
     public void requeue(Collection<QueuedMessage> messages) {
-        queue().requeue(messages);
+        OutboundQueue queue = queueOrNull();
+        if (queue != null) {
+            queue.requeue(messages);
+        }
     }
 
     @Override
     public int size() {
-        return queue().size();
+        OutboundQueue queue = queueOrNull();
+        return (queue != null) ? queue.size() : 0;
     }
 
     @Override
     public long droppedCount() {
-        return queue().droppedCount();
+        OutboundQueue queue = queueOrNull();
+        return (queue != null) ? queue.droppedCount() : 0;
+    }
+
+    /** The opened queue, waiting for it if needed; null if it could not be opened (nothing was ever in it). */
+    private @Nullable OutboundQueue queueOrNull() {
+        try {
+            return BackgroundOpening.join(this.opened);
+        }
+        catch (RuntimeException | Error ex) {
+            if (this.opened.isCompletedExceptionally()) {
+                return null;
+            }
+            throw ex;
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.iotspring.spotflow.autoconfigure;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,6 +22,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import dev.iotspring.core.autoconfigure.ConditionalOnLibrary;
@@ -39,9 +41,10 @@ import dev.iotspring.core.mqtt.MqttConnectionSettings;
 import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttTls;
 import dev.iotspring.core.observe.DeliveryMetrics;
-import dev.iotspring.core.store.IotStore;
+import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.store.DeferredStore;
 import dev.iotspring.core.store.IotStores;
-import dev.iotspring.core.store.JdbcOutboundQueue;
 import dev.iotspring.spotflow.Compression;
 import dev.iotspring.spotflow.DefaultSpotflowDevice;
 import dev.iotspring.spotflow.DefaultSpotflowSender;
@@ -94,10 +97,14 @@ public final class SpotflowAutoConfiguration {
         return new PropertiesSpotflowConnectionDetails(this.properties);
     }
 
-    /** The {@code spotflow} SQLite file: credentials, twins and both queues. */
+    /**
+     * The {@code spotflow} SQLite file: credentials, twins and both queues. It opens (pool, migrations) on a thread
+     * of its own beside the application's startup; the beans below take their tables from it at once and only what
+     * reads or writes them waits (issue 11).
+     */
     @Bean(name = "spotflowStore", defaultCandidate = false)
     @ConditionalOnMissingBean(name = "spotflowStore")
-    IotStore spotflowStore(ObjectProvider<IotStores> stores) {
+    DeferredStore spotflowStore(ObjectProvider<IotStores> stores) {
         IotStores available = stores.getIfAvailable();
         if (available == null) {
             throw new IotConfigurationException(SpotflowProperties.PREFIX + ".enabled",
@@ -105,7 +112,7 @@ public final class SpotflowAutoConfiguration {
                             + "classpath",
                     PropertyChecks.yaml("iot.storage", "directory: /var/lib/my-app/iot"));
         }
-        return available.open(PLATFORM);
+        return DeferredStore.open(available, PLATFORM);
     }
 
     @Bean(name = "spotflowEventPublisher", defaultCandidate = false)
@@ -116,7 +123,7 @@ public final class SpotflowAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    SpotflowProvisioner spotflowProvisioner(@Qualifier("spotflowStore") IotStore store,
+    SpotflowProvisioner spotflowProvisioner(@Qualifier("spotflowStore") DeferredStore store,
             ObjectProvider<WebClient.Builder> webClientBuilder, ObjectProvider<SslBundles> sslBundles,
             ObjectProvider<JsonMapper> jsonMapper, ObjectProvider<SpotflowProvisioningListener> listeners,
             SpotflowConnectionDetails connectionDetails) {
@@ -125,7 +132,9 @@ public final class SpotflowAutoConfiguration {
         SslBundle bundle = "https".equals(baseUrl.getScheme()) ? sslBundle(sslBundles) : null;
         HttpClientSettings http = new HttpClientSettings(baseUrl, p.getConnectTimeout(), p.getRequestTimeout(),
                 java.util.Map.of(), bundle);
-        WebClient webClient = IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), http);
+        // Built on the first request, on the provisioning thread (Reactor Netty's set-up is not startup work).
+        Supplier<WebClient> webClient = SingletonSupplier
+            .of(() -> IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), http));
         SpotflowProvisioningListener listener = (operation) -> {
             if (listeners.orderedStream().findAny().isEmpty()) {
                 SpotflowProvisioner.loggingListener().provisioningStarted(operation);
@@ -152,7 +161,7 @@ public final class SpotflowAutoConfiguration {
 
     @Bean(name = "spotflowTwin", defaultCandidate = false, destroyMethod = "close")
     @ConditionalOnMissingBean(name = "spotflowTwin")
-    SpotflowTwin spotflowTwin(@Qualifier("spotflowStore") IotStore store,
+    SpotflowTwin spotflowTwin(@Qualifier("spotflowStore") DeferredStore store,
             ObjectProvider<JsonMapper> jsonMapper) {
         return new SpotflowTwin(store.keyValueStore(PLATFORM + ".twin"),
                 jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
@@ -185,7 +194,8 @@ public final class SpotflowAutoConfiguration {
         // Absolute URLs per upload: the base URL is only a placeholder the builder needs.
         HttpClientSettings http = new HttpClientSettings(baseUrl(details),
                 p.getConnectTimeout(), p.getRequestTimeout(), java.util.Map.of(), bundle);
-        hub.fileUpload(IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), http),
+        hub.fileUpload(SingletonSupplier
+            .of(() -> IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), http)),
                 details.mqttTls(), details.hubHttpPort(), p.getRequestTimeout(),
                 jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
         return hub;
@@ -193,10 +203,10 @@ public final class SpotflowAutoConfiguration {
 
     @Bean(name = "spotflowDispatcher", defaultCandidate = false)
     @ConditionalOnMissingBean(name = "spotflowDispatcher")
-    Dispatcher spotflowDispatcher(@Qualifier("spotflowStore") IotStore store, SpotflowHub hub,
+    Dispatcher spotflowDispatcher(@Qualifier("spotflowStore") DeferredStore store, SpotflowHub hub,
             IotShutdownProperties shutdown, @Qualifier("spotflowEventPublisher") IotEventPublisher events) {
         OutboundQueueProperties q = this.properties.getQueue();
-        JdbcOutboundQueue queue = store.outboundQueue("messages", q.getMaxSize(), q.getOverflow());
+        OutboundQueue queue = store.outboundQueue("messages", q.getMaxSize(), q.getOverflow());
         Dispatcher dispatcher = q.applyTo(Dispatcher.builder(PLATFORM, queue, hub.streamSender()),
                 shutdown.getDrainTimeout())
             .backoff(cappedRetry())
@@ -208,9 +218,9 @@ public final class SpotflowAutoConfiguration {
 
     @Bean(name = "spotflowReportedDispatcher", defaultCandidate = false)
     @ConditionalOnMissingBean(name = "spotflowReportedDispatcher")
-    Dispatcher spotflowReportedDispatcher(@Qualifier("spotflowStore") IotStore store, SpotflowHub hub,
+    Dispatcher spotflowReportedDispatcher(@Qualifier("spotflowStore") DeferredStore store, SpotflowHub hub,
             @Qualifier("spotflowTwin") SpotflowTwin twin, IotShutdownProperties shutdown) {
-        JdbcOutboundQueue queue = store.outboundQueue("reported");
+        OutboundQueue queue = store.outboundQueue("reported", 0, OverflowStrategy.RAISE_EXCEPTION);
         Dispatcher dispatcher = Dispatcher.builder(PLATFORM, queue, twin.reportedSender())
             .window(1)
             .backoff(cappedRetry())
@@ -264,8 +274,9 @@ public final class SpotflowAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "spotflowHealthIndicator")
         SpotflowHealthIndicator spotflowHealthIndicator(SpotflowHub hub,
-                @Qualifier("spotflowDispatcher") Dispatcher dispatcher) {
-            return new SpotflowHealthIndicator(hub, dispatcher);
+                @Qualifier("spotflowDispatcher") Dispatcher dispatcher,
+                @Qualifier("spotflowStore") DeferredStore store) {
+            return new SpotflowHealthIndicator(hub, dispatcher, store);
         }
     }
 

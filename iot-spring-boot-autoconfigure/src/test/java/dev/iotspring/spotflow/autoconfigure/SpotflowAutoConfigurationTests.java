@@ -1,10 +1,13 @@
 package dev.iotspring.spotflow.autoconfigure;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.iotspring.core.autoconfigure.ConfigurationMetadataDefaults;
@@ -17,11 +20,16 @@ import dev.iotspring.spotflow.Compression;
 import dev.iotspring.spotflow.SpotflowDevice;
 import dev.iotspring.spotflow.SpotflowHub;
 import dev.iotspring.spotflow.SpotflowProvisioner;
+import dev.iotspring.spotflow.SpotflowProvisioningState;
 import dev.iotspring.spotflow.SpotflowSender;
 
 import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -29,8 +37,10 @@ import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.mockito.Mockito.mock;
 
+@ExtendWith(OutputCaptureExtension.class)
 class SpotflowAutoConfigurationTests {
 
     @TempDir
@@ -82,8 +92,8 @@ class SpotflowAutoConfigurationTests {
                 assertThat(((AbstractBeanDefinition) context.getBeanFactory().getBeanDefinition(name))
                     .isDefaultCandidate()).as(name).isFalse();
             }
-            // The SQLite file is there at once, before any registration.
-            assertThat(this.storage.resolve("spotflow.db")).exists();
+            // The SQLite file is made beside the startup, before any registration.
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(this.storage.resolve("spotflow.db")));
         });
     }
 
@@ -112,6 +122,31 @@ class SpotflowAutoConfigurationTests {
         assertThatThrownBy(() -> kept[0].enqueueMessage("after close")).isInstanceOf(DeliveryClosedException.class);
         enabled().run((context) -> assertThat(context.getBean(SpotflowSender.class).pendingMessagesCount())
             .isEqualTo(1));
+    }
+
+    @Test
+    void aStoreThatCannotBeOpenedIsHealthDownAndEverySendThrowsNamingTheStorageDirectory(CapturedOutput output)
+            throws Exception {
+        // A directory where the SQLite file should be: the directory lock is taken, the file cannot be opened.
+        Files.createDirectories(this.storage.resolve("spotflow.db"));
+        enabled().run((context) -> {
+            assertThat(context).hasNotFailed();
+            HealthIndicator health = context.getBean("spotflowHealthIndicator", HealthIndicator.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> health.health().getStatus() == Status.DOWN);
+            assertThat(health.health().getDetails().get("store").toString()).contains("iot.storage.directory")
+                .contains("spotflow.db");
+            SpotflowSender sender = context.getBean(SpotflowSender.class);
+            assertThatThrownBy(() -> sender.enqueueMessage("x")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("iot.storage.directory");
+            assertThatThrownBy(() -> sender.sendMessage("x")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("iot.storage.directory");
+            assertThatThrownBy(() -> context.getBean(SpotflowDevice.class).getDesiredProperties())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("iot.storage.directory");
+            SpotflowProvisioner provisioner = context.getBean(SpotflowProvisioner.class);
+            await().atMost(Duration.ofSeconds(30))
+                .until(() -> provisioner.state() == SpotflowProvisioningState.FAILED);
+        });
+        assertThat(output.getAll().split("Could not open the spotflow store", -1)).hasSize(2);
     }
 
     @Test

@@ -2,10 +2,15 @@ package dev.iotspring.spotflow.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
+import dev.iotspring.core.store.DeferredStore;
+import dev.iotspring.core.store.IotStore;
+import dev.iotspring.core.store.IotStores;
 import dev.iotspring.spotflow.SpotflowProvisioner;
 import dev.iotspring.spotflow.SpotflowProvisioningState;
 import dev.iotspring.spotflow.SpotflowSender;
@@ -139,5 +144,34 @@ class SpotflowProvisioningIntegrationTests extends SpotflowEmulatorSupport {
             assertThat(device.getDesiredProperties().values()).containsEntry("interval", 7);
             assertThat(emulator.streamMessages()).extracting(StreamMessage::bodyAsString).containsExactly("connected");
         });
+    }
+
+    @Test
+    void provisionsSendsAndRestartsOnStoredCredentialsWhenTheStoreOpensAfterTheStart() {
+        for (int start = 0; start < 2; start++) {
+            CompletableFuture<IotStore> opening = new CompletableFuture<>();
+            IotStores stores = new IotStores(this.storage.resolve("late"), SynchronousMode.NORMAL, Duration.ofSeconds(5));
+            int round = start;
+            SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId)
+                .withBean("spotflowStore", DeferredStore.class, () -> DeferredStore.of("spotflow", opening))
+                .run((context) -> {
+                    // The context started without the store: nothing on the startup path waited for it.
+                    assertThat(context).hasNotFailed();
+                    SpotflowProvisioner provisioner = context.getBean(SpotflowProvisioner.class);
+                    assertThat(provisioner.state()).isEqualTo(SpotflowProvisioningState.NEW);
+                    assertThat(emulator.requests(SpotflowEndpoint.INIT)).isEmpty();
+                    opening.complete(stores.open("spotflow"));
+                    SpotflowSender sender = context.getBean(SpotflowSender.class);
+                    await().atMost(TIMEOUT).until(sender::isConnected);
+                    sender.sendMessage("{\"start\":" + round + "}");
+                    // The second start reuses the stored registration: no new provisioning operation.
+                    assertThat(emulator.requests(SpotflowEndpoint.INIT)).hasSize((round == 0) ? 1 : 0);
+                });
+            stores.close();
+            assertThat(emulator.awaitStreamMessages(1, TIMEOUT)).last()
+                .satisfies((message) -> assertThat(new String(message.body(), StandardCharsets.UTF_8))
+                    .isEqualTo("{\"start\":" + round + "}"));
+            emulator.clearRecordings();
+        }
     }
 }
