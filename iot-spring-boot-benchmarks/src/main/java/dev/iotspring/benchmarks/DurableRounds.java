@@ -236,6 +236,12 @@ public final class DurableRounds {
         List<String> names = new ArrayList<>(variants.keySet());
         Map<String, double[]> rates = new LinkedHashMap<>();
         names.forEach(n -> rates.put(n, new double[rounds]));
+        Map<String, double[]> cpu = new LinkedHashMap<>();
+        names.forEach(n -> cpu.put(n, new double[rounds]));
+        Map<String, double[]> switches = new LinkedHashMap<>();
+        names.forEach(n -> switches.put(n, new double[rounds]));
+        Map<String, double[]> callerCpu = new LinkedHashMap<>();
+        names.forEach(n -> callerCpu.put(n, new double[rounds]));
         // Warm-up: one short pass of each.
         for (String name : names) {
             if (!name.equals("alternating: queue")) {
@@ -262,7 +268,11 @@ public final class DurableRounds {
                     line.append(String.format(Locale.ROOT, "  %s %,.0f", "alternating: queue", queueRate));
                 }
                 else {
-                    rate = variants.get(name).measure(seconds);
+                    Variant variant = variants.get(name);
+                    rate = variant.measure(seconds);
+                    cpu.get(name)[r] = variant.lastCpuMicrosPerMessage;
+                    switches.get(name)[r] = variant.lastSwitchesPerMessage;
+                    callerCpu.get(name)[r] = variant.lastCallerCpuMicrosPerMessage;
                 }
                 rates.get(name)[r] = rate;
                 line.append(String.format(Locale.ROOT, "  %s %,.0f", name, rate));
@@ -270,8 +280,10 @@ public final class DurableRounds {
             System.out.println(line);
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-20s %14s%n", "variant", "median msg/s");
-        rates.forEach((name, values) -> System.out.printf(Locale.ROOT, "%-20s %,14.0f%n", name, median(values)));
+        System.out.printf(Locale.ROOT, "%-36s %14s %20s %20s %24s%n", "variant", "median msg/s",
+                "process CPU us/msg", "caller CPU us/msg", "context switches/msg");
+        rates.forEach((name, values) -> System.out.printf(Locale.ROOT, "%-36s %,14.0f %20.1f %20.1f %24.1f%n", name,
+                median(values), median(cpu.get(name)), median(callerCpu.get(name)), median(switches.get(name))));
         System.out.println();
         for (String[] ratio : ratios) {
             double[] perRound = new double[rounds];
@@ -283,6 +295,28 @@ public final class DurableRounds {
         }
     }
 
+    /** Voluntary and involuntary context switches of every thread of this process so far; 0 off Linux. */
+    static long contextSwitches() {
+        long total = 0;
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return 0;
+        }
+        for (java.io.File task : tasks) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(task.toPath().resolve("status"))) {
+                    if (line.contains("ctxt_switches:")) {
+                        total += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                }
+            }
+            catch (java.io.IOException | RuntimeException ex) {
+                // the thread ended meanwhile
+            }
+        }
+        return total;
+    }
+
     private static String format(double[] values) {
         StringBuilder sb = new StringBuilder();
         for (double v : values) {
@@ -291,7 +325,7 @@ public final class DurableRounds {
         return sb.toString();
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
@@ -302,7 +336,41 @@ public final class DurableRounds {
      * A call run by {@code threads} threads in a loop until the time is up.
      * @param transactions counts the queue's committed transactions (null when not a queue variant)
      */
-    record Variant(int threads, Call call, @Nullable LongSupplier transactions) {
+    static final class Variant {
+
+        private static final java.lang.management.ThreadMXBean threadCpu =
+                java.lang.management.ManagementFactory.getThreadMXBean();
+
+        private static final com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean();
+
+        private final int threads;
+
+        private final Call call;
+
+        private final @Nullable LongSupplier transactions;
+
+        /**
+         * CPU time of the whole process (every thread: broker, clients, SQLite) over the messages of the last
+         * {@link #measure}: steadier than a rate when other processes share the cores.
+         */
+        double lastCpuMicrosPerMessage;
+
+        /** Context switches of all the process's threads per message in the last {@link #measure} (Linux). */
+        double lastSwitchesPerMessage;
+
+        /**
+         * CPU time of the calling threads alone per message in the last {@link #measure}: for the queue variants
+         * the whole group commit (the leader writes on a caller's thread), free of the other variants' idle threads.
+         */
+        double lastCallerCpuMicrosPerMessage;
+
+        Variant(int threads, Call call, @Nullable LongSupplier transactions) {
+            this.threads = threads;
+            this.call = call;
+            this.transactions = transactions;
+        }
 
         Variant(int threads, Call call) {
             this(threads, call, null);
@@ -310,6 +378,7 @@ public final class DurableRounds {
 
         double measure(double seconds) throws Exception {
             AtomicLong done = new AtomicLong();
+            AtomicLong callerCpu = new AtomicLong();
             CountDownLatch ready = new CountDownLatch(this.threads);
             CountDownLatch go = new CountDownLatch(1);
             List<Thread> workers = new ArrayList<>();
@@ -321,9 +390,11 @@ public final class DurableRounds {
                     try {
                         go.await();
                         long deadline = window[1];
+                        long cpu0 = threadCpu.getCurrentThreadCpuTime();
                         while (System.nanoTime() < deadline) {
                             done.addAndGet(this.call.run());
                         }
+                        callerCpu.addAndGet(threadCpu.getCurrentThreadCpuTime() - cpu0);
                     }
                     catch (Throwable ex) {
                         synchronized (failures) {
@@ -335,6 +406,8 @@ public final class DurableRounds {
                 worker.start();
             }
             ready.await();
+            long cpuBefore = os.getProcessCpuTime();
+            long switchesBefore = contextSwitches();
             long transactionsBefore = (this.transactions != null) ? this.transactions.getAsLong() : 0;
             window[0] = System.nanoTime();
             window[1] = window[0] + (long) (seconds * 1e9);
@@ -347,6 +420,9 @@ public final class DurableRounds {
             }
             // Calls finishing after the deadline count with the time they took.
             double elapsed = (System.nanoTime() - window[0]) / 1e9;
+            this.lastCpuMicrosPerMessage = (os.getProcessCpuTime() - cpuBefore) / 1e3 / Math.max(1, done.get());
+            this.lastSwitchesPerMessage = (contextSwitches() - switchesBefore) / (double) Math.max(1, done.get());
+            this.lastCallerCpuMicrosPerMessage = callerCpu.get() / 1e3 / Math.max(1, done.get());
             if (this.transactions != null) {
                 long commits = this.transactions.getAsLong() - transactionsBefore;
                 System.out.printf(Locale.ROOT, "    [%d thread(s): %.1f messages and %.2f ms per transaction]%n",

@@ -151,10 +151,7 @@ public class SpotflowBenchmark {
             this.connection = DriverManager.getConnection(stores.jdbcUrl(this.directory.resolve("raw.db")));
             stores.close();
             try (Statement s = this.connection.createStatement()) {
-                s.execute("CREATE TABLE outbox (queue_name VARCHAR(100) NOT NULL, seq BIGINT NOT NULL, "
-                        + "message_id VARCHAR(255) NOT NULL, destination VARCHAR(1024) NOT NULL, "
-                        + "payload BLOB NOT NULL, qos SMALLINT NOT NULL, retain_flag SMALLINT NOT NULL, "
-                        + "created_at BIGINT NOT NULL, headers VARCHAR(4000), PRIMARY KEY (queue_name, seq))");
+                s.execute(SqliteOutboxBenchmark.OUTBOX_TABLE);
             }
             this.connection.setAutoCommit(false);
             this.insert = this.connection.prepareStatement("INSERT INTO outbox (queue_name, seq, message_id, "

@@ -10,8 +10,14 @@ import java.util.Objects;
  * @param version positive, increasing by one from 1
  * @param description what the step does (logged)
  * @param statements SQL statements, run in order
+ * @param sqliteOnly whether the statements run on SQLite only (elsewhere the step just bumps the version): for
+ *     SQLite's own table options
  */
-public record Migration(int version, String description, List<String> statements) {
+public record Migration(int version, String description, List<String> statements, boolean sqliteOnly) {
+
+    public Migration(int version, String description, List<String> statements) {
+        this(version, description, statements, false);
+    }
 
     public Migration {
         Objects.requireNonNull(description, "description");
@@ -23,5 +29,10 @@ public record Migration(int version, String description, List<String> statements
 
     public static Migration of(int version, String description, String... statements) {
         return new Migration(version, description, List.of(statements));
+    }
+
+    /** A step whose statements run on SQLite only. */
+    public static Migration sqliteOnly(int version, String description, String... statements) {
+        return new Migration(version, description, List.of(statements), true);
     }
 }

@@ -47,6 +47,9 @@ public final class SchemaMigrations {
             for (Migration migration : migrations.subList(current, migrations.size())) {
                 logger.debug("Migrating {}{} to version {}: {}", prefix, component, migration.version(),
                         migration.description());
+                if (migration.sqliteOnly() && !dialect.isSqlite()) {
+                    continue;
+                }
                 for (String statement : migration.statements()) {
                     jdbc.execute(statement.replace("${prefix}", prefix).replace("${binary}", dialect.binaryType()));
                 }

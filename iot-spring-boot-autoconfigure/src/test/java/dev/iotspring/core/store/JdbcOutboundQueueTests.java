@@ -119,6 +119,25 @@ class JdbcOutboundQueueTests {
                 IntStream.range(JdbcOutboundQueue.ACK_PENDING_MAX, total).mapToObj(Integer::toString).toList());
     }
 
+    @Test
+    void aFileOfSchemaVersionOneKeepsItsQueueInOrderWhenItsTableIsRebuiltWithoutRowid() {
+        IotStore store = this.stores.open("test");
+        store.migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS.subList(0, 1));
+        for (int i = 0; i < 3; i++) {
+            store.jdbcClient().sql("INSERT INTO outbox (queue_name, seq, message_id, destination, payload, qos, "
+                    + "retain_flag, created_at, headers) VALUES ('events', ?, ?, 'a/b', ?, 1, 0, 0, NULL)")
+                .params(10 + i, "old-" + i, new byte[] { (byte) i })
+                .update();
+        }
+        JdbcOutboundQueue queue = store.outboundQueue("events");
+        assertThat(queue.size()).isEqualTo(3);
+        assertThat(ids(queue.poll(5))).isEqualTo("old-0,old-1,old-2");
+        queue.offer(message(3));
+        assertThat(ids(queue.poll(5))).as("new sequences follow the old ones").isEqualTo("3");
+        assertThat(store.jdbcClient().sql("SELECT sql FROM sqlite_master WHERE name = 'outbox'").query(String.class)
+            .single()).containsIgnoringCase("WITHOUT ROWID");
+    }
+
     private int rowsInTable() {
         return this.stores.open("test").jdbcClient().sql("SELECT COUNT(*) FROM outbox").query(Integer.class)
                 .single();
