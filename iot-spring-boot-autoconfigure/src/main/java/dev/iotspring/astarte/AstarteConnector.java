@@ -21,6 +21,7 @@ import dev.iotspring.core.mqtt.MqttCredentials;
 import dev.iotspring.core.mqtt.MqttCredentialsException;
 import dev.iotspring.core.mqtt.MqttEndpoint;
 import dev.iotspring.core.mqtt.MqttTls;
+import dev.iotspring.core.store.DeferredStore;
 
 /**
  * Brings the device to its broker: pairs (registers if needed, learns the broker URL) on the device's thread,
@@ -39,7 +40,7 @@ final class AstarteConnector {
 
     private final AstarteSession session;
 
-    private final AstarteDeviceStore store;
+    private final DeferredStore store;
 
     private final AstarteKeyManager keyManager = new AstarteKeyManager();
 
@@ -66,7 +67,7 @@ final class AstarteConnector {
     private int bootstrapAttempts;
 
     AstarteConnector(AstarteDeviceSettings settings, AstartePairing pairing, AstarteSession session,
-            AstarteDeviceStore store, @Nullable IotEventPublisher events, ScheduledExecutorService scheduler,
+            DeferredStore store, @Nullable IotEventPublisher events, ScheduledExecutorService scheduler,
             BooleanSupplier running, Supplier<@Nullable MqttConnection> connection,
             Consumer<MqttConnection> connectionMade, Runnable wakeUp) {
         this.settings = settings;
@@ -82,15 +83,15 @@ final class AstarteConnector {
         this.socketFactory = new AstarteSocketFactory(this.keyManager, settings.trustManagers());
     }
 
-    /** Pairs and connects once the store's tables are open (their opening runs on the device's thread too). */
+    /** Pairs and connects once the store is open; never if it cannot be (logged, and in the health, once). */
     void startWhenStoreIsOpen() {
-        this.store.opening().thenRunAsync(this::bootstrap, this.scheduler);
+        this.store.whenOpen(this.scheduler, this::bootstrap);
     }
 
     /** Registers if needed and learns the broker URL, then connects; retried with back-off until it works. */
     private void bootstrap() {
-        if (!this.running.getAsBoolean() || this.connection.get() != null || this.store.hasFailed()) {
-            return; // a store that cannot be opened was logged, and is in the health, once
+        if (!this.running.getAsBoolean() || this.connection.get() != null) {
+            return;
         }
         try {
             String url = this.pairing.brokerUrl();

@@ -14,8 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 
 import dev.iotspring.core.delivery.DeliveryClosedException;
@@ -28,6 +26,7 @@ import dev.iotspring.core.mqtt.MqttNotConnectedException;
 import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.store.DeferredStore;
 import dev.iotspring.core.store.IotStore;
 
 import org.springframework.context.SmartLifecycle;
@@ -44,12 +43,10 @@ import org.springframework.context.SmartLifecycle;
  * package-private collaborators: {@link AstarteConnector} (pairing, the connection, a valid certificate at every
  * connect), {@link AstarteSession} (handshake, inbound data), {@link AstartePairing} (secret and certificate),
  * {@link AstartePropertyAccess} (property calls over the stored values), {@link AstarteInbound} (server data to
- * listeners and the flux), {@link AstarteDeviceStore} (the device's tables) and {@link AstarteInterfaces} (checks
- * and encoding).
+ * listeners and the flux) and {@link AstarteInterfaces} (checks and encoding); its store is a core
+ * {@link DeferredStore}.
  */
 public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle, AutoCloseable {
-
-    private static final Logger logger = LoggerFactory.getLogger(AstarteDeviceClient.class);
 
     static final String PLATFORM = "astarte";
 
@@ -59,7 +56,7 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
 
     private final AstartePairing pairing;
 
-    private final AstarteDeviceStore deviceStore;
+    private final DeferredStore store;
 
     private final AstartePropertyAccess properties;
 
@@ -103,21 +100,22 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
     public AstarteDeviceClient(AstarteDeviceSettings settings, AstartePairingClient pairingClient, IotStore store,
             OutboundQueue durableQueue, OutboundQueue memoryQueue, UnaryOperator<Dispatcher.Builder> dispatcher,
             @Nullable IotEventPublisher events) {
-        this(settings, pairingClient, CompletableFuture.completedFuture(store), durableQueue, memoryQueue, dispatcher,
-                events);
+        this(settings, pairingClient, DeferredStore.of(PLATFORM, CompletableFuture.completedFuture(store)),
+                durableQueue, memoryQueue, dispatcher, events);
     }
 
     /**
-     * A device whose store is still opening ({@code IotStores.openInBackground}): its tables are opened on the
-     * device's own thread once the store is open, beside the application's startup, and only what needs them
-     * waits (a property read or write, pairing). If the store cannot be opened, that is logged at error level,
-     * the health is down with the cause, pairing stops, and every send and property call throws it.
+     * A device whose store is still opening: its tables (credentials, properties, session state) are made on the
+     * opening thread, beside the application's startup, only what needs them waits (a property read or write,
+     * pairing), and pairing starts once the store is open. If the store cannot be opened (logged once by the
+     * {@link DeferredStore}), the health is down with the cause, the device does not pair, and every send and
+     * property call throws it.
      * @param store the {@code astarte} store, being opened
      * @see #AstarteDeviceClient(AstarteDeviceSettings, AstartePairingClient, IotStore, OutboundQueue,
      *     OutboundQueue, UnaryOperator, IotEventPublisher)
      */
     public AstarteDeviceClient(AstarteDeviceSettings settings, AstartePairingClient pairingClient,
-            CompletableFuture<IotStore> store, OutboundQueue durableQueue, OutboundQueue memoryQueue,
+            DeferredStore store, OutboundQueue durableQueue, OutboundQueue memoryQueue,
             UnaryOperator<Dispatcher.Builder> dispatcher, @Nullable IotEventPublisher events) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.interfaces = settings.interfaces();
@@ -128,19 +126,14 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
             t.setDaemon(true);
             return t;
         });
-        this.deviceStore = new AstarteDeviceStore(settings.deviceId(), store, this.scheduler);
-        this.deviceStore.opening().whenComplete((opened, ex) -> {
-            if (ex != null) {
-                storeFailed(this.deviceStore.failure());
-            }
-        });
-        this.pairing = new AstartePairing(pairingClient, this.deviceStore::credentials, settings.realm(),
+        this.store = Objects.requireNonNull(store, "store");
+        this.pairing = new AstartePairing(pairingClient, store.keyValueStore("credentials"), settings.realm(),
                 settings.deviceId(), settings.credentialsSecret(), settings.agentToken(), this.clock);
-        AstartePropertyStore stored = new AstartePropertyStore(this.deviceStore::properties);
+        AstartePropertyStore stored = new AstartePropertyStore(store.keyValueStore("properties"));
         this.properties = new AstartePropertyAccess(this.interfaces, stored, this::requireStore, this::dispatch);
         this.session = new AstarteSession(settings.realm(), settings.deviceId(), this.interfaces, stored,
-                this.deviceStore::session, this.inbound::deliver, this::wakeUp, this.scheduler);
-        this.connector = new AstarteConnector(settings, this.pairing, this.session, this.deviceStore, events,
+                store.keyValueStore("session"), this.inbound::deliver, this::wakeUp, this.scheduler);
+        this.connector = new AstarteConnector(settings, this.pairing, this.session, store, events,
                 this.scheduler, () -> this.running, () -> this.connection, c -> this.connection = c, this::wakeUp);
         this.topicPrefix = this.session.base() + "/";
         MessageSender sender = new GatedSender();
@@ -154,21 +147,19 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
         }
     }
 
-    private void storeFailed(Throwable cause) {
-        String message = "cannot open its store: " + cause;
-        logger.error("Astarte: device {} {}; it will not pair, connect or send until the application is restarted "
-                + "(iot.storage.directory)", this.settings.deviceId(), message, cause);
-        this.pairing.failed(message);
-    }
-
-    /** Throws the store's failure, if it could not be opened: nothing of the device works without it. */
+    /**
+     * Throws why the store could not be opened, without waiting while it opens (a volatile value needs no table):
+     * nothing of the device works without it.
+     */
     private void requireStore() {
-        this.deviceStore.require();
+        if (this.store.failure() != null) {
+            this.store.join();
+        }
     }
 
     /** Why the device's store could not be opened, or null (also while it is opening). */
     public @Nullable String storeError() {
-        Throwable failure = this.deviceStore.failure();
+        Throwable failure = this.store.failure();
         return (failure != null) ? failure.toString() : null;
     }
 

@@ -28,6 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
 import dev.iotspring.core.mqtt.MqttNotConnectedException;
 import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.store.DeferredStore;
 import dev.iotspring.core.store.IotStore;
 import dev.iotspring.core.store.IotStores;
 import dev.iotspring.test.astarte.AstarteEmulator;
@@ -142,8 +143,8 @@ class AstarteDeviceClientTests {
                 WebClient.builder().baseUrl(astarte.pairingUrl()).build(), "test", JsonMapper.builder().build(), WAIT);
         // Opened in the background: the application starts the device before its store is open.
         CompletableFuture<IotStore> opening = new CompletableFuture<>();
-        AstarteDeviceClient client = new AstarteDeviceClient(settings, pairing, opening, InMemoryQueue.fifo(),
-                InMemoryQueue.fifo(), b -> b, null);
+        AstarteDeviceClient client = new AstarteDeviceClient(settings, pairing, DeferredStore.of("astarte", opening),
+                InMemoryQueue.fifo(), InMemoryQueue.fifo(), b -> b, null);
         this.clients.add(client);
         client.start();
         opening.complete(this.stores.open("astarte"));

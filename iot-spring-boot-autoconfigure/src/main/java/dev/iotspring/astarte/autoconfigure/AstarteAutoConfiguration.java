@@ -5,7 +5,6 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -41,12 +40,10 @@ import dev.iotspring.core.http.IotWebClients;
 import dev.iotspring.core.observe.DeliveryMetrics;
 import dev.iotspring.core.observe.IotMetrics;
 import dev.iotspring.core.observe.PlatformMeters;
-import dev.iotspring.core.lifecycle.BackgroundOpening;
-import dev.iotspring.core.queue.DeferredOutboundQueue;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.QueueOrder;
-import dev.iotspring.core.store.IotStore;
+import dev.iotspring.core.store.DeferredStore;
 import dev.iotspring.core.store.IotStores;
 
 import org.springframework.beans.factory.BeanFactory;
@@ -159,10 +156,9 @@ public final class AstarteAutoConfiguration {
             .maxInflight(p.getQueue().getInFlight());
         customizers.orderedStream().forEach(c -> c.customize(settings));
         // The SQLite file, its pool and migrations open beside the startup; what needs them waits (issue 11).
-        CompletableFuture<IotStore> store = iotStores.openInBackground(PLATFORM);
+        DeferredStore store = DeferredStore.open(iotStores, PLATFORM);
         AstarteProperties.Queue queue = p.getQueue();
-        OutboundQueue outbox = new DeferredOutboundQueue(PLATFORM + "-outbox", true,
-                () -> BackgroundOpening.join(store).outboundQueue("outbox", queue.getMaxSize(), queue.getOverflow()));
+        OutboundQueue outbox = store.outboundQueue("outbox", queue.getMaxSize(), queue.getOverflow());
         AstarteDeviceClient device;
         try {
             device = new AstarteDeviceClient(settings.build(), pairingClient, store, outbox,

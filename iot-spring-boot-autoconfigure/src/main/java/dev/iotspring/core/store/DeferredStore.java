@@ -2,6 +2,7 @@ package dev.iotspring.core.store;
 
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -71,6 +72,14 @@ public final class DeferredStore {
     /** Why the store could not be opened ({@code iot.storage.directory} and the cause), else null (also while opening). */
     public @Nullable Throwable failure() {
         return BackgroundOpening.failure(this.store);
+    }
+
+    /**
+     * Runs {@code action} on {@code executor} once the store is open (e.g. a device that pairs only then); never if
+     * it cannot be opened, which was logged already. What is made of the store may still be being made: a use waits.
+     */
+    public void whenOpen(Executor executor, Runnable action) {
+        this.store.thenRunAsync(action, executor);
     }
 
     /**

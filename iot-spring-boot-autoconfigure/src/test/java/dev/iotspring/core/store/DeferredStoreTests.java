@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
@@ -37,11 +38,15 @@ class DeferredStoreTests {
             Supplier<String> before = store.lazily((opened) -> Thread.currentThread().getName());
             OutboundQueue queue = store.outboundQueue("messages", 0, OverflowStrategy.RAISE_EXCEPTION);
             assertThat(queue.isDurable()).isTrue();
+            AtomicReference<String> whenOpen = new AtomicReference<>();
+            store.whenOpen(Runnable::run, () -> whenOpen.set(Thread.currentThread().getName()));
+            assertThat(whenOpen).hasNullValue();
             Thread opener = new Thread(() -> opening.complete(stores.open("test")), "the-opener");
             opener.start();
             opener.join();
             // Asked for before the store was open: made on the thread that opened it.
             assertThat(before.get()).isEqualTo("the-opener");
+            assertThat(whenOpen).hasValue("the-opener");
             // Asked for after: made on a thread of its own, never on the caller's.
             assertThat(store.lazily((opened) -> Thread.currentThread().getName()).get()).startsWith("iot-open-test")
                 .isNotEqualTo(Thread.currentThread().getName());
@@ -67,6 +72,9 @@ class DeferredStoreTests {
                 .hasMessageContaining("iot.storage.directory")
                 .hasMessageContaining("broken.db");
             assertThatThrownBy(store::join).hasMessageContaining("iot.storage.directory");
+            AtomicReference<String> whenOpen = new AtomicReference<>();
+            store.whenOpen(Runnable::run, () -> whenOpen.set("ran"));
+            assertThat(whenOpen).as("never run for a store that cannot be opened").hasNullValue();
             assertThatThrownBy(table::get).hasMessageContaining("iot.storage.directory");
             assertThatThrownBy(() -> queue.offer(new OutboundMessage("m1", "d", new byte[] { 1 }, 1, false,
                     Instant.now()))).isInstanceOf(IllegalStateException.class)
