@@ -232,8 +232,9 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
             return;
         }
         this.running = true;
-        // Never waits for the store: else the provisioner's thread reads the stored SAS and calls credentialsChanged.
-        SpotflowProvisioner.Credentials known = this.provisioner.knownCredentials();
+        // Never waits: the provisioner announces credentials (registered, or an offline start) on its own thread,
+        // and this catches up with an announcement made before the hub was running.
+        SpotflowProvisioner.Credentials known = this.provisioner.announcedCredentials();
         if (known != null) {
             connectTo(known);
         }

@@ -109,6 +109,8 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
 
     private volatile boolean storedLoaded;
 
+    private volatile @Nullable Credentials announced;
+
     /**
      * @param webClient with the instance's base URL (see {@link SpotflowInstance}), built on the first request (on
      * the provisioning thread)
@@ -174,6 +176,22 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
     /** The current credentials, null while the stored ones have not been read (never waits). */
     @Nullable Credentials knownCredentials() {
         return this.credentials;
+    }
+
+    /**
+     * The credentials the hub may connect with: those of the last registration, or the stored ones once the
+     * startup decision chose an offline start; null before (never waits). Stored credentials alone are not enough:
+     * they may belong to another provisioning token or device, or have been revoked (spec §2).
+     */
+    @Nullable Credentials announcedCredentials() {
+        return this.announced;
+    }
+
+    private void announce(Credentials credentials, boolean reconnectNow) {
+        this.announced = credentials;
+        for (Listener listener : this.listeners) {
+            listener.credentialsChanged(credentials, reconnectNow);
+        }
     }
 
     private void loadStoredCredentials() {
@@ -252,13 +270,6 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
             logger.warn("Spotflow: provisioning stopped: {}", this.lastError);
             return;
         }
-        Credentials known = this.credentials;
-        if (known != null) {
-            // An offline start: the stored SAS may still be good while the provisioning API is unreachable.
-            for (Listener listener : this.listeners) {
-                listener.credentialsChanged(known, false);
-            }
-        }
         Instant now = this.clock.instant();
         if (!stored.reusableFor(this.provisioningToken, this.requestedDeviceId, now)) {
             if (stored.registrationToken() != null) {
@@ -282,6 +293,11 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
             this.state = SpotflowProvisioningState.OFFLINE;
             logger.warn("Spotflow: registration failed ({}); starting offline{}", ex.getMessage(),
                     stored.hasConnection() ? " with the stored credentials" : "");
+            Credentials known = this.credentials;
+            if (known != null) {
+                // Spec §2: only now, with registration unreachable, is the stored SAS worth trying.
+                announce(known, false);
+            }
             submit(() -> register(false, false), this.timings.retryInterval());
         }
     }
@@ -404,9 +420,7 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
         this.lastError = null;
         logger.info("Spotflow: registered as {} on {} (SAS valid until {})", registration.hubDeviceId(),
                 registration.hubHostName(), registration.sasExpiration());
-        for (Listener listener : this.listeners) {
-            listener.credentialsChanged(fresh, reconnectNow);
-        }
+        announce(fresh, reconnectNow);
         scheduleMaintenance(this.timings.maintenanceInterval());
     }
 

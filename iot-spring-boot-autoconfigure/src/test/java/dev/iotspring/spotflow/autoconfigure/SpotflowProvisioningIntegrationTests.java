@@ -111,6 +111,8 @@ class SpotflowProvisioningIntegrationTests extends SpotflowEmulatorSupport {
         SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId)
             .run((context) -> context.getBean(SpotflowSender.class).sendMessage("two"));
         assertThat(emulator.requests(SpotflowEndpoint.INIT)).hasSize(1);
+        String storedHubDevice = emulator.hubDeviceId(this.deviceId);
+        long connectsAsStored = connectsAs(storedHubDevice);
         String other = newDeviceId();
         SpotflowEmulatorSupport.runner(emulator, this.storage, other).run((context) -> {
             SpotflowSender sender = context.getBean(SpotflowSender.class);
@@ -118,6 +120,12 @@ class SpotflowProvisioningIntegrationTests extends SpotflowEmulatorSupport {
             assertThat(emulator.requests(SpotflowEndpoint.INIT)).hasSize(2);
             assertThat(emulator.streamMessages().get(2).deviceId()).isEqualTo(other);
         });
+        // Credentials stored for another device are never tried, not even while the new one is provisioned.
+        assertThat(connectsAs(storedHubDevice)).isEqualTo(connectsAsStored);
+    }
+
+    private static long connectsAs(String hubDeviceId) {
+        return emulator.broker().connects().stream().filter((c) -> c.clientId().equals(hubDeviceId)).count();
     }
 
     @Test
