@@ -13,6 +13,16 @@ public final class BackgroundOpening {
     }
 
     /**
+     * Runs {@code task} on a daemon thread of its own named {@code iot-open-<name>}: what opens beside the startup
+     * never runs on the caller's (the application's startup) thread, and never keeps the JVM alive.
+     */
+    public static void start(String name, Runnable task) {
+        Thread thread = new Thread(task, "iot-open-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
      * Waits for {@code opening} and returns its value.
      * @throws RuntimeException the failure of opening, as thrown by the opener
      */

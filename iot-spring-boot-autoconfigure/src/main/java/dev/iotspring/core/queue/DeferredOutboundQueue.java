@@ -47,9 +47,7 @@ public final class DeferredOutboundQueue implements OutboundQueue {
         this.description = Objects.requireNonNull(description, "description");
         this.durable = durable;
         Objects.requireNonNull(opener, "opener");
-        Thread thread = new Thread(() -> open(opener), "iot-open-" + description);
-        thread.setDaemon(true);
-        thread.start();
+        BackgroundOpening.start(description, () -> open(opener));
     }
 
     /**

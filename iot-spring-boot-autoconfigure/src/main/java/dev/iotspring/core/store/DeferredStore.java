@@ -121,9 +121,7 @@ public final class DeferredStore {
     }
 
     private void onThreadOfItsOwn(Runnable task) {
-        Thread thread = new Thread(task, "iot-open-" + this.platform);
-        thread.setDaemon(true);
-        thread.start();
+        BackgroundOpening.start(this.platform, task);
     }
 
     @Override

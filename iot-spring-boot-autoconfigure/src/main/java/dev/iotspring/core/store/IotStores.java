@@ -111,16 +111,14 @@ public class IotStores implements AutoCloseable {
         IotStore.checkName(platform, "platform");
         claimDirectory();
         CompletableFuture<IotStore> store = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
+        BackgroundOpening.start(platform, () -> {
             try {
                 store.complete(open(platform));
             }
             catch (RuntimeException | Error ex) {
                 store.completeExceptionally(ex);
             }
-        }, "iot-open-" + platform);
-        thread.setDaemon(true);
-        thread.start();
+        });
         return store;
     }
 
