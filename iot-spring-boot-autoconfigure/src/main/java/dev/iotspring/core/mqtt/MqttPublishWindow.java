@@ -40,10 +40,11 @@ final class MqttPublishWindow {
 
     /**
      * QoS 2 publishes awaiting PUBCOMP at once, whatever the window. MQTT 3.1.1 has no way for a broker to announce
-     * how many QoS 2 exchanges it takes; Mosquitto's default ({@code max_inflight_messages 20}) drops a client that
-     * has a 21st PUBLISH awaiting its PUBREL.
+     * how many QoS 2 exchanges it takes. Mosquitto's default ({@code max_inflight_messages 20}) drops a client that
+     * sends any QoS 1 or 2 PUBLISH while 20 of its QoS 2 PUBLISHes await their PUBREL, so one of the 20 stays free
+     * for the QoS 1 publishes in between (Astarte mixes datastreams and properties).
      */
-    static final int MAX_QOS2_INFLIGHT = 20;
+    static final int MAX_QOS2_INFLIGHT = 19;
 
     private final MqttAsyncClient client;
 

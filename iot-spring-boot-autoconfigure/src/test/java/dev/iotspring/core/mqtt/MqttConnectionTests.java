@@ -407,12 +407,12 @@ class MqttConnectionTests {
     }
 
     // QoS 2 and what a broker keeps of it: Mosquitto (default max_inflight_messages 20) drops an MQTT 3.1.1 client
-    // with a 21st QoS 2 PUBLISH awaiting PUBREL, and keeps an interrupted QoS 2 exchange in a persistent session
+    // that sends any QoS 1 or 2 PUBLISH while 20 QoS 2 PUBLISHes await their PUBREL, and keeps an interrupted QoS 2 exchange in a persistent session
     // until the client finishes it. The embedded broker has neither limit, so these check what the connection sends;
     // docs/testing.md ("Checked against Mosquitto") has the runs against Mosquitto itself.
 
     @Test
-    void atMostTwentyQos2PublishesAwaitTheirExchangeWhateverTheWindow() throws Exception {
+    void atMostNineteenQos2PublishesAwaitTheirExchangeWhateverTheWindow() throws Exception {
         MqttConnection connection = connected(settings(broker.tcpUrl(), "c-qos2-cap").maxInflight(100).build());
         broker.withholdAcks();
         List<CompletableFuture<Void>> futures = new ArrayList<>();
@@ -420,8 +420,8 @@ class MqttConnectionTests {
             futures.add(connection.publish("realm/dev/iface/p", utf8("p" + i), 2, false));
         }
         // Sent or not is decided in publish(), on the caller's thread.
-        assertThat(connection.inflightCount()).isEqualTo(MqttPublishWindow.MAX_QOS2_INFLIGHT);
-        assertThat(connection.waitingCount()).isEqualTo(30);
+        assertThat(connection.inflightCount()).isEqualTo(19);
+        assertThat(connection.waitingCount()).isEqualTo(31);
         assertThat(futures).noneMatch(CompletableFuture::isDone);
         broker.releaseAcks();
         CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
