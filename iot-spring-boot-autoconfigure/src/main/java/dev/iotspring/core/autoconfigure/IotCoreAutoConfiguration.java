@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.ConfigurableEnvironment;
 
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
@@ -29,6 +30,18 @@ import dev.iotspring.core.store.IotStores;
 public final class IotCoreAutoConfiguration {
 
     IotCoreAutoConfiguration() {
+    }
+
+    /** Keeps the platforms' secrets out of {@code /actuator/configprops} and {@code /actuator/env}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.SanitizingFunction")
+    static class ActuatorConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        IotSecretsSanitizingFunction iotSecretsSanitizingFunction(ConfigurableEnvironment environment) {
+            return new IotSecretsSanitizingFunction(environment);
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
