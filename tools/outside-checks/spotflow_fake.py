@@ -137,7 +137,7 @@ def on_connect(client, userdata, flags, rc):
 hub.on_connect = on_connect
 hub.on_message = on_message
 hub.reconnect_delay_set(1, 2)
-hub.connect_async("127.0.0.1", 18830, keepalive=30)
+hub.connect_async("127.0.0.1", int(os.environ.get("FAKE_MQTT_PORT", "18830")), keepalive=30)
 hub.loop_start()
 
 def control():
@@ -152,4 +152,4 @@ def control():
             hub.publish(f"$iothub/twin/PATCH/properties/desired/?$version={v}", json.dumps(body), qos=1)
 threading.Thread(target=control, daemon=True).start()
 
-ThreadingHTTPServer(("127.0.0.1", 18090), Api).serve_forever()
+ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("FAKE_HTTP_PORT", "18090"))), Api).serve_forever()
