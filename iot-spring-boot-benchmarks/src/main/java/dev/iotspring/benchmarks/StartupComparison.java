@@ -168,6 +168,50 @@ public final class StartupComparison {
                 median(bWall), median(bWall) - median(aWall), median(aCpu), median(bCpu), median(bCpu) - median(aCpu));
         System.out.printf(Locale.ROOT, "process CPU (all threads) until ready, medians: %s %.0f ms, %s %.0f ms, added %.0f ms%n",
                 a, median(aProcess), b, median(bProcess), median(bProcess) - median(aProcess));
+        printThreads(rounds, a, b);
+    }
+
+    /**
+     * Median CPU per thread group until ready, {@code a} and {@code b} over the same rounds, largest difference
+     * first (the medians of the groups need not add up to the median of the process).
+     */
+    private static void printThreads(int rounds, String a, String b) {
+        java.util.Set<String> groups = new java.util.TreeSet<>();
+        threadCpu.values().forEach((m) -> groups.addAll(m.keySet()));
+        if (groups.isEmpty()) {
+            return;
+        }
+        List<double[]> rows = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (String group : groups) {
+            List<Double> aMs = new ArrayList<>();
+            List<Double> bMs = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                aMs.add(threadCpu.getOrDefault("a-" + r, Map.of()).getOrDefault(group, 0.0));
+                bMs.add(threadCpu.getOrDefault("b-" + r, Map.of()).getOrDefault(group, 0.0));
+            }
+            double ma = median(aMs);
+            double mb = median(bMs);
+            if (ma >= 5 || mb >= 5) {
+                names.add(group);
+                rows.add(new double[] { ma, mb });
+            }
+        }
+        Integer[] order = new Integer[names.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, Comparator.comparingDouble((Integer i) -> rows.get(i)[1] - rows.get(i)[0]).reversed());
+        System.out.printf(Locale.ROOT, "CPU until ready by thread group (ms, medians): %s | %s | added%n", a, b);
+        double[] sums = new double[2];
+        for (int i : order) {
+            double[] row = rows.get(i);
+            sums[0] += row[0];
+            sums[1] += row[1];
+            System.out.printf(Locale.ROOT, "  %-28s %7.0f %7.0f %+7.0f%n", names.get(i), row[0], row[1], row[1] - row[0]);
+        }
+        System.out.printf(Locale.ROOT, "  %-28s %7.0f %7.0f %+7.0f%n", "sum of the medians", sums[0], sums[1],
+                sums[1] - sums[0]);
     }
 
     /** Each start is a new Astarte device (a registered device cannot register again). */
@@ -183,6 +227,9 @@ public final class StartupComparison {
 
     /** CPU time of each start's whole process until ready. */
     private static final Map<String, String> processCpu = new LinkedHashMap<>();
+
+    /** CPU time of each start's thread groups until ready (ms). */
+    private static final Map<String, Map<String, Double>> threadCpu = new LinkedHashMap<>();
 
     /** The slowest bean creations of the last start with the platforms enabled. */
     private static List<String> lastSteps = List.of();
@@ -212,6 +259,7 @@ public final class StartupComparison {
         command.addAll(List.of(StartupComparison.class.getName(), "child",
                 "--spring.config.additional-location=file:" + file));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        StartupThreads threads = StartupThreads.poll(process.pid());
         double ready = -1;
         List<String> lines = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(
@@ -221,12 +269,20 @@ public final class StartupComparison {
                 lines.add(line);
                 if (line.startsWith("READY ")) {
                     ready = Double.parseDouble(line.substring(6).trim());
+                    if (threads != null) {
+                        threads.stop();
+                    }
                 }
             }
         }
         int exit = process.waitFor();
         lines.stream().filter((l) -> l.startsWith("MAIN-CPU ")).forEach((l) -> mainCpu.put(name, l.substring(9)));
         lines.stream().filter((l) -> l.startsWith("PROCESS-CPU ")).forEach((l) -> processCpu.put(name, l.substring(12)));
+        if (threads != null) {
+            threads.stop();
+            threadCpu.put(name, threads.merge(lines.stream().filter((l) -> l.startsWith("THREAD ")).map((l) -> l.substring(7))
+                .toList(), Double.parseDouble(processCpu.getOrDefault(name, "0"))));
+        }
         if (!properties.isEmpty()) {
             lastSteps = lines.stream().filter((l) -> l.startsWith("STEP ")).toList();
         }
@@ -260,6 +316,11 @@ public final class StartupComparison {
                 if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
                     System.out.println("PROCESS-CPU " + os.getProcessCpuTime() / 1_000_000);
                 }
+                // Every thread's CPU (JIT and GC too); the parent adds those that ended before.
+                String main = StartupThreads.currentTid();
+                StartupThreads.snapshot(Path.of("/proc/self/task"))
+                    .forEach((tid, t) -> System.out.println("THREAD " + tid + " " + t[1] + " "
+                            + (tid.equals(main) ? "main" : t[0])));
                 String stepsFile = System.getProperty("startup.steps.file");
                 if (stepsFile != null) {
                     writeSteps(steps, Path.of(stepsFile));
