@@ -139,47 +139,92 @@ public final class StartupComparison {
     }
 
     /**
+     * Another build to measure in the same run ({@code -Dstartup.before.classpath=<class path>}, e.g. with main's
+     * autoconfigure jar): each round starts both variants with it and with this process's class path, which one
+     * first alternating by round.
+     */
+    private static final String BEFORE_CLASSPATH = System.getProperty("startup.before.classpath");
+
+    /**
      * Starts {@code a} and {@code b} alternately ({@code a} first in even rounds) and prints each round and the
      * medians: the wall clock to ready, and the CPU time of the child's main thread until then.
      */
     private static void alternate(int rounds, Path work, String a, Supplier<Map<String, Object>> aProperties,
             String b, Supplier<Map<String, Object>> bProperties, String title) throws Exception {
-        List<Double> aWall = new ArrayList<>();
-        List<Double> bWall = new ArrayList<>();
-        List<Double> aCpu = new ArrayList<>();
-        List<Double> bCpu = new ArrayList<>();
-        List<Double> aProcess = new ArrayList<>();
-        List<Double> bProcess = new ArrayList<>();
+        List<String[]> builds = new ArrayList<>();
+        if (BEFORE_CLASSPATH != null) {
+            builds.add(new String[] { "before-", BEFORE_CLASSPATH });
+            builds.add(new String[] { "after-", System.getProperty("java.class.path") });
+            // Warm the file cache for the other build's jars too.
+            start(work, "before-warmup", bProperties.get(), BEFORE_CLASSPATH);
+        }
+        else {
+            builds.add(new String[] { "", System.getProperty("java.class.path") });
+        }
+        Map<String, List<List<Double>>> results = new LinkedHashMap<>();
+        builds.forEach((build) -> results.put(build[0], List.of(new ArrayList<>(), new ArrayList<>(),
+                new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>())));
         for (int r = 0; r < rounds; r++) {
             boolean aFirst = r % 2 == 0;
-            for (boolean first : new boolean[] { aFirst, !aFirst }) {
-                String name = (first ? "a-" : "b-") + r;
-                double wall = start(work, name, first ? aProperties.get() : bProperties.get());
-                (first ? aWall : bWall).add(wall);
-                (first ? aCpu : bCpu).add(Double.parseDouble(mainCpu.get(name)));
-                (first ? aProcess : bProcess).add(Double.parseDouble(processCpu.getOrDefault(name, "0")));
+            List<String[]> order = new ArrayList<>(builds);
+            if (r % 2 == 1) {
+                java.util.Collections.reverse(order);
             }
-            System.out.printf(Locale.ROOT, "round %d: %s %.0f ms (main thread CPU %.0f ms), %s %.0f ms (%.0f ms), "
-                    + "added %.0f ms%n", r + 1, a, aWall.get(r), aCpu.get(r), b, bWall.get(r), bCpu.get(r),
-                    bWall.get(r) - aWall.get(r));
+            for (String[] build : order) {
+                List<List<Double>> lists = results.get(build[0]);
+                for (boolean first : new boolean[] { aFirst, !aFirst }) {
+                    String name = build[0] + (first ? "a-" : "b-") + r;
+                    double wall = start(work, name, first ? aProperties.get() : bProperties.get(), build[1]);
+                    int side = first ? 0 : 1;
+                    lists.get(side).add(wall);
+                    lists.get(2 + side).add(Double.parseDouble(mainCpu.get(name)));
+                    lists.get(4 + side).add(Double.parseDouble(processCpu.getOrDefault(name, "0")));
+                }
+                System.out.printf(Locale.ROOT, "round %d %s: %s %.0f ms (main thread CPU %.0f ms, process %.0f ms), "
+                        + "%s %.0f ms (%.0f ms, %.0f ms), added %.0f ms%n", r + 1, build[0], a, lists.get(0).get(r),
+                        lists.get(2).get(r), lists.get(4).get(r), b, lists.get(1).get(r), lists.get(3).get(r),
+                        lists.get(5).get(r), lists.get(1).get(r) - lists.get(0).get(r));
+            }
         }
-        System.out.printf(Locale.ROOT, "%s, %d alternating rounds: %s median %.0f ms, %s median %.0f ms, added %.0f ms; "
-                + "main thread CPU medians %.0f ms and %.0f ms, added %.0f ms%n", title, rounds, a, median(aWall), b,
-                median(bWall), median(bWall) - median(aWall), median(aCpu), median(bCpu), median(bCpu) - median(aCpu));
-        System.out.printf(Locale.ROOT, "process CPU (all threads) until ready, medians: %s %.0f ms, %s %.0f ms, added %.0f ms%n",
-                a, median(aProcess), b, median(bProcess), median(bProcess) - median(aProcess));
-        printThreads(rounds, a, b);
+        Map<String, Map<String, double[]>> groups = new LinkedHashMap<>();
+        for (String[] build : builds) {
+            List<List<Double>> l = results.get(build[0]);
+            System.out.printf(Locale.ROOT, "%s%s, %d alternating rounds: %s median %.0f ms, %s median %.0f ms, added %.0f ms; "
+                    + "main thread CPU medians %.0f ms and %.0f ms, added %.0f ms%n", build[0], title, rounds, a,
+                    median(l.get(0)), b, median(l.get(1)), median(l.get(1)) - median(l.get(0)), median(l.get(2)),
+                    median(l.get(3)), median(l.get(3)) - median(l.get(2)));
+            System.out.printf(Locale.ROOT, "%sprocess CPU (all threads) until ready, medians: %s %.0f ms, %s %.0f ms, added %.0f ms%n",
+                    build[0], a, median(l.get(4)), b, median(l.get(5)), median(l.get(5)) - median(l.get(4)));
+            groups.put(build[0], printThreads(rounds, build[0], a, b));
+        }
+        if (groups.size() == 2) {
+            Map<String, double[]> before = groups.get("before-");
+            Map<String, double[]> after = groups.get("after-");
+            java.util.Set<String> names = new java.util.TreeSet<>(before.keySet());
+            names.addAll(after.keySet());
+            System.out.println("CPU added by " + b + " per thread group (ms, medians): before | after | after - before");
+            names.stream()
+                .sorted(Comparator.comparingDouble((String g) -> added(before, g) - added(after, g)).reversed())
+                .forEach((g) -> System.out.printf(Locale.ROOT, "  %-28s %+7.0f %+7.0f %+7.0f%n", g, added(before, g),
+                        added(after, g), added(after, g) - added(before, g)));
+        }
+    }
+
+    private static double added(Map<String, double[]> groups, String group) {
+        double[] row = groups.getOrDefault(group, new double[2]);
+        return row[1] - row[0];
     }
 
     /**
      * Median CPU per thread group until ready, {@code a} and {@code b} over the same rounds, largest difference
      * first (the medians of the groups need not add up to the median of the process).
      */
-    private static void printThreads(int rounds, String a, String b) {
+    private static Map<String, double[]> printThreads(int rounds, String build, String a, String b) {
         java.util.Set<String> groups = new java.util.TreeSet<>();
         threadCpu.values().forEach((m) -> groups.addAll(m.keySet()));
+        Map<String, double[]> medians = new LinkedHashMap<>();
         if (groups.isEmpty()) {
-            return;
+            return medians;
         }
         List<double[]> rows = new ArrayList<>();
         List<String> names = new ArrayList<>();
@@ -187,11 +232,12 @@ public final class StartupComparison {
             List<Double> aMs = new ArrayList<>();
             List<Double> bMs = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
-                aMs.add(threadCpu.getOrDefault("a-" + r, Map.of()).getOrDefault(group, 0.0));
-                bMs.add(threadCpu.getOrDefault("b-" + r, Map.of()).getOrDefault(group, 0.0));
+                aMs.add(threadCpu.getOrDefault(build + "a-" + r, Map.of()).getOrDefault(group, 0.0));
+                bMs.add(threadCpu.getOrDefault(build + "b-" + r, Map.of()).getOrDefault(group, 0.0));
             }
             double ma = median(aMs);
             double mb = median(bMs);
+            medians.put(group, new double[] { ma, mb });
             if (ma >= 5 || mb >= 5) {
                 names.add(group);
                 rows.add(new double[] { ma, mb });
@@ -202,7 +248,7 @@ public final class StartupComparison {
             order[i] = i;
         }
         java.util.Arrays.sort(order, Comparator.comparingDouble((Integer i) -> rows.get(i)[1] - rows.get(i)[0]).reversed());
-        System.out.printf(Locale.ROOT, "CPU until ready by thread group (ms, medians): %s | %s | added%n", a, b);
+        System.out.printf(Locale.ROOT, "%sCPU until ready by thread group (ms, medians): %s | %s | added%n", build, a, b);
         double[] sums = new double[2];
         for (int i : order) {
             double[] row = rows.get(i);
@@ -212,6 +258,7 @@ public final class StartupComparison {
         }
         System.out.printf(Locale.ROOT, "  %-28s %7.0f %7.0f %+7.0f%n", "sum of the medians", sums[0], sums[1],
                 sums[1] - sums[0]);
+        return medians;
     }
 
     /** Each start is a new Astarte device (a registered device cannot register again). */
@@ -235,6 +282,11 @@ public final class StartupComparison {
     private static List<String> lastSteps = List.of();
 
     private static double start(Path work, String name, Map<String, Object> properties) throws Exception {
+        return start(work, name, properties, System.getProperty("java.class.path"));
+    }
+
+    private static double start(Path work, String name, Map<String, Object> properties, String classPath)
+            throws Exception {
         Path dir = Files.createDirectories(work.resolve(name));
         Properties props = new Properties();
         properties.forEach((k, v) -> props.setProperty(k, String.valueOf(v)));
@@ -244,7 +296,7 @@ public final class StartupComparison {
             props.store(out, null);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
+        List<String> command = new ArrayList<>(List.of(java, "-cp", classPath));
         // Profiling: -Dstartup.jvm-args="-XX:StartFlightRecording=filename=%s.jfr" (%s = the start's directory),
         // -Dstartup.steps=true writes every startup step of each start to <its directory>/steps.txt.
         String jvmArgs = System.getProperty("startup.jvm-args", "").trim();

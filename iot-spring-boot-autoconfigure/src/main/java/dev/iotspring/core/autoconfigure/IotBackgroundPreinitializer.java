@@ -7,11 +7,13 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
 
 /**
  * Does, on a thread of its own while the application context is being prepared, the one-time JVM work the enabled
- * platforms' beans would otherwise do on the startup thread: initialising Reactor Netty and TLS (every platform's
- * HTTP or WebSocket client), the SQLite driver's native library and Hikari. Not the signed jars (Paho, BouncyCastle):
+ * platforms' beans would otherwise do on the startup thread: initialising Reactor Netty (every platform's HTTP or
+ * WebSocket client) and its TLS where a bean on the startup thread needs it, the SQLite driver's native library
+ * and Hikari. Not the signed jars (Paho, BouncyCastle):
  * see {@link #preinitialize}. The same idea as Boot's background pre-initializers, only when at least
  * one platform is enabled: an application that enables none pays nothing. Skipped with one CPU, or with Boot's switch
  * {@code -Dspring.backgroundpreinitializer.ignore=true}. Best effort: a failure here is ignored, the bean that
@@ -38,7 +40,8 @@ class IotBackgroundPreinitializer implements ApplicationListener<ApplicationEnvi
             started = true;
         }
         ClassLoader classLoader = event.getSpringApplication().getClassLoader();
-        Thread thread = new Thread(() -> preinitialize(classLoader), "iot-preinit");
+        boolean tls = startupThreadBuildsTls(environment);
+        Thread thread = new Thread(() -> preinitialize(classLoader, tls), "iot-preinit");
         thread.setDaemon(true);
         thread.start();
     }
@@ -51,15 +54,33 @@ class IotBackgroundPreinitializer implements ApplicationListener<ApplicationEnvi
         return environment.getProperty("iot." + platform + ".enabled", Boolean.class, false);
     }
 
-    private static void preinitialize(ClassLoader classLoader) {
+    /**
+     * Whether a bean builds a Netty TLS context on the startup thread: the HTTP and WebSocket clients of StellaNow,
+     * stream-sea and StellMap are built in their beans, with TLS when they name an {@code ssl.bundle}. Astarte and
+     * Spotflow build theirs on their first request, on their own threads, and a client without a bundle gets Reactor
+     * Netty's default TLS context on its first https connect, off the startup thread too.
+     */
+    static boolean startupThreadBuildsTls(ConfigurableEnvironment environment) {
+        return STARTUP_THREAD_TLS.stream()
+            .anyMatch((platform) -> enabled(environment, platform)
+                    && StringUtils.hasText(environment.getProperty("iot." + platform + ".ssl.bundle")));
+    }
+
+    private static final List<String> STARTUP_THREAD_TLS = List.of("stellanow", "stream-sea", "stellmap");
+
+    private static void preinitialize(ClassLoader classLoader, boolean tls) {
         // Not Paho or BouncyCastle: they are signed jars, and the JDK checks a signed jar's signature on its first
         // class load while holding that jar's lock; every class lookup of the startup thread that passes the jar on
         // the class path then waits for this thread (measured with JFR: 0.4-0.9 s of the startup thread blocked,
         // more than checking them on that thread costs). The startup thread checks them itself when it needs them.
-        run(classLoader, "reactor.netty.http.client.HttpClient", () -> {
-            reactor.netty.http.client.HttpClient.create();
-            io.netty.handler.ssl.SslContextBuilder.forClient().build();
-        });
+        run(classLoader, "reactor.netty.http.client.HttpClient", reactor.netty.http.client.HttpClient::create);
+        // Netty's TLS (JdkSslContext's defaults read the JVM's trust store; ~200 ms of CPU and as much again in the
+        // JIT) only for the startup thread: on two cores, warming it for a background thread only took CPU from
+        // the startup thread, and before ready nothing else might need it.
+        if (tls) {
+            run(classLoader, "io.netty.handler.ssl.SslContextBuilder",
+                    () -> io.netty.handler.ssl.SslContextBuilder.forClient().build());
+        }
         // The first WebClient built (its exchange strategies and codecs) cost whichever platform bean came first
         // ~100 ms of the startup thread: measured in Spotflow's provisioner, then StellaNow's token source.
         run(classLoader, "org.springframework.web.reactive.function.client.WebClient",

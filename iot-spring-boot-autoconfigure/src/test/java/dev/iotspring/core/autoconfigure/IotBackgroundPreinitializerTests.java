@@ -21,6 +21,19 @@ class IotBackgroundPreinitializerTests {
             .isTrue();
     }
 
+    @Test
+    void nettyTlsIsWarmedUpOnlyForABundleUsedOnTheStartupThread() {
+        assertThat(IotBackgroundPreinitializer.startupThreadBuildsTls(environment(Map.of("iot.astarte.enabled", "true",
+                "iot.astarte.ssl.bundle", "a", "iot.spotflow.enabled", "true", "iot.spotflow.ssl.bundle", "s"))))
+            .isFalse();
+        assertThat(IotBackgroundPreinitializer
+            .startupThreadBuildsTls(environment(Map.of("iot.stellmap.enabled", "false", "iot.stellmap.ssl.bundle", "m"))))
+            .isFalse();
+        assertThat(IotBackgroundPreinitializer
+            .startupThreadBuildsTls(environment(Map.of("iot.stream-sea.enabled", "true", "iot.stream-sea.ssl.bundle", "m"))))
+            .isTrue();
+    }
+
     private static StandardEnvironment environment(Map<String, Object> properties) {
         StandardEnvironment environment = new StandardEnvironment();
         environment.getPropertySources().addFirst(new MapPropertySource("test", properties));
