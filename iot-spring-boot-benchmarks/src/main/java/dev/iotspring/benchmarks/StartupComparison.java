@@ -197,6 +197,10 @@ public final class StartupComparison {
                     build[0], a, median(l.get(4)), b, median(l.get(5)), median(l.get(5)) - median(l.get(4)));
             groups.put(build[0], printThreads(rounds, build[0], a, b));
         }
+        if (!pollerCpu.isEmpty()) {
+            System.out.printf(Locale.ROOT, "the parent's /proc poller took %.0f ms of CPU per start (median; on the same "
+                    + "cores as the child; -Dstartup.threads=false turns it off)%n", median(pollerCpu));
+        }
         if (groups.size() == 2) {
             Map<String, double[]> before = groups.get("before-");
             Map<String, double[]> after = groups.get("after-");
@@ -275,6 +279,9 @@ public final class StartupComparison {
     /** CPU time of each start's whole process until ready. */
     private static final Map<String, String> processCpu = new LinkedHashMap<>();
 
+    /** CPU time of the parent's poller per start (ms). */
+    private static final List<Double> pollerCpu = new ArrayList<>();
+
     /** CPU time of each start's thread groups until ready (ms). */
     private static final Map<String, Map<String, Double>> threadCpu = new LinkedHashMap<>();
 
@@ -332,6 +339,7 @@ public final class StartupComparison {
         lines.stream().filter((l) -> l.startsWith("PROCESS-CPU ")).forEach((l) -> processCpu.put(name, l.substring(12)));
         if (threads != null) {
             threads.stop();
+            pollerCpu.add(threads.pollerCpuMillis());
             threadCpu.put(name, threads.merge(lines.stream().filter((l) -> l.startsWith("THREAD ")).map((l) -> l.substring(7))
                 .toList(), Double.parseDouble(processCpu.getOrDefault(name, "0"))));
         }

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  */
 final class StartupThreads {
 
-    static final long POLL_MILLIS = 25;
+    static final long POLL_MILLIS = 40;
 
     private final Path tasks;
 
@@ -33,15 +33,22 @@ final class StartupThreads {
 
     private volatile boolean running = true;
 
+    /** CPU time of the polling thread itself (it shares the cores with the child), set when it ends. */
+    private volatile long pollerCpuNanos = -1;
+
     private StartupThreads(long pid) {
         this.tasks = Path.of("/proc", String.valueOf(pid), "task");
         this.poller = new Thread(this::poll, "startup-poller-" + pid);
         this.poller.setDaemon(true);
     }
 
-    /** Polls the threads of process {@code pid} until {@link #stop}; null where there is no {@code /proc}. */
+    /**
+     * Polls the threads of process {@code pid} until {@link #stop}; null where there is no {@code /proc}, or with
+     * {@code -Dstartup.threads=false} (the poller takes a little CPU from the same cores as the child).
+     */
     static StartupThreads poll(long pid) {
-        if (!Files.isDirectory(Path.of("/proc/self/task"))) {
+        if (!Files.isDirectory(Path.of("/proc/self/task"))
+                || !Boolean.parseBoolean(System.getProperty("startup.threads", "true"))) {
             return null;
         }
         StartupThreads threads = new StartupThreads(pid);
@@ -51,7 +58,7 @@ final class StartupThreads {
 
     private void poll() {
         while (this.running) {
-            Map<String, Object[]> now = snapshot(this.tasks);
+            Map<String, Object[]> now = snapshot(this.tasks, this.seen);
             synchronized (this) {
                 this.seen.putAll(now);
             }
@@ -59,9 +66,16 @@ final class StartupThreads {
                 Thread.sleep(POLL_MILLIS);
             }
             catch (InterruptedException ex) {
-                return;
+                break;
             }
         }
+        this.pollerCpuNanos = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    /** The poller's own CPU (ms) once it ended, after {@link #stop}. */
+    double pollerCpuMillis() throws InterruptedException {
+        this.poller.join(1000);
+        return Math.max(0, this.pollerCpuNanos) / 1e6;
     }
 
     void stop() {
@@ -70,14 +84,26 @@ final class StartupThreads {
 
     /** tid -> {native name, CPU ns} of every thread of the process whose task directory is {@code tasks}. */
     static Map<String, Object[]> snapshot(Path tasks) {
+        return snapshot(tasks, Map.of());
+    }
+
+    /**
+     * The same, reading the name only of threads not in {@code known} (or still named {@code java}, as a thread is
+     * before the JVM names it): half the reads, as the poller runs on the child's cores.
+     */
+    private static Map<String, Object[]> snapshot(Path tasks, Map<String, Object[]> known) {
         Map<String, Object[]> threads = new HashMap<>();
         try (Stream<Path> list = Files.list(tasks)) {
             for (Path task : (Iterable<Path>) list::iterator) {
                 try {
                     String schedstat = Files.readString(task.resolve("schedstat"));
                     long cpu = Long.parseLong(schedstat.substring(0, schedstat.indexOf(' ')));
-                    threads.put(task.getFileName().toString(),
-                            new Object[] { Files.readString(task.resolve("comm")).trim(), cpu });
+                    String tid = task.getFileName().toString();
+                    // Only the poller itself writes what it passes as known.
+                    Object[] was = known.get(tid);
+                    String name = (was != null && !"java".equals(was[0])) ? (String) was[0]
+                            : Files.readString(task.resolve("comm")).trim();
+                    threads.put(tid, new Object[] { name, cpu });
                 }
                 catch (IOException | RuntimeException ex) {
                     // the thread ended meanwhile
@@ -129,6 +155,10 @@ final class StartupThreads {
         }
         if (name.startsWith("C2 CompilerThre")) {
             return "C2 CompilerThread";
+        }
+        if (name.startsWith("astarte-")) {
+            // Astarte's device thread is named after the device id, a new one per start.
+            return "astarte-<device id>";
         }
         return name.replaceAll("[#\\d]+", "N").replaceAll("[-N]+$", "").trim();
     }
