@@ -1,10 +1,12 @@
 package dev.iotspring.core.autoconfigure;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.iotspring.astarte.AstarteDevice;
 import dev.iotspring.astarte.autoconfigure.AstarteAutoConfiguration;
@@ -48,7 +50,9 @@ class ConditionalOnLibraryTests {
     @Test
     void anEnabledPlatformWithoutItsLibraryBacksOffNamingIt() {
         this.runner.withPropertyValues("iot.astarte.enabled=true")
-            .withClassLoader(new FilteredClassLoader("org.bouncycastle"))
+            // Neither its classes nor their class files: as when the jar is not on the class path.
+            .withClassLoader(new FilteredClassLoader((name) -> name.startsWith("org.bouncycastle")
+                    || name.startsWith("org/bouncycastle")))
             .run((context) -> {
                 assertThat(context).hasNotFailed().doesNotHaveBean(AstarteDevice.class);
                 ConditionEvaluationReport report = ConditionEvaluationReport
@@ -57,6 +61,22 @@ class ConditionalOnLibraryTests {
                     .extracting((outcome) -> outcome.getOutcome().getMessage())
                     .contains("@ConditionalOnLibrary did not find required class "
                             + "'org.bouncycastle.pkcs.PKCS10CertificationRequest'");
+            });
+    }
+
+    @Test
+    void anEnabledPlatformsConditionsLoadNoClassOfItsLibrary(@TempDir Path storage) {
+        // Astarte needs BouncyCastle only for a CSR, made on the device's own thread when it pairs (never here:
+        // nothing listens on port 1); its condition must not load (and verify) the signed jar on the startup thread.
+        RecordingClassLoader classLoader = new RecordingClassLoader();
+        this.runner.withClassLoader(classLoader)
+            .withPropertyValues("iot.astarte.enabled=true", "iot.astarte.realm=test",
+                    "iot.astarte.pairing-url=http://127.0.0.1:1/pairing", "iot.astarte.device-id=mT56ik-VWRqYOYveajVUtg",
+                    "iot.astarte.credentials-secret=c2VjcmV0", "iot.storage.directory=" + storage,
+                    "iot.shutdown.drain-timeout=100ms")
+            .run((context) -> {
+                assertThat(context).hasNotFailed().hasSingleBean(AstarteDevice.class);
+                assertThat(classLoader.requested).noneMatch((name) -> name.startsWith("org.bouncycastle"));
             });
     }
 
