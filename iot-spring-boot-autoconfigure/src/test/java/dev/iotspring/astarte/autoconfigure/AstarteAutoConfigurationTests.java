@@ -20,13 +20,13 @@ import dev.iotspring.astarte.AstarteDeviceSettings;
 import dev.iotspring.astarte.AstarteInterfaces;
 import dev.iotspring.astarte.AstarteListener;
 import dev.iotspring.astarte.AstarteServerEvent;
+import dev.iotspring.core.autoconfigure.AbsentLibrary;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.config.IotConfigurationException;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
-import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -60,7 +60,7 @@ class AstarteAutoConfigurationTests {
     @Test
     void inactiveUnlessEnabledOrWithoutItsLibraries() {
         this.runner.run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(AstarteDevice.class));
-        enabled().withClassLoader(new FilteredClassLoader("org.bson"))
+        enabled().withClassLoader(AbsentLibrary.without("org.bson"))
             .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(AstarteDevice.class));
     }
 

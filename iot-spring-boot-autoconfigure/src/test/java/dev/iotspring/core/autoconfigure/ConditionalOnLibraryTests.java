@@ -17,7 +17,6 @@ import dev.iotspring.streamsea.autoconfigure.StreamSeaAutoConfiguration;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionEvaluationReport;
-import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,9 +49,7 @@ class ConditionalOnLibraryTests {
     @Test
     void anEnabledPlatformWithoutItsLibraryBacksOffNamingIt() {
         this.runner.withPropertyValues("iot.astarte.enabled=true")
-            // Neither its classes nor their class files: as when the jar is not on the class path.
-            .withClassLoader(new FilteredClassLoader((name) -> name.startsWith("org.bouncycastle")
-                    || name.startsWith("org/bouncycastle")))
+            .withClassLoader(AbsentLibrary.without("org.bouncycastle"))
             .run((context) -> {
                 assertThat(context).hasNotFailed().doesNotHaveBean(AstarteDevice.class);
                 ConditionEvaluationReport report = ConditionEvaluationReport

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.iotspring.core.autoconfigure.AbsentLibrary;
 import dev.iotspring.core.autoconfigure.ConfigurationMetadataDefaults;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
@@ -65,7 +66,7 @@ class SpotflowAutoConfigurationTests {
 
     @Test
     void inactiveWithoutPaho() {
-        enabled().withClassLoader(new FilteredClassLoader("org.eclipse.paho.client.mqttv3"))
+        enabled().withClassLoader(AbsentLibrary.without("org.eclipse.paho.client.mqttv3"))
             .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(SpotflowSender.class));
     }
 

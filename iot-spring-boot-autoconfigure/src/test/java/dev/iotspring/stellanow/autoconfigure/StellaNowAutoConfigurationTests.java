@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.iotspring.core.autoconfigure.AbsentLibrary;
 import dev.iotspring.core.autoconfigure.ConfigurationMetadataDefaults;
 import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
@@ -41,7 +42,6 @@ import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
-import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -78,7 +78,7 @@ class StellaNowAutoConfigurationTests {
 
     @Test
     void inactiveWithoutPaho() {
-        this.enabled.withClassLoader(new FilteredClassLoader("org.eclipse.paho.client.mqttv3"))
+        this.enabled.withClassLoader(AbsentLibrary.without("org.eclipse.paho.client.mqttv3"))
             .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(StellaNowTemplate.class));
     }
 
