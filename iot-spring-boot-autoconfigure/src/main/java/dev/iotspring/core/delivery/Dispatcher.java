@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -37,15 +38,23 @@ import dev.iotspring.core.queue.QueuedMessage;
  * closing under (MQTT 3.1.1's only way to refuse a publish) is found by the poison-message rule
  * ({@code PoisonMessageRule}, {@link Builder#poisonThreshold}) and failed the same way.</li>
  * <li>While the sender is not ready, the dispatcher sleeps until {@link #wakeUp()} (platforms call it from
- * their connection listeners) or a readiness re-check interval passes; {@link #send} wakes it too.</li>
+ * their connection listeners) or a readiness re-check interval passes.</li>
  * <li>As a {@link SmartLifecycle} at phase {@link IotLifecyclePhases#DELIVERY}: {@link #send} is accepted
  * until the drain starts and fails with {@link DeliveryClosedException} afterwards; the drain runs for up to
  * {@code drainTimeout}; what is left in a durable queue stays there for the next start, an in-memory queue logs
  * how many messages it lost.</li>
  * </ul>
  *
- * <p>One thread per dispatcher does all queue work (poll, ack, requeue), so a durable queue's acks are batched
- * off the client library's callback threads. This class is one job, that thread's loop with the lifecycle and the
+ * <p>Settling outcomes and dispatching (poll, send, ack, requeue) is one <em>turn</em>, under a lock. In the plain
+ * running case the thread that queues a message ({@link #send}) or reports an outcome (the sender's future
+ * completing, usually on the client library's callback thread) takes the turn itself when it is free, so neither
+ * waits for a hand-off to the dispatcher's thread; a thread that finds the turn taken leaves its work to the
+ * holder, which looks again after its unlock. The dispatcher's own thread takes every turn that has to wait or
+ * time something: a retry pause, the sender not ready, a poison-message probe, the drain and the stop; and, for a
+ * durable queue with a window above one, all of them, so that the acknowledgements arriving during one commit are
+ * batched into the next off the client library's callback thread. Listeners and futures therefore run on the
+ * thread that took the turn (see {@link DeliveryListener}). This class is one job, the turn and the dispatcher
+ * thread's loop with the lifecycle and the
  * public API around it (its {@link Builder} is nested because platforms call {@code Dispatcher.builder(..)}); the
  * in-flight window ({@code InFlightWindow}), the retry pause ({@code RetryPause}), settling outcomes
  * ({@code DeliveryOutcomes}, with the poison-message rule {@code PoisonMessageRule}), the end of a drain
@@ -57,6 +66,15 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
 
     private static final Function<OutboundMessage, Void> NO_RESULT = (message) -> null;
+
+    // TEMPORARY (measurement switch, removed before merge): off | rule | all
+    private static final String INLINE_MODE = System.getProperty("iot.dispatcher.inline", "rule");
+
+    /**
+     * Turns one thread takes in a row for work others left to it before it hands the rest to the dispatcher's
+     * thread: a producer or the client library's callback thread is never kept indefinitely by a busy queue.
+     */
+    private static final int INLINE_TURNS = 4;
 
     /** Lifecycle of a dispatcher. */
     public enum State {
@@ -98,6 +116,28 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private volatile State state = State.NEW;
 
+    /**
+     * The dispatcher's turn: settling outcomes and dispatching (the loop body) run under it, on whichever thread
+     * holds it. It guards the window, the retry pause and the poison-message rule.
+     */
+    private final ReentrantLock turn = new ReentrantLock();
+
+    /**
+     * An outcome or a message arrived that no turn has taken yet. Set before a {@code tryLock}, cleared when a
+     * turn starts and read by every holder after its unlock: a thread that finds the turn taken leaves its work
+     * to the holder, and no wake-up is lost (the holder's unlock comes after the failed tryLock, its read after
+     * that).
+     */
+    private volatile boolean workPending;
+
+    /**
+     * Whether the thread that queues a message or reports an outcome takes the turn itself. Not for a durable
+     * queue with a window above one: there the dispatcher's thread gathers the acknowledgements that arrive during
+     * one commit into the next, where the client library's callback thread would commit one delete per
+     * acknowledgement (and a producer would commit them after its own offer).
+     */
+    private final boolean inline;
+
     private volatile long drainDeadline;
 
     /** Run when the drain ends: the lifecycle processor's callback, and every blocking {@link #stop()} waiting. */
@@ -111,7 +151,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.platform = builder.platform;
         this.queue = builder.queue;
         this.sender = builder.sender;
-        this.window = new InFlightWindow(builder.window, this::wakeUp);
+        this.inline = INLINE_MODE.equals("all") || (!INLINE_MODE.equals("off")
+                && (!builder.queue.isDurable() || builder.window == 1));
+        this.window = new InFlightWindow(builder.window, this::workArrived);
         this.pause = new RetryPause(builder.backoff);
         this.drainTimeout = builder.drainTimeout;
         this.readinessRecheck = builder.readinessRecheck;
@@ -131,7 +173,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     // ---- sending side --------------------------------------------------------------------------------------
 
     /**
-     * Queues a message for delivery and wakes the dispatcher. Accepted before {@link #start()} too.
+     * Queues a message for delivery; when the dispatcher is idle, this thread hands it to the sender before it
+     * returns (see the class comment). Accepted before {@link #start()} too.
      * @throws DeliveryClosedException once the drain has started
      * @throws QueueFullException when the queue is full and refuses
      */
@@ -147,8 +190,12 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      * expiry), {@link DeliveryClosedException} (shutdown came first; a durable queue still holds it for the next
      * start) or the exception that kept it from being queued ({@link QueueFullException}). Never throws.
      *
-     * <p>The future completes on the dispatcher's thread: chain blocking work with the {@code *Async} methods.
-     * Messages are matched by id; sending the same id again while it is pending shares the first future.
+     * <p>The future completes on whichever thread settles the outcome: usually the client library's thread that
+     * reported the acknowledgement, or a thread of the application sending another message, or the dispatcher's
+     * thread (during a retry pause or a drain, or always for a durable queue with a window above one). Chain
+     * blocking work with the {@code *Async} methods; a callback that blocks holds up delivery (and that library
+     * thread). Messages are matched by id; sending the same id again while it is pending shares the first
+     * future.
      */
     public CompletableFuture<Void> sendAsync(OutboundMessage message) {
         return sendAsync(message, NO_RESULT);
@@ -156,7 +203,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     /**
      * {@link #sendAsync(OutboundMessage)} completed with {@code result} of the acknowledged message instead of
-     * {@code null} (e.g. the platform's send result), computed on the dispatcher's thread: one future per pending
+     * {@code null} (e.g. the platform's send result), computed on the thread that settles it: one future per pending
      * message, where a {@code thenApply} stage would keep two more objects (and its lambda) per queued message.
      * Pass the same function instance for every message (a constant): a message id sent again while pending then
      * shares the first future.
@@ -228,7 +275,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         return this.drain.awaitDrained(timeout);
     }
 
-    /** Queues several messages in order (one transaction for a durable queue) and wakes the dispatcher. */
+    /** Queues several messages in order (one transaction for a durable queue) and dispatches as {@link #send}. */
     public void sendAll(List<OutboundMessage> messages) {
         if (messages.isEmpty()) {
             return;
@@ -239,14 +286,80 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     }
 
     /**
-     * A new message needs the dispatcher only while its window has room: with a full window, every message in
-     * flight wakes it when its outcome arrives, and it polls the queue then. Without this, each send into a busy
+     * A new message needs a turn only while the window has room: with a full window, every message in flight
+     * brings a turn when its outcome arrives, which polls the queue then. Without this, each send into a busy
      * queue woke a parked dispatcher that could only go back to sleep (a lock, a signal and two context switches).
      */
     private void wakeForNewMessages() {
         if (this.window.count() < this.window.capacity()) {
+            workArrived();
+        }
+    }
+
+    /**
+     * A message was queued or an outcome reported: the calling thread takes the dispatcher's turn when it is
+     * free and the dispatcher is in the plain running case (settles, then sends what fits, as the dispatcher's
+     * thread would), else leaves the work to whoever holds the turn or to the dispatcher's thread. Saves the
+     * hand-off to the dispatcher's thread (a wake-up and two context switches) per message and per outcome.
+     */
+    private void workArrived() {
+        if (!this.inline) {
+            wakeUp();
+            return;
+        }
+        this.workPending = true;
+        if (this.turn.isHeldByCurrentThread()) {
+            return; // called from within a turn (a listener sending, a future completed at once): taken after it
+        }
+        for (int turns = 0; turns < INLINE_TURNS; turns++) {
+            if (!this.workPending || !this.turn.tryLock()) {
+                return; // nothing left, or the holder re-reads workPending after its unlock
+            }
+            boolean plain;
+            try {
+                this.workPending = false;
+                plain = inlineTurn();
+            }
+            finally {
+                this.turn.unlock();
+            }
+            if (!plain) {
+                wakeUp();
+                return;
+            }
+        }
+        if (this.workPending) {
             wakeUp();
         }
+    }
+
+    /**
+     * One turn on the calling thread, under {@link #turn}; false when the dispatcher's thread must take over: a
+     * retry pause, the sender not ready, a poison-message probe, a drain, a stop, or a failure.
+     */
+    private boolean inlineTurn() {
+        if (!plainRunning()) {
+            this.workPending = true; // for the dispatcher's thread
+            return false;
+        }
+        try {
+            this.outcomes.settle();
+            if (!plainRunning()) {
+                return false;
+            }
+            dispatch();
+            return plainRunning();
+        }
+        catch (RuntimeException ex) {
+            failedTurn(ex);
+            return false;
+        }
+    }
+
+    /** Under {@link #turn}: nothing for the dispatcher's thread to time or to watch. */
+    private boolean plainRunning() {
+        return this.state == State.RUNNING && this.pause.isClear() && !this.outcomes.isProbing()
+                && !this.outcomes.probeDue();
     }
 
     private void checkAccepting(String messageId) {
@@ -319,17 +432,26 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     // ---- lifecycle -----------------------------------------------------------------------------------------
 
     @Override
-    public synchronized void start() {
-        if (this.state == State.RUNNING || this.state == State.DRAINING) {
-            return;
+    public void start() {
+        // The turn before the monitor, everywhere: a listener holding the turn may call start or stop.
+        this.turn.lock();
+        try {
+            synchronized (this) {
+                if (this.state == State.RUNNING || this.state == State.DRAINING) {
+                    return;
+                }
+                this.state = State.RUNNING;
+                this.pause.reset();
+                this.window.clearCompletions(); // late outcomes of a previous run
+                Thread t = new Thread(this::run, "iot-" + this.platform + "-dispatcher");
+                t.setDaemon(true);
+                this.thread = t;
+                t.start();
+            }
         }
-        this.state = State.RUNNING;
-        this.pause.reset();
-        this.window.clearCompletions(); // late outcomes of a previous run
-        Thread t = new Thread(this::run, "iot-" + this.platform + "-dispatcher");
-        t.setDaemon(true);
-        this.thread = t;
-        t.start();
+        finally {
+            this.turn.unlock();
+        }
     }
 
     @Override
@@ -411,7 +533,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 long waitNanos;
                 // Consumed before looking: a wake-up from now on makes the next await return at once.
                 this.wakeUps.consume();
+                this.turn.lockInterruptibly();
                 try {
+                    this.workPending = false;
                     this.outcomes.settle();
                     if (this.state == State.DRAINING && (drained() || System.nanoTime() - this.drainDeadline >= 0)) {
                         break;
@@ -419,12 +543,13 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                     waitNanos = dispatch();
                 }
                 catch (RuntimeException ex) {
-                    // A failing store or sender must not end delivery: back off and try again.
-                    Duration delay = this.pause.failed(System.nanoTime());
-                    logger.warn("The {} dispatcher failed; retrying in {} ms", this.platform, delay.toMillis(), ex);
-                    waitNanos = Math.max(1, delay.toNanos());
+                    waitNanos = Math.max(1, failedTurn(ex).toNanos());
                 }
-                if (waitNanos > 0) {
+                finally {
+                    this.turn.unlock();
+                }
+                // Work left by a thread that found the turn taken while this one held it.
+                if (waitNanos > 0 && !this.workPending) {
                     this.wakeUps.await(waitNanos);
                 }
             }
@@ -440,6 +565,13 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         finally {
             finishDrain();
         }
+    }
+
+    /** A failing store or sender must not end delivery: back off and try again. */
+    private Duration failedTurn(RuntimeException ex) {
+        Duration delay = this.pause.failed(System.nanoTime());
+        logger.warn("The {} dispatcher failed; retrying in {} ms", this.platform, delay.toMillis(), ex);
+        return delay;
     }
 
     private boolean drained() {
@@ -519,13 +651,19 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private void finishDrain() {
         List<Runnable> callbacks;
-        synchronized (this) {
-            this.state = State.STOPPED;
-            this.thread = null;
-            this.outcomes.releaseHeld();
-            this.drain.finish(this.window);
-            callbacks = new ArrayList<>(this.drainCallbacks);
-            this.drainCallbacks.clear();
+        this.turn.lock();
+        try {
+            synchronized (this) {
+                this.state = State.STOPPED;
+                this.thread = null;
+                this.outcomes.releaseHeld();
+                this.drain.finish(this.window);
+                callbacks = new ArrayList<>(this.drainCallbacks);
+                this.drainCallbacks.clear();
+            }
+        }
+        finally {
+            this.turn.unlock();
         }
         callbacks.forEach(Runnable::run);
     }

@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 import dev.iotspring.core.queue.QueuedMessage;
 
 /**
- * A {@link Dispatcher}'s poison-message rule, on the dispatcher's thread. An MQTT 3.1.1 broker refuses a publish
+ * A {@link Dispatcher}'s poison-message rule, under the dispatcher's turn (a probe is the dispatcher thread's). An MQTT 3.1.1 broker refuses a publish
  * by closing the connection, which looks like any outage; retried on every reconnect, the refused message would
  * stall its queue forever. So:
  * <ol>
