@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -53,28 +52,19 @@ import dev.iotspring.core.queue.QueuedMessage;
  * time something: a retry pause, the sender not ready, a poison-message probe, the drain and the stop; and, for a
  * durable queue with a window above one, all of them, so that the acknowledgements arriving during one commit are
  * batched into the next off the client library's callback thread. Listeners and futures therefore run on the
- * thread that took the turn (see {@link DeliveryListener}). This class is one job, the turn and the dispatcher
- * thread's loop with the lifecycle and the
- * public API around it (its {@link Builder} is nested because platforms call {@code Dispatcher.builder(..)}); the
- * in-flight window ({@code InFlightWindow}), the retry pause ({@code RetryPause}), settling outcomes
- * ({@code DeliveryOutcomes}, with the poison-message rule {@code PoisonMessageRule}), the end of a drain
- * ({@code QueueDrain}), the fan-out to listeners and futures ({@code DeliveryNotifier}) and the thread's sleep and
- * wake-ups ({@code WakeUpSignal}) are package-private helpers.
+ * thread that took the turn (see {@link DeliveryListener}). This class is one job, the turn's body and the
+ * dispatcher thread's loop with the lifecycle and the public API around it (its {@link Builder} is nested because
+ * platforms call {@code Dispatcher.builder(..)}); who takes the turn ({@code DispatcherTurn}), the in-flight window
+ * ({@code InFlightWindow}), the retry pause ({@code RetryPause}), settling outcomes ({@code DeliveryOutcomes},
+ * with the poison-message rule {@code PoisonMessageRule}), the end of a drain ({@code QueueDrain}), the fan-out to
+ * listeners and futures ({@code DeliveryNotifier}) and the thread's sleep and wake-ups ({@code WakeUpSignal}) are
+ * package-private helpers.
  */
 public class Dispatcher implements SmartLifecycle, AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
 
     private static final Function<OutboundMessage, Void> NO_RESULT = (message) -> null;
-
-    // TEMPORARY (measurement switch, removed before merge): off | rule | all
-    private static final String INLINE_MODE = System.getProperty("iot.dispatcher.inline", "rule");
-
-    /**
-     * Turns one thread takes in a row for work others left to it before it hands the rest to the dispatcher's
-     * thread: a producer or the client library's callback thread is never kept indefinitely by a busy queue.
-     */
-    private static final int INLINE_TURNS = 4;
 
     /** Lifecycle of a dispatcher. */
     public enum State {
@@ -117,24 +107,17 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private volatile State state = State.NEW;
 
     /**
-     * The dispatcher's turn: settling outcomes and dispatching (the loop body) run under it, on whichever thread
-     * holds it. It guards the window, the retry pause and the poison-message rule.
+     * Settling outcomes and dispatching run under it, on whichever thread takes it; it guards the window, the
+     * retry pause and the poison-message rule.
      */
-    private final ReentrantLock turn = new ReentrantLock();
-
-    /**
-     * An outcome or a message arrived that no turn has taken yet. Set before a {@code tryLock}, cleared when a
-     * turn starts and read by every holder after its unlock: a thread that finds the turn taken leaves its work
-     * to the holder, and no wake-up is lost (the holder's unlock comes after the failed tryLock, its read after
-     * that).
-     */
-    private volatile boolean workPending;
+    private final DispatcherTurn turn = new DispatcherTurn(this::inlineTurn, this::wakeUp);
 
     /**
      * Whether the thread that queues a message or reports an outcome takes the turn itself. Not for a durable
      * queue with a window above one: there the dispatcher's thread gathers the acknowledgements that arrive during
      * one commit into the next, where the client library's callback thread would commit one delete per
-     * acknowledgement (and a producer would commit them after its own offer).
+     * acknowledgement and a producer would commit them after its own offer (measured: 0.24 of raw Paho instead of
+     * 0.29 with one producer, 0.21 instead of 0.32 with eight; docs/benchmarks.md).
      */
     private final boolean inline;
 
@@ -151,8 +134,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.platform = builder.platform;
         this.queue = builder.queue;
         this.sender = builder.sender;
-        this.inline = INLINE_MODE.equals("all") || (!INLINE_MODE.equals("off")
-                && (!builder.queue.isDurable() || builder.window == 1));
+        this.inline = !builder.queue.isDurable() || builder.window == 1;
         this.window = new InFlightWindow(builder.window, this::workArrived);
         this.pause = new RetryPause(builder.backoff);
         this.drainTimeout = builder.drainTimeout;
@@ -297,38 +279,16 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     }
 
     /**
-     * A message was queued or an outcome reported: the calling thread takes the dispatcher's turn when it is
-     * free and the dispatcher is in the plain running case (settles, then sends what fits, as the dispatcher's
-     * thread would), else leaves the work to whoever holds the turn or to the dispatcher's thread. Saves the
-     * hand-off to the dispatcher's thread (a wake-up and two context switches) per message and per outcome.
+     * A message was queued or an outcome reported: the calling thread takes the turn when it is free and the
+     * dispatcher is in the plain running case (settles, then sends what fits, as the dispatcher's thread would),
+     * else leaves the work to the turn's holder or to the dispatcher's thread. Saves the hand-off to the
+     * dispatcher's thread (a wake-up and two context switches) per message and per outcome.
      */
     private void workArrived() {
-        if (!this.inline) {
-            wakeUp();
-            return;
+        if (this.inline) {
+            this.turn.workArrived();
         }
-        this.workPending = true;
-        if (this.turn.isHeldByCurrentThread()) {
-            return; // called from within a turn (a listener sending, a future completed at once): taken after it
-        }
-        for (int turns = 0; turns < INLINE_TURNS; turns++) {
-            if (!this.workPending || !this.turn.tryLock()) {
-                return; // nothing left, or the holder re-reads workPending after its unlock
-            }
-            boolean plain;
-            try {
-                this.workPending = false;
-                plain = inlineTurn();
-            }
-            finally {
-                this.turn.unlock();
-            }
-            if (!plain) {
-                wakeUp();
-                return;
-            }
-        }
-        if (this.workPending) {
+        else {
             wakeUp();
         }
     }
@@ -339,7 +299,6 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
      */
     private boolean inlineTurn() {
         if (!plainRunning()) {
-            this.workPending = true; // for the dispatcher's thread
             return false;
         }
         try {
@@ -533,9 +492,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                 long waitNanos;
                 // Consumed before looking: a wake-up from now on makes the next await return at once.
                 this.wakeUps.consume();
-                this.turn.lockInterruptibly();
+                this.turn.lockForDispatcherThread();
                 try {
-                    this.workPending = false;
                     this.outcomes.settle();
                     if (this.state == State.DRAINING && (drained() || System.nanoTime() - this.drainDeadline >= 0)) {
                         break;
@@ -549,7 +507,7 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
                     this.turn.unlock();
                 }
                 // Work left by a thread that found the turn taken while this one held it.
-                if (waitNanos > 0 && !this.workPending) {
+                if (waitNanos > 0 && !this.turn.workPending()) {
                     this.wakeUps.await(waitNanos);
                 }
             }

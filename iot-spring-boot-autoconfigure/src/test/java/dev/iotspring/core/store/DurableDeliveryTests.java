@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -163,7 +164,7 @@ class DurableDeliveryTests {
 
     private String ackedOn(int window) throws Exception {
         HeldSender held = new HeldSender();
-        java.util.concurrent.atomic.AtomicReference<String> ackedOn = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<String> ackedOn = new AtomicReference<>();
         try (IotStores stores = new IotStores(this.directory.resolve("w" + window), SynchronousMode.NORMAL,
                 Duration.ofSeconds(5))) {
             Dispatcher dispatcher = Dispatcher.builder("window", stores.open("window").outboundQueue("messages"), held)
