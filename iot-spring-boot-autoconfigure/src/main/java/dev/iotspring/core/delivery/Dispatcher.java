@@ -46,7 +46,8 @@ import dev.iotspring.core.queue.QueuedMessage;
  *
  * <p>Settling outcomes and dispatching (poll, send, ack, requeue) is one <em>turn</em>, under a lock. In the plain
  * running case the thread that queues a message ({@link #send}) or reports an outcome (the sender's future
- * completing, usually on the client library's callback thread) takes the turn itself when it is free, so neither
+ * completing on the client library's callback thread, unless the sender says that thread must not carry the work:
+ * {@link MessageSender#settlesOnCompletingThread()}) takes the turn itself when it is free, so neither
  * waits for a hand-off to the dispatcher's thread; a thread that finds the turn taken leaves its work to the
  * holder, which looks again after its unlock. The dispatcher's own thread takes every turn that has to wait or
  * time something: a retry pause, the sender not ready, a poison-message probe, the drain and the stop; and, for a
@@ -135,7 +136,8 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
         this.queue = builder.queue;
         this.sender = builder.sender;
         this.inline = !builder.queue.isDurable() || builder.window == 1;
-        this.window = new InFlightWindow(builder.window, this::workArrived);
+        this.window = new InFlightWindow(builder.window,
+                builder.sender.settlesOnCompletingThread() ? this::workArrived : this::wakeUp);
         this.pause = new RetryPause(builder.backoff);
         this.drainTimeout = builder.drainTimeout;
         this.readinessRecheck = builder.readinessRecheck;

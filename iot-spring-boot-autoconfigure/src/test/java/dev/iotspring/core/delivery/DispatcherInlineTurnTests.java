@@ -96,6 +96,45 @@ class DispatcherInlineTurnTests {
     }
 
     @Test
+    void aSenderWhoseCompletingThreadMustNotCarryTheWorkHasItsOutcomesSettledByTheDispatchersThread()
+            throws Exception {
+        // An HTTP client's event loop: no commit or callback of ours may run there.
+        MessageSender eventLoopLike = new MessageSender() {
+            @Override
+            public CompletableFuture<Void> send(OutboundMessage message) {
+                return DispatcherInlineTurnTests.this.sender.send(message);
+            }
+
+            @Override
+            public boolean isReady() {
+                return true;
+            }
+
+            @Override
+            public boolean settlesOnCompletingThread() {
+                return false;
+            }
+        };
+        AtomicReference<String> ackedOn = new AtomicReference<>();
+        this.dispatcher = Dispatcher.builder("inline", InMemoryQueue.fifo(), eventLoopLike).window(10)
+                .readinessRecheck(Duration.ofHours(1)).listener(new DeliveryListener() {
+                    @Override
+                    public void onAcked(OutboundMessage message) {
+                        ackedOn.set(Thread.currentThread().getName());
+                    }
+                }).build();
+        this.dispatcher.start();
+        awaitParked("iot-inline-dispatcher");
+        this.dispatcher.send(message(0));
+        TestSender.Pending sent = this.sender.next();
+        Thread acker = new Thread(sent::ack, "test-event-loop");
+        acker.start();
+        acker.join();
+        await().atMost(PATIENCE).until(() -> ackedOn.get() != null);
+        assertThat(ackedOn.get()).isEqualTo("iot-inline-dispatcher");
+    }
+
+    @Test
     void concurrentProducersAndAcknowledgementsKeepEachProducersOrderAndTheWindow() throws Exception {
         int producers = 4;
         int perProducer = 1_000;
