@@ -77,6 +77,12 @@ final class BatchPublishSender implements MessageSender {
         return true;
     }
 
+    /** Responses complete on the HTTP client's event loop, which must not wait for a commit or a callback. */
+    @Override
+    public boolean settlesOnCompletingThread() {
+        return false;
+    }
+
     /** Sends every batch that is ready while fewer than the allowed requests are outstanding. */
     private void sendReadyBatches() {
         List<List<Waiting>> ready = new ArrayList<>();

@@ -41,8 +41,9 @@ public interface StreamSeaOperations {
      * durable queue sends it after the next start).</li>
      * </ul>
      * Connection failures, timeouts, 408, 429 and 5xx answers never fail the future: the message is retried with
-     * backoff. The future completes on the dispatcher's thread: chain blocking work with the {@code *Async}
-     * methods.
+     * backoff. The future completes on the dispatcher's thread or on an application thread that was publishing
+     * (never on the HTTP client's event loop; see {@link dev.iotspring.core.delivery.DeliveryListener}): chain
+     * blocking work with the {@code *Async} methods.
      * @throws StreamSeaArgumentException when {@code stream} is blank or the payload cannot be written as JSON
      * @throws QueueFullException when the queue is full and its overflow rule is raise-exception
      * @throws DeliveryClosedException once the shutdown drain started

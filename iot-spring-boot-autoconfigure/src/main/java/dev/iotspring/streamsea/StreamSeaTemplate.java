@@ -418,6 +418,12 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
         public boolean isReady() {
             return true;
         }
+
+        /** Responses complete on the HTTP client's event loop, which must not wait for a commit or a callback. */
+        @Override
+        public boolean settlesOnCompletingThread() {
+            return false;
+        }
     }
 
     @Override

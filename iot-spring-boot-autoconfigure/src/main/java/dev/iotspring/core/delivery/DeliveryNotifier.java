@@ -72,7 +72,7 @@ final class DeliveryNotifier {
         future.completeExceptionally(cause);
     }
 
-    // Runs per message on the dispatcher's thread: plain loops, no lambda per listener and message.
+    // Runs per message under the dispatcher's turn: plain loops, no lambda per listener and message.
     void acked(OutboundMessage message) {
         for (DeliveryListener listener : this.listeners) {
             try {

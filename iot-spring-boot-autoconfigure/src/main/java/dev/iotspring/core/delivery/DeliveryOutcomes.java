@@ -16,7 +16,8 @@ import dev.iotspring.core.queue.OutboundQueue;
 import dev.iotspring.core.queue.QueuedMessage;
 
 /**
- * What a {@link Dispatcher} does with the sender's outcomes, on the dispatcher's thread: acknowledged and
+ * What a {@link Dispatcher} does with the sender's outcomes, under the dispatcher's turn (on whichever thread
+ * holds it: the one that reported an outcome, one that queued a message, or the dispatcher's): acknowledged and
  * rejected messages leave the queue and are reported; a transient failure sends the failed message and those
  * after it back to their places and pauses sending ({@link RetryPause}); expired messages are discarded before
  * they are sent. Counts what it settled, for stats and health.

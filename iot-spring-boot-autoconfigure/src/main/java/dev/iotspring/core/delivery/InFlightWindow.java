@@ -17,22 +17,22 @@ import dev.iotspring.core.queue.QueuedMessage;
 
 /**
  * The messages a {@link Dispatcher} handed to its sender and that are not acknowledged yet, in send order, and
- * the outcomes reported for them. Outcomes arrive on any thread ({@link #complete}); everything else runs on the
- * dispatcher's thread, which sorts them with {@link #collect}: acknowledged, rejected for good, or a transient
- * failure that sends the failed message and every message sent after it back to the queue (so the queue order
- * holds on the wire).
+ * the outcomes reported for them. Outcomes arrive on any thread ({@link #complete}, which then takes or asks for
+ * the dispatcher's turn); everything else runs under that turn, which sorts them with {@link #collect}:
+ * acknowledged, rejected for good, or a transient failure that sends the failed message and every message sent
+ * after it back to the queue (so the queue order holds on the wire).
  */
 final class InFlightWindow {
 
     private final int capacity;
 
-    // Owned by the dispatcher thread; insertion order is send order.
+    // Only under the dispatcher's turn; insertion order is send order.
     private final LinkedHashMap<Long, Entry> inFlight = new LinkedHashMap<>();
 
     /** Entries whose outcome arrived, in arrival order (an entry carries its own outcome). */
     private final ConcurrentLinkedQueue<Entry> completions = new ConcurrentLinkedQueue<>();
 
-    /** Told after every outcome (the dispatcher's wake-up); any thread. */
+    /** Told after every outcome (takes or asks for the dispatcher's turn); any thread. */
     private final Runnable onCompletion;
 
     /** For readers on other threads (stats). */
@@ -165,7 +165,7 @@ final class InFlightWindow {
 
     /**
      * One message in flight; outcomes are matched by identity, so a resent message is a new entry. It is also the
-     * action its future runs on completion, and carries the outcome to the dispatcher's thread: one object per
+     * action its future runs on completion, and carries the outcome to the dispatcher's turn: one object per
      * message sent, where a lambda and an outcome record were two more.
      */
     static final class Entry implements BiConsumer<Object, Throwable> {

@@ -23,4 +23,14 @@ public interface MessageSender {
     default boolean isConnectionLoss(Throwable failure) {
         return false;
     }
+
+    /**
+     * Whether the thread that completes this sender's futures may carry the dispatcher's work (settling the
+     * outcome: a durable queue's commit, listeners, futures; then the next send). Default true: an MQTT client's
+     * own callback thread. Return false when futures complete on a thread shared with other work that must not
+     * block, such as an HTTP client's event loop; the dispatcher's thread then settles them.
+     */
+    default boolean settlesOnCompletingThread() {
+        return true;
+    }
 }

@@ -7,9 +7,9 @@ import org.jspecify.annotations.Nullable;
 import dev.iotspring.core.queue.QueuedMessage;
 
 /**
- * A {@link Dispatcher}'s poison-message rule, on the dispatcher's thread. An MQTT 3.1.1 broker refuses a publish
- * by closing the connection, which looks like any outage; retried on every reconnect, the refused message would
- * stall its queue forever. So:
+ * A {@link Dispatcher}'s poison-message rule, under the dispatcher's turn (a probe's turns are the dispatcher
+ * thread's). An MQTT 3.1.1 broker refuses a publish by closing the connection, which looks like any outage;
+ * retried on every reconnect, the refused message would stall its queue forever. So:
  * <ol>
  * <li>Connection losses are counted while the same message is the oldest in flight and nothing is acknowledged
  * (any acknowledgement starts the count again).</li>

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * When a {@link Dispatcher} may send again after failures: each consecutive failure pauses sending for the
  * next {@link RetryBackoff} delay; an acknowledgement ends the pause, and so does the sender coming back after
- * it reported not ready (its own reconnect backoff already spaced the attempts). Dispatcher thread only.
+ * it reported not ready (its own reconnect backoff already spaced the attempts). Only under the dispatcher's turn.
  */
 final class RetryPause {
 
@@ -51,6 +51,11 @@ final class RetryPause {
             this.waitedForReadiness = false;
             succeeded();
         }
+    }
+
+    /** Neither paused after a failure nor waiting for the sender to be ready again (no clock read). */
+    boolean isClear() {
+        return this.pausedUntil == 0 && !this.waitedForReadiness;
     }
 
     /** How long sending still pauses (0 when it may send now). */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -149,6 +150,47 @@ class DurableDeliveryTests {
             String prefix = p + "-";
             assertThat(acked.stream().filter(id -> id.startsWith(prefix)).toList()).as("order of producer " + p)
                     .containsExactlyElementsOf(IntStream.range(0, perProducer).mapToObj(i -> prefix + i).toList());
+        }
+    }
+
+    @Test
+    void aDurableQueueSettlesOnTheReportingThreadWithWindowOneAndOnTheDispatchersThreadAbove() throws Exception {
+        // Window 1 (Spotflow): the acknowledgement's delete is committed by the thread that reports it, no hand-off.
+        // A wider window keeps the dispatcher's thread, which batches the acknowledgements of one commit into the
+        // next instead of one commit per acknowledgement on the client library's callback thread.
+        assertThat(ackedOn(1)).isEqualTo("test-acker");
+        assertThat(ackedOn(10)).isEqualTo("iot-window-dispatcher");
+    }
+
+    private String ackedOn(int window) throws Exception {
+        HeldSender held = new HeldSender();
+        AtomicReference<String> ackedOn = new AtomicReference<>();
+        try (IotStores stores = new IotStores(this.directory.resolve("w" + window), SynchronousMode.NORMAL,
+                Duration.ofSeconds(5))) {
+            Dispatcher dispatcher = Dispatcher.builder("window", stores.open("window").outboundQueue("messages"), held)
+                    .window(window).readinessRecheck(Duration.ofHours(1)).listener(new DeliveryListener() {
+                        @Override
+                        public void onAcked(OutboundMessage message) {
+                            ackedOn.set(Thread.currentThread().getName());
+                        }
+                    }).build();
+            dispatcher.start();
+            try {
+                dispatcher.send(message(0));
+                CompletableFuture<Void> sent = held.take();
+                // The dispatcher's thread parked (its first look at the queue done), so the turn is free.
+                await().until(() -> Thread.getAllStackTraces().keySet().stream().anyMatch((t) -> t.getName()
+                        .equals("iot-window-dispatcher") && t.getState() == Thread.State.TIMED_WAITING));
+                Thread acker = new Thread(() -> sent.complete(null), "test-acker");
+                acker.start();
+                acker.join();
+                await().until(() -> ackedOn.get() != null);
+                assertThat(dispatcher.getQueue().size()).isZero();
+                return ackedOn.get();
+            }
+            finally {
+                dispatcher.stop();
+            }
         }
     }
 
