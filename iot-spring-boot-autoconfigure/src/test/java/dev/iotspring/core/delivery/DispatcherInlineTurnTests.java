@@ -69,15 +69,7 @@ class DispatcherInlineTurnTests {
             }
         };
         AtomicReference<String> ackedOn = new AtomicReference<>();
-        this.dispatcher = Dispatcher.builder("inline", InMemoryQueue.fifo(), recording).window(10)
-                .readinessRecheck(Duration.ofHours(1)).listener(new DeliveryListener() {
-                    @Override
-                    public void onAcked(OutboundMessage message) {
-                        ackedOn.set(Thread.currentThread().getName());
-                    }
-                }).build();
-        this.dispatcher.start();
-        awaitParked("iot-inline-dispatcher");
+        startParked(recording, ackedOn);
 
         CompletableFuture<Void> acknowledged = this.dispatcher.sendAsync(message(0));
         assertThat(sendingThreads).as("handed to the sender before send returned, by the caller")
@@ -116,15 +108,7 @@ class DispatcherInlineTurnTests {
             }
         };
         AtomicReference<String> ackedOn = new AtomicReference<>();
-        this.dispatcher = Dispatcher.builder("inline", InMemoryQueue.fifo(), eventLoopLike).window(10)
-                .readinessRecheck(Duration.ofHours(1)).listener(new DeliveryListener() {
-                    @Override
-                    public void onAcked(OutboundMessage message) {
-                        ackedOn.set(Thread.currentThread().getName());
-                    }
-                }).build();
-        this.dispatcher.start();
-        awaitParked("iot-inline-dispatcher");
+        startParked(eventLoopLike, ackedOn);
         this.dispatcher.send(message(0));
         TestSender.Pending sent = this.sender.next();
         Thread acker = new Thread(sent::ack, "test-event-loop");
@@ -268,6 +252,22 @@ class DispatcherInlineTurnTests {
         this.sender.next().ack();
         await().atMost(PATIENCE).until(() -> this.listener.acked().size() == 2);
         assertThat(this.sender.attempts()).containsExactly("0", "0", "1");
+    }
+
+    /**
+     * Starts a dispatcher over {@code sender} (window 10, no readiness re-check for an hour, so a lost wake-up fails
+     * the test) that records the thread of each acknowledgement, and waits until its thread sleeps.
+     */
+    private void startParked(MessageSender sender, AtomicReference<String> ackedOn) {
+        this.dispatcher = Dispatcher.builder("inline", InMemoryQueue.fifo(), sender).window(10)
+                .readinessRecheck(Duration.ofHours(1)).listener(new DeliveryListener() {
+                    @Override
+                    public void onAcked(OutboundMessage message) {
+                        ackedOn.set(Thread.currentThread().getName());
+                    }
+                }).build();
+        this.dispatcher.start();
+        awaitParked("iot-inline-dispatcher");
     }
 
     private static void awaitParked(String threadName) {
