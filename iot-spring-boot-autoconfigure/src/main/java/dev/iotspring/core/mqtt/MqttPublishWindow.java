@@ -181,6 +181,10 @@ final class MqttPublishWindow {
             message.setQos(p.qos);
             message.setRetained(p.retain);
             p.token = this.client.publish(p.topic, message, p, this.publishListener);
+            if (p.lost) {
+                // The connection went down while Paho was taking it: finish() found no token to forget.
+                forgetIfLost(p);
+            }
         }
         catch (MqttException ex) {
             finish(p, translate(ex));
@@ -210,19 +214,9 @@ final class MqttPublishWindow {
         if (!DONE.compareAndSet(p, 0, 1)) {
             return;
         }
-        IMqttDeliveryToken token = p.token;
-        if (error instanceof MqttConnectionLostException && token != null && !this.settings.cleanSession()
-                && p.qos != 2) {
-            try {
-                // With a persistent session Paho would resend it on reconnect, outside our window; the caller
-                // retries it instead, in its own order. Not QoS 2: the broker keeps that exchange in the session
-                // until Paho finishes it (PUBREL) after the reconnect; forgotten, it would hold one of the
-                // broker's QoS 2 slots for good (Mosquitto then drops the client at every new QoS 2 publish).
-                this.client.removeMessage(token);
-            }
-            catch (MqttException | RuntimeException ex) {
-                logger.debug("MQTT {}: removing an unacknowledged message: {}", this.settings.name(), ex.toString());
-            }
+        if (error instanceof MqttConnectionLostException) {
+            p.lost = true;
+            forgetIfLost(p);
         }
         this.inflight.remove(p);
         if (p.qos == 2) {
@@ -247,6 +241,26 @@ final class MqttPublishWindow {
                 this.drainScheduled.set(false);
                 drain();
             });
+        }
+    }
+
+    /**
+     * With a persistent session Paho would resend a publish that lost its connection on the reconnect, outside our
+     * window, while the caller retries it in its own order: a second copy. So Paho forgets it. Called by whichever of
+     * {@link #finish} (the loss) and {@link #send} (the token) comes second, both when they race (a second removal
+     * is a no-op). Not QoS 2: the broker keeps that exchange in the session until Paho finishes it (PUBREL) after
+     * the reconnect; forgotten, it would hold one of the broker's QoS 2 slots for good.
+     */
+    private void forgetIfLost(PendingPublish p) {
+        IMqttDeliveryToken token = p.token;
+        if (token == null || this.settings.cleanSession() || p.qos == 2) {
+            return;
+        }
+        try {
+            this.client.removeMessage(token);
+        }
+        catch (MqttException | RuntimeException ex) {
+            logger.debug("MQTT {}: removing an unacknowledged message: {}", this.settings.name(), ex.toString());
         }
     }
 
@@ -310,6 +324,9 @@ final class MqttPublishWindow {
         long epoch;
 
         volatile @Nullable IMqttDeliveryToken token;
+
+        /** Failed by a lost connection; written before {@link #token} is read, as the token before this is read. */
+        volatile boolean lost;
 
         PendingPublish(String topic, byte[] payload, int qos, boolean retain) {
             this.topic = topic;
