@@ -47,9 +47,7 @@ class DispatcherInlineTurnTests {
     @AfterEach
     void stop() {
         if (this.dispatcher != null) {
-            this.sender.pending.forEach(TestSender.Pending::ack);
-            this.dispatcher.stop(() -> {
-            });
+            this.sender.stopAcknowledgingAll(this.dispatcher);
         }
     }
 

@@ -48,9 +48,7 @@ class DispatcherTests {
     @AfterEach
     void stop() {
         if (this.dispatcher != null) {
-            this.sender.pending.forEach(TestSender.Pending::ack);
-            this.dispatcher.stop(() -> {
-            });
+            this.sender.stopAcknowledgingAll(this.dispatcher);
         }
     }
 

@@ -1,15 +1,19 @@
 package dev.iotspring.core.delivery;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.iotspring.core.queue.OutboundMessage;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A sender whose acknowledgements the test gives on command: every send waits in {@link #next()} until the test
@@ -20,6 +24,9 @@ class TestSender implements MessageSender {
     volatile boolean ready = true;
 
     final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
+
+    /** Every send ever made, taken by {@link #next()} or not: what {@link #stopAcknowledgingAll} completes. */
+    private final List<Pending> sent = Collections.synchronizedList(new ArrayList<>());
 
     final List<String> attempts = Collections.synchronizedList(new ArrayList<>());
 
@@ -36,7 +43,9 @@ class TestSender implements MessageSender {
         int now = this.outstanding.incrementAndGet();
         this.maxOutstanding.accumulateAndGet(now, Math::max);
         CompletableFuture<Void> future = new CompletableFuture<>();
-        this.pending.add(new Pending(message, future, this.outstanding));
+        Pending pending = new Pending(message, future, this.outstanding);
+        this.sent.add(pending);
+        this.pending.add(pending);
         return future;
     }
 
@@ -53,6 +62,22 @@ class TestSender implements MessageSender {
             throw new AssertionError("no send within 30 s; attempts so far: " + this.attempts);
         }
         return next;
+    }
+
+    /**
+     * Stops the dispatcher and waits for the end of its drain, acknowledging every send, including the ones the
+     * drain itself makes. A test's teardown must not leave a drain running into the next test: it would log its
+     * losses there, seconds later.
+     */
+    void stopAcknowledgingAll(Dispatcher dispatcher) {
+        CountDownLatch stopped = new CountDownLatch(1);
+        dispatcher.stop(stopped::countDown);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            synchronized (this.sent) {
+                this.sent.forEach(Pending::ack);
+            }
+            return stopped.getCount() == 0;
+        });
     }
 
     List<String> attempts() {
