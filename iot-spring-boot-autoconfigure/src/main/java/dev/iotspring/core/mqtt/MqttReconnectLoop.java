@@ -82,6 +82,9 @@ final class MqttReconnectLoop {
 
     private MqttScheduler.@Nullable Cancellable scheduled;
 
+    /** The last CONNECT handed to Paho; {@link MqttConnection#close()} must not leave it unanswered. */
+    private volatile @Nullable IMqttToken lastConnect;
+
     MqttReconnectLoop(MqttConnectionSettings settings, MqttAsyncClient client, MqttScheduler scheduler,
             ExecutorService workExecutor, MqttPublishWindow window, Hooks hooks) {
         this.settings = settings;
@@ -187,6 +190,12 @@ final class MqttReconnectLoop {
         this.closed = true;
     }
 
+    /** The last CONNECT handed to Paho while it awaits its outcome, or null. */
+    @Nullable IMqttToken connectInFlight() {
+        IMqttToken token = this.lastConnect;
+        return (token != null && !token.isComplete()) ? token : null;
+    }
+
     // ---------------------------------------------------------------------------------------------- connect
 
     /** Holds {@link #lock}. */
@@ -227,7 +236,7 @@ final class MqttReconnectLoop {
         }
         try {
             logger.debug("MQTT {}: connecting to {}", this.settings.name(), this.serverUri);
-            this.client.connect(options, null, new IMqttActionListener() {
+            this.lastConnect = this.client.connect(options, null, new IMqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     connectAccepted(gen, token.getSessionPresent());
@@ -415,7 +424,11 @@ final class MqttReconnectLoop {
             this.workExecutor.execute(task);
         }
         catch (RejectedExecutionException ex) {
-            // Closed meanwhile: the client is closed too.
+            // Closed meanwhile. A CONNACK that still arrives (its CONNECT left before the socket could be closed)
+            // must be answered with a disconnect all the same, and Paho refuses one on its callback thread.
+            Thread thread = new Thread(task, "mqtt-" + this.settings.name() + "-late-disconnect");
+            thread.setDaemon(true);
+            thread.start();
         }
     }
 
