@@ -105,6 +105,7 @@ uploads = {}        # the device's blob name -> {correlationId, path, blob, noti
 by_correlation = {}
 fail_puts = [0]     # "fail-upload N" on stdin: answer the next N blob PUTs with 500
 slow_put = [0.0]    # "slow-upload S" on stdin: the next blob PUT is answered after S seconds (an upload in progress)
+put_rate = [0]      # "throttle-upload B" on stdin: blob PUT bodies are read at B bytes/s (a slow link), 0 = at once
 
 class HubApi(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -187,7 +188,15 @@ class HubApi(BaseHTTPRequestHandler):
         return self.reply(404, {"Message": "not found"})
 
     def do_PUT(self):
-        raw = self.body()
+        if put_rate[0] > 0 and self.headers.get("Content-Length"):
+            # read the body as a slow uplink delivers it: the client's write and the answer take size/rate
+            started, n, raw = time.time(), int(self.headers["Content-Length"]), b""
+            while len(raw) < n:
+                raw += self.rfile.read(min(8192, n - len(raw)))
+                time.sleep(max(0.0, started + len(raw) / put_rate[0] - time.time()))
+            print(f"throttled PUT of {n} bytes took {time.time() - started:.1f} s", flush=True)
+        else:
+            raw = self.body()
         path, sep, query = self.path.partition("?")
         log("hub-http", {"method": "PUT", "path": self.path, "blob_type": self.headers.get("x-ms-blob-type"), "len": len(raw)})
         name = next((n for n, u in list(uploads.items()) if u["path"] == path), None)
@@ -368,11 +377,13 @@ hub.loop_start()
 def control():
     # stdin commands: "patch N" sends a desired patch with version N (a gap makes the device GET the full twin),
     # "fail-upload N" answers the next N blob PUTs with 500, "slow-upload S" holds the next one S seconds,
-    # "uploads" prints what the blob store saw
+    # "throttle-upload B" reads blob PUTs at B bytes/s (0: off), "uploads" prints what the blob store saw
     for line in sys.stdin:
         parts = line.split()
         if parts and parts[0] == "fail-upload":
             fail_puts[0] = int(parts[1])
+        if parts and parts[0] == "throttle-upload":
+            put_rate[0] = int(parts[1])
         if parts and parts[0] == "slow-upload":
             slow_put[0] = float(parts[1])
         if parts and parts[0] == "uploads":
