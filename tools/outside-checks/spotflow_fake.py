@@ -78,10 +78,11 @@ class Api(BaseHTTPRequestHandler):
             state["sas_n"] += 1
             dev = f"{WS}:{state['device']}"
             sas = f"SharedAccessSignature sr=localhost%2Fdevices%2F{urllib.parse.quote(dev, safe='')}&sig=s{state['sas_n']}&se=9999999999"
-            state["sas"] = sas  # the file-upload API accepts only the latest one
+            state["sas"] = sas
+            sas_expiry[sas] = time.time() + SAS_LIFETIME  # like IoT Hub, the file-upload API takes any unexpired SAS
             return self.reply(200, {"connectionString": f"HostName=localhost;DeviceId={dev};SharedAccessSignature={sas}",
                                     "iotHubHostName": "localhost", "connectionStringType": "SharedAccessSignature",
-                                    "connectionStringExpiration": iso(datetime.now(timezone.utc) + timedelta(hours=1)),
+                                    "connectionStringExpiration": iso(datetime.now(timezone.utc) + timedelta(seconds=SAS_LIFETIME)),
                                     "tokenRemainingLifetime": "13.23:59:59"})
         if key == ("PUT", "/devices/registration-tokens/refresh"):
             if auth != "DeviceToken " + PT:
@@ -102,6 +103,8 @@ SAS_QUERY = "?sv=2018-03-28&sr=b&sig=ab%2Bcd%3D&se=2099-01-01T00%3A00%3A00Z&sp=r
 # FAKE_EXPECT_COMPRESSION=fastest|smallest-size: record how much an uncompressed payload would have shrunk
 EXPECT_QUALITY = {"fastest": 1, "smallest-size": 11}.get(os.environ.get("FAKE_EXPECT_COMPRESSION", ""))
 uploads = {}        # the device's blob name -> {correlationId, path, blob, notified}
+SAS_LIFETIME = int(os.environ.get("FAKE_SAS_LIFETIME", "3600"))  # seconds; short ones make the device re-register
+sas_expiry = {}
 by_correlation = {}
 fail_puts = [0]     # "fail-upload N" on stdin: answer the next N blob PUTs with 500
 slow_put = [0.0]    # "slow-upload S" on stdin: the next blob PUT is answered after S seconds (an upload in progress)
@@ -148,12 +151,13 @@ class HubApi(BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         auth = self.headers.get("Authorization")
         dev = f"{WS}:{state['device']}"
-        log("hub-http", {"method": "POST", "path": self.path, "auth_ok": auth == state["sas"], "len": len(raw)})
+        log("hub-http", {"method": "POST", "path": self.path, "auth_latest": auth == state["sas"],
+                         "auth_left_s": round(sas_expiry.get(auth, 0) - time.time(), 1), "len": len(raw)})
         if query != "api-version=2020-03-13":
             violation(f"POST {self.path}: query {query!r}")
             return self.reply(400, {"Message": "api-version"})
-        if auth != state["sas"]:
-            violation(f"POST {path}: Authorization is not the current SAS: {str(auth)[:60]}")
+        if sas_expiry.get(auth, 0) <= time.time():
+            violation(f"POST {path}: Authorization is not an unexpired SAS the fake issued: {str(auth)[:60]}")
             return self.reply(401, {"Message": "Unauthorized"})
         if path == f"/devices/{dev}/files":
             body = self.json_body(raw, "file upload request")
