@@ -6,6 +6,8 @@ import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.UUID;
 
+import reactor.netty.http.client.HttpClientRequest;
+
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.WebClient;
 import tools.jackson.databind.JsonNode;
@@ -31,17 +33,28 @@ final class SpotflowFileUpload {
 
     private final Duration timeout;
 
+    /**
+     * The blob PUT's own limit: its duration grows with the payload and the uplink, and a failed attempt is
+     * repeated whole, so the hub requests' 10 s would stall the queue for good behind a large payload on a slow
+     * link.
+     */
+    private final Duration blobTimeout;
+
     private final JsonMapper json;
 
     /**
      * @param scheme {@code https} (IoT Hub), {@code http} only for emulators
      * @param port the hub's HTTPS port (443)
+     * @param timeout of the upload request and the notification
+     * @param blobTimeout of the blob upload, answer included
      */
-    SpotflowFileUpload(Supplier<WebClient> webClient, String scheme, int port, Duration timeout, JsonMapper json) {
+    SpotflowFileUpload(Supplier<WebClient> webClient, String scheme, int port, Duration timeout,
+            Duration blobTimeout, JsonMapper json) {
         this.webClient = Objects.requireNonNull(webClient, "webClient");
         this.scheme = Objects.requireNonNull(scheme, "scheme");
         this.port = port;
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.blobTimeout = Objects.requireNonNull(blobTimeout, "blobTimeout");
         this.json = Objects.requireNonNull(json, "json");
     }
 
@@ -58,15 +71,24 @@ final class SpotflowFileUpload {
             status = this.webClient.get().put()
                 .uri(URI.create(target))
                 .header("x-ms-blob-type", "BlockBlob")
+                // the client's response timeout (request-timeout) would cut a slow upload short too
+                .httpRequest((put) -> {
+                    if (put.getNativeRequest() instanceof HttpClientRequest netty) {
+                        netty.responseTimeout(this.blobTimeout);
+                    }
+                })
                 .contentType(MediaType.APPLICATION_OCTET_STREAM)
                 .bodyValue(content)
                 .exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()))
-                .block(this.timeout);
+                .block(this.blobTimeout);
         }
         catch (RuntimeException ex) {
-            // The client's message would show the blob URL, whose query is a secret grant: only the type.
-            throw new SpotflowHttpException("blob upload (" + ex.getClass().getSimpleName() + ")", 0, null, null,
-                    null);
+            // The client's message would show the blob URL, whose query is a secret grant: only the type, or
+            // the limit that was reached (block's IllegalStateException, or Netty's read timeout as the cause).
+            String what = timedOut(ex)
+                    ? "no answer within " + this.blobTimeout + ", iot.spotflow.file-upload-timeout"
+                    : ex.getClass().getSimpleName();
+            throw new SpotflowHttpException("blob upload (" + what + ")", 0, null, null, null);
         }
         check((status != null) ? status : 0, "blob upload");
         ObjectNode done = this.json.createObjectNode()
@@ -91,6 +113,17 @@ final class SpotflowFileUpload {
                     return text.isBlank() ? "{}" : text;
                 }))
             .block(this.timeout);
+    }
+
+    private static boolean timedOut(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof io.netty.handler.timeout.TimeoutException
+                    || (t instanceof IllegalStateException && String.valueOf(t.getMessage()).startsWith("Timeout"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int check(int status, String operation) {

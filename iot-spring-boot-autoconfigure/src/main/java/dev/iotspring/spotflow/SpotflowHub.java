@@ -136,11 +136,14 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
      * first upload
      * @param secure https (IoT Hub) or http (emulators)
      * @param port the hub's HTTPS port
+     * @param timeout of the hub's two requests (upload request, notification)
+     * @param blobTimeout of the blob upload itself, answer included
      */
     public void fileUpload(Supplier<org.springframework.web.reactive.function.client.WebClient> webClient,
-            boolean secure,
-            int port, Duration timeout, tools.jackson.databind.json.JsonMapper json) {
-        this.uploads = new SpotflowFileUpload(webClient, secure ? "https" : "http", port, timeout, json);
+            boolean secure, int port, Duration timeout, Duration blobTimeout,
+            tools.jackson.databind.json.JsonMapper json) {
+        this.uploads = new SpotflowFileUpload(webClient, secure ? "https" : "http", port, timeout, blobTimeout,
+                json);
     }
 
     /** Called when messages may move (connected and twin fetched): dispatchers wake up. */

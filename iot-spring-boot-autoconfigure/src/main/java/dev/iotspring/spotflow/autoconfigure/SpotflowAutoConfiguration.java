@@ -196,7 +196,7 @@ public final class SpotflowAutoConfiguration {
                 p.getConnectTimeout(), p.getRequestTimeout(), java.util.Map.of(), bundle);
         hub.fileUpload(SingletonSupplier
             .of(() -> IotWebClients.build(webClientBuilder.getIfAvailable(WebClient::builder), http)),
-                details.mqttTls(), details.hubHttpPort(), p.getRequestTimeout(),
+                details.mqttTls(), details.hubHttpPort(), p.getRequestTimeout(), p.getFileUploadTimeout(),
                 jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
         return hub;
     }

@@ -75,8 +75,14 @@ public class SpotflowProperties {
     /** How long one MQTT connection attempt may take before it counts as failed. */
     private Duration connectTimeout = Duration.ofSeconds(30);
 
-    /** Timeout of one request to the provisioning API. */
+    /** Timeout of one request to the provisioning API, and of the hub's file-upload request and notification. */
     private Duration requestTimeout = Duration.ofSeconds(10);
+
+    /**
+     * How long the upload of one payload over 250,000 bytes to its blob may take, answer included: long enough for
+     * the largest payload on the slowest uplink (5 min carry 4 MB at 14 KB/s), as a failed upload is repeated whole.
+     */
+    private Duration fileUploadTimeout = Duration.ofMinutes(5);
 
     /**
      * How long sendMessage waits for the platform's acknowledgement before it throws; the message stays queued.
@@ -142,6 +148,8 @@ public class SpotflowProperties {
                 PropertyChecks.yaml(PREFIX, "connect-timeout: 30s"));
         PropertyChecks.requirePositive(this.requestTimeout, PREFIX + ".request-timeout",
                 PropertyChecks.yaml(PREFIX, "request-timeout: 10s"));
+        PropertyChecks.requirePositive(this.fileUploadTimeout, PREFIX + ".file-upload-timeout",
+                PropertyChecks.yaml(PREFIX, "file-upload-timeout: 5m"));
         PropertyChecks.requirePositive(this.sendTimeout, PREFIX + ".send-timeout",
                 PropertyChecks.yaml(PREFIX, "send-timeout: 30s"));
         PropertyChecks.requirePositive(this.provisioningPollInterval, PREFIX + ".provisioning-poll-interval",
@@ -267,6 +275,14 @@ public class SpotflowProperties {
 
     public void setRequestTimeout(Duration requestTimeout) {
         this.requestTimeout = requestTimeout;
+    }
+
+    public Duration getFileUploadTimeout() {
+        return this.fileUploadTimeout;
+    }
+
+    public void setFileUploadTimeout(Duration fileUploadTimeout) {
+        this.fileUploadTimeout = fileUploadTimeout;
     }
 
     public Duration getSendTimeout() {

@@ -209,6 +209,51 @@ class SpotflowSenderIntegrationTests extends SpotflowEmulatorSupport {
     }
 
     @Test
+    void aBlobUploadSlowerThanTheRequestTimeoutGoesThroughAtTheFirstAttempt() {
+        // A large payload on a slow uplink: its blob takes longer to arrive than one hub request may take. Before,
+        // request-timeout cut every attempt short, and the queue stalled behind that message for good.
+        emulator.blobUploadLatency(Duration.ofSeconds(3));
+        try {
+            SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId, "iot.spotflow.request-timeout=1s")
+                .run((context) -> {
+                    SpotflowSender sender = context.getBean(SpotflowSender.class);
+                    byte[] large = new byte[260_000];
+                    new Random(5).nextBytes(large);
+                    sender.sendMessage(large);
+                    assertThat(emulator.awaitStreamMessages(1, TIMEOUT).get(0).body()).isEqualTo(large);
+                    assertThat(emulator.requests()).filteredOn((r) -> r.path().startsWith("/spotflow-uploads/"))
+                        .singleElement()
+                        .satisfies((put) -> assertThat(put.status()).isEqualTo(201));
+                });
+        }
+        finally {
+            emulator.blobUploadLatency(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void aBlobUploadOverTheFileUploadTimeoutFailsThatAttemptAndIsRepeated() {
+        emulator.blobUploadLatency(Duration.ofSeconds(2));
+        try {
+            SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId,
+                    "iot.spotflow.file-upload-timeout=500ms")
+                .run((context) -> {
+                    SpotflowSender sender = context.getBean(SpotflowSender.class);
+                    byte[] large = new byte[260_000];
+                    new Random(6).nextBytes(large);
+                    sender.enqueueMessage(large);
+                    await().atMost(TIMEOUT).until(() -> emulator.requests().stream()
+                        .filter((r) -> r.path().startsWith("/spotflow-uploads/")).count() >= 2);
+                    emulator.blobUploadLatency(Duration.ZERO);
+                    assertThat(emulator.awaitStreamMessages(1, TIMEOUT).get(0).body()).isEqualTo(large);
+                });
+        }
+        finally {
+            emulator.blobUploadLatency(Duration.ZERO);
+        }
+    }
+
+    @Test
     void noStreamMessageLeavesBeforeTheTwinIsAnsweredAndTheTwinIsFetchedAgainAfterAReconnect() {
         SpotflowEmulatorSupport.runner(emulator, this.storage, this.deviceId).run((context) -> {
             SpotflowSender sender = context.getBean(SpotflowSender.class);

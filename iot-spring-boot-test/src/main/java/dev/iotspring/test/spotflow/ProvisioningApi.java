@@ -57,6 +57,9 @@ final class ProvisioningApi {
 
     private volatile @Nullable FileUploads uploads;
 
+    /** How long a blob upload takes to arrive, as over a slow uplink: its answer is held that long. */
+    private volatile Duration blobUploadLatency = Duration.ZERO;
+
     ProvisioningApi(Clock clock, ProvisioningState state, DeviceRegistry registry, ProvisioningFaults faults,
             Monitor monitor, Set<String> provisioningTokens) {
         this.monitor = monitor;
@@ -71,6 +74,10 @@ final class ProvisioningApi {
     void extras(OperatorApi operator, FileUploads uploads) {
         this.operator = operator;
         this.uploads = uploads;
+    }
+
+    void blobUploadLatency(Duration latency) {
+        this.blobUploadLatency = latency;
     }
 
     void provisioningTokens(Set<String> tokens) {
@@ -107,6 +114,10 @@ final class ProvisioningApi {
             this.requests.add(new RecordedHttpRequest(endpoint, method, path, Map.copyOf(headers), body,
                     reply.status, receivedAt));
             this.monitor.changed();
+            Duration latency = this.blobUploadLatency;
+            if (upload && !path.startsWith("/devices/") && !latency.isZero()) {
+                return Mono.delay(latency).then(send(response, reply));
+            }
             return send(response, reply);
         });
     }

@@ -314,9 +314,18 @@ public final class SpotflowEmulator implements AutoCloseable {
         this.faults.workspaceDisabled(disabled);
     }
 
+    /**
+     * Blob uploads take {@code latency} to arrive, as over a slow uplink: the blob store answers each PUT that much
+     * later (zero by default; {@link #clearFaults()} resets it).
+     */
+    public void blobUploadLatency(Duration latency) {
+        this.api.blobUploadLatency(latency);
+    }
+
     /** Every HTTP fault switch off. */
     public void clearFaults() {
         this.faults.clear();
+        this.api.blobUploadLatency(Duration.ZERO);
     }
 
     /** Every HTTP request, in arrival order, with the status it got. */
