@@ -312,9 +312,6 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
                 long remaining = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
                 this.client.disconnect(remaining).waitForCompletion(remaining + 1000);
             }
-            else {
-                abandonConnectInFlight();
-            }
         }
         catch (MqttException ex) {
             try {
@@ -330,24 +327,6 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         logger.info("MQTT {}: stopped", this.settings.name());
         notifyDisconnected(new MqttConnectionLostException("stopped", null), false);
         return clean;
-    }
-
-    /**
-     * A CONNECT still unanswered when the connection stops would be answered later and leave a connection that
-     * nobody owns (holding the client id at the broker), and Paho refuses to close a client while it connects: the
-     * forced disconnect closes the socket under the attempt instead. (Its token never completes; the generation
-     * check of the reconnect loop ignores it.)
-     */
-    private void abandonConnectInFlight() {
-        if (this.loop.connectInFlight() == null) {
-            return;
-        }
-        try {
-            this.client.disconnectForcibly(0, 0, false);
-        }
-        catch (MqttException ex) {
-            logger.debug("MQTT {}: dropping the unanswered connect: {}", this.settings.name(), describe(ex));
-        }
     }
 
     @Override

@@ -82,9 +82,6 @@ final class MqttReconnectLoop {
 
     private MqttScheduler.@Nullable Cancellable scheduled;
 
-    /** The last CONNECT handed to Paho; {@link MqttConnection#close()} must not leave it unanswered. */
-    private volatile @Nullable IMqttToken lastConnect;
-
     MqttReconnectLoop(MqttConnectionSettings settings, MqttAsyncClient client, MqttScheduler scheduler,
             ExecutorService workExecutor, MqttPublishWindow window, Hooks hooks) {
         this.settings = settings;
@@ -190,12 +187,6 @@ final class MqttReconnectLoop {
         this.closed = true;
     }
 
-    /** The last CONNECT handed to Paho while it awaits its outcome, or null. */
-    @Nullable IMqttToken connectInFlight() {
-        IMqttToken token = this.lastConnect;
-        return (token != null && !token.isComplete()) ? token : null;
-    }
-
     // ---------------------------------------------------------------------------------------------- connect
 
     /** Holds {@link #lock}. */
@@ -236,7 +227,7 @@ final class MqttReconnectLoop {
         }
         try {
             logger.debug("MQTT {}: connecting to {}", this.settings.name(), this.serverUri);
-            this.lastConnect = this.client.connect(options, null, new IMqttActionListener() {
+            this.client.connect(options, null, new IMqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     connectAccepted(gen, token.getSessionPresent());
@@ -294,7 +285,8 @@ final class MqttReconnectLoop {
             }
         }
         if (gen == -1) {
-            // Stopped while connecting: do not keep the connection open.
+            // Stopped while connecting: do not keep the connection open. (Paho can neither abort a CONNECT nor
+            // close a client while it connects, and forcing its socket closed then can hang Paho's connect thread.)
             runOffCallbackThread(this::disconnectQuietly);
             return;
         }
