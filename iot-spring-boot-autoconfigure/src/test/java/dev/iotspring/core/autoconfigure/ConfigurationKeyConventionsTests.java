@@ -29,11 +29,12 @@ class ConfigurationKeyConventionsTests {
 
     /**
      * Timeouts of the table (connect, request), the two a long-lived connection may add (waiting for an
-     * authentication answer, the silence after which a connection is presumed dead) and how long a blocking send
-     * waits for its acknowledgement (Spotflow's {@code sendMessage}).
+     * authentication answer, the silence after which a connection is presumed dead), how long a blocking send
+     * waits for its acknowledgement (Spotflow's {@code sendMessage}) and how long the upload of one large payload
+     * may take (Spotflow's file upload: unlike a request, its duration grows with the payload and the uplink).
      */
     static final Set<String> TIMEOUT_KEYS = Set.of("connect-timeout", "request-timeout", "auth-timeout",
-            "idle-timeout", "send-timeout");
+            "idle-timeout", "send-timeout", "file-upload-timeout");
 
     @Test
     void platformKeysFollowTheConventionsTable() {
