@@ -30,7 +30,7 @@ def violation(msg):
 def iso(dt):
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-class Api(BaseHTTPRequestHandler):
+class JsonHandler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
@@ -43,6 +43,7 @@ class Api(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+class Api(JsonHandler):
     def handle_any(self):
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n) if n else b""
@@ -110,20 +111,8 @@ fail_puts = [0]     # "fail-upload N" on stdin: answer the next N blob PUTs with
 slow_put = [0.0]    # "slow-upload S" on stdin: the next blob PUT is answered after S seconds (an upload in progress)
 put_rate = [0]      # "throttle-upload B" on stdin: blob PUT bodies are read at B bytes/s (a slow link), 0 = at once
 
-class HubApi(BaseHTTPRequestHandler):
+class HubApi(JsonHandler):
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def reply(self, code, body=None):
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(code)
-        if body is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
