@@ -80,11 +80,12 @@ final class SpotflowFileUpload {
                 .contentType(MediaType.APPLICATION_OCTET_STREAM)
                 .bodyValue(content)
                 .exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()))
-                .block(this.blobTimeout);
+                .timeout(this.blobTimeout)
+                .block();
         }
         catch (RuntimeException ex) {
             // The client's message would show the blob URL, whose query is a secret grant: only the type, or
-            // the limit that was reached (block's IllegalStateException, or Netty's read timeout as the cause).
+            // the limit that was reached (the timeout operator's, or Netty's response timeout, as the cause).
             String what = timedOut(ex)
                     ? "no answer within " + this.blobTimeout + ", iot.spotflow.file-upload-timeout"
                     : ex.getClass().getSimpleName();
@@ -118,8 +119,7 @@ final class SpotflowFileUpload {
     private static boolean timedOut(Throwable ex) {
         for (Throwable t = ex; t != null; t = t.getCause()) {
             if (t instanceof java.util.concurrent.TimeoutException
-                    || t instanceof io.netty.handler.timeout.TimeoutException
-                    || (t instanceof IllegalStateException && String.valueOf(t.getMessage()).startsWith("Timeout"))) {
+                    || t instanceof io.netty.handler.timeout.TimeoutException) {
                 return true;
             }
         }

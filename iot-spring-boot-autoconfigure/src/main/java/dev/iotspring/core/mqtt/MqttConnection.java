@@ -59,7 +59,6 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
 
     private static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
-
     private final MqttConnectionSettings settings;
 
     private final MqttAsyncClient client;

@@ -416,8 +416,8 @@ final class MqttReconnectLoop {
             this.workExecutor.execute(task);
         }
         catch (RejectedExecutionException ex) {
-            // Closed meanwhile. A CONNACK that still arrives (its CONNECT left before the socket could be closed)
-            // must be answered with a disconnect all the same, and Paho refuses one on its callback thread.
+            // Closed meanwhile. A CONNACK that still arrives for a CONNECT made before close() must be answered
+            // with a disconnect all the same, and Paho refuses one on its callback thread.
             Thread thread = new Thread(task, "mqtt-" + this.settings.name() + "-late-disconnect");
             thread.setDaemon(true);
             thread.start();
