@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -155,7 +154,7 @@ public class AstarteSendBenchmark {
         this.rawTopic = "bench/" + rawId + "/org.iotspring.bench.Values/" + this.retention;
         this.astarte.broker().recordPublishes(false);
         if (this.retention.equals("stored")) {
-            this.commits = DriverManager.getConnection(this.stores.jdbcUrl(this.directory.resolve("commits.db")));
+            this.commits = SqliteOutboxBenchmark.openRaw(this.stores, this.directory.resolve("commits.db"));
             try (Statement create = this.commits.createStatement()) {
                 create.execute("CREATE TABLE outbox (seq BIGINT PRIMARY KEY, topic VARCHAR(1024) NOT NULL, "
                         + "payload BLOB NOT NULL)");

@@ -5,7 +5,6 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.sql.Types;
@@ -46,7 +45,7 @@ public final class OutboxTableLayout {
             for (int layout = 0; layout < 2; layout++) {
                 Path directory = Files.createTempDirectory("outbox-layout");
                 IotStores stores = new IotStores(directory, mode, Duration.ofSeconds(5));
-                try (Connection c = DriverManager.getConnection(stores.jdbcUrl(directory.resolve("outbox.db")))) {
+                try (Connection c = SqliteOutboxBenchmark.openRaw(stores, directory.resolve("outbox.db"))) {
                     try (Statement s = c.createStatement()) {
                         s.execute((layout == 0) ? rowid : SqliteOutboxBenchmark.OUTBOX_TABLE);
                     }

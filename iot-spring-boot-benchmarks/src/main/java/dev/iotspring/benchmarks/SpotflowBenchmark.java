@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -148,7 +147,7 @@ public class SpotflowBenchmark {
         public void open() throws IOException, SQLException {
             this.directory = Files.createTempDirectory("spotflow-bench-raw");
             IotStores stores = new IotStores(this.directory, SynchronousMode.FULL, Duration.ofSeconds(5));
-            this.connection = DriverManager.getConnection(stores.jdbcUrl(this.directory.resolve("raw.db")));
+            this.connection = SqliteOutboxBenchmark.openRaw(stores, this.directory.resolve("raw.db"));
             stores.close();
             try (Statement s = this.connection.createStatement()) {
                 s.execute(SqliteOutboxBenchmark.OUTBOX_TABLE);

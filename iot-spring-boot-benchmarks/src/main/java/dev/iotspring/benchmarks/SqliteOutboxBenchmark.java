@@ -96,7 +96,7 @@ public class SqliteOutboxBenchmark {
         this.stores = new IotStores(this.directory, mode, Duration.ofSeconds(5));
         this.queue = this.stores.open("starter").outboundQueue("bench");
         // The same URL pragmas the starter uses, on a plain connection.
-        this.raw = DriverManager.getConnection(this.stores.jdbcUrl(this.directory.resolve("raw.db")));
+        this.raw = openRaw(this.stores, this.directory.resolve("raw.db"));
         try (Statement s = this.raw.createStatement()) {
             s.execute(OUTBOX_TABLE);
         }
@@ -167,6 +167,20 @@ public class SqliteOutboxBenchmark {
     @Threads(8)
     public void starterSingle_t8() {
         this.queue.offer(message());
+    }
+
+    /**
+     * A plain sqlite-jdbc connection as the starter's stores have theirs: the same URL pragmas, and the file locked
+     * exclusively, as a store that is its directory's only user in the JVM locks it.
+     */
+    static Connection openRaw(IotStores stores, Path file) throws SQLException {
+        Connection connection = DriverManager.getConnection(stores.jdbcUrl(file));
+        try (Statement s = connection.createStatement()) {
+            s.executeQuery("SELECT count(*) FROM sqlite_master").close();
+            s.execute("PRAGMA locking_mode=EXCLUSIVE");
+            s.executeQuery("SELECT count(*) FROM sqlite_master").close();
+        }
+        return connection;
     }
 
     /** Removes a benchmark's temporary directory and everything in it. */

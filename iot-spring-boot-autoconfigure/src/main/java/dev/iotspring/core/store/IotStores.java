@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+
+import javax.sql.DataSource;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -33,8 +38,9 @@ import dev.iotspring.core.queue.OverflowStrategy;
  * injectable one.
  *
  * <p>Each file gets a HikariCP pool of exactly one connection (SQLite has one writer; the pool's wait is the
- * back-pressure), WAL journal, the configured {@code synchronous} mode, a busy timeout for other processes
- * touching the file, and IMMEDIATE transactions so a read never has to upgrade to a write lock.
+ * back-pressure), WAL journal, the configured {@code synchronous} mode, a busy timeout for a second user of the
+ * file in this JVM, and IMMEDIATE transactions so a read never has to upgrade to a write lock; while these stores
+ * are the directory's only user, the file is locked exclusively.
  *
  * <p>The first store opened locks the directory for this process ({@code StorageDirectoryLock}): a second process
  * on the same directory fails at once, naming the directory and the holder's pid.
@@ -133,7 +139,9 @@ public class IotStores implements AutoCloseable {
                 throw new UncheckedIOException("Cannot create the storage directory " + file.getParent()
                         + " (iot.storage.directory)", ex);
             }
-            IotStore store = IotStore.owned(platform, createDataSource(file, platform));
+            HikariDataSource dataSource = createDataSource(file, platform);
+            lockExclusivelyWhileAlone(dataSource, file);
+            IotStore store = IotStore.owned(platform, dataSource);
             store.setDeferredDeletes(this.deferredDeletes);
             boolean closedMeanwhile;
             synchronized (this) {
@@ -151,6 +159,50 @@ public class IotStores implements AutoCloseable {
         }
         catch (RuntimeException | Error ex) {
             opening.completeExceptionally(ex);
+        }
+    }
+
+    /**
+     * While these stores are the directory's only user in the JVM, the file is locked exclusively: SQLite then
+     * skips the file and shared-memory locks it takes and releases around every transaction (a one-row commit
+     * under {@code synchronous=NORMAL}: about 12 instead of 19 µs of CPU). No other process may use the directory
+     * anyway (the directory lock); a second {@code IotStores} of this JVM on it (a second cached test context)
+     * switches the file back to normal locking before it opens anything.
+     */
+    private void lockExclusivelyWhileAlone(HikariDataSource dataSource, Path file) {
+        StorageDirectoryLock lock;
+        synchronized (this) {
+            lock = this.directoryLock;
+        }
+        if (lock != null) {
+            lock.whileAlone(() -> {
+                try {
+                    setLockingMode(dataSource, file, "EXCLUSIVE");
+                }
+                catch (RuntimeException ex) {
+                    // Only slower: the store works the same with normal locking.
+                    logger.warn("{}", ex.getMessage(), ex);
+                }
+            }, () -> {
+                if (!dataSource.isClosed()) {
+                    setLockingMode(dataSource, file, "NORMAL");
+                }
+            });
+        }
+    }
+
+    /**
+     * The mode takes effect at the connection's next access to the file, so it is read at once. Read before
+     * too: a connection that enters WAL mode already exclusive has no shared memory and can never go back.
+     */
+    private static void setLockingMode(DataSource dataSource, Path file, String mode) {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.executeQuery("SELECT count(*) FROM sqlite_master").close();
+            statement.execute("PRAGMA locking_mode=" + mode);
+            statement.executeQuery("SELECT count(*) FROM sqlite_master").close();
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("Cannot set locking_mode=" + mode + " on " + file, ex);
         }
     }
 

@@ -9,8 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+
+import org.slf4j.LoggerFactory;
 
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
@@ -23,7 +27,8 @@ import dev.iotspring.core.config.PropertyChecks;
  * the file a killed process leaves behind blocks nobody.
  *
  * <p>Inside one JVM the lock is shared (counted): several {@link IotStores} of one application, or of tests that
- * restart a context, are one process, and SQLite's busy timeout already serialises them.
+ * restart a context, are one process, and SQLite's busy timeout already serialises them. While a directory has one
+ * user, that user's files may be locked exclusively ({@link #whileAlone}); a second user switches them back first.
  */
 final class StorageDirectoryLock implements AutoCloseable {
 
@@ -47,15 +52,28 @@ final class StorageDirectoryLock implements AutoCloseable {
      */
     static StorageDirectoryLock acquire(Path directory) {
         Path key = directory.toAbsolutePath().normalize();
+        List<Runnable> toShare;
         synchronized (held) {
             Held existing = held.get(key);
-            if (existing != null) {
-                existing.users++;
+            if (existing == null) {
+                held.put(key, lock(key));
                 return new StorageDirectoryLock(key);
             }
-            held.put(key, lock(key));
-            return new StorageDirectoryLock(key);
+            existing.users++;
+            toShare = new ArrayList<>(existing.onShare);
+            existing.onShare.clear();
         }
+        // Outside the JVM-wide lock: a switch waits for the first user's transaction in progress to end.
+        for (Runnable action : toShare) {
+            try {
+                action.run();
+            }
+            catch (RuntimeException ex) {
+                LoggerFactory.getLogger(StorageDirectoryLock.class)
+                    .warn("Could not give up the exclusive lock of a store file: {}", ex.toString());
+            }
+        }
+        return new StorageDirectoryLock(key);
     }
 
     private static Held lock(Path directory) {
@@ -98,6 +116,22 @@ final class StorageDirectoryLock implements AutoCloseable {
 
     Path directory() {
         return this.directory;
+    }
+
+    /**
+     * Runs {@code exclusive} now if this is the directory's only user in the JVM, and {@code shared} (once) when a
+     * second user arrives, before that user's {@link #acquire} returns; otherwise runs neither. {@code exclusive}
+     * runs under the JVM-wide lock of this class: keep it short.
+     */
+    void whileAlone(Runnable exclusive, Runnable shared) {
+        synchronized (held) {
+            Held lock = held.get(this.directory);
+            if (this.released || lock == null || lock.users > 1) {
+                return;
+            }
+            lock.onShare.add(shared);
+            exclusive.run();
+        }
     }
 
     /** Releases this user's hold; the file lock goes with the last one. */
@@ -143,9 +177,13 @@ final class StorageDirectoryLock implements AutoCloseable {
 
         int users = 1;
 
+        /** What switches the first user's files back to shared access; emptied once run. */
+        final List<Runnable> onShare = new ArrayList<>();
+
         Held(FileChannel channel, FileLock lock) {
             this.channel = channel;
             this.lock = lock;
         }
+
     }
 }

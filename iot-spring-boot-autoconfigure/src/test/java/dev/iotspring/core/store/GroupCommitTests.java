@@ -55,6 +55,8 @@ class GroupCommitTests {
         this.observer = new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5));
         IotStore store = this.stores.open("gc");
         this.queue = store.outboundQueue("events");
+        // Open before any commit it watches: a second user of the file waits for the first's transaction to end.
+        this.observer.open("gc");
         try (Connection pooled = store.getDataSource().getConnection()) {
             Function.create(pooled.unwrap(SQLiteConnection.class), "gate", new Function() {
                 @Override

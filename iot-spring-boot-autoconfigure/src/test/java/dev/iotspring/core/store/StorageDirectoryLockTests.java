@@ -8,6 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -17,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
 import dev.iotspring.core.autoconfigure.OutboundQueueProperties;
 import dev.iotspring.core.config.IotConfigurationException;
+import dev.iotspring.core.queue.OutboundMessage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -84,6 +90,38 @@ class StorageDirectoryLockTests {
         assertThat(lockedByThisJvm()).as("still held by the second").isTrue();
         second.close();
         assertThat(lockedByThisJvm()).isFalse();
+    }
+
+    @Test
+    void aLoneStoreLocksItsFileAndASecondUserInTheJvmSharesIt() throws Exception {
+        try (IotStores first = stores()) {
+            JdbcOutboundQueue events = first.open("spotflow").outboundQueue("events");
+            events.offer(OutboundMessage.of("1", "t", new byte[] { 1 }));
+            assertThatExceptionOfType(SQLException.class).as("the file is locked while one store has it")
+                .isThrownBy(() -> countRows(first.jdbcUrl(first.file("spotflow")) + "&busy_timeout=100"))
+                .withMessageContaining("locked");
+
+            // A second cached test context on the same directory: both stores use the file.
+            try (IotStores second = stores()) {
+                assertThat(second.open("spotflow").jdbcTemplate()
+                    .queryForObject("SELECT count(*) FROM outbox WHERE queue_name = 'events'", Integer.class))
+                    .isEqualTo(1);
+                events.offer(OutboundMessage.of("2", "t", new byte[] { 2 }));
+                assertThat(second.open("spotflow").jdbcTemplate()
+                    .queryForObject("SELECT count(*) FROM outbox WHERE queue_name = 'events'", Integer.class))
+                    .isEqualTo(2);
+            }
+            assertThat(countRows(first.jdbcUrl(first.file("spotflow")))).isEqualTo(2);
+        }
+    }
+
+    private static int countRows(String url) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(url);
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT count(*) FROM outbox")) {
+            rows.next();
+            return rows.getInt(1);
+        }
     }
 
     /** Whether this JVM still holds the directory's lock: the JDK refuses a second lock of its own. */
