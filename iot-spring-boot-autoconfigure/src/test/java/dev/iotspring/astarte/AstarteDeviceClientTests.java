@@ -67,6 +67,8 @@ class AstarteDeviceClientTests {
 
     private static final String VERSION = "/firmware/version";
 
+    private static final String WIFI = "/wifi/enabled";
+
     private static AstarteEmulator astarte;
 
     private static AstarteInterfaces interfaces;
@@ -331,6 +333,113 @@ class AstarteDeviceClientTests {
             .containsSubsequence(Kind.INTROSPECTION, Kind.EMPTY_CACHE, Kind.DATA, Kind.PRODUCER_PROPERTIES);
         assertThat(replay).filteredOn(m -> m.kind() == Kind.DATA).extracting(DeviceMessage::interfacePath)
             .containsExactly("org.example.Settings/firmware/version");
+    }
+
+    @Test
+    void anEqualDeliveredPropertyIsNotSentAgainWhileEveryChangeIs() throws Exception {
+        AstarteDeviceClient client = connected();
+        get(client.setProperty(SETTINGS, VERSION, "1.0"));
+        assertThat(client.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        get(client.setProperty(SETTINGS, VERSION, "2.0"));
+        get(client.setProperty(SETTINGS, VERSION, "1.0"));
+        assertThat(versionsOnTheWire(client)).containsExactly("1.0", "2.0", "1.0");
+        assertThat(astarte.deviceProperties(this.deviceId)).containsEntry(SETTINGS + VERSION, "1.0");
+    }
+
+    @Test
+    void anEqualValueStillAwaitingItsAcknowledgementIsSentAgain() throws Exception {
+        AstarteDeviceClient client = connected();
+        String topic = "test/" + this.deviceId + "/" + SETTINGS + VERSION;
+        astarte.broker().withholdAcks(p -> p.topic().equals(topic));
+        CompletableFuture<Void> first;
+        CompletableFuture<Void> second;
+        try {
+            first = client.setProperty(SETTINGS, VERSION, "1.0");
+            astarte.broker().awaitHeldAcks(1, WAIT);
+            // Queued, not skipped (the broker reads it only once the held acknowledgement is out).
+            second = client.setProperty(SETTINGS, VERSION, "1.0");
+            assertThat(first).isNotDone();
+            assertThat(second).isNotDone();
+        }
+        finally {
+            astarte.broker().releaseAcks();
+        }
+        get(first);
+        get(second);
+        // Acknowledged now: the same value again is not sent.
+        assertThat(client.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        assertThat(versionsOnTheWire(client)).containsExactly("1.0", "1.0");
+    }
+
+    @Test
+    void afterAnUnsetTheOldValueIsSentAgain() throws Exception {
+        AstarteDeviceClient client = connected();
+        get(client.setProperty(SETTINGS, WIFI, true));
+        get(client.unsetProperty(SETTINGS, WIFI));
+        get(client.setProperty(SETTINGS, WIFI, true));
+        assertThat(client.setProperty(SETTINGS, WIFI, true)).isCompleted();
+        get(client.send(SENSORS, "/marker/temperature", 1.0));
+        assertThat(astarte.messages(this.deviceId)).filteredOn(m -> (SETTINGS + WIFI).equals(m.interfacePath()))
+            .extracting(DeviceMessage::kind)
+            .containsExactly(Kind.DATA, Kind.UNSET, Kind.DATA);
+        assertThat(astarte.deviceProperties(this.deviceId)).containsEntry(SETTINGS + WIFI, true);
+    }
+
+    @Test
+    void aNewSessionCountsAPropertyDeliveredOnlyOnceItsReplayIsAcknowledged() throws Exception {
+        AstarteDeviceClient client = connected();
+        get(client.setProperty(SETTINGS, VERSION, "1.0"));
+        String topic = "test/" + this.deviceId + "/" + SETTINGS + VERSION;
+        astarte.clearRecordings();
+        astarte.broker().withholdAcks(p -> p.topic().equals(topic));
+        CompletableFuture<Void> duringReplay;
+        try {
+            // emptyCache made Astarte forget the value; its replay is not acknowledged yet.
+            astarte.wipeSession(this.deviceId);
+            astarte.broker().awaitHeldAcks(1, WAIT);
+            duringReplay = client.setProperty(SETTINGS, VERSION, "1.0");
+            assertThat(duringReplay).isNotDone();
+        }
+        finally {
+            astarte.broker().releaseAcks();
+        }
+        get(duringReplay);
+        assertThat(client.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        assertThat(versionsOnTheWire(client)).containsExactly("1.0", "1.0");
+    }
+
+    @Test
+    void afterARestartAnEqualValueIsSentOnceThenSkipped() throws Exception {
+        AstarteDeviceClient first = connected();
+        get(first.setProperty(SETTINGS, VERSION, "1.0"));
+        first.stop();
+        astarte.clearRecordings();
+
+        // The broker kept the session (no replay): this process does not know the value was delivered.
+        AstarteDeviceClient second = client();
+        second.start();
+        get(second.setProperty(SETTINGS, VERSION, "1.0"));
+        assertThat(second.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        assertThat(versionsOnTheWire(second)).containsExactly("1.0");
+    }
+
+    @Test
+    void anAcknowledgedReplayOfANewSessionCountsAsDelivery() throws Exception {
+        AstarteDeviceClient first = connected();
+        get(first.setProperty(SETTINGS, VERSION, "1.0"));
+        first.stop();
+
+        // After a restart only the replay of a new session has sent the value.
+        AstarteDeviceClient second = client();
+        second.start();
+        await().atMost(WAIT).until(second::isConnected);
+        astarte.clearRecordings();
+        astarte.wipeSession(this.deviceId);
+        awaitKind(Kind.PRODUCER_PROPERTIES, 1);
+        // Acknowledged after the handshake: the session is ready, the replay was acknowledged.
+        get(second.send(SENSORS, "/marker/temperature", 1.0));
+        assertThat(second.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        assertThat(versionsOnTheWire(second)).containsExactly("1.0");
     }
 
     @Test
