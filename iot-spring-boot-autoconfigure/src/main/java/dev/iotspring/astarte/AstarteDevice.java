@@ -30,7 +30,10 @@ public interface AstarteDevice {
 
     CompletableFuture<Void> sendAggregate(String interfaceName, String path, Map<String, ?> values, Instant timestamp);
 
-    /** Sets (and stores) a device property; sent again on every new session. */
+    /**
+     * Sets (and stores) a device property; sent again on every new session. A value equal to the stored one whose
+     * last send the broker acknowledged is not sent again: the returned future is already complete.
+     */
     CompletableFuture<Void> setProperty(String interfaceName, String path, Object value);
 
     /** Unsets a device property whose mapping has {@code allow_unset}. */

@@ -132,7 +132,8 @@ public final class AstarteDeviceClient implements AstarteDevice, SmartLifecycle,
         AstartePropertyStore stored = new AstartePropertyStore(store.keyValueStore("properties"));
         this.properties = new AstartePropertyAccess(this.interfaces, stored, this::requireStore, this::dispatch);
         this.session = new AstarteSession(settings.realm(), settings.deviceId(), this.interfaces, stored,
-                store.keyValueStore("session"), this.inbound::deliver, this::wakeUp, this.scheduler);
+                this.properties, store.keyValueStore("session"), this.inbound::deliver, this::wakeUp,
+                this.scheduler);
         this.connector = new AstarteConnector(settings, this.pairing, this.session, store, events,
                 this.scheduler, () -> this.running, () -> this.connection, c -> this.connection = c, this::wakeUp);
         this.topicPrefix = this.session.base() + "/";

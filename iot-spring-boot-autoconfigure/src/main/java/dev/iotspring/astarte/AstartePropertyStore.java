@@ -30,6 +30,11 @@ final class AstartePropertyStore {
         String entry() {
             return this.interfaceName + this.path;
         }
+
+        /** Whether this is the value {@code payload} under interface major {@code major}, byte for byte. */
+        boolean holds(int major, byte[] payload) {
+            return this.major == major && Arrays.equals(this.payload, payload);
+        }
     }
 
     void put(boolean serverOwned, String interfaceName, String path, int major, byte[] payload) {

@@ -54,6 +54,9 @@ final class AstarteSession implements MqttConnectionListener {
     /** Opened beside the application's startup: waited for on first use. */
     private final Supplier<JdbcKeyValueStore> meta;
 
+    /** Told of emptyCache and of each device property the handshake publishes again. */
+    private final AstartePropertyAccess propertyCalls;
+
     private final Consumer<AstarteServerEvent> deliver;
 
     private final Runnable onReady;
@@ -68,11 +71,12 @@ final class AstarteSession implements MqttConnectionListener {
     private volatile long connects;
 
     AstarteSession(String realm, String deviceId, AstarteInterfaces interfaces, AstartePropertyStore properties,
-            Supplier<JdbcKeyValueStore> meta, Consumer<AstarteServerEvent> deliver, Runnable onReady,
-            Executor worker) {
+            AstartePropertyAccess propertyCalls, Supplier<JdbcKeyValueStore> meta, Consumer<AstarteServerEvent> deliver,
+            Runnable onReady, Executor worker) {
         this.base = realm + "/" + deviceId;
         this.interfaces = interfaces;
         this.properties = properties;
+        this.propertyCalls = propertyCalls;
         this.meta = meta;
         this.deliver = deliver;
         this.onReady = onReady;
@@ -160,10 +164,13 @@ final class AstarteSession implements MqttConnectionListener {
         }
         logger.info("Astarte: handshake of {} (session present: {})", this.base, sessionPresent);
         acks.add(c.publish(this.base, introspection.getBytes(StandardCharsets.US_ASCII), 2, false));
+        this.propertyCalls.emptyingCache();
         acks.add(c.publish(this.base + "/control/emptyCache", new byte[] { '1' }, 2, false));
         Map<String, AstartePropertyStore.Row> current = currentDeviceProperties();
         for (AstartePropertyStore.Row row : current.values()) {
-            acks.add(c.publish(this.base + "/" + row.entry(), row.payload(), 2, false));
+            CompletableFuture<Void> ack = c.publish(this.base + "/" + row.entry(), row.payload(), 2, false);
+            this.propertyCalls.replayed(row, ack);
+            acks.add(ack);
         }
         acks.add(c.publish(this.base + "/control/producer/properties", AstartePurgeList.encode(current.keySet()), 2,
                 false));

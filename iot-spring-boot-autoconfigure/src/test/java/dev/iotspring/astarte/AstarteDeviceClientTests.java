@@ -12,11 +12,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.TrustManagerFactory;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,6 +30,10 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
 import dev.iotspring.core.mqtt.MqttNotConnectedException;
 import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.OverflowStrategy;
+import dev.iotspring.core.queue.QueueOrder;
 import dev.iotspring.core.store.DeferredStore;
 import dev.iotspring.core.store.IotStore;
 import dev.iotspring.core.store.IotStores;
@@ -58,6 +64,10 @@ class AstarteDeviceClientTests {
     private static final String SETTINGS = "org.example.Settings";
 
     private static final String CONFIG = "org.example.Config";
+
+    private static final String VERSION = "/firmware/version";
+
+    private static final String WIFI = "/wifi/enabled";
 
     private static AstarteEmulator astarte;
 
@@ -106,7 +116,17 @@ class AstarteDeviceClientTests {
         return client(clock, interfaces);
     }
 
+    private AstarteDeviceClient client(OutboundQueue durableQueue) {
+        return client(Clock.systemUTC(), interfaces, durableQueue);
+    }
+
     private AstarteDeviceClient client(Clock clock, AstarteInterfaces interfaces) {
+        return client(clock, interfaces, null);
+    }
+
+    /** @param durableQueue the queue of properties and stored datastreams, or null for the store's own */
+    private AstarteDeviceClient client(Clock clock, AstarteInterfaces interfaces,
+            @Nullable OutboundQueue durableQueue) {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(astarte.certificateAuthority().trustStore());
@@ -122,7 +142,8 @@ class AstarteDeviceClientTests {
                     WebClient.builder().baseUrl(astarte.pairingUrl()).build(), "test", JsonMapper.builder().build(),
                     WAIT);
             AstarteDeviceClient client = new AstarteDeviceClient(settings, pairing, store,
-                    store.outboundQueue("outbox-" + this.clients.size()), InMemoryQueue.fifo(), b -> b, null);
+                    (durableQueue != null) ? durableQueue : store.outboundQueue("outbox-" + this.clients.size()),
+                    InMemoryQueue.fifo(), b -> b, null);
             this.clients.add(client);
             return client;
         }
@@ -163,6 +184,18 @@ class AstarteDeviceClientTests {
 
     private List<DeviceMessage> awaitKind(Kind kind, int count) {
         return astarte.awaitMessages(this.deviceId, m -> m.kind() == kind, count, WAIT);
+    }
+
+    /**
+     * The values the device published on {@code Settings/firmware/version}, read once a later stored datastream
+     * value was acknowledged: whatever was queued before it has reached the broker by then.
+     */
+    private List<Object> versionsOnTheWire(AstarteDeviceClient client) throws Exception {
+        get(client.send(SENSORS, "/marker/temperature", 1.0));
+        return astarte.messages(this.deviceId).stream()
+            .filter(m -> m.kind() == Kind.DATA && (SETTINGS + VERSION).equals(m.interfacePath()))
+            .map(DeviceMessage::value)
+            .toList();
     }
 
     private static <T> T get(java.util.concurrent.CompletableFuture<T> f) throws Exception {
@@ -300,6 +333,181 @@ class AstarteDeviceClientTests {
             .containsSubsequence(Kind.INTROSPECTION, Kind.EMPTY_CACHE, Kind.DATA, Kind.PRODUCER_PROPERTIES);
         assertThat(replay).filteredOn(m -> m.kind() == Kind.DATA).extracting(DeviceMessage::interfacePath)
             .containsExactly("org.example.Settings/firmware/version");
+    }
+
+    @Test
+    void anEqualDeliveredPropertyIsNotSentAgainWhileEveryChangeIs() throws Exception {
+        AstarteDeviceClient client = connected();
+        get(client.setProperty(SETTINGS, VERSION, "1.0"));
+        assertThat(client.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        get(client.setProperty(SETTINGS, VERSION, "2.0"));
+        get(client.setProperty(SETTINGS, VERSION, "1.0"));
+        assertThat(versionsOnTheWire(client)).containsExactly("1.0", "2.0", "1.0");
+        assertThat(astarte.deviceProperties(this.deviceId)).containsEntry(SETTINGS + VERSION, "1.0");
+    }
+
+    @Test
+    void anEqualValueStillAwaitingItsAcknowledgementIsSentAgain() throws Exception {
+        AstarteDeviceClient client = connected();
+        String topic = "test/" + this.deviceId + "/" + SETTINGS + VERSION;
+        astarte.broker().withholdAcks(p -> p.topic().equals(topic));
+        CompletableFuture<Void> first;
+        CompletableFuture<Void> second;
+        try {
+            first = client.setProperty(SETTINGS, VERSION, "1.0");
+            astarte.broker().awaitHeldAcks(1, WAIT);
+            // Queued, not skipped (the broker reads it only once the held acknowledgement is out).
+            second = client.setProperty(SETTINGS, VERSION, "1.0");
+            assertThat(first).isNotDone();
+            assertThat(second).isNotDone();
+        }
+        finally {
+            astarte.broker().releaseAcks();
+        }
+        get(first);
+        get(second);
+        // Acknowledged now: the same value again is not sent.
+        assertThat(client.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        assertThat(versionsOnTheWire(client)).containsExactly("1.0", "1.0");
+    }
+
+    @Test
+    void afterAnUnsetTheOldValueIsSentAgain() throws Exception {
+        AstarteDeviceClient client = connected();
+        get(client.setProperty(SETTINGS, WIFI, true));
+        get(client.unsetProperty(SETTINGS, WIFI));
+        get(client.setProperty(SETTINGS, WIFI, true));
+        assertThat(client.setProperty(SETTINGS, WIFI, true)).isCompleted();
+        get(client.send(SENSORS, "/marker/temperature", 1.0));
+        assertThat(astarte.messages(this.deviceId)).filteredOn(m -> (SETTINGS + WIFI).equals(m.interfacePath()))
+            .extracting(DeviceMessage::kind)
+            .containsExactly(Kind.DATA, Kind.UNSET, Kind.DATA);
+        assertThat(astarte.deviceProperties(this.deviceId)).containsEntry(SETTINGS + WIFI, true);
+    }
+
+    @Test
+    void aNewSessionCountsAPropertyDeliveredOnlyOnceItsReplayIsAcknowledged() throws Exception {
+        AstarteDeviceClient client = connected();
+        get(client.setProperty(SETTINGS, VERSION, "1.0"));
+        String topic = "test/" + this.deviceId + "/" + SETTINGS + VERSION;
+        astarte.clearRecordings();
+        astarte.broker().withholdAcks(p -> p.topic().equals(topic));
+        CompletableFuture<Void> duringReplay;
+        try {
+            // emptyCache made Astarte forget the value; its replay is not acknowledged yet.
+            astarte.wipeSession(this.deviceId);
+            astarte.broker().awaitHeldAcks(1, WAIT);
+            duringReplay = client.setProperty(SETTINGS, VERSION, "1.0");
+            assertThat(duringReplay).isNotDone();
+        }
+        finally {
+            astarte.broker().releaseAcks();
+        }
+        get(duringReplay);
+        assertThat(client.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        assertThat(versionsOnTheWire(client)).containsExactly("1.0", "1.0");
+    }
+
+    @Test
+    void afterARestartAnEqualValueIsSentOnceThenSkipped() throws Exception {
+        AstarteDeviceClient first = connected();
+        get(first.setProperty(SETTINGS, VERSION, "1.0"));
+        first.stop();
+        astarte.clearRecordings();
+
+        // The broker kept the session (no replay): this process does not know the value was delivered.
+        AstarteDeviceClient second = client();
+        second.start();
+        get(second.setProperty(SETTINGS, VERSION, "1.0"));
+        assertThat(second.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        assertThat(versionsOnTheWire(second)).containsExactly("1.0");
+    }
+
+    @Test
+    void anAcknowledgedReplayOfANewSessionCountsAsDelivery() throws Exception {
+        AstarteDeviceClient first = connected();
+        get(first.setProperty(SETTINGS, VERSION, "1.0"));
+        first.stop();
+
+        // After a restart only the replay of a new session has sent the value.
+        AstarteDeviceClient second = client();
+        second.start();
+        await().atMost(WAIT).until(second::isConnected);
+        astarte.clearRecordings();
+        astarte.wipeSession(this.deviceId);
+        awaitKind(Kind.PRODUCER_PROPERTIES, 1);
+        // Acknowledged after the handshake: the session is ready, the replay was acknowledged.
+        get(second.send(SENSORS, "/marker/temperature", 1.0));
+        assertThat(second.setProperty(SETTINGS, VERSION, "1.0")).isCompleted();
+        assertThat(versionsOnTheWire(second)).containsExactly("1.0");
+    }
+
+    @Test
+    void aConcurrentSetOfTheSamePropertyWaitsUntilTheFirstIsQueued() throws Exception {
+        GatedQueue queue = new GatedQueue();
+        AstarteDeviceClient client = client(queue);
+        client.start();
+        awaitKind(Kind.PRODUCER_PROPERTIES, 1);
+        get(client.setProperty(SETTINGS, VERSION, "1.0"));
+
+        // "2.0" is stored and held on its way into the queue while another thread sets "1.0" back.
+        queue.holdNextOffer();
+        CompletableFuture<CompletableFuture<Void>> setTwo = CompletableFuture
+            .supplyAsync(() -> client.setProperty(SETTINGS, VERSION, "2.0"));
+        queue.awaitHeld();
+        CompletableFuture<CompletableFuture<Void>> setOne = new CompletableFuture<>();
+        Thread one = new Thread(() -> setOne.complete(client.setProperty(SETTINGS, VERSION, "1.0")));
+        one.start();
+        await().atMost(WAIT).until(() -> one.getState() == Thread.State.BLOCKED || setOne.isDone());
+        queue.release();
+        get(get(setTwo));
+        get(get(setOne));
+
+        // Queued in the order stored: Astarte ends with the value the device keeps (and replays), not the other.
+        assertThat(versionsOnTheWire(client)).containsExactly("1.0", "2.0", "1.0");
+        assertThat(client.getProperty(SETTINGS, VERSION)).contains("1.0");
+        assertThat(astarte.deviceProperties(this.deviceId)).containsEntry(SETTINGS + VERSION, "1.0");
+    }
+
+    /** A real in-memory queue that can hold one offer until released: a set caught between store and queue. */
+    private static final class GatedQueue extends InMemoryQueue {
+
+        private final CountDownLatch held = new CountDownLatch(1);
+
+        private final CountDownLatch released = new CountDownLatch(1);
+
+        private volatile boolean holdNext;
+
+        GatedQueue() {
+            super(QueueOrder.FIFO, 0, OverflowStrategy.RAISE_EXCEPTION);
+        }
+
+        void holdNextOffer() {
+            this.holdNext = true;
+        }
+
+        void awaitHeld() throws InterruptedException {
+            assertThat(this.held.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        }
+
+        void release() {
+            this.released.countDown();
+        }
+
+        @Override
+        public void offer(OutboundMessage message) {
+            if (this.holdNext) {
+                this.holdNext = false;
+                this.held.countDown();
+                try {
+                    this.released.await();
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            super.offer(message);
+        }
     }
 
     @Test
