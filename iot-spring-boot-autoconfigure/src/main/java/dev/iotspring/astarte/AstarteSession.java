@@ -29,8 +29,8 @@ import dev.iotspring.core.store.JdbcKeyValueStore;
 /**
  * The Astarte MQTT v1 session of one device over one {@link MqttConnection}: the handshake after a connect
  * (spec §7: subscriptions, introspection, emptyCache, device properties, producer purge list, in that order,
- * only when the broker has no session or the introspection changed since the last completed handshake; a server-owned
- * interface of that handshake that is gone is unsubscribed first, spec §6), and what
+ * only when the broker has no session, the introspection changed since the last completed handshake or the last one
+ * did not complete; a server-owned interface of that handshake that is gone is unsubscribed first, spec §6), and what
  * arrives from Astarte (server properties stored and purged, server data decoded for the listeners). Data may
  * be published only while {@link #isReady()}.
  */
@@ -42,6 +42,9 @@ final class AstarteSession implements MqttConnectionListener {
 
     /** The server-owned interfaces of the last completed handshake, names joined by ';'. */
     private static final String SERVER_INTERFACES_KEY = "server-interfaces";
+
+    /** Present from the start of a full handshake until it completed; see {@link #handshake}. */
+    private static final String HANDSHAKE_PENDING_KEY = "handshake-pending";
 
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -123,13 +126,24 @@ final class AstarteSession implements MqttConnectionListener {
 
     private void handshake(long connect, boolean sessionPresent) {
         String introspection = this.interfaces.introspection();
-        String previous = this.meta.get().getString(INTROSPECTION_KEY).orElse(null);
+        JdbcKeyValueStore meta = this.meta.get();
+        String previous = meta.getString(INTROSPECTION_KEY).orElse(null);
+        boolean interrupted = meta.get(HANDSHAKE_PENDING_KEY).isPresent();
         try {
-            if (!sessionPresent || !introspection.equals(previous)) {
+            if (!sessionPresent || interrupted || !introspection.equals(previous)) {
+                if (interrupted) {
+                    logger.info("Astarte: the last handshake of {} did not complete: doing it again", this.base);
+                }
+                // Marked before anything is sent: once emptyCache is out Astarte has forgotten the device
+                // properties, so a handshake cut off before its end (crash, lost connection) is done again at the
+                // next connect even when the broker kept the session. The records of the last completed handshake
+                // stay, the unsubscribes of gone server interfaces read them.
+                meta.putString(HANDSHAKE_PENDING_KEY, introspection);
                 fullHandshake(sessionPresent, introspection, goneServerInterfaces(previous));
-                this.meta.get().putString(SERVER_INTERFACES_KEY, serverInterfaceNames().stream()
+                meta.putString(SERVER_INTERFACES_KEY, serverInterfaceNames().stream()
                     .collect(Collectors.joining(";")));
-                this.meta.get().putString(INTROSPECTION_KEY, introspection);
+                meta.putString(INTROSPECTION_KEY, introspection);
+                meta.delete(HANDSHAKE_PENDING_KEY);
             }
             else {
                 logger.debug("Astarte: session present for {}, no handshake", this.base);

@@ -50,6 +50,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -535,6 +536,66 @@ class AstarteDeviceClientTests {
         second.addListener(received::add);
         get(astarte.setServerProperty(this.deviceId, CONFIG, "/rate/value", 5L));
         await().atMost(WAIT).until(() -> !received.isEmpty());
+    }
+
+    @Test
+    void aHandshakeCutOffAfterEmptyCacheIsDoneAgainAfterARestartThoughTheBrokerKeptTheSession() throws Exception {
+        AstarteDeviceClient first = connected();
+        get(first.setProperty(SETTINGS, VERSION, "1.0"));
+        astarte.broker().withholdAcks(p -> p.topic().equals("test/" + this.deviceId + "/" + SETTINGS + VERSION));
+        try {
+            // A new session: the handshake has sent emptyCache and waits for the replay's acknowledgement.
+            astarte.wipeSession(this.deviceId);
+            astarte.broker().awaitHeldAcks(1, WAIT);
+            astarte.broker().withholdAcks(null);
+            // The application ends before the handshake completed; the broker keeps the session it made.
+            first.close();
+        }
+        finally {
+            astarte.broker().releaseAcks();
+        }
+        astarte.clearRecordings();
+
+        AstarteDeviceClient second = client();
+        second.start();
+        assertFullHandshakeReplayingVersion();
+        get(second.send(SENSORS, "/marker/temperature", 1.0));
+    }
+
+    @Test
+    void aHandshakeCutOffByALostConnectionIsDoneAgainWhenTheReconnectFindsTheSession() throws Exception {
+        AstarteDeviceClient client = connected();
+        get(client.setProperty(SETTINGS, VERSION, "1.0"));
+        astarte.broker().withholdAcks(p -> p.topic().equals("test/" + this.deviceId + "/" + SETTINGS + VERSION));
+        try {
+            astarte.wipeSession(this.deviceId);
+            astarte.broker().awaitHeldAcks(1, WAIT);
+            astarte.broker().withholdAcks(null);
+            astarte.clearRecordings();
+            // The network fails; the broker keeps the session the handshake's connect made.
+            assertThat(astarte.disconnect(this.deviceId)).isTrue();
+        }
+        finally {
+            astarte.broker().releaseAcks();
+        }
+        assertFullHandshakeReplayingVersion();
+        get(client.send(SENSORS, "/marker/temperature", 1.0));
+    }
+
+    /**
+     * Since the recordings were cleared, the device sent the full handshake again: introspection, emptyCache, its
+     * stored property (Settings/firmware/version) and the purge list naming it.
+     */
+    private void assertFullHandshakeReplayingVersion() {
+        DeviceMessage purge = awaitKind(Kind.PRODUCER_PROPERTIES, 1).get(0);
+        assertThat(purge.purgeList().entries()).containsExactly(SETTINGS + VERSION);
+        List<DeviceMessage> messages = astarte.messages(this.deviceId);
+        assertThat(messages).extracting(DeviceMessage::kind)
+            .containsSubsequence(Kind.INTROSPECTION, Kind.EMPTY_CACHE, Kind.DATA, Kind.PRODUCER_PROPERTIES);
+        int emptyCache = messages.stream().map(DeviceMessage::kind).toList().lastIndexOf(Kind.EMPTY_CACHE);
+        assertThat(messages.subList(emptyCache, messages.size())).filteredOn(m -> m.kind() == Kind.DATA)
+            .extracting(DeviceMessage::interfacePath, DeviceMessage::value)
+            .containsExactly(tuple(SETTINGS + VERSION, "1.0"));
     }
 
     @Test
