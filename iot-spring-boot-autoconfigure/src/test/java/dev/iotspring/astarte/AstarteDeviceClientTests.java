@@ -540,18 +540,16 @@ class AstarteDeviceClientTests {
 
     @Test
     void aHandshakeCutOffAfterEmptyCacheIsDoneAgainAfterARestartThoughTheBrokerKeptTheSession() throws Exception {
-        AstarteDeviceClient first = connected();
-        get(first.setProperty(SETTINGS, VERSION, "1.0"));
-        astarte.broker().withholdAcks(p -> p.topic().equals("test/" + this.deviceId + "/" + SETTINGS + VERSION));
+        AstarteDeviceClient first = deviceWhoseHandshakeWaitsAfterEmptyCache();
         try {
-            // A new session: the handshake has sent emptyCache and waits for the replay's acknowledgement.
-            astarte.wipeSession(this.deviceId);
-            astarte.broker().awaitHeldAcks(1, WAIT);
-            astarte.broker().withholdAcks(null);
-            // The application ends before the handshake completed; the broker keeps the session it made.
+            // The application dies before the handshake completed (its connection goes, nothing comes back on
+            // it); the broker keeps the session the handshake's connect made.
+            astarte.broker().refuseConnects(true);
+            assertThat(astarte.disconnect(this.deviceId)).isTrue();
             first.close();
         }
         finally {
+            astarte.broker().refuseConnects(false);
             astarte.broker().releaseAcks();
         }
         astarte.clearRecordings();
@@ -564,13 +562,8 @@ class AstarteDeviceClientTests {
 
     @Test
     void aHandshakeCutOffByALostConnectionIsDoneAgainWhenTheReconnectFindsTheSession() throws Exception {
-        AstarteDeviceClient client = connected();
-        get(client.setProperty(SETTINGS, VERSION, "1.0"));
-        astarte.broker().withholdAcks(p -> p.topic().equals("test/" + this.deviceId + "/" + SETTINGS + VERSION));
+        AstarteDeviceClient client = deviceWhoseHandshakeWaitsAfterEmptyCache();
         try {
-            astarte.wipeSession(this.deviceId);
-            astarte.broker().awaitHeldAcks(1, WAIT);
-            astarte.broker().withholdAcks(null);
             astarte.clearRecordings();
             // The network fails; the broker keeps the session the handshake's connect made.
             assertThat(astarte.disconnect(this.deviceId)).isTrue();
@@ -580,6 +573,29 @@ class AstarteDeviceClientTests {
         }
         assertFullHandshakeReplayingVersion();
         get(client.send(SENSORS, "/marker/temperature", 1.0));
+    }
+
+    /**
+     * A device with a stored property whose session the broker lost: the new session's handshake has sent
+     * emptyCache and waits for the acknowledgement of the property's replay, which the broker holds until
+     * {@code releaseAcks}.
+     */
+    private AstarteDeviceClient deviceWhoseHandshakeWaitsAfterEmptyCache() throws Exception {
+        AstarteDeviceClient client = connected();
+        get(client.setProperty(SETTINGS, VERSION, "1.0"));
+        astarte.broker().withholdAcks(p -> p.topic().equals("test/" + this.deviceId + "/" + SETTINGS + VERSION));
+        try {
+            astarte.wipeSession(this.deviceId);
+            astarte.broker().awaitHeldAcks(1, WAIT);
+            return client;
+        }
+        catch (Exception | Error ex) {
+            astarte.broker().releaseAcks();
+            throw ex;
+        }
+        finally {
+            astarte.broker().withholdAcks(null);
+        }
     }
 
     /**
