@@ -184,6 +184,5 @@ final class StorageDirectoryLock implements AutoCloseable {
             this.channel = channel;
             this.lock = lock;
         }
-
     }
 }
