@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The durable goals of issue 11 as alternating rounds instead of JMH's one-benchmark-after-the-other: on a
@@ -120,6 +121,18 @@ public final class DurableRounds {
                 deferred.starterPublish();
                 return DurableSendBenchmark.BATCH;
             }));
+            // SQLite's own checkpoint size: what the default of iot.storage.wal-checkpoint-size changed.
+            DurableSendBenchmark smallLog = new DurableSendBenchmark();
+            smallLog.synchronous = "NORMAL";
+            smallLog.walCheckpointSize = DataSize.ofMegabytes(4);
+            smallLog.start();
+            resources.add(smallLog::stop);
+            variants.put("template send, 4 MB log", new Variant(1, () -> {
+                smallLog.starterPublish();
+                return DurableSendBenchmark.BATCH;
+            }));
+            ratios.add(new String[] { "template send, 4 MB log", "raw Paho" });
+            ratios.add(new String[] { "template send", "template send, 4 MB log" });
             // What one producer cannot go below when each send commits before it returns.
             SqliteOutboxBenchmark outbox = new SqliteOutboxBenchmark();
             outbox.synchronous = "NORMAL";

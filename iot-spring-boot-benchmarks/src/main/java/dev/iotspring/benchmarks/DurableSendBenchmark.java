@@ -29,6 +29,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.springframework.util.unit.DataSize;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
 import dev.iotspring.core.delivery.Dispatcher;
@@ -75,6 +76,9 @@ public class DurableSendBenchmark {
     @Param({ "false", "true" })
     public boolean deferredDeletes;
 
+    /** iot.storage.wal-checkpoint-size. */
+    public DataSize walCheckpointSize = IotStores.DEFAULT_WAL_CHECKPOINT_SIZE;
+
     private Path directory;
 
     private EmbeddedMqttBroker broker;
@@ -104,6 +108,7 @@ public class DurableSendBenchmark {
         SynchronousMode mode = SynchronousMode.valueOf(this.synchronous.toUpperCase(Locale.ROOT));
         this.stores = new IotStores(this.directory, mode, Duration.ofSeconds(5));
         this.stores.setDeferredDeletes(this.deferredDeletes);
+        this.stores.setWalCheckpointSize(this.walCheckpointSize);
         this.connection = RawPahoBatch.connectStarter(this.broker.tcpUrl(), "bench-starter", WINDOW);
         this.dispatcher = Dispatcher
             .builder("stellanow", this.stores.open("stellanow").outboundQueue("events"),

@@ -170,8 +170,8 @@ public class SqliteOutboxBenchmark {
     }
 
     /**
-     * A plain sqlite-jdbc connection as the starter's stores have theirs: the same URL pragmas, and the file locked
-     * exclusively, as a store that is its directory's only user in the JVM locks it.
+     * A plain sqlite-jdbc connection as the starter's stores have theirs: the same URL pragmas and checkpoint size,
+     * and the file locked exclusively, as a store that is its directory's only user in the JVM locks it.
      */
     static Connection openRaw(IotStores stores, Path file) throws SQLException {
         Connection connection = DriverManager.getConnection(stores.jdbcUrl(file));
@@ -179,6 +179,7 @@ public class SqliteOutboxBenchmark {
             s.executeQuery("SELECT count(*) FROM sqlite_master").close();
             s.execute("PRAGMA locking_mode=EXCLUSIVE");
             s.executeQuery("SELECT count(*) FROM sqlite_master").close();
+            s.execute("PRAGMA wal_autocheckpoint=" + stores.getWalCheckpointPages());
         }
         return connection;
     }

@@ -60,9 +60,14 @@ public final class IotCoreAutoConfiguration {
                 throw new IotConfigurationException("iot.storage.busy-timeout", "must be zero or positive",
                         "iot:\n  storage:\n    busy-timeout: 5s");
             }
+            PropertyChecks.requireState(properties.getWalCheckpointSize() != null
+                    && properties.getWalCheckpointSize().toBytes() >= IotStores.PAGE_SIZE,
+                    "iot.storage.wal-checkpoint-size", "must be at least one page (4KB)",
+                    PropertyChecks.yaml("iot.storage", "wal-checkpoint-size: 32MB"));
             IotStores stores = new IotStores(properties.getDirectory(), properties.getSynchronous(),
                     properties.getBusyTimeout());
             stores.setDeferredDeletes(properties.isDeferredDeletes());
+            stores.setWalCheckpointSize(properties.getWalCheckpointSize());
             if (properties.getDataSource() == IotStorageProperties.DataSourceKind.APPLICATION) {
                 stores.useDurableQueues(sharedOutbox(properties, dataSources.getIfUnique()));
             }

@@ -4,6 +4,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+import dev.iotspring.core.store.IotStores;
 
 /**
  * Where and how platforms keep durable state (queues, credentials, properties): SQLite files under a directory,
@@ -35,6 +38,13 @@ public class IotStorageProperties {
      * in flight.
      */
     private boolean deferredDeletes;
+
+    /**
+     * Size an SQLite file's write-ahead log reaches before SQLite copies it into the database file (a
+     * checkpoint, which syncs both files, run by the commit that crosses it). Larger means fewer checkpoints on the
+     * sending path; the log file keeps up to this size on disk while the application runs.
+     */
+    private DataSize walCheckpointSize = IotStores.DEFAULT_WAL_CHECKPOINT_SIZE;
 
     /**
      * Where durable queues (queue.type=durable) live: sqlite (a file per platform under the directory, one
@@ -88,6 +98,14 @@ public class IotStorageProperties {
 
     public void setDeferredDeletes(boolean deferredDeletes) {
         this.deferredDeletes = deferredDeletes;
+    }
+
+    public DataSize getWalCheckpointSize() {
+        return this.walCheckpointSize;
+    }
+
+    public void setWalCheckpointSize(DataSize walCheckpointSize) {
+        this.walCheckpointSize = walCheckpointSize;
     }
 
     public DataSourceKind getDataSource() {

@@ -21,6 +21,7 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.util.unit.DataSize;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -38,9 +39,10 @@ import dev.iotspring.core.queue.OverflowStrategy;
  * injectable one.
  *
  * <p>Each file gets a HikariCP pool of exactly one connection (SQLite has one writer; the pool's wait is the
- * back-pressure), WAL journal, the configured {@code synchronous} mode, a busy timeout for a second user of the
- * file in this JVM, and IMMEDIATE transactions so a read never has to upgrade to a write lock; while these stores
- * are the directory's only user, the file is locked exclusively.
+ * back-pressure), WAL journal checkpointed at {@link #setWalCheckpointSize a configured size}, the configured
+ * {@code synchronous} mode, a busy timeout for a second user of the file in this JVM, and IMMEDIATE transactions
+ * so a read never has to upgrade to a write lock; while these stores are the directory's only user, the file is
+ * locked exclusively.
  *
  * <p>The first store opened locks the directory for this process ({@code StorageDirectoryLock}): a second process
  * on the same directory fails at once, naming the directory and the holder's pid.
@@ -48,6 +50,16 @@ import dev.iotspring.core.queue.OverflowStrategy;
 public class IotStores implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(IotStores.class);
+
+    /** SQLite's page size, which the stores keep. */
+    public static final int PAGE_SIZE = 4096;
+
+    /**
+     * SQLite's own default is 4 MB (1,000 pages). A durable queue commits a page or two per message, so at that
+     * size a checkpoint runs every few hundred sends, on the sending thread; at 32 MB a one-row commit is about a
+     * third faster (docs/benchmarks.md, "Checkpoints").
+     */
+    public static final DataSize DEFAULT_WAL_CHECKPOINT_SIZE = DataSize.ofMegabytes(32);
 
     private final Path directory;
 
@@ -64,6 +76,8 @@ public class IotStores implements AutoCloseable {
     private boolean closed;
 
     private volatile boolean deferredDeletes;
+
+    private volatile long walCheckpointPages = DEFAULT_WAL_CHECKPOINT_SIZE.toBytes() / PAGE_SIZE;
 
     /** Where durable queues come from instead of the SQLite files (the shared outbox), if set. */
     private @Nullable DurableQueueFactory durableQueues;
@@ -212,6 +226,23 @@ public class IotStores implements AutoCloseable {
     }
 
     /**
+     * The write-ahead log size at which the files opened from now on are checkpointed
+     * ({@code iot.storage.wal-checkpoint-size}); at least one page.
+     */
+    public void setWalCheckpointSize(DataSize size) {
+        if (size.toBytes() < PAGE_SIZE) {
+            throw new IllegalArgumentException("The WAL checkpoint size must be at least one page (" + PAGE_SIZE
+                    + " bytes) but was " + size);
+        }
+        this.walCheckpointPages = size.toBytes() / PAGE_SIZE;
+    }
+
+    /** Pages of write-ahead log after which a file is checkpointed ({@code PRAGMA wal_autocheckpoint}). */
+    public long getWalCheckpointPages() {
+        return this.walCheckpointPages;
+    }
+
+    /**
      * Durable queues come from {@code factory} from now on (the shared outbox on the application's database,
      * {@code iot.storage.data-source=application}); closed with these stores if it is {@link AutoCloseable}.
      */
@@ -275,6 +306,8 @@ public class IotStores implements AutoCloseable {
         config.setMinimumIdle(1);
         // A connection stays open for the life of the store: SQLite connections do not go stale.
         config.setMaxLifetime(0);
+        // Per connection, so a connection the pool replaces gets it too.
+        config.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + this.walCheckpointPages);
         config.setIdleTimeout(0);
         config.setConnectionTimeout(Math.max(this.busyTimeout.toMillis() * 2, 30_000));
         return new HikariDataSource(config);

@@ -104,6 +104,40 @@ class IotStorageAutoConfigurationTests {
     }
 
     @Test
+    void theWriteAheadLogIsCopiedIntoTheDatabaseOnceItReachesTheConfiguredSize() {
+        // 200 commits of a 2 KB row: at least 800 KB of log without a checkpoint.
+        runner().withPropertyValues("iot.storage.wal-checkpoint-size=64KB").run(context -> {
+            IotStore store = context.getBean(IotStores.class).open("small");
+            assertThat(store.jdbcClient().sql("PRAGMA wal_autocheckpoint").query(Integer.class).single())
+                .isEqualTo(16);
+            assertThat(walSizeAfterCommits(store, 200)).as("log bytes on disk").isLessThan(2 * 64 * 1024);
+        });
+        runner().run(context -> {
+            IotStore store = context.getBean(IotStores.class).open("default");
+            assertThat(store.jdbcClient().sql("PRAGMA wal_autocheckpoint").query(Integer.class).single())
+                .isEqualTo(32 * 1024 * 1024 / 4096);
+            assertThat(walSizeAfterCommits(store, 200)).as("log bytes on disk").isGreaterThan(200 * 4096);
+        });
+    }
+
+    private long walSizeAfterCommits(IotStore store, int commits) throws Exception {
+        store.jdbcClient().sql("CREATE TABLE wal_probe (id INTEGER PRIMARY KEY, body BLOB)").update();
+        for (int i = 0; i < commits; i++) {
+            store.jdbcClient().sql("INSERT INTO wal_probe (body) VALUES (?)").param(new byte[2048]).update();
+        }
+        return Files.size(this.directory.resolve(store.getName() + ".db-wal"));
+    }
+
+    @Test
+    void aWalCheckpointSizeBelowOnePageFailsNamingTheProperty() {
+        runner().withPropertyValues("iot.storage.wal-checkpoint-size=1KB").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(IotConfigurationException.class)
+                    .hasMessageContaining("iot.storage.wal-checkpoint-size").hasMessageContaining("4KB");
+        });
+    }
+
+    @Test
     void invalidBusyTimeoutFailsNamingTheProperty() {
         runner().withPropertyValues("iot.storage.busy-timeout=-1s").run(context -> {
             assertThat(context).hasFailed();
