@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -76,8 +77,8 @@ public class DurableSendBenchmark {
     @Param({ "false", "true" })
     public boolean deferredDeletes;
 
-    /** iot.storage.wal-checkpoint-size. */
-    public DataSize walCheckpointSize = IotStores.DEFAULT_WAL_CHECKPOINT_SIZE;
+    /** iot.storage.wal-checkpoint-size; null: the default for the synchronous mode. */
+    public @Nullable DataSize walCheckpointSize;
 
     private Path directory;
 

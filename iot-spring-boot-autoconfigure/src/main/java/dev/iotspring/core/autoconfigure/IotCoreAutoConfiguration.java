@@ -11,6 +11,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.util.unit.DataSize;
 
 import dev.iotspring.core.config.IotConfigurationException;
 import dev.iotspring.core.config.PropertyChecks;
@@ -60,14 +61,15 @@ public final class IotCoreAutoConfiguration {
                 throw new IotConfigurationException("iot.storage.busy-timeout", "must be zero or positive",
                         "iot:\n  storage:\n    busy-timeout: 5s");
             }
-            PropertyChecks.requireState(properties.getWalCheckpointSize() != null
-                    && properties.getWalCheckpointSize().toBytes() >= IotStores.PAGE_SIZE,
+            DataSize walCheckpointSize = properties.getWalCheckpointSize();
+            PropertyChecks.requireState(
+                    walCheckpointSize == null || walCheckpointSize.toBytes() >= IotStores.PAGE_SIZE,
                     "iot.storage.wal-checkpoint-size", "must be at least one page (4KB)",
                     PropertyChecks.yaml("iot.storage", "wal-checkpoint-size: 32MB"));
             IotStores stores = new IotStores(properties.getDirectory(), properties.getSynchronous(),
                     properties.getBusyTimeout());
             stores.setDeferredDeletes(properties.isDeferredDeletes());
-            stores.setWalCheckpointSize(properties.getWalCheckpointSize());
+            stores.setWalCheckpointSize(walCheckpointSize);
             if (properties.getDataSource() == IotStorageProperties.DataSourceKind.APPLICATION) {
                 stores.useDurableQueues(sharedOutbox(properties, dataSources.getIfUnique()));
             }

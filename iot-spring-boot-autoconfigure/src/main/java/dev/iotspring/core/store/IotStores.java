@@ -55,11 +55,15 @@ public class IotStores implements AutoCloseable {
     public static final int PAGE_SIZE = 4096;
 
     /**
-     * SQLite's own default is 4 MB (1,000 pages). A durable queue commits a page or two per message, so at that
-     * size a checkpoint runs every few hundred sends, on the sending thread; at 32 MB a one-row commit is about a
-     * third faster (docs/benchmarks.md, "Checkpoints").
+     * The checkpoint size under {@code synchronous=NORMAL} unless configured. A durable queue commits a page or two
+     * per message, so at SQLite's own 4 MB (1,000 pages) a checkpoint, whose syncs are the only ones in this mode,
+     * runs every few hundred sends on the sending thread; at 32 MB a one-row commit is about a third faster
+     * (docs/benchmarks.md, "Checkpoints"). Under {@code FULL} every commit syncs anyway and SQLite's size stays:
+     * there a log that is still growing makes each sync slower.
      */
-    public static final DataSize DEFAULT_WAL_CHECKPOINT_SIZE = DataSize.ofMegabytes(32);
+    public static final DataSize NORMAL_WAL_CHECKPOINT_SIZE = DataSize.ofMegabytes(32);
+
+    private static final long SQLITE_WAL_CHECKPOINT_PAGES = 1000;
 
     private final Path directory;
 
@@ -77,7 +81,8 @@ public class IotStores implements AutoCloseable {
 
     private volatile boolean deferredDeletes;
 
-    private volatile long walCheckpointPages = DEFAULT_WAL_CHECKPOINT_SIZE.toBytes() / PAGE_SIZE;
+    /** Configured checkpoint size in pages; null: by synchronous mode. */
+    private volatile @Nullable Long walCheckpointPages;
 
     /** Where durable queues come from instead of the SQLite files (the shared outbox), if set. */
     private @Nullable DurableQueueFactory durableQueues;
@@ -227,19 +232,25 @@ public class IotStores implements AutoCloseable {
 
     /**
      * The write-ahead log size at which the files opened from now on are checkpointed
-     * ({@code iot.storage.wal-checkpoint-size}); at least one page.
+     * ({@code iot.storage.wal-checkpoint-size}); at least one page. Null: {@link #NORMAL_WAL_CHECKPOINT_SIZE} under
+     * {@code synchronous=NORMAL}, SQLite's own size under {@code FULL}.
      */
-    public void setWalCheckpointSize(DataSize size) {
-        if (size.toBytes() < PAGE_SIZE) {
+    public void setWalCheckpointSize(@Nullable DataSize size) {
+        if (size != null && size.toBytes() < PAGE_SIZE) {
             throw new IllegalArgumentException("The WAL checkpoint size must be at least one page (" + PAGE_SIZE
                     + " bytes) but was " + size);
         }
-        this.walCheckpointPages = size.toBytes() / PAGE_SIZE;
+        this.walCheckpointPages = (size != null) ? size.toBytes() / PAGE_SIZE : null;
     }
 
     /** Pages of write-ahead log after which a file is checkpointed ({@code PRAGMA wal_autocheckpoint}). */
     public long getWalCheckpointPages() {
-        return this.walCheckpointPages;
+        Long configured = this.walCheckpointPages;
+        if (configured != null) {
+            return configured;
+        }
+        return (this.synchronous == SynchronousMode.NORMAL) ? NORMAL_WAL_CHECKPOINT_SIZE.toBytes() / PAGE_SIZE
+                : SQLITE_WAL_CHECKPOINT_PAGES;
     }
 
     /**
@@ -307,7 +318,7 @@ public class IotStores implements AutoCloseable {
         // A connection stays open for the life of the store: SQLite connections do not go stale.
         config.setMaxLifetime(0);
         // Per connection, so a connection the pool replaces gets it too.
-        config.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + this.walCheckpointPages);
+        config.setConnectionInitSql("PRAGMA wal_autocheckpoint=" + getWalCheckpointPages());
         config.setIdleTimeout(0);
         config.setConnectionTimeout(Math.max(this.busyTimeout.toMillis() * 2, 30_000));
         return new HikariDataSource(config);

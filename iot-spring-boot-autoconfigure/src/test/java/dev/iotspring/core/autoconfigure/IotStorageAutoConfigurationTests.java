@@ -108,16 +108,26 @@ class IotStorageAutoConfigurationTests {
         // 200 commits of a 2 KB row: at least 800 KB of log without a checkpoint.
         runner().withPropertyValues("iot.storage.wal-checkpoint-size=64KB").run(context -> {
             IotStore store = context.getBean(IotStores.class).open("small");
-            assertThat(store.jdbcClient().sql("PRAGMA wal_autocheckpoint").query(Integer.class).single())
-                .isEqualTo(16);
+            assertThat(checkpointPages(store)).isEqualTo(16);
             assertThat(walSizeAfterCommits(store, 200)).as("log bytes on disk").isLessThan(2 * 64 * 1024);
         });
-        runner().run(context -> {
-            IotStore store = context.getBean(IotStores.class).open("default");
-            assertThat(store.jdbcClient().sql("PRAGMA wal_autocheckpoint").query(Integer.class).single())
-                .isEqualTo(32 * 1024 * 1024 / 4096);
+        runner().withPropertyValues("iot.storage.synchronous=normal").run(context -> {
+            IotStore store = context.getBean(IotStores.class).open("normal");
+            assertThat(checkpointPages(store)).isEqualTo(32 * 1024 * 1024 / 4096);
             assertThat(walSizeAfterCommits(store, 200)).as("log bytes on disk").isGreaterThan(200 * 4096);
         });
+    }
+
+    @Test
+    void underSynchronousFullTheCheckpointSizeIsSqlitesOwn() {
+        runner().run(context -> {
+            IotStore store = context.getBean(IotStores.class).open("x");
+            assertThat(checkpointPages(store)).isEqualTo(1000);
+        });
+    }
+
+    private static int checkpointPages(IotStore store) {
+        return store.jdbcClient().sql("PRAGMA wal_autocheckpoint").query(Integer.class).single();
     }
 
     private long walSizeAfterCommits(IotStore store, int commits) throws Exception {
