@@ -3,8 +3,8 @@ package dev.iotspring.core.autoconfigure;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 /**
