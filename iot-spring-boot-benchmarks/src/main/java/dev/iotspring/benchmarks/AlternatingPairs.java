@@ -33,11 +33,9 @@ public final class AlternatingPairs {
     }
 
     public static void main(String[] args) throws Exception {
-        // --broker=<url> (anywhere): the stellanow pairs run against that broker (e.g. a Mosquitto) instead of the
-        // embedded one, both sides.
-        String externalBroker = Arrays.stream(args).filter((a) -> a.startsWith("--broker=")).map((a) -> a.substring(9))
-            .findFirst().orElse(null);
-        args = Arrays.stream(args).filter((a) -> !a.startsWith("--broker=")).toArray(String[]::new);
+        BrokerArgument broker = BrokerArgument.parse(args);
+        String externalBroker = broker.url();
+        args = broker.rest();
         String pair = (args.length > 0) ? args[0] : "stellanow";
         int rounds = (args.length > 1) ? Integer.parseInt(args[1]) : 9;
         int batches = (args.length > 2) ? Integer.parseInt(args[2]) : 5;

@@ -39,7 +39,9 @@ import org.springframework.util.unit.DataSize;
  *     -Dbenchmark.main=dev.iotspring.benchmarks.DurableRounds -Dbenchmark.args="group-commit 5 2"
  * </pre>
  * Arguments: the suite, rounds (default 5), seconds per variant and round (default 2), and optionally a file to
- * write a JDK Flight Recording of the measured rounds to (profile settings).
+ * write a JDK Flight Recording of the measured rounds to (profile settings). {@code --broker=mqtt://host:1883}
+ * anywhere points the template and raw Paho variants of {@code group-commit} and {@code end-to-end} at that broker
+ * (a Mosquitto, say) instead of an embedded one each.
  */
 public final class DurableRounds {
 
@@ -56,6 +58,9 @@ public final class DurableRounds {
     }
 
     public static void main(String[] args) throws Exception {
+        BrokerArgument broker = BrokerArgument.parse(args);
+        String externalBroker = broker.url();
+        args = broker.rest();
         String suite = (args.length > 0) ? args[0] : "group-commit";
         int rounds = (args.length > 1) ? Integer.parseInt(args[1]) : 5;
         double seconds = (args.length > 2) ? Double.parseDouble(args[2]) : 2;
@@ -68,6 +73,7 @@ public final class DurableRounds {
             outbox.open();
             resources.add(outbox::close);
             DurableSendBenchmark send = new DurableSendBenchmark();
+            send.externalBrokerUrl = externalBroker;
             send.synchronous = "FULL";
             send.start();
             resources.add(send::stop);
@@ -101,6 +107,7 @@ public final class DurableRounds {
         }
         else if (suite.equals("end-to-end")) {
             DurableSendBenchmark send = new DurableSendBenchmark();
+            send.externalBrokerUrl = externalBroker;
             send.synchronous = "NORMAL";
             send.start();
             resources.add(send::stop);
@@ -113,6 +120,7 @@ public final class DurableRounds {
                 return DurableSendBenchmark.BATCH;
             }));
             DurableSendBenchmark deferred = new DurableSendBenchmark();
+            deferred.externalBrokerUrl = externalBroker;
             deferred.synchronous = "NORMAL";
             deferred.deferredDeletes = true;
             deferred.start();
@@ -123,6 +131,7 @@ public final class DurableRounds {
             }));
             // SQLite's own checkpoint size: what the default of iot.storage.wal-checkpoint-size changed.
             DurableSendBenchmark smallLog = new DurableSendBenchmark();
+            smallLog.externalBrokerUrl = externalBroker;
             smallLog.synchronous = "NORMAL";
             smallLog.walCheckpointSize = DataSize.ofMegabytes(4);
             smallLog.start();

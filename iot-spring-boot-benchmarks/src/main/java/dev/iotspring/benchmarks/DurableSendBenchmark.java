@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttException;
@@ -70,6 +71,9 @@ public class DurableSendBenchmark {
 
     static final int WINDOW = 100;
 
+    /** Client ids unique per instance: several instances may share an external broker. */
+    private static final AtomicInteger instances = new AtomicInteger();
+
     @Param({ "NORMAL", "FULL" })
     public String synchronous;
 
@@ -80,9 +84,15 @@ public class DurableSendBenchmark {
     /** iot.storage.wal-checkpoint-size; null: the default for the synchronous mode. */
     public @Nullable DataSize walCheckpointSize;
 
+    /**
+     * A broker of the caller's (e.g. {@code mqtt://localhost:1883}, a Mosquitto) for both sides instead of the
+     * embedded one; null runs the embedded broker.
+     */
+    @Nullable String externalBrokerUrl;
+
     private Path directory;
 
-    private EmbeddedMqttBroker broker;
+    private @Nullable EmbeddedMqttBroker broker;
 
     private MqttAsyncClient raw;
 
@@ -103,14 +113,22 @@ public class DurableSendBenchmark {
     @Setup(Level.Trial)
     public void start() throws IOException, MqttException {
         this.directory = Files.createTempDirectory("iot-durable-bench");
-        this.broker = EmbeddedMqttBroker.builder().webSocket(false).start();
-        this.broker.recordPublishes(false);
-        this.raw = RawPahoBatch.connect(this.broker.tcpUrl(), "bench-raw", WINDOW);
+        String brokerUrl;
+        if (this.externalBrokerUrl != null) {
+            brokerUrl = this.externalBrokerUrl;
+        }
+        else {
+            this.broker = EmbeddedMqttBroker.builder().webSocket(false).start();
+            this.broker.recordPublishes(false);
+            brokerUrl = this.broker.tcpUrl();
+        }
+        int instance = instances.incrementAndGet();
+        this.raw = RawPahoBatch.connect(brokerUrl, "bench-raw-" + instance, WINDOW);
         SynchronousMode mode = SynchronousMode.valueOf(this.synchronous.toUpperCase(Locale.ROOT));
         this.stores = new IotStores(this.directory, mode, Duration.ofSeconds(5));
         this.stores.setDeferredDeletes(this.deferredDeletes);
         this.stores.setWalCheckpointSize(this.walCheckpointSize);
-        this.connection = RawPahoBatch.connectStarter(this.broker.tcpUrl(), "bench-starter", WINDOW);
+        this.connection = RawPahoBatch.connectStarter(brokerUrl, "bench-starter-" + instance, WINDOW);
         this.dispatcher = Dispatcher
             .builder("stellanow", this.stores.open("stellanow").outboundQueue("events"),
                     new MqttMessageSender(this.connection))
@@ -130,7 +148,9 @@ public class DurableSendBenchmark {
         this.stores.close();
         this.raw.disconnect().waitForCompletion(10_000);
         this.raw.close();
-        this.broker.close();
+        if (this.broker != null) {
+            this.broker.close();
+        }
         SqliteOutboxBenchmark.deleteDirectory(this.directory);
     }
 
