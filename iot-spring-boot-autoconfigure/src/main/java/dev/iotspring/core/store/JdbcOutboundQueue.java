@@ -208,6 +208,16 @@ public class JdbcOutboundQueue implements OutboundQueue {
         return this.groupCommit.waitingRequests();
     }
 
+    /** Commits whose leader waited for its group ({@code GroupCommit}, for tests). */
+    int gathers() {
+        return this.groupCommit.gathers();
+    }
+
+    /** How long a commit's leader may wait for its group ({@code GroupCommit}, for tests). */
+    void gatherLimits(double shareOfLastCommit, Duration max) {
+        this.groupCommit.gatherLimits(shareOfLastCommit, max);
+    }
+
     /**
      * The leader of a group commit: one transaction for the whole batch. Planned and applied under the lock; the
      * write itself runs with the lock released unless it deletes overflow victims (rows poll could hand out).

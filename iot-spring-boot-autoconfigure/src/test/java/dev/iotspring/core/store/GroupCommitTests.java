@@ -133,6 +133,71 @@ class GroupCommitTests {
         assertThat(ids(this.queue.poll(10))).isEqualTo("held,e");
     }
 
+    /**
+     * The caller of a commit that offers again joins the next one: its leader waits for the group the last commit
+     * had. Without that wait "a" would commit alone right after "held", and "held again" after it.
+     */
+    @Test
+    void theNextLeaderWaitsForTheCallersTheLastCommitWokeSoThatTheyShareACommit() throws Exception {
+        // No limit a slow machine could hit: the group completes the wait.
+        this.queue.gatherLimits(1_000_000, Duration.ofSeconds(30));
+        CompletableFuture<Boolean> held = offerAsync("held");
+        assertThat(this.holding.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Boolean> a = offerAsync("a");
+        await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.waitingRequests() == 1);
+        this.release.countDown();
+        assertThat(held.get(30, TimeUnit.SECONDS)).isTrue();
+
+        // "a" leads the next commit and waits for two offers: its own and one from the caller "held" woke.
+        await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.gathers() == 1);
+        assertThat(a).isNotDone();
+        assertThat(committedIds()).containsExactly("held");
+        CompletableFuture<Boolean> again = offerAsync("held again");
+        assertThat(a.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(this.queue.offerTransactions()).as("held, then a and held again together").isEqualTo(2);
+        assertThat(ids(this.queue.poll(10))).isEqualTo("held,a,held again");
+    }
+
+    @Test
+    void aLeaderWhoseGroupDoesNotComeCommitsWhatItHasWhenItsLimitPasses() throws Exception {
+        this.queue.gatherLimits(1_000_000, Duration.ofMillis(200));
+        CompletableFuture<Boolean> held = offerAsync("held");
+        assertThat(this.holding.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Boolean> a = offerAsync("a");
+        await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.waitingRequests() == 1);
+        this.release.countDown();
+
+        assertThat(held.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(a.get(30, TimeUnit.SECONDS)).as("committed alone once the wait ended").isTrue();
+        assertThat(this.queue.gathers()).isEqualTo(1);
+        assertThat(this.queue.offerTransactions()).isEqualTo(2);
+    }
+
+    /**
+     * One producer and the dispatcher acknowledging what it sends (a durable queue's usual traffic): their requests
+     * often share a commit, but an acknowledgement is nobody the producer's next commit should wait for.
+     */
+    @Test
+    void aProducerAloneNeverWaitsForAGroupThoughTheDispatchersAcknowledgementsShareItsCommits() throws Exception {
+        this.queue.gatherLimits(1_000_000, Duration.ofSeconds(2));
+        int total = 300;
+        CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < total; i++) {
+                this.queue.offer(message("m" + i));
+            }
+        });
+        List<String> sent = new ArrayList<>();
+        while (sent.size() < total) {
+            List<QueuedMessage> batch = this.queue.poll(50);
+            batch.forEach(q -> sent.add(q.message().id()));
+            this.queue.ack(batch);
+        }
+        producer.get(30, TimeUnit.SECONDS);
+        assertThat(sent).containsExactlyElementsOf(IntStream.range(0, total).mapToObj(i -> "m" + i).toList());
+        assertThat(this.queue.gathers()).isZero();
+    }
+
     @Test
     void deferredDeletesLetAnAcknowledgementReturnAtOnceAndRideTheNextOffersCommit() {
         this.queue.ackFlushDelay(Duration.ofHours(1)); // deferred deletes, no flusher commit in this test
