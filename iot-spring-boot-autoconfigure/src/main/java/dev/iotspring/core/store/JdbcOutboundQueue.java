@@ -41,10 +41,10 @@ import dev.iotspring.core.queue.QueuedMessage;
  *
  * <ul>
  * <li><b>Group commit.</b> Offers go through a {@link GroupCommit}: every request waiting while a transaction
- * runs is written by the next one (inserts and the deletes of acknowledged rows together, one fsync). Each
- * caller returns only once its own rows are committed (with {@code synchronous=FULL}, on disk). The queue's lock
- * is not held while a transaction writes, so the dispatcher keeps taking committed rows from the read-ahead and
- * acknowledging meanwhile.</li>
+ * runs is written by the next one (inserts and the deletes of acknowledged rows together, one fsync), whose leader
+ * first waits briefly for the producers the previous one carried. Each caller returns only once its own rows are
+ * committed (with {@code synchronous=FULL}, on disk). The queue's lock is not held while a transaction writes, so
+ * the dispatcher keeps taking committed rows from the read-ahead and acknowledging meanwhile.</li>
  * <li><b>In flight in memory only.</b> {@link #poll} marks rows in flight without writing. After a crash every
  * row that was in flight is still there and comes back at its place on the next open (at least once; duplicates
  * bounded by the dispatcher's window).</li>
