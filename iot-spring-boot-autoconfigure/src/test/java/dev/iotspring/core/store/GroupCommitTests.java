@@ -141,12 +141,7 @@ class GroupCommitTests {
     void theNextLeaderWaitsForTheCallersTheLastCommitWokeSoThatTheyShareACommit() throws Exception {
         // No limit a slow machine could hit: the group completes the wait.
         this.queue.gatherLimits(1_000_000, Duration.ofSeconds(30));
-        CompletableFuture<Boolean> held = offerAsync("held");
-        assertThat(this.holding.await(30, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<Boolean> a = offerAsync("a");
-        await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.waitingRequests() == 1);
-        this.release.countDown();
-        assertThat(held.get(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Boolean> a = commitHeldWhileAWaits();
 
         // "a" leads the next commit and waits for two offers: its own and one from the caller "held" woke.
         await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.gathers() == 1);
@@ -162,13 +157,8 @@ class GroupCommitTests {
     @Test
     void aLeaderWhoseGroupDoesNotComeCommitsWhatItHasWhenItsLimitPasses() throws Exception {
         this.queue.gatherLimits(1_000_000, Duration.ofMillis(200));
-        CompletableFuture<Boolean> held = offerAsync("held");
-        assertThat(this.holding.await(30, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<Boolean> a = offerAsync("a");
-        await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.waitingRequests() == 1);
-        this.release.countDown();
+        CompletableFuture<Boolean> a = commitHeldWhileAWaits();
 
-        assertThat(held.get(30, TimeUnit.SECONDS)).isTrue();
         assertThat(a.get(30, TimeUnit.SECONDS)).as("committed alone once the wait ended").isTrue();
         assertThat(this.queue.gathers()).isEqualTo(1);
         assertThat(this.queue.offerTransactions()).isEqualTo(2);
@@ -250,6 +240,20 @@ class GroupCommitTests {
         assertThat(seen).containsExactlyElementsOf(IntStream.range(0, total).mapToObj(i -> "m" + i).toList());
         assertThat(this.queue.size()).isZero();
         await().atMost(Duration.ofSeconds(30)).until(() -> committedIds().isEmpty());
+    }
+
+    /**
+     * Commits "held" (one offering caller) while "a" waits; returns once "held" is committed, with "a" about to lead
+     * the next commit expecting two offering callers.
+     */
+    private CompletableFuture<Boolean> commitHeldWhileAWaits() throws Exception {
+        CompletableFuture<Boolean> held = offerAsync("held");
+        assertThat(this.holding.await(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Boolean> a = offerAsync("a");
+        await().atMost(Duration.ofSeconds(30)).until(() -> this.queue.waitingRequests() == 1);
+        this.release.countDown();
+        assertThat(held.get(30, TimeUnit.SECONDS)).isTrue();
+        return a;
     }
 
     /** Offers on another thread; completes with whether the row was committed when offer returned. */
