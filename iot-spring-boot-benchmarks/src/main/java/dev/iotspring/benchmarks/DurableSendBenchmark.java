@@ -41,7 +41,6 @@ import dev.iotspring.core.store.IotStores;
 import dev.iotspring.stellanow.StellaNowEnvelopeCodec;
 import dev.iotspring.stellanow.StellaNowMessage;
 import dev.iotspring.stellanow.StellaNowTemplate;
-import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -92,7 +91,7 @@ public class DurableSendBenchmark {
 
     private Path directory;
 
-    private @Nullable EmbeddedMqttBroker broker;
+    private BenchmarkBroker broker;
 
     private MqttAsyncClient raw;
 
@@ -113,15 +112,8 @@ public class DurableSendBenchmark {
     @Setup(Level.Trial)
     public void start() throws IOException, MqttException {
         this.directory = Files.createTempDirectory("iot-durable-bench");
-        String brokerUrl;
-        if (this.externalBrokerUrl != null) {
-            brokerUrl = this.externalBrokerUrl;
-        }
-        else {
-            this.broker = EmbeddedMqttBroker.builder().webSocket(false).start();
-            this.broker.recordPublishes(false);
-            brokerUrl = this.broker.tcpUrl();
-        }
+        this.broker = BenchmarkBroker.start(this.externalBrokerUrl);
+        String brokerUrl = this.broker.url();
         int instance = instances.incrementAndGet();
         this.raw = RawPahoBatch.connect(brokerUrl, "bench-raw-" + instance, WINDOW);
         SynchronousMode mode = SynchronousMode.valueOf(this.synchronous.toUpperCase(Locale.ROOT));
@@ -148,9 +140,7 @@ public class DurableSendBenchmark {
         this.stores.close();
         this.raw.disconnect().waitForCompletion(10_000);
         this.raw.close();
-        if (this.broker != null) {
-            this.broker.close();
-        }
+        this.broker.close();
         SqliteOutboxBenchmark.deleteDirectory(this.directory);
     }
 

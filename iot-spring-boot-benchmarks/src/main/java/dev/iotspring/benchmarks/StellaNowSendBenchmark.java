@@ -29,7 +29,6 @@ import dev.iotspring.stellanow.StellaNowEnvelopeCodec;
 import dev.iotspring.stellanow.StellaNowMessage;
 import dev.iotspring.stellanow.StellaNowTemplate;
 import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
-import dev.iotspring.test.mqtt.EmbeddedMqttBroker;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -71,7 +70,7 @@ public class StellaNowSendBenchmark {
      */
     String externalBrokerUrl;
 
-    private EmbeddedMqttBroker broker;
+    private BenchmarkBroker broker;
 
     private String brokerUrl;
 
@@ -94,14 +93,8 @@ public class StellaNowSendBenchmark {
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-        if (this.externalBrokerUrl != null) {
-            this.brokerUrl = this.externalBrokerUrl;
-        }
-        else {
-            this.broker = EmbeddedMqttBroker.builder().webSocket(false).start();
-            this.broker.recordPublishes(false);
-            this.brokerUrl = this.broker.tcpUrl();
-        }
+        this.broker = BenchmarkBroker.start(this.externalBrokerUrl);
+        this.brokerUrl = this.broker.url();
         this.context = new SpringApplicationBuilder(Application.class).web(WebApplicationType.NONE)
             .logStartupInfo(false)
             .properties("iot.stellanow.enabled=true", "iot.stellanow.organization-id=" + ORGANIZATION,
@@ -132,9 +125,7 @@ public class StellaNowSendBenchmark {
         this.context.close();
         this.raw.disconnect().waitForCompletion(10_000);
         this.raw.close();
-        if (this.broker != null) {
-            this.broker.close();
-        }
+        this.broker.close();
     }
 
     static StellaNowMessage event() {
