@@ -139,6 +139,9 @@ final class AstarteConnector {
         return MqttConnectionSettings.builder(endpoint, this.settings.realm() + "/" + this.settings.deviceId())
             .name(AstarteDeviceClient.PLATFORM)
             .cleanSession(false)
+            // Astarte's properties and "unique" datastreams go at QoS 2: a restart must finish their open
+            // exchanges before reusing packet ids (bootstrap runs once the store is open).
+            .qos2Store(this.store.join().keyValueStore("mqtt-qos2"))
             .resubscribeWhenSessionPresent(false)
             .keepAlive(this.settings.keepAlive())
             .connectTimeout(this.settings.connectTimeout())

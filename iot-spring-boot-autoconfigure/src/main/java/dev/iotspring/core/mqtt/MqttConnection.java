@@ -18,6 +18,7 @@ import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttClientPersistence;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.MqttTopic;
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 import dev.iotspring.core.lifecycle.IotLifecyclePhases;
+import dev.iotspring.core.store.JdbcKeyValueStore;
 
 /**
  * One MQTT 3.1.1 connection over the Paho v3 async client, kept up by its own reconnect loop.
@@ -87,8 +89,12 @@ public final class MqttConnection implements SmartLifecycle, AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.serverUri = settings.endpoint().pahoServerUri();
         try {
-            // In-memory persistence: durability is the outbound queue's job, not Paho's.
-            this.client = new MqttAsyncClient(this.serverUri, settings.clientId(), new MemoryPersistence());
+            // Durability of messages is the outbound queue's job, not Paho's; only open QoS 2 exchanges may need to
+            // outlive the process.
+            JdbcKeyValueStore qos2Store = settings.qos2Store();
+            MqttClientPersistence persistence = (qos2Store != null) ? new MqttQos2Persistence(qos2Store)
+                    : new MemoryPersistence();
+            this.client = new MqttAsyncClient(this.serverUri, settings.clientId(), persistence);
         }
         catch (MqttException ex) {
             throw new IllegalArgumentException("Cannot create an MQTT client for " + this.serverUri + ": "

@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 import dev.iotspring.core.delivery.RetryBackoff;
+import dev.iotspring.core.store.JdbcKeyValueStore;
 
 /**
  * Everything a {@link MqttConnection} needs, immutable; build with {@link #builder(MqttEndpoint, String)}.
@@ -52,6 +53,8 @@ public final class MqttConnectionSettings {
 
     private final boolean resubscribeWhenSessionPresent;
 
+    private final @Nullable JdbcKeyValueStore qos2Store;
+
     private MqttConnectionSettings(Builder b) {
         this.endpoint = b.endpoint;
         this.clientId = b.clientId;
@@ -68,6 +71,7 @@ public final class MqttConnectionSettings {
         this.scheduler = (b.scheduler != null) ? b.scheduler : () -> MqttScheduler.singleThread(threadName);
         this.random = b.random;
         this.resubscribeWhenSessionPresent = b.resubscribeWhenSessionPresent;
+        this.qos2Store = b.qos2Store;
     }
 
     public static Builder builder(MqttEndpoint endpoint, String clientId) {
@@ -88,6 +92,7 @@ public final class MqttConnectionSettings {
         b.scheduler = this.scheduler;
         b.random = this.random;
         b.resubscribeWhenSessionPresent = this.resubscribeWhenSessionPresent;
+        b.qos2Store = this.qos2Store;
         return b;
     }
 
@@ -146,6 +151,10 @@ public final class MqttConnectionSettings {
         return this.resubscribeWhenSessionPresent;
     }
 
+    public @Nullable JdbcKeyValueStore qos2Store() {
+        return this.qos2Store;
+    }
+
     Supplier<MqttScheduler> schedulerFactory() {
         return this.scheduler;
     }
@@ -191,6 +200,8 @@ public final class MqttConnectionSettings {
         private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
         private boolean resubscribeWhenSessionPresent = true;
+
+        private @Nullable JdbcKeyValueStore qos2Store;
 
         private Builder(MqttEndpoint endpoint, String clientId) {
             this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -292,7 +303,21 @@ public final class MqttConnectionSettings {
             return this;
         }
 
+        /**
+         * Where the packet ids of QoS 2 exchanges still open are kept, so that the next run finishes them instead of
+         * reusing their ids (see {@link MqttQos2Persistence}). Only with a persistent session; null (the default)
+         * keeps them in memory.
+         */
+        public Builder qos2Store(@Nullable JdbcKeyValueStore store) {
+            this.qos2Store = store;
+            return this;
+        }
+
         public MqttConnectionSettings build() {
+            if (this.qos2Store != null && this.cleanSession) {
+                throw new IllegalStateException("A store of open QoS 2 exchanges needs a persistent session "
+                        + "(cleanSession(false)): a clean session ends them at every connect");
+            }
             return new MqttConnectionSettings(this);
         }
     }
