@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +39,9 @@ final class OutboxWriter {
 
     private static final Logger logger = LoggerFactory.getLogger(JdbcOutboundQueue.class);
 
+    /** SQLite's {@code synchronous=NORMAL}: in WAL mode a commit is written but not synced. */
+    private static final int NORMAL = 1;
+
     private final JdbcTemplate jdbc;
 
     private final TransactionTemplate tx;
@@ -61,6 +65,9 @@ final class OutboxWriter {
     private @Nullable PreparedStatement cachedInsert;
 
     private @Nullable PreparedStatement cachedDeleteRange;
+
+    /** The store's synchronous level, read once per physical connection. */
+    private int synchronous = NORMAL;
 
     OutboxWriter(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix, String queueName,
             boolean exclusiveSqlite) {
@@ -171,7 +178,7 @@ final class OutboxWriter {
      */
     private void writeDirect(List<QueuedMessage> inserts, List<long[]> ranges) {
         DataSource dataSource = Objects.requireNonNull(this.jdbc.getDataSource());
-        String sql = this.insertSql;
+        String sql = inserts.isEmpty() ? this.deleteRangeSql : this.insertSql;
         // Straight from the pool (not bound to the thread): no caller transaction on it, the queue checked.
         try (Connection pooled = dataSource.getConnection()) {
             Connection physical = pooled.unwrap(Connection.class);
@@ -179,56 +186,86 @@ final class OutboxWriter {
             prepareStatements(con);
             PreparedStatement insert = Objects.requireNonNull(this.cachedInsert);
             PreparedStatement deleteRange = Objects.requireNonNull(this.cachedDeleteRange);
-            if (inserts.size() + ranges.size() == 1) {
-                // One statement commits on its own: no transaction demarcation round trips.
-                if (inserts.isEmpty()) {
-                    sql = this.deleteRangeSql;
-                    setRange(deleteRange, ranges.get(0));
-                    deleteRange.executeUpdate();
-                }
-                else {
-                    setRow(insert, inserts.get(0));
-                    insert.executeUpdate();
-                }
-                return;
+            // Only acknowledgements: a delete lost to a power cut sends a message twice, it never loses one, so it
+            // need not wait for a sync. The WAL keeps it across a process crash, and the next synced commit makes
+            // it durable with everything before it.
+            boolean unsynced = inserts.isEmpty() && this.synchronous > NORMAL;
+            if (unsynced) {
+                setSynchronous(con, NORMAL);
             }
             try {
-                con.setAutoCommit(false);
-                for (QueuedMessage row : inserts) {
-                    setRow(insert, row);
-                    insert.addBatch();
-                }
-                if (!inserts.isEmpty()) {
-                    insert.executeBatch();
-                }
-                sql = this.deleteRangeSql;
-                for (long[] range : ranges) {
-                    setRange(deleteRange, range);
-                    deleteRange.executeUpdate();
-                }
-                con.commit();
-            }
-            catch (SQLException | RuntimeException ex) {
-                try {
-                    insert.clearBatch();
-                    if (!con.getAutoCommit()) {
-                        con.rollback();
-                    }
-                }
-                catch (SQLException rollbackFailure) {
-                    ex.addSuppressed(rollbackFailure);
-                }
-                throw ex;
+                writeOn(con, insert, deleteRange, inserts, ranges);
             }
             finally {
-                // Back to autocommit as the pool handed it out (ends the empty transaction the driver begins).
-                con.setAutoCommit(true);
+                if (unsynced) {
+                    setSynchronous(con, this.synchronous);
+                }
             }
         }
         catch (SQLException ex) {
             forgetStatements();
             RuntimeException translated = this.jdbc.getExceptionTranslator().translate("offer", sql, ex);
             throw (translated != null) ? translated : new IllegalStateException(ex);
+        }
+    }
+
+    private void writeOn(Connection con, PreparedStatement insert, PreparedStatement deleteRange,
+            List<QueuedMessage> inserts, List<long[]> ranges) throws SQLException {
+        if (inserts.size() + ranges.size() == 1) {
+            // One statement commits on its own: no transaction demarcation round trips.
+            if (inserts.isEmpty()) {
+                setRange(deleteRange, ranges.get(0));
+                deleteRange.executeUpdate();
+            }
+            else {
+                setRow(insert, inserts.get(0));
+                insert.executeUpdate();
+            }
+            return;
+        }
+        try {
+            con.setAutoCommit(false);
+            for (QueuedMessage row : inserts) {
+                setRow(insert, row);
+                insert.addBatch();
+            }
+            if (!inserts.isEmpty()) {
+                insert.executeBatch();
+            }
+            for (long[] range : ranges) {
+                setRange(deleteRange, range);
+                deleteRange.executeUpdate();
+            }
+            con.commit();
+        }
+        catch (SQLException | RuntimeException ex) {
+            try {
+                insert.clearBatch();
+                if (!con.getAutoCommit()) {
+                    con.rollback();
+                }
+            }
+            catch (SQLException rollbackFailure) {
+                ex.addSuppressed(rollbackFailure);
+            }
+            throw ex;
+        }
+        finally {
+            // Back to autocommit as the pool handed it out (ends the empty transaction the driver begins).
+            con.setAutoCommit(true);
+        }
+    }
+
+    /** SQLite's {@code PRAGMA synchronous} of the connection (0 off, 1 normal, 2 full, 3 extra). */
+    private static int readSynchronous(Connection con) throws SQLException {
+        try (Statement statement = con.createStatement(); ResultSet rs = statement.executeQuery("PRAGMA synchronous")) {
+            return rs.next() ? rs.getInt(1) : NORMAL;
+        }
+    }
+
+    private static void setSynchronous(Connection con, int level) throws SQLException {
+        try (Statement statement = con.createStatement()) {
+            statement.execute("PRAGMA synchronous=" + level);
         }
     }
 
@@ -245,6 +282,7 @@ final class OutboxWriter {
             this.cachedConnection = physical;
             this.cachedInsert = physical.prepareStatement(this.insertSql);
             this.cachedDeleteRange = physical.prepareStatement(this.deleteRangeSql);
+            this.synchronous = readSynchronous(physical);
         }
     }
 

@@ -138,6 +138,24 @@ class JdbcOutboundQueueTests {
             .single()).containsIgnoringCase("WITHOUT ROWID");
     }
 
+    @Test
+    void underSynchronousFullAnAcknowledgementsCommitLeavesTheConnectionSyncingEveryOtherCommit() {
+        this.stores.close();
+        this.stores = new IotStores(this.directory, SynchronousMode.FULL, Duration.ofSeconds(5));
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.offerAll(IntStream.range(0, 3).mapToObj(QueueScenarios::message).toList());
+        // An acknowledgement alone commits without a sync (SQLite's synchronous=NORMAL for that commit) ...
+        queue.ack(queue.poll(1));
+        assertThat(rowsInTable()).isEqualTo(2);
+        // ... and the store's own level is back for every other write on the connection.
+        assertThat(this.stores.open("test").jdbcClient().sql("PRAGMA synchronous").query(Integer.class).single())
+            .isEqualTo(2);
+        queue.ack(queue.poll(2));
+        assertThat(rowsInTable()).isZero();
+        assertThat(this.stores.open("test").jdbcClient().sql("PRAGMA synchronous").query(Integer.class).single())
+            .isEqualTo(2);
+    }
+
     private int rowsInTable() {
         return this.stores.open("test").jdbcClient().sql("SELECT COUNT(*) FROM outbox").query(Integer.class)
                 .single();
