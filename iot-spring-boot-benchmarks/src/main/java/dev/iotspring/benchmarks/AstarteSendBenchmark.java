@@ -59,7 +59,9 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Astarte datastream sends, QoS 1 (reliability guaranteed), at most {@value #WINDOW} unacknowledged, to the
- * emulator's broker over mutual TLS, in values per second acknowledged by the broker.
+ * emulator's broker over mutual TLS, in values per second acknowledged by the broker; and QoS 2 (reliability
+ * unique, {@code retention=unique}), at most {@value #QOS2_WINDOW} open exchanges on both sides, which includes
+ * the device recording its open QoS 2 packet ids in its store (once per 128).
  *
  * <ul>
  * <li>{@code rawSend}: Paho used directly with a device certificate, publishing the same BSON bytes an
@@ -81,15 +83,20 @@ public class AstarteSendBenchmark {
 
     static final int WINDOW = 100;
 
+    /** {@code MqttPublishWindow}'s limit of QoS 2 publishes awaiting PUBCOMP. */
+    static final int QOS2_WINDOW = 19;
+
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private static final String INTERFACE = "{\"interface_name\":\"org.iotspring.bench.Values\",\"version_major\":1,"
             + "\"version_minor\":0,\"type\":\"datastream\",\"ownership\":\"device\",\"mappings\":["
             + "{\"endpoint\":\"/volatile\",\"type\":\"double\",\"reliability\":\"guaranteed\",\"retention\":\"volatile\"},"
-            + "{\"endpoint\":\"/stored\",\"type\":\"double\",\"reliability\":\"guaranteed\",\"retention\":\"stored\"}]}";
+            + "{\"endpoint\":\"/stored\",\"type\":\"double\",\"reliability\":\"guaranteed\",\"retention\":\"stored\"},"
+            + "{\"endpoint\":\"/unique\",\"type\":\"double\",\"reliability\":\"unique\",\"retention\":\"volatile\"}]}";
 
-    @Param({ "volatile", "stored" })
+    /** {@code unique}: reliability unique (QoS 2, until PUBCOMP), in memory, against raw Paho at QoS 2. */
+    @Param({ "volatile", "stored", "unique" })
     public String retention;
 
     private AstarteEmulator astarte;
@@ -107,7 +114,7 @@ public class AstarteSendBenchmark {
     private final byte[] payload = new RawBsonDocument(new BsonDocument("v", new BsonDouble(21.5)),
             new BsonDocumentCodec()).getByteBuffer().array();
 
-    private final Semaphore rawWindow = new Semaphore(WINDOW);
+    private Semaphore rawWindow;
 
     private Connection commits;
 
@@ -152,6 +159,9 @@ public class AstarteSendBenchmark {
         options.setSocketFactory(tls.socketFactory());
         this.raw.connect(options).waitForCompletion(30_000);
         this.rawTopic = "bench/" + rawId + "/org.iotspring.bench.Values/" + this.retention;
+        // At QoS 2 the connection keeps at most 19 exchanges open at once (Mosquitto's default quota is 20), so
+        // raw Paho gets the same window.
+        this.rawWindow = new Semaphore(isQos2() ? QOS2_WINDOW : WINDOW);
         this.astarte.broker().recordPublishes(false);
         if (this.retention.equals("stored")) {
             this.commits = SqliteOutboxBenchmark.openRaw(this.stores, this.directory.resolve("commits.db"));
@@ -183,7 +193,7 @@ public class AstarteSendBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void rawSend() throws Exception {
-        RawPahoBatch.publish(this.raw, this.rawWindow, this.rawTopic, this.payload, BATCH);
+        RawPahoBatch.publish(this.raw, this.rawWindow, this.rawTopic, this.payload, BATCH, isQos2() ? 2 : 1);
     }
 
     @Benchmark
@@ -241,6 +251,10 @@ public class AstarteSendBenchmark {
         try (Statement delete = this.commits.createStatement()) {
             delete.executeUpdate("DELETE FROM outbox WHERE seq <= " + this.commitSequence);
         }
+    }
+
+    private boolean isQos2() {
+        return this.retention.equals("unique");
     }
 
     /** Runs one batch: its wall-clock time and the CPU time of the whole process, in nanoseconds. */

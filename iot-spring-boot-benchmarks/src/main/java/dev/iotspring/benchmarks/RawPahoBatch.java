@@ -66,9 +66,20 @@ final class RawPahoBatch {
         publish(client, window, topic, () -> payload, count);
     }
 
+    /** The same at another QoS (2: until PUBCOMP). */
+    static void publish(IMqttAsyncClient client, Semaphore window, String topic, byte[] payload, int count, int qos)
+            throws Exception {
+        publish(client, window, topic, () -> payload, count, qos);
+    }
+
     /** The same, each message's bytes made by {@code payloads} just before it is published. */
     static void publish(IMqttAsyncClient client, Semaphore window, String topic, Supplier<byte[]> payloads,
             int count) throws Exception {
+        publish(client, window, topic, payloads, count, 1);
+    }
+
+    private static void publish(IMqttAsyncClient client, Semaphore window, String topic, Supplier<byte[]> payloads,
+            int count, int qos) throws Exception {
         CountDownLatch done = new CountDownLatch(count);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         IMqttActionListener listener = new IMqttActionListener() {
@@ -88,7 +99,7 @@ final class RawPahoBatch {
         for (int i = 0; i < count; i++) {
             window.acquire();
             byte[] payload = payloads.get();
-            client.publish(topic, payload, 1, false, null, listener);
+            client.publish(topic, payload, qos, false, null, listener);
         }
         done.await();
         if (failure.get() != null) {
