@@ -61,7 +61,7 @@ import org.springframework.web.reactive.function.client.WebClient;
  * Astarte datastream sends, QoS 1 (reliability guaranteed), at most {@value #WINDOW} unacknowledged, to the
  * emulator's broker over mutual TLS, in values per second acknowledged by the broker; and QoS 2 (reliability
  * unique, {@code retention=unique}), at most {@value #QOS2_WINDOW} open exchanges on both sides, which includes
- * the device recording its open QoS 2 packet ids in its store (once per 128).
+ * the device recording its open QoS 2 packet ids in its store (once per 1,024).
  *
  * <ul>
  * <li>{@code rawSend}: Paho used directly with a device certificate, publishing the same BSON bytes an
