@@ -11,12 +11,17 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.iotspring.core.queue.QueuedMessage;
+
 /**
  * The deletes of a {@link JdbcOutboundQueue}'s acknowledged rows, between {@code ack} and the commit that writes
- * them. By default an {@code ack} commits them before it returns. Deferred ({@code iot.storage.deferred-deletes}),
- * they ride the next group commit, or a thread of the queue ({@code iot-outbox-<name>-acks}) commits them once the
- * oldest is {@link JdbcOutboundQueue#ACK_FLUSH_DELAY} old, and an {@code ack} that finds
- * {@link JdbcOutboundQueue#ACK_PENDING_MAX} pending waits for their commit: the bound on what a crash sends again.
+ * them. Deferred (always with a journal, the starter's SQLite stores; by {@link IotStore#setDeferredDeletes}
+ * otherwise), they ride the next group commit, or a thread of the queue ({@code iot-outbox-<name>-acks}) commits
+ * them once the oldest is {@link JdbcOutboundQueue#ACK_FLUSH_DELAY} old, and an {@code ack} that finds
+ * {@link JdbcOutboundQueue#ACK_PENDING_MAX} pending waits for their commit. With a journal every pending row is
+ * also recorded there, so a crash sends none of them again: the next open deletes them first
+ * ({@link AcknowledgementJournal}); without one, the bound is what a crash sends again. Not deferred, an
+ * {@code ack} commits them before it returns.
  *
  * <p>Guarded by the queue's lock: the rows leave this set in the same step that plans the commit carrying them.
  */
@@ -48,27 +53,44 @@ final class AcknowledgedDeletes {
 
     private @Nullable Thread flusher;
 
+    private final @Nullable AcknowledgementJournal journal;
+
+    /** The journal's index when the running transaction took its deletes. */
+    private long journalMark;
+
+    /** A row the journal had no room for is pending: the acknowledgement commits instead of deferring. */
+    private boolean unjournaled;
+
+    /** {@link #unjournaled} for the rows the running transaction took (back to pending if it fails). */
+    private boolean unjournaledInWrite;
+
     private boolean closed;
 
-    AcknowledgedDeletes(ReentrantLock lock, String queueName, Runnable commit) {
+    AcknowledgedDeletes(ReentrantLock lock, String queueName, Runnable commit,
+            @Nullable AcknowledgementJournal journal) {
         this.lock = lock;
+        this.journal = journal;
         this.changed = lock.newCondition();
         this.queueName = queueName;
         this.commit = commit;
     }
 
-    /** Under the lock: {@code sequence} was acknowledged and its row is no longer counted. */
-    void add(long sequence) {
+    /** Under the lock: {@code row} was acknowledged and is no longer counted. */
+    void add(QueuedMessage row) {
         if (this.pending.isEmpty()) {
             this.oldestAt = System.nanoTime();
             this.changed.signalAll();
         }
-        this.pending.add(sequence);
+        this.pending.add(row.sequence());
+        if (this.journal != null && !this.journal.record(row)) {
+            this.unjournaled = true;
+        }
     }
 
     /**
      * Under the lock, after {@link #add}: whether the acknowledging caller must commit the deletes before it
-     * returns (always by default; deferred, only at the bound). Starts the flusher on first use.
+     * returns (always by default; deferred, only at the bound or when the journal had no room). Starts the
+     * flusher on first use.
      */
     boolean mustCommitNow() {
         boolean deferred = this.flushDelayNanos >= 0;
@@ -78,11 +100,17 @@ final class AcknowledgedDeletes {
             this.flusher = thread;
             thread.start();
         }
-        return !deferred || this.pending.size() + this.inWrite >= JdbcOutboundQueue.ACK_PENDING_MAX;
+        return !deferred || this.unjournaled
+                || this.pending.size() + this.inWrite >= JdbcOutboundQueue.ACK_PENDING_MAX;
     }
 
     /** Under the lock, planning a commit: every pending delete goes into it, in ascending order. */
     List<Long> takeForCommit() {
+        if (this.journal != null) {
+            this.journalMark = this.journal.mark();
+        }
+        this.unjournaledInWrite = this.unjournaled;
+        this.unjournaled = false;
         if (this.pending.isEmpty()) {
             return List.of();
         }
@@ -95,6 +123,12 @@ final class AcknowledgedDeletes {
     /** Under the lock, after the commit: a failed one leaves its deletes for the next commit. */
     void written(List<Long> taken, boolean failed) {
         this.inWrite = 0;
+        if (!failed && this.journal != null) {
+            this.journal.committed(this.journalMark);
+        }
+        if (failed) {
+            this.unjournaled |= this.unjournaledInWrite;
+        }
         if (failed && !taken.isEmpty()) {
             if (this.pending.isEmpty()) {
                 this.oldestAt = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.iotspring.core.store;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -45,6 +47,9 @@ public final class IotStore implements AutoCloseable {
 
     private final SqlDialect dialect;
 
+    /** The starter's SQLite file, beside which the queues keep their acknowledgement journals; null otherwise. */
+    private final @Nullable Path file;
+
     private final JdbcTemplate jdbcTemplate;
 
     private final JdbcClient jdbcClient;
@@ -57,8 +62,10 @@ public final class IotStore implements AutoCloseable {
 
     private volatile boolean deferredDeletes;
 
-    private IotStore(String name, DataSource dataSource, boolean owned, String prefix, SqlDialect dialect) {
+    private IotStore(String name, DataSource dataSource, boolean owned, String prefix, SqlDialect dialect,
+            @Nullable Path file) {
         this.name = name;
+        this.file = file;
         this.dataSource = dataSource;
         this.owned = owned;
         this.prefix = prefix;
@@ -72,8 +79,8 @@ public final class IotStore implements AutoCloseable {
     }
 
     /** A store on the starter's own DataSource, closed with the store. */
-    static IotStore owned(String name, HikariDataSource dataSource) {
-        return new IotStore(name, dataSource, true, "", SqlDialect.SQLITE);
+    static IotStore owned(String name, HikariDataSource dataSource, Path file) {
+        return new IotStore(name, dataSource, true, "", SqlDialect.SQLITE, file);
     }
 
     /**
@@ -88,7 +95,7 @@ public final class IotStore implements AutoCloseable {
             throw new IllegalArgumentException(
                     "table prefix must be up to 40 letters, digits or underscores but was '" + tablePrefix + "'");
         }
-        return new IotStore("application", dataSource, false, tablePrefix, SqlDialect.of(dataSource));
+        return new IotStore("application", dataSource, false, tablePrefix, SqlDialect.of(dataSource), null);
     }
 
     /**
@@ -122,9 +129,12 @@ public final class IotStore implements AutoCloseable {
         this.openQueues.put(queueName, null);
         try {
             migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS);
+            AcknowledgementJournal journal = (this.file != null)
+                    ? AcknowledgementJournal.open(AcknowledgementJournal.fileOf(this.file, queueName)) : null;
             JdbcOutboundQueue queue = new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect,
-                    this.prefix, queueName, policy, () -> releaseQueue(queueName), this.owned);
-            queue.deferDeletes(this.deferredDeletes);
+                    this.prefix, queueName, policy, () -> releaseQueue(queueName), this.owned, journal);
+            // With a journal a crash sends nothing acknowledged again, deferred or not: so always deferred.
+            queue.deferDeletes(this.deferredDeletes || journal != null);
             this.openQueues.put(queueName, queue);
             return queue;
         }
@@ -135,9 +145,11 @@ public final class IotStore implements AutoCloseable {
     }
 
     /**
-     * Whether queues opened from now on commit the delete of an acknowledged row after the next message went out
-     * (faster one-at-a-time delivery; after a crash up to {@value JdbcOutboundQueue#ACK_PENDING_MAX} acknowledged
-     * messages are sent again) instead of before it (the default: only the window in flight is sent again).
+     * For a store on an application's DataSource ({@link #of}): whether queues opened from now on commit the delete
+     * of an acknowledged row after the next message went out (faster one-at-a-time delivery; after a crash up to
+     * {@value JdbcOutboundQueue#ACK_PENDING_MAX} acknowledged messages are sent again) instead of before it (the
+     * default: only the window in flight is sent again). The starter's SQLite stores always defer it: their
+     * acknowledgement journal keeps a crash from sending acknowledged messages again.
      */
     public void setDeferredDeletes(boolean deferredDeletes) {
         this.deferredDeletes = deferredDeletes;

@@ -160,7 +160,7 @@ public class IotStores implements AutoCloseable {
             }
             HikariDataSource dataSource = createDataSource(file, platform);
             lockExclusivelyWhileAlone(dataSource, file);
-            IotStore store = IotStore.owned(platform, dataSource);
+            IotStore store = IotStore.owned(platform, dataSource, file);
             store.setDeferredDeletes(this.deferredDeletes);
             boolean closedMeanwhile;
             synchronized (this) {

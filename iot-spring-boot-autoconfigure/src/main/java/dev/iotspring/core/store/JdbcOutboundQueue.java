@@ -48,13 +48,16 @@ import dev.iotspring.core.queue.QueuedMessage;
  * <li><b>In flight in memory only.</b> {@link #poll} marks rows in flight without writing. After a crash every
  * row that was in flight is still there and comes back at its place on the next open (at least once; duplicates
  * bounded by the dispatcher's window).</li>
- * <li><b>Deletes of acknowledged rows</b> ({@code AcknowledgedDeletes}). By default {@link #ack} returns once
- * their {@code DELETE} is committed (with whatever offers wait), so after a crash only the window in flight is
- * sent again. With deferred deletes ({@code iot.storage.deferred-deletes}, {@link IotStore#setDeferredDeletes})
- * {@link #ack} forgets the rows at once and leaves their {@code DELETE} to the next commit (an offer's, or a
- * thread of the queue's after {@link #ACK_FLUSH_DELAY}): a crash then sends again, in order and before the rest,
- * at most the rows of the last {@code ACK_FLUSH_DELAY} plus one commit, never more than {@value #ACK_PENDING_MAX}
- * (plus one acknowledgement's rows). {@link #close} commits what is left.</li>
+ * <li><b>Deletes of acknowledged rows</b> ({@code AcknowledgedDeletes}). {@link #ack} forgets the rows at once
+ * and leaves their {@code DELETE} to the next commit (an offer's, or a thread of the queue's after
+ * {@link #ACK_FLUSH_DELAY}); one that finds {@value #ACK_PENDING_MAX} deletes pending waits for their commit. On
+ * the starter's SQLite files it also records the rows in the queue's {@code AcknowledgementJournal} (a
+ * memory-mapped file: no system call), and the next open after a crash deletes them before anything is sent, so
+ * only the window in flight is sent again. Without a journal (an application's DataSource) {@link #ack} by default
+ * returns once the {@code DELETE} is committed; deferred there ({@link IotStore#setDeferredDeletes}), a crash sends
+ * again, in order and before the rest, at most the rows of the last {@code ACK_FLUSH_DELAY} plus one commit,
+ * never more than {@value #ACK_PENDING_MAX} (plus one acknowledgement's rows). {@link #close} commits what is
+ * left.</li>
  * <li><b>Bounded heap</b> ({@code ReadAhead}). The newest committed rows not yet handed out are kept in heap, at
  * most {@value #READ_AHEAD_MAX}, so a dispatcher keeping up with producers never reads them back; a longer queue
  * stays on disk and is read in pages.</li>
@@ -155,26 +158,40 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     private volatile boolean closed;
 
+    /**
+     * @param journal where acknowledged rows are recorded until their delete commits (the starter's own SQLite
+     * file), or null: then a crash sends again the rows whose delete was pending
+     */
     JdbcOutboundQueue(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix,
-            String queueName, OverflowPolicy overflow, Runnable onClose) {
-        this(jdbc, tx, dialect, prefix, queueName, overflow, onClose, false);
-    }
-
-    JdbcOutboundQueue(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix,
-            String queueName, OverflowPolicy overflow, Runnable onClose, boolean exclusiveSqlite) {
+            String queueName, OverflowPolicy overflow, Runnable onClose, boolean exclusiveSqlite,
+            @Nullable AcknowledgementJournal journal) {
         this.writer = new OutboxWriter(jdbc, tx, dialect, prefix, queueName, exclusiveSqlite);
         this.queueName = queueName;
         this.overflow = overflow;
         this.onClose = onClose;
+        if (journal != null) {
+            deleteJournaledRows(journal);
+        }
         Map<String, Object> stats = this.writer.stats();
         this.count = ((Number) stats.get("row_count")).intValue();
         Number last = (Number) stats.get("max_seq");
         this.nextSequence = (last != null) ? last.longValue() + 1 : 0;
         this.readAhead = new ReadAhead(this.count == 0);
-        this.acknowledged = new AcknowledgedDeletes(this.lock, queueName, this::commitAcknowledged);
+        this.acknowledged = new AcknowledgedDeletes(this.lock, queueName, this::commitAcknowledged, journal);
         if (this.count > 0) {
             logger.info("Outbound queue {} opened with {} messages from a previous run", queueName, this.count);
         }
+    }
+
+    /** Rows an earlier run acknowledged but did not delete (it was killed): deleted before anything is sent. */
+    private void deleteJournaledRows(AcknowledgementJournal journal) {
+        List<AcknowledgementJournal.Entry> entries = journal.entries();
+        if (!entries.isEmpty()) {
+            int deleted = this.writer.deleteJournaled(entries);
+            logger.info("Outbound queue {}: deleted {} messages acknowledged before the last stop", this.queueName,
+                    deleted);
+        }
+        journal.committed(journal.mark());
     }
 
     // ---- offer and ack: group commit -----------------------------------------------------------------------
@@ -487,8 +504,9 @@ public class JdbcOutboundQueue implements OutboundQueue {
             checkOpen();
             int forgotten = 0;
             for (QueuedMessage message : messages) {
-                if (this.inFlight.remove(message.sequence()) != null) {
-                    this.acknowledged.add(message.sequence());
+                QueuedMessage held = this.inFlight.remove(message.sequence());
+                if (held != null) {
+                    this.acknowledged.add(held);
                     forgotten++;
                 }
             }
@@ -612,8 +630,8 @@ public class JdbcOutboundQueue implements OutboundQueue {
     }
 
     /**
-     * For tests: closes as a crash would leave the file, without committing the deletes of acknowledged rows
-     * (the next open sends them again).
+     * For tests: closes as a crash would leave the file and the journal, without committing the deletes of
+     * acknowledged rows (the next open deletes those the journal names and sends the others again).
      */
     void closeWithoutCommittingAcknowledged() {
         close(false);
@@ -632,14 +650,18 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 this.written.awaitUninterruptibly();
             }
             List<Long> left = this.acknowledged.takeForCommit();
-            if (commitAcknowledged && !left.isEmpty()) {
+            if (commitAcknowledged) {
+                boolean failed = false;
                 try {
                     this.writer.commit(List.of(), left);
                 }
                 catch (RuntimeException ex) {
-                    logger.warn("Could not delete {} acknowledged messages of queue {} on close; they are sent again "
-                            + "after the next start: {}", left.size(), this.queueName, ex.toString());
+                    failed = true;
+                    logger.warn("Could not delete {} acknowledged messages of queue {} on close; the next start "
+                            + "deletes them or, without a journal, sends them again: {}", left.size(),
+                            this.queueName, ex.toString());
                 }
+                this.acknowledged.written(left, failed);
             }
             this.writer.close();
         }

@@ -11,6 +11,8 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +41,9 @@ final class OutboxWriter {
 
     private static final Logger logger = LoggerFactory.getLogger(JdbcOutboundQueue.class);
 
+    /** Sequences looked up per statement (below SQLite's oldest limit of 999 parameters). */
+    private static final int JOURNAL_LOOKUP = 500;
+
     /** SQLite's {@code synchronous=NORMAL}: in WAL mode a commit is written but not synced. */
     private static final int NORMAL = 1;
 
@@ -55,6 +60,8 @@ final class OutboxWriter {
     private final String readSql;
 
     private final String statsSql;
+
+    private final String table;
 
     /** The starter's own SQLite pool: one connection that lives as long as the store. */
     private final boolean exclusiveSqlite;
@@ -76,6 +83,7 @@ final class OutboxWriter {
         this.queueName = queueName;
         this.exclusiveSqlite = exclusiveSqlite && dialect.isSqlite();
         String table = prefix + "outbox";
+        this.table = table;
         String columns = "seq, message_id, destination, payload, qos, retain_flag, created_at, headers";
         this.insertSql = "INSERT INTO " + table + " (queue_name, " + columns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.deleteRangeSql = "DELETE FROM " + table + " WHERE queue_name = ? AND seq >= ? AND seq <= ?";
@@ -99,6 +107,34 @@ final class OutboxWriter {
     /** Up to {@code limit} rows after sequence {@code after}, in order. */
     List<QueuedMessage> read(long after, int limit) {
         return this.jdbc.query(this.readSql, this::mapRow, this.queueName, after, limit);
+    }
+
+    /**
+     * Deletes the rows an {@link AcknowledgementJournal} names, those whose sequence, creation time and message id
+     * all match (a row of another database with the same sequence stays); returns how many.
+     */
+    int deleteJournaled(List<AcknowledgementJournal.Entry> entries) {
+        Map<Long, AcknowledgementJournal.Entry> bySequence = new HashMap<>();
+        entries.forEach(e -> bySequence.put(e.sequence(), e));
+        List<Long> sequences = new ArrayList<>(bySequence.keySet());
+        List<Long> deletes = new ArrayList<>();
+        for (int from = 0; from < sequences.size(); from += JOURNAL_LOOKUP) {
+            List<Long> chunk = sequences.subList(from, Math.min(sequences.size(), from + JOURNAL_LOOKUP));
+            String sql = "SELECT seq, message_id, created_at FROM " + this.table + " WHERE queue_name = ? AND seq IN ("
+                    + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")";
+            List<Object> args = new ArrayList<>(chunk.size() + 1);
+            args.add(this.queueName);
+            args.addAll(chunk);
+            this.jdbc.query(sql, rs -> {
+                long seq = rs.getLong(1);
+                if (bySequence.get(seq).names(seq, rs.getLong(3), rs.getString(2))) {
+                    deletes.add(seq);
+                }
+            }, args.toArray());
+        }
+        deletes.sort(null);
+        commit(List.of(), deletes);
+        return deletes.size();
     }
 
     /**

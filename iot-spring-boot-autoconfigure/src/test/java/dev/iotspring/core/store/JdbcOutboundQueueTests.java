@@ -1,5 +1,6 @@
 package dev.iotspring.core.store;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import com.zaxxer.hikari.HikariDataSource;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
 import dev.iotspring.core.queue.OutboundMessage;
@@ -74,7 +78,8 @@ class JdbcOutboundQueueTests {
         queue.ack(taken);
         assertThat(queue.size()).isEqualTo(1);
         assertThat(queue.poll(5)).isEmpty();
-        assertThat(rowsInTable()).as("the acknowledgement committed its deletes").isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rowsInTable())
+            .as("the queue's own thread committed the deletes").isEqualTo(1));
         assertThat(queue.pendingDeletes()).isZero();
     }
 
@@ -96,9 +101,9 @@ class JdbcOutboundQueueTests {
     }
 
     @Test
-    void aRestartWithoutCommittingTheDeletesSendsAtMostTheBoundAgainInOrder() {
+    void aRestartAfterACrashDeletesTheAcknowledgedRowsItsJournalNamesAndSendsOnlyTheWindowInFlightAgain() {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
-        queue.ackFlushDelay(Duration.ofHours(1)); // deferred deletes, committed only when the bound is reached
+        queue.ackFlushDelay(Duration.ofHours(1)); // deletes committed only when the bound is reached
         int acked = JdbcOutboundQueue.ACK_PENDING_MAX + 500;
         int total = acked + 10;
         queue.offerAll(IntStream.range(0, total).mapToObj(QueueScenarios::message).toList());
@@ -107,16 +112,74 @@ class JdbcOutboundQueueTests {
         }
         queue.poll(3); // in flight, never acknowledged
         assertThat(queue.pendingDeletes()).isEqualTo(500);
-        queue.closeWithoutCommittingAcknowledged(); // as a crash leaves the file
+        queue.closeWithoutCommittingAcknowledged(); // as a crash leaves the file and the journal
         this.stores.close();
+        assertThat(rowsInTable(this.directory.resolve("test.db")))
+            .as("500 acknowledged rows were never deleted, besides the 10 never acknowledged").isEqualTo(510);
 
         this.stores = stores();
         JdbcOutboundQueue reopened = this.stores.open("test").outboundQueue("events");
-        List<QueuedMessage> all = reopened.poll(total);
-        assertThat(all).as("sent again: at most the bound, then the in-flight and queued ones")
-                .hasSizeLessThanOrEqualTo(JdbcOutboundQueue.ACK_PENDING_MAX + 10);
-        assertThat(all).extracting(q -> q.message().id()).containsExactlyElementsOf(
-                IntStream.range(JdbcOutboundQueue.ACK_PENDING_MAX, total).mapToObj(Integer::toString).toList());
+        assertThat(reopened.size()).isEqualTo(10);
+        assertThat(ids(reopened.poll(total))).isEqualTo(
+                String.join(",", IntStream.range(acked, total).mapToObj(Integer::toString).toList()));
+        assertThat(rowsInTable()).isEqualTo(10);
+    }
+
+    @Test
+    void aJournalLeftBesideAnotherDatabaseDeletesNoneOfItsRows() throws Exception {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.ackFlushDelay(Duration.ofHours(1));
+        queue.offerAll(IntStream.range(0, 5).mapToObj(QueueScenarios::message).toList());
+        queue.ack(queue.poll(3));
+        queue.closeWithoutCommittingAcknowledged(); // the journal names sequences 0 to 2
+        this.stores.close();
+        // Another directory's file, with the same ids at the same sequences, moved in beside that journal.
+        Path other = this.directory.resolve("other");
+        IotStores otherStores = new IotStores(other, SynchronousMode.NORMAL, Duration.ofSeconds(5));
+        otherStores.open("test").outboundQueue("events")
+            .offerAll(IntStream.range(0, 5).mapToObj(QueueScenarios::message).toList());
+        otherStores.close();
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            Files.deleteIfExists(this.directory.resolve("test.db" + suffix));
+            if (Files.exists(other.resolve("test.db" + suffix))) {
+                Files.copy(other.resolve("test.db" + suffix), this.directory.resolve("test.db" + suffix));
+            }
+        }
+        assertThat(this.directory.resolve("test.db-acks-events")).exists();
+
+        this.stores = stores();
+        assertThat(ids(this.stores.open("test").outboundQueue("events").poll(10)))
+            .as("only the creation times tell these rows from those the journal names").isEqualTo("0,1,2,3,4");
+    }
+
+    @Test
+    void withoutAJournalARestartAfterACrashSendsAtMostTheBoundOfDeferredDeletesAgainInOrder() {
+        // A store on an application's DataSource has no journal: deferred deletes bound what a crash repeats.
+        HikariDataSource dataSource = new HikariDataSource();
+        dataSource.setJdbcUrl("jdbc:sqlite:" + this.directory.resolve("application.db"));
+        dataSource.setMaximumPoolSize(1);
+        try (dataSource) {
+            IotStore store = IotStore.of(dataSource, "iot_");
+            store.setDeferredDeletes(true);
+            JdbcOutboundQueue queue = store.outboundQueue("events");
+            int acked = JdbcOutboundQueue.ACK_PENDING_MAX + 500;
+            int total = acked + 10;
+            queue.offerAll(IntStream.range(0, total).mapToObj(QueueScenarios::message).toList());
+            queue.ackFlushDelay(Duration.ofHours(1));
+            for (int i = 0; i < acked; i++) {
+                queue.ack(queue.poll(1));
+            }
+            queue.poll(3);
+            assertThat(queue.pendingDeletes()).isEqualTo(500);
+            queue.closeWithoutCommittingAcknowledged();
+
+            List<QueuedMessage> all = store.outboundQueue("events").poll(total);
+            assertThat(all).as("sent again: the acknowledged rows not deleted, then the in-flight and queued ones")
+                .extracting(q -> q.message().id())
+                .containsExactlyElementsOf(IntStream.range(JdbcOutboundQueue.ACK_PENDING_MAX, total)
+                    .mapToObj(Integer::toString).toList());
+            assertThat(this.directory.resolve("application.db-acks-events")).doesNotExist();
+        }
     }
 
     @Test
@@ -143,6 +206,7 @@ class JdbcOutboundQueueTests {
         this.stores.close();
         this.stores = new IotStores(this.directory, SynchronousMode.FULL, Duration.ofSeconds(5));
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.ackFlushDelay(Duration.ofNanos(-1)); // each ack commits before it returns: no race with the flusher
         queue.offerAll(IntStream.range(0, 3).mapToObj(QueueScenarios::message).toList());
         // An acknowledgement alone commits without a sync (SQLite's synchronous=NORMAL for that commit) ...
         queue.ack(queue.poll(1));
@@ -159,6 +223,14 @@ class JdbcOutboundQueueTests {
     private int rowsInTable() {
         return this.stores.open("test").jdbcClient().sql("SELECT COUNT(*) FROM outbox").query(Integer.class)
                 .single();
+    }
+
+    /** Read with a connection of its own, the stores closed. */
+    private static int rowsInTable(Path file) {
+        try (HikariDataSource dataSource = new HikariDataSource()) {
+            dataSource.setJdbcUrl("jdbc:sqlite:" + file);
+            return JdbcClient.create(dataSource).sql("SELECT COUNT(*) FROM outbox").query(Integer.class).single();
+        }
     }
 
     @Test

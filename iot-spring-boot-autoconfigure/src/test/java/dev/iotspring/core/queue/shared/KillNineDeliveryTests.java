@@ -68,6 +68,36 @@ class KillNineDeliveryTests {
         assertDeliveredInOrderWithBoundedDuplicates(broker, "first", WINDOW);
     }
 
+    /**
+     * One message in flight, acknowledgements flowing and no new message committed at the kill (as Spotflow drains
+     * what was enqueued): the deletes of the messages acknowledged last are not committed yet, only the queue's
+     * journal names them. The restarted instance must send none of them again: at most the one that was in flight
+     * arrives twice.
+     */
+    @Test
+    void sqliteInstanceKilledWhileDrainingOneAtATimeSendsOnlyTheMessageInFlightAgain(EmbeddedMqttBroker broker)
+            throws Exception {
+        Path directory = this.work.resolve("one-at-a-time");
+        holdAcksOf(broker, "single"); // a backlog builds while every message is committed
+        Set<String> returned;
+        try (ChildJvm first = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(), "single",
+                "2000", "0", "1")) {
+            await().atMost(TIMEOUT).until(() -> first.isDone() || !first.isAlive());
+            assertThat(first.isAlive()).as(first.log()).isTrue();
+            broker.releaseAcks();
+            await().atMost(TIMEOUT).until(() -> received(broker, "single").size() >= ACKED_BEFORE_HOLD + 300);
+            returned = first.kill();
+        }
+        int beforeRestart = received(broker, "single").size();
+        try (ChildJvm second = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(),
+                "single-restarted", "0", "0", "1")) {
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(received(broker, "single")).as(second.log())
+                .containsAll(returned));
+        }
+        assertThat(returned).as("a backlog was left for the restarted instance").hasSizeGreaterThan(beforeRestart);
+        assertDeliveredInOrderWithBoundedDuplicates(broker, "single", 1);
+    }
+
     @Test
     void postgresInstanceKilledWhileSendingIsDeliveredBySurvivorsAfterTheLease(EmbeddedPostgresServer postgres,
             EmbeddedMqttBroker broker) throws Exception {

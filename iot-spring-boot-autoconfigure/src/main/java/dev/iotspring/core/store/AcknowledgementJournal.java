@@ -1,0 +1,184 @@
+package dev.iotspring.core.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.iotspring.core.queue.QueuedMessage;
+
+/**
+ * The acknowledged rows of a {@link JdbcOutboundQueue} whose {@code DELETE} is not committed yet, kept in a
+ * memory-mapped file beside the store ({@code <platform>.db-acks-<queue>}). Writing to the mapping is a few
+ * stores to memory, not a system call, and what was written survives the process being killed (the kernel holds
+ * the pages): so an acknowledgement can defer its delete to a later commit and still, after a crash, the next
+ * open deletes the rows the journal names before anything is sent. A power cut or an operating-system crash may
+ * lose the journal (it is never synced): those rows are then sent again, never lost.
+ *
+ * <p>A ring of {@value #CAPACITY} slots between two absolute indices, {@code start} (older slots' deletes are
+ * committed) and {@code end}. A slot names its row by sequence, creation time and a checksum of its message id,
+ * and carries its own index: a slot left from an earlier lap, never written, or belonging to another database
+ * file (one deleted and created again beside an old journal) matches no row and deletes nothing. Not thread-safe:
+ * the queue calls it under its lock.
+ */
+final class AcknowledgementJournal {
+
+    private static final Logger logger = LoggerFactory.getLogger(JdbcOutboundQueue.class);
+
+    /** Slots: above the pending bound plus a window, so a journal full is only reached when commits fail. */
+    static final int CAPACITY = 4096;
+
+    private static final long MAGIC = 0x696f_742d_6163_6b31L; // "iot-ack1"
+
+    private static final int START = 8;
+
+    private static final int END = 16;
+
+    private static final int HEADER = 64;
+
+    /** Index tag, sequence, created-at nanos, id checksum (and padding). */
+    private static final int SLOT = 32;
+
+    private static final long SIZE = HEADER + (long) CAPACITY * SLOT;
+
+    private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
+    private final Path file;
+
+    private final MappedByteBuffer map;
+
+    private long start;
+
+    private long end;
+
+    private AcknowledgementJournal(Path file, MappedByteBuffer map, long start, long end) {
+        this.file = file;
+        this.map = map;
+        this.start = start;
+        this.end = end;
+    }
+
+    /** Maps the journal of a queue, creating it empty; a file that is not a journal is started afresh. */
+    static AcknowledgementJournal open(Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            boolean fresh = channel.size() != SIZE;
+            if (fresh && channel.size() > 0) {
+                logger.warn("{} is not an acknowledgement journal of this version; started afresh", file);
+                channel.truncate(0);
+            }
+            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE);
+            if (fresh || (long) LONGS.get(map, 0) != MAGIC) {
+                LONGS.set(map, START, 0L);
+                LONGS.set(map, END, 0L);
+                LONGS.setRelease(map, 0, MAGIC);
+                return new AcknowledgementJournal(file, map, 0, 0);
+            }
+            long start = (long) LONGS.get(map, START);
+            long end = (long) LONGS.get(map, END);
+            if (start < 0 || end < start || end - start > CAPACITY) {
+                // Torn by a power cut: the rows it named are sent again.
+                logger.warn("{} holds indices {} to {}, which no journal writes; started afresh", file, start, end);
+                LONGS.set(map, START, end < 0 ? 0L : end);
+                start = end = Math.max(end, 0);
+            }
+            return new AcknowledgementJournal(file, map, start, end);
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("Cannot open the acknowledgement journal " + file, ex);
+        }
+    }
+
+    /** The journal file of {@code queueName} in the SQLite store {@code storeFile}. */
+    static Path fileOf(Path storeFile, String queueName) {
+        return storeFile.resolveSibling(storeFile.getFileName() + "-acks-" + queueName);
+    }
+
+    /** Records an acknowledged row; false when the ring is full (the caller commits the delete instead). */
+    boolean record(QueuedMessage row) {
+        if (this.end - this.start >= CAPACITY) {
+            return false;
+        }
+        int at = slot(this.end);
+        LONGS.set(this.map, at, this.end ^ MAGIC);
+        LONGS.set(this.map, at + 8, row.sequence());
+        LONGS.set(this.map, at + 16, OutboxWriter.toNanos(row.message().createdAt()));
+        LONGS.set(this.map, at + 24, checksum(row.message().id()));
+        this.end++;
+        // The slot before the index that counts it: a kill in between leaves the slot uncounted, not a stale one.
+        LONGS.setRelease(this.map, END, this.end);
+        return true;
+    }
+
+    /** Every slot up to here is in the commit being planned (or committed before). */
+    long mark() {
+        return this.end;
+    }
+
+    /** The commit that carried every slot before {@code mark} succeeded. */
+    void committed(long mark) {
+        if (mark > this.start) {
+            this.start = mark;
+            LONGS.setRelease(this.map, START, mark);
+        }
+    }
+
+    /** Rows acknowledged by an earlier run whose delete may not be committed, in the order they were recorded. */
+    List<Entry> entries() {
+        List<Entry> entries = new ArrayList<>((int) (this.end - this.start));
+        for (long index = this.start; index < this.end; index++) {
+            int at = slot(index);
+            if ((long) LONGS.get(this.map, at) == (index ^ MAGIC)) {
+                entries.add(new Entry((long) LONGS.get(this.map, at + 8), (long) LONGS.get(this.map, at + 16),
+                        (long) LONGS.get(this.map, at + 24)));
+            }
+        }
+        return entries;
+    }
+
+    /** Slots between the committed and the recorded index. */
+    int size() {
+        return (int) (this.end - this.start);
+    }
+
+    Path file() {
+        return this.file;
+    }
+
+    private static int slot(long index) {
+        return HEADER + (int) (index % CAPACITY) * SLOT;
+    }
+
+    static long checksum(String messageId) {
+        CRC32C crc = new CRC32C();
+        crc.update(messageId.getBytes(StandardCharsets.UTF_8));
+        return crc.getValue();
+    }
+
+    /** A row as the journal names it. */
+    record Entry(long sequence, long createdAtNanos, long idChecksum) {
+
+        boolean names(long sequence, long createdAtNanos, String messageId) {
+            return this.sequence == sequence && this.createdAtNanos == createdAtNanos
+                    && this.idChecksum == checksum(messageId);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AcknowledgementJournal[" + this.file + ", " + size() + " pending]";
+    }
+}
