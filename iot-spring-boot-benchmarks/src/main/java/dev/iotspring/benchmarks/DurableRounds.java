@@ -119,16 +119,6 @@ public final class DurableRounds {
                 send.starterPublish();
                 return DurableSendBenchmark.BATCH;
             }));
-            DurableSendBenchmark deferred = new DurableSendBenchmark();
-            deferred.externalBrokerUrl = externalBroker;
-            deferred.synchronous = "NORMAL";
-            deferred.deferredDeletes = true;
-            deferred.start();
-            resources.add(deferred::stop);
-            variants.put("template send, deferred deletes", new Variant(1, () -> {
-                deferred.starterPublish();
-                return DurableSendBenchmark.BATCH;
-            }));
             // SQLite's own checkpoint size: what the default of iot.storage.wal-checkpoint-size changed.
             DurableSendBenchmark smallLog = new DurableSendBenchmark();
             smallLog.externalBrokerUrl = externalBroker;
@@ -154,7 +144,6 @@ public final class DurableRounds {
             // Several producers: group commit lifts that floor.
             variants.put("template send t8", new Variant(8, () -> sendAndWait(send)));
             ratios.add(new String[] { "template send", "raw Paho" });
-            ratios.add(new String[] { "template send, deferred deletes", "raw Paho" });
             ratios.add(new String[] { "raw commit t1", "raw Paho" });
             ratios.add(new String[] { "template send t8", "raw Paho" });
         }
@@ -174,16 +163,6 @@ public final class DurableRounds {
                     return SpotflowBenchmark.BATCH;
                 }));
                 ratios.add(new String[] { "Spotflow " + mode, "raw Paho " + mode });
-                SpotflowBenchmark.Delivery deferred = new SpotflowBenchmark.Delivery();
-                deferred.synchronous = mode;
-                deferred.deferredDeletes = true;
-                deferred.start();
-                resources.add(deferred::stop);
-                variants.put("Spotflow deferred deletes " + mode, new Variant(1, () -> {
-                    bench.starterDeliver(deferred);
-                    return SpotflowBenchmark.BATCH;
-                }));
-                ratios.add(new String[] { "Spotflow deferred deletes " + mode, "raw Paho " + mode });
                 // Each enqueueMessage commits its row before it returns: one producer cannot go below this.
                 SqliteOutboxBenchmark outbox = new SqliteOutboxBenchmark();
                 outbox.synchronous = mode;

@@ -76,10 +76,6 @@ public class DurableSendBenchmark {
     @Param({ "NORMAL", "FULL" })
     public String synchronous;
 
-    /** iot.storage.deferred-deletes: an acknowledgement does not wait for its delete's commit. */
-    @Param({ "false", "true" })
-    public boolean deferredDeletes;
-
     /** iot.storage.wal-checkpoint-size; null: the default for the synchronous mode. */
     public @Nullable DataSize walCheckpointSize;
 
@@ -118,7 +114,6 @@ public class DurableSendBenchmark {
         this.raw = RawPahoBatch.connect(brokerUrl, "bench-raw-" + instance, WINDOW);
         SynchronousMode mode = SynchronousMode.valueOf(this.synchronous.toUpperCase(Locale.ROOT));
         this.stores = new IotStores(this.directory, mode, Duration.ofSeconds(5));
-        this.stores.setDeferredDeletes(this.deferredDeletes);
         this.stores.setWalCheckpointSize(this.walCheckpointSize);
         this.connection = RawPahoBatch.connectStarter(brokerUrl, "bench-starter-" + instance, WINDOW);
         this.dispatcher = Dispatcher

@@ -224,10 +224,6 @@ public class SpotflowBenchmark {
         @Param({ "FULL", "NORMAL" })
         public String synchronous;
 
-        /** iot.storage.deferred-deletes: an acknowledged row's delete committed after the next publish. */
-        @Param({ "false", "true" })
-        public boolean deferredDeletes;
-
         private SpotflowEmulator emulator;
 
         private Path directory;
@@ -254,8 +250,7 @@ public class SpotflowBenchmark {
                     "iot.spotflow.device-id=bench-starter", "iot.spotflow.mqtt-port=" + this.emulator.mqttPort(),
                     "iot.spotflow.mqtt-tls=false", "iot.spotflow.hub-http-port=" + this.emulator.hubHttpPort(),
                     "iot.spotflow.default-stream-group=bench", "iot.spotflow.default-stream=values",
-                    "iot.spotflow.provisioning-poll-interval=100ms",
-                    "iot.storage.deferred-deletes=" + this.deferredDeletes);
+                    "iot.spotflow.provisioning-poll-interval=100ms");
             this.sender = this.context.getBean(SpotflowSender.class);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
             while (!this.sender.isConnected()) {

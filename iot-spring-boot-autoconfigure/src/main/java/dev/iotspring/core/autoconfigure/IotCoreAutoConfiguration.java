@@ -68,7 +68,6 @@ public final class IotCoreAutoConfiguration {
                     PropertyChecks.yaml("iot.storage", "wal-checkpoint-size: 32MB"));
             IotStores stores = new IotStores(properties.getDirectory(), properties.getSynchronous(),
                     properties.getBusyTimeout());
-            stores.setDeferredDeletes(properties.isDeferredDeletes());
             stores.setWalCheckpointSize(walCheckpointSize);
             if (properties.getDataSource() == IotStorageProperties.DataSourceKind.APPLICATION) {
                 stores.useDurableQueues(sharedOutbox(properties, dataSources.getIfUnique()));

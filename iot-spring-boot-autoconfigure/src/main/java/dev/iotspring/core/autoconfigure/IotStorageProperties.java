@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -31,10 +32,8 @@ public class IotStorageProperties {
     private Duration busyTimeout = Duration.ofSeconds(5);
 
     /**
-     * Whether the delete of an acknowledged message's row is committed after the next message went out instead of
-     * before it. Speeds up delivery one message at a time (Spotflow) and durable queues with one producer; after a
-     * crash (not after a clean stop) up to 1,024 already acknowledged messages are sent again, besides the window
-     * in flight.
+     * No longer has an effect: the SQLite stores always commit the delete of an acknowledged message's row after
+     * the next message went out, and their acknowledgement journal keeps a crash from sending it again.
      */
     private boolean deferredDeletes;
 
@@ -93,10 +92,14 @@ public class IotStorageProperties {
         this.busyTimeout = busyTimeout;
     }
 
+    @Deprecated(since = "0.1.0")
+    @DeprecatedConfigurationProperty(reason = "The SQLite stores always defer the delete of an acknowledged row; "
+            + "their acknowledgement journal keeps a crash from sending it again")
     public boolean isDeferredDeletes() {
         return this.deferredDeletes;
     }
 
+    @Deprecated(since = "0.1.0")
     public void setDeferredDeletes(boolean deferredDeletes) {
         this.deferredDeletes = deferredDeletes;
     }

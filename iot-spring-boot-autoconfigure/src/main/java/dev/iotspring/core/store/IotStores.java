@@ -79,8 +79,6 @@ public class IotStores implements AutoCloseable {
 
     private boolean closed;
 
-    private volatile boolean deferredDeletes;
-
     /** Configured checkpoint size in pages; null: by synchronous mode. */
     private volatile @Nullable Long walCheckpointPages;
 
@@ -161,7 +159,6 @@ public class IotStores implements AutoCloseable {
             HikariDataSource dataSource = createDataSource(file, platform);
             lockExclusivelyWhileAlone(dataSource, file);
             IotStore store = IotStore.owned(platform, dataSource, file);
-            store.setDeferredDeletes(this.deferredDeletes);
             boolean closedMeanwhile;
             synchronized (this) {
                 closedMeanwhile = this.closed;
@@ -223,11 +220,6 @@ public class IotStores implements AutoCloseable {
         catch (SQLException ex) {
             throw new IllegalStateException("Cannot set locking_mode=" + mode + " on " + file, ex);
         }
-    }
-
-    /** {@link IotStore#setDeferredDeletes} for the stores opened from now on ({@code iot.storage.deferred-deletes}). */
-    public void setDeferredDeletes(boolean deferredDeletes) {
-        this.deferredDeletes = deferredDeletes;
     }
 
     /**

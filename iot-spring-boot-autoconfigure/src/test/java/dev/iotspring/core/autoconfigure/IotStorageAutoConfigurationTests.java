@@ -97,10 +97,14 @@ class IotStorageAutoConfigurationTests {
     }
 
     @Test
-    void deletesOfAcknowledgedRowsAreCommittedBeforeTheNextSendUnlessDeferred() {
-        runner().run(context -> assertThat(context.getBean(IotStores.class).open("x").isDeferredDeletes()).isFalse());
-        runner().withPropertyValues("iot.storage.deferred-deletes=true")
-            .run(context -> assertThat(context.getBean(IotStores.class).open("x").isDeferredDeletes()).isTrue());
+    void aQueueKeepsItsAcknowledgementJournalBesideTheFileWhateverTheDeprecatedDeferredDeletesProperty() {
+        for (String deferred : List.of("true", "false")) {
+            runner().withPropertyValues("iot.storage.deferred-deletes=" + deferred).run(context -> {
+                assertThat(context).hasNotFailed();
+                context.getBean(IotStores.class).open("x").outboundQueue("q" + deferred);
+                assertThat(this.directory.resolve("x.db-acks-q" + deferred)).exists();
+            });
+        }
     }
 
     @Test
