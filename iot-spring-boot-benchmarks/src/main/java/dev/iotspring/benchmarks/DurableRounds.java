@@ -163,6 +163,13 @@ public final class DurableRounds {
                     return SpotflowBenchmark.BATCH;
                 }));
                 ratios.add(new String[] { "Spotflow " + mode, "raw Paho " + mode });
+                // The same without the enqueue: what the sending path alone delivers.
+                AtomicLong enqueueNanos = new AtomicLong();
+                variants.put("Spotflow backlog " + mode, new Variant(1, () -> {
+                    enqueueNanos.addAndGet(bench.starterDeliverBacklog(delivery));
+                    return SpotflowBenchmark.BATCH;
+                }, null, enqueueNanos));
+                ratios.add(new String[] { "Spotflow backlog " + mode, "raw Paho " + mode });
                 // Each enqueueMessage commits its row before it returns: one producer cannot go below this.
                 SqliteOutboxBenchmark outbox = new SqliteOutboxBenchmark();
                 outbox.synchronous = mode;
@@ -352,6 +359,9 @@ public final class DurableRounds {
 
         private final @Nullable LongSupplier transactions;
 
+        /** Time the calls spent on work that is not measured (one thread), left out of the rate. */
+        private final @Nullable AtomicLong untimedNanos;
+
         /**
          * CPU time of the whole process (every thread: broker, clients, SQLite) over the messages of the last
          * {@link #measure}: steadier than a rate when other processes share the cores.
@@ -367,14 +377,22 @@ public final class DurableRounds {
          */
         double lastCallerCpuMicrosPerMessage;
 
-        Variant(int threads, Call call, @Nullable LongSupplier transactions) {
+        Variant(int threads, Call call, @Nullable LongSupplier transactions, @Nullable AtomicLong untimedNanos) {
+            if (untimedNanos != null && threads != 1) {
+                throw new IllegalArgumentException("untimed work can only be left out with one thread");
+            }
             this.threads = threads;
             this.call = call;
             this.transactions = transactions;
+            this.untimedNanos = untimedNanos;
+        }
+
+        Variant(int threads, Call call, @Nullable LongSupplier transactions) {
+            this(threads, call, transactions, null);
         }
 
         Variant(int threads, Call call) {
-            this(threads, call, null);
+            this(threads, call, null, null);
         }
 
         double measure(double seconds) throws Exception {
@@ -410,6 +428,7 @@ public final class DurableRounds {
             long cpuBefore = os.getProcessCpuTime();
             long switchesBefore = contextSwitches();
             long transactionsBefore = (this.transactions != null) ? this.transactions.getAsLong() : 0;
+            long untimedBefore = (this.untimedNanos != null) ? this.untimedNanos.get() : 0;
             window[0] = System.nanoTime();
             window[1] = window[0] + (long) (seconds * 1e9);
             go.countDown();
@@ -420,7 +439,8 @@ public final class DurableRounds {
                 throw new IllegalStateException("a producer failed", failures.get(0));
             }
             // Calls finishing after the deadline count with the time they took.
-            double elapsed = (System.nanoTime() - window[0]) / 1e9;
+            long untimed = (this.untimedNanos != null) ? this.untimedNanos.get() - untimedBefore : 0;
+            double elapsed = (System.nanoTime() - window[0] - untimed) / 1e9;
             this.lastCpuMicrosPerMessage = (os.getProcessCpuTime() - cpuBefore) / 1e3 / Math.max(1, done.get());
             this.lastSwitchesPerMessage = (contextSwitches() - switchesBefore) / (double) Math.max(1, done.get());
             this.lastCallerCpuMicrosPerMessage = callerCpu.get() / 1e3 / Math.max(1, done.get());

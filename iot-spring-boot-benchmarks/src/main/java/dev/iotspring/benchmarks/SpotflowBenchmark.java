@@ -127,6 +127,28 @@ public class SpotflowBenchmark {
         }
     }
 
+    /**
+     * Delivery alone: {@link #BATCH} messages enqueued while the hub holds its acknowledgements (only the first goes
+     * out meanwhile), then delivered one at a time once it releases them. Returns the nanoseconds the enqueue took,
+     * which {@code DurableRounds} leaves out of the measured time.
+     */
+    public long starterDeliverBacklog(Delivery delivery) {
+        SpotflowSender sender = delivery.sender;
+        delivery.emulator.withholdStreamAcks();
+        long start = System.nanoTime();
+        for (int i = 0; i < BATCH; i++) {
+            sender.enqueueMessage(PAYLOAD);
+        }
+        long enqueue = System.nanoTime() - start;
+        // Released only once the first acknowledgement is held: one still on its way would be held after the release.
+        delivery.emulator.awaitHeldAcks(1, Duration.ofMinutes(1));
+        delivery.emulator.releaseAcks();
+        if (!sender.waitEnqueuedMessagesSent(Duration.ofMinutes(2))) {
+            throw new IllegalStateException("Spotflow did not deliver " + BATCH + " messages within 2 minutes");
+        }
+        return enqueue;
+    }
+
     // ---- states --------------------------------------------------------------------------------------------
 
     /** One SQLite file on plain sqlite-jdbc, the starter's URL pragmas with {@code synchronous=FULL}. */
