@@ -51,8 +51,6 @@ final class AcknowledgementJournal {
     /** Index tag, sequence, created-at nanos, id checksum (and padding). */
     private static final int SLOT = 32;
 
-    private static final long SIZE = HEADER + (long) CAPACITY * SLOT;
-
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
 
@@ -60,42 +58,51 @@ final class AcknowledgementJournal {
 
     private final MappedByteBuffer map;
 
+    private final int capacity;
+
     private long start;
 
     private long end;
 
-    private AcknowledgementJournal(Path file, MappedByteBuffer map, long start, long end) {
+    private AcknowledgementJournal(Path file, MappedByteBuffer map, int capacity, long start, long end) {
         this.file = file;
         this.map = map;
+        this.capacity = capacity;
         this.start = start;
         this.end = end;
     }
 
     /** Maps the journal of a queue, creating it empty; a file that is not a journal is started afresh. */
     static AcknowledgementJournal open(Path file) {
+        return open(file, CAPACITY);
+    }
+
+    /** With {@code capacity} slots (tests fill a small one). */
+    static AcknowledgementJournal open(Path file, int capacity) {
+        long size = HEADER + (long) capacity * SLOT;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
-            boolean fresh = channel.size() != SIZE;
+            boolean fresh = channel.size() != size;
             if (fresh && channel.size() > 0) {
                 logger.warn("{} is not an acknowledgement journal of this version; started afresh", file);
                 channel.truncate(0);
             }
-            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE);
+            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
             if (fresh || (long) LONGS.get(map, 0) != MAGIC) {
                 LONGS.set(map, START, 0L);
                 LONGS.set(map, END, 0L);
                 LONGS.setRelease(map, 0, MAGIC);
-                return new AcknowledgementJournal(file, map, 0, 0);
+                return new AcknowledgementJournal(file, map, capacity, 0, 0);
             }
             long start = (long) LONGS.get(map, START);
             long end = (long) LONGS.get(map, END);
-            if (start < 0 || end < start || end - start > CAPACITY) {
+            if (start < 0 || end < start || end - start > capacity) {
                 // Torn by a power cut: the rows it named are sent again.
                 logger.warn("{} holds indices {} to {}, which no journal writes; started afresh", file, start, end);
                 LONGS.set(map, START, end < 0 ? 0L : end);
                 start = end = Math.max(end, 0);
             }
-            return new AcknowledgementJournal(file, map, start, end);
+            return new AcknowledgementJournal(file, map, capacity, start, end);
         }
         catch (IOException ex) {
             throw new UncheckedIOException("Cannot open the acknowledgement journal " + file, ex);
@@ -109,7 +116,7 @@ final class AcknowledgementJournal {
 
     /** Records an acknowledged row; false when the ring is full (the caller commits the delete instead). */
     boolean record(QueuedMessage row) {
-        if (this.end - this.start >= CAPACITY) {
+        if (this.end - this.start >= this.capacity) {
             return false;
         }
         int at = slot(this.end);
@@ -158,8 +165,8 @@ final class AcknowledgementJournal {
         return this.file;
     }
 
-    private static int slot(long index) {
-        return HEADER + (int) (index % CAPACITY) * SLOT;
+    private int slot(long index) {
+        return HEADER + (int) (index % this.capacity) * SLOT;
     }
 
     static long checksum(String messageId) {

@@ -25,6 +25,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import dev.iotspring.core.autoconfigure.IotStorageProperties.SynchronousMode;
 import dev.iotspring.core.queue.OutboundMessage;
+import dev.iotspring.core.queue.OverflowPolicy;
 import dev.iotspring.core.queue.OverflowStrategy;
 import dev.iotspring.core.queue.QueueFullException;
 import dev.iotspring.core.queue.QueuedMessage;
@@ -123,6 +124,34 @@ class JdbcOutboundQueueTests {
         assertThat(ids(reopened.poll(total))).isEqualTo(
                 String.join(",", IntStream.range(acked, total).mapToObj(Integer::toString).toList()));
         assertThat(rowsInTable()).isEqualTo(10);
+    }
+
+    @Test
+    void anAcknowledgementTheJournalHasNoRoomForCommitsItsDeleteBeforeItReturns() {
+        IotStore store = this.stores.open("test");
+        store.migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS);
+        AcknowledgementJournal small = AcknowledgementJournal.open(
+                AcknowledgementJournal.fileOf(this.directory.resolve("test.db"), "events"), 4);
+        JdbcOutboundQueue queue = new JdbcOutboundQueue(store.jdbcTemplate(), store.transactionTemplate(),
+                store.dialect(), "", "events", new OverflowPolicy(0, OverflowStrategy.RAISE_EXCEPTION), () -> { },
+                true, small);
+        queue.ackFlushDelay(Duration.ofHours(1));
+        queue.offerAll(IntStream.range(0, 8).mapToObj(QueueScenarios::message).toList());
+        for (int i = 0; i < 4; i++) {
+            queue.ack(queue.poll(1));
+        }
+        assertThat(rowsInTable()).as("four acknowledgements in the journal, their deletes deferred").isEqualTo(8);
+        queue.ack(queue.poll(1)); // the fifth finds the journal full
+        assertThat(rowsInTable()).as("committed before ack returned").isEqualTo(3);
+        queue.ack(queue.poll(1)); // room again: deferred
+        queue.poll(1);
+        assertThat(rowsInTable()).isEqualTo(3);
+        queue.closeWithoutCommittingAcknowledged();
+
+        JdbcOutboundQueue reopened = new JdbcOutboundQueue(store.jdbcTemplate(), store.transactionTemplate(),
+                store.dialect(), "", "events", new OverflowPolicy(0, OverflowStrategy.RAISE_EXCEPTION), () -> { },
+                true, AcknowledgementJournal.open(small.file(), 4));
+        assertThat(ids(reopened.poll(10))).as("only the one in flight and the one never sent").isEqualTo("6,7");
     }
 
     @Test
