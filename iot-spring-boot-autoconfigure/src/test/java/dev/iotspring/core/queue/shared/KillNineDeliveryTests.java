@@ -80,12 +80,14 @@ class KillNineDeliveryTests {
         Path directory = this.work.resolve("one-at-a-time");
         holdAcksOf(broker, "single"); // a backlog builds while every message is committed
         Set<String> returned;
+        // A backlog that takes seconds to drain even on a fast machine, so the kill lands while it drains.
         try (ChildJvm first = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(), "single",
-                "2000", "0", "1")) {
+                "20000", "0", "1")) {
             await().atMost(TIMEOUT).until(() -> first.isDone() || !first.isAlive());
             assertThat(first.isAlive()).as(first.log()).isTrue();
             broker.releaseAcks();
-            await().atMost(TIMEOUT).until(() -> received(broker, "single").size() >= ACKED_BEFORE_HOLD + 300);
+            await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(10))
+                .until(() -> received(broker, "single").size() >= ACKED_BEFORE_HOLD + 300);
             returned = first.kill();
         }
         int beforeRestart = received(broker, "single").size();
