@@ -82,7 +82,7 @@ class KillNineDeliveryTests {
         Set<String> returned;
         // A backlog that takes seconds to drain even on a fast machine, so the kill lands while it drains.
         try (ChildJvm first = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(), "single",
-                "20000", "0", "1")) {
+                "8000", "0", "1")) {
             await().atMost(TIMEOUT).until(() -> first.isDone() || !first.isAlive());
             assertThat(first.isAlive()).as(first.log()).isTrue();
             broker.releaseAcks();
