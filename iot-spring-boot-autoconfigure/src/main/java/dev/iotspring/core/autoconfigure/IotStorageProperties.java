@@ -22,7 +22,8 @@ public class IotStorageProperties {
 
     /**
      * SQLite synchronous mode. FULL makes every commit durable across power loss; NORMAL trades the last
-     * commits before an OS crash for throughput.
+     * commits before an OS crash for throughput, and a durable queue's send then returns once the message is in
+     * the queue's memory-mapped intake journal, which survives the process being killed too.
      */
     private SynchronousMode synchronous = SynchronousMode.FULL;
 

@@ -4,19 +4,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.iotspring.core.queue.QueuedMessage;
 
 /**
  * The deletes of a {@link JdbcOutboundQueue}'s acknowledged rows, between {@code ack} and the commit that writes
  * them. Deferred (always with a journal, the starter's SQLite stores; by {@link IotStore#setDeferredDeletes}
- * otherwise), they ride the next group commit, or a thread of the queue ({@code iot-outbox-<name>-acks}) commits
+ * otherwise), they ride the next group commit, or the queue's {@link BackgroundCommits} commits
  * them once the oldest is {@link JdbcOutboundQueue#ACK_FLUSH_DELAY} old, and an {@code ack} that finds
  * {@link JdbcOutboundQueue#ACK_PENDING_MAX} pending waits for their commit. With a journal every pending row is
  * also recorded there, so a crash sends none of them again: the next open deletes them first
@@ -27,17 +23,11 @@ import dev.iotspring.core.queue.QueuedMessage;
  */
 final class AcknowledgedDeletes {
 
-    private static final Logger logger = LoggerFactory.getLogger(JdbcOutboundQueue.class);
+    /** Commits the deletes once due. */
+    private final BackgroundCommits background;
 
-    private final ReentrantLock lock;
-
-    /** Rows acknowledged, or the queue closed: what the flusher waits for. */
-    private final Condition changed;
-
-    private final String queueName;
-
-    /** Commits every pending delete (the queue's group commit); throws what the commit threw. */
-    private final Runnable commit;
+    /** The oldest pending row changed since the background thread last heard of it. */
+    private boolean backgroundDue;
 
     /** Acknowledged rows (no longer counted or in flight) whose delete is in no transaction yet. */
     private final TreeSet<Long> pending = new TreeSet<>();
@@ -51,8 +41,6 @@ final class AcknowledgedDeletes {
     /** How long an acknowledged row may wait for its delete; negative: committed before {@code ack} returns. */
     private long flushDelayNanos = -1;
 
-    private @Nullable Thread flusher;
-
     private final @Nullable AcknowledgementJournal journal;
 
     /** The journal's index when the running transaction took its deletes. */
@@ -64,22 +52,16 @@ final class AcknowledgedDeletes {
     /** {@link #unjournaled} for the rows the running transaction took (back to pending if it fails). */
     private boolean unjournaledInWrite;
 
-    private boolean closed;
-
-    AcknowledgedDeletes(ReentrantLock lock, String queueName, Runnable commit,
-            @Nullable AcknowledgementJournal journal) {
-        this.lock = lock;
+    AcknowledgedDeletes(BackgroundCommits background, @Nullable AcknowledgementJournal journal) {
+        this.background = background;
         this.journal = journal;
-        this.changed = lock.newCondition();
-        this.queueName = queueName;
-        this.commit = commit;
     }
 
     /** Under the lock: {@code row} was acknowledged and is no longer counted. */
     void add(QueuedMessage row) {
         if (this.pending.isEmpty()) {
             this.oldestAt = System.nanoTime();
-            this.changed.signalAll();
+            this.backgroundDue = true;
         }
         this.pending.add(row.sequence());
         if (this.journal != null && !this.journal.record(row)) {
@@ -94,11 +76,10 @@ final class AcknowledgedDeletes {
      */
     boolean mustCommitNow() {
         boolean deferred = this.flushDelayNanos >= 0;
-        if (deferred && this.flusher == null) {
-            Thread thread = new Thread(this::flushLoop, "iot-outbox-" + this.queueName + "-acks");
-            thread.setDaemon(true);
-            this.flusher = thread;
-            thread.start();
+        if (deferred && this.backgroundDue) {
+            // Only for the first pending row: later ones are due no sooner.
+            this.backgroundDue = false;
+            this.background.changed();
         }
         return !deferred || this.unjournaled
                 || this.pending.size() + this.inWrite >= JdbcOutboundQueue.ACK_PENDING_MAX;
@@ -145,66 +126,16 @@ final class AcknowledgedDeletes {
     /** Under the lock: {@code delay} negative commits every delete in {@code ack}. */
     void flushDelay(Duration delay) {
         this.flushDelayNanos = delay.toNanos();
-        this.changed.signalAll();
-    }
-
-    /** Under the lock: ends the flusher (the queue then commits what {@link #takeForCommit} still holds). */
-    void close() {
-        this.closed = true;
-        this.changed.signalAll();
-    }
-
-    /** The flusher thread: commits acknowledged rows that no offer's commit carried within the delay. */
-    private void flushLoop() {
-        while (true) {
-            this.lock.lock();
-            try {
-                long wait;
-                while (!this.closed && (wait = this.pending.isEmpty() ? Long.MAX_VALUE
-                        : this.oldestAt + this.flushDelayNanos - System.nanoTime()) > 0) {
-                    if (wait == Long.MAX_VALUE) {
-                        this.changed.awaitUninterruptibly();
-                    }
-                    else {
-                        this.changed.awaitNanos(wait);
-                    }
-                }
-                if (this.closed) {
-                    return;
-                }
-            }
-            catch (InterruptedException ex) {
-                return;
-            }
-            finally {
-                this.lock.unlock();
-            }
-            try {
-                this.commit.run();
-            }
-            catch (RuntimeException ex) {
-                if (this.closed) {
-                    return; // close committed them
-                }
-                // Kept for the next commit; the rows are only sent again if the process stops before that.
-                logger.warn("Could not delete acknowledged messages of queue {}: {}", this.queueName, ex.toString());
-                pauseAfterFailure();
-            }
+        if (this.flushDelayNanos >= 0) {
+            this.background.changed();
         }
     }
 
-    private void pauseAfterFailure() {
-        this.lock.lock();
-        try {
-            if (!this.closed) {
-                this.changed.awaitNanos(this.flushDelayNanos * 50);
-            }
+    /** Under the lock: nanoseconds until the oldest pending delete is due in the background. */
+    long nanosUntilDue() {
+        if (this.pending.isEmpty() || this.flushDelayNanos < 0) {
+            return Long.MAX_VALUE;
         }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
-        finally {
-            this.lock.unlock();
-        }
+        return this.oldestAt + this.flushDelayNanos - System.nanoTime();
     }
 }

@@ -1,15 +1,11 @@
 package dev.iotspring.core.store;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -39,6 +35,9 @@ final class AcknowledgementJournal {
 
     /** Slots: above the pending bound plus a window, so a journal full is only reached when commits fail. */
     static final int CAPACITY = 4096;
+
+    /** After the store file's name and a dash, before the queue's name. */
+    static final String SUFFIX = "acks-";
 
     private static final long MAGIC = 0x696f_742d_6163_6b31L; // "iot-ack1"
 
@@ -79,39 +78,29 @@ final class AcknowledgementJournal {
 
     /** With {@code capacity} slots (tests fill a small one). */
     static AcknowledgementJournal open(Path file, int capacity) {
-        long size = HEADER + (long) capacity * SLOT;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
-            boolean fresh = channel.size() != size;
-            if (fresh && channel.size() > 0) {
-                logger.warn("{} is not an acknowledgement journal of this version; started afresh", file);
-                channel.truncate(0);
-            }
-            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
-            if (fresh || (long) LONGS.get(map, 0) != MAGIC) {
-                LONGS.set(map, START, 0L);
-                LONGS.set(map, END, 0L);
-                LONGS.setRelease(map, 0, MAGIC);
-                return new AcknowledgementJournal(file, map, capacity, 0, 0);
-            }
-            long start = (long) LONGS.get(map, START);
-            long end = (long) LONGS.get(map, END);
-            if (start < 0 || end < start || end - start > capacity) {
-                // Torn by a power cut: the rows it named are sent again.
-                logger.warn("{} holds indices {} to {}, which no journal writes; started afresh", file, start, end);
-                LONGS.set(map, START, end < 0 ? 0L : end);
-                start = end = Math.max(end, 0);
-            }
-            return new AcknowledgementJournal(file, map, capacity, start, end);
+        JournalFiles.Mapped mapped = JournalFiles.map(file, HEADER + (long) capacity * SLOT,
+                "an acknowledgement journal");
+        MappedByteBuffer map = mapped.map();
+        if (mapped.fresh() || (long) LONGS.get(map, 0) != MAGIC) {
+            LONGS.set(map, START, 0L);
+            LONGS.set(map, END, 0L);
+            LONGS.setRelease(map, 0, MAGIC);
+            return new AcknowledgementJournal(file, map, capacity, 0, 0);
         }
-        catch (IOException ex) {
-            throw new UncheckedIOException("Cannot open the acknowledgement journal " + file, ex);
+        long start = (long) LONGS.get(map, START);
+        long end = (long) LONGS.get(map, END);
+        if (start < 0 || end < start || end - start > capacity) {
+            // Torn by a power cut: the rows it named are sent again.
+            logger.warn("{} holds indices {} to {}, which no journal writes; started afresh", file, start, end);
+            LONGS.set(map, START, end < 0 ? 0L : end);
+            start = end = Math.max(end, 0);
         }
+        return new AcknowledgementJournal(file, map, capacity, start, end);
     }
 
     /** The journal file of {@code queueName} in the SQLite store {@code storeFile}. */
     static Path fileOf(Path storeFile, String queueName) {
-        return storeFile.resolveSibling(storeFile.getFileName() + "-acks-" + queueName);
+        return storeFile.resolveSibling(storeFile.getFileName() + "-" + SUFFIX + queueName);
     }
 
     /** Records an acknowledged row; false when the ring is full (the caller commits the delete instead). */

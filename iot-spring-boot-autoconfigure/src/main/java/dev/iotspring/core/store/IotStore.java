@@ -1,5 +1,7 @@
 package dev.iotspring.core.store;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -62,6 +64,8 @@ public final class IotStore implements AutoCloseable {
 
     private volatile boolean deferredDeletes;
 
+    private volatile boolean journalOffers;
+
     private IotStore(String name, DataSource dataSource, boolean owned, String prefix, SqlDialect dialect,
             @Nullable Path file) {
         this.name = name;
@@ -78,9 +82,16 @@ public final class IotStore implements AutoCloseable {
         this.transactionTemplate = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     }
 
-    /** A store on the starter's own DataSource, closed with the store. */
-    static IotStore owned(String name, HikariDataSource dataSource, Path file) {
-        return new IotStore(name, dataSource, true, "", SqlDialect.SQLITE, file);
+    /**
+     * A store on the starter's own DataSource, closed with the store.
+     * @param journalOffers whether its queues' offers return once in their intake journal
+     * ({@code synchronous=NORMAL}, whose commits survive a process crash but not a power cut either) instead of
+     * after their commit
+     */
+    static IotStore owned(String name, HikariDataSource dataSource, Path file, boolean journalOffers) {
+        IotStore store = new IotStore(name, dataSource, true, "", SqlDialect.SQLITE, file);
+        store.journalOffers = journalOffers;
+        return store;
     }
 
     /**
@@ -131,8 +142,16 @@ public final class IotStore implements AutoCloseable {
             migrate(JdbcOutboundQueue.COMPONENT, JdbcOutboundQueue.MIGRATIONS);
             AcknowledgementJournal journal = (this.file != null)
                     ? AcknowledgementJournal.open(AcknowledgementJournal.fileOf(this.file, queueName)) : null;
+            // Opened under FULL too when a file is left: what a run under NORMAL accepted is inserted first.
+            Path intakeFile = (this.file != null) ? IntakeJournal.fileOf(this.file, queueName) : null;
+            IntakeJournal intake = (intakeFile != null && (this.journalOffers || Files.exists(intakeFile)))
+                    ? IntakeJournal.open(intakeFile) : null;
             JdbcOutboundQueue queue = new JdbcOutboundQueue(this.jdbcTemplate, this.transactionTemplate, this.dialect,
-                    this.prefix, queueName, policy, () -> releaseQueue(queueName), this.owned, journal);
+                    this.prefix, queueName, policy, () -> releaseQueue(queueName), this.owned, journal, intake,
+                    this.journalOffers);
+            if (intake != null && !this.journalOffers) {
+                deleteReplayed(intakeFile);
+            }
             // With a journal a crash sends nothing acknowledged again, deferred or not: so always deferred.
             queue.deferDeletes(this.deferredDeletes || journal != null);
             this.openQueues.put(queueName, queue);
@@ -141,6 +160,16 @@ public final class IotStore implements AutoCloseable {
         catch (RuntimeException ex) {
             releaseQueue(queueName);
             throw ex;
+        }
+    }
+
+    private static void deleteReplayed(Path intakeFile) {
+        try {
+            Files.deleteIfExists(intakeFile);
+        }
+        catch (IOException ex) {
+            logger.warn("Could not delete {} (replayed; the next open replays nothing from it): {}", intakeFile,
+                    ex.toString());
         }
     }
 

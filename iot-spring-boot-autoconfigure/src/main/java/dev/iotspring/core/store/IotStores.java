@@ -156,9 +156,11 @@ public class IotStores implements AutoCloseable {
                 throw new UncheckedIOException("Cannot create the storage directory " + file.getParent()
                         + " (iot.storage.directory)", ex);
             }
+            // Before the pool creates the file: journals of a deleted database must not act on the new one.
+            JournalFiles.deleteOrphans(file);
             HikariDataSource dataSource = createDataSource(file, platform);
             lockExclusivelyWhileAlone(dataSource, file);
-            IotStore store = IotStore.owned(platform, dataSource, file);
+            IotStore store = IotStore.owned(platform, dataSource, file, this.synchronous == SynchronousMode.NORMAL);
             boolean closedMeanwhile;
             synchronized (this) {
                 closedMeanwhile = this.closed;

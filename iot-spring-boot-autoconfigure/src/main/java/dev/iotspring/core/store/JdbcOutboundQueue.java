@@ -127,7 +127,18 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     private final GroupCommit groupCommit = new GroupCommit(this::commitBatch);
 
+    private final BackgroundCommits background;
+
     private final AcknowledgedDeletes acknowledged;
+
+    /** Offers in the intake journal whose insert is not committed; null: every offer commits before returning. */
+    private final @Nullable JournaledOffers journaled;
+
+    /** {@link JournaledOffers#count()}, for {@link #size()} without the lock. */
+    private volatile int journaledCount;
+
+    /** The last commit failed: offers take the group commit, so their callers hear of it, until one succeeds. */
+    private boolean commitFailing;
 
     private final ReadAhead readAhead;
 
@@ -161,14 +172,21 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /**
      * @param journal where acknowledged rows are recorded until their delete commits (the starter's own SQLite
      * file), or null: then a crash sends again the rows whose delete was pending
+     * @param intake where offers are written before their insert commits, or null; what an earlier run left there
+     * is inserted at open
+     * @param journalOffers whether offers go into {@code intake} from now on ({@code synchronous=NORMAL}) or commit
+     * before they return (then the intake is only replayed)
      */
     JdbcOutboundQueue(JdbcTemplate jdbc, TransactionTemplate tx, SqlDialect dialect, String prefix,
             String queueName, OverflowPolicy overflow, Runnable onClose, boolean exclusiveSqlite,
-            @Nullable AcknowledgementJournal journal) {
+            @Nullable AcknowledgementJournal journal, @Nullable IntakeJournal intake, boolean journalOffers) {
         this.writer = new OutboxWriter(jdbc, tx, dialect, prefix, queueName, exclusiveSqlite);
         this.queueName = queueName;
         this.overflow = overflow;
         this.onClose = onClose;
+        if (intake != null) {
+            insertJournaledRows(intake);
+        }
         if (journal != null) {
             deleteJournaledRows(journal);
         }
@@ -177,10 +195,29 @@ public class JdbcOutboundQueue implements OutboundQueue {
         Number last = (Number) stats.get("max_seq");
         this.nextSequence = (last != null) ? last.longValue() + 1 : 0;
         this.readAhead = new ReadAhead(this.count == 0);
-        this.acknowledged = new AcknowledgedDeletes(this.lock, queueName, this::commitAcknowledged, journal);
+        this.background = new BackgroundCommits(this.lock, queueName, this::nanosUntilDue, this::commitAcknowledged);
+        this.acknowledged = new AcknowledgedDeletes(this.background, journal);
+        this.journaled = (intake != null && journalOffers) ? new JournaledOffers(intake, this.background) : null;
         if (this.count > 0) {
             logger.info("Outbound queue {} opened with {} messages from a previous run", queueName, this.count);
         }
+    }
+
+    /** Offers an earlier run accepted but may not have inserted (it was killed): inserted before anything else. */
+    private void insertJournaledRows(IntakeJournal intake) {
+        List<QueuedMessage> rows = intake.entries();
+        if (!rows.isEmpty()) {
+            int inserted = this.writer.insertMissing(rows);
+            logger.info("Outbound queue {}: inserted {} messages accepted before the last stop", this.queueName,
+                    inserted);
+        }
+        intake.committed(intake.mark());
+    }
+
+    /** Under the lock: until the background commit is due. */
+    private long nanosUntilDue() {
+        long offers = (this.journaled != null) ? this.journaled.nanosUntilDue() : Long.MAX_VALUE;
+        return Math.min(offers, this.acknowledged.nanosUntilDue());
     }
 
     /** Rows an earlier run acknowledged but did not delete (it was killed): deleted before anything is sent. */
@@ -212,11 +249,42 @@ public class JdbcOutboundQueue implements OutboundQueue {
             offerInCallerTransaction(List.copyOf(messages));
             return;
         }
+        if (this.journaled != null && offerToJournal(messages, this.journaled)) {
+            return;
+        }
         GroupCommit.Request request = GroupCommit.Request.offer(List.copyOf(messages));
         this.groupCommit.submit(request);
         request.dropped.forEach(this::notifyDropped);
         if (request.failure != null) {
             throw request.failure;
+        }
+    }
+
+    /**
+     * Writes the messages to the intake journal and returns; a background commit inserts them. False, with nothing
+     * written, when the group commit must take them: the last commit failed (so this caller gets the failure, and
+     * its messages are not accepted), the journal has no room, a message is too large for it, or the queue is full
+     * (the overflow strategy decides there).
+     */
+    private boolean offerToJournal(List<OutboundMessage> messages, JournaledOffers offers) {
+        List<byte[]> bodies = offers.encode(messages);
+        if (bodies == null) {
+            return false;
+        }
+        this.lock.lock();
+        try {
+            checkOpen();
+            int queued = this.count + offers.count() - this.inFlight.size();
+            if (this.commitFailing || this.overflow.isFull(queued + messages.size() - 1) || !offers.append(messages, bodies,
+                    this.nextSequence)) {
+                return false;
+            }
+            this.nextSequence += messages.size();
+            this.journaledCount = offers.count();
+            return true;
+        }
+        finally {
+            this.lock.unlock();
         }
     }
 
@@ -240,6 +308,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
      * write itself runs with the lock released unless it deletes overflow victims (rows poll could hand out).
      */
     private void commitBatch(List<GroupCommit.Request> batch) {
+        boolean journaledArrived = false;
         this.lock.lock();
         try {
             if (this.closed) {
@@ -266,15 +335,21 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 }
             }
             apply(batch, plan, failure);
+            journaledArrived = failure == null && !plan.journaled().isEmpty();
         }
         finally {
             this.lock.unlock();
         }
+        if (journaledArrived) {
+            // Their offers returned before this commit: the dispatcher hears of them now.
+            this.arrivalListeners.forEach(Runnable::run);
+        }
     }
 
     /** What one group commit writes, decided in memory before anything is written. */
-    private record Plan(List<QueuedMessage> inserts, List<QueuedMessage> persistedVictims,
-            List<Long> requeuedVictims, List<Long> acked, long droppedNow, long firstSequence, long nextSequence) {
+    private record Plan(List<QueuedMessage> inserts, List<QueuedMessage> journaled,
+            List<QueuedMessage> persistedVictims, List<Long> requeuedVictims, List<Long> acked, long droppedNow,
+            long firstSequence, long nextSequence) {
 
         boolean hasVictims() {
             return !this.persistedVictims.isEmpty() || !this.requeuedVictims.isEmpty();
@@ -282,15 +357,20 @@ public class JdbcOutboundQueue implements OutboundQueue {
     }
 
     private Plan plan(List<GroupCommit.Request> batch) {
-        int offered = 0;
+        // Journaled rows first: their sequences are older than any taken below.
+        List<QueuedMessage> journaledRows = (this.journaled != null) ? this.journaled.takeForCommit() : List.of();
+        int offered = journaledRows.size();
         for (GroupCommit.Request request : batch) {
             offered += request.inserts.size();
         }
         List<QueuedMessage> inserts = (offered == 0) ? List.of() : new ArrayList<>(offered);
+        if (!journaledRows.isEmpty()) {
+            inserts.addAll(journaledRows);
+        }
         OldestFirstVictims victims = null;
         long firstSequence = this.nextSequence;
         long sequence = firstSequence;
-        int queued = this.count - this.inFlight.size();
+        int queued = this.count - this.inFlight.size() + journaledRows.size();
         long droppedNow = 0;
         for (GroupCommit.Request request : batch) {
             for (OutboundMessage message : request.inserts) {
@@ -324,8 +404,10 @@ public class JdbcOutboundQueue implements OutboundQueue {
         this.nextSequence = sequence;
         // Every acknowledged row rides this commit (the acks themselves returned already, when deferred).
         List<Long> acked = this.acknowledged.takeForCommit();
-        return (victims == null) ? new Plan(inserts, List.of(), List.of(), acked, droppedNow, firstSequence, sequence)
-                : new Plan(inserts, victims.persisted, victims.requeued, acked, droppedNow, firstSequence, sequence);
+        return (victims == null)
+                ? new Plan(inserts, journaledRows, List.of(), List.of(), acked, droppedNow, firstSequence, sequence)
+                : new Plan(inserts, journaledRows, victims.persisted, victims.requeued, acked, droppedNow,
+                        firstSequence, sequence);
     }
 
     /** Writes the plan in one transaction; returns the failure instead of throwing. */
@@ -354,6 +436,11 @@ public class JdbcOutboundQueue implements OutboundQueue {
     private void apply(List<GroupCommit.Request> batch, Plan plan, @Nullable RuntimeException failure) {
         // A failed commit leaves the acknowledged rows in the table: their delete goes with the next commit.
         this.acknowledged.written(plan.acked(), failure != null);
+        if (this.journaled != null) {
+            // A failed commit leaves journaled rows in the journal, first in line for the next commit.
+            this.journaled.written(plan.journaled(), failure != null);
+            this.commitFailing = failure != null;
+        }
         if (failure != null) {
             if (this.nextSequence == plan.nextSequence()) {
                 this.nextSequence = plan.firstSequence(); // nobody took a sequence meanwhile: no gap
@@ -364,13 +451,17 @@ public class JdbcOutboundQueue implements OutboundQueue {
             return;
         }
         List<QueuedMessage> inserts = plan.inserts();
-        if (!inserts.isEmpty() || plan.hasVictims()) {
+        if (inserts.size() > plan.journaled().size() || plan.hasVictims()) {
             this.offerTransactions++;
         }
         plan.requeuedVictims().forEach(this.requeued::remove);
         this.readAhead.removeAll(plan.persistedVictims());
         this.readAhead.committed(inserts);
         this.count += inserts.size() - plan.requeuedVictims().size() - plan.persistedVictims().size();
+        if (this.journaled != null) {
+            // After the count took them: size(), read without the lock, never dips while rows move over.
+            this.journaledCount = this.journaled.count();
+        }
         this.dropped += plan.droppedNow();
     }
 
@@ -390,7 +481,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
         this.lock.lock();
         try {
             checkOpen();
-            int queued = this.count - this.inFlight.size();
+            int queued = this.count + this.journaledCount - this.inFlight.size();
             for (OutboundMessage message : messages) {
                 if (this.overflow.isFull(queued)) {
                     if (this.overflow.strategy() == OverflowStrategy.RAISE_EXCEPTION) {
@@ -454,10 +545,29 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     // ---- consumer side (the dispatcher thread) -------------------------------------------------------------
 
+    /**
+     * Committed rows first; when they are fewer than {@code max} and offers wait in the intake journal, those are
+     * committed now (with whatever else is due) and handed out too: an offer that returned is always visible here.
+     */
     @Override
     public List<QueuedMessage> poll(int max) {
+        List<QueuedMessage> taken = pollCommitted(max);
+        if (taken.size() < max && this.journaledCount > 0) {
+            try {
+                commitAcknowledged();
+            }
+            catch (RuntimeException ex) {
+                // They stay journaled; the background commit tries again and reports the failure.
+                return taken;
+            }
+            taken.addAll(pollCommitted(max - taken.size()));
+        }
+        return taken;
+    }
+
+    private List<QueuedMessage> pollCommitted(int max) {
         if (max <= 0) {
-            return List.of();
+            return new ArrayList<>(0);
         }
         this.lock.lock();
         try {
@@ -582,7 +692,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /** Without the lock: a metrics scrape never waits for a commit's fsync. */
     @Override
     public int size() {
-        return this.count;
+        return this.count + this.journaledCount;
     }
 
     @Override
@@ -644,24 +754,29 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 return;
             }
             this.closed = true;
-            this.acknowledged.close();
+            this.background.close();
             // No commit starts once closed; one writing without the lock finishes first.
             while (this.writing) {
                 this.written.awaitUninterruptibly();
             }
             List<Long> left = this.acknowledged.takeForCommit();
+            List<QueuedMessage> unwritten = (this.journaled != null) ? this.journaled.takeForCommit() : List.of();
             if (commitAcknowledged) {
                 boolean failed = false;
                 try {
-                    this.writer.commit(List.of(), left);
+                    this.writer.commit(unwritten, left);
                 }
                 catch (RuntimeException ex) {
                     failed = true;
-                    logger.warn("Could not delete {} acknowledged messages of queue {} on close; the next start "
-                            + "deletes them or, without a journal, sends them again: {}", left.size(),
-                            this.queueName, ex.toString());
+                    logger.warn("Could not commit queue {} on close ({} acknowledged messages to delete, {} accepted "
+                            + "messages to insert); the next start does it or, without a journal, sends the "
+                            + "acknowledged ones again: {}", this.queueName, left.size(), unwritten.size(),
+                            ex.toString());
                 }
                 this.acknowledged.written(left, failed);
+                if (this.journaled != null) {
+                    this.journaled.written(unwritten, failed);
+                }
             }
             this.writer.close();
         }

@@ -192,6 +192,23 @@ final class OutboxWriter {
         return ranges;
     }
 
+    /**
+     * Inserts the rows whose sequence is not in the table yet (SQLite's {@code INSERT OR IGNORE}: the intake
+     * journal's replay, where some rows may have been committed before the process stopped); returns how many.
+     */
+    int insertMissing(List<QueuedMessage> rows) {
+        String sql = this.insertSql.replaceFirst("^INSERT ", "INSERT OR IGNORE ");
+        int[][] counts = Objects.requireNonNull(
+                this.tx.execute(status -> this.jdbc.batchUpdate(sql, rows, rows.size(), this::setRow)));
+        int inserted = 0;
+        for (int[] chunk : counts) {
+            for (int count : chunk) {
+                inserted += Math.max(count, 0);
+            }
+        }
+        return inserted;
+    }
+
     /** Inserts in whatever transaction the calling thread runs (the caller's own, for the outbox). */
     void insertRows(List<QueuedMessage> rows) {
         if (rows.isEmpty()) {

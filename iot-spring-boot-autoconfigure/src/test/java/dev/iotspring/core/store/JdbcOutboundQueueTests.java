@@ -57,8 +57,13 @@ class JdbcOutboundQueueTests {
     }
 
     private IotStores stores() {
-        // NORMAL keeps the test fast; FULL vs NORMAL changes only fsync, not semantics.
+        // NORMAL keeps the test fast; offers then return once in the intake journal, and poll commits them.
         return new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5));
+    }
+
+    /** Offers commit before they return: what the group commit itself does. */
+    private IotStores fullStores() {
+        return new IotStores(this.directory, SynchronousMode.FULL, Duration.ofSeconds(5));
     }
 
     @Test
@@ -134,7 +139,7 @@ class JdbcOutboundQueueTests {
                 AcknowledgementJournal.fileOf(this.directory.resolve("test.db"), "events"), 4);
         JdbcOutboundQueue queue = new JdbcOutboundQueue(store.jdbcTemplate(), store.transactionTemplate(),
                 store.dialect(), "", "events", new OverflowPolicy(0, OverflowStrategy.RAISE_EXCEPTION), () -> { },
-                true, small);
+                true, small, null, false);
         queue.ackFlushDelay(Duration.ofHours(1));
         queue.offerAll(IntStream.range(0, 8).mapToObj(QueueScenarios::message).toList());
         for (int i = 0; i < 4; i++) {
@@ -150,8 +155,83 @@ class JdbcOutboundQueueTests {
 
         JdbcOutboundQueue reopened = new JdbcOutboundQueue(store.jdbcTemplate(), store.transactionTemplate(),
                 store.dialect(), "", "events", new OverflowPolicy(0, OverflowStrategy.RAISE_EXCEPTION), () -> { },
-                true, AcknowledgementJournal.open(small.file(), 4));
+                true, AcknowledgementJournal.open(small.file(), 4), null, false);
         assertThat(ids(reopened.poll(10))).as("only the one in flight and the one never sent").isEqualTo("6,7");
+    }
+
+    @Test
+    void offersAKilledProcessLeftInTheIntakeJournalAreInsertedAtTheNextOpenInOrderAndOnce() {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.offerAll(IntStream.range(0, 3).mapToObj(QueueScenarios::message).toList());
+        assertThat(queue.size()).as("counted as soon as the offer returned").isEqualTo(3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> rowsInTable() == 3); // the queue's own thread
+        queue.closeWithoutCommittingAcknowledged();
+        this.stores.close();
+        // What a process killed right after its offers returned leaves: 3 to 5 only in the journal, and 2 still
+        // there too (killed between its commit and the release of its record).
+        IntakeJournal left = IntakeJournal.open(IntakeJournal.fileOf(this.directory.resolve("test.db"), "events"));
+        left.append(left.encode(IntStream.range(2, 6).mapToObj(QueueScenarios::message).toList()), 2);
+
+        this.stores = stores();
+        JdbcOutboundQueue reopened = this.stores.open("test").outboundQueue("events");
+        assertThat(rowsInTable()).as("inserted at open, before anything is sent").isEqualTo(6);
+        assertThat(reopened.size()).isEqualTo(6);
+        assertThat(ids(reopened.poll(10))).isEqualTo("0,1,2,3,4,5");
+    }
+
+    @Test
+    void whileBackgroundCommitsFailTheNextOfferFailsLoudlyAndTheJournaledOffersGoOutOnceTheCauseIsGone() {
+        IotStore store = this.stores.open("test");
+        JdbcOutboundQueue queue = store.outboundQueue("events");
+        // Another writer took sequence 1: the commit of the journaled offers 0 and 1 fails.
+        store.jdbcTemplate().update("INSERT INTO outbox (queue_name, seq, message_id, destination, payload, qos, "
+                + "retain_flag, created_at) VALUES ('events', 1, 'intruder', 'topic', X'00', 0, 0, 0)");
+        queue.offer(message(0));
+        queue.offer(message(1));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatIllegalStateException()
+            .isThrownBy(() -> queue.offer(message(2)))
+            .withMessageContaining("another process writes the same queue name"));
+        assertThat(queue.size()).as("the accepted offers are still queued, the refused one is not").isEqualTo(2);
+        assertThat(queue.poll(10)).as("not committed, so not handed out").isEmpty();
+
+        store.jdbcTemplate().update("DELETE FROM outbox WHERE message_id = 'intruder'");
+        await().atMost(Duration.ofSeconds(10)).until(() -> rowsInTable() == 2); // the queue's thread tried again
+        queue.offer(message(3));
+        assertThat(ids(queue.poll(10))).isEqualTo("0,1,3");
+    }
+
+    @Test
+    void journalsLeftBesideADeletedDatabaseAreDeletedBeforeItIsCreatedAgain() throws Exception {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        queue.offerAll(IntStream.range(0, 3).mapToObj(QueueScenarios::message).toList());
+        queue.closeWithoutCommittingAcknowledged();
+        this.stores.close();
+        Path intake = IntakeJournal.fileOf(this.directory.resolve("test.db"), "events");
+        IntakeJournal left = IntakeJournal.open(intake);
+        left.append(left.encode(List.of(message(7))), 3);
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            Files.deleteIfExists(this.directory.resolve("test.db" + suffix)); // starting over
+        }
+
+        this.stores = stores();
+        assertThat(this.stores.open("test").outboundQueue("events").poll(10)).isEmpty();
+    }
+
+    @Test
+    void aStoreUnderFullInsertsWhatARunUnderNormalLeftInTheIntakeJournalAndDeletesIt() {
+        this.stores.close();
+        Path intake = IntakeJournal.fileOf(this.directory.resolve("test.db"), "events");
+        this.stores = stores();
+        this.stores.open("test").outboundQueue("events").closeWithoutCommittingAcknowledged();
+        this.stores.close();
+        IntakeJournal left = IntakeJournal.open(intake);
+        left.append(left.encode(IntStream.range(0, 2).mapToObj(QueueScenarios::message).toList()), 0);
+
+        this.stores = fullStores();
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        assertThat(intake).doesNotExist();
+        queue.offer(message(2));
+        assertThat(ids(queue.poll(10))).isEqualTo("0,1,2");
     }
 
     @Test
@@ -399,8 +479,10 @@ class JdbcOutboundQueueTests {
 
     @Test
     void aSecondWriterOfTheSameFileAndQueueNameIsToldSo() {
+        this.stores.close();
+        this.stores = fullStores();
         JdbcOutboundQueue first = this.stores.open("test").outboundQueue("events");
-        try (IotStores other = stores()) {
+        try (IotStores other = fullStores()) {
             JdbcOutboundQueue second = other.open("test").outboundQueue("events");
             first.offer(message(0));
             assertThatIllegalStateException().isThrownBy(() -> second.offer(message(1)))
@@ -411,6 +493,8 @@ class JdbcOutboundQueueTests {
 
     @Test
     void aGroupCommitThatFailsHalfWayLeavesNoneOfItsMessagesAndTheNextOfferCommits() {
+        this.stores.close();
+        this.stores = fullStores();
         IotStore store = this.stores.open("test");
         JdbcOutboundQueue queue = store.outboundQueue("events");
         // Another writer took sequence 1: the batch (sequences 0, 1, 2) fails on its second row.

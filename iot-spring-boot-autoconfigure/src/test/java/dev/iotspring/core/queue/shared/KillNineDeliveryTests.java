@@ -69,6 +69,29 @@ class KillNineDeliveryTests {
     }
 
     /**
+     * Under {@code synchronous=NORMAL} a send returns once its message is in the queue's intake journal, before
+     * SQLite has it; killed while it sends flat out, the instance leaves the last returned messages there only. The
+     * restarted instance must insert and deliver every one of them, in order.
+     */
+    @Test
+    void sqliteInstanceUnderNormalKilledWhileSendingDeliversEveryMessageWhoseSendReturned(EmbeddedMqttBroker broker)
+            throws Exception {
+        Path directory = this.work.resolve("normal");
+        holdAcksOf(broker, "journaled");
+        Set<String> returned;
+        try (ChildJvm first = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(), "journaled",
+                "1000000", "0", Integer.toString(WINDOW), "NORMAL")) {
+            returned = killAfterBacklog(first);
+        }
+        try (ChildJvm second = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(),
+                "journaled-restarted", "0", "0", Integer.toString(WINDOW), "NORMAL")) {
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(received(broker, "journaled")).as(second.log())
+                .containsAll(returned));
+        }
+        assertDeliveredInOrderWithBoundedDuplicates(broker, "journaled", WINDOW);
+    }
+
+    /**
      * One message in flight, acknowledgements flowing and no new message committed at the kill (as Spotflow drains
      * what was enqueued): the deletes of the messages acknowledged last are not committed yet, only the queue's
      * journal names them. The restarted instance must send none of them again: at most the one that was in flight

@@ -24,7 +24,8 @@ import dev.iotspring.core.store.IotStores;
  * then keeps delivering until it is killed or its stdin closes.
  *
  * <p>Arguments: {@code sqlite|postgres}, the directory or JDBC URL, the broker URL, the instance id, the count,
- * the lease in milliseconds (postgres), the dispatcher window.
+ * the lease in milliseconds (postgres), the dispatcher window, and optionally SQLite's synchronous mode
+ * ({@code FULL} by default; under {@code NORMAL} a send returns once its message is in the intake journal).
  */
 public final class KillableSender {
 
@@ -42,7 +43,8 @@ public final class KillableSender {
         int window = Integer.parseInt(args[6]);
         OutboundQueue queue;
         if (mode.equals("sqlite")) {
-            IotStores stores = new IotStores(Path.of(storage), SynchronousMode.FULL, Duration.ofSeconds(5));
+            SynchronousMode synchronous = (args.length > 7) ? SynchronousMode.valueOf(args[7]) : SynchronousMode.FULL;
+            IotStores stores = new IotStores(Path.of(storage), synchronous, Duration.ofSeconds(5));
             queue = stores.durableQueue("kill", "events", 0, OverflowStrategy.RAISE_EXCEPTION);
         }
         else {
