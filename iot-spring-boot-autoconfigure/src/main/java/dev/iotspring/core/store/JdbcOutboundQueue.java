@@ -45,6 +45,11 @@ import dev.iotspring.core.queue.QueuedMessage;
  * first waits briefly for the producers the previous one carried. Each caller returns only once its own rows are
  * committed (with {@code synchronous=FULL}, on disk). The queue's lock is not held while a transaction writes, so
  * the dispatcher keeps taking committed rows from the read-ahead and acknowledging meanwhile.</li>
+ * <li><b>The intake journal</b> ({@code JournaledOffers}, under {@code synchronous=NORMAL} on the starter's SQLite
+ * files). An offer writes its rows to the queue's {@code IntakeJournal}, a memory-mapped file that survives the
+ * process being killed as a commit under {@code NORMAL} does, queues them and returns; the queue's
+ * {@code BackgroundCommits} inserts them at once, many per commit, and the next open inserts what a killed
+ * process left there.</li>
  * <li><b>In flight in memory only.</b> {@link #poll} marks rows in flight without writing. After a crash every
  * row that was in flight is still there and comes back at its place on the next open (at least once; duplicates
  * bounded by the dispatcher's window).</li>
@@ -134,11 +139,14 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /** Offers in the intake journal whose insert is not committed; null: every offer commits before returning. */
     private final @Nullable JournaledOffers journaled;
 
-    /** {@link JournaledOffers#count()}, for {@link #size()} without the lock. */
-    private volatile int journaledCount;
-
     /** The last commit failed: offers take the group commit, so their callers hear of it, until one succeeds. */
     private boolean commitFailing;
+
+    /**
+     * A group commit between its plan and its apply carries offers of its own callers: offers wait for it instead
+     * of going into the intake journal, whose rows are handed out at once and would overtake them.
+     */
+    private boolean offersInWrite;
 
     private final ReadAhead readAhead;
 
@@ -261,10 +269,11 @@ public class JdbcOutboundQueue implements OutboundQueue {
     }
 
     /**
-     * Writes the messages to the intake journal and returns; a background commit inserts them. False, with nothing
-     * written, when the group commit must take them: the last commit failed (so this caller gets the failure, and
-     * its messages are not accepted), the journal has no room, a message is too large for it, or the queue is full
-     * (the overflow strategy decides there).
+     * Writes the messages to the intake journal and queues them: they can be handed out at once, and a background
+     * commit inserts them. False, with nothing written, when the group commit must take them: the last commit
+     * failed (so this caller gets the failure, and its messages are not accepted), a commit carrying other callers'
+     * offers is under way (they come first), the journal has no room, a message is too large for it, or the queue
+     * is full (the overflow strategy decides there).
      */
     private boolean offerToJournal(List<OutboundMessage> messages, JournaledOffers offers) {
         List<byte[]> bodies = offers.encode(messages);
@@ -274,13 +283,17 @@ public class JdbcOutboundQueue implements OutboundQueue {
         this.lock.lock();
         try {
             checkOpen();
-            int queued = this.count + offers.count() - this.inFlight.size();
-            if (this.commitFailing || this.overflow.isFull(queued + messages.size() - 1) || !offers.append(messages, bodies,
-                    this.nextSequence)) {
+            int queued = this.count - this.inFlight.size();
+            if (this.commitFailing || this.offersInWrite || this.overflow.isFull(queued + messages.size() - 1)) {
                 return false;
             }
-            this.nextSequence += messages.size();
-            this.journaledCount = offers.count();
+            List<QueuedMessage> rows = offers.append(messages, bodies, this.nextSequence);
+            if (rows == null) {
+                return false;
+            }
+            this.nextSequence += rows.size();
+            this.count += rows.size();
+            this.readAhead.committed(rows);
             return true;
         }
         finally {
@@ -308,7 +321,6 @@ public class JdbcOutboundQueue implements OutboundQueue {
      * write itself runs with the lock released unless it deletes overflow victims (rows poll could hand out).
      */
     private void commitBatch(List<GroupCommit.Request> batch) {
-        boolean journaledArrived = false;
         this.lock.lock();
         try {
             if (this.closed) {
@@ -335,14 +347,9 @@ public class JdbcOutboundQueue implements OutboundQueue {
                 }
             }
             apply(batch, plan, failure);
-            journaledArrived = failure == null && !plan.journaled().isEmpty();
         }
         finally {
             this.lock.unlock();
-        }
-        if (journaledArrived) {
-            // Their offers returned before this commit: the dispatcher hears of them now.
-            this.arrivalListeners.forEach(Runnable::run);
         }
     }
 
@@ -357,20 +364,17 @@ public class JdbcOutboundQueue implements OutboundQueue {
     }
 
     private Plan plan(List<GroupCommit.Request> batch) {
-        // Journaled rows first: their sequences are older than any taken below.
+        // Already queued (counted, maybe handed out or acknowledged): inserted first, never overflow victims here.
         List<QueuedMessage> journaledRows = (this.journaled != null) ? this.journaled.takeForCommit() : List.of();
-        int offered = journaledRows.size();
+        int offered = 0;
         for (GroupCommit.Request request : batch) {
             offered += request.inserts.size();
         }
         List<QueuedMessage> inserts = (offered == 0) ? List.of() : new ArrayList<>(offered);
-        if (!journaledRows.isEmpty()) {
-            inserts.addAll(journaledRows);
-        }
         OldestFirstVictims victims = null;
         long firstSequence = this.nextSequence;
         long sequence = firstSequence;
-        int queued = this.count - this.inFlight.size() + journaledRows.size();
+        int queued = this.count - this.inFlight.size();
         long droppedNow = 0;
         for (GroupCommit.Request request : batch) {
             for (OutboundMessage message : request.inserts) {
@@ -402,6 +406,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
         // Sequences are taken now: an offer in a caller's transaction may run while this batch writes.
         this.nextSequence = sequence;
+        this.offersInWrite = !inserts.isEmpty();
         // Every acknowledged row rides this commit (the acks themselves returned already, when deferred).
         List<Long> acked = this.acknowledged.takeForCommit();
         return (victims == null)
@@ -420,7 +425,8 @@ public class JdbcOutboundQueue implements OutboundQueue {
             deletes = new ArrayList<>(all);
         }
         try {
-            this.writer.commit(plan.inserts(), deletes);
+            this.writer.commit(plan.journaled().isEmpty() ? plan.inserts() : concat(plan.journaled(), plan.inserts()),
+                    deletes);
             return null;
         }
         catch (RuntimeException ex) {
@@ -433,14 +439,23 @@ public class JdbcOutboundQueue implements OutboundQueue {
         }
     }
 
+    private static List<QueuedMessage> concat(List<QueuedMessage> first, List<QueuedMessage> second) {
+        List<QueuedMessage> all = new ArrayList<>(first.size() + second.size());
+        all.addAll(first);
+        all.addAll(second);
+        return all;
+    }
+
     private void apply(List<GroupCommit.Request> batch, Plan plan, @Nullable RuntimeException failure) {
-        // A failed commit leaves the acknowledged rows in the table: their delete goes with the next commit.
-        this.acknowledged.written(plan.acked(), failure != null);
+        this.offersInWrite = false;
         if (this.journaled != null) {
-            // A failed commit leaves journaled rows in the journal, first in line for the next commit.
+            // Released before the acknowledgement journal: a kill in between must not insert again at the next open
+            // a row this commit inserted and deleted. A failed commit leaves the rows first for the next one.
             this.journaled.written(plan.journaled(), failure != null);
             this.commitFailing = failure != null;
         }
+        // A failed commit leaves the acknowledged rows in the table: their delete goes with the next commit.
+        this.acknowledged.written(plan.acked(), failure != null);
         if (failure != null) {
             if (this.nextSequence == plan.nextSequence()) {
                 this.nextSequence = plan.firstSequence(); // nobody took a sequence meanwhile: no gap
@@ -451,17 +466,13 @@ public class JdbcOutboundQueue implements OutboundQueue {
             return;
         }
         List<QueuedMessage> inserts = plan.inserts();
-        if (inserts.size() > plan.journaled().size() || plan.hasVictims()) {
+        if (!inserts.isEmpty() || plan.hasVictims()) {
             this.offerTransactions++;
         }
         plan.requeuedVictims().forEach(this.requeued::remove);
         this.readAhead.removeAll(plan.persistedVictims());
         this.readAhead.committed(inserts);
         this.count += inserts.size() - plan.requeuedVictims().size() - plan.persistedVictims().size();
-        if (this.journaled != null) {
-            // After the count took them: size(), read without the lock, never dips while rows move over.
-            this.journaledCount = this.journaled.count();
-        }
         this.dropped += plan.droppedNow();
     }
 
@@ -481,7 +492,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
         this.lock.lock();
         try {
             checkOpen();
-            int queued = this.count + this.journaledCount - this.inFlight.size();
+            int queued = this.count - this.inFlight.size();
             for (OutboundMessage message : messages) {
                 if (this.overflow.isFull(queued)) {
                     if (this.overflow.strategy() == OverflowStrategy.RAISE_EXCEPTION) {
@@ -545,52 +556,56 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     // ---- consumer side (the dispatcher thread) -------------------------------------------------------------
 
-    /**
-     * Committed rows first; when they are fewer than {@code max} and offers wait in the intake journal, those are
-     * committed now (with whatever else is due) and handed out too: an offer that returned is always visible here.
-     */
     @Override
     public List<QueuedMessage> poll(int max) {
-        List<QueuedMessage> taken = pollCommitted(max);
-        if (taken.size() < max && this.journaledCount > 0) {
+        if (max <= 0) {
+            return List.of();
+        }
+        List<QueuedMessage> taken = new ArrayList<>(Math.min(max, 256));
+        while (!pollInto(taken, max)) {
+            // The rows after the read-ahead are on disk, and journaled ones are not yet: insert them first.
             try {
                 commitAcknowledged();
             }
             catch (RuntimeException ex) {
-                // They stay journaled; the background commit tries again and reports the failure.
-                return taken;
+                // Still journaled; the background commit tries again and reports the failure.
+                break;
             }
-            taken.addAll(pollCommitted(max - taken.size()));
         }
         return taken;
     }
 
-    private List<QueuedMessage> pollCommitted(int max) {
-        if (max <= 0) {
-            return new ArrayList<>(0);
-        }
+    /** Takes up to {@code max}; false when it needs the journaled offers committed before it can read on. */
+    private boolean pollInto(List<QueuedMessage> taken, int max) {
         this.lock.lock();
         try {
             checkOpen();
-            List<QueuedMessage> taken = new ArrayList<>(Math.min(max, 256));
+            int before = taken.size();
+            boolean readOn = true;
             while (taken.size() < max && !this.requeued.isEmpty()) {
                 taken.add(this.requeued.pollFirstEntry().getValue());
             }
             while (true) {
                 this.readAhead.takeInto(taken, max);
-                int queuedUnread = this.count - this.inFlight.size() - this.requeued.size() - taken.size();
+                int queuedUnread = this.count - this.inFlight.size() - this.requeued.size() - (taken.size() - before);
                 if (taken.size() < max && queuedUnread > 0 && !this.readAhead.isComplete()) {
                     if (this.writing) {
                         // Reading while a batch commits could see its rows before they are applied here.
                         this.written.awaitUninterruptibly();
                         continue;
                     }
+                    if (this.journaled != null && this.journaled.hasPending()) {
+                        readOn = false;
+                        break;
+                    }
                     this.readAhead.readPage(this.writer, taken, max, queuedUnread, this.uncommitted);
                 }
                 break;
             }
-            taken.forEach(q -> this.inFlight.put(q.sequence(), q));
-            return taken;
+            for (int i = before; i < taken.size(); i++) {
+                this.inFlight.put(taken.get(i).sequence(), taken.get(i));
+            }
+            return readOn;
         }
         finally {
             this.lock.unlock();
@@ -692,7 +707,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
     /** Without the lock: a metrics scrape never waits for a commit's fsync. */
     @Override
     public int size() {
-        return this.count + this.journaledCount;
+        return this.count;
     }
 
     @Override

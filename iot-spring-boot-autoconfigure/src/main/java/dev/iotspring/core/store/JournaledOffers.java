@@ -7,10 +7,11 @@ import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.QueuedMessage;
 
 /**
- * The offers of a {@link JdbcOutboundQueue} taken into its {@link IntakeJournal} and not yet inserted: they have
- * their sequences, count in the queue's size and are invisible to {@code poll} until the commit that inserts them,
- * which the queue's {@link BackgroundCommits} starts at once (and any other commit carries along). Guarded by the
- * queue's lock: the rows leave this list in the same step that plans the commit carrying them.
+ * The offers of a {@link JdbcOutboundQueue} taken into its {@link IntakeJournal} and not yet inserted. They are
+ * queued rows like any other (sequenced, counted, handed out, acknowledged) while their insert waits for the next
+ * commit, which the queue's {@link BackgroundCommits} starts at once (and any other commit carries along, inserts
+ * before deletes, so a row acknowledged before its insert committed is inserted and deleted in one transaction).
+ * Guarded by the queue's lock: the rows leave this list in the same step that plans the commit carrying them.
  */
 final class JournaledOffers {
 
@@ -20,9 +21,6 @@ final class JournaledOffers {
 
     /** Journaled rows in no transaction yet, in sequence order. */
     private List<QueuedMessage> pending = new ArrayList<>();
-
-    /** Journaled rows the running transaction inserts. */
-    private int inWrite;
 
     /** The journal's position when the running transaction took its rows. */
     private long mark;
@@ -38,21 +36,29 @@ final class JournaledOffers {
     }
 
     /**
-     * Under the lock: writes the messages as the rows from {@code firstSequence} on, all or none (false: no room,
-     * the caller commits them itself).
+     * Under the lock: writes the messages as the rows from {@code firstSequence} on, all or none; null when the
+     * journal has no room (the caller commits them itself).
      */
-    boolean append(List<OutboundMessage> messages, List<byte[]> bodies, long firstSequence) {
+    @org.jspecify.annotations.Nullable List<QueuedMessage> append(List<OutboundMessage> messages, List<byte[]> bodies,
+            long firstSequence) {
         if (!this.journal.append(bodies, firstSequence)) {
-            return false;
+            return null;
         }
         if (this.pending.isEmpty()) {
             this.background.changed();
         }
+        List<QueuedMessage> rows = new ArrayList<>(messages.size());
         long sequence = firstSequence;
         for (OutboundMessage message : messages) {
-            this.pending.add(new QueuedMessage(sequence++, message));
+            rows.add(new QueuedMessage(sequence++, message));
         }
-        return true;
+        this.pending.addAll(rows);
+        return rows;
+    }
+
+    /** Under the lock: rows wait for a commit that has not started (a page read from disk would miss them). */
+    boolean hasPending() {
+        return !this.pending.isEmpty();
     }
 
     /** Under the lock, planning a commit: every journaled row goes into it. */
@@ -63,13 +69,11 @@ final class JournaledOffers {
         }
         List<QueuedMessage> taken = this.pending;
         this.pending = new ArrayList<>();
-        this.inWrite = taken.size();
         return taken;
     }
 
     /** Under the lock, after the commit: a failed one leaves its rows, first, for the next commit. */
     void written(List<QueuedMessage> taken, boolean failed) {
-        this.inWrite = 0;
         if (!failed) {
             this.journal.committed(this.mark);
             return;
@@ -80,11 +84,6 @@ final class JournaledOffers {
             back.addAll(this.pending);
             this.pending = back;
         }
-    }
-
-    /** Under the lock: journaled rows not committed yet. */
-    int count() {
-        return this.pending.size() + this.inWrite;
     }
 
     /** Under the lock: 0 while rows wait for a commit, {@link Long#MAX_VALUE} otherwise. */
