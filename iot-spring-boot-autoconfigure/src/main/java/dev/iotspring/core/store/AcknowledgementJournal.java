@@ -1,17 +1,12 @@
 package dev.iotspring.core.store;
 
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.iotspring.core.queue.QueuedMessage;
 
@@ -31,44 +26,26 @@ import dev.iotspring.core.queue.QueuedMessage;
  */
 final class AcknowledgementJournal {
 
-    private static final Logger logger = LoggerFactory.getLogger(JdbcOutboundQueue.class);
-
     /** Slots: above the pending bound plus a window, so a journal full is only reached when commits fail. */
     static final int CAPACITY = 4096;
 
     /** After the store file's name and a dash, before the queue's name. */
-    static final String SUFFIX = "acks-";
+    static final String KIND = "acks-";
 
     private static final long MAGIC = 0x696f_742d_6163_6b31L; // "iot-ack1"
-
-    private static final int START = 8;
-
-    private static final int END = 16;
-
-    private static final int HEADER = 64;
 
     /** Index tag, sequence, created-at nanos, id checksum (and padding). */
     private static final int SLOT = 32;
 
-    private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class,
-            ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MappedRing.LONGS;
 
-    private final Path file;
+    private final MappedRing ring;
 
     private final MappedByteBuffer map;
 
-    private final int capacity;
-
-    private long start;
-
-    private long end;
-
-    private AcknowledgementJournal(Path file, MappedByteBuffer map, int capacity, long start, long end) {
-        this.file = file;
-        this.map = map;
-        this.capacity = capacity;
-        this.start = start;
-        this.end = end;
+    private AcknowledgementJournal(MappedRing ring) {
+        this.ring = ring;
+        this.map = ring.map();
     }
 
     /** Maps the journal of a queue, creating it empty; a file that is not a journal is started afresh. */
@@ -78,64 +55,45 @@ final class AcknowledgementJournal {
 
     /** With {@code capacity} slots (tests fill a small one). */
     static AcknowledgementJournal open(Path file, int capacity) {
-        JournalFiles.Mapped mapped = JournalFiles.map(file, HEADER + (long) capacity * SLOT,
-                "an acknowledgement journal");
-        MappedByteBuffer map = mapped.map();
-        if (mapped.fresh() || (long) LONGS.get(map, 0) != MAGIC) {
-            LONGS.set(map, START, 0L);
-            LONGS.set(map, END, 0L);
-            LONGS.setRelease(map, 0, MAGIC);
-            return new AcknowledgementJournal(file, map, capacity, 0, 0);
-        }
-        long start = (long) LONGS.get(map, START);
-        long end = (long) LONGS.get(map, END);
-        if (start < 0 || end < start || end - start > capacity) {
-            // Torn by a power cut: the rows it named are sent again.
-            logger.warn("{} holds indices {} to {}, which no journal writes; started afresh", file, start, end);
-            LONGS.set(map, START, end < 0 ? 0L : end);
-            start = end = Math.max(end, 0);
-        }
-        return new AcknowledgementJournal(file, map, capacity, start, end);
+        // A torn header starts afresh: the rows it named are sent again.
+        return new AcknowledgementJournal(
+                MappedRing.open(file, MAGIC, capacity, SLOT, 1, "an acknowledgement journal"));
     }
 
     /** The journal file of {@code queueName} in the SQLite store {@code storeFile}. */
     static Path fileOf(Path storeFile, String queueName) {
-        return storeFile.resolveSibling(storeFile.getFileName() + "-" + SUFFIX + queueName);
+        return MappedRing.fileOf(storeFile, KIND, queueName);
     }
 
     /** Records an acknowledged row; false when the ring is full (the caller commits the delete instead). */
     boolean record(QueuedMessage row) {
-        if (this.end - this.start >= this.capacity) {
+        long index = this.ring.end();
+        if (index - this.ring.start() >= this.ring.capacity()) {
             return false;
         }
-        int at = slot(this.end);
-        LONGS.set(this.map, at, this.end ^ MAGIC);
+        int at = slot(index);
+        LONGS.set(this.map, at, index ^ MAGIC);
         LONGS.set(this.map, at + 8, row.sequence());
         LONGS.set(this.map, at + 16, OutboxWriter.toNanos(row.message().createdAt()));
         LONGS.set(this.map, at + 24, checksum(row.message().id()));
-        this.end++;
-        // The slot before the index that counts it: a kill in between leaves the slot uncounted, not a stale one.
-        LONGS.setRelease(this.map, END, this.end);
+        this.ring.publish(index + 1);
         return true;
     }
 
     /** Every slot up to here is in the commit being planned (or committed before). */
     long mark() {
-        return this.end;
+        return this.ring.mark();
     }
 
     /** The commit that carried every slot before {@code mark} succeeded. */
     void committed(long mark) {
-        if (mark > this.start) {
-            this.start = mark;
-            LONGS.setRelease(this.map, START, mark);
-        }
+        this.ring.committed(mark);
     }
 
     /** Rows acknowledged by an earlier run whose delete may not be committed, in the order they were recorded. */
     List<Entry> entries() {
-        List<Entry> entries = new ArrayList<>((int) (this.end - this.start));
-        for (long index = this.start; index < this.end; index++) {
+        List<Entry> entries = new ArrayList<>((int) this.ring.size());
+        for (long index = this.ring.start(); index < this.ring.end(); index++) {
             int at = slot(index);
             if ((long) LONGS.get(this.map, at) == (index ^ MAGIC)) {
                 entries.add(new Entry((long) LONGS.get(this.map, at + 8), (long) LONGS.get(this.map, at + 16),
@@ -147,15 +105,15 @@ final class AcknowledgementJournal {
 
     /** Slots between the committed and the recorded index. */
     int size() {
-        return (int) (this.end - this.start);
+        return (int) this.ring.size();
     }
 
     Path file() {
-        return this.file;
+        return this.ring.file();
     }
 
     private int slot(long index) {
-        return HEADER + (int) (index % this.capacity) * SLOT;
+        return MappedRing.HEADER + (int) (index % this.ring.capacity()) * SLOT;
     }
 
     static long checksum(String messageId) {
@@ -175,6 +133,6 @@ final class AcknowledgementJournal {
 
     @Override
     public String toString() {
-        return "AcknowledgementJournal[" + this.file + ", " + size() + " pending]";
+        return "AcknowledgementJournal[" + this.ring.file() + ", " + size() + " pending]";
     }
 }

@@ -27,8 +27,7 @@ import dev.iotspring.core.queue.QueuedMessage;
  * inserts whatever a killed process left here before anything is sent. A power cut or an operating-system crash may
  * lose what is here, as it may lose SQLite's last commits under {@code NORMAL}; the journal is never synced.
  *
- * <p>A ring of {@value #CAPACITY} bytes between two absolute positions, {@code start} (what lies before is
- * committed) and {@code end}. A record carries its own position and a CRC32C of its sequence and contents, so a
+ * <p>A {@link MappedRing} of {@value #CAPACITY} bytes. A record carries its own position and a CRC32C of its sequence and contents, so a
  * record left from an earlier lap, torn or never written is recognised and ends the replay. A record never wraps:
  * one that does not fit before the end of the ring is preceded by a pad to it. Not thread-safe: the queue calls it
  * under its lock.
@@ -41,43 +40,30 @@ final class IntakeJournal {
     static final int CAPACITY = 2 * 1024 * 1024;
 
     /** After the store file's name and a dash, before the queue's name. */
-    static final String SUFFIX = "intake-";
+    static final String KIND = "intake-";
 
     private static final long MAGIC = 0x696f_742d_696e_7431L; // "iot-int1"
 
     private static final long PAD = 0x696f_742d_7061_6431L; // "iot-pad1"
 
-    private static final int START = 8;
-
-    private static final int END = 16;
-
-    private static final int HEADER = 64;
-
     /** Position tag, body length, CRC32C, sequence; then the body. */
     private static final int RECORD_HEADER = 24;
 
-    private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class,
-            ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MappedRing.LONGS;
 
     private static final VarHandle INTS = MethodHandles.byteBufferViewVarHandle(int[].class,
             ByteOrder.LITTLE_ENDIAN);
 
-    private final Path file;
+    private final MappedRing ring;
 
     private final MappedByteBuffer map;
 
     private final int capacity;
 
-    private long start;
-
-    private long end;
-
-    private IntakeJournal(Path file, MappedByteBuffer map, int capacity, long start, long end) {
-        this.file = file;
-        this.map = map;
-        this.capacity = capacity;
-        this.start = start;
-        this.end = end;
+    private IntakeJournal(MappedRing ring) {
+        this.ring = ring;
+        this.map = ring.map();
+        this.capacity = (int) ring.capacity();
     }
 
     static IntakeJournal open(Path file) {
@@ -89,30 +75,12 @@ final class IntakeJournal {
         if (capacity % 8 != 0 || capacity < 64) {
             throw new IllegalArgumentException("capacity must be a multiple of 8, at least 64, but was " + capacity);
         }
-        JournalFiles.Mapped mapped = JournalFiles.map(file, HEADER + (long) capacity, "an intake journal");
-        MappedByteBuffer map = mapped.map();
-        if (mapped.fresh() || (long) LONGS.get(map, 0) != MAGIC) {
-            LONGS.set(map, START, 0L);
-            LONGS.set(map, END, 0L);
-            LONGS.setRelease(map, 0, MAGIC);
-            return new IntakeJournal(file, map, capacity, 0, 0);
-        }
-        long start = (long) LONGS.get(map, START);
-        long end = (long) LONGS.get(map, END);
-        if (start < 0 || end < start || end - start > capacity || start % 8 != 0 || end % 8 != 0) {
-            // Torn by a power cut, which NORMAL does not promise to survive anyway.
-            logger.warn("{} holds positions {} to {}, which no journal writes; started afresh", file, start, end);
-            long next = Math.max(0, end + (8 - Math.floorMod(end, 8)) % 8);
-            LONGS.set(map, START, next);
-            LONGS.set(map, END, next);
-            start = end = next;
-        }
-        return new IntakeJournal(file, map, capacity, start, end);
+        return new IntakeJournal(MappedRing.open(file, MAGIC, capacity, 1, 8, "an intake journal"));
     }
 
     /** The journal file of {@code queueName} in the SQLite store {@code storeFile}. */
     static Path fileOf(Path storeFile, String queueName) {
-        return storeFile.resolveSibling(storeFile.getFileName() + "-" + SUFFIX + queueName);
+        return MappedRing.fileOf(storeFile, KIND, queueName);
     }
 
     /**
@@ -136,50 +104,48 @@ final class IntakeJournal {
      * none: false when the ring has no room for all of them.
      */
     boolean append(List<byte[]> bodies, long firstSequence) {
-        long at = this.end;
+        long at = this.ring.end();
         for (byte[] body : bodies) {
             at = placed(at, recordLength(body)) + recordLength(body);
         }
-        if (at - this.start > this.capacity) {
+        if (at - this.ring.start() > this.capacity) {
             return false;
         }
+        long end = this.ring.end();
         long sequence = firstSequence;
         for (byte[] body : bodies) {
-            write(body, sequence++);
+            end = write(end, body, sequence++);
         }
-        // The records before the position that counts them: a kill in between leaves them uncounted.
-        LONGS.setRelease(this.map, END, this.end);
+        this.ring.publish(end);
         return true;
     }
 
     /** Everything written up to here is in the commit being planned (or committed before). */
     long mark() {
-        return this.end;
+        return this.ring.mark();
     }
 
     /** The commit that carried every record before {@code mark} succeeded: their room is free again. */
     void committed(long mark) {
-        if (mark > this.start) {
-            this.start = mark;
-            LONGS.setRelease(this.map, START, mark);
-        }
+        this.ring.committed(mark);
     }
 
     /** Rows an earlier run accepted whose insert may not be committed, in order; stops at a record not intact. */
     List<QueuedMessage> entries() {
         List<QueuedMessage> rows = new ArrayList<>();
-        long at = this.start;
-        while (at < this.end) {
+        long end = this.ring.end();
+        long at = this.ring.start();
+        while (at < end) {
             int offset = offset(at);
             long tag = (long) LONGS.get(this.map, offset);
             if (tag == (at ^ PAD)) {
-                at += this.capacity - (offset - HEADER);
+                at += this.capacity - (offset - MappedRing.HEADER);
                 continue;
             }
             int length = (tag == (at ^ MAGIC)) ? (int) INTS.get(this.map, offset + 8) : -1;
-            if (length < 0 || RECORD_HEADER + (long) length > this.capacity - (offset - HEADER)) {
-                logger.warn("{}: the record at {} is not intact; the {} bytes after it are not replayed", this.file,
-                        at, this.end - at);
+            if (length < 0 || RECORD_HEADER + (long) length > this.capacity - (offset - MappedRing.HEADER)) {
+                logger.warn("{}: the record at {} is not intact; the {} bytes after it are not replayed", file(), at,
+                        end - at);
                 break;
             }
             byte[] body = new byte[length];
@@ -187,7 +153,7 @@ final class IntakeJournal {
             long sequence = (long) LONGS.get(this.map, offset + 16);
             if ((int) INTS.get(this.map, offset + 12) != crc(sequence, body)) {
                 logger.warn("{}: the record at {} fails its checksum; the {} bytes after it are not replayed",
-                        this.file, at, this.end - at);
+                        file(), at, end - at);
                 break;
             }
             rows.add(new QueuedMessage(sequence, decode(body)));
@@ -198,24 +164,25 @@ final class IntakeJournal {
 
     /** Bytes written and not committed. */
     long size() {
-        return this.end - this.start;
+        return this.ring.size();
     }
 
     Path file() {
-        return this.file;
+        return this.ring.file();
     }
 
     /** Where a record of {@code length} bytes written at {@code at} starts: there, or after a pad to the lap. */
     private long placed(long at, int length) {
-        int left = this.capacity - (offset(at) - HEADER);
+        int left = this.capacity - (offset(at) - MappedRing.HEADER);
         return (length <= left) ? at : at + left;
     }
 
-    private void write(byte[] body, long sequence) {
+    /** Writes one record at {@code end} (or after a pad); returns the position after it. */
+    private long write(long end, byte[] body, long sequence) {
         int length = recordLength(body);
-        long at = placed(this.end, length);
-        if (at != this.end) {
-            LONGS.set(this.map, offset(this.end), this.end ^ PAD);
+        long at = placed(end, length);
+        if (at != end) {
+            LONGS.set(this.map, offset(end), end ^ PAD);
         }
         int offset = offset(at);
         this.map.put(offset + RECORD_HEADER, body);
@@ -223,11 +190,11 @@ final class IntakeJournal {
         INTS.set(this.map, offset + 12, crc(sequence, body));
         LONGS.set(this.map, offset + 16, sequence);
         LONGS.set(this.map, offset, at ^ MAGIC);
-        this.end = at + length;
+        return at + length;
     }
 
     private int offset(long position) {
-        return HEADER + (int) (position % this.capacity);
+        return MappedRing.HEADER + (int) (position % this.capacity);
     }
 
     private static int recordLength(byte[] body) {
@@ -294,6 +261,6 @@ final class IntakeJournal {
 
     @Override
     public String toString() {
-        return "IntakeJournal[" + this.file + ", " + size() + " bytes pending]";
+        return "IntakeJournal[" + file() + ", " + size() + " bytes pending]";
     }
 }

@@ -157,7 +157,7 @@ public class IotStores implements AutoCloseable {
                         + " (iot.storage.directory)", ex);
             }
             // Before the pool creates the file: journals of a deleted database must not act on the new one.
-            JournalFiles.deleteOrphans(file);
+            MappedRing.deleteOrphans(file);
             HikariDataSource dataSource = createDataSource(file, platform);
             lockExclusivelyWhileAlone(dataSource, file);
             IotStore store = IotStore.owned(platform, dataSource, file, this.synchronous == SynchronousMode.NORMAL);
