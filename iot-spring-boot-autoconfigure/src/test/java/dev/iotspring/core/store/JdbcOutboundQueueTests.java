@@ -184,11 +184,10 @@ class JdbcOutboundQueueTests {
     void whileBackgroundCommitsFailTheNextOfferFailsLoudlyAndTheJournaledOffersGoOutOnceTheCauseIsGone() {
         IotStore store = this.stores.open("test");
         JdbcOutboundQueue queue = store.outboundQueue("events");
-        // Another writer took sequence 1: the commit of the journaled offers 0 and 1 fails.
+        // Another writer took sequence 1: the commit of the journaled offers 0 and 1 (one offer, so one commit) fails.
         store.jdbcTemplate().update("INSERT INTO outbox (queue_name, seq, message_id, destination, payload, qos, "
                 + "retain_flag, created_at) VALUES ('events', 1, 'intruder', 'topic', X'00', 0, 0, 0)");
-        queue.offer(message(0));
-        queue.offer(message(1));
+        queue.offerAll(List.of(message(0), message(1)));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatIllegalStateException()
             .isThrownBy(() -> queue.offer(message(2)))
             .withMessageContaining("another process writes the same queue name"));
