@@ -562,21 +562,26 @@ public class JdbcOutboundQueue implements OutboundQueue {
             return List.of();
         }
         List<QueuedMessage> taken = new ArrayList<>(Math.min(max, 256));
-        while (!pollInto(taken, max)) {
-            // The rows after the read-ahead are on disk, and journaled ones are not yet: insert them first.
+        if (!pollInto(taken, max, false)) {
+            // The rows after the read-ahead are on disk, and journaled ones are not yet: insert them first. Once:
+            // offers that come meanwhile are read by a later poll, so a busy producer cannot keep this one here.
             try {
                 commitAcknowledged();
             }
             catch (RuntimeException ex) {
                 // Still journaled; the background commit tries again and reports the failure.
-                break;
+                return taken;
             }
+            pollInto(taken, max, true);
         }
         return taken;
     }
 
-    /** Takes up to {@code max}; false when it needs the journaled offers committed before it can read on. */
-    private boolean pollInto(List<QueuedMessage> taken, int max) {
+    /**
+     * Takes up to {@code max}; false, when not {@code readAnyway}, when it needs the journaled offers committed
+     * before it reads on from disk.
+     */
+    private boolean pollInto(List<QueuedMessage> taken, int max, boolean readAnyway) {
         this.lock.lock();
         try {
             checkOpen();
@@ -594,11 +599,12 @@ public class JdbcOutboundQueue implements OutboundQueue {
                         this.written.awaitUninterruptibly();
                         continue;
                     }
-                    if (this.journaled != null && this.journaled.hasPending()) {
+                    boolean moreToCome = this.journaled != null && this.journaled.hasPending();
+                    if (moreToCome && !readAnyway) {
                         readOn = false;
                         break;
                     }
-                    this.readAhead.readPage(this.writer, taken, max, queuedUnread, this.uncommitted);
+                    this.readAhead.readPage(this.writer, taken, max, queuedUnread, this.uncommitted, moreToCome);
                 }
                 break;
             }
@@ -788,10 +794,10 @@ public class JdbcOutboundQueue implements OutboundQueue {
                             + "acknowledged ones again: {}", this.queueName, left.size(), unwritten.size(),
                             ex.toString());
                 }
-                this.acknowledged.written(left, failed);
                 if (this.journaled != null) {
-                    this.journaled.written(unwritten, failed);
+                    this.journaled.written(unwritten, failed); // first, as in apply
                 }
+                this.acknowledged.written(left, failed);
             }
             this.writer.close();
         }

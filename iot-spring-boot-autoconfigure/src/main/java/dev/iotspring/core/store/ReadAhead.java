@@ -51,8 +51,11 @@ final class ReadAhead {
      * The heap is empty: reads the next page from disk, hands out what {@code taken} still needs, keeps the rest.
      * @param queuedUnread committed rows neither in flight, requeued nor taken
      * @param uncommitted sequences of callers' transactions not seen yet (rows read here are seen)
+     * @param moreToCome rows are queued whose insert has not committed (the intake journal's): what is read cannot
+     * be everything
      */
-    void readPage(OutboxWriter writer, List<QueuedMessage> taken, int max, int queuedUnread, Set<Long> uncommitted) {
+    void readPage(OutboxWriter writer, List<QueuedMessage> taken, int max, int queuedUnread, Set<Long> uncommitted,
+            boolean moreToCome) {
         int wanted = max - taken.size();
         int page = Math.min(Math.max(wanted, JdbcOutboundQueue.READ_PAGE), queuedUnread);
         List<QueuedMessage> read = writer.read(this.cursor, page);
@@ -60,7 +63,8 @@ final class ReadAhead {
             read.forEach(r -> uncommitted.remove(r.sequence()));
         }
         // Fewer than asked: every committed row is read (a caller's transaction committing later resets this).
-        this.complete = read.size() < page || (read.size() == queuedUnread && uncommitted.isEmpty());
+        this.complete = !moreToCome
+                && (read.size() < page || (read.size() == queuedUnread && uncommitted.isEmpty()));
         int handOut = Math.min(wanted, read.size());
         taken.addAll(read.subList(0, handOut));
         this.rows.addAll(read.subList(handOut, read.size()));

@@ -238,6 +238,37 @@ class JdbcOutboundQueueTests {
     }
 
     @Test
+    void aQueueLongerThanItsReadAheadHandsOutEveryMessageInOrderWhileAProducerKeepsOffering() throws Exception {
+        JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
+        int backlog = JdbcOutboundQueue.READ_AHEAD_MAX + 500; // beyond the read-ahead: read back from disk
+        queue.offerAll(IntStream.range(0, backlog).mapToObj(QueueScenarios::message).toList());
+        java.util.concurrent.atomic.AtomicBoolean producing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        ExecutorService producer = Executors.newSingleThreadExecutor();
+        Future<?> offers = producer.submit(() -> {
+            for (int i = backlog; producing.get(); i++) {
+                queue.offer(message(i)); // always one journaled offer whose insert has not committed
+            }
+        });
+        try {
+            List<QueuedMessage> read = new ArrayList<>();
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                while (read.size() < backlog + 1000) {
+                    List<QueuedMessage> taken = queue.poll(100);
+                    read.addAll(taken);
+                    queue.ack(taken);
+                }
+            }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(read).extracting(q -> q.message().id()).startsWith(
+                    IntStream.range(0, backlog + 1000).mapToObj(Integer::toString).toArray(String[]::new));
+        }
+        finally {
+            producing.set(false);
+            offers.get();
+            producer.shutdown();
+        }
+    }
+
+    @Test
     void offersOfTheIntakeJournalAreHandedOutAtOnceAndAcknowledgedOnesDoNotComeBackAfterACrash() {
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
         queue.ackFlushDelay(Duration.ofHours(1)); // deletes only in commits that insert
