@@ -74,10 +74,12 @@ import dev.iotspring.core.queue.QueuedMessage;
  * </ul>
  *
  * <p>This class keeps the queue's counts, sequences, in-flight and requeued rows and plans each group commit;
- * {@code GroupCommit} gathers the callers, {@code OutboxWriter} turns a plan into SQL, and the collaborators
- * named above keep their part of the state under this queue's lock. It stays above 500 lines because planning and
- * applying a commit is one step over all of that state (the bound, the overflow victims, the read-ahead, the
- * in-flight marks, the pending deletes and callers' own transactions change together, under one lock).
+ * {@code GroupCommit} gathers the callers, {@code OutboxWriter} turns a plan into SQL, {@code BackgroundCommits}
+ * runs the commits nobody waits for, and the collaborators named above keep their part of the state under this
+ * queue's lock. It stays above 500 lines because planning and applying a commit is one step over all of that
+ * state (the bound, the overflow victims, the read-ahead, the in-flight marks, the pending deletes, the journaled
+ * offers and callers' own transactions change together, under one lock), and so is an offer into the intake
+ * journal, which takes a sequence, counts and queues its rows in the same step.
  */
 public class JdbcOutboundQueue implements OutboundQueue {
 

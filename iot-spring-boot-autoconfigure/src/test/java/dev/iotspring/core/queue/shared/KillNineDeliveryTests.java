@@ -12,6 +12,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -51,44 +53,29 @@ class KillNineDeliveryTests {
     @TempDir
     Path work;
 
-    @Test
-    void sqliteInstanceKilledWhileSendingLosesNothingAfterRestart(EmbeddedMqttBroker broker) throws Exception {
-        Path directory = this.work.resolve("data");
-        holdAcksOf(broker, "first");
-        Set<String> returned;
-        try (ChildJvm first = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(), "first",
-                "1000000", "0", Integer.toString(WINDOW))) {
-            returned = killAfterBacklog(first);
-        }
-        try (ChildJvm second = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(), "second",
-                "0", "0", Integer.toString(WINDOW))) {
-            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(received(broker, "first")).as(second.log())
-                .containsAll(returned));
-        }
-        assertDeliveredInOrderWithBoundedDuplicates(broker, "first", WINDOW);
-    }
-
     /**
-     * Under {@code synchronous=NORMAL} a send returns once its message is in the queue's intake journal, before
-     * SQLite has it; killed while it sends flat out, the instance leaves the last returned messages there only. The
-     * restarted instance must insert and deliver every one of them, in order.
+     * Killed while it sends flat out, the instance leaves messages whose send returned: committed (FULL) or, under
+     * NORMAL, maybe only in the queue's intake journal (a send returns once its message is there). The restarted
+     * instance must deliver every one of them, in order.
      */
-    @Test
-    void sqliteInstanceUnderNormalKilledWhileSendingDeliversEveryMessageWhoseSendReturned(EmbeddedMqttBroker broker)
-            throws Exception {
-        Path directory = this.work.resolve("normal");
-        holdAcksOf(broker, "journaled");
+    @ParameterizedTest
+    @ValueSource(strings = { "FULL", "NORMAL" })
+    void sqliteInstanceKilledWhileSendingDeliversEveryMessageWhoseSendReturned(String synchronous,
+            EmbeddedMqttBroker broker) throws Exception {
+        Path directory = this.work.resolve(synchronous);
+        String instance = "sending-" + synchronous;
+        holdAcksOf(broker, instance);
         Set<String> returned;
-        try (ChildJvm first = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(), "journaled",
-                "1000000", "0", Integer.toString(WINDOW), "NORMAL")) {
+        try (ChildJvm first = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(), instance,
+                "1000000", "0", Integer.toString(WINDOW), synchronous)) {
             returned = killAfterBacklog(first);
         }
         try (ChildJvm second = ChildJvm.start(this.work, "sqlite", directory.toString(), broker.tcpUrl(),
-                "journaled-restarted", "0", "0", Integer.toString(WINDOW), "NORMAL")) {
-            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(received(broker, "journaled")).as(second.log())
+                instance + "-restarted", "0", "0", Integer.toString(WINDOW), synchronous)) {
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(received(broker, instance)).as(second.log())
                 .containsAll(returned));
         }
-        assertDeliveredInOrderWithBoundedDuplicates(broker, "journaled", WINDOW);
+        assertDeliveredInOrderWithBoundedDuplicates(broker, instance, WINDOW);
     }
 
     /**
