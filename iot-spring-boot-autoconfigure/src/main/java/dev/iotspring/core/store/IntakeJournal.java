@@ -60,6 +60,10 @@ final class IntakeJournal {
 
     private final int capacity;
 
+    private final CRC32C crc = new CRC32C();
+
+    private final ByteBuffer sequenceBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+
     private IntakeJournal(MappedRing ring) {
         this.ring = ring;
         this.map = ring.map();
@@ -205,11 +209,13 @@ final class IntakeJournal {
         return (length + 7) & ~7;
     }
 
-    private static int crc(long sequence, byte[] body) {
-        CRC32C crc = new CRC32C();
-        crc.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, sequence));
-        crc.update(body);
-        return (int) crc.getValue();
+    /** Under the queue's lock (or at open): one checksum and its sequence's bytes reused for every record. */
+    private int crc(long sequence, byte[] body) {
+        this.crc.reset();
+        this.sequenceBytes.putLong(0, sequence).clear();
+        this.crc.update(this.sequenceBytes);
+        this.crc.update(body);
+        return (int) this.crc.getValue();
     }
 
     /** Creation time, QoS, retain, then id, destination, headers (length -1: none) and payload, each sized. */

@@ -3,6 +3,8 @@ package dev.iotspring.core.store;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.QueuedMessage;
 
@@ -31,7 +33,7 @@ final class JournaledOffers {
     }
 
     /** Outside the lock: the journal's bodies of {@code messages}, or null when one is too large for it. */
-    @org.jspecify.annotations.Nullable List<byte[]> encode(List<OutboundMessage> messages) {
+    @Nullable List<byte[]> encode(List<OutboundMessage> messages) {
         return this.journal.encode(messages);
     }
 
@@ -39,7 +41,7 @@ final class JournaledOffers {
      * Under the lock: writes the messages as the rows from {@code firstSequence} on, all or none; null when the
      * journal has no room (the caller commits them itself).
      */
-    @org.jspecify.annotations.Nullable List<QueuedMessage> append(List<OutboundMessage> messages, List<byte[]> bodies,
+    @Nullable List<QueuedMessage> append(List<OutboundMessage> messages, List<byte[]> bodies,
             long firstSequence) {
         if (!this.journal.append(bodies, firstSequence)) {
             return null;
