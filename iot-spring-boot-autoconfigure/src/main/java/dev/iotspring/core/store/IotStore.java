@@ -64,11 +64,13 @@ public final class IotStore implements AutoCloseable {
 
     private volatile boolean deferredDeletes;
 
-    private volatile boolean journalOffers;
+    /** Fixed per store: its queues' offers return once in their intake journal. */
+    private final boolean journalOffers;
 
     private IotStore(String name, DataSource dataSource, boolean owned, String prefix, SqlDialect dialect,
-            @Nullable Path file) {
+            @Nullable Path file, boolean journalOffers) {
         this.name = name;
+        this.journalOffers = journalOffers;
         this.file = file;
         this.dataSource = dataSource;
         this.owned = owned;
@@ -89,9 +91,7 @@ public final class IotStore implements AutoCloseable {
      * after their commit
      */
     static IotStore owned(String name, HikariDataSource dataSource, Path file, boolean journalOffers) {
-        IotStore store = new IotStore(name, dataSource, true, "", SqlDialect.SQLITE, file);
-        store.journalOffers = journalOffers;
-        return store;
+        return new IotStore(name, dataSource, true, "", SqlDialect.SQLITE, file, journalOffers);
     }
 
     /**
@@ -106,7 +106,7 @@ public final class IotStore implements AutoCloseable {
             throw new IllegalArgumentException(
                     "table prefix must be up to 40 letters, digits or underscores but was '" + tablePrefix + "'");
         }
-        return new IotStore("application", dataSource, false, tablePrefix, SqlDialect.of(dataSource), null);
+        return new IotStore("application", dataSource, false, tablePrefix, SqlDialect.of(dataSource), null, false);
     }
 
     /**
