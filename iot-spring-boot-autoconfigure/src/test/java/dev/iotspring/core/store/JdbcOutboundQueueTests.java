@@ -91,10 +91,12 @@ class JdbcOutboundQueueTests {
 
     @Test
     void aRestartAfterACleanCloseSendsNothingAcknowledgedAgain() {
+        // FULL: no intake journal, whose background commits would carry deletes along at times of their own.
+        this.stores.close();
+        this.stores = fullStores();
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
         queue.ackFlushDelay(Duration.ofHours(1)); // deferred deletes, which only close commits
         queue.offerAll(IntStream.range(0, 20).mapToObj(QueueScenarios::message).toList());
-        await().atMost(Duration.ofSeconds(10)).until(() -> rowsInTable() == 20); // the intake's commit came first
         for (int i = 0; i < 15; i++) {
             queue.ack(queue.poll(1));
         }
@@ -109,6 +111,9 @@ class JdbcOutboundQueueTests {
 
     @Test
     void aRestartAfterACrashDeletesTheAcknowledgedRowsItsJournalNamesAndSendsOnlyTheWindowInFlightAgain() {
+        // FULL: no intake journal, whose background commits would carry deletes along at times of their own.
+        this.stores.close();
+        this.stores = fullStores();
         JdbcOutboundQueue queue = this.stores.open("test").outboundQueue("events");
         queue.ackFlushDelay(Duration.ofHours(1)); // deletes committed only when the bound is reached
         int acked = JdbcOutboundQueue.ACK_PENDING_MAX + 500;
