@@ -41,7 +41,9 @@ import org.springframework.util.unit.DataSize;
  * Arguments: the suite, rounds (default 5), seconds per variant and round (default 2), and optionally a file to
  * write a JDK Flight Recording of the measured rounds to (profile settings). {@code --broker=mqtt://host:1883}
  * anywhere points the template and raw Paho variants of {@code group-commit} and {@code end-to-end} at that broker
- * (a Mosquitto, say) instead of an embedded one each.
+ * (a Mosquitto, say) instead of an embedded one each. The system property {@code rounds.variants} (a regular
+ * expression) keeps only the variants whose names match, to profile one alone; {@code rounds.warmup} is the
+ * warm-up of each variant in seconds (default 6) before the measured rounds.
  */
 public final class DurableRounds {
 
@@ -185,6 +187,13 @@ public final class DurableRounds {
         else {
             throw new IllegalArgumentException("suite must be group-commit, end-to-end or spotflow but was " + suite);
         }
+        // -Drounds.variants=<regex>: only the variants whose names match (to profile one of them alone).
+        String only = System.getProperty("rounds.variants");
+        if (only != null) {
+            // The alternating pair is measured as one.
+            variants.keySet().removeIf((name) -> !name.replace("alternating: queue", "alternating: raw").matches(only));
+            ratios.removeIf((pair) -> !variants.containsKey(pair[0]) || !variants.containsKey(pair[1]));
+        }
         jdk.jfr.Recording recording = null;
         if (args.length > 3) {
             recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
@@ -250,10 +259,12 @@ public final class DurableRounds {
         names.forEach(n -> switches.put(n, new double[rounds]));
         Map<String, double[]> callerCpu = new LinkedHashMap<>();
         names.forEach(n -> callerCpu.put(n, new double[rounds]));
-        // Warm-up: one short pass of each.
+        // Warm-up: the template's path needs about 6 s of sending before the JIT is done with it (its first rounds
+        // ran at half the rate of its later ones with one short pass); -Drounds.warmup=<seconds> per variant.
+        double warmup = Double.parseDouble(System.getProperty("rounds.warmup", "6"));
         for (String name : names) {
             if (!name.equals("alternating: queue")) {
-                variants.get(name).measure(Math.max(1, seconds / 2));
+                variants.get(name).measure(warmup);
             }
         }
         for (int r = 0; r < rounds; r++) {
