@@ -190,8 +190,9 @@ public final class DurableRounds {
         // -Drounds.variants=<regex>: only the variants whose names match (to profile one of them alone).
         String only = System.getProperty("rounds.variants");
         if (only != null) {
-            // The alternating pair is measured as one.
-            variants.keySet().removeIf((name) -> !name.replace("alternating: queue", "alternating: raw").matches(only));
+            // The alternating pair is measured as one: its queue side stays with its raw side.
+            variants.keySet()
+                .removeIf((name) -> !name.replace("alternating: queue", "alternating: raw").matches(only));
             ratios.removeIf((pair) -> !variants.containsKey(pair[0]) || !variants.containsKey(pair[1]));
         }
         jdk.jfr.Recording recording = null;
