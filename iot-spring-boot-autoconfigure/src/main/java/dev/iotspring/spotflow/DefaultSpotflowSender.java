@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.DeferredOutboundQueue;
+import dev.iotspring.core.queue.MessageIds;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.spotflow.SpotflowTopics.Close;
 
@@ -185,7 +185,7 @@ public final class DefaultSpotflowSender implements SpotflowSender {
                 ? SpotflowPayloads.prepare(payload, merged.compression())
                 : new SpotflowPayloads.Prepared(payload, false);
         String bag = SpotflowTopics.propertyBag(merged, wire.brotli(), wire.externalized(), close);
-        return new OutboundMessage(UUID.randomUUID().toString(), bag, wire.bytes(), 1, false, Instant.now());
+        return new OutboundMessage(MessageIds.next(), bag, wire.bytes(), 1, false, Instant.now());
     }
 
     /** Stream group and stream of {@code options}; completions carry no other id than their own. */

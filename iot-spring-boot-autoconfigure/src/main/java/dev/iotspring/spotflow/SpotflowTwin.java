@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -24,6 +23,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.delivery.MessageSender;
+import dev.iotspring.core.queue.MessageIds;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.store.JdbcKeyValueStore;
 
@@ -147,7 +147,7 @@ public final class SpotflowTwin implements AutoCloseable {
                     + ex.getOriginalMessage());
         }
         Dispatcher dispatcher = Objects.requireNonNull(this.reportedDispatcher, "reported dispatcher");
-        dispatcher.send(new OutboundMessage(UUID.randomUUID().toString(), "reported", document, 1, false,
+        dispatcher.send(new OutboundMessage(MessageIds.next(), "reported", document, 1, false,
                 Instant.now()));
     }
 

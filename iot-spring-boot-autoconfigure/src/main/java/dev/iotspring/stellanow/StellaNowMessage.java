@@ -7,6 +7,8 @@ import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.iotspring.core.queue.MessageIds;
+
 /**
  * One StellaNow event: its event type, the entities it is about (the first is the Kafka key downstream), the
  * payload and when it happened. Immutable; build with {@link #builder(String)}.

@@ -28,6 +28,7 @@ import dev.iotspring.core.delivery.MessageRejectedException;
 import dev.iotspring.core.delivery.MessageSender;
 import dev.iotspring.core.observation.IotObservations;
 import dev.iotspring.core.queue.InMemoryQueue;
+import dev.iotspring.core.queue.MessageIds;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
 
@@ -214,7 +215,7 @@ public class StreamSeaTemplate implements StreamSeaOperations, DisposableBean {
             throw new StreamSeaArgumentException("payload", "cannot be written as JSON: " + ex.getMessage());
         }
         // Refused before it was queued (full, draining): thrown, the caller's error.
-        return this.dispatcher.acceptAsync(OutboundMessage.of(UUID.randomUUID().toString(), stream, body));
+        return this.dispatcher.acceptAsync(OutboundMessage.of(MessageIds.next(), stream, body));
     }
 
     @Override

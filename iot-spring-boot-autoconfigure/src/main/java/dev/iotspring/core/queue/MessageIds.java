@@ -1,4 +1,4 @@
-package dev.iotspring.stellanow;
+package dev.iotspring.core.queue;
 
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -10,9 +10,10 @@ import java.util.UUID;
  * asks the shared generator (a lock and a read of the system's random source) once per id, which showed in send
  * profiles. The generator is the JDK's {@code DRBG} (NIST SP 800-90A, seeded from the system's entropy source)
  * where it exists: Linux's default {@code NativePRNG} mixes every byte read from {@code /dev/urandom} with a SHA1
- * stream, about 280 ns of CPU per id against about 50.
+ * stream, about 280 ns of CPU per id against about 50. Every platform draws the id of each
+ * {@link OutboundMessage} here.
  */
-final class MessageIds {
+public final class MessageIds {
 
     private static final int IDS_PER_DRAW = 64;
 
@@ -26,7 +27,8 @@ final class MessageIds {
     private MessageIds() {
     }
 
-    static String next() {
+    /** A new random UUID (version 4) in its canonical lowercase form. Thread-safe. */
+    public static String next() {
         long mostSignificant;
         long leastSignificant;
         synchronized (pool) {
