@@ -113,11 +113,22 @@ public final class DeferredStore {
                 : this.store.thenApply(open);
         made.whenComplete((value, ex) -> {
             Throwable failure = BackgroundOpening.failure(made);
-            if (failure != null && failure != failure()) {
-                logger.error("Could not open a table of the {} store", this.platform, failure);
+            if (failure == null || failure == failure()) {
+                return;
             }
+            if (closedMeanwhile()) {
+                // The application stopped while it started (a failed start, say): not a fault of the store's.
+                logger.debug("The {} store closed before a table of it opened: {}", this.platform, failure.toString());
+                return;
+            }
+            logger.error("Could not open a table of the {} store", this.platform, failure);
         });
         return made;
+    }
+
+    private boolean closedMeanwhile() {
+        IotStore opened = (this.store.isDone() && !this.store.isCompletedExceptionally()) ? this.store.join() : null;
+        return opened != null && opened.isClosed();
     }
 
     private void onThreadOfItsOwn(Runnable task) {

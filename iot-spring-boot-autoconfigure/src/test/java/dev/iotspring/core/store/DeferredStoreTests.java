@@ -85,4 +85,22 @@ class DeferredStoreTests {
         assertThat(output.getAll().split("Could not open the broken store", -1)).hasSize(2);
         assertThat(output.getAll()).doesNotContain("Could not open a table");
     }
+
+    @Test
+    void aStoreClosedBeforeItsTablesOpenedLogsNoErrorAndItsUsesSayItIsClosed(CapturedOutput output) throws Exception {
+        // An application whose start failed closes its stores while they may still be opening.
+        try (IotStores stores = new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5))) {
+            CompletableFuture<IotStore> opening = new CompletableFuture<>();
+            DeferredStore store = DeferredStore.of("closing", opening);
+            OutboundQueue queue = store.outboundQueue("messages", 0, OverflowStrategy.RAISE_EXCEPTION);
+            Supplier<JdbcKeyValueStore> table = store.keyValueStore("kv");
+            IotStore opened = stores.open("closing");
+            opened.close();
+            opening.complete(opened);
+            assertThatThrownBy(table::get).hasMessageContaining("closed");
+            assertThatThrownBy(() -> queue.offer(new OutboundMessage("m1", "d", new byte[] { 1 }, 1, false,
+                    Instant.now()))).hasMessageContaining("closed");
+        }
+        assertThat(output.getAll()).doesNotContain("Could not open a table").doesNotContain("ERROR");
+    }
 }
