@@ -4,9 +4,9 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+
+import dev.iotspring.core.config.ListenerMethodFinder;
 
 import org.jspecify.annotations.Nullable;
 
@@ -17,8 +17,6 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
-import org.springframework.core.MethodIntrospector;
-import org.springframework.core.annotation.AnnotatedElementUtils;
 
 /**
  * Finds {@link StreamSeaListener} methods on beans and hands them to the
@@ -29,7 +27,7 @@ public class StreamSeaListenerAnnotationBeanPostProcessor
 
     private final List<StreamSeaListenerEndpoint> endpoints = new ArrayList<>();
 
-    private final Set<Class<?>> withoutListeners = ConcurrentHashMap.newKeySet();
+    private final ListenerMethodFinder<StreamSeaListener> finder = new ListenerMethodFinder<>(StreamSeaListener.class);
 
     private @Nullable ConfigurableBeanFactory beanFactory;
 
@@ -44,15 +42,8 @@ public class StreamSeaListenerAnnotationBeanPostProcessor
 
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
-        Class<?> type = AopUtils.getTargetClass(bean);
-        if (this.withoutListeners.contains(type)) {
-            return bean;
-        }
-        Map<Method, StreamSeaListener> methods = MethodIntrospector.selectMethods(type,
-                (MethodIntrospector.MetadataLookup<StreamSeaListener>) (method) -> AnnotatedElementUtils
-                    .findMergedAnnotation(method, StreamSeaListener.class));
+        Map<Method, StreamSeaListener> methods = this.finder.find(bean);
         if (methods.isEmpty()) {
-            this.withoutListeners.add(type);
             return bean;
         }
         methods.forEach((method, annotation) -> {

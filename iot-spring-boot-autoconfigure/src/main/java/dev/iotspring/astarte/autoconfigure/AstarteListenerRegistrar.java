@@ -8,6 +8,7 @@ import java.util.Map;
 import dev.iotspring.astarte.AstarteDevice;
 import dev.iotspring.astarte.AstarteListener;
 import dev.iotspring.astarte.AstarteServerEvent;
+import dev.iotspring.core.config.ListenerMethodFinder;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
@@ -15,8 +16,6 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.core.MethodIntrospector;
-import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
@@ -30,6 +29,8 @@ class AstarteListenerRegistrar implements BeanPostProcessor, SmartInitializingSi
 
     private final List<Target> targets = new ArrayList<>();
 
+    private final ListenerMethodFinder<AstarteListener> finder = new ListenerMethodFinder<>(AstarteListener.class);
+
     private BeanFactory beanFactory;
 
     @Override
@@ -39,10 +40,11 @@ class AstarteListenerRegistrar implements BeanPostProcessor, SmartInitializingSi
 
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
+        Map<Method, AstarteListener> methods = this.finder.find(bean);
+        if (methods.isEmpty()) {
+            return bean;
+        }
         Class<?> type = AopUtils.getTargetClass(bean);
-        Map<Method, AstarteListener> methods = MethodIntrospector.selectMethods(type,
-                (MethodIntrospector.MetadataLookup<AstarteListener>) m -> AnnotatedElementUtils
-                    .findMergedAnnotation(m, AstarteListener.class));
         methods.forEach((method, annotation) -> {
             if (method.getParameterCount() != 1 || !method.getParameterTypes()[0].equals(AstarteServerEvent.class)) {
                 throw new IllegalStateException("@AstarteListener method " + type.getName() + "." + method.getName()
