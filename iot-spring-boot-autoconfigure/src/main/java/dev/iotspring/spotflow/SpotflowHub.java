@@ -238,7 +238,15 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
         // Never waits: the provisioner announces credentials (registered, or an offline start) on its own thread,
         // and this catches up with an announcement made before the hub was running.
         SpotflowProvisioner.Credentials known = this.provisioner.announcedCredentials();
-        if (known != null) {
+        if (known == null) {
+            return;
+        }
+        MqttConnection c = this.connection;
+        if (c != null && isConnectionTo(known)) {
+            // Started again after a stop (Spring's test framework pauses cached contexts): the same hub and device.
+            c.start();
+        }
+        else {
             connectTo(known);
         }
     }
@@ -280,14 +288,17 @@ public final class SpotflowHub implements SmartLifecycle, AutoCloseable {
         if (!this.running) {
             return;
         }
-        SpotflowProvisioner.Credentials as = this.connectedAs;
-        if (this.connection == null || as == null || !as.hubHost().equals(fresh.hubHost())
-                || !as.hubDeviceId().equals(fresh.hubDeviceId())) {
+        if (this.connection == null || !isConnectionTo(fresh)) {
             connectTo(fresh);
         }
         else if (reconnectNow) {
             this.connection.reconnect();
         }
+    }
+
+    private boolean isConnectionTo(SpotflowProvisioner.Credentials target) {
+        SpotflowProvisioner.Credentials as = this.connectedAs;
+        return as != null && as.hubHost().equals(target.hubHost()) && as.hubDeviceId().equals(target.hubDeviceId());
     }
 
     /** Holds this monitor. */
