@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.spotflow.MessageOptions;
 import dev.iotspring.spotflow.SpotflowDevice;
 import dev.iotspring.spotflow.SpotflowSender;
@@ -91,6 +92,16 @@ public class SpotflowSampleSender {
 
     @Scheduled(fixedDelayString = "${sample.spotflow.interval:10s}", initialDelay = 0)
     public void sendMeasurement() {
+        try {
+            measure();
+        }
+        catch (DeliveryClosedException ex) {
+            // Thrown while the application stops: the scheduler may still fire as the queue drains.
+            logger.info("Spotflow measurement not queued: {}", ex.getMessage());
+        }
+    }
+
+    private void measure() {
         double celsius = 20 + ThreadLocalRandom.current().nextDouble(5);
         String measurement = "{\"temperatureCelsius\":%.2f,\"at\":\"%s\"}".formatted(celsius, Instant.now());
         this.measurements++;
