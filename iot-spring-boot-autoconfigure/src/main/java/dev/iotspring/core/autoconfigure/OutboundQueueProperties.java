@@ -120,7 +120,7 @@ public class OutboundQueueProperties {
             int maxSize = this.maxSize;
             OverflowStrategy overflow = this.overflow;
             return new DeferredOutboundQueue(platform + "-" + name, true,
-                    () -> stores.durableQueue(platform, name, maxSize, overflow));
+                    () -> stores.durableQueue(platform, name, maxSize, overflow), stores::isClosed);
         }
         return new InMemoryQueue(this.order, this.maxSize, this.overflow);
     }

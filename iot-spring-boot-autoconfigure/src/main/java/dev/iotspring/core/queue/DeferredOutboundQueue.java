@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -44,10 +45,20 @@ public final class DeferredOutboundQueue implements OutboundQueue {
      * @param opener opens the queue; runs once, on a daemon thread
      */
     public DeferredOutboundQueue(String description, boolean durable, Supplier<? extends OutboundQueue> opener) {
+        this(description, durable, opener, () -> false);
+    }
+
+    /**
+     * Starts opening at once; a failure while {@code stopping} says the application stops (its stores closed
+     * under the opener, after a failed start say) is no error of the queue's and is logged at debug level only.
+     */
+    public DeferredOutboundQueue(String description, boolean durable, Supplier<? extends OutboundQueue> opener,
+            BooleanSupplier stopping) {
         this.description = Objects.requireNonNull(description, "description");
         this.durable = durable;
         Objects.requireNonNull(opener, "opener");
-        BackgroundOpening.start(description, () -> open(opener));
+        Objects.requireNonNull(stopping, "stopping");
+        BackgroundOpening.start(description, () -> open(opener, stopping));
     }
 
     /**
@@ -71,13 +82,19 @@ public final class DeferredOutboundQueue implements OutboundQueue {
         });
     }
 
-    private void open(Supplier<? extends OutboundQueue> opener) {
+    private void open(Supplier<? extends OutboundQueue> opener, BooleanSupplier stopping) {
         try {
             opened(Objects.requireNonNull(opener.get(), "the opened queue"));
         }
         catch (RuntimeException | Error ex) {
-            logger.error("Could not open the {} queue; sends fail until the application is restarted",
-                    this.description, ex);
+            if (stopping.getAsBoolean()) {
+                logger.debug("The {} queue did not open before the application stopped: {}", this.description,
+                        ex.toString());
+            }
+            else {
+                logger.error("Could not open the {} queue; sends fail until the application is restarted",
+                        this.description, ex);
+            }
             this.opened.completeExceptionally(ex);
         }
     }

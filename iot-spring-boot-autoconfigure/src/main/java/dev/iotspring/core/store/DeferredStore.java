@@ -3,6 +3,7 @@ package dev.iotspring.core.store;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -33,7 +34,8 @@ public final class DeferredStore {
 
     private final CompletableFuture<IotStore> store = new CompletableFuture<>();
 
-    private DeferredStore(String platform, CompletableFuture<IotStore> opening, String where) {
+    private DeferredStore(String platform, CompletableFuture<IotStore> opening, String where,
+            BooleanSupplier stopping) {
         this.platform = Objects.requireNonNull(platform, "platform");
         opening.whenComplete((opened, ex) -> {
             if (ex == null) {
@@ -43,20 +45,28 @@ public final class DeferredStore {
             Throwable cause = BackgroundOpening.failure(opening);
             IllegalStateException failure = new IllegalStateException("The " + platform + " store could not be "
                     + "opened (iot.storage.directory, " + where + "): " + cause, cause);
-            logger.error("Could not open the {} store; its sends and calls fail until the application is restarted",
-                    platform, failure);
+            if (stopping.getAsBoolean()) {
+                // The application stopped while the store opened (a failed start, say): not the store's fault.
+                logger.debug("The {} store did not open before the application stopped: {}", platform,
+                        cause.toString());
+            }
+            else {
+                logger.error("Could not open the {} store; its sends and calls fail until the application is "
+                        + "restarted", platform, failure);
+            }
             this.store.completeExceptionally(failure);
         });
     }
 
     /** Starts opening {@code platform}'s store in {@code stores} on a thread of its own. */
     public static DeferredStore open(IotStores stores, String platform) {
-        return new DeferredStore(platform, stores.openInBackground(platform), stores.file(platform).toString());
+        return new DeferredStore(platform, stores.openInBackground(platform), stores.file(platform).toString(),
+                stores::isClosed);
     }
 
     /** A store opened (or being opened) elsewhere, e.g. an application's own {@link IotStore}. */
     public static DeferredStore of(String platform, CompletableFuture<IotStore> opening) {
-        return new DeferredStore(platform, opening, "store " + platform);
+        return new DeferredStore(platform, opening, "store " + platform, () -> false);
     }
 
     /** The store, waiting until it is open; throws why it could not be opened. */

@@ -318,6 +318,11 @@ public class IotStores implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
+    /** Whether {@link #close()} was called: the application is stopping. */
+    public synchronized boolean isClosed() {
+        return this.closed;
+    }
+
     /** Closes every store this factory opened, last opened first. */
     @Override
     public synchronized void close() {

@@ -10,6 +10,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,6 +24,7 @@ import static org.awaitility.Awaitility.await;
  * waits for it and is then in the queue, listeners registered early hear drops, and a failed opening fails every
  * operation with its cause.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class DeferredOutboundQueueTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -50,7 +55,7 @@ class DeferredOutboundQueueTests {
     }
 
     @Test
-    void failedOpeningFailsEveryOfferWithItsCauseAndReadsAsEmpty() {
+    void failedOpeningFailsEveryOfferWithItsCauseAndReadsAsEmpty(CapturedOutput output) {
         DeferredOutboundQueue queue = new DeferredOutboundQueue("broken", true, () -> {
             throw new UncheckedIOException("Cannot create the storage directory /nowhere", new IOException("denied"));
         });
@@ -66,6 +71,18 @@ class DeferredOutboundQueueTests {
         assertThat(queue.poll(10)).isEmpty();
         assertThat(queue.droppedCount()).isZero();
         queue.close(); // nothing was opened: nothing to close, no exception
+        assertThat(output.getAll()).contains("ERROR").contains("Could not open the broken queue");
+    }
+
+    @Test
+    void anOpeningThatFailsBecauseTheApplicationStopsLogsNoError(CapturedOutput output) {
+        DeferredOutboundQueue queue = new DeferredOutboundQueue("stopping", true, () -> {
+            throw new IllegalStateException("The IoT stores are closed (the application is stopping)");
+        }, () -> true);
+        await().atMost(TIMEOUT).until(queue::isOpened);
+        assertThatThrownBy(() -> queue.offer(OutboundMessage.of("a", "t", new byte[1])))
+            .hasMessageContaining("stopping");
+        assertThat(output.getAll()).doesNotContain("ERROR").doesNotContain("Could not open");
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -103,4 +103,18 @@ class DeferredStoreTests {
         }
         assertThat(output.getAll()).doesNotContain("Could not open a table").doesNotContain("ERROR");
     }
+
+    @Test
+    void aStoreWhoseApplicationStopsBeforeItOpensLogsNoError(CapturedOutput output) throws Exception {
+        IotStores stores = new IotStores(this.directory, SynchronousMode.NORMAL, Duration.ofSeconds(5));
+        DeferredStore store;
+        // Holding the stores' lock, the opening thread can only get to them once they are closed.
+        synchronized (stores) {
+            store = DeferredStore.open(stores, "stopping");
+            stores.close();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(store::isDone);
+        assertThat(store.failure()).hasMessageContaining("closed");
+        assertThat(output.getAll()).doesNotContain("Could not open").doesNotContain("ERROR");
+    }
 }
