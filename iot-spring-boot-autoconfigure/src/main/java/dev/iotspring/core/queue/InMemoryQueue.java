@@ -49,6 +49,8 @@ public class InMemoryQueue implements OutboundQueue {
 
     private final DropListeners dropListeners = new DropListeners(InMemoryQueue.class);
 
+    private final OverflowLog overflowLog = new OverflowLog(logger, "Queue");
+
     private long nextSequence;
 
     private long dropped;
@@ -111,15 +113,13 @@ public class InMemoryQueue implements OutboundQueue {
                 case RAISE_EXCEPTION -> throw new QueueFullException(size(), this.dropped, message.id());
                 case DROP_NEWEST -> {
                     this.dropped++;
-                    logger.warn("Queue full (max-size {}): dropped the new message {} ({} dropped so far)",
-                            this.overflow.maxSize(), message.id(), this.dropped);
+                    this.overflowLog.dropped("new", this.overflow, message.id(), this.dropped);
                     return message;
                 }
                 case DROP_OLDEST -> {
                     droppedMessage = takeFirst().message();
                     this.dropped++;
-                    logger.warn("Queue full (max-size {}): dropped the oldest message {} ({} dropped so far)",
-                            this.overflow.maxSize(), droppedMessage.id(), this.dropped);
+                    this.overflowLog.dropped("oldest", this.overflow, droppedMessage.id(), this.dropped);
                 }
             }
         }

@@ -29,6 +29,7 @@ import dev.iotspring.core.queue.DropListeners;
 import dev.iotspring.core.queue.InMemoryQueue;
 import dev.iotspring.core.queue.OutboundMessage;
 import dev.iotspring.core.queue.OutboundQueue;
+import dev.iotspring.core.queue.OverflowLog;
 import dev.iotspring.core.queue.OverflowPolicy;
 import dev.iotspring.core.queue.OverflowStrategy;
 import dev.iotspring.core.queue.QueueFullException;
@@ -159,6 +160,8 @@ public class JdbcOutboundQueue implements OutboundQueue {
 
     private final DropListeners dropListeners = new DropListeners(JdbcOutboundQueue.class);
 
+    private final OverflowLog overflowLog;
+
     private long nextSequence;
 
     /** Rows of this queue in the table: queued plus in flight. Written under the lock, read without it. */
@@ -193,6 +196,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
         this.writer = new OutboxWriter(jdbc, tx, dialect, prefix, queueName, exclusiveSqlite);
         this.queueName = queueName;
         this.overflow = overflow;
+        this.overflowLog = new OverflowLog(logger, "Queue " + queueName);
         this.onClose = onClose;
         if (intake != null) {
             insertJournaledRows(intake);
@@ -389,8 +393,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     droppedNow++;
                     if (this.overflow.strategy() == OverflowStrategy.DROP_NEWEST) {
                         request.dropped.add(message);
-                        logger.warn("Queue {} full (max-size {}): dropped the new message {}", this.queueName,
-                                this.overflow.maxSize(), message.id());
+                        this.overflowLog.dropped("new", this.overflow, message.id(), this.dropped + droppedNow);
                         continue;
                     }
                     if (victims == null) {
@@ -398,8 +401,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     }
                     OutboundMessage victim = victims.next(inserts);
                     request.dropped.add(victim);
-                    logger.warn("Queue {} full (max-size {}): dropped the oldest message {}", this.queueName,
-                            this.overflow.maxSize(), victim.id());
+                    this.overflowLog.dropped("oldest", this.overflow, victim.id(), this.dropped + droppedNow);
                     queued--;
                 }
                 inserts.add(new QueuedMessage(sequence++, message));
@@ -504,8 +506,7 @@ public class JdbcOutboundQueue implements OutboundQueue {
                     }
                     this.dropped++;
                     droppedNow.add(message);
-                    logger.warn("Queue {} full (max-size {}): dropped the new message {}", this.queueName,
-                            this.overflow.maxSize(), message.id());
+                    this.overflowLog.dropped("new", this.overflow, message.id(), this.dropped);
                     continue;
                 }
                 QueuedMessage row = new QueuedMessage(this.nextSequence++, message);
