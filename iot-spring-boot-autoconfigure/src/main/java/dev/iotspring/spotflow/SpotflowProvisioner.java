@@ -90,7 +90,7 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
 
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
-    private @Nullable ScheduledExecutorService executor;
+    private volatile @Nullable ScheduledExecutorService executor;
 
     private @Nullable ScheduledFuture<?> next;
 
@@ -231,10 +231,12 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
 
     @Override
     public synchronized void stop() {
-        if (this.executor != null) {
-            this.executor.shutdownNow();
+        ScheduledExecutorService running = this.executor;
+        if (running != null) {
+            // Not running before the interrupt: a step it interrupts then knows it was stopped, not failed.
             this.executor = null;
             this.state = SpotflowProvisioningState.STOPPED;
+            running.shutdownNow();
         }
     }
 
@@ -264,6 +266,11 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
             stored = this.store.load();
         }
         catch (RuntimeException ex) {
+            if (!isRunning()) {
+                // Stopped while it read the store (the application stopping, its store closed): nothing failed.
+                logger.debug("Spotflow: provisioning stopped before its store was read: {}", ex.toString());
+                return;
+            }
             // A store that could not be opened was logged at error level there; the health shows it.
             this.state = SpotflowProvisioningState.FAILED;
             this.lastError = "cannot read its store: " + ex.getMessage();
