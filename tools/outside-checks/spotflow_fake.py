@@ -14,7 +14,7 @@ WORK = os.environ.get("FAKE_DIR", "/tmp/fake")  # records, keys and certificates
 PT = "pt-secret-123"
 WS = "7d0c2f1e-1111-4222-8333-944455556666"
 LOCK = threading.Lock()
-state = {"polls": 0, "rt": None, "rt_n": 0, "sas_n": 0, "twin_answered": False, "twin_gets": 0,
+state = {"polls": 0, "rt": None, "rt_n": 0, "sas_n": 0, "twin_answered": False, "twin_gets": 0, "gap_gets": 0,
          "desired_version": 1, "reported_version": 1, "device": None, "stream": 0, "sas": None}
 
 def log(name, rec):
@@ -231,7 +231,10 @@ def on_message(client, userdata, msg):
     topic = msg.topic
     if topic.startswith("$iothub/twin/GET/"):
         state["twin_gets"] += 1
-        state["twin_answered"] = False
+        if state["gap_gets"] > 0:
+            state["gap_gets"] -= 1
+        else:
+            state["twin_answered"] = False
         rid = topic.split("$rid=", 1)[1]
         log("twin", {"kind": "GET", "topic": topic, "payload_len": len(msg.payload), "qos": msg.qos})
         threading.Thread(target=answer_twin_get, args=(rid,), daemon=True).start()
@@ -385,6 +388,10 @@ def control():
                   f"{sum(u['notified'] for u in ups)} notified, {sum(u.get('linked', 0) > 0 for u in ups)} linked", flush=True)
         if parts and parts[0] == "patch":
             v = int(parts[1])
+            if v != state["desired_version"] + 1:
+                # a gap: the device asks for the full twin while connected, and may go on streaming meanwhile
+                # (spec section 3 holds stream messages back only until the twin GET after a connect)
+                state["gap_gets"] += 1
             state["desired_version"] = max(state["desired_version"], v)
             body = {"$version": v, "interval": f"patched-{v}"}
             log("twin", {"kind": "PATCH-desired-sent", "version": v})
