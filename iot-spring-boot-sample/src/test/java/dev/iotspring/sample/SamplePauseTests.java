@@ -6,6 +6,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.iotspring.astarte.AstarteDevice;
+import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.spotflow.SpotflowSender;
 import dev.iotspring.test.autoconfigure.AutoConfigureIotEmulators;
 import dev.iotspring.test.autoconfigure.IotEmulators;
@@ -20,6 +21,7 @@ import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -50,6 +52,9 @@ class SamplePauseTests {
     void everyPlatformComesBackAfterAPauseAndSendsAgain() throws Exception {
         awaitEveryPlatformUp();
         this.context.pause();
+        // Paused, a platform takes no message and says why; nothing is queued for later.
+        assertThatThrownBy(() -> this.spotflow.sendMessage("while paused")).isInstanceOf(DeliveryClosedException.class)
+            .hasMessageContaining("stopped").hasMessageContaining("until it starts again");
         this.context.restart();
         awaitEveryPlatformUp();
         this.astarte.send("org.iotspring.sample.Environment", "/hall/temperature", 21.5).get();

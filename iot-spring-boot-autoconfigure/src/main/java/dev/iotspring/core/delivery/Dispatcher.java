@@ -326,8 +326,9 @@ public class Dispatcher implements SmartLifecycle, AutoCloseable {
     private void checkAccepting(String messageId) {
         State current = this.state;
         if (current == State.DRAINING || current == State.STOPPED) {
-            throw new DeliveryClosedException("The " + this.platform + " client is shutting down and no longer "
-                    + "accepts messages (message " + messageId + " was not queued)");
+            throw new DeliveryClosedException("The " + this.platform + " client is stopped and accepts no messages "
+                    + "until it starts again: the application is shutting down, or its context was stopped (message "
+                    + messageId + " was not queued)");
         }
     }
 
