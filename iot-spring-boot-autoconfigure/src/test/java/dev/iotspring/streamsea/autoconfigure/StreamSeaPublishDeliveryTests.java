@@ -269,7 +269,7 @@ class StreamSeaPublishDeliveryTests {
             // Thrown at once, nothing queued: the caller's error, not a delivery outcome.
             assertThatThrownBy(() -> template.publish("readings", Map.of("seq", 2)))
                 .isInstanceOf(DeliveryClosedException.class)
-                .hasMessageContaining("streamsea client is shutting down");
+                .hasMessageContaining("streamsea client is stopped").hasMessageContaining("shutting down");
             assertThat(template.pendingMessages()).isEqualTo(1);
 
             // The drain still delivers what was accepted before it started.
