@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import dev.iotspring.astarte.AstarteDevice;
 import dev.iotspring.astarte.AstarteListener;
 import dev.iotspring.astarte.AstarteServerEvent;
+import dev.iotspring.core.delivery.DeliveryClosedException;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Configuration;
@@ -37,6 +38,16 @@ public class AstarteSampleDevice {
 
     @Scheduled(fixedDelayString = "${sample.astarte.interval:30s}", initialDelayString = "${sample.astarte.interval:30s}")
     public void report() {
+        try {
+            sendReadings();
+        }
+        catch (DeliveryClosedException ex) {
+            // Thrown while the application stops: the scheduler may still fire as the queue drains.
+            logger.info("Astarte readings not queued: {}", ex.getMessage());
+        }
+    }
+
+    private void sendReadings() {
         double celsius = 18 + ThreadLocalRandom.current().nextInt(0, 80) / 10.0;
         this.device.send("org.iotspring.sample.Environment", "/living-room/temperature", celsius)
             .whenComplete((ok, failure) -> log("temperature " + celsius, failure));

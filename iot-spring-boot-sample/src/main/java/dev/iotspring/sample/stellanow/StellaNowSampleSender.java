@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.stellanow.StellaNowMessage;
 import dev.iotspring.stellanow.StellaNowOperations;
 
@@ -53,8 +54,14 @@ public class StellaNowSampleSender {
         long n = this.receipts.incrementAndGet();
         StoreReceipt receipt = new StoreReceipt("patron-42", "shop-7", "tx-" + n,
                 BigDecimal.valueOf(ThreadLocalRandom.current().nextInt(100, 10_000), 2), Instant.now());
-        this.stellaNow.send(receipt).whenComplete((result, failure) -> log("store_receipt",
-                (result != null) ? result.messageId() : "tx-" + n, failure));
+        try {
+            this.stellaNow.send(receipt).whenComplete((result, failure) -> log("store_receipt",
+                    (result != null) ? result.messageId() : "tx-" + n, failure));
+        }
+        catch (DeliveryClosedException ex) {
+            // Thrown while the application stops: the scheduler may still fire as the queue drains.
+            logger.info("StellaNow store_receipt tx-{} not queued: {}", n, ex.getMessage());
+        }
     }
 
     private static void log(String event, String id, Throwable failure) {
