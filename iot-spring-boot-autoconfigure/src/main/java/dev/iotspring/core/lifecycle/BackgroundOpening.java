@@ -3,6 +3,8 @@ package dev.iotspring.core.lifecycle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
+import org.slf4j.Logger;
+
 /**
  * What platforms open beside the application's startup (a SQLite file and its migrations, a TLS context) is a
  * {@link CompletableFuture}; whoever needs it waits with {@link #join} and gets the failure itself, not wrapped.
@@ -38,6 +40,23 @@ public final class BackgroundOpening {
                 throw error;
             }
             throw ex;
+        }
+    }
+
+    /**
+     * Logs that {@code what} could not be opened: at error level with its cause, or, when the application was
+     * stopping (its stores closed under the opener, after a failed start say), at debug level only, since nothing
+     * failed then and the real failure, if any, is reported elsewhere.
+     * @param what names it, e.g. "the astarte store"
+     * @param consequence what fails meanwhile, e.g. "its sends and calls fail until the application is restarted"
+     */
+    public static void logFailure(Logger logger, boolean stopping, String what, String consequence,
+            Throwable failure) {
+        if (stopping) {
+            logger.debug("{} did not open before the application stopped: {}", what, failure.toString());
+        }
+        else {
+            logger.error("Could not open {}; {}", what, consequence, failure);
         }
     }
 

@@ -87,14 +87,8 @@ public final class DeferredOutboundQueue implements OutboundQueue {
             opened(Objects.requireNonNull(opener.get(), "the opened queue"));
         }
         catch (RuntimeException | Error ex) {
-            if (stopping.getAsBoolean()) {
-                logger.debug("The {} queue did not open before the application stopped: {}", this.description,
-                        ex.toString());
-            }
-            else {
-                logger.error("Could not open the {} queue; sends fail until the application is restarted",
-                        this.description, ex);
-            }
+            BackgroundOpening.logFailure(logger, stopping.getAsBoolean(), "the " + this.description + " queue",
+                    "sends fail until the application is restarted", ex);
             this.opened.completeExceptionally(ex);
         }
     }

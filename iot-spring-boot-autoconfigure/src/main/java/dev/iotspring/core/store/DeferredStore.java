@@ -45,15 +45,8 @@ public final class DeferredStore {
             Throwable cause = BackgroundOpening.failure(opening);
             IllegalStateException failure = new IllegalStateException("The " + platform + " store could not be "
                     + "opened (iot.storage.directory, " + where + "): " + cause, cause);
-            if (stopping.getAsBoolean()) {
-                // The application stopped while the store opened (a failed start, say): not the store's fault.
-                logger.debug("The {} store did not open before the application stopped: {}", platform,
-                        cause.toString());
-            }
-            else {
-                logger.error("Could not open the {} store; its sends and calls fail until the application is "
-                        + "restarted", platform, failure);
-            }
+            BackgroundOpening.logFailure(logger, stopping.getAsBoolean(), "the " + platform + " store",
+                    "its sends and calls fail until the application is restarted", failure);
             this.store.completeExceptionally(failure);
         });
     }
@@ -123,15 +116,10 @@ public final class DeferredStore {
                 : this.store.thenApply(open);
         made.whenComplete((value, ex) -> {
             Throwable failure = BackgroundOpening.failure(made);
-            if (failure == null || failure == failure()) {
-                return;
+            if (failure != null && failure != failure()) {
+                BackgroundOpening.logFailure(logger, closedMeanwhile(), "a table of the " + this.platform + " store",
+                        "what uses it fails", failure);
             }
-            if (closedMeanwhile()) {
-                // The application stopped while it started (a failed start, say): not a fault of the store's.
-                logger.debug("The {} store closed before a table of it opened: {}", this.platform, failure.toString());
-                return;
-            }
-            logger.error("Could not open a table of the {} store", this.platform, failure);
         });
         return made;
     }
