@@ -505,6 +505,11 @@ public final class SpotflowProvisioner implements SmartLifecycle, AutoCloseable 
                 step.run();
             }
             catch (RuntimeException failure) {
+                if (!isRunning()) {
+                    // Interrupted by stop(): nothing failed, and nothing is retried.
+                    logger.debug("Spotflow: a provisioning step ended by the stop: {}", failure.toString());
+                    return;
+                }
                 this.lastError = failure.getMessage();
                 logger.warn("Spotflow provisioning step failed", failure);
                 submit(step, this.timings.retryInterval());
