@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.Supplier;
 
+import reactor.core.scheduler.Schedulers;
+
 import dev.iotspring.astarte.AstarteDeviceIds;
 import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.spotflow.SpotflowEmulator;
@@ -27,14 +29,18 @@ import dev.iotspring.test.streamsea.StreamSeaEmulator;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
 import org.springframework.boot.context.metrics.buffering.StartupTimeline;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.metrics.ApplicationStartup;
 import org.springframework.core.metrics.StartupStep;
+import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Startup time of one Spring Boot application (all of Boot's auto-configuration on this module's classpath, no
@@ -45,7 +51,8 @@ import org.springframework.core.metrics.StartupStep;
  *
  * <p>Run: {@code -Dbenchmark.main=dev.iotspring.benchmarks.StartupComparison -Dbenchmark.args="7 memory"}
  * (rounds; {@code memory} or {@code durable}; {@code idle}: the starter present with no platform enabled against
- * the same application with every iot auto-configuration excluded).
+ * the same application with every iot auto-configuration excluded; {@code each}: each platform alone against none;
+ * {@code calibrate}: none against one WebClient of Boot's builder).
  */
 public final class StartupComparison {
 
@@ -107,6 +114,17 @@ public final class StartupComparison {
             start(work, "warmup-none", Map.of());
             start(work, "warmup-all", withDevice(all, 0));
             int[] round = { 0 };
+            if (args.length > 1 && args[1].equals("calibrate")) {
+                start(work, "warmup-webclient", Map.of("startup.calibration.url", stellMap.url()));
+                alternate(rounds, work, "without platforms", Map::of, "Boot's WebClient, one request",
+                        () -> Map.of("startup.calibration.url", stellMap.url()),
+                        "Startup to ApplicationReady, calibration: no platform, one WebClient of Boot's builder");
+                System.exit(0);
+            }
+            if (args.length > 1 && args[1].equals("each")) {
+                each(rounds, work, all, round);
+                System.exit(0);
+            }
             alternate(rounds, work, "without platforms", Map::of, "with all five",
                     () -> withDevice(all, ++round[0]), "Startup to ApplicationReady ("
                             + (durable ? "StellaNow/stream-sea durable" : "in-memory") + " queues)");
@@ -114,6 +132,36 @@ public final class StartupComparison {
             lastSteps.forEach(System.out::println);
         }
         System.exit(0);
+    }
+
+    /** The platforms as their {@code iot.<platform>} prefixes. */
+    private static final List<String> PLATFORMS = List.of("stellanow", "stream-sea", "stellmap", "spotflow", "astarte");
+
+    /**
+     * What each platform adds alone: for each, its own alternating rounds of the application without platforms and
+     * with that one enabled (the others' properties present but {@code enabled=false}), in separate directories.
+     */
+    private static void each(int rounds, Path work, Map<String, Object> all, int[] round) throws Exception {
+        Map<String, String> summary = new LinkedHashMap<>();
+        // -Dstartup.platforms=stellmap,astarte: only those.
+        List<String> measured = List.of(System.getProperty("startup.platforms", String.join(",", PLATFORMS)).split(","));
+        for (String platform : measured) {
+            Path dir = Files.createDirectories(work.resolve(platform));
+            Supplier<Map<String, Object>> only = () -> {
+                Map<String, Object> properties = withDevice(all, ++round[0]);
+                PLATFORMS.stream()
+                    .filter((other) -> !other.equals(platform))
+                    .forEach((other) -> properties.put("iot." + other + ".enabled", "false"));
+                return properties;
+            };
+            start(dir, "warmup-" + platform, only.get());
+            double[] added = alternate(rounds, dir, "without platforms", Map::of, platform + " alone", only,
+                    "Startup to ApplicationReady, " + platform + " alone");
+            summary.put(platform, String.format(Locale.ROOT, "%+6.0f ms wall clock, %+5.0f ms main-thread CPU, "
+                    + "%+6.0f ms process CPU", added[0], added[1], added[2]));
+        }
+        System.out.println("Added by each platform alone (medians of " + rounds + " alternating rounds each):");
+        summary.forEach((platform, line) -> System.out.printf(Locale.ROOT, "  %-11s %s%n", platform, line));
     }
 
     /**
@@ -149,7 +197,7 @@ public final class StartupComparison {
      * Starts {@code a} and {@code b} alternately ({@code a} first in even rounds) and prints each round and the
      * medians: the wall clock to ready, and the CPU time of the child's main thread until then.
      */
-    private static void alternate(int rounds, Path work, String a, Supplier<Map<String, Object>> aProperties,
+    private static double[] alternate(int rounds, Path work, String a, Supplier<Map<String, Object>> aProperties,
             String b, Supplier<Map<String, Object>> bProperties, String title) throws Exception {
         List<String[]> builds = new ArrayList<>();
         if (BEFORE_CLASSPATH != null) {
@@ -187,6 +235,7 @@ public final class StartupComparison {
             }
         }
         Map<String, Map<String, double[]>> groups = new LinkedHashMap<>();
+        double[] added = new double[3];
         for (String[] build : builds) {
             List<List<Double>> l = results.get(build[0]);
             System.out.printf(Locale.ROOT, "%s%s, %d alternating rounds: %s median %.0f ms, %s median %.0f ms, added %.0f ms; "
@@ -196,6 +245,8 @@ public final class StartupComparison {
             System.out.printf(Locale.ROOT, "%sprocess CPU (all threads) until ready, medians: %s %.0f ms, %s %.0f ms, added %.0f ms%n",
                     build[0], a, median(l.get(4)), b, median(l.get(5)), median(l.get(5)) - median(l.get(4)));
             groups.put(build[0], printThreads(rounds, build[0], a, b));
+            added = new double[] { median(l.get(1)) - median(l.get(0)), median(l.get(3)) - median(l.get(2)),
+                    median(l.get(5)) - median(l.get(4)) };
         }
         if (!pollerCpu.isEmpty()) {
             System.out.printf(Locale.ROOT, "the parent's /proc poller took %.0f ms of CPU per start (median; on the same "
@@ -212,6 +263,7 @@ public final class StartupComparison {
                 .forEach((g) -> System.out.printf(Locale.ROOT, "  %-28s %+7.0f %+7.0f %+7.0f%n", g, added(before, g),
                         added(after, g), added(after, g) - added(before, g)));
         }
+        return added;
     }
 
     private static double added(Map<String, double[]> groups, String group) {
@@ -357,10 +409,28 @@ public final class StartupComparison {
         return AlternatingPairs.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    /** The measured application: Boot's auto-configuration, nothing of its own. */
+    /** The measured application: Boot's auto-configuration, nothing of its own (but the calibration's client). */
     @Configuration(proxyBeanMethods = false)
     @EnableAutoConfiguration
     static class Child {
+
+        /**
+         * The calibration ({@code calibrate}): what Boot's own HTTP client costs the same application, built from
+         * Boot's {@code WebClient.Builder} in a bean and sending one request in the background, as the HTTP
+         * platforms do.
+         */
+        @Bean
+        @ConditionalOnProperty("startup.calibration.url")
+        WebClient calibrationWebClient(WebClient.Builder builder, Environment environment) {
+            WebClient client = builder.baseUrl(environment.getRequiredProperty("startup.calibration.url")).build();
+            // Subscribed on a thread of its own, as the platforms send their first requests.
+            client.get()
+                .retrieve()
+                .toBodilessEntity()
+                .subscribeOn(Schedulers.boundedElastic())
+                .subscribe((response) -> { }, (error) -> { });
+            return client;
+        }
 
         static void run(String[] args) {
             SpringApplication application = new SpringApplication(Child.class);
