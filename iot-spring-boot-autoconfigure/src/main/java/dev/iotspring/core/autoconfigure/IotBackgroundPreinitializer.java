@@ -13,7 +13,7 @@ import org.springframework.util.StringUtils;
  * Does, on a thread of its own while the application context is being prepared, the one-time JVM work the enabled
  * platforms' beans would otherwise do on the startup thread: initialising Reactor Netty (every platform's HTTP or
  * WebSocket client) and its TLS where a bean on the startup thread needs it, the SQLite driver's native library
- * and Hikari. Not the signed jars (Paho, BouncyCastle):
+ * and Hikari where a platform opens a SQLite file. Not the signed jars (Paho, BouncyCastle):
  * see {@link #preinitialize}. The same idea as Boot's background pre-initializers, only when at least
  * one platform is enabled: an application that enables none pays nothing. Skipped with one CPU, or with Boot's switch
  * {@code -Dspring.backgroundpreinitializer.ignore=true}. Best effort: a failure here is ignored, the bean that
@@ -41,7 +41,8 @@ class IotBackgroundPreinitializer implements ApplicationListener<ApplicationEnvi
         }
         ClassLoader classLoader = event.getSpringApplication().getClassLoader();
         boolean tls = startupThreadBuildsTls(environment);
-        Thread thread = new Thread(() -> preinitialize(classLoader, tls), "iot-preinit");
+        boolean sqlite = opensSqliteStore(environment);
+        Thread thread = new Thread(() -> preinitialize(classLoader, tls, sqlite), "iot-preinit");
         thread.setDaemon(true);
         thread.start();
     }
@@ -68,7 +69,25 @@ class IotBackgroundPreinitializer implements ApplicationListener<ApplicationEnvi
 
     private static final List<String> STARTUP_THREAD_TLS = List.of("stellanow", "stream-sea", "stellmap");
 
-    private static void preinitialize(ClassLoader classLoader, boolean tls) {
+    /**
+     * Whether an enabled platform opens a SQLite file at startup: Astarte and Spotflow always (credentials,
+     * properties, their queues), StellaNow and stream-sea only with a durable queue kept in SQLite. StellMap never.
+     * Loading the driver's native library costs ~120 ms of CPU: wasted where no file is opened, and on two cores
+     * taken from the startup thread.
+     */
+    static boolean opensSqliteStore(ConfigurableEnvironment environment) {
+        if (enabled(environment, "astarte") || enabled(environment, "spotflow")) {
+            return true;
+        }
+        boolean sqliteOutbox = !"application".equalsIgnoreCase(environment.getProperty("iot.storage.data-source"));
+        return sqliteOutbox && DURABLE_QUEUES.stream()
+            .anyMatch((platform) -> enabled(environment, platform)
+                    && "durable".equalsIgnoreCase(environment.getProperty("iot." + platform + ".queue.type")));
+    }
+
+    private static final List<String> DURABLE_QUEUES = List.of("stellanow", "stream-sea");
+
+    private static void preinitialize(ClassLoader classLoader, boolean tls, boolean sqlite) {
         // Not Paho or BouncyCastle: they are signed jars, and the JDK checks a signed jar's signature on its first
         // class load while holding that jar's lock; every class lookup of the startup thread that passes the jar on
         // the class path then waits for this thread (measured with JFR: 0.4-0.9 s of the startup thread blocked,
@@ -91,8 +110,10 @@ class IotBackgroundPreinitializer implements ApplicationListener<ApplicationEnvi
         // Every platform's inbound Flux and connection-state stream: Reactor's sinks, first built in the beans.
         run(classLoader, "reactor.core.publisher.Sinks",
                 () -> reactor.core.publisher.Sinks.many().multicast().directBestEffort());
-        run(classLoader, "org.sqlite.SQLiteJDBCLoader", org.sqlite.SQLiteJDBCLoader::initialize);
-        load(classLoader, "com.zaxxer.hikari.pool.HikariPool");
+        if (sqlite) {
+            run(classLoader, "org.sqlite.SQLiteJDBCLoader", org.sqlite.SQLiteJDBCLoader::initialize);
+            load(classLoader, "com.zaxxer.hikari.pool.HikariPool");
+        }
     }
 
     private static void load(ClassLoader classLoader, String className) {
