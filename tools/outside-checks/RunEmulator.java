@@ -1,23 +1,31 @@
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.function.Consumer;
 
+import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.stellmap.StellMapEmulator;
 import dev.iotspring.test.streamsea.StreamSeaEmulator;
 
 /**
  * Starts one of the project's emulators on its own, for a platform's upstream client to talk to. Run as a
  * single-file program with the benchmarks' class path (README): {@code java -cp "$CP" RunEmulator.java stream-sea}
- * or {@code stellmap}. Prints {@code URL <base url>}; a line {@code report} on standard input prints what the
- * emulator recorded (requests, frames, protocol violations, instances).
+ * or {@code stellmap}, or {@code astarte <interface JSON files>}. Prints {@code URL <base url>} (for Astarte also
+ * the realm's agent token, and its CA in {@code astarte-ca.pem} of the working directory). A line {@code report}
+ * ({@code report <device id>} for Astarte) on standard input prints what the emulator recorded: requests, frames,
+ * protocol violations, instances, a device's messages. For Astarte, {@code server-property <device id> <interface>
+ * <path> <integer>} sets a server-owned property on the device.
  */
 public class RunEmulator {
 
     public static void main(String[] args) throws Exception {
-        Runnable report;
+        Consumer<String[]> report;
         if (args.length == 1 && args[0].equals("stream-sea")) {
             StreamSeaEmulator emulator = new StreamSeaEmulator().addClient("jail-1", "js-client", "js-secret").start();
             System.out.println("URL " + emulator.httpBaseUrl());
-            report = () -> {
+            report = (command) -> {
                 emulator.httpRequests().forEach((r) -> System.out.println("HTTP " + r));
                 emulator.inboundFrames().forEach((f) -> System.out.println("FRAME " + f));
                 System.out.println("VIOLATIONS " + emulator.protocolViolations());
@@ -26,20 +34,47 @@ public class RunEmulator {
         else if (args.length == 1 && args[0].equals("stellmap")) {
             StellMapEmulator emulator = StellMapEmulator.start();
             System.out.println("URL " + emulator.url());
-            report = () -> {
+            report = (command) -> {
                 emulator.requests().forEach((r) -> System.out.println("REQUEST " + r));
                 emulator.instances().forEach((i) -> System.out.println("INSTANCE " + i));
             };
         }
+        else if (args.length > 0 && args[0].equals("astarte")) {
+            // Strict: every message of the device is checked against its interfaces (deviceErrors).
+            AstarteEmulator emulator = AstarteEmulator.builder().realm("sdkcheck").strict(true).start();
+            for (int i = 1; i < args.length; i++) {
+                emulator.installInterface(Files.readString(Path.of(args[i])));
+            }
+            Files.writeString(Path.of("astarte-ca.pem"), emulator.certificateAuthority().certificatePem());
+            System.out.println("URL " + emulator.pairingUrl());
+            System.out.println("REALM " + emulator.realm());
+            System.out.println("AGENT-TOKEN " + emulator.agentToken());
+            report = (command) -> {
+                if (command[0].equals("server-property")) {
+                    emulator.setServerProperty(command[1], command[2], command[3], Integer.parseInt(command[4])).join();
+                    System.out.println("SENT " + command[2] + command[3]);
+                    return;
+                }
+                String device = command[1];
+                System.out.println("INTROSPECTION " + emulator.introspection(device));
+                System.out.println("PROPERTIES " + emulator.deviceProperties(device));
+                emulator.messages(device).forEach((m) -> System.out.println("MESSAGE " + m));
+                System.out.println("ERRORS " + emulator.deviceErrors(device));
+                emulator.broker().subscribes().forEach((s) -> System.out.println("SUBSCRIBE " + s));
+                emulator.broker().publishes().forEach((p) -> System.out.println("PUBLISH " + p.topic() + " qos "
+                        + p.qos() + " " + HexFormat.of().formatHex(p.payload())));
+            };
+        }
         else {
-            throw new IllegalArgumentException("usage: RunEmulator stream-sea|stellmap");
+            throw new IllegalArgumentException("usage: RunEmulator stream-sea | stellmap | astarte <interface files>");
         }
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         String line;
         while ((line = in.readLine()) != null) {
-            if (line.trim().equals("report")) {
-                report.run();
+            String[] command = line.trim().split(" ");
+            if (command[0].equals("report") || command[0].equals("server-property")) {
+                report.accept(command);
                 System.out.flush();
             }
         }
