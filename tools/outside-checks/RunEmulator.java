@@ -6,14 +6,17 @@ import java.util.HexFormat;
 import java.util.function.Consumer;
 
 import dev.iotspring.test.astarte.AstarteEmulator;
+import dev.iotspring.test.stellanow.StellaNowEmulator;
 import dev.iotspring.test.stellmap.StellMapEmulator;
 import dev.iotspring.test.streamsea.StreamSeaEmulator;
 
 /**
  * Starts one of the project's emulators on its own, for a platform's upstream client to talk to. Run as a
  * single-file program with the benchmarks' class path (README): {@code java -cp "$CP" RunEmulator.java stream-sea}
- * or {@code stellmap}, or {@code astarte <interface JSON files>}. Prints {@code URL <base url>} (for Astarte also
- * the realm's agent token, and its CA in {@code astarte-ca.pem} of the working directory). A line {@code report}
+ * or {@code stellmap}, or {@code astarte <interface JSON files>}, or {@code stellanow} (OIDC, the API over https
+ * and the broker's wss). Prints {@code URL <base url>} (for Astarte also the realm's agent token, and its CA in
+ * {@code astarte-ca.pem} of the working directory; for StellaNow the broker's URL, organization, project and
+ * account, and its CA in {@code stellanow-ca.pem}). A line {@code report}
  * ({@code report <device id>} for Astarte) on standard input prints what the emulator recorded: requests, frames,
  * protocol violations, instances, a device's messages. For Astarte, {@code server-property <device id> <interface>
  * <path> <integer>} sets a server-owned property on the device.
@@ -65,8 +68,24 @@ public class RunEmulator {
                         + p.qos() + " " + HexFormat.of().formatHex(p.payload())));
             };
         }
+        else if (args.length == 1 && args[0].equals("stellanow")) {
+            StellaNowEmulator emulator = StellaNowEmulator.builder().tls().httpsApi().start();
+            Files.writeString(Path.of("stellanow-ca.pem"), emulator.certificateAuthority().certificatePem());
+            System.out.println("URL " + emulator.apiBaseUrl());
+            System.out.println("BROKER " + emulator.secureWebSocketUrl());
+            System.out.println("ORGANIZATION " + emulator.organizationId());
+            System.out.println("PROJECT " + emulator.projectId());
+            System.out.println("USER " + emulator.username() + " " + emulator.password());
+            report = (command) -> {
+                emulator.connects().forEach((c) -> System.out.println("CONNECT " + c));
+                emulator.events().forEach((e) -> System.out.println("EVENT " + e.publish().topic() + " qos "
+                        + e.publish().qos() + " retain " + e.publish().retain() + " " + e.json()));
+                emulator.identityProvider().requests().forEach((r) -> System.out.println("TOKEN-REQUEST " + r));
+            };
+        }
         else {
-            throw new IllegalArgumentException("usage: RunEmulator stream-sea | stellmap | astarte <interface files>");
+            throw new IllegalArgumentException(
+                    "usage: RunEmulator stream-sea | stellmap | stellanow | astarte <interface files>");
         }
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));

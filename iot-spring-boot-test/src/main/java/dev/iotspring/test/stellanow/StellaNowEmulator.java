@@ -1,6 +1,7 @@
 package dev.iotspring.test.stellanow;
 
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import dev.iotspring.test.mqtt.MqttConnectInfo;
 import dev.iotspring.test.mqtt.MqttTopicAuthorizer;
 import dev.iotspring.test.mqtt.RecordedConnect;
 import dev.iotspring.test.mqtt.RecordedPublish;
+import dev.iotspring.test.tls.IssuedCertificate;
 import dev.iotspring.test.tls.TestCertificateAuthority;
 
 /**
@@ -83,24 +85,31 @@ public final class StellaNowEmulator implements AutoCloseable {
         this.authMode = builder.authMode;
         this.username = builder.username;
         this.password = builder.password;
-        this.identityProvider = StellaNowIdentityProvider.builder(this.organizationId.toString())
+        StellaNowIdentityProvider.Builder identityProvider = StellaNowIdentityProvider
+            .builder(this.organizationId.toString())
             .user(this.username, this.password)
             .accessTokenLifetime(builder.accessTokenLifetime)
-            .refreshTokenLifetime(builder.refreshTokenLifetime)
-            .build();
+            .refreshTokenLifetime(builder.refreshTokenLifetime);
         EmbeddedMqttBroker.Builder broker = EmbeddedMqttBroker.builder()
             .webSocket(true)
             .authenticator(authenticator())
             // Decides at PUBLISH time, so refusePublishes(...) applies at once and survives broker().reset().
             .topicAuthorizer((client, action, topic) -> action != MqttTopicAuthorizer.Action.PUBLISH
                     || !this.refusePublishes);
-        if (builder.tls) {
+        if (builder.tls || builder.httpsApi) {
             this.certificateAuthority = TestCertificateAuthority.create("StellaNow Test CA");
-            broker.tls(this.certificateAuthority.issueLocalhostServer());
+            IssuedCertificate server = this.certificateAuthority.issueLocalhostServer();
+            if (builder.tls) {
+                broker.tls(server);
+            }
+            if (builder.httpsApi) {
+                identityProvider.tls(server.privateKey(), server.chain().toArray(X509Certificate[]::new));
+            }
         }
         else {
             this.certificateAuthority = null;
         }
+        this.identityProvider = identityProvider.build();
         this.broker = broker.build();
     }
 
@@ -268,7 +277,10 @@ public final class StellaNowEmulator implements AutoCloseable {
         return this.broker;
     }
 
-    /** The CA that signed the broker's certificate, or {@code null} without TLS. */
+    /**
+     * The CA that signed the broker's and the API's certificates, or {@code null} without {@link Builder#tls} and
+     * {@link Builder#httpsApi}.
+     */
     public @Nullable TestCertificateAuthority certificateAuthority() {
         return this.certificateAuthority;
     }
@@ -357,6 +369,8 @@ public final class StellaNowEmulator implements AutoCloseable {
 
         private boolean tls;
 
+        private boolean httpsApi;
+
         private Builder() {
         }
 
@@ -395,6 +409,16 @@ public final class StellaNowEmulator implements AutoCloseable {
         /** Adds mqtts and wss listeners with a certificate for localhost from a fresh test CA. */
         public Builder tls() {
             this.tls = true;
+            return this;
+        }
+
+        /**
+         * Serves the API (the identity provider) over https with a certificate for localhost from the test CA,
+         * as the platform does: {@link #apiBaseUrl()} becomes {@code https://localhost:port}. For clients that
+         * refuse plain http for OIDC (the platform's TypeScript SDK); the starter's tests keep http.
+         */
+        public Builder httpsApi() {
+            this.httpsApi = true;
             return this;
         }
 

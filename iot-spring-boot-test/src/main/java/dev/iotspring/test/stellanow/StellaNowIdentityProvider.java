@@ -3,6 +3,8 @@ package dev.iotspring.test.stellanow;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,8 +66,14 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
 
     private volatile @Nullable IsolatedLoopHttpServer server;
 
+    private final @Nullable PrivateKey tlsKey;
+
+    private final X509Certificate[] tlsChain;
+
     private StellaNowIdentityProvider(Builder builder) {
         this.realm = builder.realm;
+        this.tlsKey = builder.tlsKey;
+        this.tlsChain = builder.tlsChain;
         this.clientId = builder.clientId;
         this.users.putAll(builder.users);
         this.tokens = new IdentityProviderTokens(builder.clock, builder.accessTokenLifetime,
@@ -76,12 +84,14 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
         return new Builder(realm);
     }
 
-    /** Binds the HTTP server on 127.0.0.1 and a free port. */
+    /** Binds the HTTP server (https with {@link Builder#tls}) on 127.0.0.1 and a free port. */
     public synchronized StellaNowIdentityProvider start() {
         if (this.server == null) {
             String base = "/auth/realms/{realm}";
+            HttpServer http = (this.tlsKey != null)
+                    ? IsolatedLoopHttpServer.secure(HttpServer.create(), this.tlsKey, this.tlsChain) : HttpServer.create();
             // Own event loops: a test's Spring context disposes Reactor Netty's global ones when it closes.
-            this.server = IsolatedLoopHttpServer.bind("stellanow-idp", HttpServer.create()
+            this.server = IsolatedLoopHttpServer.bind("stellanow-idp", http
                 .host("127.0.0.1")
                 .port(0)
                 .route((routes) -> routes.get(base + "/.well-known/openid-configuration", this::discovery)
@@ -99,13 +109,16 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
         }
     }
 
-    /** The platform's API base URL as the fake serves it: {@code http://127.0.0.1:{port}}. */
+    /**
+     * The platform's API base URL as the fake serves it: {@code http://127.0.0.1:{port}}, or
+     * {@code https://localhost:{port}} with {@link Builder#tls} (the name a test CA's server certificate holds).
+     */
     public URI baseUrl() {
         IsolatedLoopHttpServer current = this.server;
         if (current == null) {
             throw new IllegalStateException("The identity provider is not started");
         }
-        return URI.create("http://127.0.0.1:" + current.port());
+        return URI.create(((this.tlsKey != null) ? "https://localhost:" : "http://127.0.0.1:") + current.port());
     }
 
     /** {@code {baseUrl}/auth/realms/{realm}}. */
@@ -352,6 +365,10 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
 
         private Clock clock = Clock.systemUTC();
 
+        private @Nullable PrivateKey tlsKey;
+
+        private X509Certificate[] tlsChain = new X509Certificate[0];
+
         private Builder(String realm) {
             this.realm = Objects.requireNonNull(realm, "realm");
         }
@@ -375,6 +392,17 @@ public final class StellaNowIdentityProvider implements AutoCloseable {
         /** {@code refresh_expires_in} (whole seconds; default 1800 s as Keycloak). */
         public Builder refreshTokenLifetime(Duration lifetime) {
             this.refreshTokenLifetime = IdentityProviderTokens.requireWholeSeconds(lifetime);
+            return this;
+        }
+
+        /**
+         * Serves https with this key and certificate chain (server certificate first), as the platform's API is
+         * served: clients that refuse plain http for OIDC discovery (openid-client, say) need it. The certificate
+         * must name {@code localhost}.
+         */
+        public Builder tls(PrivateKey key, X509Certificate... chain) {
+            this.tlsKey = Objects.requireNonNull(key, "key");
+            this.tlsChain = chain.clone();
             return this;
         }
 

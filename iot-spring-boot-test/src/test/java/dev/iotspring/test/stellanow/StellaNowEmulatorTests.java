@@ -97,6 +97,40 @@ class StellaNowEmulatorTests {
     }
 
     @Test
+    void httpsApiServesDiscoveryAndTokensOverTlsUnderItsHttpsIssuer() throws Exception {
+        try (StellaNowEmulator https = StellaNowEmulator.builder().httpsApi().start()) {
+            javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory
+                .getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(https.certificateAuthority().trustStore());
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(null, trust.getTrustManagers(), null);
+            HttpClient client = HttpClient.newBuilder().sslContext(tls).build();
+            assertThat(https.apiBaseUrl()).startsWith("https://localhost:");
+            URI issuer = https.identityProvider().issuer();
+            JsonNode document = this.json.readTree(client.send(
+                    HttpRequest.newBuilder(URI.create(issuer + "/.well-known/openid-configuration")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(document.get("issuer").asString())
+                .isEqualTo(https.apiBaseUrl() + "/auth/realms/" + https.organizationId());
+            HttpResponse<String> tokens = client.send(HttpRequest.newBuilder(URI.create(document.get("token_endpoint")
+                .asString()))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("grant_type=password&client_id=event-ingestor&username="
+                        + https.username() + "&password=" + https.password()))
+                .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(tokens.statusCode()).isEqualTo(200);
+            assertThat(https.identityProvider().isAccessTokenActive(this.json.readTree(tokens.body())
+                .get("access_token")
+                .asString())).isTrue();
+            // Plain http is not served there.
+            assertThatExceptionOfType(java.io.IOException.class).isThrownBy(() -> this.http.send(
+                    HttpRequest.newBuilder(URI.create(issuer.toString().replace("https://", "http://")
+                            + "/.well-known/openid-configuration")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+    }
+
+    @Test
     void identityProviderKeepsServingAfterReactorNettysGlobalResourcesAreDisposed() throws Exception {
         // What closing a Spring context with a ReactorResourceFactory (global resources) does.
         reactor.netty.http.HttpResources.disposeLoopsAndConnections();
