@@ -14,10 +14,10 @@ import dev.iotspring.test.streamsea.StreamSeaEmulator;
  * Starts one of the project's emulators on its own, for a platform's upstream client to talk to. Run as a
  * single-file program with the benchmarks' class path (README): {@code java -cp "$CP" RunEmulator.java stream-sea}
  * or {@code stellmap}, or {@code astarte <interface JSON files>}, or {@code stellanow} (OIDC, the API over https
- * and the broker's wss). Prints {@code URL <base url>} (for Astarte also the realm's agent token, and its CA in
- * {@code astarte-ca.pem} of the working directory; for StellaNow the broker's URL, organization, project and
- * account, and its CA in {@code stellanow-ca.pem}). A line {@code report}
- * ({@code report <device id>} for Astarte) on standard input prints what the emulator recorded: requests, frames,
+ * and the broker's wss). Prints {@code URL <base url>}; for Astarte also the realm's agent token, for StellaNow the
+ * broker's URL, organization, project and account, and for both {@code CA <file>}, the emulator's CA written to the
+ * temporary directory. A line {@code report} ({@code report <device id>} for Astarte) on standard input prints
+ * what the emulator recorded: requests, frames,
  * protocol violations, instances, a device's messages. For Astarte, {@code server-property <device id> <interface>
  * <path> <integer>} sets a server-owned property on the device.
  */
@@ -48,7 +48,9 @@ public class RunEmulator {
             for (int i = 1; i < args.length; i++) {
                 emulator.installInterface(Files.readString(Path.of(args[i])));
             }
-            Files.writeString(Path.of("astarte-ca.pem"), emulator.certificateAuthority().certificatePem());
+            Path ca = Path.of(System.getProperty("java.io.tmpdir"), "astarte-ca.pem");
+            Files.writeString(ca, emulator.certificateAuthority().certificatePem());
+            System.out.println("CA " + ca);
             System.out.println("URL " + emulator.pairingUrl());
             System.out.println("REALM " + emulator.realm());
             System.out.println("AGENT-TOKEN " + emulator.agentToken());
@@ -70,7 +72,9 @@ public class RunEmulator {
         }
         else if (args.length == 1 && args[0].equals("stellanow")) {
             StellaNowEmulator emulator = StellaNowEmulator.builder().tls().httpsApi().start();
-            Files.writeString(Path.of("stellanow-ca.pem"), emulator.certificateAuthority().certificatePem());
+            Path ca = Path.of(System.getProperty("java.io.tmpdir"), "stellanow-ca.pem");
+            Files.writeString(ca, emulator.certificateAuthority().certificatePem());
+            System.out.println("CA " + ca);
             System.out.println("URL " + emulator.apiBaseUrl());
             System.out.println("BROKER " + emulator.secureWebSocketUrl());
             System.out.println("ORGANIZATION " + emulator.organizationId());
