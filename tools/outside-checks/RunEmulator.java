@@ -1,4 +1,5 @@
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,9 +49,7 @@ public class RunEmulator {
             for (int i = 1; i < args.length; i++) {
                 emulator.installInterface(Files.readString(Path.of(args[i])));
             }
-            Path ca = Path.of(System.getProperty("java.io.tmpdir"), "astarte-ca.pem");
-            Files.writeString(ca, emulator.certificateAuthority().certificatePem());
-            System.out.println("CA " + ca);
+            writeCa("astarte-ca.pem", emulator.certificateAuthority().certificatePem());
             System.out.println("URL " + emulator.pairingUrl());
             System.out.println("REALM " + emulator.realm());
             System.out.println("AGENT-TOKEN " + emulator.agentToken());
@@ -72,9 +71,7 @@ public class RunEmulator {
         }
         else if (args.length == 1 && args[0].equals("stellanow")) {
             StellaNowEmulator emulator = StellaNowEmulator.builder().tls().httpsApi().start();
-            Path ca = Path.of(System.getProperty("java.io.tmpdir"), "stellanow-ca.pem");
-            Files.writeString(ca, emulator.certificateAuthority().certificatePem());
-            System.out.println("CA " + ca);
+            writeCa("stellanow-ca.pem", emulator.certificateAuthority().certificatePem());
             System.out.println("URL " + emulator.apiBaseUrl());
             System.out.println("BROKER " + emulator.secureWebSocketUrl());
             System.out.println("ORGANIZATION " + emulator.organizationId());
@@ -101,5 +98,12 @@ public class RunEmulator {
                 System.out.flush();
             }
         }
+    }
+
+    /** Writes the emulator's CA to the temporary directory, for the client to trust, and says where. */
+    private static void writeCa(String fileName, String pem) throws IOException {
+        Path file = Path.of(System.getProperty("java.io.tmpdir"), fileName);
+        Files.writeString(file, pem);
+        System.out.println("CA " + file);
     }
 }
