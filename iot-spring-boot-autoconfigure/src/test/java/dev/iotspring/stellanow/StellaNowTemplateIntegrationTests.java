@@ -1,5 +1,6 @@
 package dev.iotspring.stellanow;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -16,16 +17,19 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionListener;
 import dev.iotspring.core.queue.QueueFullException;
+import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
 import dev.iotspring.stellanow.autoconfigure.StellaNowConnectionDetails;
 import dev.iotspring.stellanow.autoconfigure.StellaNowHealthIndicator;
 import dev.iotspring.test.mqtt.RecordedConnect;
@@ -35,8 +39,11 @@ import dev.iotspring.test.stellanow.StellaNowEmulator.ReceivedEvent;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.Fault;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.TokenRequest;
 
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -300,6 +307,49 @@ class StellaNowTemplateIntegrationTests {
             Map<String, Object> details = context.getBean(StellaNowHealthIndicator.class).health().getDetails();
             assertThat(details.get("lastFailure")).asString().containsIgnoringCase("SSL");
         });
+    }
+
+    @Test
+    void fetchesItsTokensFromAnHttpsIdentityProviderThatTheBundleTrusts(@TempDir Path directory) {
+        // The platform's API is https: the bundle that trusts the broker's CA must serve the token requests too.
+        try (StellaNowEmulator https = StellaNowEmulator.builder().tls().httpsApi().start()) {
+            Path ca = https.certificateAuthority().writeCertificatePem(directory.resolve("ca.pem"));
+            List<String> properties = new ArrayList<>();
+            https.springProperties(https.secureWebSocketUrl()).forEach((k, v) -> properties.add(k + "=" + v));
+            properties.addAll(List.of("iot.stellanow.reconnect.initial-delay=100ms",
+                    "iot.stellanow.reconnect.max-delay=500ms", "iot.shutdown.drain-timeout=200ms",
+                    "spring.ssl.bundle.pem.stellanow-https.truststore.certificate=file:" + ca));
+            assertThat(https.apiBaseUrl()).startsWith("https://");
+            ApplicationContextRunner runner = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
+                        StellaNowAutoConfiguration.class))
+                .withPropertyValues(properties.toArray(String[]::new));
+
+            runner.withPropertyValues("iot.stellanow.ssl.bundle=stellanow-https").run((context) -> {
+                StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
+                assertThat(template.send(numbered(3))).succeedsWithin(TIMEOUT);
+                assertThat(https.events()).singleElement()
+                    .satisfies((e) -> assertThat(e.payload().get("n").asInt()).isEqualTo(3));
+                assertThat(https.identityProvider().requests())
+                    .anySatisfy((r) -> assertThat(r.grantType()).isEqualTo("password"));
+            });
+
+            https.identityProvider().clearRequests();
+            // Without the bundle the JVM trust store is used: the token request fails on the certificate, nothing
+            // reaches the identity provider, and the event waits.
+            runner.run((context) -> {
+                StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
+                template.send(numbered(4));
+                StellaNowHealthIndicator health = context.getBean(StellaNowHealthIndicator.class);
+                await().atMost(TIMEOUT).until(() -> health.health().getDetails().get("lastFailure") != null);
+                assertThat(template.isConnected()).isFalse();
+                assertThat(template.pendingMessages()).isEqualTo(1);
+                assertThat(https.identityProvider().requests()).isEmpty();
+                assertThat(health.health().getDetails().get("lastFailure")).asString()
+                    .contains("Token endpoint https://localhost:")
+                    .contains("certification path");
+            });
+        }
     }
 
     static boolean isHandshakeFailure(Throwable ex) {
