@@ -2,6 +2,7 @@ package dev.iotspring.astarte.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,11 +18,14 @@ import dev.iotspring.astarte.AstarteDevice;
 import dev.iotspring.astarte.AstarteDeviceIds;
 import dev.iotspring.astarte.AstarteListener;
 import dev.iotspring.astarte.AstarteServerEvent;
+import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.event.IotConnectionStateChangedEvent;
 import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.astarte.AstartePayloads;
 import dev.iotspring.test.astarte.DeviceMessage;
 
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
@@ -143,6 +147,31 @@ class AstarteAutoConfigurationIntegrationTests {
                 assertThat(astarte.broker().publishToClient(clientId, clientId + "/org.example.Config/rate/value",
                         AstartePayloads.bson(5L, null), 2)).as("a server interface still declared").isTrue();
             });
+    }
+
+    @Test
+    void pairsOverHttpsTrustingThePairingApisCertificateThroughTheBundle() {
+        // The real Pairing API is https: the bundle that trusts the broker's CA must serve pairing too.
+        try (AstarteEmulator secure = AstarteEmulator.builder().realm("test").httpsPairing(true).start()) {
+            secure.installInterfaces("classpath*:astarte/interfaces/*.json");
+            assertThat(secure.pairingUrl()).startsWith("https://");
+            String deviceId = AstarteDeviceIds.random();
+            List<String> properties = new ArrayList<>();
+            secure.springProperties(deviceId).forEach((key, value) -> properties.add(key + "=" + value));
+            properties.add("iot.storage.directory=" + this.directory);
+            ApplicationContextRunner runner = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
+                        AstarteAutoConfiguration.class))
+                .withPropertyValues(properties.toArray(String[]::new));
+            runner.run(context -> {
+                AstarteDevice device = context.getBean(AstarteDevice.class);
+                await().atMost(WAIT).until(device::isConnected);
+                assertThat(secure.isRegistered(deviceId)).isTrue();
+                assertThat(secure.certificates(deviceId)).isNotEmpty();
+                device.send("org.example.Sensors", "/hall/temperature", 22.5).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(secure.awaitMessages(deviceId, m -> m.kind() == DeviceMessage.Kind.DATA, 1, WAIT)).hasSize(1);
+            });
+        }
     }
 
     private ApplicationContextRunner runner(String deviceId, String... extra) {
