@@ -189,6 +189,40 @@ class StreamSeaJwtTests {
         await().atMost(Duration.ofSeconds(5)).until(() -> received.stream().allMatch((l) -> l.size() == 10));
     }
 
+    @Test
+    void aTokensFilterDecidesWhichMessagesItsBearerReceives() throws Exception {
+        // Only readings with seq 1 or 3: stream-sea evaluates the token's filter on every message (spec §4).
+        String filter = "{\"t\":\"and\",\"e\":[{\"t\":\"eq\",\"e\":[{\"t\":\"meta\",\"e\":\"streamName\"},"
+                + "{\"t\":\"string\",\"e\":\"readings\"}]},{\"t\":\"or\",\"e\":["
+                + "{\"t\":\"eq\",\"e\":[{\"t\":\"path\",\"e\":\"seq\"},{\"t\":\"number\",\"e\":1}]},"
+                + "{\"t\":\"eq\",\"e\":[{\"t\":\"path\",\"e\":\"$.seq\"},{\"t\":\"number\",\"e\":3}]}]}]}";
+        String token = signed("{\"exp\":" + (Instant.now().getEpochSecond() + 300) + ",\"mustFanout\":true,\"filter\":"
+                + filter + "}");
+        List<Reading> received = new CopyOnWriteArrayList<>();
+        StreamSeaTemplate bearer = this.templates.start("browser", "ignored",
+                (s) -> s.clientSecret(null).tokenSource(StreamSeaTokenSource.fixed(token)));
+        this.templates.keep(bearer.subscribeFanout("readings", Reading.class).subscribe(received::add));
+        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.subscriberCount("jail", "readings") == 1);
+        StreamSeaTemplate publisher = publisher();
+        for (int seq : new int[] { 1, 2, 3, 4, 1 }) {
+            publisher.publish("readings", new Reading(seq, "a", "b")).join();
+        }
+        // Deliveries keep their order on the socket: 2 or 4 would have come before the last 1.
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 3);
+        assertThat(received).extracting(Reading::seq).containsExactly(1, 3, 1);
+    }
+
+    /** An RS512 JWT of these claims, signed with the registered key's private half. */
+    private static String signed(String claims) throws Exception {
+        Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+        String unsigned = base64.encodeToString("{\"alg\":\"RS512\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
+                + "." + base64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+        Signature rs512 = Signature.getInstance("SHA512withRSA");
+        rs512.initSign(keys.getPrivate());
+        rs512.update(unsigned.getBytes(StandardCharsets.US_ASCII));
+        return unsigned + "." + base64.encodeToString(rs512.sign());
+    }
+
     private StreamSeaTemplate publisher() {
         return this.templates.track(StreamSeaTemplate.create(this.templates.settings("browser", "secret").build()));
     }

@@ -93,17 +93,24 @@ final class EmulatorState {
         }
     }
 
-    /** Sends the message to one member of every group subscribed to the stream. */
+    /**
+     * Sends the message to one member of every group subscribed to the stream, round robin among the members whose
+     * JWT filter lets it through (whether the real server filters before or after picking a member is unconfirmed;
+     * a private group, as a {@code mustFanout} bearer's, behaves the same either way).
+     */
     synchronized void route(String jailId, String stream, JsonNode message) {
         Map<String, Group> byKey = this.groups.get(jailId + "/" + stream);
         if (byKey == null) {
             return;
         }
         for (Group group : byKey.values()) {
-            if (group.members.isEmpty()) {
+            List<Member> eligible = group.members.stream()
+                .filter((m) -> DeliveryFilter.accepts(m.connection().filter, stream, message))
+                .toList();
+            if (eligible.isEmpty()) {
                 continue;
             }
-            Member member = group.members.get(Math.floorMod(group.cursor++, group.members.size()));
+            Member member = eligible.get(Math.floorMod(group.cursor++, eligible.size()));
             ObjectNode delivery = this.json.createObjectNode();
             delivery.put("id", member.subscriptionId());
             delivery.put("action", this.faults.answerAction);

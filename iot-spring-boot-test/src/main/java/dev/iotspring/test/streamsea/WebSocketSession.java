@@ -76,6 +76,9 @@ final class WebSocketSession {
 
     volatile boolean mustFanout;
 
+    /** The {@code filter} claim of the bearer's JWT: which messages it may receive ({@link DeliveryFilter}). */
+    volatile @Nullable JsonNode filter;
+
     volatile @Nullable Instant authenticatedAt;
 
     volatile @Nullable Instant authAnswerSentAt;
@@ -292,6 +295,7 @@ final class WebSocketSession {
             }
             this.jwt = true;
             this.mustFanout = claims.path("mustFanout").asBoolean(false);
+            this.filter = claims.has("filter") ? claims.get("filter") : null;
             // The server closes the socket when the token expires.
             this.expiry = Mono.delay(Duration.ofSeconds(exp).minusMillis(System.currentTimeMillis()),
                     Schedulers.parallel()).subscribe((tick) -> close(false));
