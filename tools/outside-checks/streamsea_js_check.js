@@ -1,6 +1,9 @@
 // The upstream stream-sea JS client (Portchain/stream-sea-client-js, its committed dist/) against a stream-sea
-// server: every HTTP call, a wrong secret, and three WebSocket subscribers (two fan-out, one in the default group).
+// server: every HTTP call, a wrong secret, three WebSocket subscribers (two fan-out, one in the default group), and
+// two more authenticated with RS512 JWTs of a key registered over HTTP (PKCS#1, as the CLI's keys), each with a
+// `filter` on the stream name: one that matches, one that does not.
 // Usage: node streamsea_js_check.js <port>   (run from the client's folder; see README.md)
+const crypto = require('crypto');
 const ss = require(process.cwd() + '/dist/index.js');
 const port = process.argv[2];
 const remote = { remoteServerHost: '127.0.0.1', remoteServerPort: port, secure: false, clientId: 'js-client', clientSecret: 'js-secret' };
@@ -23,6 +26,22 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   (await ss.subscribe({ ...remote, stream: 'js_stream', fanout: true })).on('message', (m) => received.fanout1.push(m));
   (await ss.subscribe({ ...remote, stream: 'js_stream', fanout: true })).on('message', (m) => received.fanout2.push(m));
   (await ss.subscribe({ ...remote, stream: 'js_stream' })).on('message', (m) => received.defaultGroup.push(m));
+  const keys = crypto.generateKeyPairSync('rsa', { modulusLength: 2048,
+    publicKeyEncoding: { type: 'pkcs1', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+  await step('rotateClientJwtPublicKey', () => ss.rotateClientJwtPublicKey({ ...remote, jwtPublicKey: keys.publicKey }));
+  const jwt = (stream) => {
+    const encode = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = encode({ alg: 'RS512', typ: 'JWT' }) + '.' + encode({ exp: Math.floor(Date.now() / 1000) + 600,
+      mustFanout: true, filter: { t: 'eq', e: [{ t: 'meta', e: 'streamName' }, { t: 'string', e: stream }] } });
+    return unsigned + '.' + crypto.sign('sha512', Buffer.from(unsigned), keys.privateKey).toString('base64url');
+  };
+  received.jwtMatching = [];
+  received.jwtOtherStream = [];
+  const { clientSecret, ...withoutSecret } = remote;
+  (await ss.subscribeWithJwt({ ...withoutSecret, stream: 'js_stream', jwt: jwt('js_stream') }))
+    .on('message', (m) => received.jwtMatching.push(m));
+  (await ss.subscribeWithJwt({ ...withoutSecret, stream: 'js_stream', jwt: jwt('other_stream') }))
+    .on('message', (m) => received.jwtOtherStream.push(m));
   await pause(1500); // the sockets authenticate and subscribe
   for (let i = 1; i <= 3; i++) {
     await step('publish ' + i, () => ss.publish({ ...remote, stream: 'js_stream',
