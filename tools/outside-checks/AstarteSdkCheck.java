@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import com.j256.ormlite.jdbc.JdbcConnectionSource;
 import org.astarteplatform.devicesdk.AstarteDevice;
@@ -25,8 +27,8 @@ import org.json.JSONObject;
 /**
  * Astarte's Java device SDK (built from its source, README.md) against an Astarte: registers a new device with the
  * realm's agent token, lets the SDK pair (CSR, certificate) and connect with mutual TLS, sets the two properties of
- * its generic example's {@code AvailableSensors}, streams three {@code Values}, then prints for {@code wait}
- * seconds what the server sent (a server-owned {@code SamplingRate} property, say). Usage: {@code <pairing URL>
+ * its generic example's {@code AvailableSensors}, streams three {@code Values}, then waits up to {@code wait}
+ * seconds for the server to send something (a server-owned {@code SamplingRate} property, say) and prints it. Usage: {@code <pairing URL>
  * <realm> <agent token> <folder of the interface JSON files> [wait seconds]}. The SDK trusts only the
  * {@code cacerts} file of its JDK (it reads {@code $JAVA_HOME/lib/security/cacerts} itself), so run it on a JDK
  * copy whose {@code cacerts} has the broker's CA.
@@ -65,10 +67,12 @@ public class AstarteSdkCheck {
         };
         AstarteDevice device = new AstarteGenericDevice(deviceId, realm, secret, provider, pairingUrl,
                 new JdbcConnectionSource("jdbc:h2:mem:sdkcheck"));
+        CountDownLatch connected = new CountDownLatch(1);
         device.setAstarteMessageListener(new AstarteMessageListener() {
             @Override
             public void onConnected() {
                 System.out.println("connected");
+                connected.countDown();
             }
 
             @Override
@@ -85,33 +89,34 @@ public class AstarteSdkCheck {
             }
         });
         List<String> received = new CopyOnWriteArrayList<>();
+        CountDownLatch serverData = new CountDownLatch(1);
         device.addGlobalEventListener(new AstarteGlobalEventListener() {
             @Override
             public void propertyReceived(AstartePropertyEvent e) {
                 received.add(e.getInterfaceName() + e.getPath() + " = " + e.getValue());
+                serverData.countDown();
             }
 
             @Override
             public void propertyUnset(AstartePropertyEvent e) {
                 received.add(e.getInterfaceName() + e.getPath() + " unset");
+                serverData.countDown();
             }
 
             @Override
             public void valueReceived(AstarteDatastreamEvent e) {
                 received.add(e.getInterfaceName() + e.getPath() + " = " + e.getValue());
+                serverData.countDown();
             }
 
             @Override
             public void valueReceived(AstarteAggregateDatastreamEvent e) {
                 received.add(e.getInterfaceName() + e.getPath() + " = " + e.getValues());
+                serverData.countDown();
             }
         });
         device.connect();
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!device.isConnected() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
-        System.out.println("connected: " + device.isConnected());
+        System.out.println("connected: " + connected.await(30, TimeUnit.SECONDS));
         AstarteDevicePropertyInterface sensors = (AstarteDevicePropertyInterface) device
             .getInterface("org.astarte-platform.genericsensors.AvailableSensors");
         sensors.setProperty("/" + SENSOR + "/name", "randomThermometer");
@@ -121,8 +126,8 @@ public class AstarteSdkCheck {
         for (int i = 0; i < 3; i++) {
             values.streamData("/" + SENSOR + "/value", 20.5 + i, DateTime.now());
         }
-        System.out.println("sent; listening " + wait + " s for the server");
-        Thread.sleep(wait * 1000L);
+        System.out.println("sent; listening up to " + wait + " s for the server");
+        serverData.await(wait, TimeUnit.SECONDS);
         System.out.println("received from the server: " + received);
         device.disconnect();
         System.exit(0);

@@ -37,6 +37,7 @@ public class StellMapSdkCheck {
             }
             List<String> events = new CopyOnWriteArrayList<>();
             CountDownLatch opened = new CountDownLatch(1);
+            CountDownLatch deleted = new CountDownLatch(1);
             RegistryWatchSubscription watch = client.watchDirectory(
                     RegistryWatchRequest.builder().namespace(NAMESPACE).build(), new RegistryWatchListener() {
                         @Override
@@ -47,6 +48,9 @@ public class StellMapSdkCheck {
                         @Override
                         public void onEvent(RegistryWatchEvent event) {
                             events.add(String.valueOf(event));
+                            if ("delete".equals(event.getType())) {
+                                deleted.countDown();
+                            }
                         }
 
                         @Override
@@ -79,7 +83,7 @@ public class StellMapSdkCheck {
                     RegistryQueryRequest.builder().namespace(NAMESPACE).selectors(List.of("color=blue")).build()));
             System.out.println("deregister: " + client.deregister(
                     DeregisterRequest.builder().namespace(NAMESPACE).service(SERVICE).instanceId("sdk-1").build()));
-            Thread.sleep(1500); // the watch's last events arrive
+            System.out.println("watch saw the delete: " + deleted.await(10, TimeUnit.SECONDS));
             System.out.println("watch events: " + events.size());
             events.forEach((event) -> System.out.println("  " + event));
             watch.close();
