@@ -51,21 +51,24 @@ final class DeliveryFilter {
                 }
                 yield BooleanNode.valueOf(same(evaluate(e.get(0), stream, message), evaluate(e.get(1), stream, message)));
             }
-            case "and", "or" -> {
-                if (!e.isArray()) {
-                    throw new IllegalArgumentException("and/or take an array");
-                }
-                boolean and = node.path("t").asString().equals("and");
-                boolean result = and;
-                for (JsonNode operand : e) {
-                    boolean value = truthy(evaluate(operand, stream, message));
-                    result = and ? (result && value) : (result || value);
-                }
-                yield BooleanNode.valueOf(result);
-            }
+            case "and" -> BooleanNode.valueOf(logical(e, true, stream, message));
+            case "or" -> BooleanNode.valueOf(logical(e, false, stream, message));
             case "not" -> BooleanNode.valueOf(!truthy(evaluate(e, stream, message)));
             default -> throw new IllegalArgumentException("unknown node " + node.path("t"));
         };
+    }
+
+    /** {@code and} or {@code or} of the operands, stopping at the first that decides, as JavaScript does. */
+    private static boolean logical(JsonNode operands, boolean and, String stream, JsonNode message) {
+        if (!operands.isArray()) {
+            throw new IllegalArgumentException("and/or take an array");
+        }
+        for (JsonNode operand : operands) {
+            if (truthy(evaluate(operand, stream, message)) != and) {
+                return !and;
+            }
+        }
+        return and;
     }
 
     private static JsonNode literal(JsonNode e) {
