@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import com.j256.ormlite.jdbc.JdbcConnectionSource;
 import org.astarteplatform.devicesdk.AstarteDevice;
@@ -90,29 +91,29 @@ public class AstarteSdkCheck {
         });
         List<String> received = new CopyOnWriteArrayList<>();
         CountDownLatch serverData = new CountDownLatch(1);
+        Consumer<String> receive = (what) -> {
+            received.add(what);
+            serverData.countDown();
+        };
         device.addGlobalEventListener(new AstarteGlobalEventListener() {
             @Override
             public void propertyReceived(AstartePropertyEvent e) {
-                received.add(e.getInterfaceName() + e.getPath() + " = " + e.getValue());
-                serverData.countDown();
+                receive.accept(e.getInterfaceName() + e.getPath() + " = " + e.getValue());
             }
 
             @Override
             public void propertyUnset(AstartePropertyEvent e) {
-                received.add(e.getInterfaceName() + e.getPath() + " unset");
-                serverData.countDown();
+                receive.accept(e.getInterfaceName() + e.getPath() + " unset");
             }
 
             @Override
             public void valueReceived(AstarteDatastreamEvent e) {
-                received.add(e.getInterfaceName() + e.getPath() + " = " + e.getValue());
-                serverData.countDown();
+                receive.accept(e.getInterfaceName() + e.getPath() + " = " + e.getValue());
             }
 
             @Override
             public void valueReceived(AstarteAggregateDatastreamEvent e) {
-                received.add(e.getInterfaceName() + e.getPath() + " = " + e.getValues());
-                serverData.countDown();
+                receive.accept(e.getInterfaceName() + e.getPath() + " = " + e.getValues());
             }
         });
         device.connect();
