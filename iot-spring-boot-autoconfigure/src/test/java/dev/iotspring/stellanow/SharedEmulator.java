@@ -65,12 +65,18 @@ final class SharedEmulator {
      * {@code extra} properties override these.
      */
     static ApplicationContextRunner runnerAt(String brokerUrl, String... extra) {
+        return runnerAt(get(), caPem(), brokerUrl, extra);
+    }
+
+    /** {@link #runnerAt(String, String...)} against another emulator, whose CA is in {@code caPem}. */
+    static ApplicationContextRunner runnerAt(StellaNowEmulator emulator, Path caPem, String brokerUrl,
+            String... extra) {
         List<String> properties = new ArrayList<>();
-        get().springProperties(brokerUrl).forEach((k, v) -> properties.add(k + "=" + v));
+        emulator.springProperties(brokerUrl).forEach((k, v) -> properties.add(k + "=" + v));
         properties.add("iot.stellanow.reconnect.initial-delay=100ms");
         properties.add("iot.stellanow.reconnect.max-delay=500ms");
         properties.add("iot.shutdown.drain-timeout=5s");
-        properties.add("spring.ssl.bundle.pem.stellanow-test.truststore.certificate=file:" + caPem());
+        properties.add("spring.ssl.bundle.pem.stellanow-test.truststore.certificate=file:" + caPem);
         properties.addAll(List.of(extra));
         return new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,

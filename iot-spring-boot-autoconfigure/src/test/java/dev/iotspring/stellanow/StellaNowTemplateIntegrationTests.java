@@ -23,13 +23,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
-import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.delivery.DeliveryClosedException;
 import dev.iotspring.core.delivery.Dispatcher;
 import dev.iotspring.core.mqtt.MqttConnection;
 import dev.iotspring.core.mqtt.MqttConnectionListener;
 import dev.iotspring.core.queue.QueueFullException;
-import dev.iotspring.stellanow.autoconfigure.StellaNowAutoConfiguration;
 import dev.iotspring.stellanow.autoconfigure.StellaNowConnectionDetails;
 import dev.iotspring.stellanow.autoconfigure.StellaNowHealthIndicator;
 import dev.iotspring.test.mqtt.RecordedConnect;
@@ -39,8 +37,6 @@ import dev.iotspring.test.stellanow.StellaNowEmulator.ReceivedEvent;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.Fault;
 import dev.iotspring.test.stellanow.StellaNowIdentityProvider.TokenRequest;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -314,18 +310,11 @@ class StellaNowTemplateIntegrationTests {
         // The platform's API is https: the bundle that trusts the broker's CA must serve the token requests too.
         try (StellaNowEmulator https = StellaNowEmulator.builder().tls().httpsApi().start()) {
             Path ca = https.certificateAuthority().writeCertificatePem(directory.resolve("ca.pem"));
-            List<String> properties = new ArrayList<>();
-            https.springProperties(https.secureWebSocketUrl()).forEach((k, v) -> properties.add(k + "=" + v));
-            properties.addAll(List.of("iot.stellanow.reconnect.initial-delay=100ms",
-                    "iot.stellanow.reconnect.max-delay=500ms", "iot.shutdown.drain-timeout=200ms",
-                    "spring.ssl.bundle.pem.stellanow-https.truststore.certificate=file:" + ca));
             assertThat(https.apiBaseUrl()).startsWith("https://");
-            ApplicationContextRunner runner = new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
-                        StellaNowAutoConfiguration.class))
-                .withPropertyValues(properties.toArray(String[]::new));
+            ApplicationContextRunner runner = SharedEmulator.runnerAt(https, ca, https.secureWebSocketUrl(),
+                    "iot.shutdown.drain-timeout=200ms");
 
-            runner.withPropertyValues("iot.stellanow.ssl.bundle=stellanow-https").run((context) -> {
+            runner.withPropertyValues("iot.stellanow.ssl.bundle=stellanow-test").run((context) -> {
                 StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
                 assertThat(template.send(numbered(3))).succeedsWithin(TIMEOUT);
                 assertThat(https.events()).singleElement()

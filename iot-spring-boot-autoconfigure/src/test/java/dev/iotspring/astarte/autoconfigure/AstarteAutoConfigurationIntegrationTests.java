@@ -2,7 +2,6 @@ package dev.iotspring.astarte.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,14 +17,11 @@ import dev.iotspring.astarte.AstarteDevice;
 import dev.iotspring.astarte.AstarteDeviceIds;
 import dev.iotspring.astarte.AstarteListener;
 import dev.iotspring.astarte.AstarteServerEvent;
-import dev.iotspring.core.autoconfigure.IotCoreAutoConfiguration;
 import dev.iotspring.core.event.IotConnectionStateChangedEvent;
 import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.astarte.AstartePayloads;
 import dev.iotspring.test.astarte.DeviceMessage;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
@@ -156,14 +152,7 @@ class AstarteAutoConfigurationIntegrationTests {
             secure.installInterfaces("classpath*:astarte/interfaces/*.json");
             assertThat(secure.pairingUrl()).startsWith("https://");
             String deviceId = AstarteDeviceIds.random();
-            List<String> properties = new ArrayList<>();
-            secure.springProperties(deviceId).forEach((key, value) -> properties.add(key + "=" + value));
-            properties.add("iot.storage.directory=" + this.directory);
-            ApplicationContextRunner runner = new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
-                        AstarteAutoConfiguration.class))
-                .withPropertyValues(properties.toArray(String[]::new));
-            runner.run(context -> {
+            SharedAstarteEmulator.runner(secure, deviceId, this.directory).run(context -> {
                 AstarteDevice device = context.getBean(AstarteDevice.class);
                 await().atMost(WAIT).until(device::isConnected);
                 assertThat(secure.isRegistered(deviceId)).isTrue();

@@ -39,8 +39,14 @@ public final class SharedAstarteEmulator {
      * these.
      */
     public static ApplicationContextRunner runner(String deviceId, Path directory, String... extra) {
+        return runner(get(), deviceId, directory, extra);
+    }
+
+    /** {@link #runner(String, Path, String...)} against another emulator. */
+    public static ApplicationContextRunner runner(AstarteEmulator emulator, String deviceId, Path directory,
+            String... extra) {
         List<String> properties = new ArrayList<>();
-        get().springProperties(deviceId).forEach((key, value) -> properties.add(key + "=" + value));
+        emulator.springProperties(deviceId).forEach((key, value) -> properties.add(key + "=" + value));
         properties.add("iot.storage.directory=" + directory);
         properties.add("iot.shutdown.drain-timeout=5s");
         properties.addAll(List.of(extra));
