@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """An independent fake of the Spotflow platform (generation A), written from the project's Spotflow wire specification only:
 the provisioning HTTP API on :18090, an IoT-Hub-like hub as an MQTT client of a real Mosquitto (:18830), and the
-hub's file-upload API with a blob store on :18443 (plain HTTP, as for emulators).
+hub's file-upload API with a blob store on :18443 (plain HTTP, as for emulators; https for both with FAKE_TLS_CERT and
+FAKE_TLS_KEY, PEM files of a certificate for localhost).
 It records everything to $FAKE_DIR/*.jsonl and checks the spec's rules as it goes (violations in violations.txt)."""
 import hashlib, json, os, sys, threading, time, uuid, re, urllib.parse
 import brotli  # Debian python3-brotli: Google's C decoder, nothing shared with the device's encoder library
@@ -16,6 +17,17 @@ WS = "7d0c2f1e-1111-4222-8333-944455556666"
 LOCK = threading.Lock()
 state = {"polls": 0, "rt": None, "rt_n": 0, "sas_n": 0, "twin_answered": False, "twin_gets": 0, "gap_gets": 0,
          "desired_version": 1, "reported_version": 1, "device": None, "stream": 0, "sas": None}
+
+def serving(port, handler):
+    """A server on 127.0.0.1:port, https when FAKE_TLS_CERT and FAKE_TLS_KEY name a certificate and its key."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    cert, key = os.environ.get("FAKE_TLS_CERT"), os.environ.get("FAKE_TLS_KEY")
+    if cert and key:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server
 
 def log(name, rec):
     rec["t"] = time.time()
@@ -213,7 +225,7 @@ class HubApi(JsonHandler):
         return self.reply(201)
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-threading.Thread(target=ThreadingHTTPServer(("127.0.0.1", HUB_PORT), HubApi).serve_forever, daemon=True).start()
+threading.Thread(target=serving(HUB_PORT, HubApi).serve_forever, daemon=True).start()
 
 # ---- the hub, an MQTT client of Mosquitto ----
 hub = mqtt.Client(client_id="fake-iothub", clean_session=False, protocol=mqtt.MQTTv311)
@@ -398,4 +410,4 @@ def control():
             hub.publish(f"$iothub/twin/PATCH/properties/desired/?$version={v}", json.dumps(body), qos=1)
 threading.Thread(target=control, daemon=True).start()
 
-ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("FAKE_HTTP_PORT", "18090"))), Api).serve_forever()
+serving(int(os.environ.get("FAKE_HTTP_PORT", "18090")), Api).serve_forever()
