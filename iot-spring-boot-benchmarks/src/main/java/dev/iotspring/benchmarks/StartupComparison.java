@@ -26,6 +26,7 @@ import dev.iotspring.test.stellanow.StellaNowEmulator;
 import dev.iotspring.test.stellmap.StellMapEmulator;
 import dev.iotspring.test.streamsea.StreamSeaEmulator;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -33,6 +34,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
 import org.springframework.boot.context.metrics.buffering.StartupTimeline;
+import org.springframework.boot.webclient.autoconfigure.WebClientSsl;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -40,11 +42,12 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.metrics.ApplicationStartup;
 import org.springframework.core.metrics.StartupStep;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
- * Startup time of one Spring Boot application (all of Boot's auto-configuration on this module's classpath, no
- * web server) without and with all five platforms enabled, each start a fresh JVM, the two variants alternating.
+ * Startup time of one Spring Boot application (Boot's auto-configuration, by default on this module's class path and
+ * without a web server) without and with all five platforms enabled, each start a fresh JVM, the two variants alternating.
  * The five platforms point at the emulators of {@code iot-spring-boot-test}, started once in this (parent) process;
  * with {@code durable} the StellaNow and stream-sea queues are SQLite files in a fresh directory per start.
  * A start is timed from JVM start to {@link ApplicationReadyEvent} (the child reports its JVM uptime then).
@@ -52,7 +55,10 @@ import org.springframework.web.reactive.function.client.WebClient;
  * <p>Run: {@code -Dbenchmark.main=dev.iotspring.benchmarks.StartupComparison -Dbenchmark.args="7 memory"}
  * (rounds; {@code memory} or {@code durable}; {@code idle}: the starter present with no platform enabled against
  * the same application with every iot auto-configuration excluded; {@code each}: each platform alone against none;
- * {@code calibrate}: none against one WebClient of Boot's builder).
+ * {@code calibrate}: none against one WebClient of Boot's builder, with {@code -Dstartup.calibration.tls=true} over
+ * TLS). With {@code -Dstartup.web=true} (built with {@code -Pstartup-web}) the application of every mode is a reactive
+ * web server with Actuator; {@code -Dstartup.child.classpath} gives it an application's class path;
+ * {@code -Dstartup.restart=true} restarts one device instead of starting a new one each time.
  */
 public final class StartupComparison {
 
@@ -66,6 +72,8 @@ public final class StartupComparison {
         }
         int rounds = (args.length > 0) ? Integer.parseInt(args[0]) : 7;
         boolean durable = args.length > 1 && args[1].equals("durable");
+        // -Dstartup.web=true: every mode's application is a reactive web server with Actuator (-Pstartup-web).
+        boolean web = Boolean.getBoolean("startup.web");
         Path work = Files.createTempDirectory("iot-startup");
         if (args.length > 1 && args[1].equals("idle")) {
             idle(rounds, work);
@@ -110,22 +118,25 @@ public final class StartupComparison {
                 all.put("iot.stellanow.queue.type", "durable");
                 all.put("iot.stream-sea.queue.type", "durable");
             }
+            Map<String, Object> base = web ? webApplication() : Map.of();
+            all.putAll(base);
             // One start of each first: class data and file caches warm for both variants alike.
-            start(work, "warmup-none", Map.of());
+            start(work, "warmup-none", base);
             start(work, "warmup-all", withDevice(all, 0));
             int[] round = { 0 };
             if (args.length > 1 && args[1].equals("calibrate")) {
-                start(work, "warmup-webclient", Map.of("startup.calibration.url", stellMap.url()));
-                alternate(rounds, work, "without platforms", Map::of, "Boot's WebClient, one request",
-                        () -> Map.of("startup.calibration.url", stellMap.url()),
-                        "Startup to ApplicationReady, calibration: no platform, one WebClient of Boot's builder");
+                Map<String, Object> calibration = calibration(base, stellMap.url(), astarte);
+                start(work, "warmup-webclient", calibration);
+                alternate(rounds, work, "without platforms", () -> base, "Boot's WebClient, one request",
+                        () -> calibration, "Startup to ApplicationReady, calibration: no platform, one WebClient of "
+                                + "Boot's builder" + (calibration.containsKey(CALIBRATION_BUNDLE) ? " over TLS" : ""));
                 System.exit(0);
             }
             if (args.length > 1 && args[1].equals("each")) {
-                each(rounds, work, all, round);
+                each(rounds, work, base, all, round);
                 System.exit(0);
             }
-            alternate(rounds, work, "without platforms", Map::of, "with all five",
+            alternate(rounds, work, "without platforms", () -> base, "with all five",
                     () -> withDevice(all, ++round[0]), "Startup to ApplicationReady ("
                             + (durable ? "StellaNow/stream-sea durable" : "in-memory") + " queues)");
             System.out.println("Slowest bean creations of the last start with all five:");
@@ -141,7 +152,8 @@ public final class StartupComparison {
      * What each platform adds alone: for each, its own alternating rounds of the application without platforms and
      * with that one enabled (the others' properties present but {@code enabled=false}), in separate directories.
      */
-    private static void each(int rounds, Path work, Map<String, Object> all, int[] round) throws Exception {
+    private static void each(int rounds, Path work, Map<String, Object> base, Map<String, Object> all, int[] round)
+            throws Exception {
         Map<String, String> summary = new LinkedHashMap<>();
         // -Dstartup.platforms=stellmap,astarte: only those.
         List<String> measured = List.of(System.getProperty("startup.platforms", String.join(",", PLATFORMS)).split(","));
@@ -155,7 +167,7 @@ public final class StartupComparison {
                 return properties;
             };
             start(dir, "warmup-" + platform, only.get());
-            double[] added = alternate(rounds, dir, "without platforms", Map::of, platform + " alone", only,
+            double[] added = alternate(rounds, dir, "without platforms", () -> base, platform + " alone", only,
                     "Startup to ApplicationReady, " + platform + " alone");
             summary.put(platform, String.format(Locale.ROOT, "%+6.0f ms wall clock, %+5.0f ms main-thread CPU, "
                     + "%+6.0f ms process CPU", added[0], added[1], added[2]));
@@ -194,6 +206,14 @@ public final class StartupComparison {
     private static final String BEFORE_CLASSPATH = System.getProperty("startup.before.classpath");
 
     /**
+     * The measured application's class path ({@code -Dstartup.child.classpath}): by default this process's, which
+     * also holds the emulators, the embedded broker, JMH and PostgreSQL; with the option, what an application has
+     * (this module's jar, the starter's runtime class path and, for {@code web}, Boot's WebFlux and Actuator).
+     */
+    private static final String CHILD_CLASSPATH = System.getProperty("startup.child.classpath",
+            System.getProperty("java.class.path"));
+
+    /**
      * Starts {@code a} and {@code b} alternately ({@code a} first in even rounds) and prints each round and the
      * medians: the wall clock to ready, and the CPU time of the child's main thread until then.
      */
@@ -202,12 +222,12 @@ public final class StartupComparison {
         List<String[]> builds = new ArrayList<>();
         if (BEFORE_CLASSPATH != null) {
             builds.add(new String[] { "before-", BEFORE_CLASSPATH });
-            builds.add(new String[] { "after-", System.getProperty("java.class.path") });
+            builds.add(new String[] { "after-", CHILD_CLASSPATH });
             // Warm the file cache for the other build's jars too.
             start(work, "before-warmup", bProperties.get(), BEFORE_CLASSPATH);
         }
         else {
-            builds.add(new String[] { "", System.getProperty("java.class.path") });
+            builds.add(new String[] { "", CHILD_CLASSPATH });
         }
         Map<String, List<List<Double>>> results = new LinkedHashMap<>();
         builds.forEach((build) -> results.put(build[0], List.of(new ArrayList<>(), new ArrayList<>(),
@@ -318,12 +338,68 @@ public final class StartupComparison {
     }
 
     /** Each start is a new Astarte device (a registered device cannot register again). */
+    private static final String CALIBRATION_BUNDLE = "startup.calibration.bundle";
+
+    /**
+     * The calibration's request: to StellMap's emulator over plain HTTP, or with {@code -Dstartup.calibration.tls=true}
+     * to Astarte's pairing API over TLS, trusting its CA through an SSL bundle (the platforms talk TLS to the clouds).
+     */
+    private static Map<String, Object> calibration(Map<String, Object> base, String plainUrl, AstarteEmulator astarte) {
+        Map<String, Object> properties = new LinkedHashMap<>(base);
+        if (Boolean.getBoolean("startup.calibration.tls")) {
+            properties.put("startup.calibration.url", astarte.pairingUrl());
+            properties.put(CALIBRATION_BUNDLE, "calibration");
+            properties.put("spring.ssl.bundle.pem.calibration.truststore.certificate",
+                    astarte.certificateAuthority().certificatePem());
+        }
+        else {
+            properties.put("startup.calibration.url", plainUrl);
+        }
+        return properties;
+    }
+
+    /**
+     * The application as most that enable a platform are: a reactive web server (Reactor Netty, the HTTP library
+     * the platforms use) with Actuator's health endpoint, where the platforms' health shows. Needs the benchmarks
+     * built with {@code -Pstartup-web}, which adds Boot's WebFlux and Actuator starters.
+     */
+    private static Map<String, Object> webApplication() {
+        boolean present = CHILD_CLASSPATH.equals(System.getProperty("java.class.path"))
+                ? ClassUtils.isPresent("org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration", null)
+                        && ClassUtils.isPresent("org.springframework.boot.health.actuate.endpoint.HealthEndpoint", null)
+                : CHILD_CLASSPATH.contains("spring-boot-webflux") && CHILD_CLASSPATH.contains("spring-boot-actuator");
+        if (!present) {
+            throw new IllegalStateException("The web mode needs Boot's WebFlux and Actuator starters on the class path: "
+                    + "build the benchmarks with -Pstartup-web (or add them to -Dstartup.child.classpath)");
+        }
+        return Map.of("spring.main.web-application-type", "reactive", "server.port", "0",
+                "management.endpoints.web.exposure.include", "health");
+    }
+
+    /**
+     * With {@code -Dstartup.restart=true} every start with platforms is a restart of one device: the same storage
+     * directory and device ids, so Astarte finds its certificate and Spotflow its registration, as an application
+     * finds them on every start but its first. Otherwise each start is a new device (pairing, provisioning).
+     */
+    private static final boolean RESTART = Boolean.getBoolean("startup.restart");
+
     private static Map<String, Object> withDevice(Map<String, Object> all, int n) {
         Map<String, Object> properties = new LinkedHashMap<>(all);
+        if (RESTART) {
+            properties.put("iot.astarte.device-id", RESTARTED_ASTARTE_DEVICE);
+            properties.put("iot.spotflow.device-id", "startup-restarted");
+            properties.put("iot.storage.directory", RESTARTED_STORE.toString());
+            return properties;
+        }
         properties.put("iot.astarte.device-id", AstarteDeviceIds.random());
         properties.put("iot.spotflow.device-id", "startup-" + n + "-" + System.nanoTime());
         return properties;
     }
+
+    private static final String RESTARTED_ASTARTE_DEVICE = AstarteDeviceIds.random();
+
+    private static final Path RESTARTED_STORE = Path.of(System.getProperty("java.io.tmpdir"),
+            "iot-startup-restarted-" + ProcessHandle.current().pid());
 
     /** CPU time of each start's main thread until ready (less sensitive to other load than the wall clock). */
     private static final Map<String, String> mainCpu = new LinkedHashMap<>();
@@ -341,7 +417,7 @@ public final class StartupComparison {
     private static List<String> lastSteps = List.of();
 
     private static double start(Path work, String name, Map<String, Object> properties) throws Exception {
-        return start(work, name, properties, System.getProperty("java.class.path"));
+        return start(work, name, properties, CHILD_CLASSPATH);
     }
 
     private static double start(Path work, String name, Map<String, Object> properties, String classPath)
@@ -349,7 +425,9 @@ public final class StartupComparison {
         Path dir = Files.createDirectories(work.resolve(name));
         Properties props = new Properties();
         properties.forEach((k, v) -> props.setProperty(k, String.valueOf(v)));
-        props.setProperty("iot.storage.directory", dir.resolve("store").toString());
+        if (!props.containsKey("iot.storage.directory")) {
+            props.setProperty("iot.storage.directory", dir.resolve("store").toString());
+        }
         Path file = dir.resolve("application.properties");
         try (Writer out = Files.newBufferedWriter(file)) {
             props.store(out, null);
@@ -421,7 +499,12 @@ public final class StartupComparison {
          */
         @Bean
         @ConditionalOnProperty("startup.calibration.url")
-        WebClient calibrationWebClient(WebClient.Builder builder, Environment environment) {
+        WebClient calibrationWebClient(WebClient.Builder builder, ObjectProvider<WebClientSsl> ssl,
+                Environment environment) {
+            String bundle = environment.getProperty(CALIBRATION_BUNDLE);
+            if (bundle != null) {
+                builder.apply(ssl.getObject().fromBundle(bundle));
+            }
             WebClient client = builder.baseUrl(environment.getRequiredProperty("startup.calibration.url")).build();
             // Subscribed on a thread of its own, as the platforms send their first requests.
             client.get()
