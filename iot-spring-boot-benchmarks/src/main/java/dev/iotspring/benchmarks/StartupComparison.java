@@ -46,8 +46,9 @@ import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
- * Startup time of one Spring Boot application (Boot's auto-configuration, by default on this module's class path and
- * without a web server) without and with all five platforms enabled, each start a fresh JVM, the two variants alternating.
+ * Startup time of one Spring Boot application (Boot's auto-configuration, by default on this module's class path
+ * and without a web server) without and with all five platforms enabled, each start a fresh JVM, the two variants
+ * alternating.
  * The five platforms point at the emulators of {@code iot-spring-boot-test}, started once in this (parent) process;
  * with {@code durable} the StellaNow and stream-sea queues are SQLite files in a fresh directory per start.
  * A start is timed from JVM start to {@link ApplicationReadyEvent} (the child reports its JVM uptime then).
@@ -337,7 +338,6 @@ public final class StartupComparison {
         return medians;
     }
 
-    /** Each start is a new Astarte device (a registered device cannot register again). */
     private static final String CALIBRATION_BUNDLE = "startup.calibration.bundle";
 
     /**
@@ -376,13 +376,15 @@ public final class StartupComparison {
                 "management.endpoints.web.exposure.include", "health");
     }
 
-    /**
-     * With {@code -Dstartup.restart=true} every start with platforms is a restart of one device: the same storage
-     * directory and device ids, so Astarte finds its certificate and Spotflow its registration, as an application
-     * finds them on every start but its first. Otherwise each start is a new device (pairing, provisioning).
-     */
+    /** {@code -Dstartup.restart=true}: see {@link #withDevice}. */
     private static final boolean RESTART = Boolean.getBoolean("startup.restart");
 
+    /**
+     * Each start is a new Astarte device (a registered device cannot register again) and a new Spotflow device, in
+     * a new storage directory: pairing and provisioning. With {@code -Dstartup.restart=true} every start with
+     * platforms restarts one device instead: the same storage directory and device ids, so Astarte finds its
+     * certificate and Spotflow its registration, as an application finds them on every start but its first.
+     */
     private static Map<String, Object> withDevice(Map<String, Object> all, int n) {
         Map<String, Object> properties = new LinkedHashMap<>(all);
         if (RESTART) {
