@@ -3,8 +3,6 @@ package dev.iotspring.benchmarks;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.Writer;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +15,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.Supplier;
 
-import reactor.core.scheduler.Schedulers;
-
 import dev.iotspring.astarte.AstarteDeviceIds;
 import dev.iotspring.test.astarte.AstarteEmulator;
 import dev.iotspring.test.spotflow.SpotflowEmulator;
@@ -26,22 +22,7 @@ import dev.iotspring.test.stellanow.StellaNowEmulator;
 import dev.iotspring.test.stellmap.StellMapEmulator;
 import dev.iotspring.test.streamsea.StreamSeaEmulator;
 
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.SpringApplication;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
-import org.springframework.boot.context.metrics.buffering.StartupTimeline;
-import org.springframework.boot.webclient.autoconfigure.WebClientSsl;
-import org.springframework.context.ApplicationListener;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
-import org.springframework.core.metrics.ApplicationStartup;
-import org.springframework.core.metrics.StartupStep;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -67,10 +48,6 @@ public final class StartupComparison {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("child")) {
-            Child.run(args);
-            return;
-        }
         int rounds = (args.length > 0) ? Integer.parseInt(args[0]) : 7;
         boolean durable = args.length > 1 && args[1].equals("durable");
         // -Dstartup.web=true: every mode's application is a reactive web server with Actuator (-Pstartup-web).
@@ -130,7 +107,8 @@ public final class StartupComparison {
                 start(work, "warmup-webclient", calibration);
                 alternate(rounds, work, "without platforms", () -> base, "Boot's WebClient, one request",
                         () -> calibration, "Startup to ApplicationReady, calibration: no platform, one WebClient of "
-                                + "Boot's builder" + (calibration.containsKey(CALIBRATION_BUNDLE) ? " over TLS" : ""));
+                                + "Boot's builder"
+                                + (calibration.containsKey(StartupChild.CALIBRATION_BUNDLE) ? " over TLS" : ""));
                 System.exit(0);
             }
             if (args.length > 1 && args[1].equals("each")) {
@@ -338,8 +316,6 @@ public final class StartupComparison {
         return medians;
     }
 
-    private static final String CALIBRATION_BUNDLE = "startup.calibration.bundle";
-
     /**
      * The calibration's request: to StellMap's emulator over plain HTTP, or with {@code -Dstartup.calibration.tls=true}
      * to Astarte's pairing API over TLS, trusting its CA through an SSL bundle (the platforms talk TLS to the clouds).
@@ -348,7 +324,7 @@ public final class StartupComparison {
         Map<String, Object> properties = new LinkedHashMap<>(base);
         if (Boolean.getBoolean("startup.calibration.tls")) {
             properties.put("startup.calibration.url", astarte.pairingUrl());
-            properties.put(CALIBRATION_BUNDLE, "calibration");
+            properties.put(StartupChild.CALIBRATION_BUNDLE, "calibration");
             properties.put("spring.ssl.bundle.pem.calibration.truststore.certificate",
                     astarte.certificateAuthority().certificatePem());
         }
@@ -447,7 +423,7 @@ public final class StartupComparison {
         if (Boolean.getBoolean("startup.steps")) {
             command.add("-Dstartup.steps.file=" + dir.resolve("steps.txt"));
         }
-        command.addAll(List.of(StartupComparison.class.getName(), "child",
+        command.addAll(List.of(StartupChild.class.getName(),
                 "--spring.config.additional-location=file:" + file));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         StartupThreads threads = StartupThreads.poll(process.pid());
@@ -489,155 +465,4 @@ public final class StartupComparison {
         return AlternatingPairs.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    /** The measured application: Boot's auto-configuration, nothing of its own (but the calibration's client). */
-    @Configuration(proxyBeanMethods = false)
-    @EnableAutoConfiguration
-    static class Child {
-
-        /**
-         * The calibration ({@code calibrate}): what Boot's own HTTP client costs the same application, built from
-         * Boot's {@code WebClient.Builder} in a bean and sending one request in the background, as the HTTP
-         * platforms do.
-         */
-        @Bean
-        @ConditionalOnProperty("startup.calibration.url")
-        WebClient calibrationWebClient(WebClient.Builder builder, ObjectProvider<WebClientSsl> ssl,
-                Environment environment) {
-            String bundle = environment.getProperty(CALIBRATION_BUNDLE);
-            if (bundle != null) {
-                builder.apply(ssl.getObject().fromBundle(bundle));
-            }
-            WebClient client = builder.baseUrl(environment.getRequiredProperty("startup.calibration.url")).build();
-            // Subscribed on a thread of its own, as the platforms send their first requests.
-            client.get()
-                .retrieve()
-                .toBodilessEntity()
-                .subscribeOn(Schedulers.boundedElastic())
-                .subscribe((response) -> { }, (error) -> { });
-            return client;
-        }
-
-        static void run(String[] args) {
-            SpringApplication application = new SpringApplication(Child.class);
-            application.setWebApplicationType(WebApplicationType.NONE);
-            application.setLogStartupInfo(false);
-            BufferingApplicationStartup steps = new BufferingApplicationStartup(20_000);
-            application.setApplicationStartup(new CpuTaggingStartup(steps));
-            application.addListeners((ApplicationListener<ApplicationReadyEvent>) (event) -> {
-                System.out.println("READY " + ManagementFactory.getRuntimeMXBean().getUptime());
-                System.out.println("MAIN-CPU " + ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1_000_000);
-                // All threads (background opening, pre-initialisation, JIT, GC): on a busy machine they compete
-                // with the startup thread for the same cores.
-                if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-                    System.out.println("PROCESS-CPU " + os.getProcessCpuTime() / 1_000_000);
-                }
-                // Every thread's CPU (JIT and GC too); the parent adds those that ended before.
-                String main = StartupThreads.currentTid();
-                StartupThreads.snapshot(Path.of("/proc/self/task"))
-                    .forEach((tid, t) -> System.out.println("THREAD " + tid + " " + t[1] + " "
-                            + (tid.equals(main) ? "main" : t[0])));
-                String stepsFile = System.getProperty("startup.steps.file");
-                if (stepsFile != null) {
-                    writeSteps(steps, Path.of(stepsFile));
-                }
-                // Where the startup went: the bean creations that took the most CPU (a step's time includes its
-                // dependencies').
-                steps.getBufferedTimeline()
-                    .getEvents()
-                    .stream()
-                    .filter((e) -> e.getStartupStep().getName().equals("spring.beans.instantiate"))
-                    .sorted(Comparator.comparingDouble((StartupTimeline.TimelineEvent e) -> Double.parseDouble(tag(e, "cpu")))
-                        .reversed())
-                    .limit(15)
-                    .forEach((e) -> System.out.println("STEP " + e.getDuration().toMillis() + " ms (CPU " + tag(e, "cpu")
-                            + " ms) " + tag(e, "beanName")));
-            });
-            ConfigurableApplicationContext context = application.run(args);
-            context.close();
-        }
-
-        /**
-         * Tags each step with the CPU time its thread spent in it ({@code cpu}, ms, including nested steps): on a
-         * loaded machine the wall clock of a step says little, its CPU time much more.
-         */
-        private record CpuTaggingStartup(BufferingApplicationStartup delegate) implements ApplicationStartup {
-
-            @Override
-            public StartupStep start(String name) {
-                StartupStep step = this.delegate.start(name);
-                long cpuStart = THREADS.getCurrentThreadCpuTime();
-                return new StartupStep() {
-
-                    @Override
-                    public String getName() {
-                        return step.getName();
-                    }
-
-                    @Override
-                    public long getId() {
-                        return step.getId();
-                    }
-
-                    @Override
-                    public Long getParentId() {
-                        return step.getParentId();
-                    }
-
-                    @Override
-                    public StartupStep tag(String key, String value) {
-                        step.tag(key, value);
-                        return this;
-                    }
-
-                    @Override
-                    public StartupStep tag(String key, Supplier<String> value) {
-                        step.tag(key, value);
-                        return this;
-                    }
-
-                    @Override
-                    public Tags getTags() {
-                        return step.getTags();
-                    }
-
-                    @Override
-                    public void end() {
-                        step.tag("cpu", String.format(Locale.ROOT, "%.1f",
-                                (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e6));
-                        step.end();
-                    }
-                };
-            }
-        }
-
-        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
-        private static String tag(StartupTimeline.TimelineEvent event, String key) {
-            for (StartupStep.Tag tag : event.getStartupStep().getTags()) {
-                if (tag.getKey().equals(key)) {
-                    return tag.getValue();
-                }
-            }
-            return "";
-        }
-
-        /** One line per step: start offset and duration (ms), id, parent id, name, tags. */
-        private static void writeSteps(BufferingApplicationStartup steps, Path file) {
-            var timeline = steps.getBufferedTimeline();
-            try (Writer out = Files.newBufferedWriter(file)) {
-                for (var event : timeline.getEvents()) {
-                    StringBuilder tags = new StringBuilder();
-                    event.getStartupStep().getTags().forEach((t) -> tags.append(' ').append(t.getKey()).append('=')
-                        .append(t.getValue()));
-                    out.write(String.format(Locale.ROOT, "%.3f %.3f %d %s %s%s%n",
-                            java.time.Duration.between(timeline.getStartTime(), event.getStartTime()).toNanos() / 1e6,
-                            event.getDuration().toNanos() / 1e6, event.getStartupStep().getId(),
-                            event.getStartupStep().getParentId(), event.getStartupStep().getName(), tags));
-                }
-            }
-            catch (java.io.IOException ex) {
-                throw new java.io.UncheckedIOException(ex);
-            }
-        }
-    }
 }
