@@ -23,8 +23,6 @@ import dev.iotspring.test.stellmap.StellMapEmulator;
 import dev.iotspring.test.streamsea.StreamSeaEmulator;
 
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.util.ClassUtils;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Startup time of one Spring Boot application (Boot's auto-configuration, by default on this module's class path
@@ -51,10 +49,10 @@ public final class StartupComparison {
         int rounds = (args.length > 0) ? Integer.parseInt(args[0]) : 7;
         boolean durable = args.length > 1 && args[1].equals("durable");
         // -Dstartup.web=true: every mode's application is a reactive web server with Actuator (-Pstartup-web).
-        boolean web = Boolean.getBoolean("startup.web");
+        Map<String, Object> base = Boolean.getBoolean("startup.web") ? webApplication() : Map.of();
         Path work = Files.createTempDirectory("iot-startup");
         if (args.length > 1 && args[1].equals("idle")) {
-            idle(rounds, work);
+            idle(rounds, work, base);
             System.exit(0);
         }
         try (StellaNowEmulator stellaNow = StellaNowEmulator.builder().start();
@@ -96,7 +94,6 @@ public final class StartupComparison {
                 all.put("iot.stellanow.queue.type", "durable");
                 all.put("iot.stream-sea.queue.type", "durable");
             }
-            Map<String, Object> base = web ? webApplication() : Map.of();
             all.putAll(base);
             // One start of each first: class data and file caches warm for both variants alike.
             start(work, "warmup-none", base);
@@ -160,7 +157,7 @@ public final class StartupComparison {
      * Spring Cloud on its classpath, as this module): the same application with every iot auto-configuration
      * excluded, alternating.
      */
-    private static void idle(int rounds, Path work) throws Exception {
+    private static void idle(int rounds, Path work, Map<String, Object> base) throws Exception {
         List<String> ours = new ArrayList<>();
         var imports = StartupComparison.class.getClassLoader()
             .getResources("META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports");
@@ -170,11 +167,12 @@ public final class StartupComparison {
                 in.lines().map(String::trim).filter((l) -> l.startsWith("dev.iotspring.")).forEach(ours::add);
             }
         }
-        Map<String, Object> excluded = Map.of("spring.autoconfigure.exclude", String.join(",", ours));
+        Map<String, Object> excluded = new LinkedHashMap<>(base);
+        excluded.put("spring.autoconfigure.exclude", String.join(",", ours));
         start(work, "warmup-excluded", excluded);
-        start(work, "warmup-idle", Map.of());
+        start(work, "warmup-idle", base);
         alternate(rounds, work, ours.size() + " iot auto-configurations excluded", () -> excluded,
-                "present and idle", Map::of, "Startup to ApplicationReady, no platform enabled");
+                "present and idle", () -> base, "Startup to ApplicationReady, no platform enabled");
     }
 
     /**
@@ -340,11 +338,8 @@ public final class StartupComparison {
      * built with {@code -Pstartup-web}, which adds Boot's WebFlux and Actuator starters.
      */
     private static Map<String, Object> webApplication() {
-        boolean present = CHILD_CLASSPATH.equals(System.getProperty("java.class.path"))
-                ? ClassUtils.isPresent("org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration", null)
-                        && ClassUtils.isPresent("org.springframework.boot.health.actuate.endpoint.HealthEndpoint", null)
-                : CHILD_CLASSPATH.contains("spring-boot-webflux") && CHILD_CLASSPATH.contains("spring-boot-actuator");
-        if (!present) {
+        // The measured application's class path, whether it is this process's or -Dstartup.child.classpath.
+        if (!CHILD_CLASSPATH.contains("spring-boot-webflux") || !CHILD_CLASSPATH.contains("spring-boot-actuator")) {
             throw new IllegalStateException("The web mode needs Boot's WebFlux and Actuator starters on the class path: "
                     + "build the benchmarks with -Pstartup-web (or add them to -Dstartup.child.classpath)");
         }
