@@ -1,0 +1,190 @@
+package dev.iotspring.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.iotspring.stellanow.StellaNowEnvelopeCodec;
+import dev.iotspring.stellanow.StellaNowTemplate;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * Goal 11.1 as the issue measured it: each run a fresh JVM, an application sending {@code messages} StellaNow events
+ * to a broker (QoS 1, in-flight {@value StellaNowSendBenchmark#WINDOW}) against a bare Paho client publishing the
+ * same envelope, runs alternating, medians. By default nothing is warmed up: the JIT compiles the path while it
+ * sends, as in an application's first minute; {@code -Dcold.warm-passes=N} sends the same number N times first in
+ * each JVM and measures the pass after.
+ *
+ * <pre>
+ * java -cp "$CP" dev.iotspring.benchmarks.ColdSendRounds &lt;rounds&gt; &lt;messages&gt; --broker=mqtt://localhost:1883
+ * </pre>
+ *
+ * Each side's rate counts from its first send to its last acknowledgement; the context's startup and the
+ * connection are outside it. Unlike {@link AlternatingPairs}, whose turns wait for every thousand, each side waits
+ * once, at the end: against Mosquitto as it ships (Nagle's algorithm on its PUBACKs) every wait that lets the
+ * window run dry stalls until a delayed ACK, and turns of thousands then measure mostly those stalls.
+ */
+public final class ColdSendRounds {
+
+    private static final String ORGANIZATION = "0f5a2c9e-3b1d-4c7a-9e2f-8a6b5c4d3e21";
+
+    private static final String PROJECT = "7c1e4b2a-9d3f-4e8a-b6c5-1a2b3c4d5e6f";
+
+    private ColdSendRounds() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        BrokerArgument broker = BrokerArgument.parse(args);
+        if (broker.rest().length > 0 && broker.rest()[0].equals("child")) {
+            child(broker.rest()[1], broker.url(), Integer.parseInt(broker.rest()[2]));
+            return;
+        }
+        if (broker.url() == null) {
+            throw new IllegalArgumentException("--broker=mqtt://host:port is required: both sides need the same broker");
+        }
+        int rounds = (broker.rest().length > 0) ? Integer.parseInt(broker.rest()[0]) : 5;
+        int messages = (broker.rest().length > 1) ? Integer.parseInt(broker.rest()[1]) : 50_000;
+        List<Double> raw = new ArrayList<>();
+        List<Double> starter = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            double rawRate;
+            double starterRate;
+            if (r % 2 == 0) {
+                rawRate = run("raw", broker.url(), messages);
+                starterRate = run("starter", broker.url(), messages);
+            }
+            else {
+                starterRate = run("starter", broker.url(), messages);
+                rawRate = run("raw", broker.url(), messages);
+            }
+            raw.add(rawRate);
+            starter.add(starterRate);
+            ratios.add(starterRate / rawRate);
+            System.out.printf(Locale.ROOT, "round %2d: raw %8.0f  starter %8.0f msg/s  ratio %.2f%n", r + 1, rawRate,
+                    starterRate, starterRate / rawRate);
+        }
+        System.out.printf(Locale.ROOT, "%d events a run, a fresh JVM each, %d alternating rounds: raw median %.0f, "
+                + "starter median %.0f msg/s, ratio of medians %.2f, median ratio %.2f%n", messages, rounds,
+                median(raw), median(starter), median(starter) / median(raw), median(ratios));
+    }
+
+    private static double run(String side, String brokerUrl, int messages) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"),
+                "-Dcold.warm-passes=" + Integer.getInteger("cold.warm-passes", 0),
+                "-Dcold.queue=" + System.getProperty("cold.queue", "memory"),
+                "-Dcold.synchronous=" + System.getProperty("cold.synchronous", "full"), ColdSendRounds.class.getName(),
+                "child", side, String.valueOf(messages), "--broker=" + brokerUrl);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        double rate = -1;
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines.add(line);
+                if (line.startsWith("RATE ")) {
+                    rate = Double.parseDouble(line.substring(5).trim());
+                }
+            }
+        }
+        int exit = process.waitFor();
+        if (rate < 0 || exit != 0) {
+            lines.forEach(System.err::println);
+            throw new IllegalStateException(side + " run failed (exit " + exit + ")");
+        }
+        return rate;
+    }
+
+    /**
+     * One side in this JVM: {@code -Dcold.warm-passes} passes of {@code messages} first (default 0: the measured pass
+     * is the JVM's first), then the measured pass; prints {@code RATE <msg/s>} of it.
+     */
+    private static void child(String side, String brokerUrl, int messages) throws Exception {
+        int warmPasses = Integer.getInteger("cold.warm-passes", 0);
+        if (side.equals("raw")) {
+            // The body the starter sends, encoded once before the clock starts (JSON only, no Spring).
+            StellaNowEnvelopeCodec codec = new StellaNowEnvelopeCodec(JsonMapper.builder().build(),
+                    UUID.fromString(ORGANIZATION), UUID.fromString(PROJECT));
+            byte[] envelope = codec.encode(StellaNowSendBenchmark.event());
+            MqttAsyncClient client = RawPahoBatch.connect(brokerUrl, "cold-raw", StellaNowSendBenchmark.WINDOW);
+            Semaphore window = new Semaphore(StellaNowSendBenchmark.WINDOW);
+            measure(messages, warmPasses, () -> RawPahoBatch.publish(client, window, codec.topic(), envelope, messages));
+            client.disconnect().waitForCompletion(10_000);
+            client.close();
+            return;
+        }
+        // -Dcold.queue=durable -Dcold.synchronous=normal: goal 11.3's pair (the raw side stays Paho in memory).
+        Path store = Files.createTempDirectory("iot-cold-send");
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(
+                StellaNowSendBenchmark.Application.class)
+            .web(WebApplicationType.NONE)
+            .logStartupInfo(false)
+            .properties("iot.stellanow.enabled=true", "iot.stellanow.organization-id=" + ORGANIZATION,
+                    "iot.stellanow.project-id=" + PROJECT, "iot.stellanow.broker-url=" + brokerUrl,
+                    "iot.stellanow.auth.strategy=none", "iot.stellanow.client-id=cold-starter",
+                    "iot.stellanow.queue.type=" + System.getProperty("cold.queue", "memory"),
+                    "iot.stellanow.queue.in-flight=" + StellaNowSendBenchmark.WINDOW,
+                    "iot.storage.directory=" + store,
+                    "iot.storage.synchronous=" + System.getProperty("cold.synchronous", "full"))
+            .run()) {
+            StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!template.isConnected()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the template did not connect to " + brokerUrl);
+                }
+                Thread.onSpinWait();
+            }
+            // As an application sends: one send after another, then a wait for every acknowledgement. (Waiting for
+            // each thousand would drain the window each time, and against a broker with Nagle's algorithm on its
+            // PUBACKs every drain stalls for a delayed ACK: both sides would mostly measure those stalls.)
+            measure(messages, warmPasses, () -> {
+                CompletableFuture<?>[] futures = new CompletableFuture<?>[messages];
+                for (int i = 0; i < messages; i++) {
+                    futures[i] = template.send(StellaNowSendBenchmark.event());
+                }
+                CompletableFuture.allOf(futures).join();
+            });
+        }
+        finally {
+            FileSystemUtils.deleteRecursively(store);
+        }
+    }
+
+    private static void measure(int messages, int warmPasses, Pass pass) throws Exception {
+        for (int i = 0; i < warmPasses; i++) {
+            pass.run();
+        }
+        long start = System.nanoTime();
+        pass.run();
+        long elapsed = System.nanoTime() - start;
+        System.out.printf(Locale.ROOT, "RATE %.1f%n", messages * 1e9 / elapsed);
+    }
+
+    private interface Pass {
+
+        void run() throws Exception;
+    }
+
+    private static double median(List<Double> values) {
+        return AlternatingPairs.median(values.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+}
