@@ -66,7 +66,10 @@ public class StellaNowSendBenchmark {
 
     /**
      * A broker of the caller's (e.g. {@code mqtt://localhost:1883}, a Mosquitto) for both sides instead of the
-     * embedded one; null runs the embedded broker.
+     * embedded one; null runs the embedded broker. Each batch waits for its {@value #BATCH} acknowledgements, so the
+     * window runs dry once a batch: against a broker with Nagle's algorithm on its PUBACKs (Mosquitto as it ships)
+     * every batch then stalls until a delayed ACK, on both sides. Use such a broker with {@code set_tcp_nodelay
+     * true}, or {@link ColdSendRounds}, which waits once.
      */
     String externalBrokerUrl;
 
