@@ -89,7 +89,7 @@ public class AstarteSendBenchmark {
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-    private static final String INTERFACE = "{\"interface_name\":\"org.iotspring.bench.Values\",\"version_major\":1,"
+    static final String INTERFACE = "{\"interface_name\":\"org.iotspring.bench.Values\",\"version_major\":1,"
             + "\"version_minor\":0,\"type\":\"datastream\",\"ownership\":\"device\",\"mappings\":["
             + "{\"endpoint\":\"/volatile\",\"type\":\"double\",\"reliability\":\"guaranteed\",\"retention\":\"volatile\"},"
             + "{\"endpoint\":\"/stored\",\"type\":\"double\",\"reliability\":\"guaranteed\",\"retention\":\"stored\"},"
@@ -111,8 +111,7 @@ public class AstarteSendBenchmark {
 
     private String rawTopic;
 
-    private final byte[] payload = new RawBsonDocument(new BsonDocument("v", new BsonDouble(21.5)),
-            new BsonDocumentCodec()).getByteBuffer().array();
+    private final byte[] payload = bson(21.5);
 
     private Semaphore rawWindow;
 
@@ -251,6 +250,12 @@ public class AstarteSendBenchmark {
         try (Statement delete = this.commits.createStatement()) {
             delete.executeUpdate("DELETE FROM outbox WHERE seq <= " + this.commitSequence);
         }
+    }
+
+    /** The BSON an Astarte device sends for an individual double value: {@code {"v": value}}. */
+    static byte[] bson(double value) {
+        return new RawBsonDocument(new BsonDocument("v", new BsonDouble(value)), new BsonDocumentCodec()).getByteBuffer()
+            .array();
     }
 
     private boolean isQos2() {

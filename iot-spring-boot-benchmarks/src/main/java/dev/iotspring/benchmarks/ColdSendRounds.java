@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import tools.jackson.databind.json.JsonMapper;
@@ -60,6 +61,18 @@ public final class ColdSendRounds {
         }
         int rounds = (broker.rest().length > 0) ? Integer.parseInt(broker.rest()[0]) : 5;
         int messages = (broker.rest().length > 1) ? Integer.parseInt(broker.rest()[1]) : 50_000;
+        alternate(rounds, messages, (side) -> List.of("-Dcold.warm-passes=" + Integer.getInteger("cold.warm-passes", 0),
+                "-Dcold.queue=" + System.getProperty("cold.queue", "memory"),
+                "-Dcold.synchronous=" + System.getProperty("cold.synchronous", "full"), ColdSendRounds.class.getName(),
+                "child", side, String.valueOf(messages), "--broker=" + broker.url()));
+    }
+
+    /**
+     * Runs {@code rounds} alternating pairs of child JVMs, {@code raw} and {@code starter}, each given the class path
+     * and the arguments {@code childArguments} makes for its side, and prints each round's rates (the children's
+     * {@code RATE} lines) and the medians.
+     */
+    static void alternate(int rounds, int messages, Function<String, List<String>> childArguments) throws Exception {
         List<Double> raw = new ArrayList<>();
         List<Double> starter = new ArrayList<>();
         List<Double> ratios = new ArrayList<>();
@@ -67,12 +80,12 @@ public final class ColdSendRounds {
             double rawRate;
             double starterRate;
             if (r % 2 == 0) {
-                rawRate = run("raw", broker.url(), messages);
-                starterRate = run("starter", broker.url(), messages);
+                rawRate = run("raw", childArguments.apply("raw"));
+                starterRate = run("starter", childArguments.apply("starter"));
             }
             else {
-                starterRate = run("starter", broker.url(), messages);
-                rawRate = run("raw", broker.url(), messages);
+                starterRate = run("starter", childArguments.apply("starter"));
+                rawRate = run("raw", childArguments.apply("raw"));
             }
             raw.add(rawRate);
             starter.add(starterRate);
@@ -80,18 +93,15 @@ public final class ColdSendRounds {
             System.out.printf(Locale.ROOT, "round %2d: raw %8.0f  starter %8.0f msg/s  ratio %.2f%n", r + 1, rawRate,
                     starterRate, starterRate / rawRate);
         }
-        System.out.printf(Locale.ROOT, "%d events a run, a fresh JVM each, %d alternating rounds: raw median %.0f, "
+        System.out.printf(Locale.ROOT, "%d messages a run, a fresh JVM each, %d alternating rounds: raw median %.0f, "
                 + "starter median %.0f msg/s, ratio of medians %.2f, median ratio %.2f%n", messages, rounds,
                 median(raw), median(starter), median(starter) / median(raw), median(ratios));
     }
 
-    private static double run(String side, String brokerUrl, int messages) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"),
-                "-Dcold.warm-passes=" + Integer.getInteger("cold.warm-passes", 0),
-                "-Dcold.queue=" + System.getProperty("cold.queue", "memory"),
-                "-Dcold.synchronous=" + System.getProperty("cold.synchronous", "full"), ColdSendRounds.class.getName(),
-                "child", side, String.valueOf(messages), "--broker=" + brokerUrl);
+    private static double run(String side, List<String> arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path")));
+        command.addAll(arguments);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         double rate = -1;
         List<String> lines = new ArrayList<>();
@@ -169,7 +179,7 @@ public final class ColdSendRounds {
         }
     }
 
-    private static void measure(int messages, int warmPasses, Pass pass) throws Exception {
+    static void measure(int messages, int warmPasses, Pass pass) throws Exception {
         for (int i = 0; i < warmPasses; i++) {
             pass.run();
         }
@@ -179,7 +189,7 @@ public final class ColdSendRounds {
         System.out.printf(Locale.ROOT, "RATE %.1f%n", messages * 1e9 / elapsed);
     }
 
-    private interface Pass {
+    interface Pass {
 
         void run() throws Exception;
     }
