@@ -1,8 +1,5 @@
 package dev.iotspring.benchmarks;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,24 +100,18 @@ public final class ColdSendRounds {
                 "-cp", System.getProperty("java.class.path")));
         command.addAll(arguments);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        double rate = -1;
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                lines.add(line);
-                if (line.startsWith("RATE ")) {
-                    rate = Double.parseDouble(line.substring(5).trim());
-                }
+        double[] rate = { -1 };
+        List<String> lines = ChildOutput.read(process, (line) -> {
+            if (line.startsWith("RATE ")) {
+                rate[0] = Double.parseDouble(line.substring(5).trim());
             }
-        }
+        });
         int exit = process.waitFor();
-        if (rate < 0 || exit != 0) {
+        if (rate[0] < 0 || exit != 0) {
             lines.forEach(System.err::println);
             throw new IllegalStateException(side + " run failed (exit " + exit + ")");
         }
-        return rate;
+        return rate[0];
     }
 
     /**

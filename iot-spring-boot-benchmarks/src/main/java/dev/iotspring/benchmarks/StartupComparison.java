@@ -422,21 +422,15 @@ public final class StartupComparison {
                 "--spring.config.additional-location=file:" + file));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         StartupThreads threads = StartupThreads.poll(process.pid());
-        double ready = -1;
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                lines.add(line);
-                if (line.startsWith("READY ")) {
-                    ready = Double.parseDouble(line.substring(6).trim());
-                    if (threads != null) {
-                        threads.stop();
-                    }
+        double[] ready = { -1 };
+        List<String> lines = ChildOutput.read(process, (line) -> {
+            if (line.startsWith("READY ")) {
+                ready[0] = Double.parseDouble(line.substring(6).trim());
+                if (threads != null) {
+                    threads.stop();
                 }
             }
-        }
+        });
         int exit = process.waitFor();
         lines.stream().filter((l) -> l.startsWith("MAIN-CPU ")).forEach((l) -> mainCpu.put(name, l.substring(9)));
         lines.stream().filter((l) -> l.startsWith("PROCESS-CPU ")).forEach((l) -> processCpu.put(name, l.substring(12)));
@@ -449,11 +443,11 @@ public final class StartupComparison {
         if (!properties.isEmpty()) {
             lastSteps = lines.stream().filter((l) -> l.startsWith("STEP ")).toList();
         }
-        if (ready < 0 || exit != 0) {
+        if (ready[0] < 0 || exit != 0) {
             lines.forEach(System.err::println);
             throw new IllegalStateException("start " + name + " failed (exit " + exit + ")");
         }
-        return ready;
+        return ready[0];
     }
 
     private static double median(List<Double> values) {
