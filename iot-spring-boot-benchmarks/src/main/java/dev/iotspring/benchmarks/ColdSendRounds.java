@@ -73,37 +73,48 @@ public final class ColdSendRounds {
         List<Double> raw = new ArrayList<>();
         List<Double> starter = new ArrayList<>();
         List<Double> ratios = new ArrayList<>();
+        List<Double> rawCpu = new ArrayList<>();
+        List<Double> starterCpu = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            double rawRate;
-            double starterRate;
+            double[] rawRun;
+            double[] starterRun;
             if (r % 2 == 0) {
-                rawRate = run("raw", childArguments.apply("raw"));
-                starterRate = run("starter", childArguments.apply("starter"));
+                rawRun = run("raw", childArguments.apply("raw"));
+                starterRun = run("starter", childArguments.apply("starter"));
             }
             else {
-                starterRate = run("starter", childArguments.apply("starter"));
-                rawRate = run("raw", childArguments.apply("raw"));
+                starterRun = run("starter", childArguments.apply("starter"));
+                rawRun = run("raw", childArguments.apply("raw"));
             }
-            raw.add(rawRate);
-            starter.add(starterRate);
-            ratios.add(starterRate / rawRate);
-            System.out.printf(Locale.ROOT, "round %2d: raw %8.0f  starter %8.0f msg/s  ratio %.2f%n", r + 1, rawRate,
-                    starterRate, starterRate / rawRate);
+            raw.add(rawRun[0]);
+            starter.add(starterRun[0]);
+            ratios.add(starterRun[0] / rawRun[0]);
+            rawCpu.add(rawRun[1]);
+            starterCpu.add(starterRun[1]);
+            System.out.printf(Locale.ROOT, "round %2d: raw %8.0f  starter %8.0f msg/s  ratio %.2f  process CPU per "
+                    + "message raw %.1f us, starter %.1f us%n", r + 1, rawRun[0], starterRun[0],
+                    starterRun[0] / rawRun[0], rawRun[1], starterRun[1]);
         }
         System.out.printf(Locale.ROOT, "%d messages a run, a fresh JVM each, %d alternating rounds: raw median %.0f, "
-                + "starter median %.0f msg/s, ratio of medians %.2f, median ratio %.2f%n", messages, rounds,
-                median(raw), median(starter), median(starter) / median(raw), median(ratios));
+                + "starter median %.0f msg/s, ratio of medians %.2f, median ratio %.2f; process CPU per message "
+                + "(the broker's not counted) raw %.1f us, starter %.1f us, raw/starter %.2f%n", messages, rounds,
+                median(raw), median(starter), median(starter) / median(raw), median(ratios), median(rawCpu),
+                median(starterCpu), median(rawCpu) / median(starterCpu));
     }
 
-    private static double run(String side, List<String> arguments) throws Exception {
+    /** The child's rate (msg/s) and its process CPU per message (µs) over the measured pass. */
+    private static double[] run(String side, List<String> arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path")));
         command.addAll(arguments);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        double[] rate = { -1 };
+        double[] rate = { -1, 0 };
         List<String> lines = ChildOutput.read(process, (line) -> {
             if (line.startsWith("RATE ")) {
                 rate[0] = Double.parseDouble(line.substring(5).trim());
+            }
+            else if (line.startsWith("CPU ")) {
+                rate[1] = Double.parseDouble(line.substring(4).trim());
             }
         });
         int exit = process.waitFor();
@@ -111,7 +122,7 @@ public final class ColdSendRounds {
             lines.forEach(System.err::println);
             throw new IllegalStateException(side + " run failed (exit " + exit + ")");
         }
-        return rate[0];
+        return rate;
     }
 
     /**
@@ -174,10 +185,12 @@ public final class ColdSendRounds {
         for (int i = 0; i < warmPasses; i++) {
             pass.run();
         }
+        long cpu = ThreadCpu.processCpuNanos();
         long start = System.nanoTime();
         pass.run();
         long elapsed = System.nanoTime() - start;
         System.out.printf(Locale.ROOT, "RATE %.1f%n", messages * 1e9 / elapsed);
+        System.out.printf(Locale.ROOT, "CPU %.2f%n", (ThreadCpu.processCpuNanos() - cpu) / 1e3 / messages);
     }
 
     interface Pass {
