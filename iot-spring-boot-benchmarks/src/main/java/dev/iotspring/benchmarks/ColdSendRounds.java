@@ -186,9 +186,17 @@ public final class ColdSendRounds {
             pass.run();
         }
         long cpu = ThreadCpu.processCpuNanos();
+        ThreadCpu threads = new ThreadCpu(null);
+        threads.begin();
         long start = System.nanoTime();
         pass.run();
         long elapsed = System.nanoTime() - start;
+        threads.end();
+        if (Boolean.getBoolean("cold.threads")) {
+            // Where the measured pass's CPU went, per thread (pools folded), in µs per message: total / system.
+            threads.byThread.forEach((name, used) -> System.out.printf(Locale.ROOT, "THREAD %-40s %6.2f / %5.2f%n",
+                    name, used[0] / 1e3 / messages, used[1] / 1e3 / messages));
+        }
         System.out.printf(Locale.ROOT, "RATE %.1f%n", messages * 1e9 / elapsed);
         System.out.printf(Locale.ROOT, "CPU %.2f%n", (ThreadCpu.processCpuNanos() - cpu) / 1e3 / messages);
     }
