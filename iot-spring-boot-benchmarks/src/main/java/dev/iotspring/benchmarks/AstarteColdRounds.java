@@ -45,7 +45,7 @@ import org.springframework.util.FileSystemUtils;
  * <pre>
  * java -cp "$CP" dev.iotspring.benchmarks.AstarteColdRounds &lt;rounds&gt; &lt;messages&gt;
  * </pre>
- * {@code -Dcold.warm-passes=N} as in {@link ColdSendRounds}.
+ * {@code -Dcold.warm-passes=N} and {@code -Dcold.threads=true} as in {@link ColdSendRounds}.
  */
 public final class AstarteColdRounds {
 
@@ -80,9 +80,10 @@ public final class AstarteColdRounds {
             String rawTopic = "bench/" + rawId + "/" + INTERFACE_NAME + "/volatile";
             int[] run = { 0 };
             String warm = "-Dcold.warm-passes=" + Integer.getInteger("cold.warm-passes", 0);
+            String threads = "-Dcold.threads=" + Boolean.getBoolean("cold.threads");
             ColdSendRounds.alternate(rounds, messages, (side) -> {
                 if (side.equals("raw")) {
-                    return List.of(warm, AstarteColdRounds.class.getName(), "child-raw", astarte.brokerUrl(),
+                    return List.of(warm, threads, AstarteColdRounds.class.getName(), "child-raw", astarte.brokerUrl(),
                             astarte.clientId(rawId), keyStore.toString(), trustStore.toString(), rawTopic,
                             String.valueOf(messages));
                 }
@@ -104,7 +105,7 @@ public final class AstarteColdRounds {
                 catch (java.io.IOException ex) {
                     throw new java.io.UncheckedIOException(ex);
                 }
-                return List.of(warm, AstarteColdRounds.class.getName(), "child-starter", file.toString(),
+                return List.of(warm, threads, AstarteColdRounds.class.getName(), "child-starter", file.toString(),
                         dir.toString(), String.valueOf(messages));
             });
         }

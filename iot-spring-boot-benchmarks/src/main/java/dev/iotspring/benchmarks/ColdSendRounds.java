@@ -23,11 +23,16 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.util.FileSystemUtils;
 
 /**
- * Goal 11.1 as the issue measured it: each run a fresh JVM, an application sending {@code messages} StellaNow events
- * to a broker (QoS 1, in-flight {@value StellaNowSendBenchmark#WINDOW}) against a bare Paho client publishing the
- * same envelope, runs alternating, medians. By default nothing is warmed up: the JIT compiles the path while it
- * sends, as in an application's first minute; {@code -Dcold.warm-passes=N} sends the same number N times first in
- * each JVM and measures the pass after.
+ * Goals 11.1 and 11.3 as the issue measured them: each run a fresh JVM, an application sending {@code messages}
+ * StellaNow events to a broker (QoS 1, in-flight {@value StellaNowSendBenchmark#WINDOW}) against a bare Paho client
+ * publishing the same envelope, runs alternating, medians. By default nothing is warmed up: the JIT compiles the
+ * path while it sends, as in an application's first minute. System properties:
+ * <ul>
+ * <li>{@code cold.warm-passes=N}: each JVM sends the same number N times first and measures the pass after;</li>
+ * <li>{@code cold.queue=durable}, {@code cold.synchronous=normal}: the starter's queue (goal 11.3; the raw side
+ * stays Paho in memory);</li>
+ * <li>{@code cold.threads=true}: each child's threads' CPU per message over the measured pass, printed per run.</li>
+ * </ul>
  *
  * <pre>
  * java -cp "$CP" dev.iotspring.benchmarks.ColdSendRounds &lt;rounds&gt; &lt;messages&gt; --broker=mqtt://localhost:1883
@@ -59,6 +64,7 @@ public final class ColdSendRounds {
         int rounds = (broker.rest().length > 0) ? Integer.parseInt(broker.rest()[0]) : 5;
         int messages = (broker.rest().length > 1) ? Integer.parseInt(broker.rest()[1]) : 50_000;
         alternate(rounds, messages, (side) -> List.of("-Dcold.warm-passes=" + Integer.getInteger("cold.warm-passes", 0),
+                "-Dcold.threads=" + Boolean.getBoolean("cold.threads"),
                 "-Dcold.queue=" + System.getProperty("cold.queue", "memory"),
                 "-Dcold.synchronous=" + System.getProperty("cold.synchronous", "full"), ColdSendRounds.class.getName(),
                 "child", side, String.valueOf(messages), "--broker=" + broker.url()));
@@ -115,6 +121,9 @@ public final class ColdSendRounds {
             }
             else if (line.startsWith("CPU ")) {
                 rate[1] = Double.parseDouble(line.substring(4).trim());
+            }
+            else if (line.startsWith("THREAD ")) {
+                System.out.println(side + " " + line);
             }
         });
         int exit = process.waitFor();
