@@ -220,6 +220,10 @@ public final class AlternatingPairs {
         return messages / (nanos / 1e9);
     }
 
+    static double median(java.util.List<Double> values) {
+        return median(values.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
     static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);

@@ -154,7 +154,8 @@ public final class AstarteColdRounds {
     }
 
     @Configuration(proxyBeanMethods = false)
-    @ImportAutoConfiguration({ SslAutoConfiguration.class, IotCoreAutoConfiguration.class, AstarteAutoConfiguration.class })
+    @ImportAutoConfiguration({ SslAutoConfiguration.class, IotCoreAutoConfiguration.class,
+            AstarteAutoConfiguration.class })
     public static class Application {
 
     }

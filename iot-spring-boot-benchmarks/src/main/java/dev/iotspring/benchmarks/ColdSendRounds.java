@@ -1,5 +1,7 @@
 package dev.iotspring.benchmarks;
 
+import static dev.iotspring.benchmarks.AlternatingPairs.median;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,7 +10,6 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
@@ -45,10 +46,6 @@ import org.springframework.util.FileSystemUtils;
  */
 public final class ColdSendRounds {
 
-    private static final String ORGANIZATION = "0f5a2c9e-3b1d-4c7a-9e2f-8a6b5c4d3e21";
-
-    private static final String PROJECT = "7c1e4b2a-9d3f-4e8a-b6c5-1a2b3c4d5e6f";
-
     private ColdSendRounds() {
     }
 
@@ -59,7 +56,8 @@ public final class ColdSendRounds {
             return;
         }
         if (broker.url() == null) {
-            throw new IllegalArgumentException("--broker=mqtt://host:port is required: both sides need the same broker");
+            throw new IllegalArgumentException(
+                    "--broker=mqtt://host:port is required: both sides need the same broker");
         }
         int rounds = (broker.rest().length > 0) ? Integer.parseInt(broker.rest()[0]) : 5;
         int messages = (broker.rest().length > 1) ? Integer.parseInt(broker.rest()[1]) : 50_000;
@@ -110,8 +108,8 @@ public final class ColdSendRounds {
 
     /** The child's rate (msg/s) and its process CPU per message (µs) over the measured pass. */
     private static double[] run(String side, List<String> arguments) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path")));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
         command.addAll(arguments);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         double[] rate = { -1, 0 };
@@ -136,18 +134,21 @@ public final class ColdSendRounds {
 
     /**
      * One side in this JVM: {@code -Dcold.warm-passes} passes of {@code messages} first (default 0: the measured pass
-     * is the JVM's first), then the measured pass; prints {@code RATE <msg/s>} of it.
+     * is the JVM's first), then the measured pass; prints its {@code RATE} (msg/s) and process {@code CPU} (µs per
+     * message), and with {@code -Dcold.threads=true} each thread's share.
      */
     private static void child(String side, String brokerUrl, int messages) throws Exception {
         int warmPasses = Integer.getInteger("cold.warm-passes", 0);
         if (side.equals("raw")) {
             // The body the starter sends, encoded once before the clock starts (JSON only, no Spring).
             StellaNowEnvelopeCodec codec = new StellaNowEnvelopeCodec(JsonMapper.builder().build(),
-                    UUID.fromString(ORGANIZATION), UUID.fromString(PROJECT));
+                    UUID.fromString(StellaNowSendBenchmark.ORGANIZATION),
+                    UUID.fromString(StellaNowSendBenchmark.PROJECT));
             byte[] envelope = codec.encode(StellaNowSendBenchmark.event());
             MqttAsyncClient client = RawPahoBatch.connect(brokerUrl, "cold-raw", StellaNowSendBenchmark.WINDOW);
             Semaphore window = new Semaphore(StellaNowSendBenchmark.WINDOW);
-            measure(messages, warmPasses, () -> RawPahoBatch.publish(client, window, codec.topic(), envelope, messages));
+            measure(messages, warmPasses,
+                    () -> RawPahoBatch.publish(client, window, codec.topic(), envelope, messages));
             client.disconnect().waitForCompletion(10_000);
             client.close();
             return;
@@ -158,8 +159,10 @@ public final class ColdSendRounds {
                 StellaNowSendBenchmark.Application.class)
             .web(WebApplicationType.NONE)
             .logStartupInfo(false)
-            .properties("iot.stellanow.enabled=true", "iot.stellanow.organization-id=" + ORGANIZATION,
-                    "iot.stellanow.project-id=" + PROJECT, "iot.stellanow.broker-url=" + brokerUrl,
+            .properties("iot.stellanow.enabled=true",
+                    "iot.stellanow.organization-id=" + StellaNowSendBenchmark.ORGANIZATION,
+                    "iot.stellanow.project-id=" + StellaNowSendBenchmark.PROJECT,
+                    "iot.stellanow.broker-url=" + brokerUrl,
                     "iot.stellanow.auth.strategy=none", "iot.stellanow.client-id=cold-starter",
                     "iot.stellanow.queue.type=" + System.getProperty("cold.queue", "memory"),
                     "iot.stellanow.queue.in-flight=" + StellaNowSendBenchmark.WINDOW,
@@ -167,13 +170,7 @@ public final class ColdSendRounds {
                     "iot.storage.synchronous=" + System.getProperty("cold.synchronous", "full"))
             .run()) {
             StellaNowTemplate template = context.getBean(StellaNowTemplate.class);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!template.isConnected()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the template did not connect to " + brokerUrl);
-                }
-                Thread.onSpinWait();
-            }
+            StellaNowSendBenchmark.awaitConnected(template, brokerUrl);
             // As an application sends: one send after another, then a wait for every acknowledgement. (Waiting for
             // each thousand would drain the window each time, and against a broker with Nagle's algorithm on its
             // PUBACKs every drain stalls for a delayed ACK: both sides would mostly measure those stalls.)
@@ -194,7 +191,6 @@ public final class ColdSendRounds {
         for (int i = 0; i < warmPasses; i++) {
             pass.run();
         }
-        long cpu = ThreadCpu.processCpuNanos();
         ThreadCpu threads = new ThreadCpu(null);
         threads.begin();
         long start = System.nanoTime();
@@ -207,7 +203,7 @@ public final class ColdSendRounds {
                     name, used[0] / 1e3 / messages, used[1] / 1e3 / messages));
         }
         System.out.printf(Locale.ROOT, "RATE %.1f%n", messages * 1e9 / elapsed);
-        System.out.printf(Locale.ROOT, "CPU %.2f%n", (ThreadCpu.processCpuNanos() - cpu) / 1e3 / messages);
+        System.out.printf(Locale.ROOT, "CPU %.2f%n", threads.processCpu / 1e3 / messages);
     }
 
     interface Pass {
@@ -215,7 +211,4 @@ public final class ColdSendRounds {
         void run() throws Exception;
     }
 
-    private static double median(List<Double> values) {
-        return AlternatingPairs.median(values.stream().mapToDouble(Double::doubleValue).toArray());
-    }
 }

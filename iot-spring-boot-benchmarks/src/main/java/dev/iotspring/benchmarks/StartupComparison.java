@@ -1,5 +1,7 @@
 package dev.iotspring.benchmarks;
 
+import static dev.iotspring.benchmarks.AlternatingPairs.median;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.Writer;
@@ -450,8 +452,5 @@ public final class StartupComparison {
         return ready[0];
     }
 
-    private static double median(List<Double> values) {
-        return AlternatingPairs.median(values.stream().mapToDouble(Double::doubleValue).toArray());
-    }
 
 }

@@ -62,7 +62,9 @@ public class StellaNowSendBenchmark {
 
     static final int WINDOW = 100;
 
-    private static final String ORGANIZATION = "0f5a2c9e-3b1d-4c7a-9e2f-8a6b5c4d3e21";
+    static final String ORGANIZATION = "0f5a2c9e-3b1d-4c7a-9e2f-8a6b5c4d3e21";
+
+    static final String PROJECT = "7c1e4b2a-9d3f-4e8a-b6c5-1a2b3c4d5e6f";
 
     /**
      * A broker of the caller's (e.g. {@code mqtt://localhost:1883}, a Mosquitto) for both sides instead of the
@@ -101,7 +103,7 @@ public class StellaNowSendBenchmark {
         this.context = new SpringApplicationBuilder(Application.class).web(WebApplicationType.NONE)
             .logStartupInfo(false)
             .properties("iot.stellanow.enabled=true", "iot.stellanow.organization-id=" + ORGANIZATION,
-                    "iot.stellanow.project-id=7c1e4b2a-9d3f-4e8a-b6c5-1a2b3c4d5e6f",
+                    "iot.stellanow.project-id=" + PROJECT,
                     "iot.stellanow.broker-url=" + this.brokerUrl, "iot.stellanow.auth.strategy=none",
                     "iot.stellanow.client-id=bench-starter", "iot.stellanow.queue.type=memory",
                     "iot.stellanow.queue.in-flight=" + WINDOW)
@@ -109,13 +111,7 @@ public class StellaNowSendBenchmark {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         this.context.getBeansOfType(MeterBinder.class).values().forEach((binder) -> binder.bindTo(registry));
         this.template = this.context.getBean(StellaNowTemplate.class);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!this.template.isConnected()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the template did not connect to " + this.brokerUrl);
-            }
-            Thread.onSpinWait();
-        }
+        awaitConnected(this.template, this.brokerUrl);
         this.codec = this.context.getBean(StellaNowEnvelopeCodec.class);
         this.rawEnvelope = this.codec.encode(event());
         this.raw = RawPahoBatch.connect(this.brokerUrl, "bench-raw", WINDOW);
@@ -129,6 +125,17 @@ public class StellaNowSendBenchmark {
         this.raw.disconnect().waitForCompletion(10_000);
         this.raw.close();
         this.broker.close();
+    }
+
+    /** Waits up to 30 s for the template's first connection. */
+    static void awaitConnected(StellaNowTemplate template, String brokerUrl) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!template.isConnected()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the template did not connect to " + brokerUrl);
+            }
+            Thread.onSpinWait();
+        }
     }
 
     static StellaNowMessage event() {
