@@ -1,5 +1,7 @@
 package dev.iotspring.benchmarks;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +62,7 @@ public final class AstarteColdRounds {
             return;
         }
         if (args.length > 0 && args[0].equals("child-starter")) {
-            starter(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
+            starter(Path.of(args[1]), Integer.parseInt(args[2]));
             return;
         }
         int rounds = (args.length > 0) ? Integer.parseInt(args[0]) : 5;
@@ -102,11 +104,11 @@ public final class AstarteColdRounds {
                         properties.store(out, null);
                     }
                 }
-                catch (java.io.IOException ex) {
-                    throw new java.io.UncheckedIOException(ex);
+                catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
                 }
                 return List.of(warm, threads, AstarteColdRounds.class.getName(), "child-starter", file.toString(),
-                        dir.toString(), String.valueOf(messages));
+                        String.valueOf(messages));
             });
         }
         finally {
@@ -135,7 +137,7 @@ public final class AstarteColdRounds {
         client.close();
     }
 
-    private static void starter(Path propertiesFile, Path dir, int messages) throws Exception {
+    private static void starter(Path propertiesFile, int messages) throws Exception {
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(Application.class)
             .web(WebApplicationType.NONE)
             .logStartupInfo(false)
