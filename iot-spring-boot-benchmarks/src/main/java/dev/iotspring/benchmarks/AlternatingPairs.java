@@ -2,6 +2,7 @@ package dev.iotspring.benchmarks;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -220,7 +221,7 @@ public final class AlternatingPairs {
         return messages / (nanos / 1e9);
     }
 
-    static double median(java.util.List<Double> values) {
+    static double median(List<Double> values) {
         return median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 

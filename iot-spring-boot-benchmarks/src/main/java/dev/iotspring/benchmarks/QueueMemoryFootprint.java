@@ -79,8 +79,8 @@ public final class QueueMemoryFootprint {
             .web(WebApplicationType.NONE)
             .logStartupInfo(false)
             .properties("iot.stellanow.enabled=true",
-                    "iot.stellanow.organization-id=0f5a2c9e-3b1d-4c7a-9e2f-8a6b5c4d3e21",
-                    "iot.stellanow.project-id=7c1e4b2a-9d3f-4e8a-b6c5-1a2b3c4d5e6f",
+                    "iot.stellanow.organization-id=" + StellaNowSendBenchmark.ORGANIZATION,
+                    "iot.stellanow.project-id=" + StellaNowSendBenchmark.PROJECT,
                     // Nothing listens there: the connection keeps retrying, events queue.
                     "iot.stellanow.broker-url=mqtt://127.0.0.1:1", "iot.stellanow.auth.strategy=none",
                     "iot.stellanow.queue.type=memory", "iot.stellanow.queue.max-size=0")
