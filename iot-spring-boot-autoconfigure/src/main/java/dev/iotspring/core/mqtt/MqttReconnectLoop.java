@@ -270,6 +270,9 @@ final class MqttReconnectLoop {
             }
             o.setHttpsHostnameVerificationEnabled(tls.hostnameVerification());
         }
+        else {
+            o.setSocketFactory(BufferedReadSocketFactory.INSTANCE);
+        }
         return o;
     }
 
