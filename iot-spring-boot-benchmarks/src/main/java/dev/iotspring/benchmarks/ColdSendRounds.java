@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import tools.jackson.databind.json.JsonMapper;
@@ -33,6 +34,9 @@ import org.springframework.util.FileSystemUtils;
  * <li>{@code cold.queue=durable}, {@code cold.synchronous=normal}: the starter's queue (goal 11.3; the raw side
  * stays Paho in memory);</li>
  * <li>{@code cold.threads=true}: each child's threads' CPU per message over the measured pass, printed per run.</li>
+ * <li>{@code cold.raw-encodes=true}: the raw side builds and encodes every event with the starter's codec before it
+ * publishes it (as {@code StellaNowSendBenchmark.rawEncodedSend}), instead of sending one envelope encoded before the
+ * clock starts: what is left between the two sides is the queue, the dispatcher and the futures.</li>
  * </ul>
  *
  * <pre>
@@ -63,6 +67,7 @@ public final class ColdSendRounds {
         int messages = (broker.rest().length > 1) ? Integer.parseInt(broker.rest()[1]) : 50_000;
         alternate(rounds, messages, (side) -> List.of("-Dcold.warm-passes=" + Integer.getInteger("cold.warm-passes", 0),
                 "-Dcold.threads=" + Boolean.getBoolean("cold.threads"),
+                "-Dcold.raw-encodes=" + Boolean.getBoolean("cold.raw-encodes"),
                 "-Dcold.queue=" + System.getProperty("cold.queue", "memory"),
                 "-Dcold.synchronous=" + System.getProperty("cold.synchronous", "full"), ColdSendRounds.class.getName(),
                 "child", side, String.valueOf(messages), "--broker=" + broker.url()));
@@ -140,15 +145,18 @@ public final class ColdSendRounds {
     private static void child(String side, String brokerUrl, int messages) throws Exception {
         int warmPasses = Integer.getInteger("cold.warm-passes", 0);
         if (side.equals("raw")) {
-            // The body the starter sends, encoded once before the clock starts (JSON only, no Spring).
+            // The body the starter sends, encoded once before the clock starts (JSON only, no Spring), or with
+            // -Dcold.raw-encodes=true each event built and encoded as the template does it.
             StellaNowEnvelopeCodec codec = new StellaNowEnvelopeCodec(JsonMapper.builder().build(),
                     UUID.fromString(StellaNowSendBenchmark.ORGANIZATION),
                     UUID.fromString(StellaNowSendBenchmark.PROJECT));
             byte[] envelope = codec.encode(StellaNowSendBenchmark.event());
             MqttAsyncClient client = RawPahoBatch.connect(brokerUrl, "cold-raw", StellaNowSendBenchmark.WINDOW);
             Semaphore window = new Semaphore(StellaNowSendBenchmark.WINDOW);
+            Supplier<byte[]> bodies = Boolean.getBoolean("cold.raw-encodes")
+                    ? () -> codec.encode(StellaNowSendBenchmark.event()) : () -> envelope;
             measure(messages, warmPasses,
-                    () -> RawPahoBatch.publish(client, window, codec.topic(), envelope, messages));
+                    () -> RawPahoBatch.publish(client, window, codec.topic(), bodies, messages));
             client.disconnect().waitForCompletion(10_000);
             client.close();
             return;
