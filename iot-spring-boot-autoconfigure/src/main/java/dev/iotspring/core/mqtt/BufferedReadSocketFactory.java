@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * Plain TCP sockets (MQTT over {@code tcp://} and {@code ws://}) whose input stream is buffered. Paho reads every
  * packet through an unbuffered {@code DataInputStream}: a PUBACK cost three {@code read} system calls (its first
  * byte, its length, its packet id) and an {@code ioctl} for the {@code available()} Paho asks before each packet.
- * Buffered, one {@code read} brings every acknowledgement that has arrived (docs/benchmarks.md: about a third less
- * CPU on Paho's receiving thread). TLS sockets need none of this: they decrypt whole records into a buffer.
+ * Buffered, one {@code read} brings every acknowledgement that has arrived (docs/benchmarks.md: a quarter to a third
+ * less CPU on Paho's receiving thread). TLS sockets are left as the JDK makes them: they read a record at a time and
+ * serve Paho's small reads from the decrypted record.
  */
 final class BufferedReadSocketFactory extends SocketFactory {
 
