@@ -219,7 +219,7 @@ final class MqttReconnectLoop {
             // Asked at every attempt, outside the lock: it may block on an identity provider.
             MqttCredentials credentials = Objects.requireNonNull(this.settings.credentials().get(),
                     "credentials provider returned null");
-            options = options(credentials);
+            options = connectOptions(this.settings, credentials);
         }
         catch (Exception ex) {
             attemptFailed(gen, ex);
@@ -244,18 +244,19 @@ final class MqttReconnectLoop {
         }
     }
 
-    private MqttConnectOptions options(MqttCredentials credentials) {
+    /** Paho's options for one connect attempt (package-private: tests check the transport each scheme gets). */
+    static MqttConnectOptions connectOptions(MqttConnectionSettings settings, MqttCredentials credentials) {
         MqttConnectOptions o = new MqttConnectOptions();
-        o.setMqttVersion(this.settings.protocolVersion() == MqttProtocolVersion.V3_1
+        o.setMqttVersion(settings.protocolVersion() == MqttProtocolVersion.V3_1
                 ? MqttConnectOptions.MQTT_VERSION_3_1 : MqttConnectOptions.MQTT_VERSION_3_1_1);
-        o.setCleanSession(this.settings.cleanSession());
-        o.setKeepAliveInterval((int) this.settings.keepAlive().getSeconds());
-        o.setConnectionTimeout((int) Math.max(1, this.settings.connectTimeout().toSeconds()));
+        o.setCleanSession(settings.cleanSession());
+        o.setKeepAliveInterval((int) settings.keepAlive().getSeconds());
+        o.setConnectionTimeout((int) Math.max(1, settings.connectTimeout().toSeconds()));
         o.setAutomaticReconnect(false);
         // Paho's own window must never be what refuses a publish: ours is the limit. With a persistent session Paho
         // also finishes the QoS 2 exchanges a lost connection interrupted (MqttPublishWindow), beside ours.
-        o.setMaxInflight(this.settings.cleanSession() ? this.settings.maxInflight()
-                : Math.min(65535, this.settings.maxInflight() + MqttPublishWindow.MAX_QOS2_INFLIGHT));
+        o.setMaxInflight(settings.cleanSession() ? settings.maxInflight()
+                : Math.min(65535, settings.maxInflight() + MqttPublishWindow.MAX_QOS2_INFLIGHT));
         if (credentials.username() != null) {
             o.setUserName(credentials.username());
         }
@@ -263,8 +264,8 @@ final class MqttReconnectLoop {
         if (password != null) {
             o.setPassword(password);
         }
-        if (this.settings.endpoint().isTls()) {
-            MqttTls tls = (this.settings.tls() != null) ? this.settings.tls() : MqttTls.jvmDefault();
+        if (settings.endpoint().isTls()) {
+            MqttTls tls = (settings.tls() != null) ? settings.tls() : MqttTls.jvmDefault();
             if (tls.socketFactory() != null) {
                 o.setSocketFactory(tls.socketFactory());
             }

@@ -10,9 +10,13 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 
+import javax.net.ssl.SSLSocketFactory;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -102,6 +106,26 @@ class BufferedReadSocketFactoryTests {
             accepted.getOutputStream().write(THREE_PUBACKS, 0, 4);
             assertThat(readPacketId(new DataInputStream(socket.getInputStream()), true)).isEqualTo(1);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "mqtt://broker.example.com", "mqtt-tcp://broker.example.com", "ws://broker.example.com" })
+    void plainConnectionsReadThroughIt(String url) {
+        assertThat(MqttReconnectLoop.connectOptions(settings(url), MqttCredentials.none()).getSocketFactory())
+            .isSameAs(BufferedReadSocketFactory.INSTANCE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "mqtts://broker.example.com", "wss://broker.example.com" })
+    void tlsConnectionsKeepTheirTlsSockets(String url) {
+        assertThat(MqttReconnectLoop.connectOptions(settings(url), MqttCredentials.none()).getSocketFactory())
+            .isNotSameAs(BufferedReadSocketFactory.INSTANCE)
+            .satisfiesAnyOf((factory) -> assertThat(factory).isNull(),
+                    (factory) -> assertThat(factory).isInstanceOf(SSLSocketFactory.class));
+    }
+
+    private static MqttConnectionSettings settings(String url) {
+        return MqttConnectionSettings.builder(MqttEndpoint.parse(url), "transport").build();
     }
 
     /** A PUBACK read as Paho reads one: its first byte (unless read already), its length, then the rest. */
