@@ -24,7 +24,7 @@ final class BufferedReadSocketFactory extends SocketFactory {
     static final BufferedReadSocketFactory INSTANCE = new BufferedReadSocketFactory();
 
     /** As {@code BufferedInputStream}'s default; a burst of 4-byte PUBACKs fills a fraction of it. */
-    static final int BUFFER_SIZE = 8192;
+    private static final int BUFFER_SIZE = 8192;
 
     private BufferedReadSocketFactory() {
     }
