@@ -94,9 +94,9 @@ public final class OutboxTableLayout {
         }
         System.out.printf(Locale.ROOT, "%s, %d-byte payload, per insert + delete (medians): %s %.1f us wall "
                 + "%.1f us CPU; %s %.1f us wall %.1f us CPU; ratio %s / %s: wall %.2f, CPU %.2f%n", mode,
-                payload.length, names[0], DurableRounds.median(wall[0]), DurableRounds.median(cpu[0]), names[1],
-                DurableRounds.median(wall[1]), DurableRounds.median(cpu[1]), names[1], names[0],
-                DurableRounds.median(wall[1]) / DurableRounds.median(wall[0]),
-                DurableRounds.median(cpu[1]) / DurableRounds.median(cpu[0]));
+                payload.length, names[0], AlternatingPairs.median(wall[0]), AlternatingPairs.median(cpu[0]), names[1],
+                AlternatingPairs.median(wall[1]), AlternatingPairs.median(cpu[1]), names[1], names[0],
+                AlternatingPairs.median(wall[1]) / AlternatingPairs.median(wall[0]),
+                AlternatingPairs.median(cpu[1]) / AlternatingPairs.median(cpu[0]));
     }
 }

@@ -1,5 +1,7 @@
 package dev.iotspring.benchmarks;
 
+import static dev.iotspring.benchmarks.AlternatingPairs.median;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -189,12 +190,5 @@ public final class ScaleOutRounds {
         catch (IOException | RuntimeException ex) {
             return "unknown";
         }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return (sorted.length % 2 == 1) ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
     }
 }

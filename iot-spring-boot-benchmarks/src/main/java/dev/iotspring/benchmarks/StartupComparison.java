@@ -451,6 +451,4 @@ public final class StartupComparison {
         }
         return ready[0];
     }
-
-
 }
