@@ -3,6 +3,7 @@ package dev.iotspring.benchmarks;
 import static dev.iotspring.benchmarks.AlternatingPairs.median;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.InputStreamReader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -395,6 +396,10 @@ public final class StartupComparison {
         return start(work, name, properties, CHILD_CLASSPATH);
     }
 
+    private static boolean platformsEnabled(Map<String, Object> properties) {
+        return PLATFORMS.stream().anyMatch((p) -> "true".equals(String.valueOf(properties.get("iot." + p + ".enabled"))));
+    }
+
     private static double start(Path work, String name, Map<String, Object> properties, String classPath)
             throws Exception {
         Path dir = Files.createDirectories(work.resolve(name));
@@ -408,10 +413,17 @@ public final class StartupComparison {
             props.store(out, null);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-cp", classPath));
+        String variant = platformsEnabled(properties) ? "with" : "without";
+        String prefix = System.getProperty("startup." + variant + ".classpath-prefix", "").trim();
+        List<String> command = new ArrayList<>(List.of(java, "-cp",
+                prefix.isEmpty() ? classPath : prefix + File.pathSeparator + classPath));
         // Profiling: -Dstartup.jvm-args="-XX:StartFlightRecording=filename=%s.jfr" (%s = the start's directory),
         // -Dstartup.steps=true writes every startup step of each start to <its directory>/steps.txt.
-        String jvmArgs = System.getProperty("startup.jvm-args", "").trim();
+        // Each variant's own launch (Boot's startup features: a CDS archive and AOT-generated code trained on that
+        // variant): -Dstartup.with.jvm-args / -Dstartup.without.jvm-args and -Dstartup.with.classpath-prefix /
+        // -Dstartup.without.classpath-prefix, "with" being a start with at least one platform enabled.
+        String jvmArgs = (System.getProperty("startup.jvm-args", "") + " "
+                + System.getProperty("startup." + variant + ".jvm-args", "")).trim();
         if (!jvmArgs.isEmpty()) {
             for (String arg : jvmArgs.split("\\s+")) {
                 command.add(arg.replace("%s", dir.toString()));
