@@ -41,7 +41,9 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
  * {@code calibrate}: none against one WebClient of Boot's builder, with {@code -Dstartup.calibration.tls=true} over
  * TLS). With {@code -Dstartup.web=true} (built with {@code -Pstartup-web}) the application of every mode is a reactive
  * web server with Actuator; {@code -Dstartup.child.classpath} gives it an application's class path;
- * {@code -Dstartup.restart=true} restarts one device instead of starting a new one each time.
+ * {@code -Dstartup.restart=true} restarts one device instead of starting a new one each time;
+ * {@code -Dstartup.with.jvm-args}, {@code -Dstartup.without.jvm-args} and the matching {@code .classpath-prefix}
+ * options launch each variant its own way (a CDS archive, AOT-generated classes: docs/benchmarks.md, "Seventh pass").
  */
 public final class StartupComparison {
 
